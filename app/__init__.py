@@ -1,0 +1,1 @@
+"""County Portal: the social assistance section of county civil-affairs bureaus."""

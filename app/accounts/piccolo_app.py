@@ -1,0 +1,14 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from app.accounts.tables import ApiToken, RoleGrant, User
+
+CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
+
+APP_CONFIG = AppConfig(
+    app_name="accounts",
+    migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
+    table_classes=[User, RoleGrant, ApiToken],
+    migration_dependencies=["app.tenancy.piccolo_app"],
+)

@@ -1,0 +1,212 @@
+"""Accounts: users and their roles, sign-in, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from app import db
+from app.accounts.passwords import DUMMY_HASH, hash_password, verify_password
+from app.accounts.tables import ApiToken, RoleGrant, User
+from app.audit.services import record, record_in
+from app.errors import InvalidInput
+from app.tenancy.context import Actor, NotFound, TenantContext
+from app.tenancy.permissions import Role
+from app.tenancy.tables import Tenant
+
+TOKEN_PREFIX = "cp_"
+
+
+class AccountError(InvalidInput):
+    pass
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The signed-in person behind a request."""
+
+    user_id: int
+    tenant_id: int | None
+    username: str
+    name: str
+    roles: frozenset[str]
+    is_superadmin: bool
+
+    def actor(self, address: str = "") -> Actor:
+        return Actor(
+            user_id=self.user_id,
+            label=f"{self.name} ({self.username})",
+            roles=self.roles,
+            address=address,
+            is_superadmin=self.is_superadmin,
+        )
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def check_roles(roles: Iterable[str]) -> list[str]:
+    wanted = sorted(set(roles))
+    unknown = [r for r in wanted if r not in Role.__members__.values()]
+    if unknown:
+        raise AccountError("未知角色：{unknown}（可用：{known}）", unknown="、".join(unknown), known="、".join(Role))
+    return wanted
+
+
+async def identity_of(user_id: int) -> Identity | None:
+    """The active user with ``user_id`` and their roles, or ``None``."""
+    user = await User.select(
+        User.id, User.tenant, User.username, User.name, User.is_superadmin
+    ).where((User.id == user_id) & (User.active == True)).first()  # noqa: E712
+    if user is None:
+        return None
+    roles = await RoleGrant.select(RoleGrant.role).where(RoleGrant.user == user_id)
+    return Identity(
+        user_id=user["id"],
+        tenant_id=user["tenant"],
+        username=user["username"],
+        name=user["name"],
+        roles=frozenset(r["role"] for r in roles),
+        is_superadmin=user["is_superadmin"],
+    )
+
+
+async def authenticate(tenant_slug: str, username: str, password: str) -> Identity | None:
+    """The identity for these credentials, or ``None`` (same time either way)."""
+    query = User.select(User.id, User.password_hash).where((User.username == username) & (User.active == True))  # noqa: E712
+    if tenant_slug:
+        query = query.where(User.tenant.slug == tenant_slug)
+    else:
+        query = query.where(User.is_superadmin == True)  # noqa: E712
+    row = await query.first()
+    if row is None:
+        verify_password(DUMMY_HASH, password)
+        return None
+    if not verify_password(row["password_hash"], password):
+        return None
+    return await identity_of(row["id"])
+
+
+async def set_password(actor: Actor, user_id: int, password: str) -> None:
+    password_hash = hash_password(password)
+    async with db.transaction():
+        user = await User.select(User.tenant, User.username, User.name).where(User.id == user_id).first()
+        if user is None:
+            raise AccountError("用户不存在")
+        await User.update({User.password_hash: password_hash}).where(User.id == user_id)
+        await record(actor, tenant_id=user["tenant"], action="user.password", entity="user", entity_id=user_id,
+                     summary=f"{user['name']} ({user['username']})")
+
+
+async def add_user(
+    actor: Actor,
+    *,
+    tenant_slug: str | None,
+    username: str,
+    name: str,
+    roles: Iterable[str] = (),
+    password: str | None = None,
+    phone: str = "",
+) -> int:
+    """Create a county user (or a superadmin when ``tenant_slug`` is ``None``)."""
+    username, name = username.strip(), name.strip()
+    if not username or not name:
+        raise AccountError("用户名和姓名不能为空")
+    role_list = check_roles(roles)
+    password_hash = hash_password(password) if password else ""
+    async with db.transaction():
+        tenant_id = None
+        if tenant_slug is not None:
+            tenant = await Tenant.select(Tenant.id).where(Tenant.slug == tenant_slug).first()
+            if tenant is None:
+                raise AccountError("没有代码为 {slug} 的县", slug=tenant_slug)
+            tenant_id = tenant["id"]
+        elif role_list:
+            raise AccountError("超级管理员不担任县内角色")
+        taken = User.exists().where(User.username == username)
+        taken = taken.where(User.tenant == tenant_id) if tenant_id else taken.where(User.is_superadmin == True)  # noqa: E712
+        if await taken:
+            raise AccountError("用户名 {username} 已被占用", username=username)
+        user = User(tenant=tenant_id, username=username, name=name, phone=phone, password_hash=password_hash,
+                    active=True, is_superadmin=tenant_id is None, created_at=_now())
+        await user.save()
+        for role in role_list:
+            await RoleGrant(tenant=tenant_id, user=user.id, role=role).save()
+        await record(actor, tenant_id=tenant_id, action="user.create", entity="user", entity_id=user.id,
+                     summary=f"{name} ({username})",
+                     after={"username": username, "name": name, "roles": role_list, "phone": phone})
+    return user.id
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewToken:
+    id: int
+    token: str
+
+
+async def create_token(ctx: TenantContext, user_id: int, label: str = "") -> NewToken:
+    """A new API token of a user of this county; the token itself is shown once and never stored."""
+    user = await ctx.get(User, user_id)
+    if not user.active:
+        raise AccountError("用户 {username} 已停用", username=user.username)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    async with db.transaction():
+        row = ctx.new(ApiToken, user=user.id, label=label.strip()[:100], token_hash=_hash_token(token),
+                      prefix=token[:10], created_at=_now())
+        await row.save()
+        await record_in(ctx, action="token.create", entity="api_token", entity_id=row.id,
+                        summary=f"{user.username}: {label}".strip(": "),
+                        after={"user": user.username, "label": label, "prefix": row.prefix})
+    return NewToken(id=row.id, token=token)
+
+
+async def identity_for_token(token: str) -> Identity | None:
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = await ApiToken.select(ApiToken.id, ApiToken.user).where(
+        (ApiToken.token_hash == _hash_token(token)) & ApiToken.revoked_at.is_null()
+    ).first()
+    if row is None:
+        return None
+    return await identity_of(row["user"])
+
+
+async def my_tokens(ctx: TenantContext) -> list[dict]:
+    return await ctx.select(ApiToken).where(ApiToken.user == ctx.actor.user_id).order_by(ApiToken.id, ascending=False)
+
+
+async def revoke_token(ctx: TenantContext, token_id: int) -> None:
+    """Revoke one of the actor's own tokens (another's is ``NotFound``)."""
+    token = await ctx.get(ApiToken, token_id)
+    if token.user != ctx.actor.user_id:
+        raise NotFound(f"ApiToken {token_id}")
+    if token.revoked_at is not None:
+        return
+    async with db.transaction():
+        await ctx.update(ApiToken, {ApiToken.revoked_at: _now()}).where(ApiToken.id == token.id)
+        await record_in(ctx, action="token.revoke", entity="api_token", entity_id=token.id,
+                        summary=f"{token.prefix}…", before={"revoked": False}, after={"revoked": True})
+
+
+async def set_active(ctx: TenantContext, user_id: int, active: bool) -> None:
+    """Enable or disable a user of this county.
+
+    A disabled user's sessions and tokens stop working at their next request, because every
+    request looks the user up (``identity_of`` answers only for active users).
+    """
+    user = await ctx.get(User, user_id)
+    if user.active == active:
+        return
+    async with db.transaction():
+        await ctx.update(User, {User.active: active}).where(User.id == user.id)
+        await record_in(ctx, action="user.enable" if active else "user.disable", entity="user",
+                        entity_id=user.id, summary=f"{user.name} ({user.username})",
+                        before={"active": user.active}, after={"active": active})

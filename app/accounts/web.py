@@ -1,0 +1,139 @@
+"""Sign-in, sign-out, language switch, and each person's own API tokens."""
+
+from __future__ import annotations
+
+from litestar import Request, get, post
+from litestar.datastructures import Cookie
+from litestar.response import Redirect, Template
+
+from app.accounts import services
+from app.accounts.sessions import COOKIE_NAME
+from app.errors import InvalidInput
+from app.i18n import LANGUAGES
+from app.i18n import gettext as _
+from app.tenancy.context import TenantContext
+from app.tenancy.permissions import Permission
+from app.tenancy.services import list_tenants
+from app.web.guards import requires
+from app.web.identity import LANGUAGE_COOKIE, services_of
+from app.web.render import page
+
+
+def _local_path(target: str, fallback: str) -> str:
+    """Only a path on this site: never a redirect to somewhere else."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return fallback
+
+
+def _home(identity: services.Identity, tenants: dict[int, str]) -> str:
+    if identity.is_superadmin:
+        return "/admin/tenants"
+    return f"/t/{tenants[identity.tenant_id]}/"
+
+
+def _session_cookie(request: Request, value: str, max_age: int | None = None) -> Cookie:
+    return Cookie(key=COOKIE_NAME, value=value, httponly=True, samesite="lax", path="/", max_age=max_age,
+                  secure=services_of(request).settings.secure_cookies)
+
+
+def _expired(key: str) -> Cookie:
+    return Cookie(key=key, value="", max_age=0, path="/")
+
+
+@get("/login", name="login")
+async def login_form(request: Request, next: str = "", tenant: str = "") -> Template:
+    return page(request, "accounts/login.html",
+                {"tenants": await list_tenants(), "next": next, "selected": tenant, "error": "", "username": ""})
+
+
+@post("/login")
+async def login(request: Request) -> Template | Redirect:
+    form = await request.form()
+    tenant_slug, username = form.get("tenant", "").strip(), form.get("username", "").strip()
+    password, next_path = form.get("password", ""), form.get("next", "")
+    svc = services_of(request)
+    address = request.state.get("address", "")
+    account = f"{tenant_slug}/{username}"
+    identity = None
+    if await svc.throttle.blocked(account, address):
+        status = 429
+        error = _("登录失败次数过多，请 {minutes} 分钟后再试。").format(minutes=svc.settings.login_window_minutes)
+    else:
+        identity = await services.authenticate(tenant_slug, username, password)
+        if identity is None:
+            await svc.throttle.failed(account, address)
+            status, error = 401, _("县、用户名或密码不正确。")
+    if identity is None:
+        context = {"tenants": await list_tenants(), "next": next_path, "selected": tenant_slug,
+                   "error": error, "username": username}
+        return page(request, "accounts/login.html", context, status_code=status)
+    await svc.throttle.succeeded(account)
+    old = request.scope.get("auth")
+    if old is not None:
+        await svc.sessions.destroy(old)
+    session = await svc.sessions.create(identity.user_id)
+    tenants = {t.id: t.slug for t in await list_tenants()}
+    # A new session id, and a new CSRF token on the next page: nothing from before sign-in survives.
+    return Redirect(_local_path(next_path, _home(identity, tenants)),
+                    cookies=[_session_cookie(request, session.id), _expired("csrftoken")])
+
+
+@post("/logout", name="logout")
+async def logout(request: Request) -> Redirect:
+    session = request.scope.get("auth")
+    if session is not None:
+        await services_of(request).sessions.destroy(session)
+    return Redirect("/login", cookies=[_expired(COOKIE_NAME), _expired("csrftoken")])
+
+
+@post("/language", name="language")
+async def switch_language(request: Request) -> Redirect:
+    form = await request.form()
+    language = form.get("language", "zh")
+    back = _local_path(form.get("back", "/"), "/")
+    if language not in LANGUAGES:
+        language = "zh"
+    return Redirect(back, cookies=[Cookie(key=LANGUAGE_COOKIE, value=language, max_age=365 * 86400,
+                                          path="/", samesite="lax", httponly=True)])
+
+
+@get("/", name="home")
+async def home(request: Request) -> Redirect:
+    identity = request.scope.get("user")
+    if identity is None:
+        return Redirect("/login")
+    return Redirect(_home(identity, {t.id: t.slug for t in await list_tenants()}))
+
+
+PUBLIC = [login_form, login, logout, switch_language, home]
+
+
+# --- county pages -------------------------------------------------------------------------------
+
+@get("/tokens", name="tokens", guards=[requires(Permission.TOKENS_OWN)])
+async def tokens_page(request: Request, ctx: TenantContext) -> Template:
+    return page(request, "accounts/tokens.html", {"tokens": await services.my_tokens(ctx), "new_token": None})
+
+
+@post("/tokens", guards=[requires(Permission.TOKENS_OWN)])
+async def create_token(request: Request, ctx: TenantContext) -> Template:
+    form = await request.form()
+    error, new_token = "", None
+    try:
+        new_token = await services.create_token(ctx, ctx.actor.user_id, form.get("label", ""))
+    except InvalidInput as exc:
+        error = exc.localized()
+    return page(request, "accounts/tokens.html",
+                {"tokens": await services.my_tokens(ctx), "new_token": new_token, "error": error},
+                fragments=("tokens",))
+
+
+@post("/tokens/{token_id:int}/revoke", guards=[requires(Permission.TOKENS_OWN)])
+async def revoke_token(request: Request, ctx: TenantContext, token_id: int) -> Template:
+    await services.revoke_token(ctx, token_id)
+    return page(request, "accounts/tokens.html", {"tokens": await services.my_tokens(ctx), "new_token": None},
+                fragments=("tokens",))
+
+
+PAGES = [tokens_page, create_token, revoke_token]

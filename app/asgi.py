@@ -1,0 +1,84 @@
+"""``create_app(settings)``: the only place the Litestar application is built."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+from redis.asyncio import Redis
+
+from app import db
+from app.accounts import api as accounts_api
+from app.accounts import web as accounts_web
+from app.accounts.passwords import use_fast_hashing
+from app.accounts.ratelimit import LoginLimits, LoginThrottle
+from app.accounts.sessions import SessionStore
+from app.audit import web as audit_web
+from app.dashboard import web as dashboard_web
+from app.settings import Mode, Settings
+from app.tenancy import web as tenancy_web
+from app.web.errors import EXCEPTION_HANDLERS
+from app.web.guards import tenant_context, tenant_guard
+from app.web.health import health
+from app.web.identity import IdentityMiddleware, Services
+from app.web.render import template_engine
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+# Every county page and API handler lives below these two routers, behind ``tenant_guard``.
+COUNTY_PAGES = [*dashboard_web.PAGES, *accounts_web.PAGES, *audit_web.PAGES]
+COUNTY_API = [*accounts_api.API, *audit_web.API]
+PUBLIC = [*accounts_web.PUBLIC, *tenancy_web.PUBLIC, health]
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    use_fast_hashing(settings.mode is Mode.TEST)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar):
+        redis = Redis.from_url(settings.redis_url)
+        async with db.connected(settings):
+            app.state.services = Services(
+                settings=settings,
+                redis=redis,
+                sessions=SessionStore(redis, settings.session_idle_minutes * 60, settings.session_max_hours * 3600),
+                throttle=LoginThrottle(redis, LoginLimits(settings.login_attempts_per_account,
+                                                          settings.login_attempts_per_address,
+                                                          settings.login_window_minutes * 60)),
+            )
+            try:
+                yield
+            finally:
+                await redis.aclose()
+
+    county_dependencies = {"ctx": Provide(tenant_context, sync_to_thread=False)}
+    return Litestar(
+        route_handlers=[
+            *PUBLIC,
+            Router("/t/{tenant:str}", route_handlers=COUNTY_PAGES, guards=[tenant_guard],
+                   dependencies=county_dependencies, include_in_schema=False),
+            Router("/api/v1/t/{tenant:str}", route_handlers=COUNTY_API, guards=[tenant_guard],
+                   dependencies=county_dependencies),
+            create_static_files_router(path="/static", directories=[STATIC_DIR], name="static",
+                                       include_in_schema=False),
+        ],
+        lifespan=[lifespan],
+        middleware=[IdentityMiddleware()],
+        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_secure=settings.secure_cookies,
+                               cookie_samesite="lax", exclude=["/api/", "/healthz"]),
+        template_config=TemplateConfig(instance=template_engine(settings.templates_dir)),
+        plugins=[HTMXPlugin()],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(title="County Portal API", version="1", path="/schema"),
+        logging_config=LoggingConfig(log_exceptions="debug", disable_stack_trace={404, 401, 403, 400}),
+        debug=False,
+    )

@@ -1,0 +1,87 @@
+"""Recording and reading the audit trail.
+
+``record`` is called inside the transaction of the change it describes, so a change and its
+audit row are saved together or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from app.audit.tables import AuditRecord
+from app.tenancy.context import Actor, TenantContext
+
+PAGE_SIZE = 50
+
+
+async def record(
+    actor: Actor,
+    *,
+    tenant_id: int | None,
+    action: str,
+    entity: str,
+    entity_id: Any = "",
+    summary: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+) -> None:
+    await AuditRecord.insert(
+        AuditRecord(
+            tenant=tenant_id,
+            at=datetime.now().astimezone(),
+            actor=actor.user_id,
+            actor_label=actor.label[:100],
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            summary=summary[:300],
+            before=before,
+            after=after,
+            address=actor.address[:64],
+        )
+    )
+
+
+async def record_in(ctx: TenantContext, **change: Any) -> None:
+    await record(ctx.actor, tenant_id=ctx.tenant.id, **change)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor: str = ""
+    entity: str = ""
+    action: str = ""
+    since: date | None = None
+    until: date | None = None
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    rows: list[dict]
+    page: int
+    has_next: bool
+    entities: list[str]
+
+
+async def browse(ctx: TenantContext, wanted: AuditFilter) -> AuditPage:
+    query = ctx.select(AuditRecord).order_by(AuditRecord.id, ascending=False).output(load_json=True)
+    if wanted.actor:
+        query = query.where(AuditRecord.actor_label.ilike(f"%{wanted.actor}%"))
+    if wanted.entity:
+        query = query.where(AuditRecord.entity == wanted.entity)
+    if wanted.action:
+        query = query.where(AuditRecord.action.ilike(f"%{wanted.action}%"))
+    zone = ctx.tenant.zone
+    if wanted.since:
+        query = query.where(AuditRecord.at >= datetime.combine(wanted.since, time(), zone))
+    if wanted.until:
+        query = query.where(AuditRecord.at < datetime.combine(wanted.until + timedelta(days=1), time(), zone))
+    page = max(wanted.page, 1)
+    rows = await query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
+    for row in rows:
+        row["at"] = row["at"].astimezone(zone)
+    entities = [r["entity"] for r in await ctx.select(AuditRecord, AuditRecord.entity).distinct()]
+    return AuditPage(rows=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE, entities=sorted(entities))

@@ -1,0 +1,21 @@
+from piccolo.columns import JSONB, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.table import Table
+
+from app.accounts.tables import User
+from app.tenancy.tables import Tenant
+
+
+class AuditRecord(Table):
+    """One change: who, when, what (before/after), from where. Append-only."""
+
+    tenant = ForeignKey(Tenant, null=True, index=True, on_delete=OnDelete.restrict)
+    at = Timestamptz(index=True)
+    actor = ForeignKey(User, null=True, on_delete=OnDelete.restrict)
+    actor_label = Varchar(length=100)
+    action = Varchar(length=60, index=True)
+    entity = Varchar(length=40, index=True)
+    entity_id = Varchar(length=40, default="")
+    summary = Varchar(length=300, default="")
+    before = JSONB(null=True, default=None)
+    after = JSONB(null=True, default=None)
+    address = Varchar(length=64, default="")

@@ -1,0 +1,77 @@
+"""The audit trail: a filterable page for admins and leaders, and the same through the API."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlencode
+
+from litestar import Request, get
+from litestar.params import Parameter
+from litestar.response import Template
+
+from app.audit.services import AuditFilter, browse
+from app.tenancy.context import TenantContext
+from app.tenancy.permissions import Permission
+from app.web.guards import requires
+from app.web.render import page
+
+
+def _filter(actor: str, entity: str, action: str, since: date | None, until: date | None, page_no: int) -> AuditFilter:
+    return AuditFilter(actor=actor.strip(), entity=entity.strip(), action=action.strip(), since=since,
+                       until=until, page=page_no)
+
+
+@get("/audit", name="audit", guards=[requires(Permission.AUDIT_READ)])
+async def audit_page(
+    request: Request,
+    ctx: TenantContext,
+    actor: str = "",
+    entity: str = "",
+    action: str = "",
+    since: date | None = None,
+    until: date | None = None,
+    page_no: int = Parameter(query="page", default=1, ge=1),
+) -> Template:
+    wanted = _filter(actor, entity, action, since, until, page_no)
+    filter_query = urlencode({"actor": wanted.actor, "entity": wanted.entity, "action": wanted.action,
+                              "since": since or "", "until": until or ""})
+    return page(request, "audit/list.html",
+                {"result": await browse(ctx, wanted), "wanted": wanted, "filter_query": filter_query},
+                fragments=("results",))
+
+
+@get("/audit", guards=[requires(Permission.AUDIT_READ)])
+async def audit_api(
+    ctx: TenantContext,
+    actor: str = "",
+    entity: str = "",
+    action: str = "",
+    since: date | None = None,
+    until: date | None = None,
+    page_no: int = Parameter(query="page", default=1, ge=1),
+) -> dict:
+    result = await browse(ctx, _filter(actor, entity, action, since, until, page_no))
+    return {
+        "page": result.page,
+        "has_next": result.has_next,
+        "records": [
+            {
+                "id": row["id"],
+                "at": row["at"].isoformat(),
+                "actor_id": row["actor"],
+                "actor": row["actor_label"],
+                "action": row["action"],
+                "entity": row["entity"],
+                "entity_id": row["entity_id"],
+                "summary": row["summary"],
+                "before": row["before"],
+                "after": row["after"],
+                "address": row["address"],
+            }
+            for row in result.rows
+        ],
+    }
+
+
+PAGES = [audit_page]
+API = [audit_api]

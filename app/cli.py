@@ -1,0 +1,186 @@
+"""``portal``: run, migrate and administer County Portal from the command line.
+
+Every error ends in one line on standard error, never a traceback (set PORTAL_DEBUG=1 for one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from app.errors import InvalidInput
+from app.settings import Settings, SettingsError
+
+
+def _operator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def cli_actor(command: str):
+    from app.tenancy.context import Actor
+
+    return Actor(user_id=None, label=f"portal {command} ({_operator()})"[:100], address="cli", is_superadmin=True)
+
+
+async def _with_db(settings: Settings, work):
+    from app import db
+
+    async with db.connected(settings):
+        return await work()
+
+
+def cmd_migrate(args, settings: Settings) -> None:
+    from app import db
+
+    asyncio.run(db.migrate(settings))
+    print("migrations applied")
+
+
+def cmd_tenant(args, settings: Settings) -> None:
+    from app.tenancy import as_code
+
+    spec = as_code.load_file(Path(args.file))
+
+    async def work():
+        if args.action == "diff":
+            return await as_code.diff(spec)
+        return await as_code.apply(spec, cli_actor(f"tenant load {args.file}"))
+
+    changes = asyncio.run(_with_db(settings, work))
+    for change in changes:
+        print(change.describe())
+    verb = "would change" if args.action == "diff" else "changed"
+    print(f"{spec.slug}: {len(changes)} change(s) {verb}" if changes else f"{spec.slug}: no changes")
+
+
+def cmd_user_add(args, settings: Settings) -> None:
+    from app.accounts.services import add_user
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else secrets.token_urlsafe(12)
+
+    async def work():
+        return await add_user(cli_actor("user add"), tenant_slug=None if args.superadmin else args.tenant,
+                              username=args.username, name=args.name, roles=args.role, password=password,
+                              phone=args.phone)
+
+    if not args.superadmin and not args.tenant:
+        raise InvalidInput("需要 --tenant（或 --superadmin）")
+    user_id = asyncio.run(_with_db(settings, work))
+    print(f"user {args.username} created (id {user_id})")
+    if not args.password_stdin:
+        print(f"password: {password}")
+
+
+def cmd_token_create(args, settings: Settings) -> None:
+    from app.accounts.services import create_token
+    from app.accounts.tables import User
+    from app.tenancy.context import TenantContext
+    from app.tenancy.services import find_by_slug
+
+    async def work():
+        tenant = await find_by_slug(args.tenant)
+        if tenant is None:
+            raise InvalidInput("没有代码为 {slug} 的县", slug=args.tenant)
+        user = await User.select(User.id).where((User.tenant == tenant.id) & (User.username == args.user)).first()
+        if user is None:
+            raise InvalidInput("{slug} 没有用户 {username}", slug=args.tenant, username=args.user)
+        ctx = TenantContext(tenant=tenant, actor=cli_actor("token create"))
+        return await create_token(ctx, user["id"], args.label)
+
+    token = asyncio.run(_with_db(settings, work))
+    print(f"token for {args.user}@{args.tenant} (id {token.id}); it is shown only now:")
+    print(token.token)
+
+
+def cmd_serve(args, settings: Settings) -> None:
+    import uvicorn
+
+    os.environ.setdefault("PORTAL_MODE", settings.mode.value)
+    uvicorn.run("app.asgi:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+                proxy_headers=False, log_level="info")
+
+
+def cmd_worker(args, settings: Settings) -> None:
+    from workers.settings import build_worker
+
+    build_worker(settings).run()
+
+
+def cmd_demo(args, settings_unused) -> None:
+    from app.demo import run_demo
+
+    run_demo(host=args.host, port=args.port, reset_passwords=args.reset_passwords)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="portal", description="County Portal (县级社会救助工作平台)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="everything on this machine: SQLite, embedded Redis, demo county, web + worker")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--reset-passwords", action="store_true", help="print new passwords for the demo logins")
+    demo.set_defaults(func=cmd_demo, needs_settings=False)
+
+    serve = sub.add_parser("serve", help="run the web application")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("worker", help="run the background worker (arq)").set_defaults(func=cmd_worker)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    tenant = sub.add_parser("tenant", help="tenants as code")
+    tenant.add_argument("action", choices=["load", "diff"])
+    tenant.add_argument("file")
+    tenant.set_defaults(func=cmd_tenant)
+
+    user = sub.add_parser("user", help="accounts").add_subparsers(dest="user_command", required=True)
+    add = user.add_parser("add", help="create a user (password printed, or read from stdin)")
+    add.add_argument("--tenant", help="county slug")
+    add.add_argument("--superadmin", action="store_true")
+    add.add_argument("--username", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", action="append", default=[], help="repeat for several roles")
+    add.add_argument("--phone", default="")
+    add.add_argument("--password-stdin", action="store_true")
+    add.set_defaults(func=cmd_user_add)
+
+    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
+    create = token.add_parser("create", help="create an API token; printed alone on the last line")
+    create.add_argument("--tenant", required=True)
+    create.add_argument("--user", required=True)
+    create.add_argument("--label", default="created with portal token create")
+    create.set_defaults(func=cmd_token_create)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env() if getattr(args, "needs_settings", True) else None
+        args.func(args, settings)
+    except KeyboardInterrupt:
+        return 130
+    except (SettingsError, InvalidInput) as exc:
+        print(f"portal: error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if os.environ.get("PORTAL_DEBUG"):
+            raise
+        print(f"portal: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

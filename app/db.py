@@ -1,0 +1,88 @@
+"""The database engine: built from settings, bound to every table of the registry.
+
+Piccolo finds its engine through ``app.piccolo_conf.DB``; ``configure`` sets it, so the app,
+the migrations and the tests all talk to the database the settings name.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from app.settings import Settings
+
+_engine: Engine | None = None
+
+
+def build_engine(database_url: str) -> Engine:
+    if database_url.startswith("sqlite:///"):
+        path = Path(database_url.removeprefix("sqlite:///"))  # sqlite:////abs or sqlite:///relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SQLiteEngine(path=str(path), timeout=30)
+    return PostgresEngine(config={"dsn": database_url.replace("postgres://", "postgresql://", 1)})
+
+
+def configure(settings: Settings) -> Engine:
+    """Make every table of the app use the database of ``settings``."""
+    os.environ["PICCOLO_CONF"] = "app.piccolo_conf"  # how Piccolo's migration runner finds ``DB``
+
+    return bind(build_engine(settings.database_url))
+
+
+def bind(new_engine: Engine) -> Engine:
+    global _engine
+    from app.piccolo_conf import all_tables
+
+    _engine = new_engine
+    for table in all_tables():
+        table._meta.db = new_engine
+    return new_engine
+
+
+def engine() -> Engine:
+    if _engine is None:
+        raise RuntimeError("app.db.configure(settings) was not called")
+    return _engine
+
+
+def transaction():
+    """A write transaction: all rows change together or none do (IMMEDIATE on SQLite)."""
+    current = engine()
+    if isinstance(current, SQLiteEngine):
+        return current.transaction(transaction_type=TransactionType.immediate)
+    return current.transaction()
+
+
+@asynccontextmanager
+async def connected(settings: Settings):
+    """The engine for the life of a process (or app): a pool on PostgreSQL, closed at the end.
+
+    The engine bound before is bound again afterwards, so an app started inside a test (or a
+    demo) leaves the tables pointing where they pointed.
+    """
+    previous = _engine
+    current = configure(settings)
+    if isinstance(current, PostgresEngine):
+        await current.start_connection_pool(min_size=1, max_size=10)
+    try:
+        yield current
+    finally:
+        if isinstance(current, PostgresEngine):
+            await current.close_connection_pool()
+        if previous is not None:
+            bind(previous)
+
+
+async def migrate(settings: Settings) -> None:
+    """Apply every pending migration of every app (``portal migrate``)."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    configure(settings)
+    result = await run_forwards(app_name="all")
+    if not result.success:
+        raise RuntimeError(f"migration failed: {result.message}")

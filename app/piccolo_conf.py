@@ -1,0 +1,29 @@
+"""Piccolo's configuration: the app registry, and ``DB`` as configured by ``app.db``.
+
+``piccolo`` commands run outside the portal take their settings from the environment.
+"""
+
+from piccolo.conf.apps import AppRegistry
+
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "app.tenancy.piccolo_app",
+        "app.accounts.piccolo_app",
+        "app.audit.piccolo_app",
+    ]
+)
+
+
+def all_tables():
+    return [table for app in APP_REGISTRY.app_configs.values() for table in app.table_classes]
+
+
+def __getattr__(name: str):
+    if name == "DB":
+        from app import db
+        from app.settings import Settings
+
+        if db._engine is None:
+            db.configure(Settings.from_env())
+        return db.engine()
+    raise AttributeError(name)

@@ -1,0 +1,90 @@
+"""Typed settings, read from the environment once, when asked for (never at import time)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Mode(StrEnum):
+    PRODUCTION = "production"
+    DEMO = "demo"
+    TEST = "test"
+
+
+class SettingsError(ValueError):
+    """The environment does not describe a runnable portal; the message says why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str
+    secret_key: str
+    mode: Mode = Mode.PRODUCTION
+    trusted_proxies: frozenset[str] = field(default_factory=frozenset)
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    login_attempts_per_account: int = 5
+    login_attempts_per_address: int = 20
+    login_window_minutes: int = 15
+    default_timezone: str = "Asia/Shanghai"
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    tenants_dir: Path = PROJECT_ROOT / "tenants"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.mode is Mode.PRODUCTION
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+    @classmethod
+    def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None, **overrides) -> Settings:
+        env = os.environ if environ is None else environ
+        mode = _parse_mode(env.get("PORTAL_MODE", Mode.PRODUCTION))
+        secret_key = env.get("SECRET_KEY", "")
+        if mode is Mode.PRODUCTION and len(secret_key) < 32:
+            raise SettingsError(
+                "SECRET_KEY must be set to at least 32 random characters in production mode "
+                "(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        values = dict(
+            database_url=env.get("DATABASE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'portal.sqlite'}"),
+            redis_url=env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            secret_key=secret_key,
+            mode=mode,
+            trusted_proxies=frozenset(p.strip() for p in env.get("PORTAL_TRUSTED_PROXIES", "").split(",") if p.strip()),
+            session_idle_minutes=_positive_int(env, "SESSION_IDLE_MINUTES", 30),
+            session_max_hours=_positive_int(env, "SESSION_MAX_HOURS", 12),
+        )
+        values.update(overrides)
+        settings = cls(**values)
+        _check_database_url(settings.database_url)
+        return settings
+
+
+def _parse_mode(raw: str) -> Mode:
+    try:
+        return Mode(raw)
+    except ValueError:
+        raise SettingsError(f"PORTAL_MODE must be one of {', '.join(Mode)}, not {raw!r}") from None
+
+
+def _positive_int(env, name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) == 0:
+        raise SettingsError(f"{name} must be a positive whole number, not {raw!r}")
+    return int(raw)
+
+
+def _check_database_url(url: str) -> None:
+    if not url.startswith(("postgresql://", "postgres://", "sqlite:///")):
+        raise SettingsError(f"DATABASE_URL must start with postgresql:// or sqlite:///, not {url!r}")

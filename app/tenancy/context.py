@@ -1,0 +1,107 @@
+"""THE scoping mechanism: every query for county data goes through a ``TenantContext``.
+
+A row of another county is indistinguishable from a row that does not exist (``NotFound``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from piccolo.columns import ForeignKey
+from piccolo.query import Count, Objects, Select, Update
+from piccolo.table import Table
+
+from app.tenancy.permissions import Permission, permissions_of
+
+T = TypeVar("T", bound=Table)
+
+
+class NotFound(LookupError):
+    """Nothing of that kind with that id in this county (it may exist in another)."""
+
+
+class Forbidden(PermissionError):
+    """The actor is a member of the county but lacks the permission."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change: a signed-in user, or an operator at the command line."""
+
+    user_id: int | None
+    label: str
+    roles: frozenset[str] = frozenset()
+    address: str = ""
+    is_superadmin: bool = False
+    permissions: frozenset[Permission] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "permissions", permissions_of(self.roles))
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    def require(self, permission: Permission) -> None:
+        if not self.can(permission):
+            raise Forbidden(permission)
+
+
+@dataclass(frozen=True)
+class TenantInfo:
+    id: int
+    slug: str
+    name: str
+    timezone: str
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def now(self) -> datetime:
+        return datetime.now(self.zone)
+
+
+@dataclass(frozen=True)
+class TenantContext:
+    tenant: TenantInfo
+    actor: Actor
+
+    def _check(self, table: type[Table]) -> None:
+        if not isinstance(getattr(table, "tenant", None), ForeignKey):
+            raise TypeError(f"{table.__name__} carries no tenant and cannot be scoped")
+
+    def select(self, table: type[T], *columns) -> Select:
+        self._check(table)
+        return table.select(*columns).where(table.tenant == self.tenant.id)
+
+    def objects(self, table: type[T]) -> Objects:
+        self._check(table)
+        return table.objects().where(table.tenant == self.tenant.id)
+
+    def count(self, table: type[T]) -> Count:
+        self._check(table)
+        return table.count().where(table.tenant == self.tenant.id)
+
+    def update(self, table: type[T], values: dict) -> Update:
+        self._check(table)
+        return table.update(values).where(table.tenant == self.tenant.id)
+
+    async def get(self, table: type[T], row_id: Any) -> T:
+        """The row with ``row_id`` in this county, or ``NotFound``."""
+        self._check(table)
+        try:
+            key = int(row_id)
+        except (TypeError, ValueError):
+            raise NotFound(f"{table.__name__} {row_id!r}") from None
+        row = await self.objects(table).where(table._meta.primary_key == key).first()
+        if row is None:
+            raise NotFound(f"{table.__name__} {row_id!r}")
+        return row
+
+    def new(self, table: type[T], **values) -> T:
+        """A new row of this county (save it inside the caller's transaction)."""
+        self._check(table)
+        return table(tenant=self.tenant.id, **values)

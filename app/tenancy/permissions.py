@@ -1,0 +1,53 @@
+"""Roles and what they may do: the one table every permission check reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    LEADER = "leader"
+    SECTION_HEAD = "section_head"
+    EVALUATOR = "evaluator"
+    STAFF = "staff"
+
+
+ROLE_LABELS = {
+    Role.ADMIN: "管理员",
+    Role.LEADER: "分管领导",
+    Role.SECTION_HEAD: "股室负责人",
+    Role.EVALUATOR: "考评小组成员",
+    Role.STAFF: "工作人员",
+}
+
+
+class Permission(StrEnum):
+    """``resource:action``; routes declare the one they need."""
+
+    DASHBOARD_VIEW = "dashboard:view"
+    TOKENS_OWN = "tokens:own"
+    AUDIT_READ = "audit:read"
+    STAFF_MANAGE = "staff:manage"
+    SETTINGS_MANAGE = "settings:manage"
+
+
+_EVERY_MEMBER = {Permission.DASHBOARD_VIEW, Permission.TOKENS_OWN}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(
+        _EVERY_MEMBER | {Permission.AUDIT_READ, Permission.STAFF_MANAGE, Permission.SETTINGS_MANAGE}
+    ),
+    Role.LEADER: frozenset(_EVERY_MEMBER | {Permission.AUDIT_READ}),
+    Role.SECTION_HEAD: frozenset(_EVERY_MEMBER),
+    Role.EVALUATOR: frozenset(_EVERY_MEMBER),
+    Role.STAFF: frozenset(_EVERY_MEMBER),
+}
+
+
+def permissions_of(roles: Iterable[str]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS.get(Role(role), frozenset())
+    return frozenset(granted)

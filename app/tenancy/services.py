@@ -1,0 +1,66 @@
+"""Counties: creating them (superadmin) and finding them by slug."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app import db
+from app.audit.services import record
+from app.errors import InvalidInput
+from app.tenancy.context import Actor, Forbidden, TenantInfo
+from app.tenancy.tables import Tenant
+
+SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
+
+
+class InvalidTenant(InvalidInput):
+    pass
+
+
+def validate_tenant_fields(slug: str, name: str, timezone: str) -> None:
+    if not SLUG_PATTERN.match(slug):
+        raise InvalidTenant("县代码 {slug} 无效：须为 2–40 位小写字母、数字或“-”，以字母开头", slug=slug)
+    if not name.strip():
+        raise InvalidTenant("县名称不能为空")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidTenant("时区 {timezone} 不是有效的 IANA 时区", timezone=timezone) from None
+
+
+def tenant_info(row: dict) -> TenantInfo:
+    return TenantInfo(id=row["id"], slug=row["slug"], name=row["name"], timezone=row["timezone"])
+
+
+async def find_by_slug(slug: str) -> TenantInfo | None:
+    row = await Tenant.select(Tenant.id, Tenant.slug, Tenant.name, Tenant.timezone).where(Tenant.slug == slug).first()
+    return tenant_info(row) if row else None
+
+
+async def list_tenants() -> list[TenantInfo]:
+    rows = await Tenant.select(Tenant.id, Tenant.slug, Tenant.name, Tenant.timezone).order_by(Tenant.slug)
+    return [tenant_info(row) for row in rows]
+
+
+async def create_tenant(actor: Actor, slug: str, name: str, timezone: str = "Asia/Shanghai") -> TenantInfo:
+    if not actor.is_superadmin:
+        raise Forbidden("only a superadmin creates counties")
+    slug, name = slug.strip(), name.strip()
+    validate_tenant_fields(slug, name, timezone)
+    async with db.transaction():
+        if await Tenant.exists().where(Tenant.slug == slug):
+            raise InvalidTenant("县代码 {slug} 已存在", slug=slug)
+        row = Tenant(slug=slug, name=name, timezone=timezone, settings={}, created_at=datetime.now().astimezone())
+        await row.save()
+        await record(
+            actor,
+            tenant_id=row.id,
+            action="tenant.create",
+            entity="tenant",
+            entity_id=row.id,
+            summary=f"{name} ({slug})",
+            after={"slug": slug, "name": name, "timezone": timezone},
+        )
+    return TenantInfo(id=row.id, slug=slug, name=name, timezone=timezone)

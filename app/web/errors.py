@@ -1,0 +1,91 @@
+"""Errors as people should see them: a page in the portal's look, a JSON ``detail`` for the API,
+a message HTMX can show, a sign-in page when the session has ended."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_500_INTERNAL_SERVER_ERROR
+
+from app.errors import InvalidInput
+from app.i18n import gettext as _
+from app.tenancy.context import Forbidden, NotFound
+from app.web.identity import is_api_path
+
+log = logging.getLogger("portal.errors")
+
+TITLES = {
+    400: "请求有误",
+    401: "请先登录",
+    403: "没有权限",
+    404: "页面不存在",
+    405: "不支持此操作",
+    429: "操作过于频繁",
+    500: "系统出错了",
+}
+
+EXPLANATIONS = {
+    403: "您的角色不能执行此操作。如需权限，请联系本县管理员。",
+    404: "您要找的内容不存在，或不属于您所在的县。",
+    500: "请求未能完成，已记录此错误。请稍后重试；如果一直出现，请联系管理员。",
+}
+
+
+def _respond(request: Request, status: int, detail: str, extra=None) -> Response:
+    if is_api_path(request.url.path):
+        body = {"status_code": status, "detail": detail}
+        if extra:
+            body["extra"] = extra
+        return Response(body, status_code=status, media_type=MediaType.JSON)
+    if status == 401:
+        target = f"/login?next={quote(request.url.path)}"
+        if request.headers.get("hx-request"):
+            return Response("", status_code=401, headers={"HX-Redirect": target})
+        return Redirect(target)
+    title = _(TITLES.get(status, "请求有误"))
+    explanation = _(EXPLANATIONS[status]) if status in EXPLANATIONS else detail
+    if request.headers.get("hx-request"):  # shown by portal.js as a message, not swapped in
+        return Response(f"{title}：{explanation}", status_code=status, media_type=MediaType.TEXT)
+    return Template(
+        template_name="errors/error.html",
+        context={"status": status, "title": title, "explanation": explanation,
+                 "me": request.scope.get("user"), "ctx": request.state.get("tenant_context")},
+        status_code=status,
+    )
+
+
+def http_exception(request: Request, exc: HTTPException) -> Response:
+    if isinstance(exc, NotAuthorizedException):
+        return _respond(request, 401, "authentication required")
+    return _respond(request, exc.status_code, str(exc.detail), getattr(exc, "extra", None))
+
+
+def not_found(request: Request, exc: NotFound) -> Response:
+    return _respond(request, 404, "not found")
+
+
+def forbidden(request: Request, exc: Forbidden) -> Response:
+    return _respond(request, 403, f"not allowed: {exc}")
+
+
+def invalid_input(request: Request, exc: InvalidInput) -> Response:
+    detail = exc.in_language("en") if is_api_path(request.url.path) else exc.localized()
+    return _respond(request, HTTP_400_BAD_REQUEST, detail)
+
+
+def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal server error")
+
+
+EXCEPTION_HANDLERS = {
+    HTTPException: http_exception,
+    NotFound: not_found,
+    Forbidden: forbidden,
+    InvalidInput: invalid_input,
+    HTTP_500_INTERNAL_SERVER_ERROR: server_error,
+}

@@ -1,0 +1,57 @@
+"""The gates every route passes: membership of the county in the path, then the permission.
+
+``tenant_guard`` sits on the county routers, so a handler below them cannot forget it; routes
+declare their permission with ``requires(...)``.
+"""
+
+from __future__ import annotations
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+
+from app.accounts.services import Identity
+from app.tenancy.context import TenantContext
+from app.tenancy.permissions import Permission
+from app.tenancy.services import find_by_slug
+
+CONTEXT_KEY = "tenant_context"
+
+
+def signed_in(connection: ASGIConnection) -> Identity:
+    identity = connection.scope.get("user")
+    if identity is None:
+        raise NotAuthorizedException("sign in first")
+    return identity
+
+
+async def tenant_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    identity = signed_in(connection)
+    tenant = await find_by_slug(connection.path_params.get("tenant", ""))
+    # Another county is answered exactly like a county that does not exist.
+    if tenant is None or identity.tenant_id != tenant.id:
+        raise NotFoundException("not found")
+    connection.state[CONTEXT_KEY] = TenantContext(
+        tenant=tenant, actor=identity.actor(connection.state.get("address", ""))
+    )
+
+
+def superadmin_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    if not signed_in(connection).is_superadmin:
+        raise PermissionDeniedException("superadmin only")
+
+
+def requires(permission: Permission):
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        context: TenantContext = connection.state[CONTEXT_KEY]
+        if not context.actor.can(permission):
+            raise PermissionDeniedException(f"this needs the permission {permission}")
+
+    guard.__name__ = f"requires_{permission.value.replace(':', '_')}"
+    return guard
+
+
+def tenant_context(request: Request) -> TenantContext:
+    """Dependency: the county context the guard established."""
+    return request.state[CONTEXT_KEY]

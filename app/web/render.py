@@ -1,0 +1,69 @@
+"""Pages and fragments from one template per screen.
+
+A navigation (plain or boosted) gets the whole page; an HTMX request aimed at a named region
+(``hx-target="#results"``) gets just that block of the same template.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2_fragments.litestar import HTMXBlockTemplate
+from litestar import Request
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Template
+
+from app import i18n
+from app.tenancy.permissions import ROLE_LABELS, Permission
+
+HTMX_FILE = "htmx-2.0.11.min.js"
+
+
+def _datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return value.strftime(fmt) if value else ""
+
+
+def _decimal(value: Decimal | None, places: int = 2) -> str:
+    return "" if value is None else f"{value:.{places}f}"
+
+
+def build_environment(templates_dir: Path) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(templates_dir),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.filters["dt"] = _datetime
+    env.filters["decimal"] = _decimal
+    env.globals.update(
+        Permission=Permission,
+        ROLE_LABELS=ROLE_LABELS,
+        LANGUAGES=i18n.LANGUAGES,
+        current_language=i18n.current_language,
+        HTMX_FILE=HTMX_FILE,
+    )
+    return env
+
+
+def template_engine(templates_dir: Path) -> JinjaTemplateEngine:
+    return JinjaTemplateEngine.from_environment(build_environment(templates_dir))
+
+
+def page(request: Request, template: str, context: dict | None = None, *, status_code: int = 200,
+         fragments: tuple[str, ...] = ()) -> Template:
+    """The page, or one of its ``fragments`` when HTMX asks for exactly that region."""
+    context = {**(context or {}), "me": request.scope.get("user"), "ctx": request.state.get("tenant_context")}
+    htmx = getattr(request, "htmx", None)
+    target = htmx.target if htmx and not htmx.boosted else None
+    headers = {"Vary": "HX-Request, HX-Target"}
+    if target in fragments:
+        return HTMXBlockTemplate(template_name=template, block_name=target, context=context,
+                                 status_code=status_code, headers=headers)
+    return Template(template_name=template, context=context, status_code=status_code, headers=headers)
