@@ -51,9 +51,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 settings=settings,
                 redis=redis,
                 sessions=SessionStore(redis, settings.session_idle_minutes * 60, settings.session_max_hours * 3600),
-                throttle=LoginThrottle(redis, LoginLimits(settings.login_attempts_per_account,
-                                                          settings.login_attempts_per_address,
-                                                          settings.login_window_minutes * 60)),
+                throttle=LoginThrottle(
+                    redis,
+                    LoginLimits(
+                        settings.login_attempts_per_account,
+                        settings.login_attempts_per_address,
+                        settings.login_window_minutes * 60,
+                    ),
+                ),
             )
             try:
                 yield
@@ -64,17 +69,31 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             *PUBLIC,
-            Router("/t/{tenant:str}", route_handlers=COUNTY_PAGES, guards=[tenant_guard],
-                   dependencies=county_dependencies, include_in_schema=False),
-            Router("/api/v1/t/{tenant:str}", route_handlers=COUNTY_API, guards=[tenant_guard],
-                   dependencies=county_dependencies),
-            create_static_files_router(path="/static", directories=[STATIC_DIR], name="static",
-                                       include_in_schema=False),
+            Router(
+                "/t/{tenant:str}",
+                route_handlers=COUNTY_PAGES,
+                guards=[tenant_guard],
+                dependencies=county_dependencies,
+                include_in_schema=False,
+            ),
+            Router(
+                "/api/v1/t/{tenant:str}",
+                route_handlers=COUNTY_API,
+                guards=[tenant_guard],
+                dependencies=county_dependencies,
+            ),
+            create_static_files_router(
+                path="/static", directories=[STATIC_DIR], name="static", include_in_schema=False
+            ),
         ],
         lifespan=[lifespan],
         middleware=[IdentityMiddleware()],
-        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_secure=settings.secure_cookies,
-                               cookie_samesite="lax", exclude=["/api/", "/healthz"]),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="lax",
+            exclude=["/api/", "/healthz"],
+        ),
         template_config=TemplateConfig(instance=template_engine(settings.templates_dir)),
         plugins=[HTMXPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,

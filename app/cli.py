@@ -67,9 +67,15 @@ def cmd_user_add(args, settings: Settings) -> None:
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else secrets.token_urlsafe(12)
 
     async def work():
-        return await add_user(cli_actor("user add"), tenant_slug=None if args.superadmin else args.tenant,
-                              username=args.username, name=args.name, roles=args.role, password=password,
-                              phone=args.phone)
+        return await add_user(
+            cli_actor("user add"),
+            tenant_slug=None if args.superadmin else args.tenant,
+            username=args.username,
+            name=args.name,
+            roles=args.role,
+            password=password,
+            phone=args.phone,
+        )
 
     if not args.superadmin and not args.tenant:
         raise InvalidInput("需要 --tenant（或 --superadmin）")
@@ -104,8 +110,15 @@ def cmd_serve(args, settings: Settings) -> None:
     import uvicorn
 
     os.environ.setdefault("PORTAL_MODE", settings.mode.value)
-    uvicorn.run("app.asgi:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                proxy_headers=False, log_level="info")
+    uvicorn.run(
+        "app.asgi:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=False,
+        log_level="info",
+    )
 
 
 def cmd_worker(args, settings: Settings) -> None:

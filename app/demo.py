@@ -54,8 +54,11 @@ async def _prepare(settings: Settings, reset_passwords: bool) -> list[tuple[str,
             print(f"  {path.name}: {len(changes)} change(s)")
         if not await User.exists().where(User.is_superadmin == True):  # noqa: E712
             await add_user(actor, tenant_slug=None, username=SUPERADMIN[0], name=SUPERADMIN[1])
-        users = await User.select(User.id, User.username, User.name, User.password_hash, User.tenant.slug,
-                                  User.tenant).where(User.active == True).order_by(User.id)  # noqa: E712
+        users = (
+            await User.select(User.id, User.username, User.name, User.password_hash, User.tenant.slug, User.tenant)
+            .where(User.active == True)
+            .order_by(User.id)
+        )  # noqa: E712
         grants = await RoleGrant.select(RoleGrant.user, RoleGrant.role)
         roles: dict[int, list[str]] = {}
         for grant in grants:
@@ -67,7 +70,9 @@ async def _prepare(settings: Settings, reset_passwords: bool) -> list[tuple[str,
             password = secrets.token_urlsafe(9)
             await set_password(actor, user["id"], password)
             county = user["tenant.slug"] or "(superadmin)"
-            logins.append((county, user["username"], password, user["name"] + " " + ",".join(sorted(roles.get(user["id"], [])))))
+            logins.append(
+                (county, user["username"], password, user["name"] + " " + ",".join(sorted(roles.get(user["id"], []))))
+            )
         return logins
 
 

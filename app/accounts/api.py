@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from litestar import get
 
-from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
-from app.web.guards import requires
+from app.web.guards import County, requires
 
 
 @get("/me", guards=[requires(Permission.DASHBOARD_VIEW)])
-async def me(ctx: TenantContext) -> dict:
+async def me(ctx: County) -> dict:
     return {
         "id": ctx.actor.user_id,
         "name": ctx.actor.label,

@@ -26,9 +26,7 @@ class LoginThrottle:
     async def blocked(self, account: str, address: str) -> bool:
         account_key, address_key = self._keys(account, address)
         account_fails, address_fails = await self.redis.mget(account_key, address_key)
-        return int(account_fails or 0) >= self.limits.per_account or int(
-            address_fails or 0
-        ) >= self.limits.per_address
+        return int(account_fails or 0) >= self.limits.per_account or int(address_fails or 0) >= self.limits.per_address
 
     async def failed(self, account: str, address: str) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:

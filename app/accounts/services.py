@@ -59,9 +59,11 @@ def check_roles(roles: Iterable[str]) -> list[str]:
 
 async def identity_of(user_id: int) -> Identity | None:
     """The active user with ``user_id`` and their roles, or ``None``."""
-    user = await User.select(
-        User.id, User.tenant, User.username, User.name, User.is_superadmin
-    ).where((User.id == user_id) & (User.active == True)).first()  # noqa: E712
+    user = (
+        await User.select(User.id, User.tenant, User.username, User.name, User.is_superadmin)
+        .where((User.id == user_id) & (User.active == True))
+        .first()
+    )  # noqa: E712
     if user is None:
         return None
     roles = await RoleGrant.select(RoleGrant.role).where(RoleGrant.user == user_id)
@@ -98,8 +100,14 @@ async def set_password(actor: Actor, user_id: int, password: str) -> None:
         if user is None:
             raise AccountError("用户不存在")
         await User.update({User.password_hash: password_hash}).where(User.id == user_id)
-        await record(actor, tenant_id=user["tenant"], action="user.password", entity="user", entity_id=user_id,
-                     summary=f"{user['name']} ({user['username']})")
+        await record(
+            actor,
+            tenant_id=user["tenant"],
+            action="user.password",
+            entity="user",
+            entity_id=user_id,
+            summary=f"{user['name']} ({user['username']})",
+        )
 
 
 async def add_user(
@@ -131,14 +139,28 @@ async def add_user(
         taken = taken.where(User.tenant == tenant_id) if tenant_id else taken.where(User.is_superadmin == True)  # noqa: E712
         if await taken:
             raise AccountError("用户名 {username} 已被占用", username=username)
-        user = User(tenant=tenant_id, username=username, name=name, phone=phone, password_hash=password_hash,
-                    active=True, is_superadmin=tenant_id is None, created_at=_now())
+        user = User(
+            tenant=tenant_id,
+            username=username,
+            name=name,
+            phone=phone,
+            password_hash=password_hash,
+            active=True,
+            is_superadmin=tenant_id is None,
+            created_at=_now(),
+        )
         await user.save()
         for role in role_list:
             await RoleGrant(tenant=tenant_id, user=user.id, role=role).save()
-        await record(actor, tenant_id=tenant_id, action="user.create", entity="user", entity_id=user.id,
-                     summary=f"{name} ({username})",
-                     after={"username": username, "name": name, "roles": role_list, "phone": phone})
+        await record(
+            actor,
+            tenant_id=tenant_id,
+            action="user.create",
+            entity="user",
+            entity_id=user.id,
+            summary=f"{name} ({username})",
+            after={"username": username, "name": name, "roles": role_list, "phone": phone},
+        )
     return user.id
 
 
@@ -159,21 +181,34 @@ async def create_token(ctx: TenantContext, user_id: int, label: str = "") -> New
         raise AccountError("用户 {username} 已停用", username=user.username)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     async with db.transaction():
-        row = ctx.new(ApiToken, user=user.id, label=label.strip()[:100], token_hash=_hash_token(token),
-                      prefix=token[:10], created_at=_now())
+        row = ctx.new(
+            ApiToken,
+            user=user.id,
+            label=label.strip()[:100],
+            token_hash=_hash_token(token),
+            prefix=token[:10],
+            created_at=_now(),
+        )
         await row.save()
-        await record_in(ctx, action="token.create", entity="api_token", entity_id=row.id,
-                        summary=f"{user.username}: {label}".strip(": "),
-                        after={"user": user.username, "label": label, "prefix": row.prefix})
+        await record_in(
+            ctx,
+            action="token.create",
+            entity="api_token",
+            entity_id=row.id,
+            summary=f"{user.username}: {label}".strip(": "),
+            after={"user": user.username, "label": label, "prefix": row.prefix},
+        )
     return NewToken(id=row.id, token=token)
 
 
 async def identity_for_token(token: str) -> Identity | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = await ApiToken.select(ApiToken.id, ApiToken.user).where(
-        (ApiToken.token_hash == _hash_token(token)) & ApiToken.revoked_at.is_null()
-    ).first()
+    row = (
+        await ApiToken.select(ApiToken.id, ApiToken.user)
+        .where((ApiToken.token_hash == _hash_token(token)) & ApiToken.revoked_at.is_null())
+        .first()
+    )
     if row is None:
         return None
     return await identity_of(row["user"])
@@ -192,8 +227,15 @@ async def revoke_token(ctx: TenantContext, token_id: int) -> None:
         return
     async with db.transaction():
         await ctx.update(ApiToken, {ApiToken.revoked_at: _now()}).where(ApiToken.id == token.id)
-        await record_in(ctx, action="token.revoke", entity="api_token", entity_id=token.id,
-                        summary=f"{token.prefix}…", before={"revoked": False}, after={"revoked": True})
+        await record_in(
+            ctx,
+            action="token.revoke",
+            entity="api_token",
+            entity_id=token.id,
+            summary=f"{token.prefix}…",
+            before={"revoked": False},
+            after={"revoked": True},
+        )
 
 
 async def set_active(ctx: TenantContext, user_id: int, active: bool) -> None:
@@ -207,6 +249,12 @@ async def set_active(ctx: TenantContext, user_id: int, active: bool) -> None:
         return
     async with db.transaction():
         await ctx.update(User, {User.active: active}).where(User.id == user.id)
-        await record_in(ctx, action="user.enable" if active else "user.disable", entity="user",
-                        entity_id=user.id, summary=f"{user.name} ({user.username})",
-                        before={"active": user.active}, after={"active": active})
+        await record_in(
+            ctx,
+            action="user.enable" if active else "user.disable",
+            entity="user",
+            entity_id=user.id,
+            summary=f"{user.name} ({user.username})",
+            before={"active": user.active},
+            after={"active": active},
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Request, get, post
 from litestar.datastructures import Cookie
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.accounts import services
@@ -11,10 +12,9 @@ from app.accounts.sessions import COOKIE_NAME
 from app.errors import InvalidInput
 from app.i18n import LANGUAGES
 from app.i18n import gettext as _
-from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
 from app.tenancy.services import list_tenants
-from app.web.guards import requires
+from app.web.guards import County, requires
 from app.web.identity import LANGUAGE_COOKIE, services_of
 from app.web.render import page
 
@@ -33,8 +33,15 @@ def _home(identity: services.Identity, tenants: dict[int, str]) -> str:
 
 
 def _session_cookie(request: Request, value: str, max_age: int | None = None) -> Cookie:
-    return Cookie(key=COOKIE_NAME, value=value, httponly=True, samesite="lax", path="/", max_age=max_age,
-                  secure=services_of(request).settings.secure_cookies)
+    return Cookie(
+        key=COOKIE_NAME,
+        value=value,
+        httponly=True,
+        samesite="lax",
+        path="/",
+        max_age=max_age,
+        secure=services_of(request).settings.secure_cookies,
+    )
 
 
 def _expired(key: str) -> Cookie:
@@ -42,9 +49,12 @@ def _expired(key: str) -> Cookie:
 
 
 @get("/login", name="login")
-async def login_form(request: Request, next: str = "", tenant: str = "") -> Template:
-    return page(request, "accounts/login.html",
-                {"tenants": await list_tenants(), "next": next, "selected": tenant, "error": "", "username": ""})
+async def login_form(request: Request, next: FromQuery[str] = "", tenant: FromQuery[str] = "") -> Template:
+    return page(
+        request,
+        "accounts/login.html",
+        {"tenants": await list_tenants(), "next": next, "selected": tenant, "error": "", "username": ""},
+    )
 
 
 @post("/login")
@@ -65,8 +75,13 @@ async def login(request: Request) -> Template | Redirect:
             await svc.throttle.failed(account, address)
             status, error = 401, _("县、用户名或密码不正确。")
     if identity is None:
-        context = {"tenants": await list_tenants(), "next": next_path, "selected": tenant_slug,
-                   "error": error, "username": username}
+        context = {
+            "tenants": await list_tenants(),
+            "next": next_path,
+            "selected": tenant_slug,
+            "error": error,
+            "username": username,
+        }
         return page(request, "accounts/login.html", context, status_code=status)
     await svc.throttle.succeeded(account)
     old = request.scope.get("auth")
@@ -75,8 +90,10 @@ async def login(request: Request) -> Template | Redirect:
     session = await svc.sessions.create(identity.user_id)
     tenants = {t.id: t.slug for t in await list_tenants()}
     # A new session id, and a new CSRF token on the next page: nothing from before sign-in survives.
-    return Redirect(_local_path(next_path, _home(identity, tenants)),
-                    cookies=[_session_cookie(request, session.id), _expired("csrftoken")])
+    return Redirect(
+        _local_path(next_path, _home(identity, tenants)),
+        cookies=[_session_cookie(request, session.id), _expired("csrftoken")],
+    )
 
 
 @post("/logout", name="logout")
@@ -94,8 +111,12 @@ async def switch_language(request: Request) -> Redirect:
     back = _local_path(form.get("back", "/"), "/")
     if language not in LANGUAGES:
         language = "zh"
-    return Redirect(back, cookies=[Cookie(key=LANGUAGE_COOKIE, value=language, max_age=365 * 86400,
-                                          path="/", samesite="lax", httponly=True)])
+    return Redirect(
+        back,
+        cookies=[
+            Cookie(key=LANGUAGE_COOKIE, value=language, max_age=365 * 86400, path="/", samesite="lax", httponly=True)
+        ],
+    )
 
 
 @get("/", name="home")
@@ -111,29 +132,39 @@ PUBLIC = [login_form, login, logout, switch_language, home]
 
 # --- county pages -------------------------------------------------------------------------------
 
+
 @get("/tokens", name="tokens", guards=[requires(Permission.TOKENS_OWN)])
-async def tokens_page(request: Request, ctx: TenantContext) -> Template:
-    return page(request, "accounts/tokens.html", {"tokens": await services.my_tokens(ctx), "new_token": None})
+async def tokens_page(request: Request, ctx: County) -> Template:
+    return page(
+        request, "accounts/tokens.html", {"tokens": await services.my_tokens(ctx), "new_token": None, "error": ""}
+    )
 
 
 @post("/tokens", guards=[requires(Permission.TOKENS_OWN)])
-async def create_token(request: Request, ctx: TenantContext) -> Template:
+async def create_token(request: Request, ctx: County) -> Template:
     form = await request.form()
     error, new_token = "", None
     try:
         new_token = await services.create_token(ctx, ctx.actor.user_id, form.get("label", ""))
     except InvalidInput as exc:
         error = exc.localized()
-    return page(request, "accounts/tokens.html",
-                {"tokens": await services.my_tokens(ctx), "new_token": new_token, "error": error},
-                fragments=("tokens",))
+    return page(
+        request,
+        "accounts/tokens.html",
+        {"tokens": await services.my_tokens(ctx), "new_token": new_token, "error": error},
+        fragments=("tokens",),
+    )
 
 
 @post("/tokens/{token_id:int}/revoke", guards=[requires(Permission.TOKENS_OWN)])
-async def revoke_token(request: Request, ctx: TenantContext, token_id: int) -> Template:
+async def revoke_token(request: Request, ctx: County, token_id: FromPath[int]) -> Template:
     await services.revoke_token(ctx, token_id)
-    return page(request, "accounts/tokens.html", {"tokens": await services.my_tokens(ctx), "new_token": None},
-                fragments=("tokens",))
+    return page(
+        request,
+        "accounts/tokens.html",
+        {"tokens": await services.my_tokens(ctx), "new_token": None, "error": ""},
+        fragments=("tokens",),
+    )
 
 
 PAGES = [tokens_page, create_token, revoke_token]

@@ -3,52 +3,63 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 from urllib.parse import urlencode
 
 from litestar import Request, get
-from litestar.params import Parameter
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
 from app.audit.services import AuditFilter, browse
-from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
-from app.web.guards import requires
+from app.web.guards import County, requires
 from app.web.render import page
 
 
 def _filter(actor: str, entity: str, action: str, since: date | None, until: date | None, page_no: int) -> AuditFilter:
-    return AuditFilter(actor=actor.strip(), entity=entity.strip(), action=action.strip(), since=since,
-                       until=until, page=page_no)
+    return AuditFilter(
+        actor=actor.strip(), entity=entity.strip(), action=action.strip(), since=since, until=until, page=page_no
+    )
 
 
 @get("/audit", name="audit", guards=[requires(Permission.AUDIT_READ)])
 async def audit_page(
     request: Request,
-    ctx: TenantContext,
-    actor: str = "",
-    entity: str = "",
-    action: str = "",
-    since: date | None = None,
-    until: date | None = None,
-    page_no: int = Parameter(query="page", default=1, ge=1),
+    ctx: County,
+    actor: FromQuery[str] = "",
+    entity: FromQuery[str] = "",
+    action: FromQuery[str] = "",
+    since: FromQuery[date | None] = None,
+    until: FromQuery[date | None] = None,
+    page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
 ) -> Template:
     wanted = _filter(actor, entity, action, since, until, page_no)
-    filter_query = urlencode({"actor": wanted.actor, "entity": wanted.entity, "action": wanted.action,
-                              "since": since or "", "until": until or ""})
-    return page(request, "audit/list.html",
-                {"result": await browse(ctx, wanted), "wanted": wanted, "filter_query": filter_query},
-                fragments=("results",))
+    filter_query = urlencode(
+        {
+            "actor": wanted.actor,
+            "entity": wanted.entity,
+            "action": wanted.action,
+            "since": since or "",
+            "until": until or "",
+        }
+    )
+    return page(
+        request,
+        "audit/list.html",
+        {"result": await browse(ctx, wanted), "wanted": wanted, "filter_query": filter_query},
+        fragments=("results",),
+    )
 
 
 @get("/audit", guards=[requires(Permission.AUDIT_READ)])
 async def audit_api(
-    ctx: TenantContext,
-    actor: str = "",
-    entity: str = "",
-    action: str = "",
-    since: date | None = None,
-    until: date | None = None,
-    page_no: int = Parameter(query="page", default=1, ge=1),
+    ctx: County,
+    actor: FromQuery[str] = "",
+    entity: FromQuery[str] = "",
+    action: FromQuery[str] = "",
+    since: FromQuery[date | None] = None,
+    until: FromQuery[date | None] = None,
+    page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
 ) -> dict:
     result = await browse(ctx, _filter(actor, entity, action, since, until, page_no))
     return {

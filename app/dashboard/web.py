@@ -7,17 +7,16 @@ from litestar.response import Template
 
 from app.accounts.tables import User
 from app.audit.services import AuditFilter, browse
-from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
-from app.web.guards import requires
+from app.web.guards import County, requires
 from app.web.render import page
 
 
 @get("/", name="dashboard", guards=[requires(Permission.DASHBOARD_VIEW)])
-async def dashboard(request: Request, ctx: TenantContext) -> Template:
+async def dashboard(request: Request, ctx: County) -> Template:
     context = {"staff_count": await ctx.count(User).where(User.active == True), "recent_changes": []}  # noqa: E712
     if ctx.actor.can(Permission.AUDIT_READ):
-        context["recent_changes"] = (await browse(ctx, AuditFilter()) ).rows[:8]
+        context["recent_changes"] = (await browse(ctx, AuditFilter())).rows[:8]
     return page(request, "dashboard/index.html", context)
 
 

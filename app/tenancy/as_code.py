@@ -71,25 +71,37 @@ def _check(spec: TenantSpec, source: str) -> None:
     for index, person in enumerate(spec.staff):
         where = f"staff[{index}]"
         if not USERNAME.match(person.username):
-            raise TenantFileError("{source}：{where}.username：{value} 无效（小写字母开头，可含数字 _ . -）",
-                                  source=source, where=where, value=person.username)
+            raise TenantFileError(
+                "{source}：{where}.username：{value} 无效（小写字母开头，可含数字 _ . -）",
+                source=source,
+                where=where,
+                value=person.username,
+            )
         if person.username in seen:
-            raise TenantFileError("{source}：{where}.username：{value} 重复", source=source, where=where,
-                                  value=person.username)
+            raise TenantFileError(
+                "{source}：{where}.username：{value} 重复", source=source, where=where, value=person.username
+            )
         seen.add(person.username)
         if not person.name.strip():
             raise TenantFileError("{source}：{where}.name：不能为空", source=source, where=where)
         unknown = sorted(set(person.roles) - known_roles)
         if unknown:
-            raise TenantFileError("{source}：{where}.roles：未知角色 {unknown}（可用：{known}）", source=source,
-                                  where=where, unknown="、".join(unknown), known="、".join(Role))
+            raise TenantFileError(
+                "{source}：{where}.roles：未知角色 {unknown}（可用：{known}）",
+                source=source,
+                where=where,
+                unknown="、".join(unknown),
+                known="、".join(Role),
+            )
 
 
 def load_file(path: Path) -> TenantSpec:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise TenantFileError("无法读取 {source}：{problem}", source=str(path), problem=exc.strerror or str(exc)) from None
+        raise TenantFileError(
+            "无法读取 {source}：{problem}", source=str(path), problem=exc.strerror or str(exc)
+        ) from None
     return parse(text, str(path))
 
 
@@ -122,8 +134,12 @@ class CurrentState:
 
 
 def _staff_values(person: StaffSpec) -> dict[str, Any]:
-    return {"name": person.name.strip(), "phone": person.phone.strip(), "roles": sorted(set(person.roles)),
-            "active": person.active}
+    return {
+        "name": person.name.strip(),
+        "phone": person.phone.strip(),
+        "roles": sorted(set(person.roles)),
+        "active": person.active,
+    }
 
 
 def plan(spec: TenantSpec, current: CurrentState) -> list[Change]:
@@ -133,8 +149,9 @@ def plan(spec: TenantSpec, current: CurrentState) -> list[Change]:
     if current.tenant is None:
         changes.append(Change("tenant.create", "tenant", spec.slug, None, wanted_tenant))
     elif {k: current.tenant[k] for k in wanted_tenant} != wanted_tenant:
-        changes.append(Change("tenant.update", "tenant", spec.slug,
-                              {k: current.tenant[k] for k in wanted_tenant}, wanted_tenant))
+        changes.append(
+            Change("tenant.update", "tenant", spec.slug, {k: current.tenant[k] for k in wanted_tenant}, wanted_tenant)
+        )
     for person in spec.staff:
         wanted = _staff_values(person)
         have = current.staff.get(person.username)
@@ -150,14 +167,19 @@ async def current_state(slug: str) -> CurrentState:
     if tenant is None:
         return CurrentState()
     users = await User.select(User.id, User.username, User.name, User.phone, User.active).where(
-        User.tenant == tenant["id"])
+        User.tenant == tenant["id"]
+    )
     grants = await RoleGrant.select(RoleGrant.user, RoleGrant.role).where(RoleGrant.tenant == tenant["id"])
     roles: dict[int, list[str]] = {}
     for grant in grants:
         roles.setdefault(grant["user"], []).append(grant["role"])
     staff = {
-        u["username"]: {"name": u["name"], "phone": u["phone"], "roles": sorted(roles.get(u["id"], [])),
-                        "active": u["active"]}
+        u["username"]: {
+            "name": u["name"],
+            "phone": u["phone"],
+            "roles": sorted(roles.get(u["id"], [])),
+            "active": u["active"],
+        }
         for u in users
     }
     return CurrentState(tenant=tenant, staff=staff)
@@ -175,14 +197,22 @@ async def apply(spec: TenantSpec, actor: Actor) -> list[Change]:
             return []
         now = datetime.now().astimezone()
         tenant_id = await _apply_tenant(spec, changes, now)
-        users = {u["username"]: u["id"] for u in
-                 await User.select(User.id, User.username).where(User.tenant == tenant_id)}
+        users = {
+            u["username"]: u["id"] for u in await User.select(User.id, User.username).where(User.tenant == tenant_id)
+        }
         for change in changes:
             if change.entity == "user":
                 users[change.key] = await _apply_user(tenant_id, users.get(change.key), change, now)
-            await record(actor, tenant_id=tenant_id, action=change.action, entity=change.entity,
-                         entity_id=users.get(change.key, tenant_id) if change.entity == "user" else tenant_id,
-                         summary=f"tenant load: {change.key}", before=change.before, after=change.after)
+            await record(
+                actor,
+                tenant_id=tenant_id,
+                action=change.action,
+                entity=change.entity,
+                entity_id=users.get(change.key, tenant_id) if change.entity == "user" else tenant_id,
+                summary=f"tenant load: {change.key}",
+                before=change.before,
+                after=change.after,
+            )
     return changes
 
 
@@ -194,25 +224,36 @@ async def _apply_tenant(spec: TenantSpec, changes: list[Change], now: datetime) 
             return row.id
         if change.action == "tenant.update":
             await Tenant.update({Tenant.name: spec.name, Tenant.timezone: spec.timezone}).where(
-                Tenant.slug == spec.slug)
+                Tenant.slug == spec.slug
+            )
     return (await Tenant.select(Tenant.id).where(Tenant.slug == spec.slug).first())["id"]
 
 
 async def _apply_user(tenant_id: int, user_id: int | None, change: Change, now: datetime) -> int:
     values = change.after
     if user_id is None:
-        user = User(tenant=tenant_id, username=change.key, name=values["name"], phone=values["phone"],
-                    active=values["active"], password_hash="", is_superadmin=False, created_at=now)
+        user = User(
+            tenant=tenant_id,
+            username=change.key,
+            name=values["name"],
+            phone=values["phone"],
+            active=values["active"],
+            password_hash="",
+            is_superadmin=False,
+            created_at=now,
+        )
         await user.save()
         user_id = user.id
     else:
-        await User.update({User.name: values["name"], User.phone: values["phone"],
-                           User.active: values["active"]}).where(User.id == user_id)
+        await User.update(
+            {User.name: values["name"], User.phone: values["phone"], User.active: values["active"]}
+        ).where(User.id == user_id)
     before_roles = set((change.before or {}).get("roles", []))
     after_roles = set(values["roles"])
     for role in sorted(after_roles - before_roles):
         await RoleGrant(tenant=tenant_id, user=user_id, role=role).save()
     if before_roles - after_roles:
-        await RoleGrant.delete().where((RoleGrant.user == user_id) & RoleGrant.role.is_in(
-            sorted(before_roles - after_roles)))
+        await RoleGrant.delete().where(
+            (RoleGrant.user == user_id) & RoleGrant.role.is_in(sorted(before_roles - after_roles))
+        )
     return user_id

@@ -36,9 +36,7 @@ class Permission(StrEnum):
 _EVERY_MEMBER = {Permission.DASHBOARD_VIEW, Permission.TOKENS_OWN}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(
-        _EVERY_MEMBER | {Permission.AUDIT_READ, Permission.STAFF_MANAGE, Permission.SETTINGS_MANAGE}
-    ),
+    Role.ADMIN: frozenset(_EVERY_MEMBER | {Permission.AUDIT_READ, Permission.STAFF_MANAGE, Permission.SETTINGS_MANAGE}),
     Role.LEADER: frozenset(_EVERY_MEMBER | {Permission.AUDIT_READ}),
     Role.SECTION_HEAD: frozenset(_EVERY_MEMBER),
     Role.EVALUATOR: frozenset(_EVERY_MEMBER),

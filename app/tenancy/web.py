@@ -22,11 +22,19 @@ async def add_tenant(request: Request) -> Template | Redirect:
     values = {key: form.get(key, "").strip() for key in ("slug", "name", "timezone")}
     identity = request.scope["user"]
     try:
-        await create_tenant(identity.actor(request.state.get("address", "")), values["slug"], values["name"],
-                            values["timezone"] or "Asia/Shanghai")
+        await create_tenant(
+            identity.actor(request.state.get("address", "")),
+            values["slug"],
+            values["name"],
+            values["timezone"] or "Asia/Shanghai",
+        )
     except InvalidInput as exc:
-        return page(request, "tenancy/tenants.html",
-                    {"tenants": await list_tenants(), "error": exc.localized(), "form": values}, status_code=400)
+        return page(
+            request,
+            "tenancy/tenants.html",
+            {"tenants": await list_tenants(), "error": exc.localized(), "form": values},
+            status_code=400,
+        )
     return Redirect("/admin/tenants")
 
 

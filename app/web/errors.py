@@ -52,8 +52,13 @@ def _respond(request: Request, status: int, detail: str, extra=None) -> Response
         return Response(f"{title}：{explanation}", status_code=status, media_type=MediaType.TEXT)
     return Template(
         template_name="errors/error.html",
-        context={"status": status, "title": title, "explanation": explanation,
-                 "me": request.scope.get("user"), "ctx": request.state.get("tenant_context")},
+        context={
+            "status": status,
+            "title": title,
+            "explanation": explanation,
+            "me": request.scope.get("user"),
+            "ctx": request.state.get("tenant_context"),
+        },
         status_code=status,
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
@@ -55,3 +56,7 @@ def requires(permission: Permission):
 def tenant_context(request: Request) -> TenantContext:
     """Dependency: the county context the guard established."""
     return request.state[CONTEXT_KEY]
+
+
+# How a county handler asks for its context: ``ctx: County``.
+County = NamedDependency[TenantContext]

@@ -56,14 +56,21 @@ def template_engine(templates_dir: Path) -> JinjaTemplateEngine:
     return JinjaTemplateEngine.from_environment(build_environment(templates_dir))
 
 
-def page(request: Request, template: str, context: dict | None = None, *, status_code: int = 200,
-         fragments: tuple[str, ...] = ()) -> Template:
+def page(
+    request: Request,
+    template: str,
+    context: dict | None = None,
+    *,
+    status_code: int = 200,
+    fragments: tuple[str, ...] = (),
+) -> Template:
     """The page, or one of its ``fragments`` when HTMX asks for exactly that region."""
     context = {**(context or {}), "me": request.scope.get("user"), "ctx": request.state.get("tenant_context")}
     htmx = getattr(request, "htmx", None)
     target = htmx.target if htmx and not htmx.boosted else None
     headers = {"Vary": "HX-Request, HX-Target"}
     if target in fragments:
-        return HTMXBlockTemplate(template_name=template, block_name=target, context=context,
-                                 status_code=status_code, headers=headers)
+        return HTMXBlockTemplate(
+            template_name=template, block_name=target, context=context, status_code=status_code, headers=headers
+        )
     return Template(template_name=template, context=context, status_code=status_code, headers=headers)

@@ -1,0 +1,78 @@
+"""One PostgreSQL database per run (migrated once), emptied before each test; Redis db 15."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+
+import asyncpg
+import pytest
+from redis.asyncio import Redis
+
+from app import db
+from app.accounts.passwords import use_fast_hashing
+from app.piccolo_conf import all_tables
+from app.settings import Settings
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_DATABASE = os.environ.get("TEST_PG_DATABASE", "portal_test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def database_url(name: str = PG_DATABASE) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def make_settings(**overrides) -> Settings:
+    env = {
+        "PORTAL_MODE": "test",
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": REDIS_URL,
+    }
+    return Settings.from_env(env, **overrides)
+
+
+async def recreate_database(name: str) -> None:
+    admin = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+
+
+async def migrate_quietly(settings: Settings) -> None:
+    with contextlib.redirect_stdout(io.StringIO()):
+        await db.migrate(settings)
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    use_fast_hashing(True)
+    return make_settings()
+
+
+@pytest.fixture(scope="session")
+async def database(settings):
+    await recreate_database(PG_DATABASE)
+    await migrate_quietly(settings)
+    async with db.connected(settings) as engine:
+        yield engine
+
+
+@pytest.fixture
+async def redis():
+    client = Redis.from_url(REDIS_URL)
+    await client.flushdb()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def clean_db(database):
+    """An empty database for this test (emptied before, so a failure leaves its rows to look at)."""
+    names = ", ".join(f'"{t._meta.tablename}"' for t in all_tables())
+    await database.run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    return database
