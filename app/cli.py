@@ -11,6 +11,7 @@ import getpass
 import os
 import secrets
 import sys
+import warnings
 from pathlib import Path
 
 from app.errors import InvalidInput
@@ -179,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if not os.environ.get("PORTAL_DEBUG"):
+        warnings.simplefilter("ignore")  # library warnings would break the one-line promise
     try:
         settings = Settings.from_env() if getattr(args, "needs_settings", True) else None
         args.func(args, settings)
@@ -187,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, InvalidInput) as exc:
         print(f"portal: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"portal: error: cannot connect to the database or Redis: {exc}", file=sys.stderr)
+        return 1
     except Exception as exc:
         if os.environ.get("PORTAL_DEBUG"):
             raise

@@ -10,6 +10,7 @@ import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -39,7 +40,8 @@ def bind(new_engine: Engine) -> Engine:
     from app.piccolo_conf import all_tables
 
     _engine = new_engine
-    for table in all_tables():
+    # Piccolo's own migration ledger caches the engine it first found: rebind it too.
+    for table in [*all_tables(), Migration]:
         table._meta.db = new_engine
     return new_engine
 

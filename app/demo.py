@@ -52,13 +52,13 @@ async def _prepare(settings: Settings, reset_passwords: bool) -> list[tuple[str,
         for path in sorted(settings.tenants_dir.glob("*.toml")):
             changes = await as_code.apply(as_code.load_file(path), actor)
             print(f"  {path.name}: {len(changes)} change(s)")
-        if not await User.exists().where(User.is_superadmin == True):  # noqa: E712
+        if not await User.exists().where(User.is_superadmin.eq(True)):
             await add_user(actor, tenant_slug=None, username=SUPERADMIN[0], name=SUPERADMIN[1])
         users = (
             await User.select(User.id, User.username, User.name, User.password_hash, User.tenant.slug, User.tenant)
-            .where(User.active == True)
+            .where(User.active.eq(True))
             .order_by(User.id)
-        )  # noqa: E712
+        )
         grants = await RoleGrant.select(RoleGrant.user, RoleGrant.role)
         roles: dict[int, list[str]] = {}
         for grant in grants:

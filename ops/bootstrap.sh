@@ -30,8 +30,12 @@ fi
 EXTRAS="${PORTAL_EXTRAS:-}"
 STAMP=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)${EXTRAS:+-$EXTRAS}"
 if [ ! -f "$STAMP" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e ".${EXTRAS:+[$EXTRAS]}"
+  echo "bootstrap: installing County Portal into .venv (first run takes a minute)" >&2
+  if ! .venv/bin/python -m pip install -q -e ".${EXTRAS:+[$EXTRAS]}" >.venv/pip.log 2>&1; then
+    cat .venv/pip.log >&2
+    echo "bootstrap: FAILED to install the project (log above)" >&2
+    exit 1
+  fi
   touch "$STAMP"
 fi
 export PATH="$ROOT/.venv/bin:$PATH"

@@ -76,3 +76,18 @@ async def clean_db(database):
     names = ", ".join(f'"{t._meta.tablename}"' for t in all_tables())
     await database.run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     return database
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path, database):
+    """A fresh, migrated SQLite database bound for this test; PostgreSQL is bound again after."""
+    sqlite_settings = make_settings(database_url=f"sqlite:///{tmp_path / 'portal.sqlite'}")
+    await migrate_quietly(sqlite_settings)
+    yield db.engine()
+    db.bind(database)
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+def any_db(request):
+    """The data-layer tests run on both databases the portal supports."""
+    return request.getfixturevalue("clean_db" if request.param == "postgres" else "sqlite_db")

@@ -61,9 +61,9 @@ async def identity_of(user_id: int) -> Identity | None:
     """The active user with ``user_id`` and their roles, or ``None``."""
     user = (
         await User.select(User.id, User.tenant, User.username, User.name, User.is_superadmin)
-        .where((User.id == user_id) & (User.active == True))
+        .where((User.id == user_id) & (User.active.eq(True)))
         .first()
-    )  # noqa: E712
+    )
     if user is None:
         return None
     roles = await RoleGrant.select(RoleGrant.role).where(RoleGrant.user == user_id)
@@ -79,11 +79,8 @@ async def identity_of(user_id: int) -> Identity | None:
 
 async def authenticate(tenant_slug: str, username: str, password: str) -> Identity | None:
     """The identity for these credentials, or ``None`` (same time either way)."""
-    query = User.select(User.id, User.password_hash).where((User.username == username) & (User.active == True))  # noqa: E712
-    if tenant_slug:
-        query = query.where(User.tenant.slug == tenant_slug)
-    else:
-        query = query.where(User.is_superadmin == True)  # noqa: E712
+    query = User.select(User.id, User.password_hash).where((User.username == username) & (User.active.eq(True)))
+    query = query.where(User.tenant.slug == tenant_slug) if tenant_slug else query.where(User.is_superadmin.eq(True))
     row = await query.first()
     if row is None:
         verify_password(DUMMY_HASH, password)
@@ -136,7 +133,7 @@ async def add_user(
         elif role_list:
             raise AccountError("超级管理员不担任县内角色")
         taken = User.exists().where(User.username == username)
-        taken = taken.where(User.tenant == tenant_id) if tenant_id else taken.where(User.is_superadmin == True)  # noqa: E712
+        taken = taken.where(User.tenant == tenant_id) if tenant_id else taken.where(User.is_superadmin.eq(True))
         if await taken:
             raise AccountError("用户名 {username} 已被占用", username=username)
         user = User(

@@ -14,7 +14,7 @@ from app.web.render import page
 
 @get("/", name="dashboard", guards=[requires(Permission.DASHBOARD_VIEW)])
 async def dashboard(request: Request, ctx: County) -> Template:
-    context = {"staff_count": await ctx.count(User).where(User.active == True), "recent_changes": []}  # noqa: E712
+    context = {"staff_count": await ctx.count(User).where(User.active.eq(True)), "recent_changes": []}
     if ctx.actor.can(Permission.AUDIT_READ):
         context["recent_changes"] = (await browse(ctx, AuditFilter())).rows[:8]
     return page(request, "dashboard/index.html", context)

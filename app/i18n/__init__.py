@@ -61,4 +61,9 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_language.get()).ngettext(singular, plural, n)
 
 
+def N_(message: str) -> str:
+    """Marks a message for the catalogue where it is defined; it is translated where it is shown."""
+    return message
+
+
 _ = gettext

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
+from app.i18n import N_
+
 
 class Role(StrEnum):
     ADMIN = "admin"
@@ -15,11 +17,11 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.ADMIN: "管理员",
-    Role.LEADER: "分管领导",
-    Role.SECTION_HEAD: "股室负责人",
-    Role.EVALUATOR: "考评小组成员",
-    Role.STAFF: "工作人员",
+    Role.ADMIN: N_("管理员"),
+    Role.LEADER: N_("分管领导"),
+    Role.SECTION_HEAD: N_("股室负责人"),
+    Role.EVALUATOR: N_("考评小组成员"),
+    Role.STAFF: N_("工作人员"),
 }
 
 

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_500_INTERNAL_SERVER_ERROR
 
 from app.errors import InvalidInput
+from app.i18n import N_
 from app.i18n import gettext as _
 from app.tenancy.context import Forbidden, NotFound
 from app.web.identity import is_api_path
@@ -19,19 +20,19 @@ from app.web.identity import is_api_path
 log = logging.getLogger("portal.errors")
 
 TITLES = {
-    400: "请求有误",
-    401: "请先登录",
-    403: "没有权限",
-    404: "页面不存在",
-    405: "不支持此操作",
-    429: "操作过于频繁",
-    500: "系统出错了",
+    400: N_("请求有误"),
+    401: N_("请先登录"),
+    403: N_("没有权限"),
+    404: N_("页面不存在"),
+    405: N_("不支持此操作"),
+    429: N_("操作过于频繁"),
+    500: N_("系统出错了"),
 }
 
 EXPLANATIONS = {
-    403: "您的角色不能执行此操作。如需权限，请联系本县管理员。",
-    404: "您要找的内容不存在，或不属于您所在的县。",
-    500: "请求未能完成，已记录此错误。请稍后重试；如果一直出现，请联系管理员。",
+    403: N_("您的角色不能执行此操作。如需权限，请联系本县管理员。"),
+    404: N_("您要找的内容不存在，或不属于您所在的县。"),
+    500: N_("请求未能完成，已记录此错误。请稍后重试；如果一直出现，请联系管理员。"),
 }
 
 

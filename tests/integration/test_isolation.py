@@ -1,0 +1,140 @@
+"""No county sees or touches another's data: every county route, walked automatically.
+
+New routes are covered without touching this file; a route with a path parameter this file
+cannot fill makes the test fail, so whoever adds it says which object of county B to use.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from litestar.routes import HTTPRoute
+
+from app.accounts.services import my_tokens
+from app.tenancy.context import TenantContext
+from app.tenancy.services import find_by_slug
+from app.web.guards import tenant_guard
+from tests.helpers import EVERY_ROLE, OPERATOR, api_token, county, csrf_of, person, portal, sign_in
+
+pytestmark = pytest.mark.usefixtures("clean_db", "redis")
+
+COUNTY_PREFIXES = ("/t/{tenant:str}", "/api/v1/t/{tenant:str}")
+FOREIGN_MARKERS = ("萧县", "萧县管理员")  # data of county B (its slug is in the URL itself)
+PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")
+
+
+async def objects_of(slug: str, user_id: int) -> dict[str, object]:
+    """An object of each kind that county routes take by id, all belonging to county ``slug``."""
+    ctx = TenantContext(tenant=await find_by_slug(slug), actor=OPERATOR)
+    ctx_of_user = TenantContext(tenant=ctx.tenant, actor=OPERATOR.__class__(user_id=user_id, label="x"))
+    return {"token_id": (await my_tokens(ctx_of_user))[0]["id"]}
+
+
+def county_routes(app) -> list[tuple[str, str]]:
+    found = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or not route.path.startswith(COUNTY_PREFIXES):
+            continue
+        for method in sorted(route.route_handler_map):
+            if method not in ("HEAD", "OPTIONS"):
+                found.append((method, route.path))
+    return found
+
+
+def fill(path: str, values: dict[str, object]) -> str:
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in values:
+            pytest.fail(f"{path}: no object for path parameter {{{name}}}; add one to objects_of()")
+        return str(values[name])
+
+    return PARAMETER.sub(value, path)
+
+
+@pytest.fixture
+async def two_counties():
+    await county("dangshan", "砀山县")
+    await county("xiaoxian", "萧县")
+    ours = await person("dangshan", "admin", EVERY_ROLE)
+    theirs = await person("xiaoxian", "admin", EVERY_ROLE, name="萧县管理员")
+    our_token = await api_token("dangshan", ours)
+    await api_token("xiaoxian", theirs)
+    return {"our_token": our_token, "theirs": await objects_of("xiaoxian", theirs)}
+
+
+async def request_as_us(client, method: str, path: str, token: str):
+    if not csrf_of(client):
+        await client.get("/login")
+    if path.startswith("/api/"):
+        return await client.request(method, path, headers={"Authorization": f"Bearer {token}"}, json={})
+    return await client.request(method, path, headers={"x-csrftoken": csrf_of(client)}, data={})
+
+
+async def test_every_county_route_sits_behind_the_tenant_guard(settings):
+    async with portal(settings) as client:
+        routes = county_routes(client.app)
+        assert len(routes) >= 5
+        for route in client.app.routes:
+            if isinstance(route, HTTPRoute) and route.path.startswith(COUNTY_PREFIXES):
+                for handler in route.route_handlers:
+                    assert tenant_guard in handler.resolve_guards(), handler
+        other = [r.path for r in client.app.routes if "{tenant" in r.path and not r.path.startswith(COUNTY_PREFIXES)]
+        assert other == [], f"county routes outside the guarded routers: {other}"
+
+
+async def test_another_countys_slug_is_404_on_every_route(settings, two_counties):
+    async with portal(settings) as client:
+        await sign_in(client, "dangshan", "admin")
+        for method, pattern in county_routes(client.app):
+            path = fill(pattern.replace("{tenant:str}", "xiaoxian"), two_counties["theirs"])
+            response = await request_as_us(client, method, path, two_counties["our_token"])
+            assert response.status_code == 404, f"{method} {path} answered {response.status_code}"
+            assert not any(marker in response.text for marker in FOREIGN_MARKERS), f"{method} {path} leaked"
+
+
+async def test_another_countys_ids_are_404_under_our_own_slug(settings, two_counties):
+    async with portal(settings) as client:
+        await sign_in(client, "dangshan", "admin")
+        checked = 0
+        for method, pattern in county_routes(client.app):
+            if not set(PARAMETER.findall(pattern)) - {"tenant"}:
+                continue
+            path = fill(pattern.replace("{tenant:str}", "dangshan"), two_counties["theirs"])
+            response = await request_as_us(client, method, path, two_counties["our_token"])
+            assert response.status_code == 404, f"{method} {path} answered {response.status_code}"
+            assert not any(marker in response.text for marker in FOREIGN_MARKERS), f"{method} {path} leaked"
+            checked += 1
+        assert checked >= 1
+
+
+async def test_a_county_that_does_not_exist_looks_the_same(settings, two_counties):
+    async with portal(settings) as client:
+        await sign_in(client, "dangshan", "admin")
+        missing = await client.get("/t/nowhere/audit")
+        foreign = await client.get("/t/xiaoxian/audit")
+        assert missing.status_code == foreign.status_code == 404
+        assert missing.text.replace("nowhere", "xiaoxian") == foreign.text
+        api_missing = await client.get(
+            "/api/v1/t/nowhere/me", headers={"Authorization": f"Bearer {two_counties['our_token']}"}
+        )
+        api_foreign = await client.get(
+            "/api/v1/t/xiaoxian/me", headers={"Authorization": f"Bearer {two_counties['our_token']}"}
+        )
+        assert api_missing.status_code == api_foreign.status_code == 404
+        assert api_missing.json() == api_foreign.json()
+
+
+async def test_superadmin_is_not_a_member_of_any_county(settings, two_counties):
+    await person(None, "root", roles=())
+    async with portal(settings) as client:
+        response = await sign_in(client, "", "root")
+        assert response.headers["location"] == "/admin/tenants"
+        assert (await client.get("/t/dangshan/")).status_code == 404
+        assert (await client.get("/admin/tenants")).status_code == 200
+
+
+async def test_county_user_cannot_reach_superadmin_pages(settings, two_counties):
+    async with portal(settings) as client:
+        await sign_in(client, "dangshan", "admin")
+        assert (await client.get("/admin/tenants")).status_code == 403
