@@ -7,6 +7,7 @@ prints the messages still missing from it, ready to paste and translate.
 from __future__ import annotations
 
 import sys
+
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 

@@ -61,12 +61,17 @@ def live_server(database):
     server.wait(timeout=10)
 
 
-@pytest.fixture
-async def browser_page():
+@pytest.fixture(scope="session")
+def chromium() -> str:
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: ops/test.sh installs Debian's chromium")
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser_page(chromium):
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
         page = await browser.new_page()
         yield page
         await browser.close()

@@ -87,7 +87,7 @@ BROKEN_FILES = {
         "staff[0].roles",
     ),
     "duplicate username": (
-        'slug = "dangshan"\nname = "砀山县"\n[[staff]]\nusername = "a1"\nname = "甲"\n[[staff]]\nusername = "a1"\nname = "乙"',
+        'slug = "dangshan"\nname = "砀山县"\n' + '[[staff]]\nusername = "a1"\nname = "甲"\n' * 2,
         "staff[1].username",
     ),
     "bad username": (

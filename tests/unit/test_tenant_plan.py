@@ -1,6 +1,6 @@
 """The pure planner of tenants as code."""
 
-from app.tenancy.as_code import CurrentState, plan, parse
+from app.tenancy.as_code import CurrentState, parse, plan
 
 FILE = """
 slug = "dangshan"
