@@ -123,8 +123,13 @@ def cmd_serve(args, settings: Settings) -> None:
 
 
 def cmd_worker(args, settings: Settings) -> None:
+    import logging.config
+
+    from arq.logs import default_log_config
+
     from workers.settings import build_worker
 
+    logging.config.dictConfig(default_log_config(verbose=False))
     build_worker(settings).run()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import logging
 import os
 import secrets
 
@@ -96,6 +97,7 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
     from app.asgi import create_app
     from workers.settings import build_worker
 
+    logging.getLogger("arq").setLevel(logging.WARNING)  # keep the printed logins in view
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning"))
     worker = build_worker(settings, handle_signals=False)
     worker_task = asyncio.create_task(worker.async_run())

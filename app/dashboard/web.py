@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from litestar import Request, get
 from litestar.response import Template
 
@@ -9,14 +11,23 @@ from app.accounts.tables import User
 from app.audit.services import AuditFilter, browse
 from app.tenancy.permissions import Permission
 from app.web.guards import County, requires
+from app.web.identity import services_of
 from app.web.render import page
+from workers.heartbeat import STALE_AFTER_SECONDS, last_beat
 
 
 @get("/", name="dashboard", guards=[requires(Permission.DASHBOARD_VIEW)])
 async def dashboard(request: Request, ctx: County) -> Template:
-    context = {"staff_count": await ctx.count(User).where(User.active.eq(True)), "recent_changes": []}
+    context = {
+        "worker_alive": None,
+        "staff_count": await ctx.count(User).where(User.active.eq(True)),
+        "recent_changes": [],
+    }
     if ctx.actor.can(Permission.AUDIT_READ):
         context["recent_changes"] = (await browse(ctx, AuditFilter())).rows[:8]
+    if ctx.actor.can(Permission.SETTINGS_MANAGE):
+        beat = await last_beat(services_of(request).redis)
+        context["worker_alive"] = beat is not None and time.time() - beat < STALE_AFTER_SECONDS
     return page(request, "dashboard/index.html", context)
 
 
