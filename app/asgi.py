@@ -23,7 +23,11 @@ from app.accounts.ratelimit import LoginLimits, LoginThrottle
 from app.accounts.sessions import SessionStore
 from app.audit import web as audit_web
 from app.dashboard import web as dashboard_web
+from app.rota import api as rota_api
+from app.rota import web as rota_web
 from app.settings import Mode, Settings
+from app.staff import api as staff_api
+from app.staff import web as staff_web
 from app.tenancy import web as tenancy_web
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.guards import tenant_context, tenant_guard
@@ -34,8 +38,8 @@ from app.web.render import template_engine
 STATIC_DIR = Path(__file__).parent / "static"
 
 # Every county page and API handler lives below these two routers, behind ``tenant_guard``.
-COUNTY_PAGES = [*dashboard_web.PAGES, *accounts_web.PAGES, *audit_web.PAGES]
-COUNTY_API = [*accounts_api.API, *audit_web.API]
+COUNTY_PAGES = [*dashboard_web.PAGES, *accounts_web.PAGES, *audit_web.PAGES, *staff_web.PAGES, *rota_web.PAGES]
+COUNTY_API = [*accounts_api.API, *audit_web.API, *staff_api.API, *rota_api.API]
 PUBLIC = [*accounts_web.PUBLIC, *tenancy_web.PUBLIC, health]
 
 

@@ -10,6 +10,7 @@ APP_REGISTRY = AppRegistry(
         "app.tenancy.piccolo_app",
         "app.accounts.piccolo_app",
         "app.audit.piccolo_app",
+        "app.rota.piccolo_app",
     ]
 )
 

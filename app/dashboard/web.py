@@ -9,6 +9,7 @@ from litestar.response import Template
 
 from app.accounts.tables import User
 from app.audit.services import AuditFilter, browse
+from app.rota.services import rota, uncovered
 from app.tenancy.permissions import Permission
 from app.web.guards import County, requires
 from app.web.identity import services_of
@@ -28,6 +29,8 @@ async def dashboard(request: Request, ctx: County) -> Template:
     if ctx.actor.can(Permission.SETTINGS_MANAGE):
         beat = await last_beat(services_of(request).redis)
         context["worker_alive"] = beat is not None and time.time() - beat < STALE_AFTER_SECONDS
+    context["rota"] = await rota(ctx)
+    context["uncovered"] = uncovered(context["rota"])
     return page(request, "dashboard/index.html", context)
 
 

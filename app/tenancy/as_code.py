@@ -2,7 +2,7 @@
 
 ``plan`` (pure) compares the file with what the database holds and lists the changes; ``apply``
 makes them in one transaction, each audited. Loading the same file twice plans nothing.
-People are never deleted: staff missing from the file are left as they are.
+People and lines are never deleted: those missing from the file are left as they are.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from app import db
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record
 from app.errors import InvalidInput
+from app.rota.posts import DEFAULT_LINES, LineSpec, Person, check_line, check_post
+from app.rota.tables import Assignment, Line, Qualification
 from app.tenancy.context import Actor
 from app.tenancy.permissions import Role
 from app.tenancy.services import validate_tenant_fields
@@ -33,14 +35,32 @@ class StaffSpec(msgspec.Struct, forbid_unknown_fields=True):
     name: str
     roles: list[str] = []
     phone: str = ""
+    qualifications: list[str] = []
     active: bool = True
+
+
+class LineFileSpec(msgspec.Struct, forbid_unknown_fields=True):
+    code: str
+    name: str
+    working_days: int
+    separated_working_days: int | None = None
+    active: bool = True
+
+
+class PostSpec(msgspec.Struct, forbid_unknown_fields=True):
+    a: str
+    b: str
 
 
 class TenantSpec(msgspec.Struct, forbid_unknown_fields=True):
     slug: str
     name: str
     timezone: str = "Asia/Shanghai"
+    lines: list[LineFileSpec] = msgspec.field(
+        default_factory=lambda: [LineFileSpec(**vars(spec)) for spec in DEFAULT_LINES]
+    )
     staff: list[StaffSpec] = []
+    assignments: dict[str, PostSpec] = {}
 
 
 class TenantFileError(InvalidInput):
@@ -57,42 +77,66 @@ def parse(text: str, source: str = "<tenant file>") -> TenantSpec:
         spec = msgspec.convert(raw, TenantSpec)
     except msgspec.ValidationError as exc:
         raise TenantFileError("{source}：{problem}", source=source, problem=str(exc)) from None
-    _check(spec, source)
+    try:
+        _check(spec)
+    except InvalidInput as exc:
+        raise TenantFileError("{source}：{problem}", source=source, problem=exc.localized()) from None
     return spec
 
 
-def _check(spec: TenantSpec, source: str) -> None:
-    try:
-        validate_tenant_fields(spec.slug, spec.name, spec.timezone)
-    except InvalidInput as exc:
-        raise TenantFileError("{source}：{problem}", source=source, problem=exc.localized()) from None
-    seen: set[str] = set()
-    known_roles = set(Role)
+def _check(spec: TenantSpec) -> None:
+    validate_tenant_fields(spec.slug, spec.name, spec.timezone)
+    codes: set[str] = set()
+    for index, line in enumerate(spec.lines):
+        try:
+            check_line(LineSpec(line.code, line.name, line.working_days, line.separated_working_days))
+        except InvalidInput as exc:
+            raise TenantFileError("lines[{index}]：{problem}", index=index, problem=exc.localized()) from None
+        if line.code in codes:
+            raise TenantFileError("lines[{index}].code：{value} 重复", index=index, value=line.code)
+        codes.add(line.code)
+    people: dict[str, StaffSpec] = {}
     for index, person in enumerate(spec.staff):
         where = f"staff[{index}]"
         if not USERNAME.match(person.username):
             raise TenantFileError(
-                "{source}：{where}.username：{value} 无效（小写字母开头，可含数字 _ . -）",
-                source=source,
-                where=where,
-                value=person.username,
+                "{where}.username：{value} 无效（小写字母开头，可含数字 _ . -）", where=where, value=person.username
             )
-        if person.username in seen:
-            raise TenantFileError(
-                "{source}：{where}.username：{value} 重复", source=source, where=where, value=person.username
-            )
-        seen.add(person.username)
+        if person.username in people:
+            raise TenantFileError("{where}.username：{value} 重复", where=where, value=person.username)
+        people[person.username] = person
         if not person.name.strip():
-            raise TenantFileError("{source}：{where}.name：不能为空", source=source, where=where)
-        unknown = sorted(set(person.roles) - known_roles)
+            raise TenantFileError("{where}.name：不能为空", where=where)
+        unknown = sorted(set(person.roles) - set(Role))
         if unknown:
             raise TenantFileError(
-                "{source}：{where}.roles：未知角色 {unknown}（可用：{known}）",
-                source=source,
+                "{where}.roles：未知角色 {unknown}（可用：{known}）",
                 where=where,
                 unknown="、".join(unknown),
                 known="、".join(Role),
             )
+        unknown = sorted(set(person.qualifications) - codes)
+        if unknown:
+            raise TenantFileError("{where}.qualifications：未知岗位 {unknown}", where=where, unknown="、".join(unknown))
+    names = {line.code: line.name for line in spec.lines}
+    index_of = {person.username: index for index, person in enumerate(spec.staff)}
+    for code, post in spec.assignments.items():
+        if code not in codes:
+            raise TenantFileError("assignments.{code}：文件中没有这个岗位", code=code)
+        for holder in (post.a, post.b):
+            if holder not in people:
+                raise TenantFileError("assignments.{code}：文件中没有人员 {username}", code=code, username=holder)
+        a, b = people[post.a], people[post.b]
+        qualified = {index_of[p.username] for p in spec.staff if code in p.qualifications}
+        try:
+            check_post(
+                names[code],
+                Person(index_of[a.username], a.name, a.active),
+                Person(index_of[b.username], b.name, b.active),
+                qualified,
+            )
+        except InvalidInput as exc:
+            raise TenantFileError("assignments.{code}：{problem}", code=code, problem=exc.localized()) from None
 
 
 def load_file(path: Path) -> TenantSpec:
@@ -111,26 +155,38 @@ class Change:
     entity: str
     key: str
     before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    after: dict[str, Any]
 
     def describe(self) -> str:
-        sign = {"create": "+", "update": "~"}.get(self.action.rsplit(".", 1)[1], "~")
+        sign = "+" if self.before is None else "~"
         if self.before is None:
             return f"{sign} {self.entity} {self.key}: {_fmt(self.after)}"
         changed = {k: (self.before.get(k), v) for k, v in self.after.items() if self.before.get(k) != v}
         return f"{sign} {self.entity} {self.key}: " + ", ".join(f"{k} {b!r} → {a!r}" for k, (b, a) in changed.items())
 
 
-def _fmt(values: dict | None) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in (values or {}).items())
+def _fmt(values: dict) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in values.items())
 
 
 @dataclass
 class CurrentState:
-    """What the database holds for one county, as plain data."""
+    """What the database holds for one county, as plain data keyed by code and username."""
 
     tenant: dict[str, Any] | None = None
+    lines: dict[str, dict[str, Any]] = field(default_factory=dict)
     staff: dict[str, dict[str, Any]] = field(default_factory=dict)
+    assignments: dict[str, dict[str, str | None]] = field(default_factory=dict)
+
+
+def _line_values(line: LineFileSpec, position: int) -> dict[str, Any]:
+    return {
+        "name": line.name.strip(),
+        "working_days": line.working_days,
+        "separated_working_days": line.separated_working_days,
+        "active": line.active,
+        "position": position,
+    }
 
 
 def _staff_values(person: StaffSpec) -> dict[str, Any]:
@@ -138,27 +194,31 @@ def _staff_values(person: StaffSpec) -> dict[str, Any]:
         "name": person.name.strip(),
         "phone": person.phone.strip(),
         "roles": sorted(set(person.roles)),
+        "qualifications": sorted(set(person.qualifications)),
         "active": person.active,
     }
 
 
 def plan(spec: TenantSpec, current: CurrentState) -> list[Change]:
-    """The changes that make the database match the file (pure)."""
+    """The changes that make the database match the file (pure), in the order they can be made."""
     changes: list[Change] = []
-    wanted_tenant = {"name": spec.name, "timezone": spec.timezone}
-    if current.tenant is None:
-        changes.append(Change("tenant.create", "tenant", spec.slug, None, wanted_tenant))
-    elif {k: current.tenant[k] for k in wanted_tenant} != wanted_tenant:
-        changes.append(
-            Change("tenant.update", "tenant", spec.slug, {k: current.tenant[k] for k in wanted_tenant}, wanted_tenant)
-        )
-    for person in spec.staff:
-        wanted = _staff_values(person)
-        have = current.staff.get(person.username)
+
+    def compare(action: str, entity: str, key: str, have: dict | None, wanted: dict) -> None:
         if have is None:
-            changes.append(Change("user.create", "user", person.username, None, wanted))
-        elif have != wanted:
-            changes.append(Change("user.update", "user", person.username, have, wanted))
+            changes.append(Change(f"{action}.create", entity, key, None, wanted))
+        elif {k: have.get(k) for k in wanted} != wanted:
+            changes.append(Change(f"{action}.update", entity, key, {k: have.get(k) for k in wanted}, wanted))
+
+    compare("tenant", "tenant", spec.slug, current.tenant, {"name": spec.name, "timezone": spec.timezone})
+    for position, line in enumerate(spec.lines):
+        compare("line", "line", line.code, current.lines.get(line.code), _line_values(line, position))
+    for person in spec.staff:
+        compare("user", "user", person.username, current.staff.get(person.username), _staff_values(person))
+    for code, post in spec.assignments.items():
+        wanted = {"a": post.a, "b": post.b}
+        have = current.assignments.get(code)
+        if have != wanted:
+            changes.append(Change("assignment.update", "assignment", code, have, wanted))
     return changes
 
 
@@ -166,23 +226,39 @@ async def current_state(slug: str) -> CurrentState:
     tenant = await Tenant.select(Tenant.id, Tenant.name, Tenant.timezone).where(Tenant.slug == slug).first()
     if tenant is None:
         return CurrentState()
+    in_tenant = tenant["id"]
+    lines = await Line.select().where(Line.tenant == in_tenant)
+    codes = {line["id"]: line["code"] for line in lines}
     users = await User.select(User.id, User.username, User.name, User.phone, User.active).where(
-        User.tenant == tenant["id"]
+        User.tenant == in_tenant
     )
-    grants = await RoleGrant.select(RoleGrant.user, RoleGrant.role).where(RoleGrant.tenant == tenant["id"])
+    usernames = {u["id"]: u["username"] for u in users}
     roles: dict[int, list[str]] = {}
-    for grant in grants:
+    for grant in await RoleGrant.select(RoleGrant.user, RoleGrant.role).where(RoleGrant.tenant == in_tenant):
         roles.setdefault(grant["user"], []).append(grant["role"])
-    staff = {
-        u["username"]: {
-            "name": u["name"],
-            "phone": u["phone"],
-            "roles": sorted(roles.get(u["id"], [])),
-            "active": u["active"],
-        }
-        for u in users
-    }
-    return CurrentState(tenant=tenant, staff=staff)
+    skills: dict[int, list[str]] = {}
+    for skill in await Qualification.select(Qualification.user, Qualification.line).where(
+        Qualification.tenant == in_tenant
+    ):
+        skills.setdefault(skill["user"], []).append(codes[skill["line"]])
+    posts = await Assignment.select(Assignment.line, Assignment.a, Assignment.b).where(
+        (Assignment.tenant == in_tenant) & Assignment.valid_to.is_null()
+    )
+    return CurrentState(
+        tenant=tenant,
+        lines={line["code"]: line for line in lines},
+        staff={
+            u["username"]: {
+                "name": u["name"],
+                "phone": u["phone"],
+                "roles": sorted(roles.get(u["id"], [])),
+                "qualifications": sorted(skills.get(u["id"], [])),
+                "active": u["active"],
+            }
+            for u in users
+        },
+        assignments={codes[p["line"]]: {"a": usernames.get(p["a"]), "b": usernames.get(p["b"])} for p in posts},
+    )
 
 
 async def diff(spec: TenantSpec) -> list[Change]:
@@ -196,19 +272,16 @@ async def apply(spec: TenantSpec, actor: Actor) -> list[Change]:
         if not changes:
             return []
         now = datetime.now().astimezone()
-        tenant_id = await _apply_tenant(spec, changes, now)
-        users = {
-            u["username"]: u["id"] for u in await User.select(User.id, User.username).where(User.tenant == tenant_id)
-        }
+        tenant_id = await _apply_tenant(spec, next((c for c in changes if c.entity == "tenant"), None), now)
         for change in changes:
-            if change.entity == "user":
-                users[change.key] = await _apply_user(tenant_id, users.get(change.key), change, now)
+            is_tenant = change.entity == "tenant"
+            entity_id = tenant_id if is_tenant else await APPLY[change.entity](tenant_id, change, actor, now)
             await record(
                 actor,
                 tenant_id=tenant_id,
                 action=change.action,
                 entity=change.entity,
-                entity_id=users.get(change.key, tenant_id) if change.entity == "user" else tenant_id,
+                entity_id=entity_id,
                 summary=f"tenant load: {change.key}",
                 before=change.before,
                 after=change.after,
@@ -216,22 +289,34 @@ async def apply(spec: TenantSpec, actor: Actor) -> list[Change]:
     return changes
 
 
-async def _apply_tenant(spec: TenantSpec, changes: list[Change], now: datetime) -> int:
-    for change in changes:
-        if change.action == "tenant.create":
-            row = Tenant(slug=spec.slug, name=spec.name, timezone=spec.timezone, settings={}, created_at=now)
-            await row.save()
-            return row.id
-        if change.action == "tenant.update":
-            await Tenant.update({Tenant.name: spec.name, Tenant.timezone: spec.timezone}).where(
-                Tenant.slug == spec.slug
-            )
+async def _apply_tenant(spec: TenantSpec, change: Change | None, now: datetime) -> int:
+    if change is not None and change.before is None:
+        row = Tenant(slug=spec.slug, name=spec.name, timezone=spec.timezone, settings={}, created_at=now)
+        await row.save()
+        return row.id
+    if change is not None:
+        await Tenant.update({Tenant.name: spec.name, Tenant.timezone: spec.timezone}).where(Tenant.slug == spec.slug)
     return (await Tenant.select(Tenant.id).where(Tenant.slug == spec.slug).first())["id"]
 
 
-async def _apply_user(tenant_id: int, user_id: int | None, change: Change, now: datetime) -> int:
+async def _id_of(table, tenant_id: int, column, value) -> int:
+    return (await table.select(table.id).where((table.tenant == tenant_id) & (column == value)).first())["id"]
+
+
+async def _apply_line(tenant_id: int, change: Change, actor: Actor, now: datetime) -> int:
     values = change.after
-    if user_id is None:
+    if change.before is None:
+        row = Line(tenant=tenant_id, code=change.key, **values)
+        await row.save()
+        return row.id
+    line_id = await _id_of(Line, tenant_id, Line.code, change.key)
+    await Line.update({getattr(Line, k): v for k, v in values.items()}).where(Line.id == line_id)
+    return line_id
+
+
+async def _apply_user(tenant_id: int, change: Change, actor: Actor, now: datetime) -> int:
+    values = change.after
+    if change.before is None:
         user = User(
             tenant=tenant_id,
             username=change.key,
@@ -245,15 +330,41 @@ async def _apply_user(tenant_id: int, user_id: int | None, change: Change, now: 
         await user.save()
         user_id = user.id
     else:
+        user_id = await _id_of(User, tenant_id, User.username, change.key)
         await User.update(
             {User.name: values["name"], User.phone: values["phone"], User.active: values["active"]}
         ).where(User.id == user_id)
-    before_roles = set((change.before or {}).get("roles", []))
-    after_roles = set(values["roles"])
-    for role in sorted(after_roles - before_roles):
-        await RoleGrant(tenant=tenant_id, user=user_id, role=role).save()
-    if before_roles - after_roles:
-        await RoleGrant.delete().where(
-            (RoleGrant.user == user_id) & RoleGrant.role.is_in(sorted(before_roles - after_roles))
-        )
+    before = change.before or {"roles": [], "qualifications": []}
+    if before["roles"] != values["roles"]:
+        await RoleGrant.delete().where(RoleGrant.user == user_id)
+        for role in values["roles"]:
+            await RoleGrant(tenant=tenant_id, user=user_id, role=role).save()
+    if before["qualifications"] != values["qualifications"]:
+        await Qualification.delete().where(Qualification.user == user_id)
+        for code in values["qualifications"]:
+            line_id = await _id_of(Line, tenant_id, Line.code, code)
+            await Qualification(tenant=tenant_id, user=user_id, line=line_id).save()
     return user_id
+
+
+async def _apply_assignment(tenant_id: int, change: Change, actor: Actor, now: datetime) -> int:
+    line_id = await _id_of(Line, tenant_id, Line.code, change.key)
+    a = await _id_of(User, tenant_id, User.username, change.after["a"])
+    b = await _id_of(User, tenant_id, User.username, change.after["b"])
+    await Assignment.update({Assignment.valid_to: now}).where(
+        (Assignment.line == line_id) & Assignment.valid_to.is_null()
+    )
+    await Assignment(
+        tenant=tenant_id,
+        line=line_id,
+        a=a,
+        b=b,
+        valid_from=now,
+        changed_by=actor.user_id,
+        changed_by_label=actor.label[:100],
+        reason="tenant load",
+    ).save()
+    return line_id
+
+
+APPLY = {"line": _apply_line, "user": _apply_user, "assignment": _apply_assignment}

@@ -31,14 +31,18 @@ class Permission(StrEnum):
     DASHBOARD_VIEW = "dashboard:view"
     TOKENS_OWN = "tokens:own"
     AUDIT_READ = "audit:read"
+    STAFF_VIEW = "staff:view"
     STAFF_MANAGE = "staff:manage"
+    ROTA_VIEW = "rota:view"
+    ROTA_MANAGE = "rota:manage"
     SETTINGS_MANAGE = "settings:manage"
 
 
-_EVERY_MEMBER = {Permission.DASHBOARD_VIEW, Permission.TOKENS_OWN}
+_EVERY_MEMBER = {Permission.DASHBOARD_VIEW, Permission.TOKENS_OWN, Permission.STAFF_VIEW, Permission.ROTA_VIEW}
+_ADMIN_ONLY = {Permission.AUDIT_READ, Permission.STAFF_MANAGE, Permission.ROTA_MANAGE, Permission.SETTINGS_MANAGE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(_EVERY_MEMBER | {Permission.AUDIT_READ, Permission.STAFF_MANAGE, Permission.SETTINGS_MANAGE}),
+    Role.ADMIN: frozenset(_EVERY_MEMBER | _ADMIN_ONLY),
     Role.LEADER: frozenset(_EVERY_MEMBER | {Permission.AUDIT_READ}),
     Role.SECTION_HEAD: frozenset(_EVERY_MEMBER),
     Role.EVALUATOR: frozenset(_EVERY_MEMBER),

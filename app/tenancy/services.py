@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from app import db
 from app.audit.services import record
 from app.errors import InvalidInput
-from app.tenancy.context import Actor, Forbidden, TenantInfo
+from app.rota.services import add_default_lines
+from app.tenancy.context import Actor, Forbidden, TenantContext, TenantInfo
 from app.tenancy.tables import Tenant
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
@@ -63,4 +64,6 @@ async def create_tenant(actor: Actor, slug: str, name: str, timezone: str = "Asi
             summary=f"{name} ({slug})",
             after={"slug": slug, "name": name, "timezone": timezone},
         )
-    return TenantInfo(id=row.id, slug=slug, name=name, timezone=timezone)
+        info = TenantInfo(id=row.id, slug=slug, name=name, timezone=timezone)
+        await add_default_lines(TenantContext(tenant=info, actor=actor))
+    return info

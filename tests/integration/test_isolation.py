@@ -12,7 +12,9 @@ import pytest
 from litestar.routes import HTTPRoute
 
 from app.accounts.services import my_tokens
-from app.tenancy.context import TenantContext
+from app.rota.posts import LineSpec
+from app.rota.services import create_line
+from app.tenancy.context import Actor, TenantContext
 from app.tenancy.services import find_by_slug
 from app.web.guards import tenant_guard
 from tests.helpers import EVERY_ROLE, OPERATOR, api_token, county, csrf_of, person, portal, sign_in
@@ -25,10 +27,14 @@ PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")
 
 
 async def objects_of(slug: str, user_id: int) -> dict[str, object]:
-    """An object of each kind that county routes take by id, all belonging to county ``slug``."""
+    """An object of each kind that county routes take by id, all belonging to county ``slug``.
+
+    Codes are names within a county, so the line used is one only county ``slug`` has.
+    """
     ctx = TenantContext(tenant=await find_by_slug(slug), actor=OPERATOR)
-    ctx_of_user = TenantContext(tenant=ctx.tenant, actor=OPERATOR.__class__(user_id=user_id, label="x"))
-    return {"token_id": (await my_tokens(ctx_of_user))[0]["id"]}
+    ctx_of_user = TenantContext(tenant=ctx.tenant, actor=Actor(user_id=user_id, label="x"))
+    own_line = await create_line(ctx, LineSpec(f"{slug}_only", "萧县特有事项", 15))
+    return {"token_id": (await my_tokens(ctx_of_user))[0]["id"], "staff_id": user_id, "code": own_line.code}
 
 
 def county_routes(app) -> list[tuple[str, str]]:

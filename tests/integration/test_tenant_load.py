@@ -8,6 +8,7 @@ import pytest
 
 from app.accounts.tables import RoleGrant, User
 from app.audit.tables import AuditRecord
+from app.rota.tables import Line
 from app.settings import PROJECT_ROOT
 from app.tenancy import as_code
 from app.tenancy.tables import Tenant
@@ -122,7 +123,7 @@ async def test_a_broken_file_leaves_the_database_as_it_was(any_db, tmp_path):
 async def test_a_failure_half_way_rolls_back_every_row(any_db, monkeypatch):
     """One transaction: if the database refuses the fifth change, the first four are undone too."""
     spec = as_code.load_file(DANGSHAN)
-    real_apply_user = as_code._apply_user
+    real_apply_user = as_code.APPLY["user"]
     calls = {"n": 0}
 
     async def failing_apply_user(*args):
@@ -131,11 +132,12 @@ async def test_a_failure_half_way_rolls_back_every_row(any_db, monkeypatch):
             raise RuntimeError("disk full")
         return await real_apply_user(*args)
 
-    monkeypatch.setattr(as_code, "_apply_user", failing_apply_user)
+    monkeypatch.setitem(as_code.APPLY, "user", failing_apply_user)
     with pytest.raises(RuntimeError):
         await as_code.apply(spec, OPERATOR)
     assert await Tenant.count() == 0
     assert await User.count() == 0
+    assert await Line.count() == 0
     assert await AuditRecord.count() == 0
 
 

@@ -1,55 +1,103 @@
 """The pure planner of tenants as code."""
 
-from app.tenancy.as_code import CurrentState, parse, plan
+import pytest
+
+from app.tenancy.as_code import CurrentState, TenantFileError, parse, plan
 
 FILE = """
 slug = "dangshan"
 name = "砀山县"
+[[lines]]
+code = "urban_dibao"
+name = "城市低保"
+working_days = 10
+separated_working_days = 15
 [[staff]]
 username = "wangxiaolei"
 name = "王效雷"
 roles = ["staff"]
 phone = "1"
+qualifications = ["urban_dibao"]
+[[staff]]
+username = "houweili"
+name = "侯伟丽"
+qualifications = ["urban_dibao"]
+[assignments]
+urban_dibao = { a = "wangxiaolei", b = "houweili" }
 """
 
 
-def test_an_empty_database_plans_the_county_and_its_people():
+def matching_state() -> CurrentState:
+    return CurrentState(
+        tenant={"id": 1, "name": "砀山县", "timezone": "Asia/Shanghai"},
+        lines={"urban_dibao": {"name": "城市低保", "working_days": 10, "separated_working_days": 15, "active": True,
+                               "position": 0}},
+        staff={
+            "wangxiaolei": {"name": "王效雷", "phone": "1", "roles": ["staff"], "qualifications": ["urban_dibao"],
+                            "active": True},
+            "houweili": {"name": "侯伟丽", "phone": "", "roles": [], "qualifications": ["urban_dibao"], "active": True},
+        },
+        assignments={"urban_dibao": {"a": "wangxiaolei", "b": "houweili"}},
+    )
+
+
+def test_an_empty_database_plans_everything_in_the_order_it_can_be_made():
     changes = plan(parse(FILE), CurrentState())
-    assert [(c.action, c.key) for c in changes] == [("tenant.create", "dangshan"), ("user.create", "wangxiaolei")]
+    assert [(c.action, c.key) for c in changes] == [
+        ("tenant.create", "dangshan"),
+        ("line.create", "urban_dibao"),
+        ("user.create", "wangxiaolei"),
+        ("user.create", "houweili"),
+        ("assignment.update", "urban_dibao"),
+    ]
 
 
 def test_a_database_that_matches_plans_nothing():
-    current = CurrentState(
-        tenant={"id": 1, "name": "砀山县", "timezone": "Asia/Shanghai"},
-        staff={"wangxiaolei": {"name": "王效雷", "phone": "1", "roles": ["staff"], "active": True}},
-    )
-    assert plan(parse(FILE), current) == []
+    assert plan(parse(FILE), matching_state()) == []
 
 
 def test_people_missing_from_the_file_are_never_deleted():
-    current = CurrentState(
-        tenant={"id": 1, "name": "砀山县", "timezone": "Asia/Shanghai"},
-        staff={
-            "wangxiaolei": {"name": "王效雷", "phone": "1", "roles": ["staff"], "active": True},
-            "retired": {"name": "退休", "phone": "", "roles": ["staff"], "active": False},
-        },
-    )
+    current = matching_state()
+    current.staff["retired"] = {"name": "退休", "phone": "", "roles": ["staff"], "qualifications": [], "active": False}
     assert plan(parse(FILE), current) == []
 
 
 def test_role_order_and_duplicates_do_not_make_changes():
     text = FILE.replace('roles = ["staff"]', 'roles = ["staff", "leader", "staff"]')
-    current = CurrentState(
-        tenant={"id": 1, "name": "砀山县", "timezone": "Asia/Shanghai"},
-        staff={"wangxiaolei": {"name": "王效雷", "phone": "1", "roles": ["leader", "staff"], "active": True}},
-    )
+    current = matching_state()
+    current.staff["wangxiaolei"]["roles"] = ["leader", "staff"]
     assert plan(parse(text), current) == []
 
 
 def test_a_renamed_county_is_an_update_described_before_and_after():
-    current = CurrentState(
-        tenant={"id": 1, "name": "旧名", "timezone": "Asia/Shanghai"},
-        staff={"wangxiaolei": {"name": "王效雷", "phone": "1", "roles": ["staff"], "active": True}},
-    )
+    current = matching_state()
+    current.tenant["name"] = "旧名"
     (change,) = plan(parse(FILE), current)
     assert change.describe() == "~ tenant dangshan: name '旧名' → '砀山县'"
+
+
+def test_a_new_backup_is_one_assignment_change():
+    current = matching_state()
+    current.assignments["urban_dibao"] = {"a": "wangxiaolei", "b": "someone_else"}
+    (change,) = plan(parse(FILE), current)
+    assert change.describe() == "~ assignment urban_dibao: b 'someone_else' → 'houweili'"
+
+
+def test_a_file_without_lines_gets_the_five_statutory_lines():
+    spec = parse('slug = "xiaoxian"\nname = "萧县"')
+    assert [(line.code, line.working_days) for line in spec.lines] == [
+        ("urban_dibao", 10), ("rural_dibao", 10), ("medical", 5), ("temporary", 10), ("other", 15)]
+    assert spec.lines[0].separated_working_days == 15
+
+
+def test_a_post_held_twice_by_one_person_is_refused_with_the_line():
+    with pytest.raises(TenantFileError) as refused:
+        parse(FILE.replace('b = "houweili"', 'b = "wangxiaolei"'), "x.toml")
+    assert refused.value.localized().startswith("x.toml：assignments.urban_dibao：")
+    assert "不能是同一人" in refused.value.localized()
+
+
+def test_an_unqualified_backup_in_the_file_is_refused_with_the_reason():
+    with pytest.raises(TenantFileError) as refused:
+        parse(FILE.replace('name = "侯伟丽"\nqualifications = ["urban_dibao"]', 'name = "侯伟丽"'), "x.toml")
+    assert "不熟悉该岗位业务" in refused.value.localized()

@@ -1,0 +1,104 @@
+"""/api/v1/t/{tenant}/lines and /rota"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+from litestar import get, patch, post, put
+from litestar.params import FromPath, FromQuery
+
+from app.rota import services
+from app.rota.posts import LineSpec
+from app.tenancy.context import TenantContext
+from app.tenancy.permissions import Permission
+from app.web.guards import County, requires
+
+
+class NewLine(msgspec.Struct, forbid_unknown_fields=True):
+    code: str
+    name: str
+    working_days: int
+    separated_working_days: int | None = None
+
+
+class LineChanges(msgspec.Struct, forbid_unknown_fields=True):
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    working_days: int | msgspec.UnsetType = msgspec.UNSET
+    separated_working_days: int | None | msgspec.UnsetType = msgspec.UNSET
+    active: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class NewAssignment(msgspec.Struct, forbid_unknown_fields=True):
+    a: int
+    b: int
+    approved_by: int | None = None
+    reason: str = ""
+
+
+def line_json(line: services.LineView) -> dict:
+    return {
+        "code": line.code,
+        "name": line.name,
+        "working_days": line.working_days,
+        "separated_working_days": line.separated_working_days,
+        "active": line.active,
+        "a": line.a.id if line.a else None,
+        "b": line.b.id if line.b else None,
+    }
+
+
+def instant(ctx: TenantContext, at: datetime | None) -> datetime | None:
+    """A time without an offset is read in the county's time zone."""
+    if at is not None and at.tzinfo is None:
+        return at.replace(tzinfo=ctx.tenant.zone)
+    return at
+
+
+@get("/lines", guards=[requires(Permission.ROTA_VIEW)])
+async def list_lines(ctx: County) -> list[dict]:
+    return [line_json(line) for line in await services.lines(ctx, include_inactive=True)]
+
+
+@post("/lines", guards=[requires(Permission.ROTA_MANAGE)])
+async def create_line(ctx: County, data: NewLine) -> dict:
+    spec = LineSpec(data.code, data.name, data.working_days, data.separated_working_days)
+    return line_json(await services.create_line(ctx, spec))
+
+
+@patch("/lines/{code:str}", guards=[requires(Permission.ROTA_MANAGE)])
+async def update_line(ctx: County, code: FromPath[str], data: LineChanges) -> dict:
+    current = await services.line(ctx, code)
+    values = {"name": current.name, "working_days": current.working_days,
+              "separated_working_days": current.separated_working_days, "active": current.active}
+    values.update({k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET})
+    spec = LineSpec(code, values["name"], values["working_days"], values["separated_working_days"])
+    return line_json(await services.update_line(ctx, code, spec, active=values["active"]))
+
+
+@put("/lines/{code:str}/assignment", guards=[requires(Permission.ROTA_MANAGE)])
+async def set_assignment(ctx: County, code: FromPath[str], data: NewAssignment) -> dict:
+    line = await services.assign(ctx, code, data.a, data.b, approved_by=data.approved_by, reason=data.reason)
+    return line_json(line)
+
+
+@get("/lines/{code:str}/history", guards=[requires(Permission.ROTA_VIEW)])
+async def assignment_history(ctx: County, code: FromPath[str]) -> list[dict]:
+    return [
+        {"a": row["a"], "b": row["b"], "from": row["valid_from"].isoformat(),
+         "to": row["valid_to"].isoformat() if row["valid_to"] else None, "changed_by": row["changed_by_label"],
+         "approved_by": row["approved_by"], "reason": row["reason"]}
+        for row in await services.history(ctx, code)
+    ]
+
+
+@get("/rota", guards=[requires(Permission.ROTA_VIEW)])
+async def rota(ctx: County, at: FromQuery[datetime | None] = None) -> list[dict]:
+    return [
+        {"line": row.line.code, "a": row.entry.a, "b": row.entry.b, "acting": row.entry.acting,
+         "status": row.entry.status.value, "candidates": list(row.entry.candidates)}
+        for row in await services.rota(ctx, instant(ctx, at))
+    ]
+
+
+API = [list_lines, create_line, update_line, set_assignment, assignment_history, rota]

@@ -1,0 +1,63 @@
+"""What a line and an A/B post may be (pure: plain values in, ``InvalidInput`` out)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.errors import InvalidInput
+
+LINE_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+MAX_WORKING_DAYS = 60
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    code: str
+    name: str
+    working_days: int
+    separated_working_days: int | None = None
+
+
+# 限时办结制度 第七条, 第八条: the statutory limits in working days.
+DEFAULT_LINES = (
+    LineSpec("urban_dibao", "城市低保", 10, 15),
+    LineSpec("rural_dibao", "农村低保", 10),
+    LineSpec("medical", "城乡医疗救助", 5),
+    LineSpec("temporary", "临时救助", 10),
+    LineSpec("other", "其他事项", 15),
+)
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    name: str
+    active: bool
+
+
+def check_line(spec: LineSpec) -> None:
+    if not LINE_CODE.match(spec.code):
+        raise InvalidInput("岗位代码 {code} 无效：须为 2–40 位小写字母、数字或下划线，以字母开头", code=spec.code)
+    if not spec.name.strip():
+        raise InvalidInput("岗位名称不能为空")
+    for days in (spec.working_days, spec.separated_working_days):
+        if days is not None and not 1 <= days <= MAX_WORKING_DAYS:
+            raise InvalidInput("办结时限须为 1–{max} 个工作日，不是 {days}", max=MAX_WORKING_DAYS, days=days)
+    if spec.separated_working_days is not None and spec.separated_working_days < spec.working_days:
+        raise InvalidInput("人户分离的时限不能短于一般时限")
+
+
+def check_post(line_name: str, a: Person | None, b: Person | None, qualified: set[int]) -> None:
+    """An A/B post is refused, with the reason, unless A ≠ B, both active and B qualified."""
+    if a is None or b is None:
+        raise InvalidInput("{line}：A岗和B岗都必须指定", line=line_name)
+    if a.id == b.id:
+        raise InvalidInput("{line}：A岗和B岗不能是同一人（{name}）", line=line_name, name=a.name)
+    for person in (a, b):
+        if not person.active:
+            raise InvalidInput("{line}：{name} 已停用，不能任岗", line=line_name, name=person.name)
+    if b.id not in qualified:
+        raise InvalidInput(
+            "{line}：{name} 不熟悉该岗位业务（未登记该岗位资格），不能任B岗", line=line_name, name=b.name
+        )

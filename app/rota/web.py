@@ -1,0 +1,127 @@
+"""The rota board (who is acting on each line, now or at any time), the printable A/B table,
+and the lines with their statutory time limits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from litestar import Request, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from app.errors import InvalidInput
+from app.rota import services
+from app.rota.posts import LineSpec
+from app.staff.services import list_staff
+from app.tenancy.context import TenantContext
+from app.tenancy.permissions import Permission
+from app.web.guards import County, requires
+from app.web.render import page
+
+CHINESE_NUMERALS = "一二三四五六七八九十"
+
+
+def _parse_instant(ctx: TenantContext, raw: str) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput("时间 {value} 格式不对，应为 年-月-日 时:分", value=raw) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=ctx.tenant.zone)
+
+
+async def _board(request: Request, ctx: TenantContext, at: datetime | None, error: str = "", status_code: int = 200):
+    rows = await services.rota(ctx, at)
+    shown_at = (at or ctx.tenant.now()).astimezone(ctx.tenant.zone)
+    context = {"rows": rows, "at": shown_at, "at_given": at is not None, "error": error,
+               "people": [p for p in await list_staff(ctx) if p.active]}
+    return page(request, "rota/board.html", context, status_code=status_code, fragments=("board",))
+
+
+@get("/rota", name="rota", guards=[requires(Permission.ROTA_VIEW)])
+async def board(request: Request, ctx: County, at: FromQuery[str] = "") -> Template:
+    try:
+        instant = _parse_instant(ctx, at)
+    except InvalidInput as exc:
+        return await _board(request, ctx, None, exc.localized(), status_code=400)
+    return await _board(request, ctx, instant)
+
+
+@post("/rota/{code:str}/assignment", guards=[requires(Permission.ROTA_MANAGE)])
+async def change_post(request: Request, ctx: County, code: FromPath[str]) -> Template | Redirect:
+    await services.line(ctx, code)  # another county's line is not found, whatever the form says
+    form = await request.form()
+    try:
+        a, b = int(form.get("a", "")), int(form.get("b", ""))
+    except ValueError:
+        return await _board(request, ctx, None, InvalidInput("请选择A岗和B岗人员").localized(), status_code=400)
+    try:
+        await services.assign(ctx, code, a, b, reason=form.get("reason", ""))
+    except InvalidInput as exc:
+        return await _board(request, ctx, None, exc.localized(), status_code=400)
+    if request.headers.get("hx-request"):
+        return await _board(request, ctx, None)
+    return Redirect(f"/t/{ctx.tenant.slug}/rota", status_code=303)
+
+
+@get("/rota/print", guards=[requires(Permission.ROTA_VIEW)])
+async def printable(request: Request, ctx: County) -> Template:
+    posted = [line for line in await services.lines(ctx) if line.a and line.b]
+    numbered = [(CHINESE_NUMERALS[i] if i < len(CHINESE_NUMERALS) else str(i + 1), line)
+                for i, line in enumerate(posted)]
+    return page(request, "rota/print.html", {"numbered": numbered, "today": ctx.tenant.now().date()})
+
+
+@get("/rota/{code:str}/history", guards=[requires(Permission.ROTA_VIEW)])
+async def post_history(request: Request, ctx: County, code: FromPath[str]) -> Template:
+    line = await services.line(ctx, code)
+    rows = await services.history(ctx, code)
+    for row in rows:
+        for key in ("valid_from", "valid_to"):
+            row[key] = row[key].astimezone(ctx.tenant.zone) if row[key] else None
+    return page(request, "rota/history.html", {"line": line, "rows": rows})
+
+
+@get("/lines", name="lines", guards=[requires(Permission.ROTA_VIEW)])
+async def lines_page(request: Request, ctx: County) -> Template:
+    return page(request, "rota/lines.html", {"lines": await services.lines(ctx, include_inactive=True), "error": ""})
+
+
+def _days(raw: str, optional: bool = False) -> int | None:
+    if optional and not raw.strip():
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput("办结时限须为整数个工作日，不是 {value}", value=raw) from None
+
+
+@post("/lines", guards=[requires(Permission.ROTA_MANAGE)])
+async def add_line(request: Request, ctx: County) -> Template | Redirect:
+    form = await request.form()
+    try:
+        spec = LineSpec(form.get("code", "").strip(), form.get("name", ""), _days(form.get("working_days", "")),
+                        _days(form.get("separated_working_days", ""), optional=True))
+        await services.create_line(ctx, spec)
+    except InvalidInput as exc:
+        context = {"lines": await services.lines(ctx, include_inactive=True), "error": exc.localized()}
+        return page(request, "rota/lines.html", context, status_code=400)
+    return Redirect(f"/t/{ctx.tenant.slug}/lines", status_code=303)
+
+
+@post("/lines/{code:str}", guards=[requires(Permission.ROTA_MANAGE)])
+async def edit_line(request: Request, ctx: County, code: FromPath[str]) -> Template | Redirect:
+    await services.line(ctx, code)  # another county's line is not found, whatever the form says
+    form = await request.form()
+    try:
+        spec = LineSpec(code, form.get("name", ""), _days(form.get("working_days", "")),
+                        _days(form.get("separated_working_days", ""), optional=True))
+        await services.update_line(ctx, code, spec, active=form.get("active") == "on")
+    except InvalidInput as exc:
+        context = {"lines": await services.lines(ctx, include_inactive=True), "error": exc.localized()}
+        return page(request, "rota/lines.html", context, status_code=400)
+    return Redirect(f"/t/{ctx.tenant.slug}/lines", status_code=303)
+
+
+PAGES = [board, change_post, printable, post_history, lines_page, add_line, edit_line]

@@ -1,0 +1,53 @@
+"""/api/v1/t/{tenant}/staff"""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import get, patch, post
+from litestar.params import FromPath
+
+from app.staff import services
+from app.tenancy.permissions import Permission
+from app.web.guards import County, requires
+
+
+class NewStaff(msgspec.Struct, forbid_unknown_fields=True):
+    username: str
+    name: str
+    roles: list[str] = msgspec.field(default_factory=lambda: ["staff"])
+    phone: str = ""
+    qualifications: list[str] = msgspec.field(default_factory=list)
+    password: str | None = None
+
+
+class StaffChanges(msgspec.Struct, forbid_unknown_fields=True):
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    phone: str | msgspec.UnsetType = msgspec.UNSET
+    roles: list[str] | msgspec.UnsetType = msgspec.UNSET
+    qualifications: list[str] | msgspec.UnsetType = msgspec.UNSET
+    active: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+@get("/staff", guards=[requires(Permission.STAFF_VIEW)])
+async def list_staff(ctx: County) -> list[dict]:
+    return [person.as_dict() for person in await services.list_staff(ctx)]
+
+
+@post("/staff", guards=[requires(Permission.STAFF_MANAGE)])
+async def create_staff(ctx: County, data: NewStaff) -> dict:
+    created = await services.create_staff(ctx, **msgspec.structs.asdict(data))
+    return created.as_dict()
+
+
+@get("/staff/{staff_id:int}", guards=[requires(Permission.STAFF_VIEW)])
+async def get_staff(ctx: County, staff_id: FromPath[int]) -> dict:
+    return (await services.get_staff(ctx, staff_id)).as_dict()
+
+
+@patch("/staff/{staff_id:int}", guards=[requires(Permission.STAFF_MANAGE)])
+async def update_staff(ctx: County, staff_id: FromPath[int], data: StaffChanges) -> dict:
+    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    return (await services.update_staff(ctx, staff_id, **changes)).as_dict()
+
+
+API = [list_staff, create_staff, get_staff, update_staff]
