@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import msgspec
 from litestar import get, patch, post, put
 from litestar.params import FromPath, FromQuery
 
 from app.rota import services
 from app.rota.posts import LineSpec
-from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
 from app.web.guards import County, requires
 
@@ -48,13 +45,6 @@ def line_json(line: services.LineView) -> dict:
     }
 
 
-def instant(ctx: TenantContext, at: datetime | None) -> datetime | None:
-    """A time without an offset is read in the county's time zone."""
-    if at is not None and at.tzinfo is None:
-        return at.replace(tzinfo=ctx.tenant.zone)
-    return at
-
-
 @get("/lines", guards=[requires(Permission.ROTA_VIEW)])
 async def list_lines(ctx: County) -> list[dict]:
     return [line_json(line) for line in await services.lines(ctx, include_inactive=True)]
@@ -69,8 +59,12 @@ async def create_line(ctx: County, data: NewLine) -> dict:
 @patch("/lines/{code:str}", guards=[requires(Permission.ROTA_MANAGE)])
 async def update_line(ctx: County, code: FromPath[str], data: LineChanges) -> dict:
     current = await services.line(ctx, code)
-    values = {"name": current.name, "working_days": current.working_days,
-              "separated_working_days": current.separated_working_days, "active": current.active}
+    values = {
+        "name": current.name,
+        "working_days": current.working_days,
+        "separated_working_days": current.separated_working_days,
+        "active": current.active,
+    }
     values.update({k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET})
     spec = LineSpec(code, values["name"], values["working_days"], values["separated_working_days"])
     return line_json(await services.update_line(ctx, code, spec, active=values["active"]))
@@ -85,19 +79,31 @@ async def set_assignment(ctx: County, code: FromPath[str], data: NewAssignment) 
 @get("/lines/{code:str}/history", guards=[requires(Permission.ROTA_VIEW)])
 async def assignment_history(ctx: County, code: FromPath[str]) -> list[dict]:
     return [
-        {"a": row["a"], "b": row["b"], "from": row["valid_from"].isoformat(),
-         "to": row["valid_to"].isoformat() if row["valid_to"] else None, "changed_by": row["changed_by_label"],
-         "approved_by": row["approved_by"], "reason": row["reason"]}
+        {
+            "a": row["a"],
+            "b": row["b"],
+            "from": row["valid_from"].isoformat(),
+            "to": row["valid_to"].isoformat() if row["valid_to"] else None,
+            "changed_by": row["changed_by_label"],
+            "approved_by": row["approved_by"],
+            "reason": row["reason"],
+        }
         for row in await services.history(ctx, code)
     ]
 
 
 @get("/rota", guards=[requires(Permission.ROTA_VIEW)])
-async def rota(ctx: County, at: FromQuery[datetime | None] = None) -> list[dict]:
+async def rota(ctx: County, at: FromQuery[str] = "") -> list[dict]:
     return [
-        {"line": row.line.code, "a": row.entry.a, "b": row.entry.b, "acting": row.entry.acting,
-         "status": row.entry.status.value, "candidates": list(row.entry.candidates)}
-        for row in await services.rota(ctx, instant(ctx, at))
+        {
+            "line": row.line.code,
+            "a": row.entry.a,
+            "b": row.entry.b,
+            "acting": row.entry.acting,
+            "status": row.entry.status.value,
+            "candidates": list(row.entry.candidates),
+        }
+        for row in await services.rota(ctx, services.parse_instant(ctx, at))
     ]
 
 

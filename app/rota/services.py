@@ -52,6 +52,17 @@ async def _names(ctx: TenantContext) -> dict[int, str]:
     return {u["id"]: u["name"] for u in await ctx.select(User, User.id, User.name)}
 
 
+def parse_instant(ctx: TenantContext, raw: str) -> datetime | None:
+    """``2026-05-06T09:30`` (county time) or with an offset; empty means now."""
+    if not raw:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput("时间 {value} 格式不对，应为 年-月-日 时:分", value=raw) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=ctx.tenant.zone)
+
+
 def _current(query, at: datetime | None = None):
     at = at or _now()
     return query.where((Assignment.valid_from <= at) & (Assignment.valid_to.is_null() | (Assignment.valid_to > at)))
@@ -70,9 +81,14 @@ async def lines(ctx: TenantContext, *, include_inactive: bool = False) -> list[L
 
     return [
         LineView(
-            id=row["id"], code=row["code"], name=row["name"], working_days=row["working_days"],
-            separated_working_days=row["separated_working_days"], active=row["active"],
-            a=ref(posts.get(row["id"], {}).get("a")), b=ref(posts.get(row["id"], {}).get("b")),
+            id=row["id"],
+            code=row["code"],
+            name=row["name"],
+            working_days=row["working_days"],
+            separated_working_days=row["separated_working_days"],
+            active=row["active"],
+            a=ref(posts.get(row["id"], {}).get("a")),
+            b=ref(posts.get(row["id"], {}).get("b")),
         )
         for row in rows
     ]
@@ -88,8 +104,15 @@ async def line(ctx: TenantContext, code: str) -> LineView:
 async def add_default_lines(ctx: TenantContext) -> None:
     """A new county starts with the statutory lines (inside the caller's transaction)."""
     for position, spec in enumerate(DEFAULT_LINES):
-        await ctx.new(Line, code=spec.code, name=spec.name, working_days=spec.working_days,
-                      separated_working_days=spec.separated_working_days, position=position, active=True).save()
+        await ctx.new(
+            Line,
+            code=spec.code,
+            name=spec.name,
+            working_days=spec.working_days,
+            separated_working_days=spec.separated_working_days,
+            position=position,
+            active=True,
+        ).save()
 
 
 async def create_line(ctx: TenantContext, spec: LineSpec) -> LineView:
@@ -98,30 +121,68 @@ async def create_line(ctx: TenantContext, spec: LineSpec) -> LineView:
         if await ctx.count(Line).where(Line.code == spec.code):
             raise InvalidInput("岗位代码 {code} 已存在", code=spec.code)
         position = len(await ctx.select(Line, Line.id))
-        row = ctx.new(Line, code=spec.code, name=spec.name.strip(), working_days=spec.working_days,
-                      separated_working_days=spec.separated_working_days, position=position, active=True)
+        row = ctx.new(
+            Line,
+            code=spec.code,
+            name=spec.name.strip(),
+            working_days=spec.working_days,
+            separated_working_days=spec.separated_working_days,
+            position=position,
+            active=True,
+        )
         await row.save()
-        await record_in(ctx, action="line.create", entity="line", entity_id=row.id, summary=spec.name,
-                        after={"code": spec.code, "name": spec.name, "working_days": spec.working_days,
-                               "separated_working_days": spec.separated_working_days})
+        await record_in(
+            ctx,
+            action="line.create",
+            entity="line",
+            entity_id=row.id,
+            summary=spec.name,
+            after={
+                "code": spec.code,
+                "name": spec.name,
+                "working_days": spec.working_days,
+                "separated_working_days": spec.separated_working_days,
+            },
+        )
     return await line(ctx, spec.code)
 
 
 async def update_line(ctx: TenantContext, code: str, spec: LineSpec, active: bool = True) -> LineView:
     current = await line(ctx, code)
     check_line(LineSpec(code, spec.name, spec.working_days, spec.separated_working_days))
-    before = {"name": current.name, "working_days": current.working_days,
-              "separated_working_days": current.separated_working_days, "active": current.active}
-    after = {"name": spec.name.strip(), "working_days": spec.working_days,
-             "separated_working_days": spec.separated_working_days, "active": active}
+    before = {
+        "name": current.name,
+        "working_days": current.working_days,
+        "separated_working_days": current.separated_working_days,
+        "active": current.active,
+    }
+    after = {
+        "name": spec.name.strip(),
+        "working_days": spec.working_days,
+        "separated_working_days": spec.separated_working_days,
+        "active": active,
+    }
     if before == after:
         return current
     async with db.transaction():
-        await ctx.update(Line, {Line.name: after["name"], Line.working_days: after["working_days"],
-                                Line.separated_working_days: after["separated_working_days"],
-                                Line.active: active}).where(Line.id == current.id)
-        await record_in(ctx, action="line.update", entity="line", entity_id=current.id, summary=after["name"],
-                        before=before, after=after)
+        await ctx.update(
+            Line,
+            {
+                Line.name: after["name"],
+                Line.working_days: after["working_days"],
+                Line.separated_working_days: after["separated_working_days"],
+                Line.active: active,
+            },
+        ).where(Line.id == current.id)
+        await record_in(
+            ctx,
+            action="line.update",
+            entity="line",
+            entity_id=current.id,
+            summary=after["name"],
+            before=before,
+            after=after,
+        )
     return await line(ctx, code)
 
 
@@ -139,15 +200,17 @@ async def qualified_for(ctx: TenantContext, line_id: int) -> set[int]:
     return {q["user"] for q in await ctx.select(Qualification, Qualification.user).where(Qualification.line == line_id)}
 
 
-async def assign(ctx: TenantContext, code: str, a_id: int, b_id: int, *, approved_by: int | None = None,
-                 reason: str = "") -> LineView:
+async def assign(
+    ctx: TenantContext, code: str, a_id: int, b_id: int, *, approved_by: int | None = None, reason: str = ""
+) -> LineView:
     """Set the A holder and B backup of a line; the previous post is kept as history."""
     current = await line(ctx, code)
     found = await people(ctx, [a_id, b_id] + ([approved_by] if approved_by else []))
     check_post(current.name, found[a_id], found[b_id], await qualified_for(ctx, current.id))
     if approved_by is not None:
         is_leader = await ctx.count(RoleGrant).where(
-            (RoleGrant.user == approved_by) & RoleGrant.role.is_in([Role.LEADER, Role.ADMIN]))
+            (RoleGrant.user == approved_by) & RoleGrant.role.is_in([Role.LEADER, Role.ADMIN])
+        )
         if not is_leader:
             raise InvalidInput("批准人 {name} 不是分管领导或管理员", name=found[approved_by].name)
     if current.a and current.b and (current.a.id, current.b.id) == (a_id, b_id):
@@ -155,12 +218,24 @@ async def assign(ctx: TenantContext, code: str, a_id: int, b_id: int, *, approve
     now = _now()
     async with db.transaction():
         await ctx.update(Assignment, {Assignment.valid_to: now}).where(
-            (Assignment.line == current.id) & Assignment.valid_to.is_null())
-        await ctx.new(Assignment, line=current.id, a=a_id, b=b_id, valid_from=now, changed_by=ctx.actor.user_id,
-                      changed_by_label=ctx.actor.label[:100], approved_by=approved_by, reason=reason.strip()[:300]
-                      ).save()
+            (Assignment.line == current.id) & Assignment.valid_to.is_null()
+        )
+        await ctx.new(
+            Assignment,
+            line=current.id,
+            a=a_id,
+            b=b_id,
+            valid_from=now,
+            changed_by=ctx.actor.user_id,
+            changed_by_label=ctx.actor.label[:100],
+            approved_by=approved_by,
+            reason=reason.strip()[:300],
+        ).save()
         await record_in(
-            ctx, action="assignment.update", entity="line", entity_id=current.id,
+            ctx,
+            action="assignment.update",
+            entity="line",
+            entity_id=current.id,
             summary=f"{current.name}：A岗 {found[a_id].name}；B岗 {found[b_id].name}",
             before={"a": current.a.id if current.a else None, "b": current.b.id if current.b else None},
             after={"a": a_id, "b": b_id, "approved_by": approved_by, "reason": reason.strip()},
@@ -170,8 +245,11 @@ async def assign(ctx: TenantContext, code: str, a_id: int, b_id: int, *, approve
 
 async def history(ctx: TenantContext, code: str) -> list[dict]:
     current = await line(ctx, code)
-    rows = await ctx.select(Assignment).where(Assignment.line == current.id).order_by(
-        Assignment.valid_from, ascending=False)
+    rows = (
+        await ctx.select(Assignment)
+        .where(Assignment.line == current.id)
+        .order_by(Assignment.valid_from, ascending=False)
+    )
     names = await _names(ctx)
     for row in rows:
         for key in ("a", "b", "approved_by"):
@@ -183,16 +261,16 @@ async def rota(ctx: TenantContext, at: datetime | None = None) -> list[RotaRow]:
     """Per line: A, B, who is acting and the status at ``at`` (default: now)."""
     at = at or _now()
     views = await lines(ctx)
-    posts_at = {p["line"]: p for p in await _current(
-        ctx.select(Assignment, Assignment.line, Assignment.a, Assignment.b), at)}
+    posts_at = {
+        p["line"]: p for p in await _current(ctx.select(Assignment, Assignment.line, Assignment.a, Assignment.b), at)
+    }
     users = await ctx.select(User, User.id, User.name, User.active)
     qualified: dict[str, set[int]] = {}
     codes = {view.id: view.code for view in views}
     for q in await ctx.select(Qualification, Qualification.user, Qualification.line):
         if q["line"] in codes:
             qualified.setdefault(codes[q["line"]], set()).add(q["user"])
-    posts = [Post(view.code, posts_at.get(view.id, {}).get("a"), posts_at.get(view.id, {}).get("b"))
-             for view in views]
+    posts = [Post(view.code, posts_at.get(view.id, {}).get("a"), posts_at.get(view.id, {}).get("b")) for view in views]
     # Nobody is away until absence notices exist in this county's data (they feed ``away`` and ``picks``).
     entries = resolve(posts, active={u["id"] for u in users if u["active"]}, away=set(), qualified=qualified)
     names = {u["id"]: u["name"] for u in users}

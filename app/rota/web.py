@@ -21,28 +21,23 @@ from app.web.render import page
 CHINESE_NUMERALS = "一二三四五六七八九十"
 
 
-def _parse_instant(ctx: TenantContext, raw: str) -> datetime | None:
-    if not raw:
-        return None
-    try:
-        parsed = datetime.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput("时间 {value} 格式不对，应为 年-月-日 时:分", value=raw) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=ctx.tenant.zone)
-
-
 async def _board(request: Request, ctx: TenantContext, at: datetime | None, error: str = "", status_code: int = 200):
     rows = await services.rota(ctx, at)
     shown_at = (at or ctx.tenant.now()).astimezone(ctx.tenant.zone)
-    context = {"rows": rows, "at": shown_at, "at_given": at is not None, "error": error,
-               "people": [p for p in await list_staff(ctx) if p.active]}
+    context = {
+        "rows": rows,
+        "at": shown_at,
+        "at_given": at is not None,
+        "error": error,
+        "people": [p for p in await list_staff(ctx) if p.active],
+    }
     return page(request, "rota/board.html", context, status_code=status_code, fragments=("board",))
 
 
 @get("/rota", name="rota", guards=[requires(Permission.ROTA_VIEW)])
 async def board(request: Request, ctx: County, at: FromQuery[str] = "") -> Template:
     try:
-        instant = _parse_instant(ctx, at)
+        instant = services.parse_instant(ctx, at)
     except InvalidInput as exc:
         return await _board(request, ctx, None, exc.localized(), status_code=400)
     return await _board(request, ctx, instant)
@@ -68,8 +63,9 @@ async def change_post(request: Request, ctx: County, code: FromPath[str]) -> Tem
 @get("/rota/print", guards=[requires(Permission.ROTA_VIEW)])
 async def printable(request: Request, ctx: County) -> Template:
     posted = [line for line in await services.lines(ctx) if line.a and line.b]
-    numbered = [(CHINESE_NUMERALS[i] if i < len(CHINESE_NUMERALS) else str(i + 1), line)
-                for i, line in enumerate(posted)]
+    numbered = [
+        (CHINESE_NUMERALS[i] if i < len(CHINESE_NUMERALS) else str(i + 1), line) for i, line in enumerate(posted)
+    ]
     return page(request, "rota/print.html", {"numbered": numbered, "today": ctx.tenant.now().date()})
 
 
@@ -101,8 +97,12 @@ def _days(raw: str, optional: bool = False) -> int | None:
 async def add_line(request: Request, ctx: County) -> Template | Redirect:
     form = await request.form()
     try:
-        spec = LineSpec(form.get("code", "").strip(), form.get("name", ""), _days(form.get("working_days", "")),
-                        _days(form.get("separated_working_days", ""), optional=True))
+        spec = LineSpec(
+            form.get("code", "").strip(),
+            form.get("name", ""),
+            _days(form.get("working_days", "")),
+            _days(form.get("separated_working_days", ""), optional=True),
+        )
         await services.create_line(ctx, spec)
     except InvalidInput as exc:
         context = {"lines": await services.lines(ctx, include_inactive=True), "error": exc.localized()}
@@ -115,8 +115,12 @@ async def edit_line(request: Request, ctx: County, code: FromPath[str]) -> Templ
     await services.line(ctx, code)  # another county's line is not found, whatever the form says
     form = await request.form()
     try:
-        spec = LineSpec(code, form.get("name", ""), _days(form.get("working_days", "")),
-                        _days(form.get("separated_working_days", ""), optional=True))
+        spec = LineSpec(
+            code,
+            form.get("name", ""),
+            _days(form.get("working_days", "")),
+            _days(form.get("separated_working_days", ""), optional=True),
+        )
         await services.update_line(ctx, code, spec, active=form.get("active") == "on")
     except InvalidInput as exc:
         context = {"lines": await services.lines(ctx, include_inactive=True), "error": exc.localized()}

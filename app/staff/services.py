@@ -30,8 +30,15 @@ class StaffView:
     active: bool
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "username": self.username, "name": self.name, "phone": self.phone,
-                "roles": list(self.roles), "qualifications": list(self.qualifications), "active": self.active}
+        return {
+            "id": self.id,
+            "username": self.username,
+            "name": self.name,
+            "phone": self.phone,
+            "roles": list(self.roles),
+            "qualifications": list(self.qualifications),
+            "active": self.active,
+        }
 
 
 async def _line_codes(ctx: TenantContext) -> dict[int, str]:
@@ -43,8 +50,11 @@ async def list_staff(ctx: TenantContext, *, only: int | None = None) -> list[Sta
     grants = ctx.select(RoleGrant, RoleGrant.user, RoleGrant.role)
     skills = ctx.select(Qualification, Qualification.user, Qualification.line)
     if only is not None:
-        users, grants, skills = (users.where(User.id == only), grants.where(RoleGrant.user == only),
-                                 skills.where(Qualification.user == only))
+        users, grants, skills = (
+            users.where(User.id == only),
+            grants.where(RoleGrant.user == only),
+            skills.where(Qualification.user == only),
+        )
     codes = await _line_codes(ctx)
     roles: dict[int, list[str]] = {}
     for grant in await grants:
@@ -53,9 +63,15 @@ async def list_staff(ctx: TenantContext, *, only: int | None = None) -> list[Sta
     for skill in await skills:
         known.setdefault(skill["user"], []).append(codes[skill["line"]])
     return [
-        StaffView(id=u["id"], username=u["username"], name=u["name"], phone=u["phone"],
-                  roles=tuple(sorted(roles.get(u["id"], []))), qualifications=tuple(sorted(known.get(u["id"], []))),
-                  active=u["active"])
+        StaffView(
+            id=u["id"],
+            username=u["username"],
+            name=u["name"],
+            phone=u["phone"],
+            roles=tuple(sorted(roles.get(u["id"], []))),
+            qualifications=tuple(sorted(known.get(u["id"], []))),
+            active=u["active"],
+        )
         for u in await users
     ]
 
@@ -83,29 +99,53 @@ class HeldPost:
 
 async def _posts_held(ctx: TenantContext, staff_id: int) -> list[HeldPost]:
     rows = await ctx.select(Assignment, Assignment.line.code, Assignment.line.name, Assignment.a).where(
-        Assignment.valid_to.is_null() & ((Assignment.a == staff_id) | (Assignment.b == staff_id)))
+        Assignment.valid_to.is_null() & ((Assignment.a == staff_id) | (Assignment.b == staff_id))
+    )
     return [HeldPost(row["line.code"], row["line.name"], "A" if row["a"] == staff_id else "B") for row in rows]
 
 
-async def create_staff(ctx: TenantContext, *, username: str, name: str, roles: Iterable[str] = ("staff",),
-                       phone: str = "", qualifications: Iterable[str] = (), password: str | None = None) -> StaffView:
+async def create_staff(
+    ctx: TenantContext,
+    *,
+    username: str,
+    name: str,
+    roles: Iterable[str] = ("staff",),
+    phone: str = "",
+    qualifications: Iterable[str] = (),
+    password: str | None = None,
+) -> StaffView:
     async with db.transaction():
         line_ids = await _line_ids(ctx, qualifications)
-        user_id = await add_user(ctx.actor, tenant_slug=ctx.tenant.slug, username=username, name=name,
-                                 roles=roles, password=password, phone=phone.strip())
+        user_id = await add_user(
+            ctx.actor,
+            tenant_slug=ctx.tenant.slug,
+            username=username,
+            name=name,
+            roles=roles,
+            password=password,
+            phone=phone.strip(),
+        )
         for line_id in line_ids.values():
             await ctx.new(Qualification, user=user_id, line=line_id).save()
         if line_ids:
-            await record_in(ctx, action="staff.qualifications", entity="user", entity_id=user_id,
-                            summary=name, before={"qualifications": []}, after={"qualifications": sorted(line_ids)})
+            await record_in(
+                ctx,
+                action="staff.qualifications",
+                entity="user",
+                entity_id=user_id,
+                summary=name,
+                before={"qualifications": []},
+                after={"qualifications": sorted(line_ids)},
+            )
     return await get_staff(ctx, user_id)
 
 
 UNSET = object()
 
 
-async def update_staff(ctx: TenantContext, staff_id: int, *, name=UNSET, phone=UNSET, roles=UNSET,
-                       qualifications=UNSET, active=UNSET) -> StaffView:
+async def update_staff(
+    ctx: TenantContext, staff_id: int, *, name=UNSET, phone=UNSET, roles=UNSET, qualifications=UNSET, active=UNSET
+) -> StaffView:
     """Change what is given; refused with the reason when it would leave a post without its holder."""
     current = await get_staff(ctx, staff_id)
     after: dict = {}
@@ -141,9 +181,15 @@ async def update_staff(ctx: TenantContext, staff_id: int, *, name=UNSET, phone=U
             await Qualification.delete().where(Qualification.user == staff_id)
             for line_id in line_ids.values():
                 await ctx.new(Qualification, user=staff_id, line=line_id).save()
-        await record_in(ctx, action="staff.update", entity="user", entity_id=staff_id,
-                        summary=f"{current.name} ({current.username})",
-                        before={k: before[k] for k in changed}, after=changed)
+        await record_in(
+            ctx,
+            action="staff.update",
+            entity="user",
+            entity_id=staff_id,
+            summary=f"{current.name} ({current.username})",
+            before={k: before[k] for k in changed},
+            after=changed,
+        )
     return await get_staff(ctx, staff_id)
 
 
@@ -155,10 +201,14 @@ async def _check_still_staffed(ctx: TenantContext, current: StaffView, changed: 
     if "qualifications" in changed:
         lost = sorted(p.line_name for p in posts if p.post == "B" and p.code not in changed["qualifications"])
         if lost:
-            raise InvalidInput("{name} 现任 {lines} 的B岗，不能取消该岗位资格；请先另行指定B岗",
-                               name=current.name, lines="、".join(lost))
+            raise InvalidInput(
+                "{name} 现任 {lines} 的B岗，不能取消该岗位资格；请先另行指定B岗",
+                name=current.name,
+                lines="、".join(lost),
+            )
     loses_admin = Role.ADMIN in current.roles and (
-        ("roles" in changed and Role.ADMIN not in changed["roles"]) or changed.get("active") is False)
+        ("roles" in changed and Role.ADMIN not in changed["roles"]) or changed.get("active") is False
+    )
     if loses_admin:
         admins = await ctx.count(RoleGrant).where((RoleGrant.role == Role.ADMIN) & RoleGrant.user.active.eq(True))
         if admins <= 1:

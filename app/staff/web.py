@@ -49,8 +49,9 @@ async def create_person(request: Request, ctx: County) -> Template | Redirect:
     try:
         created = await services.create_staff(ctx, username=username, password=form.get("password") or None, **values)
     except InvalidInput as exc:
-        attempted = services.StaffView(0, username, values["name"], values["phone"], tuple(values["roles"]),
-                                       tuple(values["qualifications"]), True)
+        attempted = services.StaffView(
+            0, username, values["name"], values["phone"], tuple(values["roles"]), tuple(values["qualifications"]), True
+        )
         context = await _form_context(ctx, person=attempted, error=exc.localized())
         return page(request, "staff/form.html", context, status_code=400)
     return Redirect(f"/t/{ctx.tenant.slug}/staff/{created.id}", status_code=303)

@@ -30,11 +30,23 @@ urban_dibao = { a = "wangxiaolei", b = "houweili" }
 def matching_state() -> CurrentState:
     return CurrentState(
         tenant={"id": 1, "name": "砀山县", "timezone": "Asia/Shanghai"},
-        lines={"urban_dibao": {"name": "城市低保", "working_days": 10, "separated_working_days": 15, "active": True,
-                               "position": 0}},
+        lines={
+            "urban_dibao": {
+                "name": "城市低保",
+                "working_days": 10,
+                "separated_working_days": 15,
+                "active": True,
+                "position": 0,
+            }
+        },
         staff={
-            "wangxiaolei": {"name": "王效雷", "phone": "1", "roles": ["staff"], "qualifications": ["urban_dibao"],
-                            "active": True},
+            "wangxiaolei": {
+                "name": "王效雷",
+                "phone": "1",
+                "roles": ["staff"],
+                "qualifications": ["urban_dibao"],
+                "active": True,
+            },
             "houweili": {"name": "侯伟丽", "phone": "", "roles": [], "qualifications": ["urban_dibao"], "active": True},
         },
         assignments={"urban_dibao": {"a": "wangxiaolei", "b": "houweili"}},
@@ -86,7 +98,12 @@ def test_a_new_backup_is_one_assignment_change():
 def test_a_file_without_lines_gets_the_five_statutory_lines():
     spec = parse('slug = "xiaoxian"\nname = "萧县"')
     assert [(line.code, line.working_days) for line in spec.lines] == [
-        ("urban_dibao", 10), ("rural_dibao", 10), ("medical", 5), ("temporary", 10), ("other", 15)]
+        ("urban_dibao", 10),
+        ("rural_dibao", 10),
+        ("medical", 5),
+        ("temporary", 10),
+        ("other", 15),
+    ]
     assert spec.lines[0].separated_working_days == 15
 
 
