@@ -13,6 +13,15 @@
     clearTimeout(box._timer);
     box._timer = setTimeout(() => { box.hidden = true; }, 8000);
   }
+  // A 400/422 answer is the form again with its message: show it in place. Other errors: a toast.
+  document.addEventListener("DOMContentLoaded", () => {
+    htmx.config.responseHandling = [
+      { code: "204", swap: false },
+      { code: "[23]..", swap: true },
+      { code: "400|422", swap: true, error: false },
+      { code: "[45]..", swap: false, error: true },
+    ];
+  });
   document.addEventListener("htmx:configRequest", (event) => {
     const token = cookie("csrftoken");
     if (token) event.detail.headers["x-csrftoken"] = token;

@@ -46,3 +46,38 @@ async def test_token_is_created_in_place_and_language_switches(live_server, brow
     await page.click("button[lang=en]")
     await page.wait_for_selector("text=API tokens")
     assert await page.inner_text("h1") == "API tokens"
+
+
+async def test_admin_changes_a_backup_on_the_board_without_a_reload(live_server, browser_page):
+    from pathlib import Path
+
+    from app.accounts.services import set_password
+    from app.accounts.tables import User
+    from app.tenancy import as_code
+    from tests.helpers import OPERATOR
+
+    await as_code.apply(as_code.load_file(Path("tenants/dangshan.toml")), OPERATOR)
+    admin = await User.select(User.id).where(User.username == "admin").first()
+    await set_password(OPERATOR, admin["id"], PASSWORD)
+    page = browser_page
+    await page.goto(f"{live_server}/login?tenant=dangshan")
+    await page.fill("input[name=username]", "admin")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button.primary")
+    await page.wait_for_url(f"{live_server}/t/dangshan/")
+    await page.click("nav >> text=A/B岗")
+    row = page.locator("#line-urban_dibao")
+    assert await row.locator("td.b").inner_text() == "侯伟丽"
+    navigations = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    await row.locator("select[name=b]").select_option(label="孙静")
+    await row.locator("button").click()
+    await page.wait_for_function(
+        "document.querySelector('#line-urban_dibao td.b').textContent.trim() === '孙静'"
+    )
+    assert navigations == []
+    await row.locator("select[name=b]").select_option(label="朱文君（未登记资格）")
+    await page.locator("#line-urban_dibao button").click()
+    await page.wait_for_selector("#board .error")
+    assert "不熟悉该岗位业务" in await page.inner_text("#board .error")
+    assert await page.locator("#line-urban_dibao td.b").inner_text() == "孙静"
