@@ -7,6 +7,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from litestar import Request, get
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
@@ -16,31 +17,32 @@ from app.web.guards import County, requires
 from app.web.render import page
 
 
-def _filter(actor: str, entity: str, action: str, since: date | None, until: date | None, page_no: int) -> AuditFilter:
-    return AuditFilter(
-        actor=actor.strip(), entity=entity.strip(), action=action.strip(), since=since, until=until, page=page_no
-    )
-
-
-@get("/audit", name="audit", guards=[requires(Permission.AUDIT_READ)])
-async def audit_page(
-    request: Request,
-    ctx: County,
+def audit_filter(
     actor: FromQuery[str] = "",
     entity: FromQuery[str] = "",
     action: FromQuery[str] = "",
     since: FromQuery[date | None] = None,
     until: FromQuery[date | None] = None,
     page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
-) -> Template:
-    wanted = _filter(actor, entity, action, since, until, page_no)
+) -> AuditFilter:
+    """Dependency: the filter the page and the API both read from the query string."""
+    return AuditFilter(
+        actor=actor.strip(), entity=entity.strip(), action=action.strip(), since=since, until=until, page=page_no
+    )
+
+
+FILTER = {"wanted": Provide(audit_filter, sync_to_thread=False)}
+
+
+@get("/audit", name="audit", guards=[requires(Permission.AUDIT_READ)], dependencies=FILTER)
+async def audit_page(request: Request, ctx: County, wanted: NamedDependency[AuditFilter]) -> Template:
     filter_query = urlencode(
         {
             "actor": wanted.actor,
             "entity": wanted.entity,
             "action": wanted.action,
-            "since": since or "",
-            "until": until or "",
+            "since": wanted.since or "",
+            "until": wanted.until or "",
         }
     )
     return page(
@@ -51,17 +53,9 @@ async def audit_page(
     )
 
 
-@get("/audit", guards=[requires(Permission.AUDIT_READ)])
-async def audit_api(
-    ctx: County,
-    actor: FromQuery[str] = "",
-    entity: FromQuery[str] = "",
-    action: FromQuery[str] = "",
-    since: FromQuery[date | None] = None,
-    until: FromQuery[date | None] = None,
-    page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
-) -> dict:
-    result = await browse(ctx, _filter(actor, entity, action, since, until, page_no))
+@get("/audit", guards=[requires(Permission.AUDIT_READ)], dependencies=FILTER)
+async def audit_api(ctx: County, wanted: NamedDependency[AuditFilter]) -> dict:
+    result = await browse(ctx, wanted)
     return {
         "page": result.page,
         "has_next": result.has_next,
