@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from arq.connections import RedisSettings, create_pool
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
@@ -16,6 +17,8 @@ from litestar.template import TemplateConfig
 from redis.asyncio import Redis
 
 from app import db
+from app.absences import api as absences_api
+from app.absences import web as absences_web
 from app.accounts import api as accounts_api
 from app.accounts import web as accounts_web
 from app.accounts.passwords import use_fast_hashing
@@ -23,6 +26,8 @@ from app.accounts.ratelimit import LoginLimits, LoginThrottle
 from app.accounts.sessions import SessionStore
 from app.audit import web as audit_web
 from app.dashboard import web as dashboard_web
+from app.jobs import api as jobs_api
+from app.notifications import web as notifications_web
 from app.rota import api as rota_api
 from app.rota import web as rota_web
 from app.settings import Mode, Settings
@@ -38,8 +43,24 @@ from app.web.render import template_engine
 STATIC_DIR = Path(__file__).parent / "static"
 
 # Every county page and API handler lives below these two routers, behind ``tenant_guard``.
-COUNTY_PAGES = [*dashboard_web.PAGES, *accounts_web.PAGES, *audit_web.PAGES, *staff_web.PAGES, *rota_web.PAGES]
-COUNTY_API = [*accounts_api.API, *audit_web.API, *staff_api.API, *rota_api.API]
+COUNTY_PAGES = [
+    *dashboard_web.PAGES,
+    *accounts_web.PAGES,
+    *audit_web.PAGES,
+    *staff_web.PAGES,
+    *rota_web.PAGES,
+    *absences_web.PAGES,
+    *notifications_web.PAGES,
+]
+COUNTY_API = [
+    *accounts_api.API,
+    *audit_web.API,
+    *staff_api.API,
+    *rota_api.API,
+    *absences_api.API,
+    *notifications_web.API,
+    *jobs_api.API,
+]
 PUBLIC = [*accounts_web.PUBLIC, *tenancy_web.PUBLIC, health]
 
 
@@ -50,10 +71,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar):
         redis = Redis.from_url(settings.redis_url)
+        queue = await create_pool(RedisSettings.from_dsn(settings.redis_url))
         async with db.connected(settings):
             app.state.services = Services(
                 settings=settings,
                 redis=redis,
+                queue=queue,
                 sessions=SessionStore(redis, settings.session_idle_minutes * 60, settings.session_max_hours * 3600),
                 throttle=LoginThrottle(
                     redis,
@@ -68,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 yield
             finally:
                 await redis.aclose()
+                await queue.aclose()
 
     county_dependencies = {"ctx": Provide(tenant_context, sync_to_thread=False)}
     return Litestar(

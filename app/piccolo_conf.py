@@ -11,6 +11,8 @@ APP_REGISTRY = AppRegistry(
         "app.accounts.piccolo_app",
         "app.audit.piccolo_app",
         "app.rota.piccolo_app",
+        "app.notifications.piccolo_app",
+        "app.absences.piccolo_app",
     ]
 )
 

@@ -65,3 +65,26 @@ async def post_form(client, path: str, data: dict | None = None, **kwargs):
     if not csrf_of(client):
         await client.get("/login")
     return await client.post(path, data={**(data or {}), "_csrf_token": csrf_of(client)}, **kwargs)
+
+
+async def demo_county() -> dict[str, int]:
+    """The demo county 砀山县 from tenants/dangshan.toml, everyone with the test password; username → id."""
+    from pathlib import Path
+
+    from app.accounts.services import set_password
+    from app.accounts.tables import User
+    from app.tenancy import as_code
+
+    await as_code.apply(as_code.load_file(Path(__file__).parent.parent / "tenants" / "dangshan.toml"), OPERATOR)
+    ids = {u["username"]: u["id"] for u in await User.select(User.id, User.username)}
+    for user_id in ids.values():
+        await set_password(OPERATOR, user_id, PASSWORD)
+    return ids
+
+
+async def context_of(slug: str, user_id: int) -> TenantContext:
+    """The county context a signed-in user gets (their real roles)."""
+    from app.accounts.services import identity_of
+
+    identity = await identity_of(user_id)
+    return TenantContext(tenant=await find_by_slug(slug), actor=identity.actor("127.0.0.1"))

@@ -7,6 +7,8 @@ import time
 from litestar import Request, get
 from litestar.response import Template
 
+from app.absences import services as absence_services
+from app.absences.services import awaiting_decision
 from app.accounts.tables import User
 from app.audit.services import AuditFilter, browse
 from app.rota.services import rota, uncovered
@@ -29,6 +31,8 @@ async def dashboard(request: Request, ctx: County) -> Template:
     if ctx.actor.can(Permission.SETTINGS_MANAGE):
         beat = await last_beat(services_of(request).redis)
         context["worker_alive"] = beat is not None and time.time() - beat < STALE_AFTER_SECONDS
+    context["approvals"] = await awaiting_decision(ctx)
+    context["labels"] = absence_services
     context["rota"] = await rota(ctx)
     context["uncovered"] = uncovered(context["rota"])
     return page(request, "dashboard/index.html", context)

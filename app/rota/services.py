@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app import db
+from app.absences.rules import IN_FORCE, Notice
+from app.absences.rules import Status as AbsenceStatus
+from app.absences.rules import away_at as notice_away_at
+from app.absences.tables import Absence, EscalationPick
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
 from app.errors import InvalidInput
@@ -257,8 +261,11 @@ async def history(ctx: TenantContext, code: str) -> list[dict]:
     return rows
 
 
-async def rota(ctx: TenantContext, at: datetime | None = None) -> list[RotaRow]:
-    """Per line: A, B, who is acting and the status at ``at`` (default: now)."""
+async def rota(ctx: TenantContext, at: datetime | None = None, *, also_away: set[int] = frozenset()) -> list[RotaRow]:
+    """Per line: A, B, who is acting and the status at ``at`` (default: now).
+
+    ``also_away`` asks "what if these people were away too" (the substitutes of a leave not yet approved).
+    """
     at = at or _now()
     views = await lines(ctx)
     posts_at = {
@@ -271,10 +278,54 @@ async def rota(ctx: TenantContext, at: datetime | None = None) -> list[RotaRow]:
         if q["line"] in codes:
             qualified.setdefault(codes[q["line"]], set()).add(q["user"])
     posts = [Post(view.code, posts_at.get(view.id, {}).get("a"), posts_at.get(view.id, {}).get("b")) for view in views]
-    # Nobody is away until absence notices exist in this county's data (they feed ``away`` and ``picks``).
-    entries = resolve(posts, active={u["id"] for u in users if u["active"]}, away=set(), qualified=qualified)
+    entries = resolve(
+        posts,
+        active={u["id"] for u in users if u["active"]},
+        away=await people_away(ctx, at) | set(also_away),
+        qualified=qualified,
+        picks=await picks_at(ctx, at),
+    )
     names = {u["id"]: u["name"] for u in users}
     return [RotaRow(line=view, entry=entry, names=names) for view, entry in zip(views, entries, strict=True)]
+
+
+async def people_away(ctx: TenantContext, at: datetime) -> set[int]:
+    """Everyone away at ``at`` under an absence notice (离岗告示)."""
+    rows = await ctx.select(
+        Absence,
+        Absence.person,
+        Absence.status,
+        Absence.starts_at,
+        Absence.ends_at,
+        Absence.returned_at,
+        Absence.recorded_afterwards,
+    ).where(
+        (Absence.starts_at <= at)
+        & Absence.status.is_in([*IN_FORCE, AbsenceStatus.RETURNED])
+        & (Absence.returned_at.is_null() | (Absence.returned_at > at))
+    )
+    return {
+        row["person"]
+        for row in rows
+        if notice_away_at(
+            Notice(
+                AbsenceStatus(row["status"]),
+                row["starts_at"],
+                row["ends_at"],
+                row["returned_at"],
+                row["recorded_afterwards"],
+            ),
+            at,
+        )
+    }
+
+
+async def picks_at(ctx: TenantContext, at: datetime) -> dict[str, int]:
+    """Line code → the person the section head chose while A and B are both away."""
+    rows = await ctx.select(EscalationPick, EscalationPick.line.code, EscalationPick.acting).where(
+        (EscalationPick.chosen_at <= at) & (EscalationPick.ended_at.is_null() | (EscalationPick.ended_at > at))
+    )
+    return {row["line.code"]: row["acting"] for row in rows}
 
 
 def uncovered(rows: list[RotaRow]) -> list[RotaRow]:

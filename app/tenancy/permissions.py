@@ -36,15 +36,34 @@ class Permission(StrEnum):
     ROTA_VIEW = "rota:view"
     ROTA_MANAGE = "rota:manage"
     SETTINGS_MANAGE = "settings:manage"
+    ABSENCE_POST = "absence:post"
+    ABSENCE_APPROVE = "absence:approve"
+    ABSENCE_MANAGE = "absence:manage"
+    ESCALATION_PICK = "escalation:pick"
+    JOBS_RUN = "jobs:run"
 
 
-_EVERY_MEMBER = {Permission.DASHBOARD_VIEW, Permission.TOKENS_OWN, Permission.STAFF_VIEW, Permission.ROTA_VIEW}
-_ADMIN_ONLY = {Permission.AUDIT_READ, Permission.STAFF_MANAGE, Permission.ROTA_MANAGE, Permission.SETTINGS_MANAGE}
+_EVERY_MEMBER = {
+    Permission.DASHBOARD_VIEW,
+    Permission.TOKENS_OWN,
+    Permission.STAFF_VIEW,
+    Permission.ROTA_VIEW,
+    Permission.ABSENCE_POST,
+}
+_ADMIN_ONLY = {
+    Permission.AUDIT_READ,
+    Permission.STAFF_MANAGE,
+    Permission.ROTA_MANAGE,
+    Permission.SETTINGS_MANAGE,
+    Permission.ABSENCE_MANAGE,
+    Permission.JOBS_RUN,
+}
+_APPROVERS = {Permission.ABSENCE_APPROVE, Permission.ESCALATION_PICK}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(_EVERY_MEMBER | _ADMIN_ONLY),
-    Role.LEADER: frozenset(_EVERY_MEMBER | {Permission.AUDIT_READ}),
-    Role.SECTION_HEAD: frozenset(_EVERY_MEMBER),
+    Role.LEADER: frozenset(_EVERY_MEMBER | _APPROVERS | {Permission.AUDIT_READ}),
+    Role.SECTION_HEAD: frozenset(_EVERY_MEMBER | _APPROVERS),
     Role.EVALUATOR: frozenset(_EVERY_MEMBER),
     Role.STAFF: frozenset(_EVERY_MEMBER),
 }

@@ -26,6 +26,7 @@ class Services:
 
     settings: Settings
     redis: object
+    queue: object  # arq's ArqRedis: app.jobs enqueues through it
     sessions: object
     throttle: object
 

@@ -72,9 +72,7 @@ async def test_admin_changes_a_backup_on_the_board_without_a_reload(live_server,
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
     await row.locator("select[name=b]").select_option(label="孙静")
     await row.locator("button").click()
-    await page.wait_for_function(
-        "document.querySelector('#line-urban_dibao td.b').textContent.trim() === '孙静'"
-    )
+    await page.wait_for_function("document.querySelector('#line-urban_dibao td.b').textContent.trim() === '孙静'")
     assert navigations == []
     await row.locator("select[name=b]").select_option(label="朱文君（未登记资格）")
     await page.locator("#line-urban_dibao button").click()

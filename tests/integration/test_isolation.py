@@ -7,11 +7,15 @@ cannot fill makes the test fail, so whoever adds it says which object of county 
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
 from litestar.routes import HTTPRoute
 
+from app.absences.services import post as post_absence
 from app.accounts.services import my_tokens
+from app.notifications.services import notify
+from app.notifications.tables import Notification
 from app.rota.posts import LineSpec
 from app.rota.services import create_line
 from app.tenancy.context import Actor, TenantContext
@@ -24,6 +28,8 @@ pytestmark = pytest.mark.usefixtures("clean_db", "redis")
 COUNTY_PREFIXES = ("/t/{tenant:str}", "/api/v1/t/{tenant:str}")
 FOREIGN_MARKERS = ("萧县", "萧县管理员")  # data of county B (its slug is in the URL itself)
 PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")
+# Path parameters that name an action, not an object: the same in every county.
+VERBS = {"action": "approve", "kind": "substitution"}
 
 
 async def objects_of(slug: str, user_id: int) -> dict[str, object]:
@@ -34,7 +40,26 @@ async def objects_of(slug: str, user_id: int) -> dict[str, object]:
     ctx = TenantContext(tenant=await find_by_slug(slug), actor=OPERATOR)
     ctx_of_user = TenantContext(tenant=ctx.tenant, actor=Actor(user_id=user_id, label="x"))
     own_line = await create_line(ctx, LineSpec(f"{slug}_only", "萧县特有事项", 15))
-    return {"token_id": (await my_tokens(ctx_of_user))[0]["id"], "staff_id": user_id, "code": own_line.code}
+    start = datetime.now().astimezone() + timedelta(days=1)
+    absence = await post_absence(
+        ctx_of_user,
+        person_id=user_id,
+        kind="official",
+        reason="萧县公出",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+    )
+    await notify(ctx.tenant.id, user_id, kind="test", message="萧县消息", dedupe_key="isolation")
+    notification = (await Notification.select(Notification.id).where(Notification.user == user_id).first())["id"]
+    return {
+        "token_id": (await my_tokens(ctx_of_user))[0]["id"],
+        "staff_id": user_id,
+        "code": own_line.code,
+        "absence_id": absence.id,
+        "notification_id": notification,
+        "job_id": f"substitution:t{ctx.tenant.id}:{'0' * 32}",
+        **VERBS,
+    }
 
 
 def county_routes(app) -> list[tuple[str, str]]:
@@ -99,7 +124,14 @@ async def test_another_countys_slug_is_404_on_every_route(settings, two_counties
             assert not any(marker in response.text for marker in FOREIGN_MARKERS), f"{method} {path} leaked"
 
 
-MISSING = {"token_id": 987654, "staff_id": 987654, "code": "no_such_line"}
+MISSING = {
+    "token_id": 987654,
+    "staff_id": 987654,
+    "code": "no_such_line",
+    "absence_id": 987654,
+    "notification_id": 987654,
+    "job_id": f"substitution:t1:{'f' * 32}",
+}
 
 
 async def test_another_countys_ids_are_answered_as_if_they_did_not_exist(settings, two_counties):
@@ -109,11 +141,11 @@ async def test_another_countys_ids_are_answered_as_if_they_did_not_exist(setting
         await sign_in(client, "dangshan", "admin")
         checked = 0
         for method, pattern in county_routes(client.app):
-            if not set(PARAMETER.findall(pattern)) - {"tenant"}:
+            if not set(PARAMETER.findall(pattern)) - {"tenant", *VERBS}:
                 continue
             ours = pattern.replace("{tenant:str}", "dangshan")
             foreign = await request_as_us(client, method, fill(ours, two_counties["theirs"]), two_counties["our_token"])
-            missing = await request_as_us(client, method, fill(ours, MISSING), two_counties["our_token"])
+            missing = await request_as_us(client, method, fill(ours, {**MISSING, **VERBS}), two_counties["our_token"])
             where = f"{method} {pattern}"
             assert foreign.status_code == missing.status_code, (
                 f"{where}: {foreign.status_code} vs {missing.status_code}"

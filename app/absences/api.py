@@ -1,0 +1,114 @@
+"""/api/v1/t/{tenant}/absences, the escalation pick and the door notice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+from litestar import Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+
+from app.absences import services
+from app.absences.rules import Action
+from app.jobs import JobKind, enqueue
+from app.rota.services import parse_instant
+from app.tenancy.context import TenantContext
+from app.tenancy.permissions import Permission
+from app.web.guards import County, requires
+from app.web.identity import services_of
+
+
+class NewAbsence(msgspec.Struct, forbid_unknown_fields=True):
+    staff_id: int
+    kind: str
+    reason: str
+    starts_at: datetime
+    ends_at: datetime
+    contact: str = ""
+    handover: str = ""
+
+
+class PastAbsence(msgspec.Struct, forbid_unknown_fields=True):
+    staff_id: int
+    kind: str
+    reason: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+class Decision(msgspec.Struct, forbid_unknown_fields=True):
+    note: str = ""
+
+
+class Pick(msgspec.Struct, forbid_unknown_fields=True):
+    staff_id: int
+
+
+async def sweep_soon(request: Request, ctx: TenantContext) -> None:
+    """After any change that may move people's posts, the substitution sweep runs for the county."""
+    await enqueue(services_of(request).queue, JobKind.SUBSTITUTION, ctx.tenant.id)
+
+
+@post("/absences", guards=[requires(Permission.ABSENCE_POST)])
+async def post_absence(request: Request, ctx: County, data: NewAbsence) -> dict:
+    absence = await services.post(
+        ctx,
+        person_id=data.staff_id,
+        kind=data.kind,
+        reason=data.reason,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        contact=data.contact,
+        handover=data.handover,
+    )
+    await sweep_soon(request, ctx)
+    return absence.as_dict()
+
+
+@post("/absences/afterwards", guards=[requires(Permission.ABSENCE_MANAGE)])
+async def record_afterwards(ctx: County, data: PastAbsence) -> dict:
+    absence = await services.record_afterwards(
+        ctx, person_id=data.staff_id, kind=data.kind, reason=data.reason, starts_at=data.starts_at, ends_at=data.ends_at
+    )
+    return absence.as_dict()
+
+
+@get("/absences", guards=[requires(Permission.ABSENCE_POST)])
+async def list_absences(ctx: County, active_at: FromQuery[str] = "") -> list[dict]:
+    return [a.as_dict() for a in await services.list_absences(ctx, active_at=parse_instant(ctx, active_at))]
+
+
+@get("/absences/{absence_id:int}", guards=[requires(Permission.ABSENCE_POST)])
+async def get_absence(ctx: County, absence_id: FromPath[int]) -> dict:
+    return (await services.get_absence(ctx, absence_id)).as_dict()
+
+
+@post("/absences/{absence_id:int}/{action:str}", guards=[requires(Permission.ABSENCE_POST)])
+async def decide(
+    request: Request, ctx: County, absence_id: FromPath[int], action: FromPath[str], data: Decision | None = None
+) -> dict:
+    await services.get_absence(ctx, absence_id)  # another county's notice: not found, whatever the action
+    try:
+        chosen = Action(action)
+    except ValueError:
+        raise NotFoundException(f"no action {action!r}") from None
+    absence = await services.decide(ctx, absence_id, chosen, data.note if data else "")
+    await sweep_soon(request, ctx)
+    return absence.as_dict()
+
+
+@post("/lines/{code:str}/pick", guards=[requires(Permission.ESCALATION_PICK)])
+async def pick(request: Request, ctx: County, code: FromPath[str], data: Pick) -> dict:
+    await services.pick(ctx, code, data.staff_id)
+    await sweep_soon(request, ctx)
+    return {"line": code, "acting": data.staff_id}
+
+
+@get("/door-notice", guards=[requires(Permission.ABSENCE_POST)])
+async def door_notice(ctx: County) -> dict:
+    notice = await services.door_notice(ctx)
+    return {"all_out": notice is not None, "absences": [a.as_dict() for a in notice.absences] if notice else []}
+
+
+API = [post_absence, record_afterwards, list_absences, get_absence, decide, pick, door_notice]

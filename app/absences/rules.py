@@ -1,0 +1,139 @@
+"""Absence notices (离岗告示制度), pure: how long is an absence, who approves it, what may happen next.
+
+No web or database imports; times are timezone-aware datetimes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from app.errors import InvalidInput
+
+NOTICE_NOT_NEEDED = timedelta(minutes=30)
+BRIEF_LIMIT = timedelta(hours=4)
+
+
+class Category(StrEnum):
+    NONE = "none"  # ≤ 30 min: no notice needed (may still be posted)
+    BRIEF = "brief"  # ≤ 4 h: the section head approves
+    LEAVE = "leave"  # > 4 h: formal leave, the leader approves, a substitute takes over
+
+
+class Kind(StrEnum):
+    OFFICIAL = "official"
+    PERSONAL = "personal"
+    SICK = "sick"
+    STUDY = "study"
+    ANNUAL = "annual"
+    OTHER = "other"
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    ACTIVE = "active"
+    RETURNED = "returned"
+    OVERDUE = "overdue"
+
+
+# The person is (or will be) away under a notice in one of these states.
+IN_FORCE = frozenset({Status.APPROVED, Status.ACTIVE, Status.OVERDUE})
+# A notice in one of these states blocks another of the same person that overlaps it.
+BLOCKING = frozenset({Status.PENDING, Status.APPROVED, Status.ACTIVE, Status.OVERDUE})
+
+
+def categorize(starts_at: datetime, ends_at: datetime) -> Category:
+    if ends_at <= starts_at:
+        raise InvalidInput("预计返回时间必须晚于离岗时间")
+    duration = ends_at - starts_at
+    if duration <= NOTICE_NOT_NEEDED:
+        return Category.NONE
+    if duration <= BRIEF_LIMIT:
+        return Category.BRIEF
+    return Category.LEAVE
+
+
+def approver_role(category: Category, poster_roles: Iterable[str]) -> str | None:
+    """The role that must approve, or ``None`` when posting is enough.
+
+    A section head's own brief absence only notifies colleagues (there is nobody above them in
+    the section); a leave always goes to the leader.
+    """
+    if category is Category.NONE:
+        return None
+    if category is Category.BRIEF:
+        return None if "section_head" in set(poster_roles) else "section_head"
+    return "leader"
+
+
+def initial_status(category: Category, poster_roles: Iterable[str]) -> Status:
+    return Status.PENDING if approver_role(category, poster_roles) else Status.APPROVED
+
+
+def overlaps(start: datetime, end: datetime, other_start: datetime, other_end: datetime) -> bool:
+    return start < other_end and other_start < end
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The facts of one notice that decide its state."""
+
+    status: Status
+    starts_at: datetime
+    ends_at: datetime
+    returned_at: datetime | None = None
+    recorded_afterwards: bool = False
+
+
+def current_status(notice: Notice, now: datetime) -> Status:
+    """The state the notice should be in at ``now``: approved → active at the start, active →
+    overdue when the expected return has passed and nobody marked the return."""
+    if notice.status is Status.APPROVED and now >= notice.starts_at:
+        return Status.OVERDUE if now >= notice.ends_at else Status.ACTIVE
+    if notice.status is Status.ACTIVE and now >= notice.ends_at:
+        return Status.OVERDUE
+    return notice.status
+
+
+def away_at(notice: Notice, at: datetime) -> bool:
+    """Whether the person is away at ``at`` under this notice.
+
+    Someone overdue is still away: they are not back until the return is marked.
+    """
+    if notice.recorded_afterwards:
+        return False
+    if notice.status not in IN_FORCE and notice.status is not Status.RETURNED:
+        return False
+    if at < notice.starts_at:
+        return False
+    if notice.returned_at is not None:
+        return at < notice.returned_at
+    return notice.status in IN_FORCE
+
+
+class Action(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    CANCEL = "cancel"
+    RETURN = "return"
+
+
+def check_action(action: Action, notice: Notice, now: datetime) -> Status:
+    """The state after ``action``, or ``InvalidInput`` saying why it is not possible now."""
+    state = current_status(notice, now)
+    if action in (Action.APPROVE, Action.REJECT):
+        if state is not Status.PENDING:
+            raise InvalidInput("该离岗申请已不在待审批状态")
+        return Status.APPROVED if action is Action.APPROVE else Status.REJECTED
+    if action is Action.CANCEL:
+        if state not in (Status.PENDING, Status.APPROVED) or now >= notice.starts_at:
+            raise InvalidInput("只能在离岗开始前撤销")
+        return Status.CANCELLED
+    if state not in (Status.ACTIVE, Status.OVERDUE):
+        raise InvalidInput("尚未离岗，不能登记返岗")
+    return Status.RETURNED

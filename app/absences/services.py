@@ -1,0 +1,467 @@
+"""Absence notices: posting, approval, cancel and return, 补录, the door notice and escalation picks.
+
+Substitution itself (who takes over lines while someone is on leave) is reconciled by
+``app.absences.substitution.sweep``, which the web triggers after each decision and a cron runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from app import db
+from app.absences.rules import (
+    BLOCKING,
+    Action,
+    Category,
+    Kind,
+    Notice,
+    Status,
+    approver_role,
+    categorize,
+    check_action,
+    current_status,
+    initial_status,
+)
+from app.absences.tables import Absence, EscalationPick, Substitution
+from app.accounts.tables import RoleGrant, User
+from app.audit.services import record_in
+from app.errors import InvalidInput
+from app.i18n import N_
+from app.notifications.services import notify
+from app.rota import services as rota
+from app.rota.rules import Status as RotaStatus
+from app.tenancy.context import Forbidden, TenantContext
+from app.tenancy.permissions import Permission, Role
+
+KIND_LABELS = {
+    "official": N_("公出"),
+    "personal": N_("事假"),
+    "sick": N_("病假"),
+    "study": N_("学习培训"),
+    "annual": N_("年休假"),
+    "other": N_("其他"),
+}
+CATEGORY_LABELS = {"none": N_("短暂离开"), "brief": N_("临时离岗"), "leave": N_("请假")}
+STATUS_LABELS = {
+    "pending": N_("待审批"),
+    "approved": N_("已批准"),
+    "rejected": N_("未批准"),
+    "cancelled": N_("已撤销"),
+    "active": N_("离岗中"),
+    "returned": N_("已返岗"),
+    "overdue": N_("逾期未返岗"),
+}
+
+
+@dataclass(frozen=True)
+class Substitute:
+    line_code: str
+    line_name: str
+    person_id: int | None
+    person_name: str
+    status: str  # covered, escalated, uncovered
+
+
+@dataclass(frozen=True)
+class AbsenceView:
+    id: int
+    person_id: int
+    person_name: str
+    kind: str
+    reason: str
+    starts_at: datetime
+    ends_at: datetime
+    contact: str
+    handover: str
+    category: str
+    status: str
+    approver_role: str
+    decided_by: str
+    decision_note: str
+    returned_at: datetime | None
+    recorded_afterwards: bool
+    substitutes: tuple[Substitute, ...] = ()
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "staff_id": self.person_id,
+            "kind": self.kind,
+            "reason": self.reason,
+            "starts_at": self.starts_at.isoformat(),
+            "ends_at": self.ends_at.isoformat(),
+            "contact": self.contact,
+            "handover": self.handover,
+            "category": self.category,
+            "status": self.status,
+            "approver_role": self.approver_role or None,
+            "decided_by": self.decided_by or None,
+            "returned_at": self.returned_at.isoformat() if self.returned_at else None,
+            "recorded_afterwards": self.recorded_afterwards,
+            "substitutes": [
+                {"line": s.line_code, "staff_id": s.person_id, "status": s.status} for s in self.substitutes
+            ],
+        }
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def _notice(row) -> Notice:
+    get = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
+    return Notice(
+        Status(get("status")), get("starts_at"), get("ends_at"), get("returned_at"), get("recorded_afterwards")
+    )
+
+
+async def substitutes_for(ctx: TenantContext, person_id: int, at: datetime) -> tuple[Substitute, ...]:
+    """Who would take over each line ``person_id`` holds as A, if they were away at ``at``."""
+    rows = await rota.rota(ctx, at, also_away={person_id})
+    return tuple(
+        Substitute(row.line.code, row.line.name, row.entry.acting, row.name(row.entry.acting), row.entry.status.value)
+        for row in rows
+        if row.entry.a == person_id
+    )
+
+
+async def _views(ctx: TenantContext, rows: list[dict], *, with_substitutes: bool = False) -> list[AbsenceView]:
+    names = {u["id"]: u["name"] for u in await ctx.select(User, User.id, User.name)}
+    now = _now()
+    views = []
+    for row in rows:
+        substitutes: tuple[Substitute, ...] = ()
+        if with_substitutes and row["category"] == Category.LEAVE and not row["recorded_afterwards"]:
+            substitutes = await substitutes_for(ctx, row["person"], max(row["starts_at"], now))
+        views.append(
+            AbsenceView(
+                id=row["id"],
+                person_id=row["person"],
+                person_name=names.get(row["person"], ""),
+                kind=row["kind"],
+                reason=row["reason"],
+                starts_at=row["starts_at"].astimezone(ctx.tenant.zone),
+                ends_at=row["ends_at"].astimezone(ctx.tenant.zone),
+                contact=row["contact"],
+                handover=row["handover"],
+                category=row["category"],
+                status=current_status(_notice(row), now).value,
+                approver_role=row["approver_role"],
+                decided_by=names.get(row["decided_by"], ""),
+                decision_note=row["decision_note"],
+                returned_at=row["returned_at"].astimezone(ctx.tenant.zone) if row["returned_at"] else None,
+                recorded_afterwards=row["recorded_afterwards"],
+                substitutes=substitutes,
+            )
+        )
+    return views
+
+
+async def get_absence(ctx: TenantContext, absence_id: int) -> AbsenceView:
+    await ctx.get(Absence, absence_id)
+    rows = await ctx.select(Absence).where(Absence.id == int(absence_id))
+    return (await _views(ctx, rows, with_substitutes=True))[0]
+
+
+async def list_absences(
+    ctx: TenantContext, *, active_at: datetime | None = None, person_id: int | None = None, limit: int = 200
+) -> list[AbsenceView]:
+    query = ctx.select(Absence).order_by(Absence.starts_at, ascending=False).limit(limit)
+    if person_id is not None:
+        query = query.where(Absence.person == person_id)
+    if active_at is not None:
+        query = query.where((Absence.starts_at <= active_at) & (Absence.ends_at > active_at))
+        query = query.where(Absence.status.is_in(["approved", "active", "overdue", "pending"]))
+    return await _views(ctx, await query)
+
+
+async def awaiting_decision(ctx: TenantContext) -> list[AbsenceView]:
+    """Notices the actor may approve now (their roles, never their own)."""
+    roles = [role for role in (Role.SECTION_HEAD, Role.LEADER) if role in ctx.actor.roles]
+    if not roles:
+        return []
+    rows = (
+        await ctx.select(Absence)
+        .where(
+            (Absence.status == Status.PENDING)
+            & Absence.approver_role.is_in(roles)
+            & (Absence.person != ctx.actor.user_id)
+        )
+        .order_by(Absence.starts_at)
+    )
+    return await _views(ctx, rows, with_substitutes=True)
+
+
+async def _holders_of(ctx: TenantContext, roles: list[str]) -> list[int]:
+    rows = await ctx.select(RoleGrant, RoleGrant.user).where(
+        RoleGrant.role.is_in(roles) & RoleGrant.user.active.eq(True)
+    )
+    return sorted({row["user"] for row in rows})
+
+
+async def post(
+    ctx: TenantContext,
+    *,
+    person_id: int,
+    kind: str,
+    reason: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    contact: str = "",
+    handover: str = "",
+) -> AbsenceView:
+    """Post a notice; the category decides who approves. Refused, with the reason, when it cannot be."""
+    if person_id != ctx.actor.user_id and not ctx.actor.can(Permission.ABSENCE_MANAGE):
+        raise Forbidden("only an admin posts a notice for someone else")
+    person = await ctx.get(User, person_id)
+    if not person.active:
+        raise InvalidInput("{name} 已停用", name=person.name)
+    if kind not in set(Kind):
+        raise InvalidInput("离岗类型 {kind} 无效（可用：{known}）", kind=kind, known="、".join(Kind))
+    if not reason.strip():
+        raise InvalidInput("请填写离岗事由")
+    for moment in (starts_at, ends_at):
+        if moment.tzinfo is None:
+            raise InvalidInput("时间必须带时区")
+    category = categorize(starts_at, ends_at)
+    if category is Category.LEAVE and not handover.strip():
+        raise InvalidInput("请假须在离岗前做好工作交待：请填写交待事项")
+    poster_roles = await ctx.select(RoleGrant, RoleGrant.role).where(RoleGrant.user == person_id)
+    roles = [r["role"] for r in poster_roles]
+    approver = approver_role(category, roles) or ""
+    async with db.transaction():
+        clash = (
+            await ctx.select(Absence, Absence.id)
+            .where(
+                (Absence.person == person_id)
+                & Absence.status.is_in(list(BLOCKING))
+                & (Absence.starts_at < ends_at)
+                & (Absence.ends_at > starts_at)
+            )
+            .first()
+        )
+        if clash:
+            raise InvalidInput("与 {name} 已有的离岗告示（编号 {id}）时间重叠", name=person.name, id=clash["id"])
+        row = ctx.new(
+            Absence,
+            person=person_id,
+            kind=kind,
+            reason=reason.strip()[:300],
+            starts_at=starts_at,
+            ends_at=ends_at,
+            contact=contact.strip()[:60],
+            handover=handover.strip(),
+            category=category,
+            status=initial_status(category, roles),
+            approver_role=approver,
+            created_by=ctx.actor.user_id,
+            created_at=_now(),
+        )
+        await row.save()
+        await record_in(
+            ctx,
+            action="absence.post",
+            entity="absence",
+            entity_id=row.id,
+            summary=f"{person.name} {KIND_LABELS[kind]} {CATEGORY_LABELS[category]}",
+            after={
+                "person": person_id,
+                "kind": kind,
+                "category": category,
+                "status": row.status,
+                "starts_at": starts_at.isoformat(),
+                "ends_at": ends_at.isoformat(),
+            },
+        )
+        link = f"/t/{ctx.tenant.slug}/absences/{row.id}"
+        if approver:
+            for user_id in await _holders_of(ctx, [approver]):
+                if user_id != person_id:
+                    await notify(
+                        ctx.tenant.id,
+                        user_id,
+                        kind="absence.pending",
+                        link=link,
+                        message=f"{person.name}的离岗告示待您审批：{reason.strip()[:80]}",
+                        dedupe_key=f"absence:{row.id}:pending:{user_id}",
+                    )
+        elif category is Category.BRIEF:  # a section head's own brief absence: colleagues are told
+            for user_id in await _holders_of(ctx, [Role.STAFF, Role.SECTION_HEAD, Role.LEADER]):
+                if user_id != person_id:
+                    await notify(
+                        ctx.tenant.id,
+                        user_id,
+                        kind="absence.notice",
+                        link=link,
+                        message=f"{person.name}临时离岗：{reason.strip()[:80]}",
+                        dedupe_key=f"absence:{row.id}:notice:{user_id}",
+                    )
+    return await get_absence(ctx, row.id)
+
+
+async def decide(ctx: TenantContext, absence_id: int, action: Action, note: str = "") -> AbsenceView:
+    """Approve, reject, cancel or mark the return of a notice, if the actor may and it may be now."""
+    row = await ctx.get(Absence, absence_id)
+    now = _now()
+    is_own = row.person == ctx.actor.user_id
+    if action in (Action.APPROVE, Action.REJECT):
+        if is_own:
+            raise Forbidden("nobody approves their own absence")
+        if row.approver_role not in ctx.actor.roles:
+            raise Forbidden(f"this notice is approved by the {row.approver_role or 'nobody'}")
+    elif action is Action.CANCEL and not (is_own or ctx.actor.can(Permission.ABSENCE_MANAGE)):
+        raise Forbidden("only the person or an admin cancels a notice")
+    elif action is Action.RETURN and not (
+        is_own or ctx.actor.can(Permission.ABSENCE_APPROVE) or ctx.actor.can(Permission.ABSENCE_MANAGE)
+    ):
+        raise Forbidden("only the person, an approver or an admin marks a return")
+    before = current_status(_notice(row), now)
+    after = check_action(action, _notice(row), now)
+    values = {Absence.status: after}
+    if action in (Action.APPROVE, Action.REJECT):
+        values.update(
+            {Absence.decided_by: ctx.actor.user_id, Absence.decided_at: now, Absence.decision_note: note.strip()[:300]}
+        )
+    if action is Action.RETURN:
+        values[Absence.returned_at] = now
+    async with db.transaction():
+        await ctx.update(Absence, values).where(Absence.id == row.id)
+        await record_in(
+            ctx,
+            action=f"absence.{action.value}",
+            entity="absence",
+            entity_id=row.id,
+            summary=note.strip()[:200],
+            before={"status": before.value},
+            after={"status": after.value},
+        )
+        if not is_own:
+            await notify(
+                ctx.tenant.id,
+                row.person,
+                kind=f"absence.{action.value}",
+                link=f"/t/{ctx.tenant.slug}/absences/{row.id}",
+                message=f"您的离岗告示：{STATUS_LABELS[after.value]}{f'（{note.strip()[:80]}）' if note else ''}",
+                dedupe_key=f"absence:{row.id}:{action.value}",
+            )
+    return await get_absence(ctx, row.id)
+
+
+async def record_afterwards(
+    ctx: TenantContext, *, person_id: int, kind: str, reason: str, starts_at: datetime, ends_at: datetime
+) -> AbsenceView:
+    """补录: an absence entered after it happened; it counts for attendance, substitutes nobody."""
+    person = await ctx.get(User, person_id)
+    if kind not in set(Kind):
+        raise InvalidInput("离岗类型 {kind} 无效（可用：{known}）", kind=kind, known="、".join(Kind))
+    if not reason.strip():
+        raise InvalidInput("请填写离岗事由")
+    category = categorize(starts_at, ends_at)
+    if ends_at > _now():
+        raise InvalidInput("补录只用于已经结束的离岗")
+    async with db.transaction():
+        row = ctx.new(
+            Absence,
+            person=person_id,
+            kind=kind,
+            reason=reason.strip()[:300],
+            starts_at=starts_at,
+            ends_at=ends_at,
+            category=category,
+            status=Status.RETURNED,
+            returned_at=ends_at,
+            recorded_afterwards=True,
+            decided_by=ctx.actor.user_id,
+            decided_at=_now(),
+            created_by=ctx.actor.user_id,
+            created_at=_now(),
+        )
+        await row.save()
+        await record_in(
+            ctx,
+            action="absence.record_afterwards",
+            entity="absence",
+            entity_id=row.id,
+            summary=f"补录 {person.name} {KIND_LABELS[kind]}",
+            after={
+                "person": person_id,
+                "kind": kind,
+                "starts_at": starts_at.isoformat(),
+                "ends_at": ends_at.isoformat(),
+            },
+        )
+    return await get_absence(ctx, row.id)
+
+
+@dataclass(frozen=True)
+class DoorNotice:
+    at: datetime
+    absences: list[AbsenceView]
+
+
+async def door_notice(ctx: TenantContext, at: datetime | None = None) -> DoorNotice | None:
+    """When everyone of the section is out at once (第四条): who, why, back when, how to reach them."""
+    at = at or _now()
+    section = set(await _holders_of(ctx, [Role.STAFF, Role.SECTION_HEAD]))
+    if not section:
+        return None
+    away = await rota.people_away(ctx, at)
+    if not section <= away:
+        return None
+    absences = [
+        a
+        for a in await list_absences(ctx, active_at=None)
+        if a.person_id in section and a.status in ("active", "overdue", "approved") and a.starts_at <= at
+    ]
+    latest: dict[int, AbsenceView] = {}
+    for absence in absences:
+        latest.setdefault(absence.person_id, absence)
+    return DoorNotice(at=at.astimezone(ctx.tenant.zone), absences=sorted(latest.values(), key=lambda a: a.ends_at))
+
+
+async def pick(ctx: TenantContext, code: str, person_id: int) -> None:
+    """The section head (or leader) chooses who acts on a line whose A and B are both away."""
+    line = await rota.line(ctx, code)
+    now = _now()
+    entry = next(row.entry for row in await rota.rota(ctx, now) if row.line.code == code)
+    if entry.status is not RotaStatus.ESCALATED:
+        raise InvalidInput("{line} 目前不需要指定替岗人员", line=line.name)
+    people = await rota.people(ctx, [person_id])
+    if person_id not in entry.candidates and person_id != entry.acting:
+        raise InvalidInput(
+            "{name} 不能替岗 {line}：须熟悉该岗位业务且在岗", name=people[person_id].name, line=line.name
+        )
+    async with db.transaction():
+        await ctx.update(EscalationPick, {EscalationPick.ended_at: now}).where(
+            (EscalationPick.line == line.id) & EscalationPick.ended_at.is_null()
+        )
+        await ctx.new(EscalationPick, line=line.id, acting=person_id, chosen_by=ctx.actor.user_id, chosen_at=now).save()
+        await record_in(
+            ctx,
+            action="escalation.pick",
+            entity="line",
+            entity_id=line.id,
+            summary=f"{line.name}：由 {people[person_id].name} 替岗",
+            after={"acting": person_id},
+        )
+
+
+async def substitution_history(ctx: TenantContext, absence_id: int) -> list[dict]:
+    """Who acted on which line during this absence, from when to when (evidence for inspections)."""
+    rows = (
+        await ctx.select(
+            Substitution,
+            Substitution.line.name,
+            Substitution.substitute.name,
+            Substitution.status,
+            Substitution.started_at,
+            Substitution.ended_at,
+        )
+        .where(Substitution.absence == absence_id)
+        .order_by(Substitution.started_at)
+    )
+    for row in rows:
+        for key in ("started_at", "ended_at"):
+            row[key] = row[key].astimezone(ctx.tenant.zone) if row[key] else None
+    return rows

@@ -1,0 +1,236 @@
+"""The substitution sweep (同岗替代 第四条): while someone is on leave, the acting holder of each
+line they hold as A is recorded, told, and released again on their return.
+
+The database is the source of truth and every step is idempotent: the sweep can run twice, on
+two workers at once, or again after being killed half-way, and always ends in the same state
+with each message told once (unique open rows, unique notification keys).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from app import db
+from app.absences.rules import Category, Notice, Status, current_status
+from app.absences.tables import Absence, EscalationPick, Substitution
+from app.accounts.tables import RoleGrant, User
+from app.audit.services import record_in
+from app.notifications.services import notify
+from app.rota import services as rota
+from app.rota.rules import Status as RotaStatus
+from app.tenancy.context import Actor, TenantContext, TenantInfo
+from app.tenancy.permissions import Role
+
+SWEEPER = Actor(user_id=None, label="后台任务：同岗替代", address="worker")
+
+
+@dataclass
+class SweepReport:
+    started: int = 0
+    overdue: int = 0
+    opened: int = 0
+    closed: int = 0
+    notified: int = 0
+    steps: list[str] = field(default_factory=list)
+
+
+def context_for(tenant: TenantInfo) -> TenantContext:
+    return TenantContext(tenant=tenant, actor=SWEEPER)
+
+
+async def _heads(ctx: TenantContext) -> list[int]:
+    rows = await ctx.select(RoleGrant, RoleGrant.user).where(
+        (RoleGrant.role == Role.SECTION_HEAD) & RoleGrant.user.active.eq(True)
+    )
+    return sorted({row["user"] for row in rows})
+
+
+async def _tell(
+    ctx: TenantContext, report: SweepReport, users, *, kind: str, message: str, key: str, link: str
+) -> None:
+    for user_id in users:
+        if await notify(ctx.tenant.id, user_id, kind=kind, message=message, link=link, dedupe_key=f"{key}:{user_id}"):
+            report.notified += 1
+
+
+async def update_statuses(ctx: TenantContext, now: datetime, report: SweepReport) -> None:
+    """approved → active at the start; active → overdue after the expected return (head told once)."""
+    rows = await ctx.select(Absence).where(
+        Absence.status.is_in([Status.APPROVED, Status.ACTIVE]) & (Absence.starts_at <= now)
+    )
+    names = {u["id"]: u["name"] for u in await ctx.select(User, User.id, User.name)}
+    for row in rows:
+        notice = Notice(Status(row["status"]), row["starts_at"], row["ends_at"], row["returned_at"])
+        target = current_status(notice, now)
+        if target.value == row["status"]:
+            continue
+        async with db.transaction():
+            changed = (
+                await ctx.update(Absence, {Absence.status: target})
+                .where((Absence.id == row["id"]) & (Absence.status == row["status"]))
+                .returning(Absence.id)
+            )
+            if not changed:  # another worker got there first
+                continue
+            await record_in(
+                ctx,
+                action="absence.status",
+                entity="absence",
+                entity_id=row["id"],
+                summary=f"{names.get(row['person'], '')}：{target.value}",
+                before={"status": row["status"]},
+                after={"status": target.value},
+            )
+        if target is Status.OVERDUE:
+            report.overdue += 1
+            await _tell(
+                ctx,
+                report,
+                await _heads(ctx),
+                kind="absence.overdue",
+                message=f"{names.get(row['person'], '')}逾期未返岗（预计返回 "
+                f"{row['ends_at'].astimezone(ctx.tenant.zone):%m-%d %H:%M}）",
+                key=f"absence:{row['id']}:overdue",
+                link=f"/t/{ctx.tenant.slug}/absences/{row['id']}",
+            )
+        else:
+            report.started += 1
+
+
+async def reconcile_substitutions(ctx: TenantContext, now: datetime, report: SweepReport) -> None:
+    """Open, change and close substitution rows so they match who is acting now."""
+    leaves = await ctx.select(Absence).where(
+        (Absence.category == Category.LEAVE)
+        & Absence.status.is_in([Status.ACTIVE, Status.OVERDUE])
+        & Absence.recorded_afterwards.eq(False)
+    )
+    rows = await rota.rota(ctx, now)
+    wanted: dict[tuple[int, int], rota.RotaRow] = {}
+    for leave in leaves:
+        for row in rows:
+            if row.entry.a == leave["person"]:
+                wanted[(leave["id"], row.line.id)] = row
+    open_rows = await ctx.select(Substitution).where(Substitution.ended_at.is_null())
+    for current in open_rows:
+        row = wanted.get((current["absence"], current["line"]))
+        if row is None or (row.entry.acting, row.entry.status.value) != (current["substitute"], current["status"]):
+            await _close(ctx, current, now, report)
+    still_open = {
+        (r["absence"], r["line"])
+        for r in await ctx.select(Substitution, Substitution.absence, Substitution.line).where(
+            Substitution.ended_at.is_null()
+        )
+    }
+    people = {leave["id"]: leave["person"] for leave in leaves}
+    for (absence_id, line_id), row in wanted.items():
+        if (absence_id, line_id) not in still_open:
+            await _open(ctx, absence_id, people[absence_id], row, now, report)
+
+
+async def _open(
+    ctx: TenantContext, absence_id: int, person: int, row: rota.RotaRow, now: datetime, report: SweepReport
+) -> None:
+    entry = row.entry
+    async with db.transaction():
+        inserted = (
+            await Substitution.insert(
+                ctx.new(
+                    Substitution,
+                    absence=absence_id,
+                    line=row.line.id,
+                    substitute=entry.acting,
+                    status=entry.status.value,
+                    started_at=now,
+                )
+            )
+            .on_conflict(action="DO NOTHING")
+            .returning(Substitution.id)
+        )
+        if not inserted:  # another worker opened it
+            return
+        await record_in(
+            ctx,
+            action="substitution.open",
+            entity="line",
+            entity_id=row.line.id,
+            summary=f"{row.line.name}：{row.name(person)}请假，{row.name(entry.acting) or '无人'}替岗"
+            f"（{entry.status.value}）",
+            after={"absence": absence_id, "substitute": entry.acting, "status": entry.status.value},
+        )
+    report.opened += 1
+    link = f"/t/{ctx.tenant.slug}/absences/{absence_id}"
+    key = f"substitution:{absence_id}:{row.line.id}:{entry.acting}:{entry.status.value}"
+    if entry.acting is not None and entry.status is not RotaStatus.NORMAL:
+        await _tell(
+            ctx,
+            report,
+            [entry.acting],
+            kind="substitution.start",
+            link=link,
+            key=key,
+            message=f"{row.name(person)}请假期间，由您代为办理{row.line.name}工作（含其未办结案件），请查看交待事项",
+        )
+    if entry.status in (RotaStatus.ESCALATED, RotaStatus.UNCOVERED) and entry.acting is None:
+        what = "A、B岗均不在岗，请指定替岗人员" if entry.status is RotaStatus.ESCALATED else "无人可替岗，请立即安排"
+        await _tell(
+            ctx,
+            report,
+            await _heads(ctx),
+            kind=f"substitution.{entry.status.value}",
+            link=link,
+            key=key,
+            message=f"{row.line.name}：{what}",
+        )
+
+
+async def _close(ctx: TenantContext, current: dict, now: datetime, report: SweepReport) -> None:
+    async with db.transaction():
+        closed = (
+            await ctx.update(Substitution, {Substitution.ended_at: now})
+            .where((Substitution.id == current["id"]) & Substitution.ended_at.is_null())
+            .returning(Substitution.id)
+        )
+        if not closed:
+            return
+        await record_in(
+            ctx,
+            action="substitution.close",
+            entity="line",
+            entity_id=current["line"],
+            summary="替岗结束",
+            before={"absence": current["absence"], "substitute": current["substitute"], "status": current["status"]},
+        )
+    report.closed += 1
+    if current["substitute"] is not None:
+        await _tell(
+            ctx,
+            report,
+            [current["substitute"]],
+            kind="substitution.end",
+            link=f"/t/{ctx.tenant.slug}/absences/{current['absence']}",
+            key=f"substitution-end:{current['id']}",
+            message="替岗已结束：岗位及未办结案件已交回A岗",
+        )
+
+
+async def release_picks(ctx: TenantContext, now: datetime) -> None:
+    """A pick lasts while the line is escalated; once A or B is back it ends."""
+    rows = {row.line.code: row for row in await rota.rota(ctx, now)}
+    for pick in await ctx.select(EscalationPick, EscalationPick.id, EscalationPick.line.code).where(
+        EscalationPick.ended_at.is_null()
+    ):
+        row = rows.get(pick["line.code"])
+        if row is None or row.entry.status is not RotaStatus.ESCALATED:
+            await ctx.update(EscalationPick, {EscalationPick.ended_at: now}).where(EscalationPick.id == pick["id"])
+
+
+async def sweep(tenant: TenantInfo, now: datetime | None = None) -> SweepReport:
+    """Bring one county's absences and substitutions up to ``now``. Safe to repeat at any time."""
+    ctx = context_for(tenant)
+    now = now or datetime.now().astimezone()
+    report = SweepReport()
+    await update_statuses(ctx, now, report)
+    await release_picks(ctx, now)
+    await reconcile_substitutions(ctx, now, report)
+    return report

@@ -1,0 +1,223 @@
+"""Absence pages: post a notice (category and substitutes shown before sending), decide in place,
+record afterwards (补录), the printable door notice, and the section head's pick on the board."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from litestar import Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from app.absences import services
+from app.absences.api import sweep_soon
+from app.absences.rules import Action, Kind, approver_role, categorize
+from app.accounts.tables import RoleGrant
+from app.errors import InvalidInput
+from app.rota.services import line, parse_instant
+from app.staff.services import list_staff
+from app.tenancy.context import TenantContext
+from app.tenancy.permissions import Permission
+from app.web.guards import County, requires
+from app.web.render import page
+
+
+def _when(ctx: TenantContext, raw: str, field: str) -> datetime:
+    parsed = parse_instant(ctx, raw)
+    if parsed is None:
+        raise InvalidInput("请填写{field}", field=field)
+    return parsed
+
+
+async def _list_context(ctx: TenantContext, **extra) -> dict:
+    people = [p for p in await list_staff(ctx) if p.active] if ctx.actor.can(Permission.ABSENCE_MANAGE) else []
+    return {
+        "mine": await services.list_absences(ctx, person_id=ctx.actor.user_id, limit=20),
+        "current": await services.list_absences(ctx, active_at=ctx.tenant.now()),
+        "kinds": list(Kind),
+        "people": people,
+        "error": "",
+        "form": {},
+        "door": await services.door_notice(ctx),
+        "labels": services,
+        **extra,
+    }
+
+
+@get("/absences", name="absences", guards=[requires(Permission.ABSENCE_POST)])
+async def absences_page(request: Request, ctx: County) -> Template:
+    return page(request, "absences/list.html", await _list_context(ctx))
+
+
+@get("/absences/preview", guards=[requires(Permission.ABSENCE_POST)])
+async def preview(
+    request: Request,
+    ctx: County,
+    starts_at: FromQuery[str] = "",
+    ends_at: FromQuery[str] = "",
+    staff_id: FromQuery[int | None] = None,
+) -> Template:
+    """What the notice will be: category, who approves, who takes over (before it is sent)."""
+    context: dict = {"category": None, "approver": None, "substitutes": (), "problem": "", "labels": services}
+    person_id = staff_id if staff_id and ctx.actor.can(Permission.ABSENCE_MANAGE) else ctx.actor.user_id
+    try:
+        start, end = _when(ctx, starts_at, "离岗时间"), _when(ctx, ends_at, "预计返回时间")
+        category = categorize(start, end)
+        roles = [r["role"] for r in await ctx.select(RoleGrant, RoleGrant.role).where(RoleGrant.user == person_id)]
+        context.update(category=category.value, approver=approver_role(category, roles))
+        if category.value == "leave":
+            context["substitutes"] = await services.substitutes_for(ctx, person_id, start)
+    except InvalidInput as exc:
+        context["problem"] = exc.localized()
+    return page(request, "absences/preview.html", context)
+
+
+@post("/absences", guards=[requires(Permission.ABSENCE_POST)])
+async def post_absence(request: Request, ctx: County) -> Template | Redirect:
+    form = await request.form()
+    values = {k: form.get(k, "") for k in ("kind", "reason", "starts_at", "ends_at", "contact", "handover", "staff_id")}
+    try:
+        person_id = int(values["staff_id"]) if values["staff_id"] else ctx.actor.user_id
+        absence = await services.post(
+            ctx,
+            person_id=person_id,
+            kind=values["kind"],
+            reason=values["reason"],
+            starts_at=_when(ctx, values["starts_at"], "离岗时间"),
+            ends_at=_when(ctx, values["ends_at"], "预计返回时间"),
+            contact=values["contact"],
+            handover=values["handover"],
+        )
+    except InvalidInput as exc:
+        context = await _list_context(ctx, error=exc.localized(), form=values)
+        return page(request, "absences/list.html", context, status_code=400)
+    await sweep_soon(request, ctx)
+    return Redirect(f"/t/{ctx.tenant.slug}/absences/{absence.id}", status_code=303)
+
+
+@get("/absences/afterwards", guards=[requires(Permission.ABSENCE_MANAGE)])
+async def afterwards_form(request: Request, ctx: County) -> Template:
+    people = await list_staff(ctx)
+    return page(
+        request,
+        "absences/afterwards.html",
+        {"people": people, "kinds": list(Kind), "error": "", "form": {}, "labels": services},
+    )
+
+
+@post("/absences/afterwards", guards=[requires(Permission.ABSENCE_MANAGE)])
+async def record_afterwards(request: Request, ctx: County) -> Template | Redirect:
+    form = await request.form()
+    values = {k: form.get(k, "") for k in ("staff_id", "kind", "reason", "starts_at", "ends_at")}
+    try:
+        absence = await services.record_afterwards(
+            ctx,
+            person_id=int(values["staff_id"] or 0),
+            kind=values["kind"],
+            reason=values["reason"],
+            starts_at=_when(ctx, values["starts_at"], "离岗时间"),
+            ends_at=_when(ctx, values["ends_at"], "返回时间"),
+        )
+    except InvalidInput as exc:
+        return page(
+            request,
+            "absences/afterwards.html",
+            {
+                "people": await list_staff(ctx),
+                "kinds": list(Kind),
+                "error": exc.localized(),
+                "form": values,
+                "labels": services,
+            },
+            status_code=400,
+        )
+    return Redirect(f"/t/{ctx.tenant.slug}/absences/{absence.id}", status_code=303)
+
+
+@get("/absences/door-notice", guards=[requires(Permission.ABSENCE_POST)])
+async def door_notice(request: Request, ctx: County) -> Template:
+    return page(request, "absences/door.html", {"door": await services.door_notice(ctx), "labels": services})
+
+
+@get("/absences/{absence_id:int}", guards=[requires(Permission.ABSENCE_POST)])
+async def absence_page(request: Request, ctx: County, absence_id: FromPath[int]) -> Template:
+    absence = await services.get_absence(ctx, absence_id)
+    history = await services.substitution_history(ctx, absence_id)
+    return page(
+        request,
+        "absences/detail.html",
+        {"a": absence, "history": history, "labels": services, "error": ""},
+        fragments=("decision",),
+    )
+
+
+@post("/absences/{absence_id:int}/{action:str}", guards=[requires(Permission.ABSENCE_POST)])
+async def decide(
+    request: Request, ctx: County, absence_id: FromPath[int], action: FromPath[str]
+) -> Template | Redirect:
+    await services.get_absence(ctx, absence_id)
+    try:
+        chosen = Action(action)
+    except ValueError:
+        raise NotFoundException(f"no action {action!r}") from None
+    form = await request.form()
+    back = form.get("back", "")
+    try:
+        await services.decide(ctx, absence_id, chosen, form.get("note", ""))
+    except InvalidInput as exc:
+        absence = await services.get_absence(ctx, absence_id)
+        return page(
+            request,
+            "absences/detail.html",
+            {
+                "a": absence,
+                "history": await services.substitution_history(ctx, absence_id),
+                "labels": services,
+                "error": exc.localized(),
+            },
+            status_code=400,
+            fragments=("decision",),
+        )
+    await sweep_soon(request, ctx)
+    if request.headers.get("hx-request") and not back:
+        absence = await services.get_absence(ctx, absence_id)
+        return page(
+            request,
+            "absences/detail.html",
+            {
+                "a": absence,
+                "history": await services.substitution_history(ctx, absence_id),
+                "labels": services,
+                "error": "",
+            },
+            fragments=("decision",),
+        )
+    target = back if back.startswith(f"/t/{ctx.tenant.slug}/") else f"/t/{ctx.tenant.slug}/absences/{absence_id}"
+    return Redirect(target, status_code=303)
+
+
+@post("/rota/{code:str}/pick", guards=[requires(Permission.ESCALATION_PICK)])
+async def pick(request: Request, ctx: County, code: FromPath[str]) -> Redirect:
+    await line(ctx, code)
+    form = await request.form()
+    try:
+        person_id = int(form.get("staff_id", ""))
+    except ValueError:
+        raise InvalidInput("请选择替岗人员") from None
+    await services.pick(ctx, code, person_id)
+    await sweep_soon(request, ctx)
+    return Redirect(f"/t/{ctx.tenant.slug}/rota", status_code=303)
+
+
+PAGES = [
+    absences_page,
+    preview,
+    post_absence,
+    afterwards_form,
+    record_afterwards,
+    door_notice,
+    absence_page,
+    decide,
+    pick,
+]

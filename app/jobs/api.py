@@ -1,0 +1,31 @@
+"""/api/v1/t/{tenant}/jobs: run a county's sweep now, and follow a job."""
+
+from __future__ import annotations
+
+from litestar import Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.status_codes import HTTP_202_ACCEPTED
+
+from app.jobs import JobKind, enqueue, state
+from app.tenancy.permissions import Permission
+from app.web.guards import County, requires
+from app.web.identity import services_of
+
+
+@post("/jobs/{kind:str}", guards=[requires(Permission.JOBS_RUN)], status_code=HTTP_202_ACCEPTED)
+async def run_job(request: Request, ctx: County, kind: FromPath[str]) -> dict:
+    try:
+        chosen = JobKind(kind)
+    except ValueError:
+        raise NotFoundException(f"no job kind {kind!r}; known: {', '.join(JobKind)}") from None
+    return {"job_id": await enqueue(services_of(request).queue, chosen, ctx.tenant.id)}
+
+
+@get("/jobs/{job_id:str}", guards=[requires(Permission.DASHBOARD_VIEW)])
+async def job_state(request: Request, ctx: County, job_id: FromPath[str]) -> dict:
+    current = await state(ctx, services_of(request).queue, job_id)
+    return {"job_id": current.job_id, "status": current.status, "progress": current.progress}
+
+
+API = [run_job, job_state]

@@ -1,0 +1,67 @@
+"""The inbox: a page, the unread count in the header, and the caller's own messages in the API."""
+
+from __future__ import annotations
+
+from litestar import Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from app.notifications import services
+from app.tenancy.permissions import Permission
+from app.web.guards import County, requires
+from app.web.render import page
+
+
+def as_json(row: dict) -> dict:
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "case_id": row["case_id"],
+        "message": row["message"],
+        "link": row["link"],
+        "created_at": row["created_at"].isoformat(),
+        "read": row["read_at"] is not None,
+    }
+
+
+@get("/inbox", name="inbox", guards=[requires(Permission.DASHBOARD_VIEW)])
+async def inbox_page(request: Request, ctx: County) -> Template:
+    rows = await services.inbox(ctx)
+    for row in rows:
+        row["created_at"] = row["created_at"].astimezone(ctx.tenant.zone)
+    return page(request, "notifications/inbox.html", {"rows": rows}, fragments=("messages",))
+
+
+@get("/inbox/count", guards=[requires(Permission.DASHBOARD_VIEW)])
+async def unread_badge(request: Request, ctx: County) -> Template:
+    """Polled by the header (hx-trigger="every 30s")."""
+    return page(request, "notifications/badge.html", {"unread": await services.unread_count(ctx)})
+
+
+@post("/inbox/{notification_id:int}/read", guards=[requires(Permission.DASHBOARD_VIEW)])
+async def read_one(request: Request, ctx: County, notification_id: FromPath[int]) -> Redirect:
+    await services.mark_read(ctx, notification_id)
+    rows = [r for r in await services.inbox(ctx) if r["id"] == notification_id]
+    target = rows[0]["link"] if rows and rows[0]["link"] else f"/t/{ctx.tenant.slug}/inbox"
+    return Redirect(target, status_code=303)
+
+
+@post("/inbox/read-all", guards=[requires(Permission.DASHBOARD_VIEW)])
+async def read_all(request: Request, ctx: County) -> Redirect:
+    await services.mark_read(ctx)
+    return Redirect(f"/t/{ctx.tenant.slug}/inbox", status_code=303)
+
+
+@get("/notifications", guards=[requires(Permission.DASHBOARD_VIEW)])
+async def list_api(ctx: County) -> list[dict]:
+    return [as_json(row) for row in await services.inbox(ctx, limit=200)]
+
+
+@post("/notifications/{notification_id:int}/read", guards=[requires(Permission.DASHBOARD_VIEW)])
+async def read_api(ctx: County, notification_id: FromPath[int]) -> dict:
+    await services.mark_read(ctx, notification_id)
+    return {"id": notification_id, "read": True}
+
+
+PAGES = [inbox_page, unread_badge, read_one, read_all]
+API = [list_api, read_api]

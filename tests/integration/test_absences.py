@@ -1,0 +1,310 @@
+"""Absence notices and automatic substitution, on PostgreSQL with the demo county."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+import pytest
+
+from app.absences import services
+from app.absences.rules import Action
+from app.absences.substitution import sweep
+from app.absences.tables import Absence, Substitution
+from app.errors import InvalidInput
+from app.notifications.tables import Notification
+from app.rota.services import people_away, rota
+from tests.helpers import api_token, context_of, demo_county, portal
+
+pytestmark = pytest.mark.usefixtures("clean_db", "redis")
+
+
+def now() -> datetime:
+    return datetime.now().astimezone()
+
+
+@pytest.fixture
+async def people():
+    return await demo_county()
+
+
+async def leave(people, username: str, *, starts=timedelta(minutes=-1), length=timedelta(days=2), approve=True):
+    """A leave of ``username`` (started a minute ago by default), approved by the leader."""
+    ctx = await context_of("dangshan", people[username])
+    start = now() + starts
+    absence = await services.post(
+        ctx,
+        person_id=people[username],
+        kind="personal",
+        reason="家中有事",
+        starts_at=start,
+        ends_at=start + length,
+        contact="139",
+        handover="低保材料在柜中",
+    )
+    if approve:
+        absence = await services.decide(await context_of("dangshan", people["leader"]), absence.id, Action.APPROVE)
+    return absence
+
+
+async def acting(people) -> dict[str, int | None]:
+    ctx = await context_of("dangshan", people["admin"])
+    return {row.line.code: row.entry.acting for row in await rota(ctx)}
+
+
+async def inbox_of(user_id: int) -> list[str]:
+    return [n["kind"] for n in await Notification.select(Notification.kind).where(Notification.user == user_id)]
+
+
+async def test_categories_decide_the_approver(people):
+    ctx = await context_of("dangshan", people["wangxiaolei"])
+    start = now() + timedelta(days=1)
+    quick = await services.post(
+        ctx,
+        person_id=people["wangxiaolei"],
+        kind="official",
+        reason="送材料",
+        starts_at=start,
+        ends_at=start + timedelta(minutes=30),
+    )
+    brief = await services.post(
+        ctx,
+        person_id=people["wangxiaolei"],
+        kind="official",
+        reason="入户调查",
+        starts_at=start + timedelta(hours=1),
+        ends_at=start + timedelta(hours=5),
+    )
+    long = await services.post(
+        ctx,
+        person_id=people["wangxiaolei"],
+        kind="annual",
+        reason="年休",
+        starts_at=start + timedelta(days=1),
+        ends_at=start + timedelta(days=3),
+        handover="见交接单",
+    )
+    assert (quick.category, quick.status, quick.approver_role) == ("none", "approved", "")
+    assert (brief.category, brief.status, brief.approver_role) == ("brief", "pending", "section_head")
+    assert (long.category, long.status, long.approver_role) == ("leave", "pending", "leader")
+    assert "absence.pending" in await inbox_of(people["head"])
+    assert "absence.pending" in await inbox_of(people["leader"])
+
+
+async def test_a_section_heads_own_brief_absence_only_notifies_colleagues(people):
+    ctx = await context_of("dangshan", people["head"])
+    start = now() + timedelta(days=1)
+    absence = await services.post(
+        ctx,
+        person_id=people["head"],
+        kind="official",
+        reason="开会",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+    )
+    assert absence.status == "approved"
+    assert "absence.notice" in await inbox_of(people["wangxiaolei"])
+
+
+@pytest.mark.parametrize(
+    ("who", "action", "error"),
+    [("wangxiaolei", Action.APPROVE, "own"), ("head", Action.APPROVE, "leader"), ("sunjing", Action.REJECT, "leader")],
+)
+async def test_only_the_right_approver_decides(people, who, action, error):
+    absence = await leave(people, "wangxiaolei", starts=timedelta(days=1), approve=False)
+    from app.tenancy.context import Forbidden
+
+    with pytest.raises(Forbidden, match=error):
+        await services.decide(await context_of("dangshan", people[who]), absence.id, action)
+    assert (await Absence.select(Absence.status).where(Absence.id == absence.id).first())["status"] == "pending"
+
+
+async def test_bad_notices_are_refused_and_nothing_is_saved(settings, people):
+    token = await api_token("dangshan", people["wangxiaolei"])
+    start = now() + timedelta(days=1)
+    base = {"staff_id": people["wangxiaolei"], "kind": "personal", "reason": "事", "contact": "1"}
+    cases = [
+        (
+            {**base, "starts_at": start.isoformat(), "ends_at": (start - timedelta(hours=1)).isoformat()},
+            400,
+            "expected return must be after",
+        ),
+        ({**base, "starts_at": start.isoformat(), "ends_at": (start + timedelta(days=1)).isoformat()}, 400, "handover"),
+        (
+            {
+                **base,
+                "kind": "holiday",
+                "starts_at": start.isoformat(),
+                "ends_at": (start + timedelta(hours=1)).isoformat(),
+            },
+            400,
+            "holiday",
+        ),
+        (
+            {
+                **base,
+                "staff_id": people["houweili"],
+                "starts_at": start.isoformat(),
+                "ends_at": (start + timedelta(hours=1)).isoformat(),
+            },
+            403,
+            "someone else",
+        ),
+    ]
+    async with portal(settings) as client:
+        for body, status, says in cases:
+            response = await client.post(
+                "/api/v1/t/dangshan/absences", json=body, headers={"Authorization": f"Bearer {token}"}
+            )
+            assert response.status_code == status, response.text
+            assert says in response.json()["detail"]
+        first = await client.post(
+            "/api/v1/t/dangshan/absences",
+            headers={"Authorization": f"Bearer {token}"},
+            json={**base, "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat()},
+        )
+        assert first.status_code == 201
+        overlapping = await client.post(
+            "/api/v1/t/dangshan/absences",
+            headers={"Authorization": f"Bearer {token}"},
+            json={
+                **base,
+                "starts_at": (start + timedelta(hours=1)).isoformat(),
+                "ends_at": (start + timedelta(hours=3)).isoformat(),
+            },
+        )
+        assert overlapping.status_code == 400 and "overlaps" in overlapping.json()["detail"]
+    assert await Absence.count() == 1
+
+
+async def test_wangxiaolei_on_leave_hands_his_lines_to_the_backups_and_gets_them_back(people):
+    """The demo scenario: 城市低保 → 侯伟丽, 临时救助 → 朱文君; back again on return; each told once."""
+    absence = await leave(people, "wangxiaolei")
+    county = (await context_of("dangshan", people["admin"])).tenant
+    assert (await sweep(county)).opened == 2
+    now_acting = await acting(people)
+    assert now_acting["urban_dibao"] == people["houweili"] and now_acting["temporary"] == people["zhuwenjun"]
+    assert now_acting["rural_dibao"] == people["houweili"]  # 侯伟丽's own line is untouched
+    assert await inbox_of(people["houweili"]) == ["substitution.start"]
+    assert await inbox_of(people["zhuwenjun"]) == ["substitution.start"]
+    again = await sweep(county)
+    assert (again.opened, again.closed, again.notified) == (0, 0, 0)
+    assert await Substitution.count().where(Substitution.ended_at.is_null()) == 2
+
+    await services.decide(await context_of("dangshan", people["wangxiaolei"]), absence.id, Action.RETURN)
+    assert (await sweep(county)).closed == 2
+    assert (await acting(people))["urban_dibao"] == people["wangxiaolei"]
+    assert await Substitution.count().where(Substitution.ended_at.is_null()) == 0
+    assert sorted(await inbox_of(people["houweili"])) == ["substitution.end", "substitution.start"]
+    history = await services.substitution_history(await context_of("dangshan", people["admin"]), absence.id)
+    assert {(h["line.name"], h["substitute.name"]) for h in history} == {("城市低保", "侯伟丽"), ("临时救助", "朱文君")}
+
+
+async def test_backup_also_away_escalates_to_the_section_head_who_picks(people):
+    await leave(people, "houweili")
+    await leave(people, "wangxiaolei")
+    county = (await context_of("dangshan", people["admin"])).tenant
+    await sweep(county)
+    ctx = await context_of("dangshan", people["head"])
+    urban = next(row for row in await rota(ctx) if row.line.code == "urban_dibao")
+    assert urban.entry.status.value == "escalated" and urban.entry.acting is None
+    assert people["sunjing"] in urban.entry.candidates
+    assert "substitution.escalated" in await inbox_of(people["head"])
+    await services.pick(ctx, "urban_dibao", people["sunjing"])
+    await sweep(county)
+    assert (await acting(people))["urban_dibao"] == people["sunjing"]
+    assert "substitution.start" in await inbox_of(people["sunjing"])
+    open_rows = await Substitution.select(Substitution.substitute, Substitution.status).where(
+        Substitution.ended_at.is_null() & (Substitution.line.code == "urban_dibao")
+    )
+    assert open_rows == [{"substitute": people["sunjing"], "status": "escalated"}]
+
+
+async def test_not_back_on_time_becomes_overdue_and_the_head_is_told_once(people):
+    absence = await leave(people, "zhuwenjun", starts=timedelta(hours=-10), length=timedelta(hours=9))
+    county = (await context_of("dangshan", people["admin"])).tenant
+    first = await sweep(county)
+    second = await sweep(county)
+    assert first.overdue == 1 and second.overdue == 0
+    assert (await services.get_absence(await context_of("dangshan", people["admin"]), absence.id)).status == "overdue"
+    assert (await inbox_of(people["head"])).count("absence.overdue") == 1
+    assert (await acting(people))["medical"] == people["houweili"]  # still away until the return is marked
+
+
+async def test_two_sweeps_at_once_end_in_one_state_with_one_message_each(people):
+    await leave(people, "wangxiaolei")
+    county = (await context_of("dangshan", people["admin"])).tenant
+    await asyncio.gather(sweep(county), sweep(county), sweep(county))
+    assert await Substitution.count().where(Substitution.ended_at.is_null()) == 2
+    assert await inbox_of(people["houweili"]) == ["substitution.start"]
+    assert await inbox_of(people["zhuwenjun"]) == ["substitution.start"]
+
+
+async def test_a_sweep_interrupted_half_way_is_completed_by_the_next(people, monkeypatch):
+    await leave(people, "wangxiaolei")
+    county = (await context_of("dangshan", people["admin"])).tenant
+    from app.absences import substitution
+
+    real_open, opened = substitution._open, []
+
+    async def crash_after_first(*args):
+        if opened:
+            raise RuntimeError("worker killed")
+        opened.append(args)
+        await real_open(*args)
+
+    monkeypatch.setattr(substitution, "_open", crash_after_first)
+    with pytest.raises(RuntimeError):
+        await sweep(county)
+    assert await Substitution.count() == 1
+    monkeypatch.setattr(substitution, "_open", real_open)
+    await sweep(county)
+    assert await Substitution.count().where(Substitution.ended_at.is_null()) == 2
+    assert await inbox_of(people["houweili"]) == ["substitution.start"]
+    assert await inbox_of(people["zhuwenjun"]) == ["substitution.start"]
+
+
+async def test_recorded_afterwards_counts_but_substitutes_nobody(people):
+    ctx = await context_of("dangshan", people["admin"])
+    start = now() - timedelta(days=3)
+    absence = await services.record_afterwards(
+        ctx,
+        person_id=people["wangxiaolei"],
+        kind="sick",
+        reason="急病",
+        starts_at=start,
+        ends_at=start + timedelta(days=1),
+    )
+    assert absence.recorded_afterwards and absence.status == "returned"
+    await sweep(ctx.tenant)
+    assert await Substitution.count() == 0
+    assert await people_away(ctx, start + timedelta(hours=1)) == set()
+    with pytest.raises(InvalidInput, match="have ended"):
+        await services.record_afterwards(
+            ctx,
+            person_id=people["wangxiaolei"],
+            kind="sick",
+            reason="x",
+            starts_at=now(),
+            ends_at=now() + timedelta(hours=1),
+        )
+
+
+async def test_door_notice_appears_when_everyone_of_the_section_is_out(people):
+    ctx = await context_of("dangshan", people["admin"])
+    assert await services.door_notice(ctx) is None
+    for username in ("head", "wangxiaolei", "houweili", "zhuwenjun", "sunjing"):
+        person_ctx = await context_of("dangshan", people[username])
+        start = now() - timedelta(minutes=5)
+        await services.post(
+            person_ctx,
+            person_id=people[username],
+            kind="official",
+            reason="全员下乡核查",
+            starts_at=start,
+            ends_at=start + timedelta(minutes=30),
+            contact=f"1390000{people[username]}",
+        )
+    notice = await services.door_notice(ctx)
+    assert notice is not None and len(notice.absences) == 5
+    assert {a.reason for a in notice.absences} == {"全员下乡核查"}

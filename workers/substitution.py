@@ -1,0 +1,33 @@
+"""arq jobs around the substitution sweep: one county on demand, every county by cron."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+
+from app.absences.substitution import sweep
+from app.jobs import set_progress
+from app.tenancy.services import find_by_slug, list_tenants
+from app.tenancy.tables import Tenant
+
+log = logging.getLogger("portal.jobs")
+
+
+async def substitution_sweep(ctx: dict, tenant_id: int) -> dict:
+    row = await Tenant.select(Tenant.slug).where(Tenant.id == tenant_id).first()
+    if row is None:
+        return {"skipped": "no such county"}
+    report = await sweep(await find_by_slug(row["slug"]))
+    await set_progress(ctx["redis"], ctx["job_id"], 100)
+    return asdict(report)
+
+
+async def substitution_sweep_all(ctx: dict) -> int:
+    """The cron: every county, so a missed trigger or a leave that started unseen is caught up."""
+    counties = await list_tenants()
+    for county in counties:
+        try:
+            await sweep(county)
+        except Exception:  # one county's trouble must not stop the others; it is retried next minute
+            log.exception("substitution sweep failed for %s", county.slug)
+    return len(counties)
