@@ -64,9 +64,9 @@ def approver_role(category: Category, poster_roles: Iterable[str]) -> str | None
     A section head's own brief absence only notifies colleagues (there is nobody above them in
     the section); a leave always goes to the leader.
     """
-    if category is Category.NONE:
+    if category == Category.NONE:
         return None
-    if category is Category.BRIEF:
+    if category == Category.BRIEF:
         return None if "section_head" in set(poster_roles) else "section_head"
     return "leader"
 
@@ -93,9 +93,9 @@ class Notice:
 def current_status(notice: Notice, now: datetime) -> Status:
     """The state the notice should be in at ``now``: approved → active at the start, active →
     overdue when the expected return has passed and nobody marked the return."""
-    if notice.status is Status.APPROVED and now >= notice.starts_at:
+    if notice.status == Status.APPROVED and now >= notice.starts_at:
         return Status.OVERDUE if now >= notice.ends_at else Status.ACTIVE
-    if notice.status is Status.ACTIVE and now >= notice.ends_at:
+    if notice.status == Status.ACTIVE and now >= notice.ends_at:
         return Status.OVERDUE
     return notice.status
 
@@ -107,7 +107,7 @@ def away_at(notice: Notice, at: datetime) -> bool:
     """
     if notice.recorded_afterwards:
         return False
-    if notice.status not in IN_FORCE and notice.status is not Status.RETURNED:
+    if notice.status not in IN_FORCE and notice.status != Status.RETURNED:
         return False
     if at < notice.starts_at:
         return False
@@ -127,10 +127,10 @@ def check_action(action: Action, notice: Notice, now: datetime) -> Status:
     """The state after ``action``, or ``InvalidInput`` saying why it is not possible now."""
     state = current_status(notice, now)
     if action in (Action.APPROVE, Action.REJECT):
-        if state is not Status.PENDING:
+        if state != Status.PENDING:
             raise InvalidInput("该离岗申请已不在待审批状态")
-        return Status.APPROVED if action is Action.APPROVE else Status.REJECTED
-    if action is Action.CANCEL:
+        return Status.APPROVED if action == Action.APPROVE else Status.REJECTED
+    if action == Action.CANCEL:
         if state not in (Status.PENDING, Status.APPROVED) or now >= notice.starts_at:
             raise InvalidInput("只能在离岗开始前撤销")
         return Status.CANCELLED

@@ -117,8 +117,9 @@ def _notice(row) -> Notice:
 
 
 async def substitutes_for(ctx: TenantContext, person_id: int, at: datetime) -> tuple[Substitute, ...]:
-    """Who would take over each line ``person_id`` holds as A, if they were away at ``at``."""
-    rows = await rota.rota(ctx, at, also_away={person_id})
+    """Who would take over each line ``person_id`` holds as A, if they were away at ``at`` (or now, if
+    ``at`` has passed: a substitute takes over from now on)."""
+    rows = await rota.rota(ctx, max(at, _now()), also_away={person_id})
     return tuple(
         Substitute(row.line.code, row.line.name, row.entry.acting, row.name(row.entry.acting), row.entry.status.value)
         for row in rows
@@ -133,7 +134,7 @@ async def _views(ctx: TenantContext, rows: list[dict], *, with_substitutes: bool
     for row in rows:
         substitutes: tuple[Substitute, ...] = ()
         if with_substitutes and row["category"] == Category.LEAVE and not row["recorded_afterwards"]:
-            substitutes = await substitutes_for(ctx, row["person"], max(row["starts_at"], now))
+            substitutes = await substitutes_for(ctx, row["person"], row["starts_at"])
         views.append(
             AbsenceView(
                 id=row["id"],

@@ -41,7 +41,7 @@ US = timedelta(microseconds=1)
 MONDAY_9 = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
 
 FAST = settings(max_examples=100, deadline=None)
-NOTICES = settings(max_examples=60, deadline=None)
+NOTICES = settings(max_examples=50, deadline=None)
 
 CHINESE_TEXT = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
 
@@ -430,7 +430,6 @@ MOMENTS = {
     "at-end": END,
     "after-end": END + timedelta(days=3),
 }
-UNCHANGED = dict.fromkeys(MOMENTS)
 TIMELINES: dict[Status, dict[str, Status]] = {
     Status.APPROVED: {
         "before-start": Status.APPROVED,
@@ -477,11 +476,6 @@ def test_an_approved_notice_of_thirty_minutes_or_less_becomes_active_then_overdu
 
 def test_a_pending_notice_whose_start_passed_stays_pending_until_someone_decides():
     assert current_status(notice(Status.PENDING), END + timedelta(days=30)) is Status.PENDING
-
-
-def test_the_current_status_does_not_look_at_the_return_mark():
-    n = notice(Status.RETURNED, returned_at=START + timedelta(minutes=5))
-    assert current_status(n, END + timedelta(hours=1)) is Status.RETURNED
 
 
 @NOTICES
@@ -568,7 +562,7 @@ def test_an_overdue_person_is_still_away_days_after_the_expected_return():
     ids=["early-return:before-start", "early-return:at-start", "early-return:1us-before-return"]
     + ["early-return:at-return", "early-return:at-end", "early-return:after-end", "late-return:at-end"]
     + ["late-return:1us-before-return", "late-return:at-return", "on-time:1us-before-end", "on-time:at-end"]
-    + ["returned-at-start:at-start", "returned-before-start:between", "returned-before-start:at-start"]
+    + ["returned-at-start:at-start", "returned-before-start:before-start", "returned-before-start:at-start"]
     + ["returned-before-start:during"],
 )
 def test_a_returned_person_is_away_from_the_start_until_the_return_mark(returned_at, moment, away):
@@ -636,8 +630,7 @@ WHEN = {
     "between": START + timedelta(hours=1),
     "after-end": END + timedelta(hours=1),
 }
-#                                     before-start      at-start          between           after-end
-OUTCOMES: dict[tuple[Action, Status], tuple] = {
+OUTCOMES: dict[tuple[Action, Status], tuple] = {  # in the order of WHEN
     (Action.APPROVE, Status.PENDING): (Status.APPROVED, Status.APPROVED, Status.APPROVED, Status.APPROVED),
     (Action.APPROVE, Status.APPROVED): (NO, NO, NO, NO),
     (Action.APPROVE, Status.REJECTED): (NO, NO, NO, NO),

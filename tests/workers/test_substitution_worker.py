@@ -28,8 +28,15 @@ pytestmark = pytest.mark.usefixtures("clean_db")
 async def start_leave(people: dict[str, int], username: str, slug: str = "dangshan") -> None:
     ctx = await context_of(slug, people[username])
     start = datetime.now().astimezone() - timedelta(minutes=1)
-    absence = await services.post(ctx, person_id=people[username], kind="personal", reason="请假", starts_at=start,
-                                  ends_at=start + timedelta(days=2), handover="见交接单")
+    absence = await services.post(
+        ctx,
+        person_id=people[username],
+        kind="personal",
+        reason="请假",
+        starts_at=start,
+        ends_at=start + timedelta(days=2),
+        handover="见交接单",
+    )
     await services.decide(await context_of(slug, people[people["_approver"]]), absence.id, Action.APPROVE)
 
 
@@ -49,7 +56,9 @@ async def test_run_now_through_the_api_and_a_burst_worker(settings, redis):
         await worker.close()
         after = (await client.get(f"/api/v1/t/dangshan/jobs/{job_id}", headers=headers)).json()
         clerk = await api_token("dangshan", people["houweili"])
-        refused = await client.post("/api/v1/t/dangshan/jobs/substitution", headers={"Authorization": f"Bearer {clerk}"})
+        refused = await client.post(
+            "/api/v1/t/dangshan/jobs/substitution", headers={"Authorization": f"Bearer {clerk}"}
+        )
         unknown = await client.post("/api/v1/t/dangshan/jobs/launch-rockets", headers=headers)
     assert after == {"job_id": job_id, "status": "complete", "progress": 100}
     assert await Substitution.count().where(Substitution.ended_at.is_null()) == 2
@@ -79,10 +88,20 @@ async def test_a_worker_killed_in_the_middle_leaves_nothing_half_done(settings, 
     people["_approver"] = "leader"
     for n in range(lines):
         await start_leave(people, f"a{n}", slug="dasheng")
-    env = {**os.environ, "PORTAL_MODE": "test", "SECRET_KEY": "worker-test-" + "w" * 32,
-           "DATABASE_URL": database_url(), "REDIS_URL": REDIS_URL}
-    worker = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], cwd=PROJECT_ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "PORTAL_MODE": "test",
+        "SECRET_KEY": "worker-test-" + "w" * 32,
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": REDIS_URL,
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "worker"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = asyncio.get_running_loop().time() + 30
         while await Substitution.count() < 5:  # the sweep is under way
@@ -96,7 +115,8 @@ async def test_a_worker_killed_in_the_middle_leaves_nothing_half_done(settings, 
     await sweep(county)
     await sweep(county)
     open_rows = await Substitution.select(Substitution.line, Substitution.substitute).where(
-        Substitution.ended_at.is_null())
+        Substitution.ended_at.is_null()
+    )
     assert len(open_rows) == lines and len({row["line"] for row in open_rows}) == lines
     assert {row["substitute"] for row in open_rows} == {people[f"b{n}"] for n in range(lines)}
     starts = await Notification.select(Notification.user).where(Notification.kind == "substitution.start")
