@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 from datetime import datetime, timedelta
 
@@ -95,12 +94,15 @@ async def test_a_worker_killed_in_the_middle_leaves_nothing_half_done(settings, 
         "DATABASE_URL": database_url(),
         "REDIS_URL": REDIS_URL,
     }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "worker"],
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app.cli",
+        "worker",
         cwd=PROJECT_ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     try:
         deadline = asyncio.get_running_loop().time() + 30
@@ -109,7 +111,7 @@ async def test_a_worker_killed_in_the_middle_leaves_nothing_half_done(settings, 
             await asyncio.sleep(0.02)
     finally:
         worker.send_signal(signal.SIGKILL)
-        worker.wait(timeout=10)
+        await asyncio.wait_for(worker.wait(), timeout=10)
     opened_before_restart = await Substitution.count()
     county = (await context_of("dasheng", people["leader"])).tenant
     await sweep(county)
