@@ -33,6 +33,7 @@ from app.rota import services as rota
 from app.rota.rules import Status as RotaStatus
 from app.tenancy.context import Forbidden, TenantContext
 from app.tenancy.permissions import Permission, Role
+from app.tenancy.services import settings_of
 
 KIND_LABELS = {
     "official": N_("公出"),
@@ -399,6 +400,13 @@ async def record_afterwards(
 class DoorNotice:
     at: datetime
     absences: list[AbsenceView]
+    neighbour_offices: list[str]
+    notify: list[str]  # usernames told in their inbox
+
+    @property
+    def since(self) -> datetime:
+        """When the last person left: one 'everyone is out' episode."""
+        return max(a.starts_at for a in self.absences)
 
 
 async def door_notice(ctx: TenantContext, at: datetime | None = None) -> DoorNotice | None:
@@ -418,7 +426,13 @@ async def door_notice(ctx: TenantContext, at: datetime | None = None) -> DoorNot
     latest: dict[int, AbsenceView] = {}
     for absence in absences:
         latest.setdefault(absence.person_id, absence)
-    return DoorNotice(at=at.astimezone(ctx.tenant.zone), absences=sorted(latest.values(), key=lambda a: a.ends_at))
+    configured = (await settings_of(ctx.tenant.id)).get("door_notice", {})
+    return DoorNotice(
+        at=at.astimezone(ctx.tenant.zone),
+        absences=sorted(latest.values(), key=lambda a: a.ends_at),
+        neighbour_offices=configured.get("neighbour_offices", []),
+        notify=configured.get("notify", []),
+    )
 
 
 async def pick(ctx: TenantContext, code: str, person_id: int) -> None:

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from app import db
 from app.absences.rules import Category, Notice, Status, current_status
+from app.absences.services import door_notice
 from app.absences.tables import Absence, EscalationPick, Substitution
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
@@ -225,6 +226,24 @@ async def release_picks(ctx: TenantContext, now: datetime) -> None:
             await ctx.update(EscalationPick, {EscalationPick.ended_at: now}).where(EscalationPick.id == pick["id"])
 
 
+async def tell_neighbours(ctx: TenantContext, report: SweepReport) -> None:
+    """Everyone of the section is out: the configured neighbours are told once per episode."""
+    notice = await door_notice(ctx)
+    if notice is None or not notice.notify:
+        return
+    users = await ctx.select(User, User.id).where(User.username.is_in(notice.notify) & User.active.eq(True))
+    names = "、".join(f"{a.person_name}（{a.reason}，预计 {a.ends_at:%H:%M} 返回）" for a in notice.absences)
+    await _tell(
+        ctx,
+        report,
+        [u["id"] for u in users],
+        kind="absence.all_out",
+        link=f"/t/{ctx.tenant.slug}/absences/door-notice",
+        key=f"door:{notice.since:%Y%m%d%H%M%S}",
+        message=f"社会救助股人员全部外出，群众来访请代为接待：{names}"[:300],
+    )
+
+
 async def sweep(tenant: TenantInfo, now: datetime | None = None) -> SweepReport:
     """Bring one county's absences and substitutions up to ``now``. Safe to repeat at any time."""
     ctx = context_for(tenant)
@@ -233,4 +252,5 @@ async def sweep(tenant: TenantInfo, now: datetime | None = None) -> SweepReport:
     await update_statuses(ctx, now, report)
     await release_picks(ctx, now)
     await reconcile_substitutions(ctx, now, report)
+    await tell_neighbours(ctx, report)
     return report

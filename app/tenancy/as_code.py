@@ -52,6 +52,14 @@ class PostSpec(msgspec.Struct, forbid_unknown_fields=True):
     b: str
 
 
+class DoorNoticeSpec(msgspec.Struct, forbid_unknown_fields=True):
+    """离岗告示制度 第四条: when everyone is out, the notice names neighbouring offices to ask, and
+    these people (usernames) are told in their inbox."""
+
+    neighbour_offices: list[str] = []
+    notify: list[str] = []
+
+
 class TenantSpec(msgspec.Struct, forbid_unknown_fields=True):
     slug: str
     name: str
@@ -61,6 +69,7 @@ class TenantSpec(msgspec.Struct, forbid_unknown_fields=True):
     )
     staff: list[StaffSpec] = []
     assignments: dict[str, PostSpec] = {}
+    door_notice: DoorNoticeSpec = msgspec.field(default_factory=DoorNoticeSpec)
 
 
 class TenantFileError(InvalidInput):
@@ -118,6 +127,9 @@ def _check(spec: TenantSpec) -> None:
         unknown = sorted(set(person.qualifications) - codes)
         if unknown:
             raise TenantFileError("{where}.qualifications：未知岗位 {unknown}", where=where, unknown="、".join(unknown))
+    for username in spec.door_notice.notify:
+        if username not in people:
+            raise TenantFileError("door_notice.notify：文件中没有人员 {username}", username=username)
     names = {line.code: line.name for line in spec.lines}
     index_of = {person.username: index for index, person in enumerate(spec.staff)}
     for code, post in spec.assignments.items():
@@ -199,6 +211,10 @@ def _staff_values(person: StaffSpec) -> dict[str, Any]:
     }
 
 
+def _tenant_values(spec: TenantSpec) -> dict[str, Any]:
+    return {"name": spec.name, "timezone": spec.timezone, "door_notice": msgspec.to_builtins(spec.door_notice)}
+
+
 def plan(spec: TenantSpec, current: CurrentState) -> list[Change]:
     """The changes that make the database match the file (pure), in the order they can be made."""
     changes: list[Change] = []
@@ -209,7 +225,7 @@ def plan(spec: TenantSpec, current: CurrentState) -> list[Change]:
         elif {k: have.get(k) for k in wanted} != wanted:
             changes.append(Change(f"{action}.update", entity, key, {k: have.get(k) for k in wanted}, wanted))
 
-    compare("tenant", "tenant", spec.slug, current.tenant, {"name": spec.name, "timezone": spec.timezone})
+    compare("tenant", "tenant", spec.slug, current.tenant, _tenant_values(spec))
     for position, line in enumerate(spec.lines):
         compare("line", "line", line.code, current.lines.get(line.code), _line_values(line, position))
     for person in spec.staff:
@@ -223,9 +239,15 @@ def plan(spec: TenantSpec, current: CurrentState) -> list[Change]:
 
 
 async def current_state(slug: str) -> CurrentState:
-    tenant = await Tenant.select(Tenant.id, Tenant.name, Tenant.timezone).where(Tenant.slug == slug).first()
+    tenant = (
+        await Tenant.select(Tenant.id, Tenant.name, Tenant.timezone, Tenant.settings)
+        .where(Tenant.slug == slug)
+        .output(load_json=True)
+        .first()
+    )
     if tenant is None:
         return CurrentState()
+    tenant["door_notice"] = (tenant.pop("settings") or {}).get("door_notice", {"neighbour_offices": [], "notify": []})
     in_tenant = tenant["id"]
     lines = await Line.select().where(Line.tenant == in_tenant)
     codes = {line["id"]: line["code"] for line in lines}
@@ -290,12 +312,20 @@ async def apply(spec: TenantSpec, actor: Actor) -> list[Change]:
 
 
 async def _apply_tenant(spec: TenantSpec, change: Change | None, now: datetime) -> int:
+    settings = {"door_notice": msgspec.to_builtins(spec.door_notice)}
     if change is not None and change.before is None:
-        row = Tenant(slug=spec.slug, name=spec.name, timezone=spec.timezone, settings={}, created_at=now)
+        row = Tenant(slug=spec.slug, name=spec.name, timezone=spec.timezone, settings=settings, created_at=now)
         await row.save()
         return row.id
     if change is not None:
-        await Tenant.update({Tenant.name: spec.name, Tenant.timezone: spec.timezone}).where(Tenant.slug == spec.slug)
+        current = await Tenant.select(Tenant.settings).where(Tenant.slug == spec.slug).output(load_json=True).first()
+        await Tenant.update(
+            {
+                Tenant.name: spec.name,
+                Tenant.timezone: spec.timezone,
+                Tenant.settings: {**(current["settings"] or {}), **settings},
+            }
+        ).where(Tenant.slug == spec.slug)
     return (await Tenant.select(Tenant.id).where(Tenant.slug == spec.slug).first())["id"]
 
 

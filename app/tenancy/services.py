@@ -40,6 +40,12 @@ async def find_by_slug(slug: str) -> TenantInfo | None:
     return tenant_info(row) if row else None
 
 
+async def settings_of(tenant_id: int) -> dict:
+    """A county's settings (see tenants/<slug>.toml): door notice, and more as capabilities arrive."""
+    row = await Tenant.select(Tenant.settings).where(Tenant.id == tenant_id).output(load_json=True).first()
+    return (row or {}).get("settings") or {}
+
+
 async def list_tenants() -> list[TenantInfo]:
     rows = await Tenant.select(Tenant.id, Tenant.slug, Tenant.name, Tenant.timezone).order_by(Tenant.slug)
     return [tenant_info(row) for row in rows]

@@ -308,3 +308,7 @@ async def test_door_notice_appears_when_everyone_of_the_section_is_out(people):
     notice = await services.door_notice(ctx)
     assert notice is not None and len(notice.absences) == 5
     assert {a.reason for a in notice.absences} == {"全员下乡核查"}
+    assert notice.neighbour_offices == ["局办公室（0557-8012300）", "社会事务股（0557-8012302）"]
+    await sweep(ctx.tenant)
+    await sweep(ctx.tenant)
+    assert await inbox_of(people["admin"]) == ["absence.all_out"]  # the configured neighbour, told once

@@ -29,7 +29,12 @@ urban_dibao = { a = "wangxiaolei", b = "houweili" }
 
 def matching_state() -> CurrentState:
     return CurrentState(
-        tenant={"id": 1, "name": "砀山县", "timezone": "Asia/Shanghai"},
+        tenant={
+            "id": 1,
+            "name": "砀山县",
+            "timezone": "Asia/Shanghai",
+            "door_notice": {"neighbour_offices": [], "notify": []},
+        },
         lines={
             "urban_dibao": {
                 "name": "城市低保",
