@@ -12,6 +12,7 @@ import io
 import logging
 import os
 import secrets
+from datetime import timedelta
 
 from app.settings import PROJECT_ROOT, Mode, Settings
 
@@ -53,6 +54,7 @@ async def _prepare(settings: Settings, reset_passwords: bool) -> list[tuple[str,
         for path in sorted(settings.tenants_dir.glob("*.toml")):
             changes = await as_code.apply(as_code.load_file(path), actor)
             print(f"  {path.name}: {len(changes)} change(s)")
+        await _liven_up(DEMO_TENANT)
         if not await User.exists().where(User.is_superadmin.eq(True)):
             await add_user(actor, tenant_slug=None, username=SUPERADMIN[0], name=SUPERADMIN[1])
         users = (
@@ -75,6 +77,37 @@ async def _prepare(settings: Settings, reset_passwords: bool) -> list[tuple[str,
                 (county, user["username"], password, user["name"] + " " + ",".join(sorted(roles.get(user["id"], []))))
             )
         return logins
+
+
+async def _liven_up(slug: str) -> None:
+    """A little of daily life on the first run: 孙静 asks for a brief absence tomorrow morning, so the
+    section head has something to approve."""
+    from app.absences.services import post
+    from app.absences.tables import Absence
+    from app.accounts.services import identity_of
+    from app.accounts.tables import User
+    from app.tenancy.context import TenantContext
+    from app.tenancy.services import find_by_slug
+
+    tenant = await find_by_slug(slug)
+    clerk = (
+        await User.select(User.id)
+        .where((User.tenant == (tenant.id if tenant else 0)) & (User.username == "sunjing"))
+        .first()
+    )
+    if tenant is None or clerk is None or await Absence.exists().where(Absence.tenant == tenant.id):
+        return
+    identity = await identity_of(clerk["id"])
+    tomorrow = (tenant.now() + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    await post(
+        TenantContext(tenant=tenant, actor=identity.actor("demo")),
+        person_id=clerk["id"],
+        kind="official",
+        reason="到乡镇核查低保申请材料",
+        starts_at=tomorrow,
+        ends_at=tomorrow + timedelta(hours=2),
+        contact="13905571014",
+    )
 
 
 def _print_logins(logins, url: str) -> None:
