@@ -17,7 +17,9 @@ async def substitution_sweep(ctx: dict, tenant_id: int) -> dict:
     row = await Tenant.select(Tenant.slug).where(Tenant.id == tenant_id).first()
     if row is None:
         return {"skipped": "no such county"}
-    report = await sweep(await find_by_slug(row["slug"]))
+    # One sweep of a county at a time (an on-demand run and the cron), so neither works from a stale rota.
+    async with ctx["redis"].lock(f"portal:lock:sweep:{tenant_id}", timeout=600, blocking_timeout=120):
+        report = await sweep(await find_by_slug(row["slug"]))
     await set_progress(ctx["redis"], ctx["job_id"], 100)
     return asdict(report)
 
@@ -27,7 +29,8 @@ async def substitution_sweep_all(ctx: dict) -> int:
     counties = await list_tenants()
     for county in counties:
         try:
-            await sweep(county)
+            async with ctx["redis"].lock(f"portal:lock:sweep:{county.id}", timeout=600, blocking_timeout=120):
+                await sweep(county)
         except Exception:  # one county's trouble must not stop the others; it is retried next minute
             log.exception("substitution sweep failed for %s", county.slug)
     return len(counties)

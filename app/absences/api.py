@@ -7,7 +7,7 @@ from datetime import datetime
 import msgspec
 from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from app.absences import services
 from app.absences.rules import Action
@@ -51,7 +51,7 @@ async def sweep_soon(request: Request, ctx: TenantContext) -> None:
 
 
 @post("/absences", guards=[requires(Permission.ABSENCE_POST)])
-async def post_absence(request: Request, ctx: County, data: NewAbsence) -> dict:
+async def post_absence(request: Request, ctx: County, data: JSONBody[NewAbsence]) -> dict:
     absence = await services.post(
         ctx,
         person_id=data.staff_id,
@@ -67,7 +67,7 @@ async def post_absence(request: Request, ctx: County, data: NewAbsence) -> dict:
 
 
 @post("/absences/afterwards", guards=[requires(Permission.ABSENCE_MANAGE)])
-async def record_afterwards(ctx: County, data: PastAbsence) -> dict:
+async def record_afterwards(ctx: County, data: JSONBody[PastAbsence]) -> dict:
     absence = await services.record_afterwards(
         ctx, person_id=data.staff_id, kind=data.kind, reason=data.reason, starts_at=data.starts_at, ends_at=data.ends_at
     )
@@ -86,7 +86,11 @@ async def get_absence(ctx: County, absence_id: FromPath[int]) -> dict:
 
 @post("/absences/{absence_id:int}/{action:str}", guards=[requires(Permission.ABSENCE_POST)])
 async def decide(
-    request: Request, ctx: County, absence_id: FromPath[int], action: FromPath[str], data: Decision | None = None
+    request: Request,
+    ctx: County,
+    absence_id: FromPath[int],
+    action: FromPath[str],
+    data: JSONBody[Decision | None] = None,
 ) -> dict:
     await services.get_absence(ctx, absence_id)  # another county's notice: not found, whatever the action
     try:
@@ -99,7 +103,7 @@ async def decide(
 
 
 @post("/lines/{code:str}/pick", guards=[requires(Permission.ESCALATION_PICK)])
-async def pick(request: Request, ctx: County, code: FromPath[str], data: Pick) -> dict:
+async def pick(request: Request, ctx: County, code: FromPath[str], data: JSONBody[Pick]) -> dict:
     await services.pick(ctx, code, data.staff_id)
     await sweep_soon(request, ctx)
     return {"line": code, "acting": data.staff_id}

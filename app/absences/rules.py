@@ -129,11 +129,15 @@ def check_action(action: Action, notice: Notice, now: datetime) -> Status:
     if action in (Action.APPROVE, Action.REJECT):
         if state != Status.PENDING:
             raise InvalidInput("该离岗申请已不在待审批状态")
+        if action == Action.APPROVE and now >= notice.ends_at:
+            # Approving now would make it overdue at once: what happened is recorded afterwards instead.
+            raise InvalidInput("已过预计返回时间，不能再审批；如确已离岗，请由管理员补录")
         return Status.APPROVED if action == Action.APPROVE else Status.REJECTED
     if action == Action.CANCEL:
-        if state not in (Status.PENDING, Status.APPROVED) or now >= notice.starts_at:
-            raise InvalidInput("只能在离岗开始前撤销")
-        return Status.CANCELLED
+        # A request nobody decided can always be withdrawn; an approved one only before it starts.
+        if state == Status.PENDING or (state == Status.APPROVED and now < notice.starts_at):
+            return Status.CANCELLED
+        raise InvalidInput("只能撤销待审批的申请，或在离岗开始前撤销已批准的告示")
     if state not in (Status.ACTIVE, Status.OVERDUE):
         raise InvalidInput("尚未离岗，不能登记返岗")
     return Status.RETURNED

@@ -173,8 +173,13 @@ async def list_absences(
     if person_id is not None:
         query = query.where(Absence.person == person_id)
     if active_at is not None:
-        query = query.where((Absence.starts_at <= active_at) & (Absence.ends_at > active_at))
-        query = query.where(Absence.status.is_in(["approved", "active", "overdue", "pending"]))
+        # Away at that moment: started, and not yet back (overdue people included); or asked for it.
+        in_force = Absence.status.is_in([Status.APPROVED, Status.ACTIVE, Status.OVERDUE, Status.RETURNED]) & (
+            Absence.returned_at.is_null() | (Absence.returned_at > active_at)
+        )
+        requested = (Absence.status == Status.PENDING) & (Absence.ends_at > active_at)
+        query = query.where((Absence.starts_at <= active_at) & (in_force | requested))
+        query = query.where(Absence.recorded_afterwards.eq(False))
     return await _views(ctx, await query)
 
 
@@ -202,6 +207,34 @@ async def _holders_of(ctx: TenantContext, roles: list[str]) -> list[int]:
     return sorted({row["user"] for row in rows})
 
 
+def _check_notice(kind: str, reason: str, starts_at: datetime, ends_at: datetime) -> None:
+    if kind not in set(Kind):
+        raise InvalidInput("离岗类型 {kind} 无效（可用：{known}）", kind=kind, known="、".join(Kind))
+    if not reason.strip():
+        raise InvalidInput("请填写离岗事由")
+    for moment in (starts_at, ends_at):
+        if moment.tzinfo is None:
+            raise InvalidInput("时间必须带时区")
+
+
+async def _refuse_overlap(
+    ctx: TenantContext, person_id: int, name: str, starts_at: datetime, ends_at: datetime
+) -> None:
+    """One person is not away twice at once (a 补录 included: attendance would count twice)."""
+    clash = (
+        await ctx.select(Absence, Absence.id)
+        .where(
+            (Absence.person == person_id)
+            & (Absence.status.is_in(list(BLOCKING)) | Absence.recorded_afterwards.eq(True))
+            & (Absence.starts_at < ends_at)
+            & (Absence.ends_at > starts_at)
+        )
+        .first()
+    )
+    if clash:
+        raise InvalidInput("与 {name} 已有的离岗告示（编号 {id}）时间重叠", name=name, id=clash["id"])
+
+
 async def post(
     ctx: TenantContext,
     *,
@@ -219,13 +252,7 @@ async def post(
     person = await ctx.get(User, person_id)
     if not person.active:
         raise InvalidInput("{name} 已停用", name=person.name)
-    if kind not in set(Kind):
-        raise InvalidInput("离岗类型 {kind} 无效（可用：{known}）", kind=kind, known="、".join(Kind))
-    if not reason.strip():
-        raise InvalidInput("请填写离岗事由")
-    for moment in (starts_at, ends_at):
-        if moment.tzinfo is None:
-            raise InvalidInput("时间必须带时区")
+    _check_notice(kind, reason, starts_at, ends_at)
     category = categorize(starts_at, ends_at)
     if category is Category.LEAVE and not handover.strip():
         raise InvalidInput("请假须在离岗前做好工作交待：请填写交待事项")
@@ -233,18 +260,7 @@ async def post(
     roles = [r["role"] for r in poster_roles]
     approver = approver_role(category, roles) or ""
     async with db.transaction():
-        clash = (
-            await ctx.select(Absence, Absence.id)
-            .where(
-                (Absence.person == person_id)
-                & Absence.status.is_in(list(BLOCKING))
-                & (Absence.starts_at < ends_at)
-                & (Absence.ends_at > starts_at)
-            )
-            .first()
-        )
-        if clash:
-            raise InvalidInput("与 {name} 已有的离岗告示（编号 {id}）时间重叠", name=person.name, id=clash["id"])
+        await _refuse_overlap(ctx, person_id, person.name, starts_at, ends_at)
         row = ctx.new(
             Absence,
             person=person_id,
@@ -328,7 +344,13 @@ async def decide(ctx: TenantContext, absence_id: int, action: Action, note: str 
     if action is Action.RETURN:
         values[Absence.returned_at] = now
     async with db.transaction():
-        await ctx.update(Absence, values).where(Absence.id == row.id)
+        changed = (
+            await ctx.update(Absence, values)
+            .where((Absence.id == row.id) & (Absence.status == row.status))
+            .returning(Absence.id)
+        )
+        if not changed:  # decided by someone else a moment ago
+            raise InvalidInput("该离岗告示刚被他人处理，请刷新后再看")
         await record_in(
             ctx,
             action=f"absence.{action.value}",
@@ -355,14 +377,12 @@ async def record_afterwards(
 ) -> AbsenceView:
     """补录: an absence entered after it happened; it counts for attendance, substitutes nobody."""
     person = await ctx.get(User, person_id)
-    if kind not in set(Kind):
-        raise InvalidInput("离岗类型 {kind} 无效（可用：{known}）", kind=kind, known="、".join(Kind))
-    if not reason.strip():
-        raise InvalidInput("请填写离岗事由")
+    _check_notice(kind, reason, starts_at, ends_at)
     category = categorize(starts_at, ends_at)
     if ends_at > _now():
         raise InvalidInput("补录只用于已经结束的离岗")
     async with db.transaction():
+        await _refuse_overlap(ctx, person_id, person.name, starts_at, ends_at)
         row = ctx.new(
             Absence,
             person=person_id,
@@ -439,11 +459,13 @@ async def pick(ctx: TenantContext, code: str, person_id: int) -> None:
     """The section head (or leader) chooses who acts on a line whose A and B are both away."""
     line = await rota.line(ctx, code)
     now = _now()
-    entry = next(row.entry for row in await rota.rota(ctx, now) if row.line.code == code)
-    if entry.status is not RotaStatus.ESCALATED:
+    # Judged as if nobody were picked yet, so the head can also switch to another qualified person.
+    rows = await rota.rota(ctx, now, with_picks=False)
+    entry = next((row.entry for row in rows if row.line.code == code), None)
+    if entry is None or entry.status != RotaStatus.ESCALATED:
         raise InvalidInput("{line} 目前不需要指定替岗人员", line=line.name)
     people = await rota.people(ctx, [person_id])
-    if person_id not in entry.candidates and person_id != entry.acting:
+    if person_id not in entry.candidates:
         raise InvalidInput(
             "{name} 不能替岗 {line}：须熟悉该岗位业务且在岗", name=people[person_id].name, line=line.name
         )

@@ -56,7 +56,10 @@ async def _tell(
 
 
 async def update_statuses(ctx: TenantContext, now: datetime, report: SweepReport) -> None:
-    """approved → active at the start; active → overdue after the expected return (head told once)."""
+    """approved → active at the start; active → overdue after the expected return (head told once).
+
+    Each change and its messages are one transaction: a sweep killed in between redoes both.
+    """
     rows = await ctx.select(Absence).where(
         Absence.status.is_in([Status.APPROVED, Status.ACTIVE]) & (Absence.starts_at <= now)
     )
@@ -64,8 +67,9 @@ async def update_statuses(ctx: TenantContext, now: datetime, report: SweepReport
     for row in rows:
         notice = Notice(Status(row["status"]), row["starts_at"], row["ends_at"], row["returned_at"])
         target = current_status(notice, now)
-        if target.value == row["status"]:
+        if target == row["status"]:
             continue
+        person = names.get(row["person"], "")
         async with db.transaction():
             changed = (
                 await ctx.update(Absence, {Absence.status: target})
@@ -79,22 +83,23 @@ async def update_statuses(ctx: TenantContext, now: datetime, report: SweepReport
                 action="absence.status",
                 entity="absence",
                 entity_id=row["id"],
-                summary=f"{names.get(row['person'], '')}：{target.value}",
+                summary=f"{person}：{target.value}",
                 before={"status": row["status"]},
                 after={"status": target.value},
             )
-        if target is Status.OVERDUE:
+            if target == Status.OVERDUE:
+                back = row["ends_at"].astimezone(ctx.tenant.zone)
+                await _tell(
+                    ctx,
+                    report,
+                    await _heads(ctx),
+                    kind="absence.overdue",
+                    message=f"{person}逾期未返岗（预计返回 {back:%m-%d %H:%M}）",
+                    key=f"absence:{row['id']}:overdue",
+                    link=f"/t/{ctx.tenant.slug}/absences/{row['id']}",
+                )
+        if target == Status.OVERDUE:
             report.overdue += 1
-            await _tell(
-                ctx,
-                report,
-                await _heads(ctx),
-                kind="absence.overdue",
-                message=f"{names.get(row['person'], '')}逾期未返岗（预计返回 "
-                f"{row['ends_at'].astimezone(ctx.tenant.zone):%m-%d %H:%M}）",
-                key=f"absence:{row['id']}:overdue",
-                link=f"/t/{ctx.tenant.slug}/absences/{row['id']}",
-            )
         else:
             report.started += 1
 
@@ -112,18 +117,17 @@ async def reconcile_substitutions(ctx: TenantContext, now: datetime, report: Swe
         for row in rows:
             if row.entry.a == leave["person"]:
                 wanted[(leave["id"], row.line.id)] = row
-    open_rows = await ctx.select(Substitution).where(Substitution.ended_at.is_null())
-    for current in open_rows:
+    people = {leave["id"]: leave["person"] for leave in leaves}
+    for current in await ctx.select(Substitution).where(Substitution.ended_at.is_null()):
         row = wanted.get((current["absence"], current["line"]))
         if row is None or (row.entry.acting, row.entry.status.value) != (current["substitute"], current["status"]):
-            await _close(ctx, current, now, report)
+            await _close(ctx, current, now, report, person_back=row is None)
     still_open = {
         (r["absence"], r["line"])
         for r in await ctx.select(Substitution, Substitution.absence, Substitution.line).where(
             Substitution.ended_at.is_null()
         )
     }
-    people = {leave["id"]: leave["person"] for leave in leaves}
     for (absence_id, line_id), row in wanted.items():
         if (absence_id, line_id) not in still_open:
             await _open(ctx, absence_id, people[absence_id], row, now, report)
@@ -133,6 +137,7 @@ async def _open(
     ctx: TenantContext, absence_id: int, person: int, row: rota.RotaRow, now: datetime, report: SweepReport
 ) -> None:
     entry = row.entry
+    link = f"/t/{ctx.tenant.slug}/absences/{absence_id}"
     async with db.transaction():
         inserted = (
             await Substitution.insert(
@@ -150,42 +155,45 @@ async def _open(
         )
         if not inserted:  # another worker opened it
             return
+        substitution_id = inserted[0]["id"]
         await record_in(
             ctx,
             action="substitution.open",
             entity="line",
             entity_id=row.line.id,
-            summary=f"{row.line.name}：{row.name(person)}请假，{row.name(entry.acting) or '无人'}替岗"
-            f"（{entry.status.value}）",
+            summary=f"{row.line.name}：{row.name(person)}请假，"
+            f"{row.name(entry.acting) or '无人'}替岗（{entry.status.value}）",
             after={"absence": absence_id, "substitute": entry.acting, "status": entry.status.value},
         )
+        # Keyed by the row: each new arrangement is told once, a later one again.
+        key = f"substitution:{substitution_id}"
+        if entry.acting is not None and entry.status != RotaStatus.NORMAL:
+            await _tell(
+                ctx,
+                report,
+                [entry.acting],
+                kind="substitution.start",
+                link=link,
+                key=key,
+                message=f"{row.name(person)}请假期间，由您代为办理{row.line.name}工作（含其未办结案件），请查看交待事项",
+            )
+        if entry.acting is None and entry.status in (RotaStatus.ESCALATED, RotaStatus.UNCOVERED):
+            what = (
+                "A、B岗均不在岗，请指定替岗人员" if entry.status == RotaStatus.ESCALATED else "无人可替岗，请立即安排"
+            )
+            await _tell(
+                ctx,
+                report,
+                await _heads(ctx),
+                kind=f"substitution.{entry.status.value}",
+                link=link,
+                key=key,
+                message=f"{row.line.name}：{what}",
+            )
     report.opened += 1
-    link = f"/t/{ctx.tenant.slug}/absences/{absence_id}"
-    key = f"substitution:{absence_id}:{row.line.id}:{entry.acting}:{entry.status.value}"
-    if entry.acting is not None and entry.status is not RotaStatus.NORMAL:
-        await _tell(
-            ctx,
-            report,
-            [entry.acting],
-            kind="substitution.start",
-            link=link,
-            key=key,
-            message=f"{row.name(person)}请假期间，由您代为办理{row.line.name}工作（含其未办结案件），请查看交待事项",
-        )
-    if entry.status in (RotaStatus.ESCALATED, RotaStatus.UNCOVERED) and entry.acting is None:
-        what = "A、B岗均不在岗，请指定替岗人员" if entry.status is RotaStatus.ESCALATED else "无人可替岗，请立即安排"
-        await _tell(
-            ctx,
-            report,
-            await _heads(ctx),
-            kind=f"substitution.{entry.status.value}",
-            link=link,
-            key=key,
-            message=f"{row.line.name}：{what}",
-        )
 
 
-async def _close(ctx: TenantContext, current: dict, now: datetime, report: SweepReport) -> None:
+async def _close(ctx: TenantContext, current: dict, now: datetime, report: SweepReport, *, person_back: bool) -> None:
     async with db.transaction():
         closed = (
             await ctx.update(Substitution, {Substitution.ended_at: now})
@@ -202,17 +210,22 @@ async def _close(ctx: TenantContext, current: dict, now: datetime, report: Sweep
             summary="替岗结束",
             before={"absence": current["absence"], "substitute": current["substitute"], "status": current["status"]},
         )
+        if current["substitute"] is not None:
+            message = (
+                "替岗已结束：A岗已返岗，岗位及未办结案件已交回"
+                if person_back
+                else "替岗安排已变更：请查看当前的A/B岗安排"
+            )
+            await _tell(
+                ctx,
+                report,
+                [current["substitute"]],
+                kind="substitution.end",
+                link=f"/t/{ctx.tenant.slug}/absences/{current['absence']}",
+                key=f"substitution-end:{current['id']}",
+                message=message,
+            )
     report.closed += 1
-    if current["substitute"] is not None:
-        await _tell(
-            ctx,
-            report,
-            [current["substitute"]],
-            kind="substitution.end",
-            link=f"/t/{ctx.tenant.slug}/absences/{current['absence']}",
-            key=f"substitution-end:{current['id']}",
-            message="替岗已结束：岗位及未办结案件已交回A岗",
-        )
 
 
 async def release_picks(ctx: TenantContext, now: datetime) -> None:

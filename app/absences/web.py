@@ -30,6 +30,13 @@ def _when(ctx: TenantContext, raw: str, field: str) -> datetime:
     return parsed
 
 
+def _person(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput("请选择人员") from None
+
+
 async def _list_context(ctx: TenantContext, **extra) -> dict:
     people = [p for p in await list_staff(ctx) if p.active] if ctx.actor.can(Permission.ABSENCE_MANAGE) else []
     return {
@@ -78,7 +85,7 @@ async def post_absence(request: Request, ctx: County) -> Template | Redirect:
     form = await request.form()
     values = {k: form.get(k, "") for k in ("kind", "reason", "starts_at", "ends_at", "contact", "handover", "staff_id")}
     try:
-        person_id = int(values["staff_id"]) if values["staff_id"] else ctx.actor.user_id
+        person_id = _person(values["staff_id"]) if values["staff_id"] else ctx.actor.user_id
         absence = await services.post(
             ctx,
             person_id=person_id,
@@ -113,7 +120,7 @@ async def record_afterwards(request: Request, ctx: County) -> Template | Redirec
     try:
         absence = await services.record_afterwards(
             ctx,
-            person_id=int(values["staff_id"] or 0),
+            person_id=_person(values["staff_id"]),
             kind=values["kind"],
             reason=values["reason"],
             starts_at=_when(ctx, values["starts_at"], "离岗时间"),

@@ -49,6 +49,21 @@ def _now() -> datetime:
     return datetime.now().astimezone()
 
 
+NAME_LIMIT, PHONE_LIMIT = 60, 30  # the columns' lengths
+
+
+def check_person(name: str, phone: str = "", username: str | None = None) -> None:
+    """What the database would refuse, said first in words: lengths of names and phone numbers."""
+    if not name.strip():
+        raise AccountError("姓名不能为空")
+    if len(name.strip()) > NAME_LIMIT:
+        raise AccountError("姓名不能超过 {limit} 个字符", limit=NAME_LIMIT)
+    if len(phone.strip()) > PHONE_LIMIT:
+        raise AccountError("电话不能超过 {limit} 个字符", limit=PHONE_LIMIT)
+    if username is not None and len(username.strip()) > NAME_LIMIT:
+        raise AccountError("用户名不能超过 {limit} 个字符", limit=NAME_LIMIT)
+
+
 def check_roles(roles: Iterable[str]) -> list[str]:
     wanted = sorted(set(roles))
     unknown = [r for r in wanted if r not in Role.__members__.values()]
@@ -121,6 +136,7 @@ async def add_user(
     username, name = username.strip(), name.strip()
     if not username or not name:
         raise AccountError("用户名和姓名不能为空")
+    check_person(name, phone, username)
     role_list = check_roles(roles)
     password_hash = hash_password(password) if password else ""
     async with db.transaction():

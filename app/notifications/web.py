@@ -7,6 +7,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app.notifications import services
+from app.notifications.tables import Notification
 from app.tenancy.permissions import Permission
 from app.web.guards import County, requires
 from app.web.render import page
@@ -41,8 +42,8 @@ async def unread_badge(request: Request, ctx: County) -> Template:
 @post("/inbox/{notification_id:int}/read", guards=[requires(Permission.DASHBOARD_VIEW)])
 async def read_one(request: Request, ctx: County, notification_id: FromPath[int]) -> Redirect:
     await services.mark_read(ctx, notification_id)
-    rows = [r for r in await services.inbox(ctx) if r["id"] == notification_id]
-    target = rows[0]["link"] if rows and rows[0]["link"] else f"/t/{ctx.tenant.slug}/inbox"
+    link = (await ctx.get(Notification, notification_id)).link  # marked read above, so it is the caller's
+    target = link or f"/t/{ctx.tenant.slug}/inbox"
     return Redirect(target, status_code=303)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar import get, patch, post, put
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from app.rota import services
 from app.rota.posts import LineSpec
@@ -51,13 +51,13 @@ async def list_lines(ctx: County) -> list[dict]:
 
 
 @post("/lines", guards=[requires(Permission.ROTA_MANAGE)])
-async def create_line(ctx: County, data: NewLine) -> dict:
+async def create_line(ctx: County, data: JSONBody[NewLine]) -> dict:
     spec = LineSpec(data.code, data.name, data.working_days, data.separated_working_days)
     return line_json(await services.create_line(ctx, spec))
 
 
 @patch("/lines/{code:str}", guards=[requires(Permission.ROTA_MANAGE)])
-async def update_line(ctx: County, code: FromPath[str], data: LineChanges) -> dict:
+async def update_line(ctx: County, code: FromPath[str], data: JSONBody[LineChanges]) -> dict:
     current = await services.line(ctx, code)
     values = {
         "name": current.name,
@@ -71,7 +71,7 @@ async def update_line(ctx: County, code: FromPath[str], data: LineChanges) -> di
 
 
 @put("/lines/{code:str}/assignment", guards=[requires(Permission.ROTA_MANAGE)])
-async def set_assignment(ctx: County, code: FromPath[str], data: NewAssignment) -> dict:
+async def set_assignment(ctx: County, code: FromPath[str], data: JSONBody[NewAssignment]) -> dict:
     line = await services.assign(ctx, code, data.a, data.b, approved_by=data.approved_by, reason=data.reason)
     return line_json(line)
 

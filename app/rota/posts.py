@@ -41,6 +41,8 @@ def check_line(spec: LineSpec) -> None:
         raise InvalidInput("岗位代码 {code} 无效：须为 2–40 位小写字母、数字或下划线，以字母开头", code=spec.code)
     if not spec.name.strip():
         raise InvalidInput("岗位名称不能为空")
+    if len(spec.name.strip()) > 60:
+        raise InvalidInput("岗位名称不能超过 {limit} 个字符", limit=60)
     for days in (spec.working_days, spec.separated_working_days):
         if days is not None and not 1 <= days <= MAX_WORKING_DAYS:
             raise InvalidInput("办结时限须为 1–{max} 个工作日，不是 {days}", max=MAX_WORKING_DAYS, days=days)

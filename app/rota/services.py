@@ -261,7 +261,9 @@ async def history(ctx: TenantContext, code: str) -> list[dict]:
     return rows
 
 
-async def rota(ctx: TenantContext, at: datetime | None = None, *, also_away: set[int] = frozenset()) -> list[RotaRow]:
+async def rota(
+    ctx: TenantContext, at: datetime | None = None, *, also_away: set[int] = frozenset(), with_picks: bool = True
+) -> list[RotaRow]:
     """Per line: A, B, who is acting and the status at ``at`` (default: now).
 
     ``also_away`` asks "what if these people were away too" (the substitutes of a leave not yet approved).
@@ -283,7 +285,7 @@ async def rota(ctx: TenantContext, at: datetime | None = None, *, also_away: set
         active={u["id"] for u in users if u["active"]},
         away=await people_away(ctx, at) | set(also_away),
         qualified=qualified,
-        picks=await picks_at(ctx, at),
+        picks=await picks_at(ctx, at) if with_picks else {},
     )
     names = {u["id"]: u["name"] for u in users}
     return [RotaRow(line=view, entry=entry, names=names) for view, entry in zip(views, entries, strict=True)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar import get, patch, post
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 
 from app.staff import services
 from app.tenancy.permissions import Permission
@@ -34,7 +34,7 @@ async def list_staff(ctx: County) -> list[dict]:
 
 
 @post("/staff", guards=[requires(Permission.STAFF_MANAGE)])
-async def create_staff(ctx: County, data: NewStaff) -> dict:
+async def create_staff(ctx: County, data: JSONBody[NewStaff]) -> dict:
     created = await services.create_staff(ctx, **msgspec.structs.asdict(data))
     return created.as_dict()
 
@@ -45,7 +45,7 @@ async def get_staff(ctx: County, staff_id: FromPath[int]) -> dict:
 
 
 @patch("/staff/{staff_id:int}", guards=[requires(Permission.STAFF_MANAGE)])
-async def update_staff(ctx: County, staff_id: FromPath[int], data: StaffChanges) -> dict:
+async def update_staff(ctx: County, staff_id: FromPath[int], data: JSONBody[StaffChanges]) -> dict:
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
     return (await services.update_staff(ctx, staff_id, **changes)).as_dict()
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app import db
-from app.accounts.services import add_user, check_roles
+from app.accounts.services import add_user, check_person, check_roles
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
 from app.errors import InvalidInput
@@ -81,6 +81,14 @@ async def get_staff(ctx: TenantContext, staff_id: int) -> StaffView:
     return (await list_staff(ctx, only=staff_id))[0]
 
 
+def _some_roles(roles: Iterable[str]) -> list[str]:
+    """Someone of the county with no role could do nothing at all: at least one is needed."""
+    checked = check_roles(roles)
+    if not checked:
+        raise InvalidInput("至少需要一个角色")
+    return checked
+
+
 async def _line_ids(ctx: TenantContext, codes: Iterable[str]) -> dict[str, int]:
     wanted = sorted(set(codes))
     by_code = {code: line_id for line_id, code in (await _line_codes(ctx)).items()}
@@ -114,6 +122,7 @@ async def create_staff(
     qualifications: Iterable[str] = (),
     password: str | None = None,
 ) -> StaffView:
+    roles = _some_roles(roles)
     async with db.transaction():
         line_ids = await _line_ids(ctx, qualifications)
         user_id = await add_user(
@@ -149,14 +158,14 @@ async def update_staff(
     """Change what is given; refused with the reason when it would leave a post without its holder."""
     current = await get_staff(ctx, staff_id)
     after: dict = {}
+    if name is not UNSET or phone is not UNSET:
+        check_person(current.name if name is UNSET else str(name), current.phone if phone is UNSET else str(phone))
     if name is not UNSET:
-        if not str(name).strip():
-            raise InvalidInput("姓名不能为空")
         after["name"] = str(name).strip()
     if phone is not UNSET:
         after["phone"] = str(phone).strip()
     if roles is not UNSET:
-        after["roles"] = check_roles(roles)
+        after["roles"] = _some_roles(roles)
     if qualifications is not UNSET:
         after["qualifications"] = sorted(await _line_ids(ctx, qualifications))
     if active is not UNSET:
@@ -173,12 +182,14 @@ async def update_staff(
         if values:
             await ctx.update(User, values).where(User.id == staff_id)
         if "roles" in changed:
-            await RoleGrant.delete().where(RoleGrant.user == staff_id)
+            await RoleGrant.delete().where((RoleGrant.tenant == ctx.tenant.id) & (RoleGrant.user == staff_id))
             for role in changed["roles"]:
                 await ctx.new(RoleGrant, user=staff_id, role=role).save()
         if "qualifications" in changed:
             line_ids = await _line_ids(ctx, changed["qualifications"])
-            await Qualification.delete().where(Qualification.user == staff_id)
+            await Qualification.delete().where(
+                (Qualification.tenant == ctx.tenant.id) & (Qualification.user == staff_id)
+            )
             for line_id in line_ids.values():
                 await ctx.new(Qualification, user=staff_id, line=line_id).save()
         await record_in(

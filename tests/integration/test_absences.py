@@ -221,12 +221,14 @@ async def test_backup_also_away_escalates_to_the_section_head_who_picks(people):
 
 
 async def test_not_back_on_time_becomes_overdue_and_the_head_is_told_once(people):
-    absence = await leave(people, "zhuwenjun", starts=timedelta(hours=-10), length=timedelta(hours=9))
+    absence = await leave(people, "zhuwenjun", starts=timedelta(hours=-10), length=timedelta(hours=11))
     county = (await context_of("dangshan", people["admin"])).tenant
-    first = await sweep(county)
-    second = await sweep(county)
+    later = now() + timedelta(hours=2)  # the expected return has passed, nobody marked it
+    first = await sweep(county, later)
+    second = await sweep(county, later)
     assert first.overdue == 1 and second.overdue == 0
-    assert (await services.get_absence(await context_of("dangshan", people["admin"]), absence.id)).status == "overdue"
+    stored = await Absence.select(Absence.status).where(Absence.id == absence.id).first()
+    assert stored["status"] == "overdue"
     assert (await inbox_of(people["head"])).count("absence.overdue") == 1
     assert (await acting(people))["medical"] == people["houweili"]  # still away until the return is marked
 

@@ -631,7 +631,7 @@ WHEN = {
     "after-end": END + timedelta(hours=1),
 }
 OUTCOMES: dict[tuple[Action, Status], tuple] = {  # in the order of WHEN
-    (Action.APPROVE, Status.PENDING): (Status.APPROVED, Status.APPROVED, Status.APPROVED, Status.APPROVED),
+    (Action.APPROVE, Status.PENDING): (Status.APPROVED, Status.APPROVED, Status.APPROVED, NO),
     (Action.APPROVE, Status.APPROVED): (NO, NO, NO, NO),
     (Action.APPROVE, Status.REJECTED): (NO, NO, NO, NO),
     (Action.APPROVE, Status.CANCELLED): (NO, NO, NO, NO),
@@ -645,7 +645,7 @@ OUTCOMES: dict[tuple[Action, Status], tuple] = {  # in the order of WHEN
     (Action.REJECT, Status.ACTIVE): (NO, NO, NO, NO),
     (Action.REJECT, Status.RETURNED): (NO, NO, NO, NO),
     (Action.REJECT, Status.OVERDUE): (NO, NO, NO, NO),
-    (Action.CANCEL, Status.PENDING): (Status.CANCELLED, NO, NO, NO),
+    (Action.CANCEL, Status.PENDING): (Status.CANCELLED, Status.CANCELLED, Status.CANCELLED, Status.CANCELLED),
     (Action.CANCEL, Status.APPROVED): (Status.CANCELLED, NO, NO, NO),
     (Action.CANCEL, Status.REJECTED): (NO, NO, NO, NO),
     (Action.CANCEL, Status.CANCELLED): (NO, NO, NO, NO),
@@ -686,7 +686,20 @@ def test_what_each_action_does_to_each_status_before_and_after_the_start(action,
         assert REFUSAL_WORD[action] in chinese_message(refused)
 
 
-@pytest.mark.parametrize("status", [Status.PENDING, Status.APPROVED])
+def test_an_undecided_request_can_always_be_withdrawn():
+    n = notice(Status.PENDING, START, END)
+    for now in (START - US, START, END + US):
+        assert check_action(Action.CANCEL, n, now) is Status.CANCELLED
+
+
+def test_approving_after_the_expected_return_is_refused():
+    n = notice(Status.PENDING, START, END)
+    assert check_action(Action.APPROVE, n, END - US) is Status.APPROVED
+    with pytest.raises(InvalidInput):
+        check_action(Action.APPROVE, n, END)
+
+
+@pytest.mark.parametrize("status", [Status.APPROVED])
 def test_a_notice_can_be_cancelled_up_to_a_microsecond_before_its_start_and_not_at_it(status):
     n = notice(status, START, END)
     assert check_action(Action.CANCEL, n, START - US) is Status.CANCELLED
@@ -733,9 +746,9 @@ def test_the_same_action_cannot_be_done_twice(case, action):
 
 @NOTICES
 @given(notices_and_moments())
-def test_nothing_is_cancelled_once_the_start_has_come(case):
+def test_nothing_decided_is_cancelled_once_the_start_has_come(case):
     n, now = case
-    if now >= n.starts_at:
+    if now >= n.starts_at and current_status(n, now) is not Status.PENDING:
         with pytest.raises(InvalidInput):
             check_action(Action.CANCEL, n, now)
 
@@ -744,7 +757,7 @@ def test_nothing_is_cancelled_once_the_start_has_come(case):
 @given(notices_and_moments(), st.sampled_from([Action.APPROVE, Action.REJECT]))
 def test_only_a_pending_notice_can_be_decided(case, action):
     n, now = case
-    decidable = n.status is Status.PENDING
+    decidable = n.status is Status.PENDING and (action is Action.REJECT or now < n.ends_at)
     try:
         check_action(action, n, now)
     except InvalidInput:
