@@ -314,3 +314,37 @@ async def test_door_notice_appears_when_everyone_of_the_section_is_out(people):
     await sweep(ctx.tenant)
     await sweep(ctx.tenant)
     assert await inbox_of(people["admin"]) == ["absence.all_out"]  # the configured neighbour, told once
+
+
+async def test_approve_and_cancel_at_the_same_moment_one_wins_cleanly(people):
+    absence = await leave(people, "wangxiaolei", starts=timedelta(days=1), approve=False)
+    leader = await context_of("dangshan", people["leader"])
+    clerk = await context_of("dangshan", people["wangxiaolei"])
+    results = await asyncio.gather(
+        services.decide(leader, absence.id, Action.APPROVE),
+        services.decide(clerk, absence.id, Action.CANCEL),
+        return_exceptions=True,
+    )
+    winners = [r for r in results if not isinstance(r, Exception)]
+    assert len(winners) == 1 and all(isinstance(r, InvalidInput) for r in results if isinstance(r, Exception))
+    stored = (await Absence.select(Absence.status).where(Absence.id == absence.id).first())["status"]
+    assert stored == winners[0].status
+
+
+async def test_overdue_people_are_listed_as_away_now(people):
+    await leave(people, "zhuwenjun", starts=timedelta(hours=-10), length=timedelta(hours=11))
+    ctx = await context_of("dangshan", people["admin"])
+    await sweep(ctx.tenant, now() + timedelta(hours=2))
+    later = await services.list_absences(ctx, active_at=now() + timedelta(hours=3))
+    assert [a.person_name for a in later] == ["朱文君"]
+
+
+async def test_the_head_can_switch_the_pick_to_another_qualified_person(people):
+    await leave(people, "houweili")
+    await leave(people, "wangxiaolei")
+    head = await context_of("dangshan", people["head"])
+    await services.pick(head, "urban_dibao", people["sunjing"])
+    await services.pick(head, "urban_dibao", people["head"])
+    assert (await acting(people))["urban_dibao"] == people["head"]
+    with pytest.raises(InvalidInput, match="cannot stand in"):
+        await services.pick(head, "urban_dibao", people["zhaoming"])  # not qualified
