@@ -147,16 +147,21 @@ async def door_notice(request: Request, ctx: County) -> Template:
     return page(request, "absences/door.html", {"door": await services.door_notice(ctx), "labels": services})
 
 
+async def _detail(
+    request: Request, ctx: TenantContext, absence_id: int, error: str = "", status_code: int = 200
+) -> Template:
+    context = {
+        "a": await services.get_absence(ctx, absence_id),
+        "history": await services.substitution_history(ctx, absence_id),
+        "labels": services,
+        "error": error,
+    }
+    return page(request, "absences/detail.html", context, status_code=status_code, fragments=("decision",))
+
+
 @get("/absences/{absence_id:int}", guards=[requires(Permission.ABSENCE_POST)])
 async def absence_page(request: Request, ctx: County, absence_id: FromPath[int]) -> Template:
-    absence = await services.get_absence(ctx, absence_id)
-    history = await services.substitution_history(ctx, absence_id)
-    return page(
-        request,
-        "absences/detail.html",
-        {"a": absence, "history": history, "labels": services, "error": ""},
-        fragments=("decision",),
-    )
+    return await _detail(request, ctx, absence_id)
 
 
 @post("/absences/{absence_id:int}/{action:str}", guards=[requires(Permission.ABSENCE_POST)])
@@ -173,33 +178,10 @@ async def decide(
     try:
         await services.decide(ctx, absence_id, chosen, form.get("note", ""))
     except InvalidInput as exc:
-        absence = await services.get_absence(ctx, absence_id)
-        return page(
-            request,
-            "absences/detail.html",
-            {
-                "a": absence,
-                "history": await services.substitution_history(ctx, absence_id),
-                "labels": services,
-                "error": exc.localized(),
-            },
-            status_code=400,
-            fragments=("decision",),
-        )
+        return await _detail(request, ctx, absence_id, exc.localized(), status_code=400)
     await sweep_soon(request, ctx)
     if request.headers.get("hx-request") and not back:
-        absence = await services.get_absence(ctx, absence_id)
-        return page(
-            request,
-            "absences/detail.html",
-            {
-                "a": absence,
-                "history": await services.substitution_history(ctx, absence_id),
-                "labels": services,
-                "error": "",
-            },
-            fragments=("decision",),
-        )
+        return await _detail(request, ctx, absence_id)
     target = back if back.startswith(f"/t/{ctx.tenant.slug}/") else f"/t/{ctx.tenant.slug}/absences/{absence_id}"
     return Redirect(target, status_code=303)
 
