@@ -88,3 +88,13 @@ async def migrate(settings: Settings) -> None:
     result = await run_forwards(app_name="all")
     if not result.success:
         raise RuntimeError(f"migration failed: {result.message}")
+
+
+async def serialize(table, *key: int) -> None:
+    """Inside a write transaction: wait for any other transaction holding the same key.
+
+    PostgreSQL takes an advisory lock until commit; SQLite's IMMEDIATE write transactions are
+    already one at a time.
+    """
+    if isinstance(engine(), PostgresEngine):
+        await table.raw("SELECT pg_advisory_xact_lock({}, {})", *key)

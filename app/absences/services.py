@@ -184,20 +184,16 @@ async def list_absences(
 
 
 async def awaiting_decision(ctx: TenantContext) -> list[AbsenceView]:
-    """Notices the actor may approve now (their roles, never their own)."""
-    roles = [role for role in (Role.SECTION_HEAD, Role.LEADER) if role in ctx.actor.roles]
-    if not roles:
+    """Notices the actor may decide now (as approver, or as the admin standing in; never their own)."""
+    if not ctx.actor.roles & {Role.SECTION_HEAD, Role.LEADER, Role.ADMIN}:
         return []
-    rows = (
+    pending = (
         await ctx.select(Absence)
-        .where(
-            (Absence.status == Status.PENDING)
-            & Absence.approver_role.is_in(roles)
-            & (Absence.person != ctx.actor.user_id)
-        )
+        .where((Absence.status == Status.PENDING) & (Absence.person != ctx.actor.user_id))
         .order_by(Absence.starts_at)
     )
-    return await _views(ctx, rows, with_substitutes=True)
+    mine = [row for row in pending if ctx.actor.user_id in await approvers_of(ctx, row["approver_role"], row["person"])]
+    return await _views(ctx, mine, with_substitutes=True)
 
 
 async def _holders_of(ctx: TenantContext, roles: list[str]) -> list[int]:
@@ -205,6 +201,15 @@ async def _holders_of(ctx: TenantContext, roles: list[str]) -> list[int]:
         RoleGrant.role.is_in(roles) & RoleGrant.user.active.eq(True)
     )
     return sorted({row["user"] for row in rows})
+
+
+async def approvers_of(ctx: TenantContext, role: str, person_id: int) -> list[int]:
+    """Who decides a notice: the holders of ``role`` other than the person; when the person is the
+    only one (the county's single leader on leave, say), the county's administrators."""
+    if not role:
+        return []
+    others = [user for user in await _holders_of(ctx, [role]) if user != person_id]
+    return others or [user for user in await _holders_of(ctx, [Role.ADMIN]) if user != person_id]
 
 
 def _check_notice(kind: str, reason: str, starts_at: datetime, ends_at: datetime) -> None:
@@ -220,7 +225,11 @@ def _check_notice(kind: str, reason: str, starts_at: datetime, ends_at: datetime
 async def _refuse_overlap(
     ctx: TenantContext, person_id: int, name: str, starts_at: datetime, ends_at: datetime
 ) -> None:
-    """One person is not away twice at once (a 补录 included: attendance would count twice)."""
+    """One person is not away twice at once (a 补录 included: attendance would count twice).
+
+    Called inside the write transaction; two posts of one person at the same moment queue here.
+    """
+    await db.serialize(Absence, ctx.tenant.id, person_id)
     clash = (
         await ctx.select(Absence, Absence.id)
         .where(
@@ -294,7 +303,7 @@ async def post(
         )
         link = f"/t/{ctx.tenant.slug}/absences/{row.id}"
         if approver:
-            for user_id in await _holders_of(ctx, [approver]):
+            for user_id in await approvers_of(ctx, approver, person_id):
                 if user_id != person_id:
                     await notify(
                         ctx.tenant.id,
@@ -326,7 +335,7 @@ async def decide(ctx: TenantContext, absence_id: int, action: Action, note: str 
     if action in (Action.APPROVE, Action.REJECT):
         if is_own:
             raise Forbidden("nobody approves their own absence")
-        if row.approver_role not in ctx.actor.roles:
+        if ctx.actor.user_id not in await approvers_of(ctx, row.approver_role, row.person):
             raise Forbidden(f"this notice is approved by the {row.approver_role or 'nobody'}")
     elif action is Action.CANCEL and not (is_own or ctx.actor.can(Permission.ABSENCE_MANAGE)):
         raise Forbidden("only the person or an admin cancels a notice")
@@ -470,6 +479,7 @@ async def pick(ctx: TenantContext, code: str, person_id: int) -> None:
             "{name} 不能替岗 {line}：须熟悉该岗位业务且在岗", name=people[person_id].name, line=line.name
         )
     async with db.transaction():
+        await db.serialize(EscalationPick, ctx.tenant.id, -line.id)  # two heads choosing at once: one after the other
         await ctx.update(EscalationPick, {EscalationPick.ended_at: now}).where(
             (EscalationPick.line == line.id) & EscalationPick.ended_at.is_null()
         )

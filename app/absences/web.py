@@ -150,8 +150,11 @@ async def door_notice(request: Request, ctx: County) -> Template:
 async def _detail(
     request: Request, ctx: TenantContext, absence_id: int, error: str = "", status_code: int = 200
 ) -> Template:
+    absence = await services.get_absence(ctx, absence_id)
+    deciders = await services.approvers_of(ctx, absence.approver_role, absence.person_id)
     context = {
-        "a": await services.get_absence(ctx, absence_id),
+        "a": absence,
+        "can_decide": absence.status == "pending" and ctx.actor.user_id in deciders,
         "history": await services.substitution_history(ctx, absence_id),
         "labels": services,
         "error": error,

@@ -348,3 +348,51 @@ async def test_the_head_can_switch_the_pick_to_another_qualified_person(people):
     assert (await acting(people))["urban_dibao"] == people["head"]
     with pytest.raises(InvalidInput, match="cannot stand in"):
         await services.pick(head, "urban_dibao", people["zhaoming"])  # not qualified
+
+
+async def test_the_only_leaders_own_leave_is_decided_by_the_admin(people):
+    absence = await leave(people, "leader", starts=timedelta(days=1), approve=False)
+    assert "absence.pending" in await inbox_of(people["admin"])
+    admin = await context_of("dangshan", people["admin"])
+    assert [a.id for a in await services.awaiting_decision(admin)] == [absence.id]
+    decided = await services.decide(admin, absence.id, Action.APPROVE)
+    assert decided.status == "approved"
+    other = await leave(people, "wangxiaolei", starts=timedelta(days=3), approve=False)
+    from app.tenancy.context import Forbidden
+
+    with pytest.raises(Forbidden):  # with a leader present, the admin does not decide leaves
+        await services.decide(admin, other.id, Action.APPROVE)
+
+
+async def test_two_overlapping_posts_at_the_same_moment_keep_one(people):
+    ctx = await context_of("dangshan", people["sunjing"])
+    start = now() + timedelta(days=1)
+    results = await asyncio.gather(
+        *(
+            services.post(
+                ctx,
+                person_id=people["sunjing"],
+                kind="official",
+                reason=f"第{n}次",
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+            )
+            for n in range(3)
+        ),
+        return_exceptions=True,
+    )
+    assert sum(not isinstance(r, Exception) for r in results) == 1
+    assert all(isinstance(r, InvalidInput) for r in results if isinstance(r, Exception))
+    assert await Absence.count().where(Absence.person == people["sunjing"]) == 1
+
+
+async def test_two_heads_picking_at_once_end_with_one_pick(people):
+    from app.absences.tables import EscalationPick
+
+    await leave(people, "houweili")
+    await leave(people, "wangxiaolei")
+    head = await context_of("dangshan", people["head"])
+    await asyncio.gather(
+        services.pick(head, "urban_dibao", people["sunjing"]), services.pick(head, "urban_dibao", people["head"])
+    )
+    assert await EscalationPick.count().where(EscalationPick.ended_at.is_null()) == 1
