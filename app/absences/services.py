@@ -189,10 +189,16 @@ async def awaiting_decision(ctx: TenantContext) -> list[AbsenceView]:
         return []
     pending = (
         await ctx.select(Absence)
-        .where((Absence.status == Status.PENDING) & (Absence.person != ctx.actor.user_id))
+        .where(
+            (Absence.status == Status.PENDING) & (Absence.person != ctx.actor.user_id) & (Absence.approver_role != "")
+        )
         .order_by(Absence.starts_at)
     )
-    mine = [row for row in pending if ctx.actor.user_id in await approvers_of(ctx, row["approver_role"], row["person"])]
+    holders = {role: await _holders_of(ctx, [role]) for role in {row["approver_role"] for row in pending}}
+    admins = await _holders_of(ctx, [Role.ADMIN])
+    mine = [
+        row for row in pending if ctx.actor.user_id in _deciders(holders[row["approver_role"]], admins, row["person"])
+    ]
     return await _views(ctx, mine, with_substitutes=True)
 
 
@@ -208,8 +214,12 @@ async def approvers_of(ctx: TenantContext, role: str, person_id: int) -> list[in
     only one (the county's single leader on leave, say), the county's administrators."""
     if not role:
         return []
-    others = [user for user in await _holders_of(ctx, [role]) if user != person_id]
-    return others or [user for user in await _holders_of(ctx, [Role.ADMIN]) if user != person_id]
+    return _deciders(await _holders_of(ctx, [role]), await _holders_of(ctx, [Role.ADMIN]), person_id)
+
+
+def _deciders(holders: list[int], admins: list[int], person_id: int) -> list[int]:
+    others = [user for user in holders if user != person_id]
+    return others or [user for user in admins if user != person_id]
 
 
 def _check_notice(kind: str, reason: str, starts_at: datetime, ends_at: datetime) -> None:
@@ -244,6 +254,52 @@ async def _refuse_overlap(
         raise InvalidInput("与 {name} 已有的离岗告示（编号 {id}）时间重叠", name=name, id=clash["id"])
 
 
+async def _save_notice(
+    ctx: TenantContext,
+    person: User,
+    *,
+    action: str,
+    summary: str,
+    kind: str,
+    reason: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    category: Category,
+    **fields,
+) -> Absence:
+    """Save a notice of ``person`` and its audit record (inside the caller's transaction)."""
+    await _refuse_overlap(ctx, person.id, person.name, starts_at, ends_at)
+    row = ctx.new(
+        Absence,
+        person=person.id,
+        kind=kind,
+        reason=reason.strip()[:300],
+        starts_at=starts_at,
+        ends_at=ends_at,
+        category=category,
+        created_by=ctx.actor.user_id,
+        created_at=_now(),
+        **fields,
+    )
+    await row.save()
+    await record_in(
+        ctx,
+        action=action,
+        entity="absence",
+        entity_id=row.id,
+        summary=summary,
+        after={
+            "person": person.id,
+            "kind": kind,
+            "category": category,
+            "status": row.status,
+            "starts_at": starts_at.isoformat(),
+            "ends_at": ends_at.isoformat(),
+        },
+    )
+    return row
+
+
 async def post(
     ctx: TenantContext,
     *,
@@ -269,37 +325,20 @@ async def post(
     roles = [r["role"] for r in poster_roles]
     approver = approver_role(category, roles) or ""
     async with db.transaction():
-        await _refuse_overlap(ctx, person_id, person.name, starts_at, ends_at)
-        row = ctx.new(
-            Absence,
-            person=person_id,
+        row = await _save_notice(
+            ctx,
+            person,
+            action="absence.post",
+            summary=f"{person.name} {KIND_LABELS[kind]} {CATEGORY_LABELS[category]}",
             kind=kind,
-            reason=reason.strip()[:300],
+            reason=reason,
             starts_at=starts_at,
             ends_at=ends_at,
+            category=category,
             contact=contact.strip()[:60],
             handover=handover.strip(),
-            category=category,
             status=initial_status(category, roles),
             approver_role=approver,
-            created_by=ctx.actor.user_id,
-            created_at=_now(),
-        )
-        await row.save()
-        await record_in(
-            ctx,
-            action="absence.post",
-            entity="absence",
-            entity_id=row.id,
-            summary=f"{person.name} {KIND_LABELS[kind]} {CATEGORY_LABELS[category]}",
-            after={
-                "person": person_id,
-                "kind": kind,
-                "category": category,
-                "status": row.status,
-                "starts_at": starts_at.isoformat(),
-                "ends_at": ends_at.isoformat(),
-            },
         )
         link = f"/t/{ctx.tenant.slug}/absences/{row.id}"
         if approver:
@@ -391,12 +430,13 @@ async def record_afterwards(
     if ends_at > _now():
         raise InvalidInput("补录只用于已经结束的离岗")
     async with db.transaction():
-        await _refuse_overlap(ctx, person_id, person.name, starts_at, ends_at)
-        row = ctx.new(
-            Absence,
-            person=person_id,
+        row = await _save_notice(
+            ctx,
+            person,
+            action="absence.record_afterwards",
+            summary=f"补录 {person.name} {KIND_LABELS[kind]}",
             kind=kind,
-            reason=reason.strip()[:300],
+            reason=reason,
             starts_at=starts_at,
             ends_at=ends_at,
             category=category,
@@ -405,22 +445,6 @@ async def record_afterwards(
             recorded_afterwards=True,
             decided_by=ctx.actor.user_id,
             decided_at=_now(),
-            created_by=ctx.actor.user_id,
-            created_at=_now(),
-        )
-        await row.save()
-        await record_in(
-            ctx,
-            action="absence.record_afterwards",
-            entity="absence",
-            entity_id=row.id,
-            summary=f"补录 {person.name} {KIND_LABELS[kind]}",
-            after={
-                "person": person_id,
-                "kind": kind,
-                "starts_at": starts_at.isoformat(),
-                "ends_at": ends_at.isoformat(),
-            },
         )
     return await get_absence(ctx, row.id)
 
