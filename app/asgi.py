@@ -25,8 +25,14 @@ from app.accounts.passwords import use_fast_hashing
 from app.accounts.ratelimit import LoginLimits, LoginThrottle
 from app.accounts.sessions import SessionStore
 from app.audit import web as audit_web
+from app.calendar import api as calendar_api
+from app.calendar import web as calendar_web
+from app.cases import api as cases_api
+from app.cases import web as cases_web
 from app.dashboard import web as dashboard_web
 from app.jobs import api as jobs_api
+from app.jobs import web as jobs_web
+from app.notifications import settings_web
 from app.notifications import web as notifications_web
 from app.rota import api as rota_api
 from app.rota import web as rota_web
@@ -51,6 +57,10 @@ COUNTY_PAGES = [
     *rota_web.PAGES,
     *absences_web.PAGES,
     *notifications_web.PAGES,
+    *settings_web.PAGES,
+    *calendar_web.PAGES,
+    *cases_web.PAGES,
+    *jobs_web.PAGES,
 ]
 COUNTY_API = [
     *accounts_api.API,
@@ -59,9 +69,12 @@ COUNTY_API = [
     *rota_api.API,
     *absences_api.API,
     *notifications_web.API,
+    *settings_web.API,
     *jobs_api.API,
+    *calendar_api.API,
+    *cases_api.API,
 ]
-PUBLIC = [*accounts_web.PUBLIC, *tenancy_web.PUBLIC, health]
+PUBLIC = [*accounts_web.PUBLIC, *tenancy_web.PUBLIC, *calendar_web.PUBLIC, health]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

@@ -93,8 +93,10 @@ async def migrate(settings: Settings) -> None:
 async def serialize(table, *key: int) -> None:
     """Inside a write transaction: wait for any other transaction holding the same key.
 
-    PostgreSQL takes an advisory lock until commit; SQLite's IMMEDIATE write transactions are
-    already one at a time.
+    PostgreSQL takes an advisory lock until commit, named by the table and the key so that
+    locks of different kinds never wait for each other; SQLite's IMMEDIATE write transactions
+    are already one at a time.
     """
     if isinstance(engine(), PostgresEngine):
-        await table.raw("SELECT pg_advisory_xact_lock({}, {})", *key)
+        name = ":".join([table._meta.tablename, *map(str, key)])
+        await table.raw("SELECT pg_advisory_xact_lock(hashtextextended({}, 0))", name)

@@ -55,6 +55,7 @@ async def _prepare(settings: Settings, reset_passwords: bool) -> list[tuple[str,
             changes = await as_code.apply(as_code.load_file(path), actor)
             print(f"  {path.name}: {len(changes)} change(s)")
         await _liven_up(DEMO_TENANT)
+        await _sample_cases(DEMO_TENANT)
         if not await User.exists().where(User.is_superadmin.eq(True)):
             await add_user(actor, tenant_slug=None, username=SUPERADMIN[0], name=SUPERADMIN[1])
         users = (
@@ -108,6 +109,83 @@ async def _liven_up(slug: str) -> None:
         ends_at=tomorrow + timedelta(hours=2),
         contact="13905571014",
     )
+
+
+def _demo_id_number(serial: int) -> str:
+    """A well-formed (checksummed) ID number of a fictional person born in 砀山县 (341321)."""
+    from app.cases.idnumber import check_character
+
+    first_17 = f"341321{1950 + serial * 7}0{1 + serial % 9}1{serial % 10}{serial:03d}"
+    return first_17 + check_character(first_17)
+
+
+async def _sample_cases(slug: str) -> None:
+    """Cases at every stage on the first run: one waiting for its notice, one near its due date,
+    one overdue, one whose posting has ended and waits for the leader's approval."""
+    from datetime import date
+
+    from app.accounts.services import identity_of
+    from app.accounts.tables import User
+    from app.calendar.services import calendar_of
+    from app.cases import services
+    from app.cases.tables import Case
+    from app.tenancy.context import TenantContext
+    from app.tenancy.services import find_by_slug
+
+    tenant = await find_by_slug(slug)
+    if tenant is None or await Case.exists().where(Case.tenant == tenant.id):
+        return
+    ids = {u["username"]: u["id"] for u in await User.select(User.id, User.username).where(User.tenant == tenant.id)}
+    if not {"wangxiaolei", "houweili", "zhuwenjun"} <= ids.keys():
+        return
+
+    async def as_user(username: str) -> TenantContext:
+        return TenantContext(tenant=tenant, actor=(await identity_of(ids[username])).actor("demo"))
+
+    today = tenant.now().date()
+    calendar = await calendar_of(await as_user("wangxiaolei"))
+
+    def working_days_ago(n: int) -> date:
+        day, counted = today, 0
+        while counted < n:
+            day -= timedelta(days=1)
+            counted += calendar.is_workday(day)
+        return day
+
+    async def intake(serial: int, clerk: str, line: str, name: str, days_ago: int, **extra) -> int:
+        application = services.Application(
+            line=line,
+            applicant_name=name,
+            applicant_id_number=_demo_id_number(serial),
+            household_size=1 + serial % 4,
+            received_on=working_days_ago(days_ago),
+            first_receiver_id=ids[clerk],
+            address=f"砀山县砀城镇{serial}号",
+            **extra,
+        )
+        return (await services.intake(await as_user(clerk), application)).id
+
+    wang, hou, zhu = [await as_user(u) for u in ("wangxiaolei", "houweili", "zhuwenjun")]
+    await intake(1, "wangxiaolei", "urban_dibao", "张桂兰", 0, monthly_income="260")
+    waiting = await intake(2, "wangxiaolei", "temporary", "赵建国", 2)
+    await services.issue_notice(wang, waiting, ["遭遇困难的证明材料（事故、疾病、灾害等）", "家庭成员收入证明"])
+    near = await intake(3, "houweili", "rural_dibao", "李长顺", 8, monthly_income="95")
+    await services.decide_intake(hou, near, True)
+    overdue = await intake(4, "zhuwenjun", "medical", "王秀英", 7)
+    await services.decide_intake(zhu, overdue, True)
+    posted = await intake(5, "wangxiaolei", "urban_dibao", "陈玉梅", 9, monthly_income="210")
+    await services.decide_intake(wang, posted, True)
+    await services.record_survey(
+        wang,
+        posted,
+        visited_on=working_days_ago(6),
+        findings="家中两口人，均无固定收入，住房为自有老旧平房。",
+        conclusion="收入低于城市低保标准，建议纳入。",
+        investigators=[ids["wangxiaolei"], ids["houweili"]],
+    )
+    await services.sign_survey(hou, posted)
+    await services.start_posting(wang, posted, today - timedelta(days=7), "砀城镇人民路社区公示栏")
+    await intake(6, "houweili", "urban_dibao", "刘明", 1, separated_household=True)
 
 
 def _print_logins(logins, url: str) -> None:

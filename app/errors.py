@@ -20,4 +20,6 @@ class InvalidInput(ValueError):
             return self.localized()
 
     def localized(self) -> str:
-        return i18n.gettext(self.message).format(**self.fields)
+        # Fields that are labels from the catalogue (a status, a role) follow the language too.
+        fields = {k: i18n.gettext(v) if isinstance(v, str) and v else v for k, v in self.fields.items()}
+        return i18n.gettext(self.message).format(**fields)

@@ -13,6 +13,9 @@ APP_REGISTRY = AppRegistry(
         "app.rota.piccolo_app",
         "app.notifications.piccolo_app",
         "app.absences.piccolo_app",
+        "app.calendar.piccolo_app",
+        "app.cases.piccolo_app",
+        "app.reminders.piccolo_app",
     ]
 )
 

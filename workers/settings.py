@@ -8,6 +8,8 @@ from arq.worker import Worker
 
 from app import db
 from app.settings import Settings
+from workers.deadlines import deadline_scan_all, reminder_scan
+from workers.email import deliver_due_emails, send_email
 from workers.heartbeat import beat
 from workers.substitution import substitution_sweep, substitution_sweep_all
 
@@ -23,10 +25,25 @@ def build_worker(settings: Settings, **options) -> Worker:
         await ctx["db"].__aexit__(None, None, None)
 
     return Worker(
-        functions=[func(substitution_sweep, timeout=300)],
+        functions=[
+            func(substitution_sweep, timeout=300),
+            func(reminder_scan, timeout=600),
+            func(send_email, timeout=120),
+        ],
         cron_jobs=[
             cron(beat, second=0, run_at_startup=False, unique=True, timeout=30),
             cron(substitution_sweep_all, second=30, run_at_startup=True, unique=True, timeout=600),
+            # E-mails due (new ones, and retries after their pause, or after a worker died mid-send).
+            cron(deliver_due_emails, second=45, run_at_startup=True, unique=True, timeout=300),
+            # Records become due just after midnight of each county; every ten minutes catches up soon.
+            cron(
+                deadline_scan_all,
+                minute=set(range(0, 60, 10)),
+                second=15,
+                run_at_startup=True,
+                unique=True,
+                timeout=600,
+            ),
         ],
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
         on_startup=startup,

@@ -7,19 +7,18 @@ from dataclasses import asdict
 
 from app.absences.substitution import sweep
 from app.jobs import set_progress
-from app.tenancy.services import find_by_slug, list_tenants
-from app.tenancy.tables import Tenant
+from app.tenancy.services import find_by_id, list_tenants
 
 log = logging.getLogger("portal.jobs")
 
 
 async def substitution_sweep(ctx: dict, tenant_id: int) -> dict:
-    row = await Tenant.select(Tenant.slug).where(Tenant.id == tenant_id).first()
-    if row is None:
+    county = await find_by_id(tenant_id)
+    if county is None:
         return {"skipped": "no such county"}
     # One sweep of a county at a time (an on-demand run and the cron), so neither works from a stale rota.
     async with ctx["redis"].lock(f"portal:lock:sweep:{tenant_id}", timeout=600, blocking_timeout=120):
-        report = await sweep(await find_by_slug(row["slug"]))
+        report = await sweep(county)
     await set_progress(ctx["redis"], ctx["job_id"], 100)
     return asdict(report)
 

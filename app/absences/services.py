@@ -31,6 +31,7 @@ from app.i18n import N_
 from app.notifications.services import notify
 from app.rota import services as rota
 from app.rota.rules import Status as RotaStatus
+from app.staff.services import holders_of
 from app.tenancy.context import Forbidden, TenantContext
 from app.tenancy.permissions import Permission, Role
 from app.tenancy.services import settings_of
@@ -194,19 +195,12 @@ async def awaiting_decision(ctx: TenantContext) -> list[AbsenceView]:
         )
         .order_by(Absence.starts_at)
     )
-    holders = {role: await _holders_of(ctx, [role]) for role in {row["approver_role"] for row in pending}}
-    admins = await _holders_of(ctx, [Role.ADMIN])
+    holders = {role: await holders_of(ctx, [role]) for role in {row["approver_role"] for row in pending}}
+    admins = await holders_of(ctx, [Role.ADMIN])
     mine = [
         row for row in pending if ctx.actor.user_id in _deciders(holders[row["approver_role"]], admins, row["person"])
     ]
     return await _views(ctx, mine, with_substitutes=True)
-
-
-async def _holders_of(ctx: TenantContext, roles: list[str]) -> list[int]:
-    rows = await ctx.select(RoleGrant, RoleGrant.user).where(
-        RoleGrant.role.is_in(roles) & RoleGrant.user.active.eq(True)
-    )
-    return sorted({row["user"] for row in rows})
 
 
 async def approvers_of(ctx: TenantContext, role: str, person_id: int) -> list[int]:
@@ -214,7 +208,7 @@ async def approvers_of(ctx: TenantContext, role: str, person_id: int) -> list[in
     only one (the county's single leader on leave, say), the county's administrators."""
     if not role:
         return []
-    return _deciders(await _holders_of(ctx, [role]), await _holders_of(ctx, [Role.ADMIN]), person_id)
+    return _deciders(await holders_of(ctx, [role]), await holders_of(ctx, [Role.ADMIN]), person_id)
 
 
 def _deciders(holders: list[int], admins: list[int], person_id: int) -> list[int]:
@@ -353,7 +347,7 @@ async def post(
                         dedupe_key=f"absence:{row.id}:pending:{user_id}",
                     )
         elif category is Category.BRIEF:  # a section head's own brief absence: colleagues are told
-            for user_id in await _holders_of(ctx, [Role.STAFF, Role.SECTION_HEAD, Role.LEADER]):
+            for user_id in await holders_of(ctx, [Role.STAFF, Role.SECTION_HEAD, Role.LEADER]):
                 if user_id != person_id:
                     await notify(
                         ctx.tenant.id,
@@ -465,7 +459,7 @@ class DoorNotice:
 async def door_notice(ctx: TenantContext, at: datetime | None = None) -> DoorNotice | None:
     """When everyone of the section is out at once (第四条): who, why, back when, how to reach them."""
     at = at or _now()
-    section = set(await _holders_of(ctx, [Role.STAFF, Role.SECTION_HEAD]))
+    section = set(await holders_of(ctx, [Role.STAFF, Role.SECTION_HEAD]))
     if not section:
         return None
     away = await rota.people_away(ctx, at)
@@ -503,7 +497,7 @@ async def pick(ctx: TenantContext, code: str, person_id: int) -> None:
             "{name} 不能替岗 {line}：须熟悉该岗位业务且在岗", name=people[person_id].name, line=line.name
         )
     async with db.transaction():
-        await db.serialize(EscalationPick, ctx.tenant.id, -line.id)  # two heads choosing at once: one after the other
+        await db.serialize(EscalationPick, ctx.tenant.id, line.id)  # two heads choosing at once: one after the other
         await ctx.update(EscalationPick, {EscalationPick.ended_at: now}).where(
             (EscalationPick.line == line.id) & EscalationPick.ended_at.is_null()
         )

@@ -15,11 +15,13 @@ from app import db
 from app.absences.rules import Category, Notice, Status, current_status
 from app.absences.services import door_notice
 from app.absences.tables import Absence, EscalationPick, Substitution
-from app.accounts.tables import RoleGrant, User
+from app.accounts.tables import User
 from app.audit.services import record_in
+from app.cases.services import follow_substitutes
 from app.notifications.services import notify
 from app.rota import services as rota
 from app.rota.rules import Status as RotaStatus
+from app.staff.services import holders_of
 from app.tenancy.context import Actor, TenantContext, TenantInfo
 from app.tenancy.permissions import Role
 
@@ -32,19 +34,13 @@ class SweepReport:
     overdue: int = 0
     opened: int = 0
     closed: int = 0
+    cases_moved: int = 0
     notified: int = 0
     steps: list[str] = field(default_factory=list)
 
 
 def context_for(tenant: TenantInfo) -> TenantContext:
     return TenantContext(tenant=tenant, actor=SWEEPER)
-
-
-async def _heads(ctx: TenantContext) -> list[int]:
-    rows = await ctx.select(RoleGrant, RoleGrant.user).where(
-        (RoleGrant.role == Role.SECTION_HEAD) & RoleGrant.user.active.eq(True)
-    )
-    return sorted({row["user"] for row in rows})
 
 
 async def _tell(
@@ -92,7 +88,7 @@ async def update_statuses(ctx: TenantContext, now: datetime, report: SweepReport
                 await _tell(
                     ctx,
                     report,
-                    await _heads(ctx),
+                    await holders_of(ctx, [Role.SECTION_HEAD]),
                     kind="absence.overdue",
                     message=f"{person}逾期未返岗（预计返回 {back:%m-%d %H:%M}）",
                     key=f"absence:{row['id']}:overdue",
@@ -184,7 +180,7 @@ async def _open(
             await _tell(
                 ctx,
                 report,
-                await _heads(ctx),
+                await holders_of(ctx, [Role.SECTION_HEAD]),
                 kind=f"substitution.{entry.status.value}",
                 link=link,
                 key=key,
@@ -265,5 +261,6 @@ async def sweep(tenant: TenantInfo, now: datetime | None = None) -> SweepReport:
     await update_statuses(ctx, now, report)
     await release_picks(ctx, now)
     await reconcile_substitutions(ctx, now, report)
+    report.cases_moved = await follow_substitutes(ctx)
     await tell_neighbours(ctx, report)
     return report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -49,7 +50,9 @@ def _now() -> datetime:
     return datetime.now().astimezone()
 
 
-NAME_LIMIT, PHONE_LIMIT = 60, 30  # the columns' lengths
+NAME_LIMIT, PHONE_LIMIT, EMAIL_LIMIT = 60, 30, 120  # the columns' lengths
+# A plain check (one @, a dot in the domain, no spaces): the mail server has the last word.
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
 def check_person(name: str, phone: str = "", username: str | None = None) -> None:
@@ -62,6 +65,16 @@ def check_person(name: str, phone: str = "", username: str | None = None) -> Non
         raise AccountError("电话不能超过 {limit} 个字符", limit=PHONE_LIMIT)
     if username is not None and len(username.strip()) > NAME_LIMIT:
         raise AccountError("用户名不能超过 {limit} 个字符", limit=NAME_LIMIT)
+
+
+def check_email(email: str) -> str:
+    """The address as stored (trimmed; empty means none), or ``AccountError`` saying what is wrong."""
+    email = email.strip()
+    if len(email) > EMAIL_LIMIT:
+        raise AccountError("电子邮箱不能超过 {limit} 个字符", limit=EMAIL_LIMIT)
+    if email and not EMAIL_PATTERN.match(email):
+        raise AccountError("电子邮箱地址 {email} 无效", email=email)
+    return email
 
 
 def check_roles(roles: Iterable[str]) -> list[str]:
@@ -131,12 +144,14 @@ async def add_user(
     roles: Iterable[str] = (),
     password: str | None = None,
     phone: str = "",
+    email: str = "",
 ) -> int:
     """Create a county user (or a superadmin when ``tenant_slug`` is ``None``)."""
     username, name = username.strip(), name.strip()
     if not username or not name:
         raise AccountError("用户名和姓名不能为空")
     check_person(name, phone, username)
+    email = check_email(email)
     role_list = check_roles(roles)
     password_hash = hash_password(password) if password else ""
     async with db.transaction():
@@ -157,6 +172,7 @@ async def add_user(
             username=username,
             name=name,
             phone=phone,
+            email=email,
             password_hash=password_hash,
             active=True,
             is_superadmin=tenant_id is None,
@@ -172,7 +188,7 @@ async def add_user(
             entity="user",
             entity_id=user.id,
             summary=f"{name} ({username})",
-            after={"username": username, "name": name, "roles": role_list, "phone": phone},
+            after={"username": username, "name": name, "roles": role_list, "phone": phone, "email": email},
         )
     return user.id
 

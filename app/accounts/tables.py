@@ -14,6 +14,7 @@ class User(Table, tablename="portal_user"):
     username = Varchar(length=60, index=True)
     name = Varchar(length=60)
     phone = Varchar(length=30, default="")
+    email = Varchar(length=120, default="")
     password_hash = Varchar(length=200, default="")
     active = Boolean(default=True)
     is_superadmin = Boolean(default=False)

@@ -30,6 +30,7 @@ SOURCE_COUNTY = "override"
 SOURCE_GLOBAL = "global"
 SOURCE_STATUTORY = "statutory"
 SOURCE_FALLBACK = "weekday-fallback"
+SOURCE_ENTERED_YEAR = "weekday"  # a day nobody mentioned in a year whose schedule was entered
 
 _PROBE_FIRST_YEAR, _PROBE_LAST_YEAR = 2004, 2100
 _ONE_DAY = timedelta(days=1)
@@ -130,6 +131,7 @@ class WorkCalendar:
         # A later override for the same day replaces an earlier one, as when a row is edited.
         self._county = {_as_date(o.day): o for o in county_overrides}
         self._global = {_as_date(o.day): o for o in global_overrides}
+        self._entered = entered_years([*self._county, *self._global])
 
     def day(self, d: date) -> DayInfo:
         """The decision for one day, and why."""
@@ -142,6 +144,10 @@ class WorkCalendar:
         if statutory is not None:
             workday, note = statutory
             return DayInfo(d, workday, SOURCE_STATUTORY, note, provisional=False)
+        # Once a year's schedule is entered, the days it does not mention are ordinary weekdays
+        # and weekends: only a year nobody entered is a guess.
+        if d.year in self._entered:
+            return DayInfo(d, d.weekday() < 5, SOURCE_ENTERED_YEAR, "", provisional=False)
         return DayInfo(d, d.weekday() < 5, SOURCE_FALLBACK, "", provisional=True)
 
     def is_workday(self, d: date) -> bool:
@@ -196,19 +202,21 @@ class WorkCalendar:
         return _known_years()
 
 
+def entered_years(days: Iterable[date]) -> set[int]:
+    """Years with at least ``MIN_OVERRIDES_PER_YEAR`` days decided: their schedule was entered."""
+    by_year: dict[int, set[date]] = {}
+    for day in days:
+        day = _as_date(day)
+        by_year.setdefault(day.year, set()).add(day)
+    return {year for year, decided in by_year.items() if len(decided) >= MIN_OVERRIDES_PER_YEAR}
+
+
 def years_needing_entry(today: date, overrides: Iterable[DayOverride]) -> list[int]:
     """This year and next, where the package has no data and hardly any overrides were entered.
 
     So the UI can ask for next year's schedule once the State Council publishes it.
     """
     today = _as_date(today)
-    entered: dict[int, set[date]] = {}
-    for override in overrides:
-        day = _as_date(override.day)
-        entered.setdefault(day.year, set()).add(day)
+    entered = entered_years(override.day for override in overrides)
     known = _known_years()
-    return [
-        year
-        for year in (today.year, today.year + 1)
-        if year not in known and len(entered.get(year, ())) < MIN_OVERRIDES_PER_YEAR
-    ]
+    return [year for year in (today.year, today.year + 1) if year not in known and year not in entered]

@@ -11,6 +11,9 @@ from app.absences import services as absence_services
 from app.absences.services import awaiting_decision
 from app.accounts.tables import User
 from app.audit.services import AuditFilter, browse
+from app.cases import services as cases
+from app.notifications.mail import failures_since
+from app.reminders.rules import STAGE_LABELS
 from app.rota.services import rota, uncovered
 from app.tenancy.permissions import Permission
 from app.web.guards import County, requires
@@ -25,13 +28,19 @@ async def dashboard(request: Request, ctx: County) -> Template:
         "worker_alive": None,
         "staff_count": await ctx.count(User).where(User.active.eq(True)),
         "recent_changes": [],
+        "email_failures": 0,
     }
     if ctx.actor.can(Permission.AUDIT_READ):
         context["recent_changes"] = (await browse(ctx, AuditFilter())).rows[:8]
     if ctx.actor.can(Permission.SETTINGS_MANAGE):
         beat = await last_beat(services_of(request).redis)
         context["worker_alive"] = beat is not None and time.time() - beat < STALE_AFTER_SECONDS
+        context["email_failures"] = await failures_since(ctx)
     context["approvals"] = await awaiting_decision(ctx)
+    context["urgent"] = await cases.urgent_cases(ctx, ctx.actor.user_id)
+    context["open_cases"] = await cases.open_count(ctx, ctx.actor.user_id)
+    context["to_decide"] = await cases.awaiting_decision(ctx) if ctx.actor.can(Permission.CASE_DECIDE) else []
+    context["stage_labels"] = STAGE_LABELS
     context["labels"] = absence_services
     context["rota"] = await rota(ctx)
     context["uncovered"] = uncovered(context["rota"])

@@ -20,10 +20,11 @@ PROGRESS_KEY = "portal:job-progress:{job_id}"
 
 class JobKind(StrEnum):
     SUBSTITUTION = "substitution"
+    REMINDERS = "reminders"
 
 
 # The arq function that runs each kind of job, for one county.
-FUNCTIONS = {JobKind.SUBSTITUTION: "substitution_sweep"}
+FUNCTIONS = {JobKind.SUBSTITUTION: "substitution_sweep", JobKind.REMINDERS: "reminder_scan"}
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,12 @@
-"""The in-app inbox: told once (by a dedupe key), read by its owner only."""
+"""The in-app inbox: told once (by a dedupe key), read by its owner only; also by e-mail where the
+county sends e-mail (``app.notifications.mail``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from app import db
+from app.notifications import mail
 from app.notifications.tables import Notification
 from app.tenancy.context import NotFound, TenantContext
 
@@ -19,9 +22,25 @@ async def notify(
     dedupe_key: str,
     link: str = "",
     case_id: int | None = None,
+    county: mail.CountyMail | None = None,
 ) -> bool:
-    """Put a message in one inbox unless the same ``dedupe_key`` was told already; True if new."""
-    inserted = (
+    """Put a message in one inbox unless the same ``dedupe_key`` was told already; True if new.
+
+    A new message is also queued as an e-mail, in the same transaction, when the county sends
+    e-mail and the person has an address. ``county`` (``mail.county_mail``) may be passed by a
+    caller that tells many people, to read the county's settings once instead of per message.
+    """
+    async with db.transaction():
+        inserted = await _insert(tenant_id, user_id, kind, message, dedupe_key, link, case_id)
+        if inserted:
+            await mail.queue_for(tenant_id, user_id, inserted[0]["id"], message=message, link=link, county=county)
+    return bool(inserted)
+
+
+async def _insert(
+    tenant_id: int, user_id: int, kind: str, message: str, dedupe_key: str, link: str, case_id: int | None
+) -> list[dict]:
+    return (
         await Notification.insert(
             Notification(
                 tenant=tenant_id,
@@ -37,7 +56,6 @@ async def notify(
         .on_conflict(action="DO NOTHING")
         .returning(Notification.id)
     )
-    return bool(inserted)
 
 
 async def inbox(ctx: TenantContext, *, unread_only: bool = False, limit: int = PAGE_SIZE) -> list[dict]:

@@ -1,4 +1,4 @@
-from piccolo.columns import ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from app.accounts.tables import User
@@ -21,3 +21,27 @@ class Notification(Table):
     dedupe_key = Varchar(length=200)
     created_at = Timestamptz(index=True)
     read_at = Timestamptz(null=True, default=None)
+
+
+class EmailOutbox(Table, tablename="email_outbox"):
+    """One e-mail to send: written in the transaction that tells the inbox, sent later by the worker.
+
+    ``status`` is pending until sent, or failed after the last attempt. A worker claims a row by a
+    conditional UPDATE that moves ``next_attempt_at`` past its lease, so two workers never send
+    the same row and a worker that dies mid-send leaves it to be retried once the lease is over.
+    A test message (the settings page) has no notification.
+    """
+
+    tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
+    notification = ForeignKey(Notification, null=True, default=None, on_delete=OnDelete.cascade)
+    user = ForeignKey(User, index=True, on_delete=OnDelete.restrict)
+    to_address = Varchar(length=120)
+    subject = Varchar(length=200)
+    body = Text()
+    status = Varchar(length=10, default="pending")
+    attempts = Integer(default=0)
+    last_error = Varchar(length=500, default="")
+    next_attempt_at = Timestamptz()
+    last_attempt_at = Timestamptz(null=True, default=None)
+    sent_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(index=True)

@@ -17,12 +17,18 @@ class NewLine(msgspec.Struct, forbid_unknown_fields=True):
     name: str
     working_days: int
     separated_working_days: int | None = None
+    needs_survey: bool = True
+    needs_posting: bool = True
+    materials: str = ""
 
 
 class LineChanges(msgspec.Struct, forbid_unknown_fields=True):
     name: str | msgspec.UnsetType = msgspec.UNSET
     working_days: int | msgspec.UnsetType = msgspec.UNSET
     separated_working_days: int | None | msgspec.UnsetType = msgspec.UNSET
+    needs_survey: bool | msgspec.UnsetType = msgspec.UNSET
+    needs_posting: bool | msgspec.UnsetType = msgspec.UNSET
+    materials: str | msgspec.UnsetType = msgspec.UNSET
     active: bool | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -36,9 +42,7 @@ class NewAssignment(msgspec.Struct, forbid_unknown_fields=True):
 def line_json(line: services.LineView) -> dict:
     return {
         "code": line.code,
-        "name": line.name,
-        "working_days": line.working_days,
-        "separated_working_days": line.separated_working_days,
+        **line.settings(),
         "active": line.active,
         "a": line.a.id if line.a else None,
         "b": line.b.id if line.b else None,
@@ -52,22 +56,16 @@ async def list_lines(ctx: County) -> list[dict]:
 
 @post("/lines", guards=[requires(Permission.ROTA_MANAGE)])
 async def create_line(ctx: County, data: JSONBody[NewLine]) -> dict:
-    spec = LineSpec(data.code, data.name, data.working_days, data.separated_working_days)
-    return line_json(await services.create_line(ctx, spec))
+    return line_json(await services.create_line(ctx, LineSpec(**msgspec.structs.asdict(data))))
 
 
 @patch("/lines/{code:str}", guards=[requires(Permission.ROTA_MANAGE)])
 async def update_line(ctx: County, code: FromPath[str], data: JSONBody[LineChanges]) -> dict:
     current = await services.line(ctx, code)
-    values = {
-        "name": current.name,
-        "working_days": current.working_days,
-        "separated_working_days": current.separated_working_days,
-        "active": current.active,
-    }
+    values = {**current.settings(), "active": current.active}
     values.update({k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET})
-    spec = LineSpec(code, values["name"], values["working_days"], values["separated_working_days"])
-    return line_json(await services.update_line(ctx, code, spec, active=values["active"]))
+    active = values.pop("active")
+    return line_json(await services.update_line(ctx, code, LineSpec(code, **values), active=active))
 
 
 @put("/lines/{code:str}/assignment", guards=[requires(Permission.ROTA_MANAGE)])

@@ -17,7 +17,13 @@ class LineSpec:
     name: str
     working_days: int
     separated_working_days: int | None = None
+    # The line's casework pipeline (SPEC §6) and its checklist for the one-time notice.
+    needs_survey: bool = True
+    needs_posting: bool = True
+    materials: str = ""
 
+
+MAX_MATERIALS = 2000
 
 # 限时办结制度 第七条, 第八条: the statutory limits in working days.
 DEFAULT_LINES = (
@@ -48,6 +54,8 @@ def check_line(spec: LineSpec) -> None:
             raise InvalidInput("办结时限须为 1–{max} 个工作日，不是 {days}", max=MAX_WORKING_DAYS, days=days)
     if spec.separated_working_days is not None and spec.separated_working_days < spec.working_days:
         raise InvalidInput("人户分离的时限不能短于一般时限")
+    if len(spec.materials) > MAX_MATERIALS:
+        raise InvalidInput("材料清单不能超过 {limit} 个字符", limit=MAX_MATERIALS)
 
 
 def check_post(line_name: str, a: Person | None, b: Person | None, qualified: set[int]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from app import db
@@ -36,6 +36,17 @@ class LineView:
     active: bool
     a: StaffRef | None
     b: StaffRef | None
+    needs_survey: bool = True
+    needs_posting: bool = True
+    materials: str = ""
+
+    def settings(self) -> dict:
+        """What an administrator sets on a line, as the audit trail records it."""
+        return {key: getattr(self, key) for key in LINE_SETTINGS}
+
+
+# The columns of a line an administrator edits (``active`` too, through ``update_line``).
+LINE_SETTINGS = ("name", "working_days", "separated_working_days", "needs_survey", "needs_posting", "materials")
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,9 @@ async def lines(ctx: TenantContext, *, include_inactive: bool = False) -> list[L
             active=row["active"],
             a=ref(posts.get(row["id"], {}).get("a")),
             b=ref(posts.get(row["id"], {}).get("b")),
+            needs_survey=row["needs_survey"],
+            needs_posting=row["needs_posting"],
+            materials=row["materials"],
         )
         for row in rows
     ]
@@ -125,15 +139,8 @@ async def create_line(ctx: TenantContext, spec: LineSpec) -> LineView:
         if await ctx.count(Line).where(Line.code == spec.code):
             raise InvalidInput("岗位代码 {code} 已存在", code=spec.code)
         position = len(await ctx.select(Line, Line.id))
-        row = ctx.new(
-            Line,
-            code=spec.code,
-            name=spec.name.strip(),
-            working_days=spec.working_days,
-            separated_working_days=spec.separated_working_days,
-            position=position,
-            active=True,
-        )
+        settings = _settings_of(spec)
+        row = ctx.new(Line, code=spec.code, position=position, active=True, **settings)
         await row.save()
         await record_in(
             ctx,
@@ -141,43 +148,25 @@ async def create_line(ctx: TenantContext, spec: LineSpec) -> LineView:
             entity="line",
             entity_id=row.id,
             summary=spec.name,
-            after={
-                "code": spec.code,
-                "name": spec.name,
-                "working_days": spec.working_days,
-                "separated_working_days": spec.separated_working_days,
-            },
+            after={"code": spec.code, **settings},
         )
     return await line(ctx, spec.code)
 
 
+def _settings_of(spec: LineSpec) -> dict:
+    settings = {key: getattr(spec, key) for key in LINE_SETTINGS}
+    return {**settings, "name": spec.name.strip(), "materials": spec.materials.strip()}
+
+
 async def update_line(ctx: TenantContext, code: str, spec: LineSpec, active: bool = True) -> LineView:
     current = await line(ctx, code)
-    check_line(LineSpec(code, spec.name, spec.working_days, spec.separated_working_days))
-    before = {
-        "name": current.name,
-        "working_days": current.working_days,
-        "separated_working_days": current.separated_working_days,
-        "active": current.active,
-    }
-    after = {
-        "name": spec.name.strip(),
-        "working_days": spec.working_days,
-        "separated_working_days": spec.separated_working_days,
-        "active": active,
-    }
+    check_line(replace(spec, code=code))
+    before = {**current.settings(), "active": current.active}
+    after = {**_settings_of(spec), "active": active}
     if before == after:
         return current
     async with db.transaction():
-        await ctx.update(
-            Line,
-            {
-                Line.name: after["name"],
-                Line.working_days: after["working_days"],
-                Line.separated_working_days: after["separated_working_days"],
-                Line.active: active,
-            },
-        ).where(Line.id == current.id)
+        await ctx.update(Line, {getattr(Line, key): value for key, value in after.items()}).where(Line.id == current.id)
         await record_in(
             ctx,
             action="line.update",

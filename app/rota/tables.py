@@ -1,4 +1,4 @@
-from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from app.accounts.tables import User
@@ -15,6 +15,11 @@ class Line(Table):
     # 人户分离: a household registered elsewhere gets a longer limit on some lines (城市低保 15).
     separated_working_days = Integer(null=True, default=None)
     position = Integer(default=0)
+    # The line's pipeline (SPEC §6): a household survey and a public posting before approval.
+    needs_survey = Boolean(default=True)
+    needs_posting = Boolean(default=True)
+    # Checklist for the one-time notice of missing materials, one item per line of text.
+    materials = Text(default="")
     active = Boolean(default=True)
 
 

@@ -93,17 +93,23 @@ def _days(raw: str, optional: bool = False) -> int | None:
         raise InvalidInput("办结时限须为整数个工作日，不是 {value}", value=raw) from None
 
 
+def _line_spec(code: str, form) -> LineSpec:
+    return LineSpec(
+        code,
+        form.get("name", ""),
+        _days(form.get("working_days", "")),
+        _days(form.get("separated_working_days", ""), optional=True),
+        needs_survey=form.get("needs_survey") == "on",
+        needs_posting=form.get("needs_posting") == "on",
+        materials=form.get("materials", ""),
+    )
+
+
 @post("/lines", guards=[requires(Permission.ROTA_MANAGE)])
 async def add_line(request: Request, ctx: County) -> Template | Redirect:
     form = await request.form()
     try:
-        spec = LineSpec(
-            form.get("code", "").strip(),
-            form.get("name", ""),
-            _days(form.get("working_days", "")),
-            _days(form.get("separated_working_days", ""), optional=True),
-        )
-        await services.create_line(ctx, spec)
+        await services.create_line(ctx, _line_spec(form.get("code", "").strip(), form))
     except InvalidInput as exc:
         context = {"lines": await services.lines(ctx, include_inactive=True), "error": exc.localized()}
         return page(request, "rota/lines.html", context, status_code=400)
@@ -115,13 +121,7 @@ async def edit_line(request: Request, ctx: County, code: FromPath[str]) -> Templ
     await services.line(ctx, code)  # another county's line is not found, whatever the form says
     form = await request.form()
     try:
-        spec = LineSpec(
-            code,
-            form.get("name", ""),
-            _days(form.get("working_days", "")),
-            _days(form.get("separated_working_days", ""), optional=True),
-        )
-        await services.update_line(ctx, code, spec, active=form.get("active") == "on")
+        await services.update_line(ctx, code, _line_spec(code, form), active=form.get("active") == "on")
     except InvalidInput as exc:
         context = {"lines": await services.lines(ctx, include_inactive=True), "error": exc.localized()}
         return page(request, "rota/lines.html", context, status_code=400)

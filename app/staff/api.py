@@ -16,6 +16,7 @@ class NewStaff(msgspec.Struct, forbid_unknown_fields=True):
     name: str
     roles: list[str] = msgspec.field(default_factory=lambda: ["staff"])
     phone: str = ""
+    email: str = ""
     qualifications: list[str] = msgspec.field(default_factory=list)
     password: str | None = None
 
@@ -23,6 +24,7 @@ class NewStaff(msgspec.Struct, forbid_unknown_fields=True):
 class StaffChanges(msgspec.Struct, forbid_unknown_fields=True):
     name: str | msgspec.UnsetType = msgspec.UNSET
     phone: str | msgspec.UnsetType = msgspec.UNSET
+    email: str | msgspec.UnsetType = msgspec.UNSET
     roles: list[str] | msgspec.UnsetType = msgspec.UNSET
     qualifications: list[str] | msgspec.UnsetType = msgspec.UNSET
     active: bool | msgspec.UnsetType = msgspec.UNSET

@@ -1,4 +1,4 @@
-"""Staff of a county: their roles, phone, qualifications (the lines they know) and whether active.
+"""Staff of a county: their roles, phone, e-mail, qualifications (the lines they know) and whether active.
 
 People are never deleted: history refers to them. Someone who holds an A or B post cannot be
 deactivated, or lose the qualification of a line they back up, until a replacement is set.
@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app import db
-from app.accounts.services import add_user, check_person, check_roles
+from app.accounts.services import add_user, check_email, check_person, check_roles
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
 from app.errors import InvalidInput
@@ -28,6 +28,7 @@ class StaffView:
     roles: tuple[str, ...]
     qualifications: tuple[str, ...]
     active: bool
+    email: str = ""  # where the inbox's messages also go, when the county sends e-mail
 
     def as_dict(self) -> dict:
         return {
@@ -35,6 +36,7 @@ class StaffView:
             "username": self.username,
             "name": self.name,
             "phone": self.phone,
+            "email": self.email,
             "roles": list(self.roles),
             "qualifications": list(self.qualifications),
             "active": self.active,
@@ -46,7 +48,7 @@ async def _line_codes(ctx: TenantContext) -> dict[int, str]:
 
 
 async def list_staff(ctx: TenantContext, *, only: int | None = None) -> list[StaffView]:
-    users = ctx.select(User, User.id, User.username, User.name, User.phone, User.active).order_by(User.id)
+    users = ctx.select(User, User.id, User.username, User.name, User.phone, User.email, User.active).order_by(User.id)
     grants = ctx.select(RoleGrant, RoleGrant.user, RoleGrant.role)
     skills = ctx.select(Qualification, Qualification.user, Qualification.line)
     if only is not None:
@@ -71,6 +73,7 @@ async def list_staff(ctx: TenantContext, *, only: int | None = None) -> list[Sta
             roles=tuple(sorted(roles.get(u["id"], []))),
             qualifications=tuple(sorted(known.get(u["id"], []))),
             active=u["active"],
+            email=u["email"],
         )
         for u in await users
     ]
@@ -121,6 +124,7 @@ async def create_staff(
     phone: str = "",
     qualifications: Iterable[str] = (),
     password: str | None = None,
+    email: str = "",
 ) -> StaffView:
     roles = _some_roles(roles)
     async with db.transaction():
@@ -133,6 +137,7 @@ async def create_staff(
             roles=roles,
             password=password,
             phone=phone.strip(),
+            email=email,
         )
         for line_id in line_ids.values():
             await ctx.new(Qualification, user=user_id, line=line_id).save()
@@ -153,7 +158,15 @@ UNSET = object()
 
 
 async def update_staff(
-    ctx: TenantContext, staff_id: int, *, name=UNSET, phone=UNSET, roles=UNSET, qualifications=UNSET, active=UNSET
+    ctx: TenantContext,
+    staff_id: int,
+    *,
+    name=UNSET,
+    phone=UNSET,
+    email=UNSET,
+    roles=UNSET,
+    qualifications=UNSET,
+    active=UNSET,
 ) -> StaffView:
     """Change what is given; refused with the reason when it would leave a post without its holder."""
     current = await get_staff(ctx, staff_id)
@@ -164,6 +177,8 @@ async def update_staff(
         after["name"] = str(name).strip()
     if phone is not UNSET:
         after["phone"] = str(phone).strip()
+    if email is not UNSET:
+        after["email"] = check_email(str(email))
     if roles is not UNSET:
         after["roles"] = _some_roles(roles)
     if qualifications is not UNSET:
@@ -177,7 +192,12 @@ async def update_staff(
         return current
     await _check_still_staffed(ctx, current, changed)
     async with db.transaction():
-        columns = {User.name: changed.get("name"), User.phone: changed.get("phone"), User.active: changed.get("active")}
+        columns = {
+            User.name: changed.get("name"),
+            User.phone: changed.get("phone"),
+            User.email: changed.get("email"),
+            User.active: changed.get("active"),
+        }
         values = {column: value for column, value in columns.items() if value is not None}
         if values:
             await ctx.update(User, values).where(User.id == staff_id)
@@ -224,3 +244,11 @@ async def _check_still_staffed(ctx: TenantContext, current: StaffView, changed: 
         admins = await ctx.count(RoleGrant).where((RoleGrant.role == Role.ADMIN) & RoleGrant.user.active.eq(True))
         if admins <= 1:
             raise InvalidInput("{name} 是本县唯一的管理员，不能取消其管理员身份或停用", name=current.name)
+
+
+async def holders_of(ctx: TenantContext, roles: list[str]) -> list[int]:
+    """Active people holding any of ``roles`` (who to ask, who to tell)."""
+    rows = await ctx.select(RoleGrant, RoleGrant.user).where(
+        RoleGrant.role.is_in(roles) & RoleGrant.user.active.eq(True)
+    )
+    return sorted({row["user"] for row in rows})

@@ -23,6 +23,7 @@ def _person_form(form) -> dict:
     return {
         "name": form.get("name", "").strip(),
         "phone": form.get("phone", "").strip(),
+        "email": form.get("email", "").strip(),
         "roles": form.getall("roles", []),
         "qualifications": form.getall("qualifications", []),
     }
@@ -50,7 +51,14 @@ async def create_person(request: Request, ctx: County) -> Template | Redirect:
         created = await services.create_staff(ctx, username=username, password=form.get("password") or None, **values)
     except InvalidInput as exc:
         attempted = services.StaffView(
-            0, username, values["name"], values["phone"], tuple(values["roles"]), tuple(values["qualifications"]), True
+            0,
+            username,
+            values["name"],
+            values["phone"],
+            tuple(values["roles"]),
+            tuple(values["qualifications"]),
+            True,
+            values["email"],
         )
         context = await _form_context(ctx, person=attempted, error=exc.localized())
         return page(request, "staff/form.html", context, status_code=400)

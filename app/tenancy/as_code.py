@@ -2,7 +2,8 @@
 
 ``plan`` (pure) compares the file with what the database holds and lists the changes; ``apply``
 makes them in one transaction, each audited. Loading the same file twice plans nothing.
-People and lines are never deleted: those missing from the file are left as they are.
+People, lines and calendar days are never deleted: those missing from the file are left as they
+are (an admin may have decided a day on the calendar page).
 """
 
 from __future__ import annotations
@@ -10,21 +11,24 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from app import db
+from app.accounts.services import check_email
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record
+from app.calendar import services as calendar
+from app.calendar.tables import CalendarDay
 from app.errors import InvalidInput
 from app.rota.posts import DEFAULT_LINES, LineSpec, Person, check_line, check_post
 from app.rota.tables import Assignment, Line, Qualification
-from app.tenancy.context import Actor
+from app.tenancy.context import Actor, TenantContext
 from app.tenancy.permissions import Role
-from app.tenancy.services import validate_tenant_fields
+from app.tenancy.services import find_by_slug, validate_tenant_fields
 from app.tenancy.tables import Tenant
 
 USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,59}$")
@@ -35,6 +39,7 @@ class StaffSpec(msgspec.Struct, forbid_unknown_fields=True):
     name: str
     roles: list[str] = []
     phone: str = ""
+    email: str = ""
     qualifications: list[str] = []
     active: bool = True
 
@@ -44,6 +49,9 @@ class LineFileSpec(msgspec.Struct, forbid_unknown_fields=True):
     name: str
     working_days: int
     separated_working_days: int | None = None
+    needs_survey: bool = True
+    needs_posting: bool = True
+    materials: str = ""
     active: bool = True
 
 
@@ -60,6 +68,14 @@ class DoorNoticeSpec(msgspec.Struct, forbid_unknown_fields=True):
     notify: list[str] = []
 
 
+class CalendarDaySpec(msgspec.Struct, forbid_unknown_fields=True):
+    """A county's decision about one day (SPEC §7), e.g. a local holiday or next year's schedule."""
+
+    day: date
+    workday: bool
+    note: str = ""
+
+
 class TenantSpec(msgspec.Struct, forbid_unknown_fields=True):
     slug: str
     name: str
@@ -70,6 +86,7 @@ class TenantSpec(msgspec.Struct, forbid_unknown_fields=True):
     staff: list[StaffSpec] = []
     assignments: dict[str, PostSpec] = {}
     door_notice: DoorNoticeSpec = msgspec.field(default_factory=DoorNoticeSpec)
+    calendar: list[CalendarDaySpec] = []
 
 
 class TenantFileError(InvalidInput):
@@ -98,7 +115,7 @@ def _check(spec: TenantSpec) -> None:
     codes: set[str] = set()
     for index, line in enumerate(spec.lines):
         try:
-            check_line(LineSpec(line.code, line.name, line.working_days, line.separated_working_days))
+            check_line(LineSpec(**{k: v for k, v in msgspec.structs.asdict(line).items() if k != "active"}))
         except InvalidInput as exc:
             raise TenantFileError("lines[{index}]：{problem}", index=index, problem=exc.localized()) from None
         if line.code in codes:
@@ -116,6 +133,10 @@ def _check(spec: TenantSpec) -> None:
         people[person.username] = person
         if not person.name.strip():
             raise TenantFileError("{where}.name：不能为空", where=where)
+        try:
+            check_email(person.email)
+        except InvalidInput as exc:
+            raise TenantFileError("{where}.email：{problem}", where=where, problem=exc.localized()) from None
         unknown = sorted(set(person.roles) - set(Role))
         if unknown:
             raise TenantFileError(
@@ -149,6 +170,16 @@ def _check(spec: TenantSpec) -> None:
             )
         except InvalidInput as exc:
             raise TenantFileError("assignments.{code}：{problem}", code=code, problem=exc.localized()) from None
+    days: set[date] = set()
+    for index, entry in enumerate(spec.calendar):
+        try:
+            calendar.check_year(entry.day.year)
+            calendar.clean_note(entry.note)
+        except InvalidInput as exc:
+            raise TenantFileError("calendar[{index}]：{problem}", index=index, problem=exc.localized()) from None
+        if entry.day in days:
+            raise TenantFileError("calendar[{index}].day：{value} 重复", index=index, value=entry.day.isoformat())
+        days.add(entry.day)
 
 
 def load_file(path: Path) -> TenantSpec:
@@ -189,6 +220,7 @@ class CurrentState:
     lines: dict[str, dict[str, Any]] = field(default_factory=dict)
     staff: dict[str, dict[str, Any]] = field(default_factory=dict)
     assignments: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    calendar: dict[str, dict[str, Any]] = field(default_factory=dict)  # by day, YYYY-MM-DD
 
 
 def _line_values(line: LineFileSpec, position: int) -> dict[str, Any]:
@@ -196,6 +228,9 @@ def _line_values(line: LineFileSpec, position: int) -> dict[str, Any]:
         "name": line.name.strip(),
         "working_days": line.working_days,
         "separated_working_days": line.separated_working_days,
+        "needs_survey": line.needs_survey,
+        "needs_posting": line.needs_posting,
+        "materials": line.materials.strip(),
         "active": line.active,
         "position": position,
     }
@@ -205,6 +240,7 @@ def _staff_values(person: StaffSpec) -> dict[str, Any]:
     return {
         "name": person.name.strip(),
         "phone": person.phone.strip(),
+        "email": person.email.strip(),
         "roles": sorted(set(person.roles)),
         "qualifications": sorted(set(person.qualifications)),
         "active": person.active,
@@ -235,6 +271,10 @@ def plan(spec: TenantSpec, current: CurrentState) -> list[Change]:
         have = current.assignments.get(code)
         if have != wanted:
             changes.append(Change("assignment.update", "assignment", code, have, wanted))
+    for entry in spec.calendar:
+        key = entry.day.isoformat()
+        wanted = {"workday": entry.workday, "note": calendar.clean_note(entry.note)}
+        compare("calendar_day", "calendar_day", key, current.calendar.get(key), wanted)
     return changes
 
 
@@ -251,7 +291,7 @@ async def current_state(slug: str) -> CurrentState:
     in_tenant = tenant["id"]
     lines = await Line.select().where(Line.tenant == in_tenant)
     codes = {line["id"]: line["code"] for line in lines}
-    users = await User.select(User.id, User.username, User.name, User.phone, User.active).where(
+    users = await User.select(User.id, User.username, User.name, User.phone, User.email, User.active).where(
         User.tenant == in_tenant
     )
     usernames = {u["id"]: u["username"] for u in users}
@@ -266,6 +306,9 @@ async def current_state(slug: str) -> CurrentState:
     posts = await Assignment.select(Assignment.line, Assignment.a, Assignment.b).where(
         (Assignment.tenant == in_tenant) & Assignment.valid_to.is_null()
     )
+    days = await CalendarDay.select(CalendarDay.day, CalendarDay.workday, CalendarDay.note).where(
+        CalendarDay.tenant == in_tenant
+    )
     return CurrentState(
         tenant=tenant,
         lines={line["code"]: line for line in lines},
@@ -273,6 +316,7 @@ async def current_state(slug: str) -> CurrentState:
             u["username"]: {
                 "name": u["name"],
                 "phone": u["phone"],
+                "email": u["email"],
                 "roles": sorted(roles.get(u["id"], [])),
                 "qualifications": sorted(skills.get(u["id"], [])),
                 "active": u["active"],
@@ -280,6 +324,7 @@ async def current_state(slug: str) -> CurrentState:
             for u in users
         },
         assignments={codes[p["line"]]: {"a": usernames.get(p["a"]), "b": usernames.get(p["b"])} for p in posts},
+        calendar={d["day"].isoformat(): {"workday": d["workday"], "note": d["note"]} for d in days},
     )
 
 
@@ -308,6 +353,9 @@ async def apply(spec: TenantSpec, actor: Actor) -> list[Change]:
                 before=change.before,
                 after=change.after,
             )
+        if any(change.entity == "calendar_day" for change in changes):
+            # The county's days changed: its open cases follow, in this same transaction.
+            await calendar.recompute_county(TenantContext(tenant=await find_by_slug(spec.slug), actor=actor))
     return changes
 
 
@@ -352,6 +400,7 @@ async def _apply_user(tenant_id: int, change: Change, actor: Actor, now: datetim
             username=change.key,
             name=values["name"],
             phone=values["phone"],
+            email=values["email"],
             active=values["active"],
             password_hash="",
             is_superadmin=False,
@@ -362,7 +411,12 @@ async def _apply_user(tenant_id: int, change: Change, actor: Actor, now: datetim
     else:
         user_id = await _id_of(User, tenant_id, User.username, change.key)
         await User.update(
-            {User.name: values["name"], User.phone: values["phone"], User.active: values["active"]}
+            {
+                User.name: values["name"],
+                User.phone: values["phone"],
+                User.email: values["email"],
+                User.active: values["active"],
+            }
         ).where(User.id == user_id)
     before = change.before or {"roles": [], "qualifications": []}
     if before["roles"] != values["roles"]:
@@ -397,4 +451,21 @@ async def _apply_assignment(tenant_id: int, change: Change, actor: Actor, now: d
     return line_id
 
 
-APPLY = {"line": _apply_line, "user": _apply_user, "assignment": _apply_assignment}
+async def _apply_calendar_day(tenant_id: int, change: Change, actor: Actor, now: datetime) -> str:
+    day = date.fromisoformat(change.key)
+    values = {**change.after, "updated_by": actor.user_id, "updated_at": now}
+    if change.before is None:
+        await CalendarDay(tenant=tenant_id, day=day, **values).save()
+    else:
+        await CalendarDay.update({getattr(CalendarDay, k): v for k, v in values.items()}).where(
+            (CalendarDay.tenant == tenant_id) & (CalendarDay.day == day)
+        )
+    return change.key  # audited by day, like the calendar page's changes
+
+
+APPLY = {
+    "line": _apply_line,
+    "user": _apply_user,
+    "assignment": _apply_assignment,
+    "calendar_day": _apply_calendar_day,
+}

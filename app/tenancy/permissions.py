@@ -41,6 +41,12 @@ class Permission(StrEnum):
     ABSENCE_MANAGE = "absence:manage"
     ESCALATION_PICK = "escalation:pick"
     JOBS_RUN = "jobs:run"
+    CALENDAR_MANAGE = "calendar:manage"
+    CASE_VIEW = "case:view"
+    CASE_WORK = "case:work"
+    CASE_DECIDE = "case:decide"
+    CASE_EXTEND = "case:extend"
+    ACCOUNTABILITY_VIEW = "accountability:view"
 
 
 _EVERY_MEMBER = {
@@ -49,6 +55,7 @@ _EVERY_MEMBER = {
     Permission.STAFF_VIEW,
     Permission.ROTA_VIEW,
     Permission.ABSENCE_POST,
+    Permission.CASE_VIEW,
 }
 _ADMIN_ONLY = {
     Permission.AUDIT_READ,
@@ -57,15 +64,20 @@ _ADMIN_ONLY = {
     Permission.SETTINGS_MANAGE,
     Permission.ABSENCE_MANAGE,
     Permission.JOBS_RUN,
+    Permission.CALENDAR_MANAGE,
 }
 _APPROVERS = {Permission.ABSENCE_APPROVE, Permission.ESCALATION_PICK}
+# 审核审批: the section head reviews and the leader signs; both may decide an application.
+_CASE_DECIDERS = {Permission.CASE_DECIDE, Permission.ACCOUNTABILITY_VIEW}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(_EVERY_MEMBER | _ADMIN_ONLY),
-    Role.LEADER: frozenset(_EVERY_MEMBER | _APPROVERS | {Permission.AUDIT_READ}),
-    Role.SECTION_HEAD: frozenset(_EVERY_MEMBER | _APPROVERS),
-    Role.EVALUATOR: frozenset(_EVERY_MEMBER),
-    Role.STAFF: frozenset(_EVERY_MEMBER),
+    Role.ADMIN: frozenset(_EVERY_MEMBER | _ADMIN_ONLY | {Permission.CASE_WORK, Permission.ACCOUNTABILITY_VIEW}),
+    Role.LEADER: frozenset(
+        _EVERY_MEMBER | _APPROVERS | _CASE_DECIDERS | {Permission.AUDIT_READ, Permission.CASE_EXTEND}
+    ),
+    Role.SECTION_HEAD: frozenset(_EVERY_MEMBER | _APPROVERS | _CASE_DECIDERS | {Permission.CASE_WORK}),
+    Role.EVALUATOR: frozenset(_EVERY_MEMBER | {Permission.ACCOUNTABILITY_VIEW}),
+    Role.STAFF: frozenset(_EVERY_MEMBER | {Permission.CASE_WORK}),
 }
 
 

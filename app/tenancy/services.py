@@ -35,9 +35,17 @@ def tenant_info(row: dict) -> TenantInfo:
     return TenantInfo(id=row["id"], slug=row["slug"], name=row["name"], timezone=row["timezone"])
 
 
-async def find_by_slug(slug: str) -> TenantInfo | None:
-    row = await Tenant.select(Tenant.id, Tenant.slug, Tenant.name, Tenant.timezone).where(Tenant.slug == slug).first()
+async def _find(where) -> TenantInfo | None:
+    row = await Tenant.select(Tenant.id, Tenant.slug, Tenant.name, Tenant.timezone).where(where).first()
     return tenant_info(row) if row else None
+
+
+async def find_by_slug(slug: str) -> TenantInfo | None:
+    return await _find(Tenant.slug == slug)
+
+
+async def find_by_id(tenant_id: int) -> TenantInfo | None:
+    return await _find(Tenant.id == tenant_id)
 
 
 async def settings_of(tenant_id: int) -> dict:

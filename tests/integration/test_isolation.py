@@ -7,13 +7,15 @@ cannot fill makes the test fail, so whoever adds it says which object of county 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from litestar.routes import HTTPRoute
 
 from app.absences.services import post as post_absence
 from app.accounts.services import my_tokens
+from app.calendar.services import set_day
+from app.cases.tables import Case, MaterialNotice, Objection, Posting, Receipt
 from app.notifications.services import notify
 from app.notifications.tables import Notification
 from app.rota.posts import LineSpec
@@ -29,7 +31,7 @@ COUNTY_PREFIXES = ("/t/{tenant:str}", "/api/v1/t/{tenant:str}")
 FOREIGN_MARKERS = ("萧县", "萧县管理员")  # data of county B (its slug is in the URL itself)
 PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")
 # Path parameters that name an action, not an object: the same in every county.
-VERBS = {"action": "approve", "kind": "substitution"}
+VERBS = {"action": "approve", "kind": "substitution", "step": "accept"}
 
 
 async def objects_of(slug: str, user_id: int) -> dict[str, object]:
@@ -50,7 +52,9 @@ async def objects_of(slug: str, user_id: int) -> dict[str, object]:
         ends_at=start + timedelta(hours=2),
     )
     await notify(ctx.tenant.id, user_id, kind="test", message="萧县消息", dedupe_key="isolation")
+    case_rows = await case_with_documents(ctx, own_line.id, user_id)
     notification = (await Notification.select(Notification.id).where(Notification.user == user_id).first())["id"]
+    own_day = (await set_day(ctx, date(2031, 5, 6), workday=False, note="萧县县庆")).day
     return {
         "token_id": (await my_tokens(ctx_of_user))[0]["id"],
         "staff_id": user_id,
@@ -58,8 +62,42 @@ async def objects_of(slug: str, user_id: int) -> dict[str, object]:
         "absence_id": absence.id,
         "notification_id": notification,
         "job_id": f"substitution:t{ctx.tenant.id}:{'0' * 32}",
+        "day": own_day.isoformat(),
+        **case_rows,
         **VERBS,
     }
+
+
+async def case_with_documents(ctx: TenantContext, line_id: int, user_id: int) -> dict[str, int]:
+    """A case of the county with a notice, a receipt and an objection, stored as they are."""
+    today, now = date.today(), datetime.now().astimezone()
+    case = ctx.new(
+        Case,
+        line=line_id,
+        applicant_name="萧县申请人",
+        applicant_id_number="11010519491231002X",
+        household_size=1,
+        received_on=today,
+        working_days=15,
+        original_due_on=today,
+        due_on=today,
+        notice_due_on=today,
+        first_receiver=user_id,
+        handler=user_id,
+        acting_handler=user_id,
+        status="posted",
+        status_changed_at=now,
+        created_at=now,
+    )
+    await case.save()
+    notice = ctx.new(MaterialNotice, case=case.id, items=["萧县材料"], issued_at=now)
+    receipt = ctx.new(Receipt, case=case.id, number=1, kind="accepted", issued_at=now)
+    posting = ctx.new(Posting, case=case.id, starts_on=today, ends_on=today, place="萧县公开栏", posted_at=now)
+    for row in (notice, receipt, posting):
+        await row.save()
+    objection = ctx.new(Objection, case=case.id, posting=posting.id, raised_on=today, content="萧县异议")
+    await objection.save()
+    return {"case_id": case.id, "notice_id": notice.id, "receipt_id": receipt.id, "objection_id": objection.id}
 
 
 def county_routes(app) -> list[tuple[str, str]]:
@@ -131,6 +169,11 @@ MISSING = {
     "absence_id": 987654,
     "notification_id": 987654,
     "job_id": f"substitution:t1:{'f' * 32}",
+    "day": "2031-05-07",
+    "case_id": 987654,
+    "notice_id": 987654,
+    "receipt_id": 987654,
+    "objection_id": 987654,
 }
 
 

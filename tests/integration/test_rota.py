@@ -178,6 +178,7 @@ async def test_staff_api_create_read_update(settings, dangshan):
             "username": "liqiang",
             "name": "李强",
             "phone": "13900000001",
+            "email": "",
             "roles": ["staff"],
             "qualifications": ["medical", "other"],
             "active": True,

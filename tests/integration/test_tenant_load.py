@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from app.accounts.tables import RoleGrant, User
 from app.audit.tables import AuditRecord
+from app.calendar.tables import CalendarDay
 from app.rota.tables import Line
 from app.settings import PROJECT_ROOT
 from app.tenancy import as_code
@@ -74,6 +76,29 @@ async def test_diff_shows_what_a_changed_file_would_do_and_apply_audits_it(any_d
     assert [c.describe() for c in applied] == described
     assert await AuditRecord.count() == audit_before + 3
     assert await as_code.diff(as_code.load_file(path)) == []
+
+
+async def test_calendar_days_in_the_file_are_loaded_once_and_audited(any_db, tmp_path):
+    path = tmp_path / "dangshan.toml"
+    path.write_text(
+        DANGSHAN.read_text(encoding="utf-8")
+        + '\n[[calendar]]\nday = 2027-01-01\nworkday = false\nnote = "元旦"\n'
+        + "\n[[calendar]]\nday = 2027-02-20\nworkday = true\n",
+        encoding="utf-8",
+    )
+    applied = await as_code.apply(as_code.load_file(path), OPERATOR)
+    assert [c.describe() for c in applied if c.entity == "calendar_day"] == [
+        "+ calendar_day 2027-01-01: workday=False, note='元旦'",
+        "+ calendar_day 2027-02-20: workday=True, note=''",
+    ]
+    rows = await CalendarDay.select(CalendarDay.day, CalendarDay.workday, CalendarDay.note).order_by(CalendarDay.day)
+    assert [(r["day"], r["workday"], r["note"]) for r in rows] == [
+        (date(2027, 1, 1), False, "元旦"),
+        (date(2027, 2, 20), True, ""),
+    ]
+    audited = await AuditRecord.select(AuditRecord.entity_id).where(AuditRecord.action == "calendar_day.create")
+    assert sorted(a["entity_id"] for a in audited) == ["2027-01-01", "2027-02-20"]
+    assert await as_code.apply(as_code.load_file(path), OPERATOR) == []
 
 
 BROKEN_FILES = {

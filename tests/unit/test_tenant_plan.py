@@ -40,6 +40,9 @@ def matching_state() -> CurrentState:
                 "name": "城市低保",
                 "working_days": 10,
                 "separated_working_days": 15,
+                "needs_survey": True,
+                "needs_posting": True,
+                "materials": "",
                 "active": True,
                 "position": 0,
             }
@@ -48,11 +51,19 @@ def matching_state() -> CurrentState:
             "wangxiaolei": {
                 "name": "王效雷",
                 "phone": "1",
+                "email": "",
                 "roles": ["staff"],
                 "qualifications": ["urban_dibao"],
                 "active": True,
             },
-            "houweili": {"name": "侯伟丽", "phone": "", "roles": [], "qualifications": ["urban_dibao"], "active": True},
+            "houweili": {
+                "name": "侯伟丽",
+                "phone": "",
+                "email": "",
+                "roles": [],
+                "qualifications": ["urban_dibao"],
+                "active": True,
+            },
         },
         assignments={"urban_dibao": {"a": "wangxiaolei", "b": "houweili"}},
     )
@@ -123,3 +134,62 @@ def test_an_unqualified_backup_in_the_file_is_refused_with_the_reason():
     with pytest.raises(TenantFileError) as refused:
         parse(FILE.replace('name = "侯伟丽"\nqualifications = ["urban_dibao"]', 'name = "侯伟丽"'), "x.toml")
     assert "不熟悉该岗位业务" in refused.value.localized()
+
+
+CALENDAR = """
+[[calendar]]
+day = 2027-01-01
+workday = false
+note = " 元旦 "
+[[calendar]]
+day = 2027-02-20
+workday = true
+"""
+
+
+def test_calendar_days_are_planned_by_day_and_never_deleted():
+    current = matching_state()
+    current.calendar = {
+        "2027-02-20": {"workday": False, "note": "旧安排"},
+        "2026-10-10": {"workday": False, "note": "县庆（页面录入）"},
+    }
+    described = [change.describe() for change in plan(parse(FILE + CALENDAR), current)]
+    assert described == [
+        "+ calendar_day 2027-01-01: workday=False, note='元旦'",
+        "~ calendar_day 2027-02-20: workday False → True, note '旧安排' → ''",
+    ]
+    current.calendar.update(
+        {"2027-01-01": {"workday": False, "note": "元旦"}, "2027-02-20": {"workday": True, "note": ""}}
+    )
+    assert plan(parse(FILE + CALENDAR), current) == []
+
+
+@pytest.mark.parametrize(
+    ("entry", "says"),
+    [
+        (
+            "day = 2027-01-01\nworkday = false\n[[calendar]]\nday = 2027-01-01\nworkday = true",
+            "calendar[1].day：2027-01-01 重复",
+        ),
+        ("day = 1999-01-01\nworkday = false", "calendar[0]：年份须在"),
+        ('day = 2027-01-01\nworkday = false\nnote = "' + "节" * 101 + '"', "calendar[0]：备注不能超过"),
+        ('day = "2027-13-01"\nworkday = false', "calendar[0].day"),
+        ("day = 2027-01-01", "workday"),
+    ],
+)
+def test_a_bad_calendar_day_in_the_file_is_refused_with_its_place(entry, says):
+    with pytest.raises(TenantFileError) as refused:
+        parse(FILE + "[[calendar]]\n" + entry, "x.toml")
+    assert says in refused.value.localized()
+
+
+def test_an_email_address_in_the_file_is_planned_like_a_phone():
+    text = FILE.replace('phone = "1"', 'phone = "1"\nemail = " wang@example.org "')
+    (change,) = plan(parse(text), matching_state())
+    assert change.describe() == "~ user wangxiaolei: email '' → 'wang@example.org'"
+
+
+def test_a_bad_email_address_in_the_file_is_refused_with_its_place():
+    with pytest.raises(TenantFileError) as refused:
+        parse(FILE.replace('phone = "1"', 'phone = "1"\nemail = "not an address"'), "x.toml")
+    assert refused.value.localized() == "x.toml：staff[0].email：电子邮箱地址 not an address 无效"

@@ -318,7 +318,10 @@ def test_county_beats_global_beats_the_package(county, global_, day):
     elif everyone:
         assert (info.workday, info.source, info.note) == (everyone[-1].workday, "global", everyone[-1].note)
     else:
-        assert info == CAL.day(day)
+        assert info.workday == CAL.day(day).workday
+        entered = len({o.day for o in county + global_ if o.day.year == day.year}) >= 5
+        expected = "weekday" if entered and CAL.day(day).source == "weekday-fallback" else CAL.day(day).source
+        assert info.source == expected
     assert info.provisional == (info.source == "weekday-fallback")
 
 
@@ -372,6 +375,16 @@ def test_entering_every_day_involved_makes_the_due_date_final(who):
     assert calendar.due_date(d("2026-12-30"), 3).provisional  # 2027-01-05 is still a guess
     assert calendar.day(d("2027-01-01")).note == "元旦"
     assert not calendar.day(d("2027-01-01")).provisional
+
+
+def test_once_a_years_schedule_is_entered_the_days_it_leaves_out_are_ordinary_weekdays():
+    published = [*ENTERED_2027, DayOverride(d("2027-02-06"), workday=False, note="春节")]
+    for calendar in (WorkCalendar(published), WorkCalendar((), published), WorkCalendar(published[:2], published[2:])):
+        assert calendar.day(d("2027-01-05")) == DayInfo(d("2027-01-05"), True, "weekday", "", provisional=False)
+        assert calendar.day(d("2027-01-09")) == DayInfo(d("2027-01-09"), False, "weekday", "", provisional=False)
+        assert calendar.due_date(d("2026-12-30"), 3) == DueDate(d("2027-01-05"), provisional=False)
+        assert calendar.day(d("2028-01-04")).provisional  # the next year is still a guess
+    assert WorkCalendar(ENTERED_2027).due_date(d("2026-12-30"), 3).provisional  # four days are not a schedule
 
 
 def test_an_unknown_day_of_receipt_does_not_make_the_due_date_provisional():

@@ -1,0 +1,420 @@
+"""The working-day calendar of a county (SPEC §7): its overrides, the superadmin's, and what follows.
+
+Changing a day moves due dates: in the same transaction, every open case whose count of working
+days passes over that day gets its dates recomputed, with a timeline entry and an audit record.
+A superadmin's change does so in every county.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from app import db
+from app.audit.services import record, record_in
+from app.calendar.tables import CalendarDay, GlobalCalendarDay
+from app.calendar.workdays import (
+    SOURCE_COUNTY,
+    SOURCE_GLOBAL,
+    DayInfo,
+    DayOverride,
+    WorkCalendar,
+    years_needing_entry,
+)
+from app.cases.pipeline import OPEN
+from app.cases.rules import CaseDates, case_dates
+from app.cases.tables import Case, CaseEvent
+from app.errors import InvalidInput
+from app.tenancy.context import Actor, Forbidden, NotFound, TenantContext
+from app.tenancy.services import list_tenants
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+"""Days outside these years are typing mistakes, not schedules."""
+
+NOTE_LIMIT = 100  # the column's length
+
+
+# ---- input ---------------------------------------------------------------------------------------------------------
+
+
+def check_year(year: int) -> int:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidInput("年份须在 {first}–{last} 之间，不是 {year}", first=FIRST_YEAR, last=LAST_YEAR, year=year)
+    return year
+
+
+def parse_year(raw: str) -> int:
+    try:
+        year = int(raw.strip())
+    except ValueError:
+        raise InvalidInput("年份须为数字（如 2025），不是 {value}", value=raw) from None
+    return check_year(year)
+
+
+def parse_day(raw: str) -> date:
+    """``YYYY-MM-DD`` within the supported years, else ``InvalidInput`` naming the value."""
+    if not raw.strip():
+        raise InvalidInput("请填写日期，格式为 年-月-日（如 2025-10-01）")
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidInput("日期 {value} 格式不对，应为 年-月-日（如 2025-10-01）", value=raw) from None
+    check_year(day.year)
+    return day
+
+
+def parse_working_days(raw: str) -> int:
+    """A count from a query or a form; the calendar itself checks its bounds."""
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise InvalidInput("办结时限须为整数个工作日，不是 {value}", value=raw) from None
+
+
+def clean_note(note: str) -> str:
+    """The note as saved: whitespace collapsed, at most the column's length."""
+    note = " ".join(note.split())
+    if len(note) > NOTE_LIMIT:
+        raise InvalidInput("备注不能超过 {limit} 个字符", limit=NOTE_LIMIT)
+    return note
+
+
+# ---- loading -------------------------------------------------------------------------------------------------------
+
+
+def _override(row: dict) -> DayOverride:
+    return DayOverride(row["day"], row["workday"], row["note"])
+
+
+async def _county_overrides(ctx: TenantContext) -> list[DayOverride]:
+    rows = await ctx.select(CalendarDay, CalendarDay.day, CalendarDay.workday, CalendarDay.note)
+    return [_override(row) for row in rows]
+
+
+async def _global_overrides() -> list[DayOverride]:
+    rows = await GlobalCalendarDay.select(GlobalCalendarDay.day, GlobalCalendarDay.workday, GlobalCalendarDay.note)
+    return [_override(row) for row in rows]
+
+
+async def calendar_of(ctx: TenantContext) -> WorkCalendar:
+    """The county's working days: its overrides, then the superadmin's, then the statutory calendar."""
+    return WorkCalendar(await _county_overrides(ctx), await _global_overrides())
+
+
+async def global_calendar() -> WorkCalendar:
+    """The working days every county starts from: the superadmin's overrides and the statutory calendar."""
+    return WorkCalendar((), await _global_overrides())
+
+
+# ---- recomputing the cases a change moves --------------------------------------------------------------------------
+
+
+def _dates_of(row: dict) -> CaseDates:
+    return CaseDates(row["original_due_on"], row["due_on"], row["notice_due_on"], row["due_provisional"])
+
+
+def _dates_json(dates: CaseDates) -> dict:
+    return {
+        "original_due_on": dates.original_due_on.isoformat(),
+        "due_on": dates.due_on.isoformat(),
+        "notice_due_on": dates.notice_due_on.isoformat(),
+        "due_provisional": dates.provisional,
+    }
+
+
+def _due_text(dates: CaseDates) -> str:
+    return f"{dates.due_on.isoformat()}{'（暂定）' if dates.provisional else ''}"
+
+
+async def recompute_open_cases(ctx: TenantContext, calendar: WorkCalendar, *, touching: date | None = None) -> int:
+    """Gives every open case of the county the dates ``calendar`` now yields; returns how many moved.
+
+    With ``touching``, only cases whose count of days (receipt, latest date] includes that day, and
+    provisional ones, are looked at: a day outside cannot move the others, and a county may have
+    thousands of open cases.
+    Each moved case gets a timeline entry and an audit record, inside the caller's transaction.
+    """
+    query = ctx.select(
+        Case,
+        Case.id,
+        Case.received_on,
+        Case.working_days,
+        Case.extension_days,
+        Case.original_due_on,
+        Case.due_on,
+        Case.notice_due_on,
+        Case.due_provisional,
+    ).where(Case.status.is_in(list(OPEN)))
+    if touching is not None:
+        # A provisional case may become final by any entry of its year (the year counts as
+        # entered once it has enough days), so those are always looked at.
+        query = query.where(
+            ((Case.received_on < touching) & ((Case.due_on >= touching) | (Case.notice_due_on >= touching)))
+            | Case.due_provisional.eq(True)
+        )
+    now = datetime.now().astimezone()
+    moved = 0
+    for row in await query:
+        before = _dates_of(row)
+        after = case_dates(calendar, row["received_on"], row["working_days"], row["extension_days"])
+        if after == before:
+            continue
+        # Only if nobody changed the case meanwhile (e.g. an extension): theirs is the newer truth.
+        changed = (
+            await ctx.update(
+                Case,
+                {
+                    Case.original_due_on: after.original_due_on,
+                    Case.due_on: after.due_on,
+                    Case.notice_due_on: after.notice_due_on,
+                    Case.due_provisional: after.provisional,
+                },
+            )
+            .where(
+                (Case.id == row["id"])
+                & (Case.extension_days == row["extension_days"])
+                & (Case.due_on == before.due_on)
+                & Case.status.is_in(list(OPEN))
+            )
+            .returning(Case.id)
+        )
+        if not changed:
+            continue
+        note = f"工作日历调整：到期日 {_due_text(before)} → {_due_text(after)}"
+        await CaseEvent.insert(
+            ctx.new(
+                CaseEvent,
+                case=row["id"],
+                at=now,
+                actor=ctx.actor.user_id,
+                actor_label=ctx.actor.label[:100],
+                kind="due_recomputed",
+                note=note,
+            )
+        )
+        await record_in(
+            ctx,
+            action="case.due_recomputed",
+            entity="case",
+            entity_id=row["id"],
+            summary=note,
+            before=_dates_json(before),
+            after=_dates_json(after),
+        )
+        moved += 1
+    return moved
+
+
+async def _lock_county(ctx: TenantContext) -> None:
+    """One calendar change per county at a time, so each recomputes with the other's day in place."""
+    await db.serialize(CalendarDay, ctx.tenant.id)
+
+
+async def recompute_county(ctx: TenantContext, *, touching: date | None = None) -> int:
+    """Inside a write transaction, after the county's or the global overrides changed."""
+    await _lock_county(ctx)
+    return await recompute_open_cases(ctx, await calendar_of(ctx), touching=touching)
+
+
+# ---- a county's overrides ------------------------------------------------------------------------------------------
+
+
+def _values(row: dict | None) -> dict | None:
+    return None if row is None else {"workday": row["workday"], "note": row["note"]}
+
+
+async def set_day(ctx: TenantContext, day: date, workday: bool, note: str) -> DayInfo:
+    """The county decides a day (e.g. next year's holiday before the package knows it); audited."""
+    check_year(day.year)
+    wanted = {"workday": bool(workday), "note": clean_note(note)}
+    async with db.transaction():
+        await _lock_county(ctx)
+        current = await ctx.select(CalendarDay).where(CalendarDay.day == day).first()
+        if _values(current) != wanted:
+            values = {**wanted, "updated_by": ctx.actor.user_id, "updated_at": datetime.now().astimezone()}
+            if current is None:
+                await CalendarDay.insert(ctx.new(CalendarDay, day=day, **values))
+            else:
+                await ctx.update(CalendarDay, {getattr(CalendarDay, k): v for k, v in values.items()}).where(
+                    CalendarDay.id == current["id"]
+                )
+            await record_in(
+                ctx,
+                action="calendar_day.set",
+                entity="calendar_day",
+                entity_id=day.isoformat(),
+                summary=f"{day.isoformat()}：{'上班' if workday else '休息'} {wanted['note']}".strip(),
+                before=_values(current),
+                after=wanted,
+            )
+            await recompute_county(ctx, touching=day)
+    return (await calendar_of(ctx)).day(day)
+
+
+async def clear_day(ctx: TenantContext, day: date) -> DayInfo:
+    """Removes the county's decision; the day is as the superadmin or the statutory calendar has it."""
+    async with db.transaction():
+        await _lock_county(ctx)
+        current = await ctx.select(CalendarDay).where(CalendarDay.day == day).first()
+        if current is None:
+            raise NotFound(f"no override of {day.isoformat()}")
+        await CalendarDay.delete().where(CalendarDay.id == current["id"])
+        await record_in(
+            ctx,
+            action="calendar_day.clear",
+            entity="calendar_day",
+            entity_id=day.isoformat(),
+            summary=f"{day.isoformat()}：恢复默认",
+            before=_values(current),
+        )
+        await recompute_county(ctx, touching=day)
+    return (await calendar_of(ctx)).day(day)
+
+
+# ---- the superadmin's overrides, for every county ------------------------------------------------------------------
+
+
+def _require_superadmin(actor: Actor) -> None:
+    if not actor.is_superadmin:
+        raise Forbidden("only a superadmin changes the calendar of every county")
+
+
+async def _recompute_every_county(actor: Actor, day: date) -> None:
+    # Counties in id order, each under its own lock: a county's change waits or is waited for.
+    for tenant in sorted(await list_tenants(), key=lambda t: t.id):
+        await recompute_county(TenantContext(tenant=tenant, actor=actor), touching=day)
+
+
+async def set_global_day(actor: Actor, day: date, workday: bool, note: str) -> DayInfo:
+    """The superadmin decides a day for every county (a county's own decision still comes first)."""
+    _require_superadmin(actor)
+    check_year(day.year)
+    wanted = {"workday": bool(workday), "note": clean_note(note)}
+    async with db.transaction():
+        await db.serialize(GlobalCalendarDay)
+        current = await GlobalCalendarDay.select().where(GlobalCalendarDay.day == day).first()
+        if _values(current) != wanted:
+            values = {**wanted, "updated_by_label": actor.label[:100], "updated_at": datetime.now().astimezone()}
+            if current is None:
+                await GlobalCalendarDay.insert(GlobalCalendarDay(day=day, **values))
+            else:
+                await GlobalCalendarDay.update({getattr(GlobalCalendarDay, k): v for k, v in values.items()}).where(
+                    GlobalCalendarDay.id == current["id"]
+                )
+            await record(
+                actor,
+                tenant_id=None,
+                action="global_calendar_day.set",
+                entity="global_calendar_day",
+                entity_id=day.isoformat(),
+                summary=f"{day.isoformat()}：{'上班' if workday else '休息'} {wanted['note']}".strip(),
+                before=_values(current),
+                after=wanted,
+            )
+            await _recompute_every_county(actor, day)
+    return (await global_calendar()).day(day)
+
+
+async def clear_global_day(actor: Actor, day: date) -> DayInfo:
+    _require_superadmin(actor)
+    async with db.transaction():
+        await db.serialize(GlobalCalendarDay)
+        current = await GlobalCalendarDay.select().where(GlobalCalendarDay.day == day).first()
+        if current is None:
+            raise NotFound(f"no global override of {day.isoformat()}")
+        await GlobalCalendarDay.delete().where(GlobalCalendarDay.id == current["id"])
+        await record(
+            actor,
+            tenant_id=None,
+            action="global_calendar_day.clear",
+            entity="global_calendar_day",
+            entity_id=day.isoformat(),
+            summary=f"{day.isoformat()}：恢复默认",
+            before=_values(current),
+        )
+        await _recompute_every_county(actor, day)
+    return (await global_calendar()).day(day)
+
+
+# ---- the year page -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A day as the page shows it: ``kind`` is workday, weekend, holiday or adjusted (调休上班)."""
+
+    info: DayInfo
+    kind: str
+
+
+def _kind(info: DayInfo) -> str:
+    weekend = info.day.weekday() >= 5
+    if info.workday:
+        return "adjusted" if weekend else "workday"
+    # A named day off is a holiday even on a weekend (春节 spans one); a plain Saturday is not.
+    return "holiday" if info.note or not weekend else "weekend"
+
+
+@dataclass(frozen=True)
+class MonthGrid:
+    month: int
+    weeks: list[list[Cell | None]]  # Monday first; None pads the first and last week
+    names: list[str]  # the holidays (and notes) of the month, each once, in date order
+
+
+@dataclass(frozen=True)
+class YearView:
+    year: int
+    months: list[MonthGrid]
+    holidays: int
+    adjusted_workdays: int
+    county_overrides: int
+    global_overrides: int
+    # Days only guessed as Monday–Friday: the package does not know the year and nobody entered them.
+    provisional_days: int
+    overrides: list[Cell]  # the county's and the superadmin's decisions, in date order
+    # This year and next, if their schedule still has to be entered (the prompt on every year's page).
+    years_needing_entry: list[int]
+
+    @property
+    def provisional(self) -> bool:
+        return self.provisional_days > 0
+
+
+def _month_grid(calendar: WorkCalendar, year: int, month: int) -> MonthGrid:
+    cells = [Cell(info, _kind(info)) for info in calendar.month(year, month)]
+    padded: list[Cell | None] = [None] * cells[0].info.day.weekday() + cells
+    padded += [None] * (-len(padded) % 7)
+    names = dict.fromkeys(cell.info.note for cell in cells if cell.info.note)
+    return MonthGrid(month, [padded[i : i + 7] for i in range(0, len(padded), 7)], list(names))
+
+
+def year_view(
+    year: int, today: date, county_overrides: Iterable[DayOverride], global_overrides: Iterable[DayOverride]
+) -> YearView:
+    """Twelve month grids and the counts the page heads them with (pure)."""
+    check_year(year)
+    county_overrides, global_overrides = list(county_overrides), list(global_overrides)
+    calendar = WorkCalendar(county_overrides, global_overrides)
+    months = [_month_grid(calendar, year, month) for month in range(1, 13)]
+    cells = [cell for grid in months for week in grid.weeks for cell in week if cell]
+    return YearView(
+        year=year,
+        months=months,
+        holidays=sum(cell.kind == "holiday" for cell in cells),
+        adjusted_workdays=sum(cell.kind == "adjusted" for cell in cells),
+        county_overrides=sum(cell.info.source == SOURCE_COUNTY for cell in cells),
+        global_overrides=sum(cell.info.source == SOURCE_GLOBAL for cell in cells),
+        provisional_days=sum(cell.info.provisional for cell in cells),
+        overrides=[cell for cell in cells if cell.info.source in (SOURCE_COUNTY, SOURCE_GLOBAL)],
+        years_needing_entry=years_needing_entry(today, county_overrides + global_overrides),
+    )
+
+
+async def county_year(ctx: TenantContext, year: int) -> YearView:
+    return year_view(year, ctx.tenant.now().date(), await _county_overrides(ctx), await _global_overrides())
+
+
+async def global_year(year: int, today: date) -> YearView:
+    return year_view(year, today, (), await _global_overrides())

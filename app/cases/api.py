@@ -1,0 +1,217 @@
+"""/api/v1/t/{tenant}/cases: intake, the register, each step of the pipeline, extensions, and
+/accountability. The same services as the pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import msgspec
+from litestar import get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from app.cases import services
+from app.cases.accountability import list_records
+from app.errors import InvalidInput
+from app.tenancy.permissions import Permission
+from app.web.guards import County, requires
+
+
+class Step(msgspec.Struct, forbid_unknown_fields=True):
+    """accept, refuse (with the reason), or close."""
+
+    action: str
+    reason: str = ""
+
+
+class Decision(msgspec.Struct, forbid_unknown_fields=True):
+    """审批: approve, or not with the reason."""
+
+    approve: bool
+    reason: str = ""
+
+
+class Notice(msgspec.Struct, forbid_unknown_fields=True):
+    items: list[str]
+    reason: str = ""
+
+
+class SurveyRecord(msgspec.Struct, forbid_unknown_fields=True):
+    visited_on: date
+    findings: str
+    conclusion: str
+    investigators: list[int]
+
+
+class PostingStart(msgspec.Struct, forbid_unknown_fields=True):
+    starts_on: date
+    place: str
+
+
+class NewObjection(msgspec.Struct, forbid_unknown_fields=True):
+    raised_on: date
+    content: str
+    raised_by: str = ""
+
+
+class Resolution(msgspec.Struct, forbid_unknown_fields=True):
+    resolution: str
+
+
+class ExtensionRequest(msgspec.Struct, forbid_unknown_fields=True):
+    working_days: int
+    reason: str
+
+
+def _day(raw: str, label: str) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput("{field} {value} 不是日期（年-月-日）", field=label, value=raw) from None
+
+
+@post("/cases", guards=[requires(Permission.CASE_WORK)])
+async def create_case(ctx: County, data: JSONBody[services.Application]) -> dict:
+    return (await services.intake(ctx, data)).as_dict()
+
+
+@get("/cases", guards=[requires(Permission.CASE_VIEW)])
+async def list_cases(
+    ctx: County,
+    line: FromQuery[str] = "",
+    status: FromQuery[str] = "",
+    handler_id: FromQuery[int | None] = None,
+    due_from: FromQuery[str] = "",
+    due_to: FromQuery[str] = "",
+    overdue: FromQuery[bool] = False,
+    page: FromQuery[int] = 1,
+) -> dict:
+    chosen = services.CaseFilter(
+        line=line,
+        status=status,
+        handler_id=handler_id,
+        due_from=_day(due_from, "到期起"),
+        due_to=_day(due_to, "到期止"),
+        overdue=overdue,
+        page=page,
+    )
+    found = await services.list_cases(ctx, chosen)
+    return {
+        "cases": [case.as_dict() for case in found.cases],
+        "total": found.total,
+        "page": found.page,
+        "pages": found.pages,
+    }
+
+
+@get("/cases/{case_id:int}", guards=[requires(Permission.CASE_VIEW)])
+async def get_case(ctx: County, case_id: FromPath[int]) -> dict:
+    return (await services.get_case(ctx, case_id)).as_dict()
+
+
+@get("/cases/{case_id:int}/timeline", guards=[requires(Permission.CASE_VIEW)])
+async def timeline(ctx: County, case_id: FromPath[int]) -> list[dict]:
+    folder = await services.case_file(ctx, case_id)
+    return [
+        {
+            "at": event["at"].isoformat(),
+            "kind": event["kind"],
+            "actor": event["actor_label"],
+            "from_status": event["from_status"] or None,
+            "to_status": event["to_status"] or None,
+            "note": event["note"],
+        }
+        for event in folder.events
+    ]
+
+
+@post("/cases/{case_id:int}/steps", guards=[requires(Permission.CASE_WORK)])
+async def step(ctx: County, case_id: FromPath[int], data: JSONBody[Step]) -> dict:
+    await services.get_case(ctx, case_id)
+    if data.action in ("accept", "refuse"):
+        case = await services.decide_intake(ctx, case_id, data.action == "accept", data.reason)
+    elif data.action == "close":
+        case = await services.close(ctx, case_id, data.reason)
+    else:
+        raise InvalidInput("没有“{action}”这个办理步骤", action=data.action)
+    return case.as_dict()
+
+
+@post("/cases/{case_id:int}/decision", guards=[requires(Permission.CASE_DECIDE)])
+async def decide(ctx: County, case_id: FromPath[int], data: JSONBody[Decision]) -> dict:
+    return (await services.decide(ctx, case_id, data.approve, data.reason)).as_dict()
+
+
+@post("/cases/{case_id:int}/notices", guards=[requires(Permission.CASE_WORK)])
+async def issue_notice(ctx: County, case_id: FromPath[int], data: JSONBody[Notice]) -> dict:
+    notice_id = await services.issue_notice(ctx, case_id, data.items, data.reason)
+    return {"id": notice_id, "case": (await services.get_case(ctx, case_id)).as_dict()}
+
+
+@post("/cases/{case_id:int}/survey", guards=[requires(Permission.CASE_WORK)])
+async def record_survey(ctx: County, case_id: FromPath[int], data: JSONBody[SurveyRecord]) -> dict:
+    survey_id = await services.record_survey(
+        ctx,
+        case_id,
+        visited_on=data.visited_on,
+        findings=data.findings,
+        conclusion=data.conclusion,
+        investigators=data.investigators,
+    )
+    return {"id": survey_id, "case": (await services.get_case(ctx, case_id)).as_dict()}
+
+
+@post("/cases/{case_id:int}/survey/sign", guards=[requires(Permission.CASE_WORK)])
+async def sign_survey(ctx: County, case_id: FromPath[int]) -> dict:
+    await services.sign_survey(ctx, case_id)
+    return (await services.get_case(ctx, case_id)).as_dict()
+
+
+@post("/cases/{case_id:int}/postings", guards=[requires(Permission.CASE_WORK)])
+async def start_posting(ctx: County, case_id: FromPath[int], data: JSONBody[PostingStart]) -> dict:
+    posting_id = await services.start_posting(ctx, case_id, data.starts_on, data.place)
+    return {"id": posting_id, "case": (await services.get_case(ctx, case_id)).as_dict()}
+
+
+@post("/cases/{case_id:int}/objections", guards=[requires(Permission.CASE_WORK)])
+async def record_objection(ctx: County, case_id: FromPath[int], data: JSONBody[NewObjection]) -> dict:
+    return {"id": await services.record_objection(ctx, case_id, data.raised_on, data.raised_by, data.content)}
+
+
+@post("/cases/{case_id:int}/objections/{objection_id:int}/resolve", guards=[requires(Permission.CASE_WORK)])
+async def resolve_objection(
+    ctx: County, case_id: FromPath[int], objection_id: FromPath[int], data: JSONBody[Resolution]
+) -> dict:
+    await services.resolve_objection(ctx, case_id, objection_id, data.resolution)
+    return {"id": objection_id, "resolved": True}
+
+
+@post("/cases/{case_id:int}/extend", guards=[requires(Permission.CASE_EXTEND)])
+async def extend(ctx: County, case_id: FromPath[int], data: JSONBody[ExtensionRequest]) -> dict:
+    return (await services.extend(ctx, case_id, data.working_days, data.reason)).as_dict()
+
+
+@get("/accountability", guards=[requires(Permission.CASE_VIEW)])
+async def accountability(
+    ctx: County, staff_id: FromQuery[int | None] = None, year: FromQuery[int | None] = None
+) -> list:
+    return [record.as_dict() for record in await list_records(ctx, staff_id=staff_id, year=year)]
+
+
+API = [
+    create_case,
+    list_cases,
+    get_case,
+    timeline,
+    step,
+    decide,
+    issue_notice,
+    record_survey,
+    sign_survey,
+    start_posting,
+    record_objection,
+    resolve_objection,
+    extend,
+    accountability,
+]

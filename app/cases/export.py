@@ -1,0 +1,54 @@
+"""The case register as an Excel workbook with Chinese headers (openpyxl)."""
+
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from app.cases.pipeline import STATUS_LABELS
+from app.cases.services import CaseView
+
+COLUMNS = (
+    ("编号", lambda c: c.id, 8),
+    ("业务岗位", lambda c: c.line_name, 14),
+    ("申请人", lambda c: c.applicant_name, 12),
+    ("身份证号", lambda c: c.id_masked, 22),
+    ("家庭人口", lambda c: c.household_size, 10),
+    ("人户分离", lambda c: "是" if c.separated_household else "否", 10),
+    ("受理日期", lambda c: c.received_on, 12),
+    ("办结时限（工作日）", lambda c: c.working_days + c.extension_days, 12),
+    ("原定到期日", lambda c: c.original_due_on, 12),
+    ("到期日", lambda c: c.due_on, 12),
+    ("日期待定", lambda c: "是" if c.provisional else "", 10),
+    ("状态", lambda c: STATUS_LABELS[c.status], 16),
+    ("超期", lambda c: "超期" if c.overdue else "", 8),
+    ("首问责任人", lambda c: c.first_receiver_name, 12),
+    ("经办人", lambda c: c.handler_name, 12),
+    ("当前办理人", lambda c: c.acting_handler_name, 12),
+)
+
+
+def workbook(cases: list[CaseView], county: str) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "案件登记"
+    sheet.append([header for header, _, _ in COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for case in cases:
+        sheet.append([value(case) for _, value, _ in COLUMNS])
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, date):
+                cell.number_format = "yyyy-mm-dd"
+    for index, (_, _, width) in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    book.properties.title = f"{county}社会救助案件登记"
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,992 @@
+"""Casework (SPEC §6): intake, the one-time notice, receipts, the household survey, the public
+posting, decisions, extensions, the register, and the evidence pack.
+
+Every change is one transaction with its timeline entry and its audit row; the rules that need
+no database are in ``pipeline`` and ``rules``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+import msgspec
+
+from app import db
+from app.absences.tables import Substitution
+from app.accounts.tables import User
+from app.audit.services import record_in
+from app.calendar.services import calendar_of
+from app.cases import idnumber
+from app.cases.pipeline import ACTION_LABELS, DECISIONS, OPEN, Action, Pipeline, Status
+from app.cases.rules import (
+    MAX_EXTENSION_DAYS,
+    IncomeLimits,
+    case_dates,
+    check_investigators,
+    check_missing_items,
+    eligibility_hint,
+    posting_ends_on,
+)
+from app.cases.tables import (
+    Case,
+    CaseEvent,
+    Extension,
+    Investigator,
+    MaterialNotice,
+    Objection,
+    Posting,
+    Receipt,
+    Survey,
+)
+from app.errors import InvalidInput
+from app.reminders.rules import Stage, deadline_stage, horizon
+from app.rota.tables import Assignment, Line
+from app.tenancy.context import Forbidden, NotFound, TenantContext
+from app.tenancy.permissions import Permission
+from app.tenancy.services import settings_of
+
+PAGE_SIZE = 50
+# A posting is entered when it goes up, give or take a week (e.g. put up on Friday, entered Monday).
+POSTING_START_WINDOW = timedelta(days=7)
+MAX_HOUSEHOLD = 30
+# The dashboard's urgency groups, most urgent first.
+URGENCY = (Stage.OVERDUE, Stage.DUE_TODAY, Stage.DUE_IN_1, Stage.DUE_IN_3)
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseView:
+    id: int
+    line_code: str
+    line_name: str
+    applicant_name: str
+    id_masked: str
+    household_size: int
+    address: str
+    phone: str
+    monthly_income: Decimal | None
+    separated_household: bool
+    received_on: date
+    working_days: int
+    extension_days: int
+    original_due_on: date
+    due_on: date
+    provisional: bool
+    notice_due_on: date
+    first_receiver_id: int
+    first_receiver_name: str
+    handler_id: int
+    handler_name: str
+    acting_handler_id: int
+    acting_handler_name: str
+    status: str
+    status_changed_at: datetime
+    decided_at: datetime | None
+    created_at: datetime
+    overdue: bool
+    eligibility: str
+
+    @property
+    def open(self) -> bool:
+        return self.status in OPEN
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "line": self.line_code,
+            "applicant_name": self.applicant_name,
+            "applicant_id_number": self.id_masked,
+            "household_size": self.household_size,
+            "address": self.address,
+            "monthly_income": None if self.monthly_income is None else str(self.monthly_income),
+            "separated_household": self.separated_household,
+            "received_on": self.received_on.isoformat(),
+            "working_days": self.working_days + self.extension_days,
+            "original_due_on": self.original_due_on.isoformat(),
+            "due_on": self.due_on.isoformat(),
+            "provisional": self.provisional,
+            "notice_due_on": self.notice_due_on.isoformat(),
+            "first_receiver_id": self.first_receiver_id,
+            "handler_id": self.handler_id,
+            "acting_handler_id": self.acting_handler_id,
+            "status": self.status,
+            "overdue": self.overdue,
+            "eligibility": self.eligibility,
+            "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+        }
+
+
+_VIEW_COLUMNS = (
+    Case.all_columns(),
+    Case.line.code.as_alias("line_code"),
+    Case.line.name.as_alias("line_name"),
+    Case.first_receiver.name.as_alias("first_receiver_name"),
+    Case.handler.name.as_alias("handler_name"),
+    Case.acting_handler.name.as_alias("acting_handler_name"),
+)
+
+
+async def _income_limits(ctx: TenantContext) -> IncomeLimits:
+    configured = (await settings_of(ctx.tenant.id)).get("income_limits", {})
+    return IncomeLimits(**{key: Decimal(str(value)) for key, value in configured.items()})
+
+
+def _view(row: dict, today: date, limits: IncomeLimits) -> CaseView:
+    income = row["monthly_income"]
+    return CaseView(
+        id=row["id"],
+        line_code=row["line_code"],
+        line_name=row["line_name"],
+        applicant_name=row["applicant_name"],
+        id_masked=idnumber.mask(row["applicant_id_number"]),
+        household_size=row["household_size"],
+        address=row["address"],
+        phone=row["phone"],
+        monthly_income=None if income is None else Decimal(income),
+        separated_household=row["separated_household"],
+        received_on=row["received_on"],
+        working_days=row["working_days"],
+        extension_days=row["extension_days"],
+        original_due_on=row["original_due_on"],
+        due_on=row["due_on"],
+        provisional=row["due_provisional"],
+        notice_due_on=row["notice_due_on"],
+        first_receiver_id=row["first_receiver"],
+        first_receiver_name=row["first_receiver_name"],
+        handler_id=row["handler"],
+        handler_name=row["handler_name"],
+        acting_handler_id=row["acting_handler"],
+        acting_handler_name=row["acting_handler_name"],
+        status=row["status"],
+        status_changed_at=row["status_changed_at"],
+        decided_at=row["decided_at"],
+        created_at=row["created_at"],
+        overdue=row["status"] in OPEN and row["due_on"] < today,
+        eligibility=eligibility_hint(row["line_code"], income and Decimal(income), limits).value,
+    )
+
+
+async def get_case(ctx: TenantContext, case_id: int) -> CaseView:
+    await ctx.get(Case, case_id)
+    row = await ctx.select(Case, *_VIEW_COLUMNS).where(Case.id == case_id).first()
+    return _view(row, ctx.tenant.now().date(), await _income_limits(ctx))
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What the register is narrowed to; every field optional."""
+
+    line: str = ""
+    status: str = ""
+    handler_id: int | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+    overdue: bool = False
+    open_only: bool = False
+    applicant: str = ""
+    page: int = 1
+
+
+@dataclass
+class CasePage:
+    cases: list[CaseView]
+    total: int
+    page: int
+    pages: int
+    filter: CaseFilter = field(default_factory=CaseFilter)
+
+
+def _filtered(ctx: TenantContext, query, chosen: CaseFilter):
+    today = ctx.tenant.now().date()
+    if chosen.line:
+        query = query.where(Case.line.code == chosen.line)
+    if chosen.status:
+        query = query.where(Case.status == chosen.status)
+    if chosen.handler_id is not None:
+        query = query.where((Case.acting_handler == chosen.handler_id) | (Case.handler == chosen.handler_id))
+    if chosen.due_from:
+        query = query.where(Case.due_on >= chosen.due_from)
+    if chosen.due_to:
+        query = query.where(Case.due_on <= chosen.due_to)
+    if chosen.overdue or chosen.open_only:
+        query = query.where(Case.status.is_in(sorted(OPEN)))
+    if chosen.overdue:
+        query = query.where(Case.due_on < today)
+    if chosen.applicant.strip():
+        query = query.where(Case.applicant_name.ilike(f"%{chosen.applicant.strip()}%"))
+    return query
+
+
+async def list_cases(ctx: TenantContext, chosen: CaseFilter, *, page_size: int = PAGE_SIZE) -> CasePage:
+    """The register: filtered, soonest due first, one page at a time."""
+    if chosen.status and chosen.status not in set(Status):
+        raise InvalidInput("没有“{status}”这个案件状态", status=chosen.status)
+    total = await _filtered(ctx, ctx.count(Case), chosen)
+    pages = max(1, -(-total // page_size))
+    current = min(max(chosen.page, 1), pages)
+    rows = await (
+        _filtered(ctx, ctx.select(Case, *_VIEW_COLUMNS), chosen)
+        .order_by(Case.due_on)
+        .order_by(Case.id)
+        .limit(page_size)
+        .offset((current - 1) * page_size)
+    )
+    today, limits = ctx.tenant.now().date(), await _income_limits(ctx)
+    return CasePage([_view(row, today, limits) for row in rows], total, current, pages, chosen)
+
+
+async def all_cases(ctx: TenantContext, chosen: CaseFilter) -> list[CaseView]:
+    """Every case the filter matches, for the Excel export."""
+    rows = await _filtered(ctx, ctx.select(Case, *_VIEW_COLUMNS), chosen).order_by(Case.due_on).order_by(Case.id)
+    today, limits = ctx.tenant.now().date(), await _income_limits(ctx)
+    return [_view(row, today, limits) for row in rows]
+
+
+# --- intake -------------------------------------------------------------------------------------
+
+
+class Application(msgspec.Struct, forbid_unknown_fields=True):
+    """What the clerk enters at intake: the API's body, and what the form is read into."""
+
+    line: str
+    applicant_name: str
+    applicant_id_number: str
+    household_size: int
+    received_on: date
+    first_receiver_id: int
+    separated_household: bool = False
+    address: str = ""
+    phone: str = ""
+    monthly_income: str = ""
+
+
+def _text(value: str, label: str, limit: int, *, required: bool = True) -> str:
+    text = " ".join(str(value).split())
+    if required and not text:
+        raise InvalidInput("请填写{field}", field=label)
+    if len(text) > limit:
+        raise InvalidInput("{field}不能超过 {limit} 个字符", field=label, limit=limit)
+    return text
+
+
+def _money(raw: str) -> Decimal | None:
+    if not str(raw).strip():
+        return None
+    try:
+        value = Decimal(str(raw).strip())
+    except InvalidOperation:
+        raise InvalidInput("月人均收入 {value} 不是金额", value=raw) from None
+    if not value.is_finite() or value < 0 or value >= Decimal("1e9"):
+        raise InvalidInput("月人均收入须为不小于 0 的金额，不是 {value}", value=raw)
+    return value.quantize(Decimal("0.01"))
+
+
+async def _line_row(ctx: TenantContext, code: str) -> dict:
+    row = await ctx.select(Line).where((Line.code == code) & Line.active.eq(True)).first()
+    if row is None:
+        raise InvalidInput("没有“{line}”这个业务岗位", line=code)
+    return row
+
+
+async def _member(ctx: TenantContext, user_id: int, label: str) -> dict:
+    row = await ctx.select(User, User.id, User.name, User.active).where(User.id == user_id).first()
+    if row is None or not row["active"]:
+        raise InvalidInput("{field}须为本县在职工作人员", field=label)
+    return row
+
+
+async def acting_for(ctx: TenantContext, line_id: int, handler_id: int) -> int:
+    """Who answers for a handler's case on a line now: their substitute while they are on leave."""
+    row = (
+        await ctx.select(Substitution, Substitution.substitute)
+        .where(
+            (Substitution.line == line_id)
+            & Substitution.ended_at.is_null()
+            & Substitution.substitute.is_not_null()
+            & (Substitution.absence.person == handler_id)
+        )
+        .first()
+    )
+    return row["substitute"] if row else handler_id
+
+
+async def _event(
+    ctx: TenantContext, case_id: int, kind: str, note: str = "", from_status: str = "", to_status: str = ""
+) -> None:
+    await CaseEvent.insert(
+        ctx.new(
+            CaseEvent,
+            case=case_id,
+            at=_now(),
+            actor=ctx.actor.user_id,
+            actor_label=ctx.actor.label[:100],
+            kind=kind,
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+        )
+    )
+
+
+async def intake(ctx: TenantContext, application: Application) -> CaseView:
+    """Receive an application: checked, dated, given to the line's A holder (or their substitute)."""
+    today = ctx.tenant.now().date()
+    line = await _line_row(ctx, application.line)
+    name = _text(application.applicant_name, "申请人姓名", 60)
+    number = idnumber.validate(application.applicant_id_number, today)
+    if not isinstance(application.household_size, int) or not 1 <= application.household_size <= MAX_HOUSEHOLD:
+        raise InvalidInput("家庭人口须为 1–{max} 人", max=MAX_HOUSEHOLD)
+    if application.received_on > today:
+        raise InvalidInput("受理日期 {day} 晚于今天，不能预先登记", day=application.received_on.isoformat())
+    if (today - application.received_on).days > 366:
+        raise InvalidInput("受理日期 {day} 早于一年前，请核对", day=application.received_on.isoformat())
+    receiver = await _member(ctx, application.first_receiver_id, "首问责任人")
+    income = _money(application.monthly_income)
+    post = (
+        await ctx.select(Assignment, Assignment.a)
+        .where((Assignment.line == line["id"]) & Assignment.valid_to.is_null() & Assignment.a.is_not_null())
+        .first()
+    )
+    if post is None:
+        raise InvalidInput("{line}尚未设A岗，请管理员先在A/B岗设置中指定", line=line["name"])
+    handler = post["a"]
+    separated = bool(application.separated_household)
+    working_days = (
+        line["separated_working_days"] if separated and line["separated_working_days"] else line["working_days"]
+    )
+    dates = case_dates(await calendar_of(ctx), application.received_on, working_days)
+    now = _now()
+    async with db.transaction():
+        acting = await acting_for(ctx, line["id"], handler)
+        row = ctx.new(
+            Case,
+            line=line["id"],
+            applicant_name=name,
+            applicant_id_number=number,
+            household_size=application.household_size,
+            address=_text(application.address, "家庭住址", 200, required=False),
+            phone=_text(application.phone, "联系电话", 30, required=False),
+            monthly_income=income,
+            separated_household=separated,
+            received_on=application.received_on,
+            working_days=working_days,
+            extension_days=0,
+            original_due_on=dates.original_due_on,
+            due_on=dates.due_on,
+            due_provisional=dates.provisional,
+            notice_due_on=dates.notice_due_on,
+            first_receiver=receiver["id"],
+            handler=handler,
+            acting_handler=acting,
+            status=Status.RECEIVED.value,
+            status_changed_at=now,
+            created_by=ctx.actor.user_id,
+            created_at=now,
+        )
+        await row.save()
+        await _event(
+            ctx,
+            row.id,
+            "received",
+            f"首问责任人：{receiver['name']}；办结时限 {working_days} 个工作日，{dates.due_on:%Y-%m-%d} 前办结",
+            to_status=Status.RECEIVED.value,
+        )
+        await record_in(
+            ctx,
+            action="case.create",
+            entity="case",
+            entity_id=row.id,
+            summary=f"{line['name']}：{name}（{idnumber.mask(number)}）",
+            after={"line": line["code"], "received_on": str(application.received_on), "due_on": str(dates.due_on)},
+        )
+    return await get_case(ctx, row.id)
+
+
+# --- steps --------------------------------------------------------------------------------------
+
+
+async def pipeline_of(ctx: TenantContext, line_id: int) -> Pipeline:
+    row = await ctx.select(Line, Line.needs_survey, Line.needs_posting).where(Line.id == line_id).first()
+    return Pipeline(survey=row["needs_survey"], posting=row["needs_posting"])
+
+
+async def _locked_case(ctx: TenantContext, case_id: int) -> Case:
+    """The case, with other changes to it waiting until this transaction ends."""
+    await ctx.get(Case, case_id)
+    await db.serialize(Case, ctx.tenant.id, case_id)
+    return await ctx.get(Case, case_id)
+
+
+async def _move(ctx: TenantContext, case: Case, action: Action, note: str = "") -> Status:
+    """The state change itself (inside the caller's transaction): checked, timestamped, recorded."""
+    before = Status(case.status)
+    after = (await pipeline_of(ctx, case.line)).next_status(before, action)
+    now = _now()
+    values = {Case.status: after.value, Case.status_changed_at: now}
+    if action in DECISIONS or action == Action.REFUSE:
+        values[Case.decided_at] = now
+    await ctx.update(Case, values).where(Case.id == case.id)
+    await _event(ctx, case.id, action.value, note, before.value, after.value)
+    await record_in(
+        ctx,
+        action=f"case.{action.value}",
+        entity="case",
+        entity_id=case.id,
+        summary=f"{ACTION_LABELS[action]}：{case.applicant_name}",
+        before={"status": before.value},
+        after={"status": after.value, "note": note} if note else {"status": after.value},
+    )
+    return after
+
+
+async def _issue_receipt(ctx: TenantContext, case: Case, kind: Status, reason: str) -> int:
+    """受理/不予受理 receipts are numbered per county without gaps or repeats."""
+    # The receipts' own lock: sharing the county calendar's would deadlock with its recompute, which
+    # updates case rows this transaction has already changed.
+    await db.serialize(Receipt, ctx.tenant.id)
+    last = await ctx.select(Receipt, Receipt.number).order_by(Receipt.number, ascending=False).first()
+    number = (last["number"] if last else 0) + 1
+    await Receipt.insert(
+        ctx.new(
+            Receipt,
+            case=case.id,
+            number=number,
+            kind=kind.value,
+            reason=reason,
+            issued_by=ctx.actor.user_id,
+            issued_at=_now(),
+        )
+    )
+    return number
+
+
+async def decide_intake(ctx: TenantContext, case_id: int, accept: bool, reason: str = "") -> CaseView:
+    """受理 or 不予受理, always with a numbered written receipt; a refusal says why."""
+    reason = _text(reason, "不予受理的理由", 300, required=not accept)
+    action = Action.ACCEPT if accept else Action.REFUSE
+    async with db.transaction():
+        case = await _locked_case(ctx, case_id)
+        after = await _move(ctx, case, action, reason)
+        number = await _issue_receipt(ctx, case, after, reason)
+        await _event(ctx, case.id, "receipt", f"书面凭证第 {number} 号")
+    return await get_case(ctx, case_id)
+
+
+async def decide(ctx: TenantContext, case_id: int, approve: bool, note: str = "") -> CaseView:
+    """审批: never while a posting runs or an objection is open; a refusal says why."""
+    ctx.actor.require(Permission.CASE_DECIDE)
+    note = _text(note, "审批不同意的理由", 300, required=not approve)
+    async with db.transaction():
+        case = await _locked_case(ctx, case_id)
+        if approve:
+            await _check_posting_over(ctx, case)
+        await _move(ctx, case, Action.APPROVE if approve else Action.REJECT, note)
+    return await get_case(ctx, case_id)
+
+
+async def close(ctx: TenantContext, case_id: int, note: str = "") -> CaseView:
+    async with db.transaction():
+        case = await _locked_case(ctx, case_id)
+        await _move(ctx, case, Action.CLOSE, _text(note, "备注", 300, required=False))
+    return await get_case(ctx, case_id)
+
+
+# --- one-time notice (一次性告知) -----------------------------------------------------------------
+
+
+async def issue_notice(ctx: TenantContext, case_id: int, items: list[str], reason: str = "") -> int:
+    """Every missing material at once; a further, different list only with a reason."""
+    items = check_missing_items(items)
+    reason = _text(reason, "再次告知的理由", 300, required=False)
+    async with db.transaction():
+        case = await _locked_case(ctx, case_id)
+        if case.status != Status.RECEIVED:
+            raise InvalidInput("案件已受理或已办结，不能再发一次性告知")
+        earlier = (
+            await ctx.select(MaterialNotice, MaterialNotice.items)
+            .where(MaterialNotice.case == case.id)
+            .output(load_json=True)
+        )
+        if any(sorted(row["items"]) == sorted(items) for row in earlier):
+            raise InvalidInput("相同的缺件清单已告知过，无须重复告知")
+        if earlier and not reason:
+            raise InvalidInput("一次性告知应一次列全；再次告知不同的材料须写明理由")
+        today = ctx.tenant.now().date()
+        row = ctx.new(
+            MaterialNotice,
+            case=case.id,
+            items=items,
+            reason=reason,
+            issued_by=ctx.actor.user_id,
+            issued_at=_now(),
+            late=today > case.notice_due_on,
+        )
+        await row.save()
+        note = "；".join(items) + (f"（再次告知，理由：{reason}）" if reason else "")
+        await _event(ctx, case.id, "notice", note)
+        await record_in(
+            ctx, action="case.notice", entity="case", entity_id=case.id, summary="一次性告知", after={"items": items}
+        )
+    return row.id
+
+
+# --- household survey (入户调查) -----------------------------------------------------------------
+
+
+async def record_survey(
+    ctx: TenantContext,
+    case_id: int,
+    *,
+    visited_on: date,
+    findings: str,
+    conclusion: str,
+    investigators: list[int],
+) -> int:
+    """The survey with its (at least two) investigators; the recorder, if one of them, signs now."""
+    people = check_investigators(investigators)
+    findings = _text(findings, "调查情况", 2000)
+    conclusion = _text(conclusion, "调查结论", 500)
+    for person_id in people:
+        await _member(ctx, person_id, "调查人")
+    async with db.transaction():
+        case = await _locked_case(ctx, case_id)
+        # Refuses unless the case is at the survey step of its line.
+        (await pipeline_of(ctx, case.line)).next_status(case.status, Action.SURVEY)
+        if await ctx.count(Survey).where(Survey.case == case.id):
+            raise InvalidInput("本案件已有入户调查记录，请由调查人签字确认")
+        if not case.received_on <= visited_on <= ctx.tenant.now().date():
+            raise InvalidInput("入户调查日期须在受理日期与今天之间")
+        now = _now()
+        survey = ctx.new(
+            Survey,
+            case=case.id,
+            visited_on=visited_on,
+            findings=findings,
+            conclusion=conclusion,
+            recorded_by=ctx.actor.user_id,
+            recorded_at=now,
+        )
+        await survey.save()
+        for person_id in people:
+            await Investigator.insert(
+                ctx.new(
+                    Investigator,
+                    survey=survey.id,
+                    person=person_id,
+                    signed_at=now if person_id == ctx.actor.user_id else None,
+                )
+            )
+        await _event(ctx, case.id, "survey", f"{visited_on:%Y-%m-%d} 入户调查，{len(people)} 名调查人")
+        await record_in(
+            ctx,
+            action="case.survey",
+            entity="case",
+            entity_id=case.id,
+            summary="入户调查记录",
+            after={"visited_on": str(visited_on), "investigators": people},
+        )
+        await _finish_survey_if_signed(ctx, case, survey.id)
+    return survey.id
+
+
+async def sign_survey(ctx: TenantContext, case_id: int) -> None:
+    """An investigator confirms the record with their own account; the last signature completes it."""
+    async with db.transaction():
+        case = await _locked_case(ctx, case_id)
+        survey = await ctx.select(Survey, Survey.id).where(Survey.case == case.id).first()
+        if survey is None:
+            raise InvalidInput("本案件还没有入户调查记录")
+        signed = (
+            await ctx.update(Investigator, {Investigator.signed_at: _now()})
+            .where(
+                (Investigator.survey == survey["id"])
+                & (Investigator.person == ctx.actor.user_id)
+                & Investigator.signed_at.is_null()
+            )
+            .returning(Investigator.id)
+        )
+        if not signed:
+            raise InvalidInput("您不是本次调查的调查人，或已签字")
+        await _event(ctx, case.id, "survey_signed", ctx.actor.label)
+        await _finish_survey_if_signed(ctx, case, survey["id"])
+
+
+async def _finish_survey_if_signed(ctx: TenantContext, case: Case, survey_id: int) -> None:
+    unsigned = await ctx.count(Investigator).where(
+        (Investigator.survey == survey_id) & Investigator.signed_at.is_null()
+    )
+    if not unsigned:
+        await _move(ctx, case, Action.SURVEY, "调查人均已签字")
+
+
+# --- public posting (公示) -----------------------------------------------------------------------
+
+
+async def start_posting(ctx: TenantContext, case_id: int, starts_on: date, place: str) -> int:
+    place = _text(place, "公示地点", 200)
+    today = ctx.tenant.now().date()
+    if abs(starts_on - today) > POSTING_START_WINDOW:
+        raise InvalidInput("公示开始日期须在今天前后 7 天以内")
+    async with db.transaction():
+        case = await _locked_case(ctx, case_id)
+        if starts_on < case.received_on:
+            raise InvalidInput("公示开始日期不能早于受理日期")
+        await _move(ctx, case, Action.POST, f"{starts_on:%Y-%m-%d} 至 {posting_ends_on(starts_on):%Y-%m-%d}，{place}")
+        row = ctx.new(
+            Posting,
+            case=case.id,
+            starts_on=starts_on,
+            ends_on=posting_ends_on(starts_on),
+            place=place,
+            posted_by=ctx.actor.user_id,
+            posted_at=_now(),
+        )
+        await row.save()
+    return row.id
+
+
+async def _current_posting(ctx: TenantContext, case_id: int) -> dict | None:
+    return await ctx.select(Posting).where(Posting.case == case_id).order_by(Posting.id, ascending=False).first()
+
+
+async def _check_posting_over(ctx: TenantContext, case: Case) -> None:
+    posting = await _current_posting(ctx, case.id)
+    # Not before its last day has passed: a posting entered ahead (starting in a few days) blocks too.
+    if posting and ctx.tenant.now().date() <= posting["ends_on"]:
+        raise InvalidInput("公示期至 {day} 止，公示期间不能审批", day=posting["ends_on"].isoformat())
+    if await ctx.count(Objection).where((Objection.case == case.id) & Objection.resolved_at.is_null()):
+        raise InvalidInput("有未处理的异议，处理完毕前不能审批")
+
+
+async def record_objection(ctx: TenantContext, case_id: int, raised_on: date, raised_by: str, content: str) -> int:
+    content = _text(content, "异议内容", 2000)
+    raised_by = _text(raised_by, "异议人", 60, required=False)
+    async with db.transaction():
+        case = await _locked_case(ctx, case_id)
+        posting = await _current_posting(ctx, case.id)
+        if posting is None or case.status != Status.POSTED:
+            raise InvalidInput("只有公示中的案件可以登记异议")
+        if not posting["starts_on"] <= raised_on <= ctx.tenant.now().date():
+            raise InvalidInput("异议日期须在公示开始之后、今天之前")
+        row = ctx.new(
+            Objection,
+            case=case.id,
+            posting=posting["id"],
+            raised_on=raised_on,
+            raised_by=raised_by,
+            content=content,
+            recorded_by=ctx.actor.user_id,
+        )
+        await row.save()
+        await _event(ctx, case.id, "objection", content)
+        await record_in(ctx, action="case.objection", entity="case", entity_id=case.id, summary="登记公示异议")
+    return row.id
+
+
+async def resolve_objection(ctx: TenantContext, case_id: int, objection_id: int, resolution: str) -> None:
+    resolution = _text(resolution, "异议处理结果", 2000)
+    async with db.transaction():
+        case = await _locked_case(ctx, case_id)
+        objection = await ctx.get(Objection, objection_id)
+        if objection.case != case.id:
+            raise NotFound(f"objection {objection_id}")
+        resolved = (
+            await ctx.update(
+                Objection,
+                {
+                    Objection.resolution: resolution,
+                    Objection.resolved_by: ctx.actor.user_id,
+                    Objection.resolved_at: _now(),
+                },
+            )
+            .where((Objection.id == objection_id) & Objection.resolved_at.is_null())
+            .returning(Objection.id)
+        )
+        if not resolved:
+            raise InvalidInput("该异议已处理")
+        await _event(ctx, case.id, "objection_resolved", resolution)
+        await record_in(ctx, action="case.objection_resolved", entity="case", entity_id=case.id, summary="异议已处理")
+
+
+# --- extension (第十一条) ------------------------------------------------------------------------
+
+
+async def extend(ctx: TenantContext, case_id: int, working_days: int, reason: str) -> CaseView:
+    """Only a leader, with a written reason; the original due date stays on the case."""
+    ctx.actor.require(Permission.CASE_EXTEND)
+    reason = _text(reason, "延期理由", 300)
+    if isinstance(working_days, bool) or not isinstance(working_days, int):
+        raise InvalidInput("延期天数须为整数个工作日")
+    if not 1 <= working_days <= MAX_EXTENSION_DAYS:
+        raise InvalidInput("延期须为 1–{max} 个工作日", max=MAX_EXTENSION_DAYS)
+    calendar = await calendar_of(ctx)
+    async with db.transaction():
+        case = await _locked_case(ctx, case_id)
+        if case.status not in OPEN:
+            raise InvalidInput("案件已办结，无须延期")
+        total = case.extension_days + working_days
+        dates = case_dates(calendar, case.received_on, case.working_days, total)
+        await ctx.update(
+            Case,
+            {
+                Case.extension_days: total,
+                Case.due_on: dates.due_on,
+                Case.original_due_on: dates.original_due_on,
+                Case.due_provisional: dates.provisional,
+            },
+        ).where(Case.id == case.id)
+        await Extension.insert(
+            ctx.new(
+                Extension,
+                case=case.id,
+                working_days=working_days,
+                reason=reason,
+                due_before=case.due_on,
+                due_after=dates.due_on,
+                approved_by=ctx.actor.user_id,
+                approved_at=_now(),
+            )
+        )
+        await _event(ctx, case.id, "extension", f"延期 {working_days} 个工作日至 {dates.due_on:%Y-%m-%d}：{reason}")
+        await record_in(
+            ctx,
+            action="case.extend",
+            entity="case",
+            entity_id=case.id,
+            summary=f"延期 {working_days} 个工作日",
+            before={"due_on": str(case.due_on)},
+            after={"due_on": str(dates.due_on), "reason": reason},
+        )
+    return await get_case(ctx, case_id)
+
+
+# --- the full ID number, on purpose ---------------------------------------------------------------
+
+
+async def reveal_id_number(ctx: TenantContext, case_id: int) -> str:
+    """The unmasked number for someone who works the case; every look is in the audit trail."""
+    case = await ctx.get(Case, case_id)
+    works_on_it = ctx.actor.user_id in (case.handler, case.acting_handler, case.first_receiver)
+    if not (works_on_it or ctx.actor.can(Permission.CASE_DECIDE)):
+        raise Forbidden(Permission.CASE_DECIDE)
+    await record_in(ctx, action="case.reveal_id", entity="case", entity_id=case.id, summary="查看完整身份证号")
+    return case.applicant_id_number
+
+
+# --- the case page and the evidence pack ----------------------------------------------------------
+
+
+@dataclass
+class CaseFile:
+    """Everything about one case, for its page and for the printed evidence pack (inspections)."""
+
+    case: CaseView
+    actions: list[str]
+    events: list[dict]
+    notices: list[dict]
+    receipts: list[dict]
+    survey: dict | None
+    investigators: list[dict]
+    postings: list[dict]
+    objections: list[dict]
+    extensions: list[dict]
+    substitutions: list[dict]
+    posting_running: bool
+
+
+async def case_file(ctx: TenantContext, case_id: int) -> CaseFile:
+    view = await get_case(ctx, case_id)
+    case = await ctx.get(Case, case_id)
+    today = ctx.tenant.now().date()
+    survey = await ctx.select(Survey).where(Survey.case == case_id).first()
+    postings = await ctx.select(Posting).where(Posting.case == case_id).order_by(Posting.id)
+    return CaseFile(
+        case=view,
+        actions=[a.value for a in (await pipeline_of(ctx, case.line)).allowed(Status(view.status))],
+        events=await ctx.select(CaseEvent)
+        .where(CaseEvent.case == case_id)
+        .order_by(CaseEvent.at)
+        .order_by(CaseEvent.id),
+        notices=await ctx.select(MaterialNotice, MaterialNotice.all_columns(), MaterialNotice.issued_by.name)
+        .where(MaterialNotice.case == case_id)
+        .order_by(MaterialNotice.id)
+        .output(load_json=True),
+        receipts=await ctx.select(Receipt, Receipt.all_columns(), Receipt.issued_by.name)
+        .where(Receipt.case == case_id)
+        .order_by(Receipt.number),
+        survey=survey,
+        investigators=await ctx.select(Investigator, Investigator.all_columns(), Investigator.person.name)
+        .where(Investigator.survey == survey["id"])
+        .order_by(Investigator.id)
+        if survey
+        else [],
+        postings=postings,
+        objections=await ctx.select(Objection).where(Objection.case == case_id).order_by(Objection.id),
+        extensions=await ctx.select(Extension, Extension.all_columns(), Extension.approved_by.name)
+        .where(Extension.case == case_id)
+        .order_by(Extension.id),
+        substitutions=await _substitutions_during(ctx, case),
+        posting_running=bool(postings) and today <= postings[-1]["ends_on"],
+    )
+
+
+async def _substitutions_during(ctx: TenantContext, case: Case) -> list[dict]:
+    """Who acted for the handler on the case's line while the case was open (第四条)."""
+    query = ctx.select(
+        Substitution,
+        Substitution.started_at,
+        Substitution.ended_at,
+        Substitution.status,
+        Substitution.substitute.name.as_alias("substitute_name"),
+        Substitution.absence.person.name.as_alias("person_name"),
+        Substitution.absence.reason.as_alias("reason"),
+    ).where(
+        (Substitution.line == case.line)
+        & (Substitution.absence.person == case.handler)
+        & (Substitution.ended_at.is_null() | (Substitution.ended_at >= case.created_at))
+    )
+    if case.decided_at:
+        query = query.where(Substitution.started_at <= case.decided_at)
+    return await query.order_by(Substitution.started_at)
+
+
+async def notice_payload(ctx: TenantContext, case_id: int, notice_id: int) -> dict:
+    """One printed one-time notice."""
+    notice = await ctx.get(MaterialNotice, notice_id)
+    if notice.case != case_id:
+        raise NotFound(f"notice {notice_id}")
+    # A fetched object keeps a JSONB column as its JSON text: decoded, or the page lists its characters.
+    items = msgspec.json.decode(notice.items) if isinstance(notice.items, str) else notice.items
+    return {"case": await get_case(ctx, case_id), "notice": notice, "items": items}
+
+
+async def receipt_payload(ctx: TenantContext, case_id: int, receipt_id: int) -> dict:
+    receipt = await ctx.get(Receipt, receipt_id)
+    if receipt.case != case_id:
+        raise NotFound(f"receipt {receipt_id}")
+    return {"case": await get_case(ctx, case_id), "receipt": receipt}
+
+
+# --- substitution (同岗替代 第四条) ----------------------------------------------------------------
+
+
+async def follow_substitutes(ctx: TenantContext) -> int:
+    """Open cases follow the substitution rows: to the substitute while the handler is on leave,
+    back to the handler afterwards. Idempotent; each change is on the case's timeline."""
+    open_cases = await ctx.select(Case, Case.id, Case.line, Case.handler, Case.acting_handler).where(
+        Case.status.is_in(sorted(OPEN))
+    )
+    substitutes = {
+        (row["line"], row["absence.person"]): row["substitute"]
+        for row in await ctx.select(
+            Substitution, Substitution.line, Substitution.absence.person, Substitution.substitute
+        ).where(Substitution.ended_at.is_null() & Substitution.substitute.is_not_null())
+    }
+    names = {u["id"]: u["name"] for u in await ctx.select(User, User.id, User.name)}
+    moved = 0
+    for case in open_cases:
+        wanted = substitutes.get((case["line"], case["handler"]), case["handler"])
+        if wanted == case["acting_handler"]:
+            continue
+        async with db.transaction():
+            changed = (
+                await ctx.update(Case, {Case.acting_handler: wanted})
+                .where(
+                    (Case.id == case["id"])
+                    & (Case.acting_handler == case["acting_handler"])
+                    & Case.status.is_in(sorted(OPEN))
+                )
+                .returning(Case.id)
+            )
+            if not changed:  # changed meanwhile; the next sweep looks again
+                continue
+            if wanted == case["handler"]:
+                note = f"交回{names.get(wanted, '')}办理"
+            else:
+                note = f"{names.get(case['handler'], '')}请假，由{names.get(wanted, '')}代为办理"
+            await _event(ctx, case["id"], "acting_handler", note)
+            await record_in(
+                ctx,
+                action="case.acting_handler",
+                entity="case",
+                entity_id=case["id"],
+                summary=note,
+                before={"acting_handler": case["acting_handler"]},
+                after={"acting_handler": wanted},
+            )
+        moved += 1
+    return moved
+
+
+# --- the dashboard --------------------------------------------------------------------------------
+
+
+async def urgent_cases(ctx: TenantContext, user_id: int) -> dict[str, list[CaseView]]:
+    """A person's open cases by urgency (overdue, today, 1 day, 3 days), as the reminders count them."""
+    today = ctx.tenant.now().date()
+    calendar = await calendar_of(ctx)
+    rows = (
+        await ctx.select(Case, *_VIEW_COLUMNS)
+        .where(
+            (Case.acting_handler == user_id)
+            & Case.status.is_in(sorted(OPEN))
+            & (Case.due_on <= horizon(calendar, today))
+        )
+        .order_by(Case.due_on)
+    )
+    limits = await _income_limits(ctx)
+    buckets: dict[str, list[CaseView]] = {stage.value: [] for stage in URGENCY}
+    for row in rows:
+        stage = deadline_stage(calendar, today, row["due_on"])
+        if stage in URGENCY:
+            buckets[stage.value].append(_view(row, today, limits))
+    return buckets
+
+
+async def open_count(ctx: TenantContext, user_id: int) -> int:
+    return await ctx.count(Case).where((Case.acting_handler == user_id) & Case.status.is_in(sorted(OPEN)))
+
+
+async def awaiting_decision(ctx: TenantContext, limit: int = 50) -> list[CaseView]:
+    """Cases whose every step is done (posting over, no open objection): ready for 审批."""
+    today = ctx.tenant.now().date()
+    candidates = (
+        await ctx.select(Case, *_VIEW_COLUMNS, Case.line.needs_survey, Case.line.needs_posting)
+        .where(Case.status.is_in([Status.ACCEPTED, Status.SURVEYED, Status.POSTED]))
+        .order_by(Case.due_on)
+    )
+    ready = [
+        row
+        for row in candidates
+        if Pipeline(row["line.needs_survey"], row["line.needs_posting"]).steps()[-1] == row["status"]
+    ]
+    ids = [row["id"] for row in ready]
+    blocked = (
+        {
+            row["case"]
+            for row in await ctx.select(Objection, Objection.case).where(
+                Objection.case.is_in(ids) & Objection.resolved_at.is_null()
+            )
+        }
+        if ids
+        else set()
+    )
+    running = (
+        {
+            row["case"]
+            for row in await ctx.select(Posting, Posting.case, Posting.ends_on).where(Posting.case.is_in(ids))
+            if today <= row["ends_on"]
+        }
+        if ids
+        else set()
+    )
+    limits = await _income_limits(ctx)
+    return [_view(row, today, limits) for row in ready if row["id"] not in blocked | running][:limit]

@@ -1,0 +1,164 @@
+"""Cases (applications) and everything that happens to them (SPEC §6)."""
+
+from piccolo.columns import (
+    JSONB,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+from app.accounts.tables import User
+from app.rota.tables import Line
+from app.tenancy.tables import Tenant
+
+
+class Case(Table, tablename="assistance_case"):
+    """An application for assistance, from receipt to filing."""
+
+    tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
+    line = ForeignKey(Line, index=True, on_delete=OnDelete.restrict)
+    applicant_name = Varchar(length=60)
+    applicant_id_number = Varchar(length=18)
+    household_size = Integer()
+    address = Varchar(length=200, default="")
+    phone = Varchar(length=30, default="")
+    # Declared monthly income per head, in yuan (for the 低保 eligibility hint only).
+    monthly_income = Numeric(digits=(12, 2), null=True, default=None)
+    separated_household = Boolean(default=False)
+    received_on = Date()
+    # The line's limit at intake; extensions add to it, so due_on is always recomputable.
+    working_days = Integer()
+    extension_days = Integer(default=0)
+    original_due_on = Date()
+    due_on = Date()
+    due_provisional = Boolean(default=False)
+    notice_due_on = Date()
+    first_receiver = ForeignKey(User, on_delete=OnDelete.restrict)
+    handler = ForeignKey(User, on_delete=OnDelete.restrict)
+    # Who answers for the case right now: the handler, or their substitute while they are on leave.
+    acting_handler = ForeignKey(User, on_delete=OnDelete.restrict)
+    status = Varchar(length=20)
+    status_changed_at = Timestamptz()
+    decided_at = Timestamptz(null=True, default=None)
+    created_by = ForeignKey(User, null=True, on_delete=OnDelete.restrict)
+    created_at = Timestamptz()
+
+
+class CaseEvent(Table):
+    """One entry of a case's timeline: a step, a document, a change of handler. Never changed."""
+
+    tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
+    case = ForeignKey(Case, index=True, on_delete=OnDelete.restrict)
+    at = Timestamptz()
+    actor = ForeignKey(User, null=True, on_delete=OnDelete.restrict)
+    actor_label = Varchar(length=100)
+    kind = Varchar(length=30)
+    from_status = Varchar(length=20, default="")
+    to_status = Varchar(length=20, default="")
+    note = Text(default="")
+
+
+class MaterialNotice(Table):
+    """一次性告知: every missing material, listed at once; a second list needs a reason."""
+
+    tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
+    case = ForeignKey(Case, index=True, on_delete=OnDelete.restrict)
+    items = JSONB()
+    reason = Varchar(length=300, default="")
+    issued_by = ForeignKey(User, null=True, on_delete=OnDelete.restrict)
+    issued_at = Timestamptz()
+    # Issued after the third working day from receipt: shown, and kept for inspections.
+    late = Boolean(default=False)
+
+
+class Receipt(Table):
+    """A written receipt (书面凭证) of acceptance or refusal, numbered per county."""
+
+    tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
+    case = ForeignKey(Case, index=True, on_delete=OnDelete.restrict)
+    number = Integer()
+    kind = Varchar(length=20)  # accepted, not_accepted
+    reason = Varchar(length=300, default="")
+    issued_by = ForeignKey(User, null=True, on_delete=OnDelete.restrict)
+    issued_at = Timestamptz()
+
+
+class Survey(Table):
+    """入户调查: when, what was found, the internal conclusion (never shown to the applicant)."""
+
+    tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
+    case = ForeignKey(Case, index=True, on_delete=OnDelete.restrict)
+    visited_on = Date()
+    findings = Text()
+    conclusion = Text(default="")
+    recorded_by = ForeignKey(User, null=True, on_delete=OnDelete.restrict)
+    recorded_at = Timestamptz()
+
+
+class Investigator(Table):
+    """One of the (at least two) investigators of a survey; signs with their own account."""
+
+    tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
+    survey = ForeignKey(Survey, index=True, on_delete=OnDelete.restrict)
+    person = ForeignKey(User, on_delete=OnDelete.restrict)
+    signed_at = Timestamptz(null=True, default=None)
+
+
+class Posting(Table):
+    """公示: seven days where the public can object."""
+
+    tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
+    case = ForeignKey(Case, index=True, on_delete=OnDelete.restrict)
+    starts_on = Date()
+    ends_on = Date()
+    place = Varchar(length=200)
+    posted_by = ForeignKey(User, null=True, on_delete=OnDelete.restrict)
+    posted_at = Timestamptz()
+
+
+class Objection(Table):
+    """An objection raised during a posting; the case cannot be approved while one is open."""
+
+    tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
+    case = ForeignKey(Case, index=True, on_delete=OnDelete.restrict)
+    posting = ForeignKey(Posting, index=True, on_delete=OnDelete.restrict)
+    raised_on = Date()
+    raised_by = Varchar(length=60, default="")
+    content = Text()
+    recorded_by = ForeignKey(User, null=True, on_delete=OnDelete.restrict)
+    resolution = Text(default="")
+    resolved_by = ForeignKey(User, null=True, on_delete=OnDelete.restrict)
+    resolved_at = Timestamptz(null=True, default=None)
+
+
+class Extension(Table):
+    """A leader's extension of the time limit (第十一条), with the due dates before and after."""
+
+    tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
+    case = ForeignKey(Case, index=True, on_delete=OnDelete.restrict)
+    working_days = Integer()
+    reason = Varchar(length=300)
+    due_before = Date()
+    due_after = Date()
+    approved_by = ForeignKey(User, on_delete=OnDelete.restrict)
+    approved_at = Timestamptz()
+
+
+class Accountability(Table):
+    """第十三条: a case that passed its due date unfinished, against whoever handled it then."""
+
+    tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
+    case = ForeignKey(Case, index=True, on_delete=OnDelete.restrict)
+    person = ForeignKey(User, index=True, on_delete=OnDelete.restrict)
+    due_on = Date()
+    year = Integer()
+    nth = Integer()
+    level = Varchar(length=20)
+    created_at = Timestamptz()

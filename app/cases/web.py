@@ -1,0 +1,313 @@
+"""Case pages: the register (filters, pages, Excel), intake, the case page with each step in
+place, the printed notice, receipt and evidence pack, and the accountability records."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from litestar import Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Response, Template
+
+from app.calendar.services import calendar_of
+from app.cases import services
+from app.cases.accountability import list_records
+from app.cases.export import workbook
+from app.cases.pipeline import ACTION_LABELS, STATUS_LABELS, Status
+from app.cases.rules import LEVEL_LABELS, case_dates, checklist
+from app.errors import InvalidInput
+from app.rota.services import lines
+from app.rota.tables import Line
+from app.staff.services import list_staff
+from app.tenancy.context import TenantContext
+from app.tenancy.permissions import Permission
+from app.web.guards import County, requires
+from app.web.render import page
+
+LABELS = {
+    "status": STATUS_LABELS,
+    "action": ACTION_LABELS,
+    "level": LEVEL_LABELS,
+    "eligibility": {"below": "低于低保标准", "above": "高于低保标准", "n/a": ""},
+}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _day(raw: str, label: str, *, required: bool = False) -> date | None:
+    if not raw:
+        if required:
+            raise InvalidInput("请填写{field}", field=label)
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput("{field} {value} 不是日期（年-月-日）", field=label, value=raw) from None
+
+
+def _number(raw: str, label: str) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise InvalidInput("{field}须为整数", field=label) from None
+
+
+def _filter_from(query: dict) -> services.CaseFilter:
+    handler = query.get("handler_id", "")
+    return services.CaseFilter(
+        line=query.get("line", ""),
+        status=query.get("status", ""),
+        handler_id=_number(handler, "经办人") if handler else None,
+        due_from=_day(query.get("due_from", ""), "到期起"),
+        due_to=_day(query.get("due_to", ""), "到期止"),
+        overdue=query.get("overdue", "") in ("1", "true", "on"),
+        open_only=query.get("open", "") in ("1", "true", "on"),
+        applicant=query.get("q", ""),
+        page=_number(query.get("page", "1") or "1", "页码"),
+    )
+
+
+@get("/cases", name="cases", guards=[requires(Permission.CASE_VIEW)])
+async def register(request: Request, ctx: County) -> Template:
+    error = ""
+    try:
+        chosen = _filter_from(dict(request.query_params))
+        found = await services.list_cases(ctx, chosen)
+    except InvalidInput as exc:
+        error, found = exc.localized(), await services.list_cases(ctx, services.CaseFilter())
+    query = {k: v for k, v in request.query_params.items() if k != "page" and v}
+    context = {
+        "found": found,
+        "query": query,
+        "lines": await lines(ctx),
+        "people": [p for p in await list_staff(ctx) if p.active],
+        "statuses": list(Status),
+        "labels": LABELS,
+        "error": error,
+    }
+    return page(request, "cases/register.html", context, fragments=("results",))
+
+
+@get("/cases/export.xlsx", guards=[requires(Permission.CASE_VIEW)])
+async def export(request: Request, ctx: County) -> Response:
+    cases = await services.all_cases(ctx, _filter_from(dict(request.query_params)))
+    filename = f"cases-{ctx.tenant.slug}-{ctx.tenant.now():%Y%m%d}.xlsx"
+    return Response(
+        workbook(cases, ctx.tenant.name),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+async def _intake_context(ctx: TenantContext, form: dict, error: str = "") -> dict:
+    return {
+        "lines": await lines(ctx),
+        "people": [p for p in await list_staff(ctx) if p.active],
+        "form": form,
+        "error": error,
+        "today": ctx.tenant.now().date(),
+    }
+
+
+@get("/cases/new", guards=[requires(Permission.CASE_WORK)])
+async def intake_form(request: Request, ctx: County) -> Template:
+    return page(request, "cases/new.html", await _intake_context(ctx, {}))
+
+
+@get("/cases/due-preview", guards=[requires(Permission.CASE_VIEW)])
+async def due_preview(
+    request: Request,
+    ctx: County,
+    line: FromQuery[str] = "",
+    received_on: FromQuery[str] = "",
+    separated: FromQuery[str] = "",
+) -> Template:
+    """The due date as soon as the line and the day of receipt are chosen."""
+    context: dict = {"dates": None, "days": None, "problem": ""}
+    row = await ctx.select(Line).where(Line.code == line).first()
+    try:
+        received = _day(received_on, "受理日期")
+        if row and received:
+            days = row["separated_working_days"] if separated and row["separated_working_days"] else row["working_days"]
+            context.update(days=days, dates=case_dates(await calendar_of(ctx), received, days))
+    except InvalidInput as exc:
+        context["problem"] = exc.localized()
+    return page(request, "cases/due_preview.html", context)
+
+
+@post("/cases", guards=[requires(Permission.CASE_WORK)])
+async def intake(request: Request, ctx: County) -> Template | Redirect:
+    form = dict(await request.form())
+    try:
+        case = await services.intake(
+            ctx,
+            services.Application(
+                line=form.get("line", ""),
+                applicant_name=form.get("applicant_name", ""),
+                applicant_id_number=form.get("applicant_id_number", ""),
+                household_size=_number(form.get("household_size", ""), "家庭人口"),
+                received_on=_day(form.get("received_on", ""), "受理日期", required=True),
+                first_receiver_id=_number(form.get("first_receiver_id", ""), "首问责任人"),
+                separated_household=form.get("separated_household", "") == "on",
+                address=form.get("address", ""),
+                phone=form.get("phone", ""),
+                monthly_income=form.get("monthly_income", ""),
+            ),
+        )
+    except InvalidInput as exc:
+        return page(request, "cases/new.html", await _intake_context(ctx, form, exc.localized()), status_code=400)
+    return Redirect(f"/t/{ctx.tenant.slug}/cases/{case.id}", status_code=303)
+
+
+async def _case_page(request: Request, ctx: TenantContext, case_id: int, error: str = "", status_code: int = 200):
+    folder = await services.case_file(ctx, case_id)
+    line = await ctx.select(Line, Line.code, Line.materials).where(Line.code == folder.case.line_code).first()
+    context = {
+        "f": folder,
+        "c": folder.case,
+        "labels": LABELS,
+        "error": error,
+        "checklist": checklist(line["code"], line["materials"]),
+        "people": [p for p in await list_staff(ctx) if p.active],
+        "today": ctx.tenant.now().date(),
+        "full_id": "",
+    }
+    return page(request, "cases/detail.html", context, status_code=status_code, fragments=("work",))
+
+
+@get("/cases/{case_id:int}", guards=[requires(Permission.CASE_VIEW)])
+async def case_page(request: Request, ctx: County, case_id: FromPath[int]) -> Template:
+    return await _case_page(request, ctx, case_id)
+
+
+async def _notice(ctx: TenantContext, case_id: int, form) -> None:
+    items = [*form.getall("items", []), *form.get("other_items", "").splitlines()]
+    await services.issue_notice(ctx, case_id, items, form.get("reason", ""))
+
+
+async def _survey(ctx: TenantContext, case_id: int, form) -> None:
+    await services.record_survey(
+        ctx,
+        case_id,
+        visited_on=_day(form.get("visited_on", ""), "调查日期", required=True),
+        findings=form.get("findings", ""),
+        conclusion=form.get("conclusion", ""),
+        investigators=[_number(raw, "调查人") for raw in form.getall("investigators", []) if raw],
+    )
+
+
+async def _posting(ctx: TenantContext, case_id: int, form) -> None:
+    await services.start_posting(
+        ctx, case_id, _day(form.get("starts_on", ""), "公示开始日期", required=True), form.get("place", "")
+    )
+
+
+async def _objection(ctx: TenantContext, case_id: int, form) -> None:
+    await services.record_objection(
+        ctx,
+        case_id,
+        _day(form.get("raised_on", ""), "异议日期", required=True),
+        form.get("raised_by", ""),
+        form.get("content", ""),
+    )
+
+
+async def _resolve(ctx: TenantContext, case_id: int, form) -> None:
+    await services.resolve_objection(
+        ctx, case_id, _number(form.get("objection_id", ""), "异议"), form.get("resolution", "")
+    )
+
+
+async def _extend(ctx: TenantContext, case_id: int, form) -> None:
+    await services.extend(ctx, case_id, _number(form.get("working_days", ""), "延期天数"), form.get("reason", ""))
+
+
+# Each step of the case page: the permission it needs and what it does with the form.
+STEPS = {
+    "accept": (Permission.CASE_WORK, lambda ctx, case_id, form: services.decide_intake(ctx, case_id, True)),
+    "refuse": (
+        Permission.CASE_WORK,
+        lambda ctx, case_id, form: services.decide_intake(ctx, case_id, False, form.get("reason", "")),
+    ),
+    "notice": (Permission.CASE_WORK, _notice),
+    "survey": (Permission.CASE_WORK, _survey),
+    "sign": (Permission.CASE_WORK, lambda ctx, case_id, form: services.sign_survey(ctx, case_id)),
+    "posting": (Permission.CASE_WORK, _posting),
+    "objection": (Permission.CASE_WORK, _objection),
+    "resolve": (Permission.CASE_WORK, _resolve),
+    "approve": (Permission.CASE_DECIDE, lambda ctx, case_id, form: services.decide(ctx, case_id, True)),
+    "reject": (
+        Permission.CASE_DECIDE,
+        lambda ctx, case_id, form: services.decide(ctx, case_id, False, form.get("reason", "")),
+    ),
+    "close": (Permission.CASE_WORK, lambda ctx, case_id, form: services.close(ctx, case_id, form.get("reason", ""))),
+    "extend": (Permission.CASE_EXTEND, _extend),
+}
+
+
+@post("/cases/{case_id:int}/{step:str}", guards=[requires(Permission.CASE_VIEW)])
+async def take_step(request: Request, ctx: County, case_id: FromPath[int], step: FromPath[str]) -> Template | Redirect:
+    await services.get_case(ctx, case_id)
+    if step not in STEPS:
+        raise NotFoundException(f"no step {step!r}")
+    permission, act = STEPS[step]
+    ctx.actor.require(permission)
+    try:
+        await act(ctx, case_id, await request.form())
+    except InvalidInput as exc:
+        return await _case_page(request, ctx, case_id, exc.localized(), status_code=400)
+    if request.headers.get("hx-request"):
+        return await _case_page(request, ctx, case_id)
+    return Redirect(f"/t/{ctx.tenant.slug}/cases/{case_id}", status_code=303)
+
+
+@post("/cases/{case_id:int}/id-number", guards=[requires(Permission.CASE_VIEW)])
+async def reveal_id_number(request: Request, ctx: County, case_id: FromPath[int]) -> Template:
+    number = await services.reveal_id_number(ctx, case_id)
+    return page(request, "cases/id_number.html", {"number": number})
+
+
+@get("/cases/{case_id:int}/notices/{notice_id:int}", guards=[requires(Permission.CASE_VIEW)])
+async def print_notice(request: Request, ctx: County, case_id: FromPath[int], notice_id: FromPath[int]) -> Template:
+    return page(request, "cases/print_notice.html", await services.notice_payload(ctx, case_id, notice_id))
+
+
+@get("/cases/{case_id:int}/receipts/{receipt_id:int}", guards=[requires(Permission.CASE_VIEW)])
+async def print_receipt(request: Request, ctx: County, case_id: FromPath[int], receipt_id: FromPath[int]) -> Template:
+    return page(request, "cases/print_receipt.html", await services.receipt_payload(ctx, case_id, receipt_id))
+
+
+@get("/cases/{case_id:int}/evidence", guards=[requires(Permission.CASE_VIEW)])
+async def evidence(request: Request, ctx: County, case_id: FromPath[int]) -> Template:
+    """Everything about the case on paper, in one go, for an inspection."""
+    folder = await services.case_file(ctx, case_id)
+    return page(request, "cases/evidence.html", {"f": folder, "c": folder.case, "labels": LABELS})
+
+
+@get("/accountability", guards=[requires(Permission.CASE_VIEW)])
+async def accountability(request: Request, ctx: County, year: FromQuery[int | None] = None) -> Template:
+    records = await list_records(ctx, year=year)
+    by_person: dict[str, list] = {}
+    for record in records:
+        by_person.setdefault(record.person_name, []).append(record)
+    return page(
+        request,
+        "cases/accountability.html",
+        {"by_person": by_person, "year": year, "labels": LABELS, "this_year": ctx.tenant.now().year},
+    )
+
+
+PAGES = [
+    register,
+    export,
+    intake_form,
+    due_preview,
+    intake,
+    case_page,
+    take_step,
+    reveal_id_number,
+    print_notice,
+    print_receipt,
+    evidence,
+    accountability,
+]

@@ -1,0 +1,184 @@
+"""The reminder scan (SPEC §8): cases due in 3 and 1 working days, due today and overdue,
+one-time notices not yet issued on day 2 and 3, postings at their end. Each reminder goes once to
+the acting handler (the substitute while the handler is away); overdue ones also to the section
+head.
+
+Exactly once is the database's job: every reminder is first a row of the ledger, unique per
+county and key, inserted with ON CONFLICT DO NOTHING in the same transaction as the messages it
+sends. Cost follows what is due: only open cases up to the horizon are read, through the index
+on (tenant, status, due_on), in batches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from piccolo.query import WhereRaw
+
+from app import db
+from app.calendar.services import calendar_of
+from app.cases.pipeline import OPEN, Status
+from app.cases.tables import Case, MaterialNotice, Posting
+from app.i18n import gettext
+from app.notifications.services import notify
+from app.reminders.rules import (
+    STAGE_LABELS,
+    Stage,
+    deadline_stage,
+    horizon,
+    notice_stage,
+    posting_stage,
+)
+from app.reminders.tables import Reminder
+from app.staff.services import holders_of
+from app.tenancy.context import TenantContext
+from app.tenancy.permissions import Role
+
+BATCH = 1000
+NOTICE_STAGES = (Stage.NOTICE_DAY_2, Stage.NOTICE_DAY_3)
+
+
+# Overdue cases pile up and stay in the overdue stage: those told already are left out in the
+# query itself, so a county's daily re-scan reads only what may be new.
+ALREADY_TOLD_OVERDUE = WhereRaw(
+    "NOT EXISTS (SELECT 1 FROM reminder WHERE reminder.case = assistance_case.id"
+    " AND reminder.stage = {} AND reminder.due_on = assistance_case.due_on)",
+    Stage.OVERDUE.value,
+)
+
+
+@dataclass
+class ScanReport:
+    looked_at: int = 0
+    reminders: int = 0
+    messages: int = 0
+
+
+@dataclass(frozen=True)
+class Due:
+    """One reminder the scan found due: which case, which stage, about which deadline."""
+
+    case: dict
+    stage: Stage
+    due_on: date | None = None
+
+    @property
+    def key(self) -> str:
+        return f"case:{self.case['id']}:{self.stage.value}:{self.due_on or ''}"
+
+
+_CASE_COLUMNS = (
+    Case.id,
+    Case.due_on,
+    Case.received_on,
+    Case.acting_handler,
+    Case.applicant_name,
+    Case.line.name.as_alias("line_name"),
+)
+
+
+async def _batches(query):
+    """The rows of ``query`` (ordered by case id) a batch at a time, by key, never by offset."""
+    after = 0
+    while True:
+        rows = await query.where(Case.id > after).order_by(Case.id).limit(BATCH)
+        if not rows:
+            return
+        yield rows
+        after = rows[-1]["id"]
+
+
+def _message(due: Due) -> str:
+    case = due.case
+    what = gettext(STAGE_LABELS[due.stage])
+    deadline = f"（{case['due_on']:%Y-%m-%d} 到期）" if due.stage not in NOTICE_STAGES else ""
+    return f"{case['line_name']}：{case['applicant_name']}的申请{what}{deadline}"
+
+
+async def _tell(ctx: TenantContext, found: list[Due], heads: list[int], report: ScanReport) -> None:
+    """Ledger rows and their messages together: a reminder is either fully told or not at all."""
+    if not found:
+        return
+    by_key = {due.key: due for due in found}
+    now = datetime.now().astimezone()
+    async with db.transaction():
+        inserted = (
+            await Reminder.insert(
+                *(
+                    ctx.new(
+                        Reminder, case=due.case["id"], stage=due.stage.value, due_on=due.due_on, key=key, created_at=now
+                    )
+                    for key, due in by_key.items()
+                )
+            )
+            .on_conflict(action="DO NOTHING")
+            .returning(Reminder.key)
+        )
+        for row in inserted:
+            due = by_key[row["key"]]
+            recipients = {due.case["acting_handler"]}
+            if due.stage is Stage.OVERDUE:
+                recipients.update(heads)
+            for user_id in sorted(recipients):
+                report.messages += await notify(
+                    ctx.tenant.id,
+                    user_id,
+                    kind=f"reminder.{due.stage.value}",
+                    message=_message(due),
+                    dedupe_key=f"reminder:{row['key']}:{user_id}",
+                    link=f"/t/{ctx.tenant.slug}/cases/{due.case['id']}",
+                    case_id=due.case["id"],
+                )
+    report.reminders += len(inserted)
+
+
+async def scan(ctx: TenantContext, today: date | None = None) -> ScanReport:
+    """Tell everyone what is due today in one county. Safe to run any number of times."""
+    today = today or ctx.tenant.now().date()
+    calendar = await calendar_of(ctx)
+    heads = await holders_of(ctx, [Role.SECTION_HEAD])
+    report = ScanReport()
+
+    deadlines = ctx.select(Case, *_CASE_COLUMNS).where(
+        Case.status.is_in(sorted(OPEN)) & (Case.due_on <= horizon(calendar, today)) & ALREADY_TOLD_OVERDUE
+    )
+    async for rows in _batches(deadlines):
+        report.looked_at += len(rows)
+        found = [
+            Due(row, stage, row["due_on"]) for row in rows if (stage := deadline_stage(calendar, today, row["due_on"]))
+        ]
+        await _tell(ctx, found, heads, report)
+
+    waiting = ctx.select(Case, *_CASE_COLUMNS).where((Case.status == Status.RECEIVED) & (Case.received_on < today))
+    async for rows in _batches(waiting):
+        report.looked_at += len(rows)
+        noticed = {
+            row["case"]
+            for row in await ctx.select(MaterialNotice, MaterialNotice.case).where(
+                MaterialNotice.case.is_in([row["id"] for row in rows])
+            )
+        }
+        found = [
+            Due(row, stage)
+            for row in rows
+            if row["id"] not in noticed and (stage := notice_stage(calendar, today, row["received_on"]))
+        ]
+        await _tell(ctx, found, heads, report)
+
+    postings = ctx.select(Case, *_CASE_COLUMNS).where(Case.status == Status.POSTED)
+    async for rows in _batches(postings):
+        report.looked_at += len(rows)
+        ends = {
+            row["case"]: row["ends_on"]
+            for row in await ctx.select(Posting, Posting.case, Posting.ends_on).where(
+                Posting.case.is_in([row["id"] for row in rows])
+            )
+        }
+        found = [
+            Due(row, stage, ends[row["id"]])
+            for row in rows
+            if row["id"] in ends and (stage := posting_stage(today, ends[row["id"]]))
+        ]
+        await _tell(ctx, found, heads, report)
+    return report

@@ -1,0 +1,21 @@
+from piccolo.columns import Date, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.table import Table
+
+from app.cases.tables import Case
+from app.tenancy.tables import Tenant
+
+
+class Reminder(Table):
+    """The reminder ledger: one row per (case, stage, deadline) told, unique by ``key`` per county.
+
+    The unique key, not the job queue, is what makes a reminder go out exactly once: a scan that
+    runs twice, on two workers at once, or again after a crash, finds the row already there.
+    """
+
+    tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
+    case = ForeignKey(Case, index=True, on_delete=OnDelete.restrict)
+    stage = Varchar(length=20)
+    # The deadline the stage was about: an extension or a recomputed date is told afresh.
+    due_on = Date(null=True, default=None)
+    key = Varchar(length=120)
+    created_at = Timestamptz()
