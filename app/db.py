@@ -100,3 +100,38 @@ async def serialize(table, *key: int) -> None:
     if isinstance(engine(), PostgresEngine):
         name = ":".join([table._meta.tablename, *map(str, key)])
         await table.raw("SELECT pg_advisory_xact_lock(hashtextextended({}, 0))", name)
+
+
+async def insert_new(table, rows: list[dict], returning: tuple[str, ...]) -> list[dict]:
+    """Insert many rows in one statement, skipping those a unique key already has; answers the
+    ``returning`` columns of the rows inserted.
+
+    On PostgreSQL the values travel as one array per column (``unnest``), so ten thousand rows
+    cost one small statement instead of a query string with a parameter per value.
+    """
+    if not rows:
+        return []
+    names = list(rows[0])
+    if not isinstance(engine(), PostgresEngine):
+        return (
+            await table.insert(*(table(**row) for row in rows))
+            .on_conflict(action="DO NOTHING")
+            .returning(*(getattr(table, name) for name in returning))
+        )
+    columns = [getattr(table, name) for name in names]
+    arrays = ", ".join(f"{{}}::{_array_type(column)}" for column in columns)
+    sql = (
+        f'INSERT INTO "{table._meta.tablename}" ({_quoted(names)}) '
+        f"SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING RETURNING {_quoted(returning)}"
+    )
+    return await table.raw(sql, *([row[name] for row in rows] for name in names))
+
+
+def _quoted(names) -> str:
+    return ", ".join(f'"{name}"' for name in names)
+
+
+def _array_type(column) -> str:
+    # A foreign key or serial is an integer; others as their column type.
+    kind = column.column_type
+    return ("INTEGER" if kind in ("SERIAL", "BIGSERIAL") else kind) + "[]"

@@ -235,39 +235,42 @@ def compose(county: CountyMail, message: str, link: str = "") -> tuple[str, str]
     return subject[:200], "\n".join(lines)
 
 
-async def queue_for(
-    tenant_id: int,
-    user_id: int,
-    notification_id: int,
-    *,
-    message: str,
-    link: str = "",
-    county: CountyMail | None = None,
-) -> bool:
-    """Queue the e-mail of a new notification, if the county sends e-mail and the person has an
-    address. Called by ``notify`` inside its transaction; True if a row was queued."""
-    county = county or await county_mail(tenant_id)
+async def queue_for(tenant_id: int, notifications: list[dict]) -> int:
+    """Queue the e-mail of new notifications (``id, user, message, link``), if the county sends
+    e-mail and the person has an address. Called by ``notify_many`` inside its transaction."""
+    if not notifications:
+        return 0
+    county = await county_mail(tenant_id)
     if county is None or not county.settings.sending:
-        return False
-    user = await User.select(User.email).where((User.id == user_id) & User.active.eq(True)).first()
-    if user is None or not user["email"]:
-        return False
-    subject, body = compose(county, message, link)
+        return 0
+    users = {row["user"] for row in notifications}
+    addresses = {
+        row["id"]: row["email"]
+        for row in await User.select(User.id, User.email).where(User.id.is_in(list(users)) & User.active.eq(True))
+        if row["email"]
+    }
     now = _now()
-    await EmailOutbox.insert(
-        EmailOutbox(
-            tenant=tenant_id,
-            notification=notification_id,
-            user=user_id,
-            to_address=user["email"],
-            subject=subject,
-            body=body,
-            status=Status.PENDING.value,
-            next_attempt_at=now,
-            created_at=now,
+    rows = []
+    for notification in notifications:
+        if notification["user"] not in addresses:
+            continue
+        subject, body = compose(county, notification["message"], notification["link"])
+        rows.append(
+            EmailOutbox(
+                tenant=tenant_id,
+                notification=notification["id"],
+                user=notification["user"],
+                to_address=addresses[notification["user"]],
+                subject=subject,
+                body=body,
+                status=Status.PENDING.value,
+                next_attempt_at=now,
+                created_at=now,
+            )
         )
-    )
-    return True
+    if rows:
+        await EmailOutbox.insert(*rows)
+    return len(rows)
 
 
 # Sending ---------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ county sends e-mail (``app.notifications.mail``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from app import db
@@ -11,6 +12,18 @@ from app.notifications.tables import Notification
 from app.tenancy.context import NotFound, TenantContext
 
 PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message for one person's inbox; ``dedupe_key`` is unique per county."""
+
+    user_id: int
+    kind: str
+    message: str
+    dedupe_key: str
+    link: str = ""
+    case_id: int | None = None
 
 
 async def notify(
@@ -22,40 +35,38 @@ async def notify(
     dedupe_key: str,
     link: str = "",
     case_id: int | None = None,
-    county: mail.CountyMail | None = None,
 ) -> bool:
-    """Put a message in one inbox unless the same ``dedupe_key`` was told already; True if new.
+    """Put a message in one inbox unless the same ``dedupe_key`` was told already; True if new."""
+    return bool(await notify_many(tenant_id, [Message(user_id, kind, message, dedupe_key, link, case_id)]))
 
-    A new message is also queued as an e-mail, in the same transaction, when the county sends
-    e-mail and the person has an address. ``county`` (``mail.county_mail``) may be passed by a
-    caller that tells many people, to read the county's settings once instead of per message.
-    """
+
+async def notify_many(tenant_id: int, messages: list[Message]) -> int:
+    """Tell many messages in one statement, each unless its key was told already; returns how many
+    were new. New ones are also queued as e-mail, in the same transaction, when the county sends
+    e-mail and the person has an address."""
+    if not messages:
+        return 0
+    now = datetime.now().astimezone()
     async with db.transaction():
-        inserted = await _insert(tenant_id, user_id, kind, message, dedupe_key, link, case_id)
-        if inserted:
-            await mail.queue_for(tenant_id, user_id, inserted[0]["id"], message=message, link=link, county=county)
-    return bool(inserted)
-
-
-async def _insert(
-    tenant_id: int, user_id: int, kind: str, message: str, dedupe_key: str, link: str, case_id: int | None
-) -> list[dict]:
-    return (
-        await Notification.insert(
-            Notification(
-                tenant=tenant_id,
-                user=user_id,
-                kind=kind,
-                message=message[:300],
-                link=link[:200],
-                case_id=case_id,
-                dedupe_key=dedupe_key[:200],
-                created_at=datetime.now().astimezone(),
-            )
+        inserted = await db.insert_new(
+            Notification,
+            [
+                {
+                    "tenant": tenant_id,
+                    "user": m.user_id,
+                    "kind": m.kind,
+                    "message": m.message[:300],
+                    "link": m.link[:200],
+                    "case_id": m.case_id,
+                    "dedupe_key": m.dedupe_key[:200],
+                    "created_at": now,
+                }
+                for m in messages
+            ],
+            returning=("id", "user", "message", "link"),
         )
-        .on_conflict(action="DO NOTHING")
-        .returning(Notification.id)
-    )
+        await mail.queue_for(tenant_id, inserted)
+    return len(inserted)
 
 
 async def inbox(ctx: TenantContext, *, unread_only: bool = False, limit: int = PAGE_SIZE) -> list[dict]:

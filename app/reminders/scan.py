@@ -21,7 +21,7 @@ from app.calendar.services import calendar_of
 from app.cases.pipeline import OPEN, Status
 from app.cases.tables import Case, MaterialNotice, Posting
 from app.i18n import gettext
-from app.notifications.services import notify
+from app.notifications.services import Message, notify_many
 from app.reminders.rules import (
     STAGE_LABELS,
     Stage,
@@ -41,10 +41,11 @@ NOTICE_STAGES = (Stage.NOTICE_DAY_2, Stage.NOTICE_DAY_3)
 
 # Overdue cases pile up and stay in the overdue stage: those told already are left out in the
 # query itself, so a county's daily re-scan reads only what may be new.
+# The key is spelled as ``Due.key`` spells it, so the lookup is one probe of the unique index.
 ALREADY_TOLD_OVERDUE = WhereRaw(
-    "NOT EXISTS (SELECT 1 FROM reminder WHERE reminder.case = assistance_case.id"
-    " AND reminder.stage = {} AND reminder.due_on = assistance_case.due_on)",
-    Stage.OVERDUE.value,
+    "NOT EXISTS (SELECT 1 FROM reminder WHERE reminder.tenant = assistance_case.tenant"
+    " AND reminder.key = 'case:' || assistance_case.id || {} || assistance_case.due_on)",
+    f":{Stage.OVERDUE.value}:",
 )
 
 
@@ -103,26 +104,29 @@ async def _tell(ctx: TenantContext, found: list[Due], heads: list[int], report: 
     by_key = {due.key: due for due in found}
     now = datetime.now().astimezone()
     async with db.transaction():
-        inserted = (
-            await Reminder.insert(
-                *(
-                    ctx.new(
-                        Reminder, case=due.case["id"], stage=due.stage.value, due_on=due.due_on, key=key, created_at=now
-                    )
-                    for key, due in by_key.items()
-                )
-            )
-            .on_conflict(action="DO NOTHING")
-            .returning(Reminder.key)
+        inserted = await db.insert_new(
+            Reminder,
+            [
+                {
+                    "tenant": ctx.tenant.id,
+                    "case": due.case["id"],
+                    "stage": due.stage.value,
+                    "due_on": due.due_on,
+                    "key": key,
+                    "created_at": now,
+                }
+                for key, due in by_key.items()
+            ],
+            returning=("key",),
         )
+        messages = []
         for row in inserted:
             due = by_key[row["key"]]
             recipients = {due.case["acting_handler"]}
             if due.stage is Stage.OVERDUE:
                 recipients.update(heads)
-            for user_id in sorted(recipients):
-                report.messages += await notify(
-                    ctx.tenant.id,
+            messages += [
+                Message(
                     user_id,
                     kind=f"reminder.{due.stage.value}",
                     message=_message(due),
@@ -130,6 +134,9 @@ async def _tell(ctx: TenantContext, found: list[Due], heads: list[int], report: 
                     link=f"/t/{ctx.tenant.slug}/cases/{due.case['id']}",
                     case_id=due.case["id"],
                 )
+                for user_id in sorted(recipients)
+            ]
+        report.messages += await notify_many(ctx.tenant.id, messages)
     report.reminders += len(inserted)
 
 

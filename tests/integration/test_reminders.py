@@ -19,7 +19,7 @@ from app.tenancy.services import find_by_slug
 from tests.helpers import context_of, demo_county
 from tests.integration.test_absences import leave
 
-pytestmark = pytest.mark.usefixtures("clean_db", "redis")
+pytestmark = pytest.mark.usefixtures("redis")
 
 CALENDAR = WorkCalendar()
 RECEIVED = date(2026, 11, 2)  # a Monday; 城市低保 is due 10 working days later
@@ -34,7 +34,12 @@ def working_days_before(day: date, n: int) -> date:
 
 
 @pytest.fixture
-async def people():
+async def people(clean_db):
+    return await demo_county()
+
+
+@pytest.fixture
+async def people_on_any_db(any_db):
     return await demo_county()
 
 
@@ -162,3 +167,13 @@ async def test_the_end_of_a_posting_is_told_once(people):
     await run_scan(people, today)
     await run_scan(people, today + timedelta(days=1))
     assert (await inbox(people["wangxiaolei"])).count("reminder.posting_ends") == 1
+
+
+async def test_on_either_database_an_overdue_case_is_told_once_and_then_not_even_read(people_on_any_db):
+    people = people_on_any_db
+    await urban_case(people)
+    first = await run_scan(people, DUE + timedelta(days=3))
+    again = await run_scan(people, DUE + timedelta(days=4))
+    assert (first.reminders, first.messages) == (1, 2)
+    assert (again.looked_at, again.reminders) == (0, 0)
+    assert await inbox(people["wangxiaolei"]) == ["reminder.overdue"]
