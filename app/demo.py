@@ -12,6 +12,8 @@ import io
 import logging
 import os
 import secrets
+import socket
+import time
 from datetime import timedelta
 
 from app.settings import PROJECT_ROOT, Mode, Settings
@@ -38,7 +40,61 @@ def _embedded_redis():
     return server, f"unix://{server.socket_file}"
 
 
-async def _prepare(settings: Settings, reset_passwords: bool) -> list[tuple[str, str, str, str]]:
+DEMO_MAIL_DOMAIN = "demo.county-portal.test"
+
+
+class _MailSink:
+    """An SMTP server on this machine that keeps each e-mail as a file under var/mail/, so the
+    demo shows the e-mail channel without sending anything anywhere."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.folder = VAR / "mail"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.controller = Controller(self, hostname="127.0.0.1", port=_free_port())
+
+    @property
+    def port(self) -> int:
+        return self.controller.port
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd's handler hook
+        name = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}.eml"
+        (self.folder / name).write_bytes(envelope.original_content or envelope.content)
+        return "250 Message accepted"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def _demo_mail(slug: str, sink_port: int, url: str) -> None:
+    """The demo county sends its e-mail to the sink, and its people have demo addresses; a
+    county whose administrator set up real e-mail is left as it is."""
+    from app.accounts.tables import User
+    from app.cli import cli_actor
+    from app.notifications import mail
+    from app.tenancy.context import TenantContext
+    from app.tenancy.services import find_by_slug
+
+    tenant = await find_by_slug(slug)
+    if tenant is None:
+        return
+    ctx = TenantContext(tenant=tenant, actor=cli_actor("demo"))
+    current = await mail.settings_of(ctx)
+    if current.host and not current.from_address.endswith(DEMO_MAIL_DOMAIN):
+        return
+    values = {"enabled": True, "host": "127.0.0.1", "port": sink_port, "tls": "none"}
+    await mail.save_settings(ctx, {**values, "from_address": f"{slug}@{DEMO_MAIL_DOMAIN}", "portal_url": url})
+    for user in await User.select(User.id, User.username).where((User.tenant == tenant.id) & (User.email == "")):
+        await User.update({User.email: f"{user['username']}@{DEMO_MAIL_DOMAIN}"}).where(User.id == user["id"])
+
+
+async def _prepare(
+    settings: Settings, reset_passwords: bool, sink: _MailSink, url: str
+) -> list[tuple[str, str, str, str]]:
     """Migrate, load the counties, and give demo logins their passwords; returns the new logins."""
     from app import db
     from app.accounts.services import add_user, set_password
@@ -56,6 +112,7 @@ async def _prepare(settings: Settings, reset_passwords: bool) -> list[tuple[str,
             print(f"  {path.name}: {len(changes)} change(s)")
         await _liven_up(DEMO_TENANT)
         await _sample_cases(DEMO_TENANT)
+        await _demo_mail(DEMO_TENANT, sink.port, url)
         if not await User.exists().where(User.is_superadmin.eq(True)):
             await add_user(actor, tenant_slug=None, username=SUPERADMIN[0], name=SUPERADMIN[1])
         users = (
@@ -230,12 +287,18 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, reset_passwords: bool = 
     if "REDIS_URL" not in environ:
         redis_server, environ["REDIS_URL"] = _embedded_redis()
     settings = Settings.from_env(environ)
+    url = f"http://{host}:{port}/"
+    sink = _MailSink()
+    sink.controller.start()
     print(f"County Portal demo: database {settings.database_url}, redis {settings.redis_url}")
     try:
-        logins = asyncio.run(_prepare(settings, reset_passwords))
-        _print_logins(logins, f"http://{host}:{port}/")
+        logins = asyncio.run(_prepare(settings, reset_passwords, sink, url))
+        _print_logins(logins, url)
+        print(f"E-mails of the demo county are kept in {sink.folder}/ (one .eml file each).")
+        print()
         asyncio.run(_serve(settings, host, port))
     finally:
+        sink.controller.stop()
         if redis_server is not None:
             redis_server.shutdown()
     print("County Portal demo stopped.")
