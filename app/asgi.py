@@ -30,6 +30,7 @@ from app.calendar import web as calendar_web
 from app.cases import api as cases_api
 from app.cases import web as cases_web
 from app.dashboard import web as dashboard_web
+from app.evaluation import api as evaluation_api
 from app.jobs import api as jobs_api
 from app.jobs import web as jobs_web
 from app.notifications import settings_web
@@ -73,6 +74,7 @@ COUNTY_API = [
     *jobs_api.API,
     *calendar_api.API,
     *cases_api.API,
+    *evaluation_api.API,
 ]
 PUBLIC = [*accounts_web.PUBLIC, *tenancy_web.PUBLIC, *calendar_web.PUBLIC, health]
 

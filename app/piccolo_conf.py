@@ -16,6 +16,7 @@ APP_REGISTRY = AppRegistry(
         "app.calendar.piccolo_app",
         "app.cases.piccolo_app",
         "app.reminders.piccolo_app",
+        "app.evaluation.piccolo_app",
     ]
 )
 

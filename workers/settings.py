@@ -10,6 +10,7 @@ from app import db
 from app.settings import Settings
 from workers.deadlines import deadline_scan_all, reminder_scan
 from workers.email import deliver_due_emails, send_email
+from workers.evaluation import evaluation_compute
 from workers.heartbeat import beat
 from workers.substitution import substitution_sweep, substitution_sweep_all
 
@@ -29,6 +30,7 @@ def build_worker(settings: Settings, **options) -> Worker:
             func(substitution_sweep, timeout=300),
             func(reminder_scan, timeout=600),
             func(send_email, timeout=120),
+            func(evaluation_compute, timeout=600),
         ],
         cron_jobs=[
             cron(beat, second=0, run_at_startup=False, unique=True, timeout=30),

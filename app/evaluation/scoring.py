@@ -354,8 +354,13 @@ def score_subject(
     weights: Weights = DEFAULT_WEIGHTS,
     trim: bool = True,
     absent_days: int = 0,
+    reweight: bool = False,
 ) -> SubjectResult:
-    """One subject's result from their ratings per component and their days of non-official absence."""
+    """One subject's result from their ratings per component and their days of non-official absence.
+
+    ``reweight`` is the finalising policy for a subject missing a component (SPEC §9): the present
+    components are scored with their weights scaled up to 100 (``missing`` still lists the others).
+    """
     _check_days(absent_days)
     by_component: dict[Component, list[int]] = {}
     for key, items in ratings_by_component.items():
@@ -366,6 +371,7 @@ def score_subject(
     raters: dict[Component, int] = {}
     missing: list[Component] = []
     numerator, denominator = 0, 1  # Σ weight × mean in hundredths, as one exact fraction
+    present_weight = 0
     for component in COMPONENTS:
         cents = by_component.get(component, [])
         weight = getattr(weights, component.value)
@@ -379,23 +385,24 @@ def score_subject(
         if weight:
             numerator = numerator * count + weight * total * denominator
             denominator *= count
+            present_weight += weight
 
     if absent_days > EXCLUDED_AFTER_DAYS:
         status = Status.EXCLUDED
-    elif missing:
+    elif missing and not (reweight and present_weight):
         status = Status.INCOMPLETE
     else:
         status = Status.SCORED
     if status is not Status.SCORED:
         return SubjectResult(status, None, None, components, tuple(missing), False, raters)
 
-    final = _round_half_up(numerator, denominator * 100)
+    final = _round_half_up(numerator, denominator * present_weight)
     return SubjectResult(
         status=status,
         score=_decimal(final),
         grade=_grade_of_cents(final),
         components=components,
-        missing=(),
+        missing=tuple(missing),
         needs_rectification=final < int(RECTIFICATION_BELOW) * _CENTS,
         raters=raters,
     )

@@ -21,10 +21,26 @@ PROGRESS_KEY = "portal:job-progress:{job_id}"
 class JobKind(StrEnum):
     SUBSTITUTION = "substitution"
     REMINDERS = "reminders"
+    EVALUATION = "evaluation"
 
 
 # The arq function that runs each kind of job, for one county.
-FUNCTIONS = {JobKind.SUBSTITUTION: "substitution_sweep", JobKind.REMINDERS: "reminder_scan"}
+FUNCTIONS = {
+    JobKind.SUBSTITUTION: "substitution_sweep",
+    JobKind.REMINDERS: "reminder_scan",
+    JobKind.EVALUATION: "evaluation_compute",
+}
+
+
+# What an admin may run for the whole county by name (POST /jobs/{kind}).
+SWEEPS = (JobKind.SUBSTITUTION, JobKind.REMINDERS)
+
+
+def sweep_kind(kind: str) -> JobKind:
+    """The county-wide sweep called ``kind``, or ``NotFound``."""
+    if kind not in SWEEPS:
+        raise NotFound(f"no job kind {kind!r}; known: {', '.join(SWEEPS)}")
+    return JobKind(kind)
 
 
 @dataclass(frozen=True)

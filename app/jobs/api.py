@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from litestar import Request, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_202_ACCEPTED
 
-from app.jobs import JobKind, enqueue, state
+from app.jobs import enqueue, state, sweep_kind
 from app.tenancy.permissions import Permission
 from app.web.guards import County, requires
 from app.web.identity import services_of
@@ -15,11 +14,7 @@ from app.web.identity import services_of
 
 @post("/jobs/{kind:str}", guards=[requires(Permission.JOBS_RUN)], status_code=HTTP_202_ACCEPTED)
 async def run_job(request: Request, ctx: County, kind: FromPath[str]) -> dict:
-    try:
-        chosen = JobKind(kind)
-    except ValueError:
-        raise NotFoundException(f"no job kind {kind!r}; known: {', '.join(JobKind)}") from None
-    return {"job_id": await enqueue(services_of(request).queue, chosen, ctx.tenant.id)}
+    return {"job_id": await enqueue(services_of(request).queue, sweep_kind(kind), ctx.tenant.id)}
 
 
 @get("/jobs/{job_id:str}", guards=[requires(Permission.DASHBOARD_VIEW)])

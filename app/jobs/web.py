@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from litestar import Request, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 
 from app.i18n import N_
-from app.jobs import JobKind, enqueue, state
+from app.jobs import JobKind, enqueue, state, sweep_kind
 from app.tenancy.permissions import Permission
 from app.web.guards import County, requires
 from app.web.identity import services_of
 from app.web.render import page
 
-JOB_LABELS = {JobKind.SUBSTITUTION: N_("替岗检查"), JobKind.REMINDERS: N_("到期提醒扫描")}
+JOB_LABELS = {
+    JobKind.SUBSTITUTION: N_("替岗检查"),
+    JobKind.REMINDERS: N_("到期提醒扫描"),
+    JobKind.EVALUATION: N_("考评计分"),
+}
 STATUS_LABELS = {
     "queued": N_("排队中"),
     "in_progress": N_("运行中"),
@@ -30,10 +33,7 @@ def _status(request: Request, job_id: str, kind: str, status: str) -> Template:
 
 @post("/jobs/{kind:str}", guards=[requires(Permission.JOBS_RUN)])
 async def run_now(request: Request, ctx: County, kind: FromPath[str]) -> Template:
-    try:
-        chosen = JobKind(kind)
-    except ValueError:
-        raise NotFoundException(f"no job kind {kind!r}") from None
+    chosen = sweep_kind(kind)
     job_id = await enqueue(services_of(request).queue, chosen, ctx.tenant.id)
     return _status(request, job_id, chosen.value, "queued")
 

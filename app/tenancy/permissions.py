@@ -47,6 +47,9 @@ class Permission(StrEnum):
     CASE_DECIDE = "case:decide"
     CASE_EXTEND = "case:extend"
     ACCOUNTABILITY_VIEW = "accountability:view"
+    EVALUATION_RATE = "evaluation:rate"
+    EVALUATION_MANAGE = "evaluation:manage"
+    EVALUATION_RESULTS = "evaluation:results"
 
 
 _EVERY_MEMBER = {
@@ -56,6 +59,7 @@ _EVERY_MEMBER = {
     Permission.ROTA_VIEW,
     Permission.ABSENCE_POST,
     Permission.CASE_VIEW,
+    Permission.EVALUATION_RATE,
 }
 _ADMIN_ONLY = {
     Permission.AUDIT_READ,
@@ -65,6 +69,8 @@ _ADMIN_ONLY = {
     Permission.ABSENCE_MANAGE,
     Permission.JOBS_RUN,
     Permission.CALENDAR_MANAGE,
+    Permission.EVALUATION_MANAGE,
+    Permission.EVALUATION_RESULTS,
 }
 _APPROVERS = {Permission.ABSENCE_APPROVE, Permission.ESCALATION_PICK}
 # 审核审批: the section head reviews and the leader signs; both may decide an application.
@@ -76,7 +82,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _EVERY_MEMBER | _APPROVERS | _CASE_DECIDERS | {Permission.AUDIT_READ, Permission.CASE_EXTEND}
     ),
     Role.SECTION_HEAD: frozenset(_EVERY_MEMBER | _APPROVERS | _CASE_DECIDERS | {Permission.CASE_WORK}),
-    Role.EVALUATOR: frozenset(_EVERY_MEMBER | {Permission.ACCOUNTABILITY_VIEW}),
+    Role.EVALUATOR: frozenset(_EVERY_MEMBER | {Permission.ACCOUNTABILITY_VIEW, Permission.EVALUATION_RESULTS}),
     Role.STAFF: frozenset(_EVERY_MEMBER | {Permission.CASE_WORK}),
 }
 

@@ -454,3 +454,16 @@ def test_every_label_and_message_has_english():
         Rating.from_dimensions(18, 18, 18, 21, 18)
     with i18n.language("en"):
         assert caught.value.localized() == "Achievement must be between 0 and 20 points, not 21"
+
+
+def test_reweighting_scores_the_present_components_with_their_weights_scaled_to_100():
+    ratings = {"leadership": ["90"], "self": ["80"]}  # peer and grassroots missing
+    assert score_subject(ratings).status == Status.INCOMPLETE
+    result = score_subject(ratings, reweight=True)
+    # (70 × 90 + 10 × 80) / 80 = 88.75
+    assert (result.status, result.score, result.missing) == (
+        Status.SCORED,
+        Decimal("88.75"),
+        (Component.PEER, Component.GRASSROOTS),
+    )
+    assert score_subject({}, reweight=True).status == Status.INCOMPLETE  # nothing to re-weight
