@@ -28,8 +28,6 @@ def as_json(row: dict) -> dict:
 @get("/inbox", name="inbox", guards=[requires(Permission.DASHBOARD_VIEW)])
 async def inbox_page(request: Request, ctx: County) -> Template:
     rows = await services.inbox(ctx)
-    for row in rows:
-        row["created_at"] = row["created_at"].astimezone(ctx.tenant.zone)
     return page(request, "notifications/inbox.html", {"rows": rows}, fragments=("messages",))
 
 

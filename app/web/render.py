@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -22,8 +22,15 @@ from app.tenancy.permissions import ROLE_LABELS, Permission
 HTMX_FILE = "htmx-2.0.11.min.js"
 
 
-def _datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return value.strftime(fmt) if value else ""
+@pass_context
+def _datetime(context, value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant as the county's clock shows it (the database hands back UTC)."""
+    if not value:
+        return ""
+    county = context.get("ctx")
+    if county is not None and value.tzinfo is not None:
+        value = value.astimezone(county.tenant.zone)
+    return value.strftime(fmt)
 
 
 def _decimal(value: Decimal | None, places: int = 2) -> str:

@@ -1,0 +1,29 @@
+"""Template filters: times are shown on the county's clock, whatever the database hands back."""
+
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+from app.settings import PROJECT_ROOT
+from app.tenancy.context import TenantInfo
+from app.web.render import build_environment
+
+ENV = build_environment(PROJECT_ROOT / "templates")
+SHANGHAI = SimpleNamespace(tenant=TenantInfo(id=1, slug="dangshan", name="砀山县", timezone="Asia/Shanghai"))
+URUMQI = SimpleNamespace(tenant=TenantInfo(id=2, slug="xj", name="县", timezone="Asia/Urumqi"))
+
+
+def render(source: str, **context) -> str:
+    return ENV.from_string(source).render(**context)
+
+
+def test_a_utc_instant_is_shown_in_the_countys_time_zone():
+    at = datetime(2026, 11, 26, 23, 30, tzinfo=UTC)
+    assert render("{{ at|dt }}", at=at, ctx=SHANGHAI) == "2026-11-27 07:30"
+    assert render("{{ at|dt }}", at=at, ctx=URUMQI) == "2026-11-27 05:30"
+    assert render("{{ at|dt('%H:%M') }}", at=at, ctx=SHANGHAI) == "07:30"
+
+
+def test_without_a_county_or_a_time_the_filter_leaves_the_value_alone():
+    at = datetime(2026, 11, 26, 23, 30, tzinfo=UTC)
+    assert render("{{ at|dt }}", at=at, ctx=None) == "2026-11-26 23:30"
+    assert render("{{ at|dt }}", at=None, ctx=SHANGHAI) == ""
