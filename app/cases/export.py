@@ -19,7 +19,7 @@ COLUMNS = (
     ("身份证号", lambda c: c.id_masked, 22),
     ("家庭人口", lambda c: c.household_size, 10),
     ("人户分离", lambda c: "是" if c.separated_household else "否", 10),
-    ("受理日期", lambda c: c.received_on, 12),
+    ("接收日期", lambda c: c.received_on, 12),
     ("办结时限（工作日）", lambda c: c.working_days + c.extension_days, 12),
     ("原定到期日", lambda c: c.original_due_on, 12),
     ("到期日", lambda c: c.due_on, 12),

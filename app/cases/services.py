@@ -345,9 +345,9 @@ async def intake(ctx: TenantContext, application: Application) -> CaseView:
     if not isinstance(application.household_size, int) or not 1 <= application.household_size <= MAX_HOUSEHOLD:
         raise InvalidInput("家庭人口须为 1–{max} 人", max=MAX_HOUSEHOLD)
     if application.received_on > today:
-        raise InvalidInput("受理日期 {day} 晚于今天，不能预先登记", day=application.received_on.isoformat())
+        raise InvalidInput("接收日期 {day} 晚于今天，不能预先登记", day=application.received_on.isoformat())
     if (today - application.received_on).days > 366:
-        raise InvalidInput("受理日期 {day} 早于一年前，请核对", day=application.received_on.isoformat())
+        raise InvalidInput("接收日期 {day} 早于一年前，请核对", day=application.received_on.isoformat())
     receiver = await _member(ctx, application.first_receiver_id, "首问责任人")
     income = _money(application.monthly_income)
     post = (
@@ -563,7 +563,7 @@ async def record_survey(
         if await ctx.count(Survey).where(Survey.case == case.id):
             raise InvalidInput("本案件已有入户调查记录，请由调查人签字确认")
         if not case.received_on <= visited_on <= ctx.tenant.now().date():
-            raise InvalidInput("入户调查日期须在受理日期与今天之间")
+            raise InvalidInput("入户调查日期须在接收日期与今天之间")
         now = _now()
         survey = ctx.new(
             Survey,
@@ -638,7 +638,7 @@ async def start_posting(ctx: TenantContext, case_id: int, starts_on: date, place
     async with db.transaction():
         case = await _locked_case(ctx, case_id)
         if starts_on < case.received_on:
-            raise InvalidInput("公示开始日期不能早于受理日期")
+            raise InvalidInput("公示开始日期不能早于接收日期")
         await _move(ctx, case, Action.POST, f"{starts_on:%Y-%m-%d} 至 {posting_ends_on(starts_on):%Y-%m-%d}，{place}")
         row = ctx.new(
             Posting,

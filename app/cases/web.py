@@ -126,7 +126,7 @@ async def due_preview(
     context: dict = {"dates": None, "days": None, "problem": ""}
     row = await ctx.select(Line).where(Line.code == line).first()
     try:
-        received = _day(received_on, "受理日期")
+        received = _day(received_on, "接收日期")
         if row and received:
             days = row["separated_working_days"] if separated and row["separated_working_days"] else row["working_days"]
             context.update(days=days, dates=case_dates(await calendar_of(ctx), received, days))
@@ -146,7 +146,7 @@ async def intake(request: Request, ctx: County) -> Template | Redirect:
                 applicant_name=form.get("applicant_name", ""),
                 applicant_id_number=form.get("applicant_id_number", ""),
                 household_size=_number(form.get("household_size", ""), "家庭人口"),
-                received_on=_day(form.get("received_on", ""), "受理日期", required=True),
+                received_on=_day(form.get("received_on", ""), "接收日期", required=True),
                 first_receiver_id=_number(form.get("first_receiver_id", ""), "首问责任人"),
                 separated_household=form.get("separated_household", "") == "on",
                 address=form.get("address", ""),

@@ -578,7 +578,7 @@ async def test_a_posting_is_entered_within_a_week_of_going_up(people, days_from_
 async def test_a_posting_does_not_start_before_the_application_was_received(people):
     case = await case_at(people, "surveyed", received_on=today() - timedelta(days=3))
     exc = await refused(take_step(people, case.id, "post", posting_starts_on=today() - timedelta(days=4)))
-    assert "公示开始日期不能早于受理日期" in zh(exc)
+    assert "公示开始日期不能早于接收日期" in zh(exc)
 
 
 async def test_an_open_objection_blocks_approval_until_it_is_resolved(people):
