@@ -21,7 +21,7 @@ from app.rota.services import lines
 from app.rota.tables import Line
 from app.staff.services import list_staff
 from app.tenancy.context import TenantContext
-from app.tenancy.permissions import Permission
+from app.tenancy.permissions import Permission, Role
 from app.web.guards import County, requires
 from app.web.render import page
 
@@ -31,7 +31,13 @@ LABELS = {
     "level": LEVEL_LABELS,
     "eligibility": {"below": "低于低保标准", "above": "高于低保标准", "n/a": ""},
 }
+CASE_WORKERS = {Role.STAFF, Role.SECTION_HEAD}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def _case_workers(ctx: TenantContext) -> list:
+    """Who can receive, investigate or handle a case: the section's staff and its head."""
+    return [p for p in await list_staff(ctx) if p.active and CASE_WORKERS & set(p.roles)]
 
 
 def _day(raw: str, label: str, *, required: bool = False) -> date | None:
@@ -80,7 +86,7 @@ async def register(request: Request, ctx: County) -> Template:
         "found": found,
         "query": query,
         "lines": await lines(ctx),
-        "people": [p for p in await list_staff(ctx) if p.active],
+        "people": await _case_workers(ctx),
         "statuses": list(Status),
         "labels": LABELS,
         "error": error,
@@ -102,7 +108,7 @@ async def export(request: Request, ctx: County) -> Response:
 async def _intake_context(ctx: TenantContext, form: dict, error: str = "") -> dict:
     return {
         "lines": await lines(ctx),
-        "people": [p for p in await list_staff(ctx) if p.active],
+        "people": await _case_workers(ctx),
         "form": form,
         "error": error,
         "today": ctx.tenant.now().date(),
@@ -168,7 +174,7 @@ async def _case_page(request: Request, ctx: TenantContext, case_id: int, error: 
         "labels": LABELS,
         "error": error,
         "checklist": checklist(line["code"], line["materials"]),
-        "people": [p for p in await list_staff(ctx) if p.active],
+        "people": await _case_workers(ctx),
         "today": ctx.tenant.now().date(),
         "full_id": "",
     }
