@@ -16,7 +16,7 @@ from app.notifications.tables import Notification
 from app.reminders.scan import scan
 from app.reminders.tables import Reminder
 from app.tenancy.services import find_by_slug
-from tests.helpers import context_of, demo_county
+from tests.helpers import context_of, demo_county, portal, sign_in
 from tests.integration.test_absences import leave
 
 pytestmark = pytest.mark.usefixtures("redis")
@@ -177,3 +177,19 @@ async def test_on_either_database_an_overdue_case_is_told_once_and_then_not_even
     assert (first.reminders, first.messages) == (1, 2)
     assert (again.looked_at, again.reminders) == (0, 0)
     assert await inbox(people["wangxiaolei"]) == ["reminder.overdue"]
+
+
+async def test_the_dashboard_shows_my_cases_by_urgency_and_cases_awaiting_decision(people, settings):
+    today = date.today()
+    overdue = await urban_case(people, received_on=today - timedelta(days=30))
+    clerk = await context_of("dangshan", people["wangxiaolei"])
+    buckets = await services.urgent_cases(clerk, people["wangxiaolei"])
+    assert [c.id for c in buckets["overdue"]] == [overdue]
+    assert buckets["due_today"] == buckets["due_in_1"] == buckets["due_in_3"] == []
+    async with portal(settings) as client:
+        await sign_in(client, "dangshan", "wangxiaolei")
+        mine = (await client.get("/t/dangshan/")).text
+        await sign_in(client, "dangshan", "houweili")
+        theirs = (await client.get("/t/dangshan/")).text
+    assert "已超期" in mine and f"/t/dangshan/cases/{overdue}" in mine
+    assert f"/t/dangshan/cases/{overdue}" not in theirs
