@@ -929,26 +929,42 @@ async def follow_substitutes(ctx: TenantContext) -> int:
 # --- the dashboard --------------------------------------------------------------------------------
 
 
-async def urgent_cases(ctx: TenantContext, user_id: int) -> dict[str, list[CaseView]]:
-    """A person's open cases by urgency (overdue, today, 1 day, 3 days), as the reminders count them."""
+@dataclass(frozen=True)
+class Bucket:
+    """One urgency group of a person's cases: how many, and the soonest few to show."""
+
+    total: int
+    cases: list[CaseView]
+
+
+async def urgent_cases(ctx: TenantContext, user_id: int, shown: int = 8) -> dict[str, Bucket]:
+    """A person's open cases by urgency (overdue, today, 1 day, 3 days), as the reminders count them.
+
+    Only the soonest ``shown`` of each group are loaded in full: a clerk with hundreds of overdue
+    cases still gets a quick dashboard (the register lists them all).
+    """
     today = ctx.tenant.now().date()
     calendar = await calendar_of(ctx)
     rows = (
-        await ctx.select(Case, *_VIEW_COLUMNS)
+        await ctx.select(Case, Case.id, Case.due_on)
         .where(
             (Case.acting_handler == user_id)
             & Case.status.is_in(sorted(OPEN))
             & (Case.due_on <= horizon(calendar, today))
         )
         .order_by(Case.due_on)
+        .order_by(Case.id)
     )
-    limits = await _income_limits(ctx)
-    buckets: dict[str, list[CaseView]] = {stage.value: [] for stage in URGENCY}
+    grouped: dict[str, list[int]] = {stage.value: [] for stage in URGENCY}
     for row in rows:
-        stage = deadline_stage(calendar, today, row["due_on"])
-        if stage in URGENCY:
-            buckets[stage.value].append(_view(row, today, limits))
-    return buckets
+        grouped[deadline_stage(calendar, today, row["due_on"]).value].append(row["id"])
+    first = [case_id for ids in grouped.values() for case_id in ids[:shown]]
+    limits = await _income_limits(ctx)
+    views = {
+        row["id"]: _view(row, today, limits)
+        for row in (await ctx.select(Case, *_VIEW_COLUMNS).where(Case.id.is_in(first)) if first else [])
+    }
+    return {stage: Bucket(len(ids), [views[i] for i in ids[:shown]]) for stage, ids in grouped.items()}
 
 
 async def open_count(ctx: TenantContext, user_id: int) -> int:
