@@ -31,6 +31,7 @@ from app.cases import api as cases_api
 from app.cases import web as cases_web
 from app.dashboard import web as dashboard_web
 from app.evaluation import api as evaluation_api
+from app.evaluation import web as evaluation_web
 from app.jobs import api as jobs_api
 from app.jobs import web as jobs_web
 from app.notifications import settings_web
@@ -62,6 +63,7 @@ COUNTY_PAGES = [
     *calendar_web.PAGES,
     *cases_web.PAGES,
     *jobs_web.PAGES,
+    *evaluation_web.PAGES,
 ]
 COUNTY_API = [
     *accounts_api.API,
@@ -76,7 +78,7 @@ COUNTY_API = [
     *cases_api.API,
     *evaluation_api.API,
 ]
-PUBLIC = [*accounts_web.PUBLIC, *tenancy_web.PUBLIC, *calendar_web.PUBLIC, health]
+PUBLIC = [*accounts_web.PUBLIC, *tenancy_web.PUBLIC, *calendar_web.PUBLIC, *evaluation_web.PUBLIC, health]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

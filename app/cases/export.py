@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-from io import BytesIO
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from app.cases.pipeline import STATUS_LABELS
 from app.cases.services import CaseView
+from app.web import excel
 
 COLUMNS = (
     ("编号", lambda c: c.id, 8),
@@ -33,22 +27,6 @@ COLUMNS = (
 
 
 def workbook(cases: list[CaseView], county: str) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "案件登记"
-    sheet.append([header for header, _, _ in COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for case in cases:
-        sheet.append([value(case) for _, value, _ in COLUMNS])
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
-    for index, (_, _, width) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    book.properties.title = f"{county}社会救助案件登记"
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    columns = [(header, width) for header, _, width in COLUMNS]
+    rows = ([value(case) for _, value, _ in COLUMNS] for case in cases)
+    return excel.workbook(f"{county}社会救助案件登记", "案件登记", columns, rows)

@@ -22,6 +22,7 @@ from app.rota.tables import Line
 from app.staff.services import list_staff
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission, Role
+from app.web.excel import download
 from app.web.guards import County, requires
 from app.web.render import page
 
@@ -32,7 +33,6 @@ LABELS = {
     "eligibility": {"below": "低于低保标准", "above": "高于低保标准", "n/a": ""},
 }
 CASE_WORKERS = {Role.STAFF, Role.SECTION_HEAD}
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def _case_workers(ctx: TenantContext) -> list:
@@ -97,12 +97,7 @@ async def register(request: Request, ctx: County) -> Template:
 @get("/cases/export.xlsx", guards=[requires(Permission.CASE_VIEW)])
 async def export(request: Request, ctx: County) -> Response:
     cases = await services.all_cases(ctx, _filter_from(dict(request.query_params)))
-    filename = f"cases-{ctx.tenant.slug}-{ctx.tenant.now():%Y%m%d}.xlsx"
-    return Response(
-        workbook(cases, ctx.tenant.name),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return download(workbook(cases, ctx.tenant.name), f"cases-{ctx.tenant.slug}-{ctx.tenant.now():%Y%m%d}.xlsx")
 
 
 async def _intake_context(ctx: TenantContext, form: dict, error: str = "") -> dict:

@@ -29,9 +29,10 @@ class NewSubject(msgspec.Struct, forbid_unknown_fields=True):
 class NewRating(msgspec.Struct, forbid_unknown_fields=True):
     staff_id: int
     component: str
-    # A number or a decimal string; at most 2 places (the scoring module says so if not).
-    score: Decimal | int | str | None = None
-    dimensions: dict[str, Decimal | int | str] | list[Decimal | int | str] | None = None
+    # A number or a decimal string (both become a Decimal: msgspec allows one str-like type in a
+    # union); at most 2 places (the scoring module says so if not).
+    score: Decimal | int | None = None
+    dimensions: dict[str, Decimal | int] | list[Decimal | int] | None = None
     rater_label: str = ""
 
 

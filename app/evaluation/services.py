@@ -292,10 +292,10 @@ def _component(raw: str) -> Component:
 
 def _rater_key(ctx: TenantContext, component: Component, subject: dict, rater_label: str) -> tuple[str, str]:
     """Who the rating is from, after checking they may give it: (rater_key, label)."""
-    if rater_label:
+    label = " ".join(rater_label.split())
+    if label:  # a blank label names nobody: not a paper rating
         # A rating collected on paper, entered by an admin on behalf of the named rater.
         ctx.actor.require(Permission.EVALUATION_MANAGE)
-        label = " ".join(rater_label.split())
         if len(label) > 60:
             raise InvalidInput("评分人名称不能超过 60 个字符")
         return f"paper:{label}", label
@@ -490,6 +490,17 @@ async def create_links(ctx: TenantContext, cycle_id: int, count: int, prefix: st
     return created
 
 
+async def list_links(ctx: TenantContext, cycle_id: int) -> list[dict]:
+    """The cycle's links without their tokens (label, expiry, whether used), for the admin."""
+    ctx.actor.require(Permission.EVALUATION_MANAGE)
+    cycle = await get_cycle(ctx, cycle_id)
+    return await (
+        ctx.select(RatingLink, RatingLink.id, RatingLink.label, RatingLink.expires_at, RatingLink.used_at)
+        .where(RatingLink.cycle == cycle.id)
+        .order_by(RatingLink.id)
+    )
+
+
 @dataclass(frozen=True)
 class LinkForm:
     """What a grassroots rater sees behind their link: the county, the year and whom to rate."""
@@ -593,7 +604,9 @@ async def absent_days(ctx: TenantContext, year: int) -> dict[int, int]:
     business (a day counted once however many notices cover it)."""
     first, last = _year_bounds(year)
     zone = ctx.tenant.zone
-    rows = await ctx.select(Absence, Absence.person, Absence.starts_at, Absence.ends_at, Absence.returned_at).where(
+    rows = await ctx.select(
+        Absence, Absence.person, Absence.status, Absence.starts_at, Absence.ends_at, Absence.returned_at
+    ).where(
         (Absence.kind != "official")
         & Absence.status.is_in([*IN_FORCE, AbsenceStatus.RETURNED])
         & (Absence.starts_at <= datetime(last.year, 12, 31, 23, 59, tzinfo=zone))
@@ -601,7 +614,14 @@ async def absent_days(ctx: TenantContext, year: int) -> dict[int, int]:
     )
     days: dict[int, set[date]] = {}
     for row in rows:
-        end = min(row["ends_at"], row["returned_at"] or row["ends_at"]).astimezone(zone).date()
+        # Away until they came back, early or late; someone overdue is away still.
+        if row["returned_at"] is not None:
+            end = row["returned_at"]
+        elif row["status"] == AbsenceStatus.OVERDUE:
+            end = max(row["ends_at"], _now())
+        else:
+            end = row["ends_at"]
+        end = end.astimezone(zone).date()
         day = max(row["starts_at"].astimezone(zone).date(), first)
         covered = days.setdefault(row["person"], set())
         while day <= min(end, last):

@@ -1,47 +1,939 @@
-"""The annual evaluation on PostgreSQL with the demo county: from opening to locked results."""
+"""The annual evaluation (SPEC §9) on PostgreSQL with the demo county: opening a cycle, who may rate
+what and when, grassroots links, and the computation checked against an independent computation
+with ``fractions.Fraction``.
+
+Refused calls are watched with ``refused``: the error, and not one row of the evaluation or the
+audit changed.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import io
+import math
+from collections.abc import Awaitable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
+from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 
+from app.absences.services import record_afterwards
+from app.absences.tables import Absence
+from app.accounts.tables import User
+from app.audit.tables import AuditRecord
+from app.cases import services as cases
+from app.cases.accountability import record_overdue
+from app.cases.tables import Accountability
+from app.errors import InvalidInput
 from app.evaluation import services
-from app.evaluation.tables import Result
-from tests.helpers import context_of, demo_county
+from app.evaluation.tables import Cycle, Rating, RatingLink, Rectification, Result, Subject
+from app.tenancy.context import Forbidden, NotFound, TenantContext
+from tests.helpers import context_of, county, demo_county, person, portal, sign_in
 
 pytestmark = pytest.mark.usefixtures("clean_db", "redis")
 
+SLUG = "dangshan"
+YEAR = 2026
+"""The absences of the exclusion test lie in this year, so they are over whenever the tests run after it."""
+ZONE = ZoneInfo("Asia/Shanghai")
+COMPONENTS = ("leadership", "peer", "self", "grassroots")
+DEFAULT_WEIGHTS = {"leadership": 70, "peer": 10, "self": 10, "grassroots": 10}
+SECTION = ("head", "wangxiaolei", "houweili", "zhuwenjun", "sunjing")
+"""The demo county's staff and section head: the subjects of a new cycle."""
+
+
+# === helpers shared with the API and worker tests ====================================================
+
+
+@dataclass
+class Demo:
+    """The demo county: username → id, and each person's county context (their real roles)."""
+
+    people: dict[str, int]
+    contexts: dict[str, TenantContext] = field(default_factory=dict)
+
+    def __getitem__(self, username: str) -> int:
+        return self.people[username]
+
+    async def ctx(self, username: str) -> TenantContext:
+        if username not in self.contexts:
+            self.contexts[username] = await context_of(SLUG, self.people[username])
+        return self.contexts[username]
+
+    async def add(self, username: str, roles=("staff",)) -> int:
+        self.people[username] = await person(SLUG, username, roles=roles)
+        return self.people[username]
+
+    async def open(self, year: int = YEAR, step: str = "self", **options) -> services.CycleView:
+        """A cycle opened by the admin and moved on to ``step``."""
+        admin = await self.ctx("admin")
+        cycle = await services.open_cycle(admin, year, **options)
+        if step != cycle.step:
+            cycle = await services.set_step(admin, cycle.id, step)
+        return cycle
+
+    async def rate(
+        self, rater: str, cycle_id: int, subject: str, component: str, score=None, *, dimensions=None, label=""
+    ) -> dict:
+        return await services.rate(
+            await self.ctx(rater),
+            cycle_id,
+            staff_id=self.people[subject],
+            component=component,
+            score=score,
+            dimensions=dimensions,
+            rater_label=label,
+        )
+
+    async def on_paper(self, cycle_id: int, subject: str, score, components=COMPONENTS, label: str = "纸质") -> None:
+        """The admin enters paper ratings of ``subject`` for ``components`` (the cycle must accept them)."""
+        for component in components:
+            await self.rate("admin", cycle_id, subject, component, score, label=label)
+
+    async def results(self, cycle_id: int) -> dict[str, services.ResultView]:
+        """username → result, as the admin sees them."""
+        names = {v: k for k, v in self.people.items()}
+        return {names[r.staff_id]: r for r in await services.results(await self.ctx("admin"), cycle_id)}
+
 
 @pytest.fixture
-async def people():
-    return await demo_county()
+async def demo() -> Demo:
+    return Demo(await demo_county())
 
 
-async def test_a_cycle_runs_from_opening_to_locked_results(people):
-    admin = await context_of("dangshan", people["admin"])
-    cycle = await services.open_cycle(admin, 2026)
-    wang = people["wangxiaolei"]
-    await services.rate(await context_of("dangshan", wang), cycle.id, staff_id=wang, component="self", score="90")
-    await services.set_step(admin, cycle.id, "internal")
-    await services.rate(
-        await context_of("dangshan", people["leader"]),
+TRACKED = (Cycle, Subject, Rating, RatingLink, Result, Rectification, AuditRecord)
+
+
+async def snapshot() -> dict:
+    """Every row count of the evaluation and the audit, and the rows a refused call could touch."""
+    state: dict = {table._meta.tablename: await table.count() for table in TRACKED}
+    state["ratings"] = await Rating.select(
+        Rating.id, Rating.score, Rating.dimensions, Rating.rater_key, Rating.updated_at
+    ).order_by(Rating.id)
+    state["cycles"] = await Cycle.select(
+        Cycle.id, Cycle.step, Cycle.locked, Cycle.finalise_policy, Cycle.weights, Cycle.computed_at
+    ).order_by(Cycle.id)
+    state["links"] = await RatingLink.select(RatingLink.id, RatingLink.used_at).order_by(RatingLink.id)
+    state["rectifications"] = await Rectification.select(Rectification.id, Rectification.closed_at)
+    return state
+
+
+@asynccontextmanager
+async def nothing_changes():
+    before = await snapshot()
+    yield
+    assert await snapshot() == before
+
+
+async def refused(action: Awaitable, error: type[Exception] = InvalidInput, message: str | None = None) -> Exception:
+    """Awaits ``action``, which must raise ``error`` (with the msgid ``message``) and change nothing."""
+    async with nothing_changes():
+        with pytest.raises(error) as caught:
+            await action
+    if message is not None:
+        assert caught.value.message == message, caught.value.message
+    return caught.value
+
+
+def half_up(value: Fraction) -> Decimal:
+    """Rounded half-up to 2 places (value ≥ 0), independently of the scoring module."""
+    return Decimal(math.floor(value * 100 + Fraction(1, 2))).scaleb(-2)
+
+
+def grade_of(score: Decimal) -> str:
+    if score >= 85:
+        return "excellent"
+    if score >= 70:
+        return "competent"
+    if score >= 60:
+        return "basically_competent"
+    return "incompetent"
+
+
+@dataclass(frozen=True)
+class Expected:
+    status: str
+    score: Decimal | None
+    grade: str | None
+    components: dict[str, str]
+    missing: list[str]
+    needs_rectification: bool
+
+
+def independent(
+    ratings: Mapping[str, list],
+    weights: Mapping[str, int] = DEFAULT_WEIGHTS,
+    *,
+    trim: bool = True,
+    reweight: bool = False,
+    absent_days: int = 0,
+) -> Expected:
+    """SPEC §9 done again with fractions: trimmed means, Σ weight × mean / 100, half-up, the grade."""
+    means = {}
+    for component in COMPONENTS:
+        values = sorted(Fraction(str(v)) for v in ratings.get(component, []))
+        if trim and len(values) >= 5:
+            values = values[1:-1]
+        if values:
+            means[component] = sum(values, Fraction(0)) / len(values)
+    shown = {c: str(half_up(m)) for c, m in means.items()}
+    missing = [c for c in COMPONENTS if weights[c] and c not in means]
+    present = [c for c in COMPONENTS if weights[c] and c in means]
+    if absent_days > 183:
+        return Expected("excluded", None, None, shown, missing, False)
+    if missing and not (reweight and present):
+        return Expected("incomplete", None, None, shown, missing, False)
+    exact = sum((weights[c] * means[c] for c in present), Fraction(0)) / sum(weights[c] for c in present)
+    score = half_up(exact)
+    return Expected("scored", score, grade_of(score), shown, missing, score < 70)
+
+
+def seen(result: services.ResultView) -> Expected:
+    return Expected(
+        result.status,
+        result.score,
+        result.grade or None,
+        result.components,
+        result.missing,
+        result.needs_rectification,
+    )
+
+
+async def stored_ratings(cycle_id: int) -> dict[int, dict[str, list[Decimal]]]:
+    """staff id → component → the scores stored for the cycle, read straight from the table."""
+    rows = await Rating.select(Rating.subject.person.as_alias("person"), Rating.component, Rating.score).where(
+        Rating.cycle == cycle_id
+    )
+    found: dict[int, dict[str, list[Decimal]]] = {}
+    for row in rows:
+        found.setdefault(row["person"], {}).setdefault(row["component"], []).append(Decimal(row["score"]))
+    return found
+
+
+async def assert_results_follow_the_stored_ratings(demo: Demo, cycle_id: int, **options) -> None:
+    """One result per subject, each equal to the independent computation over the stored ratings."""
+    stored = await stored_ratings(cycle_id)
+    subjects = [row["person"] for row in await Subject.select(Subject.person).where(Subject.cycle == cycle_id)]
+    results = {r.staff_id: r for r in await services.results(await demo.ctx("admin"), cycle_id)}
+    assert sorted(results) == sorted(subjects)
+    assert await Result.count().where(Result.cycle == cycle_id) == len(subjects)
+    for staff_id in subjects:
+        assert seen(results[staff_id]) == independent(stored.get(staff_id, {}), **options), staff_id
+
+
+async def audited(action: str) -> list[dict]:
+    return (
+        await AuditRecord.select().where(AuditRecord.action == action).order_by(AuditRecord.id).output(load_json=True)
+    )
+
+
+async def other_county() -> tuple[TenantContext, int]:
+    """A second county with an admin and one staff member: (the admin's context, the staff id)."""
+    await county("xiaoxian", "萧县")
+    admin = await person("xiaoxian", "xadmin", roles=("admin",))
+    staff = await person("xiaoxian", "xstaff")
+    return await context_of("xiaoxian", admin), staff
+
+
+# === opening a cycle ==================================================================================
+
+
+async def test_a_cycle_opens_with_the_default_weights_and_the_whole_section_as_subjects(demo):
+    gone = await demo.add("gone")
+    await User.update({User.active: False}).where(User.id == gone)
+    cycle = await demo.open()
+    assert (cycle.year, cycle.step, cycle.locked, cycle.trim) == (YEAR, "self", False, True)
+    assert cycle.as_dict()["weights"] == DEFAULT_WEIGHTS
+    subjects = await Subject.select(Subject.person).where(Subject.cycle == cycle.id)
+    # Not the admin, not the leader (leader + evaluator), not the evaluator alone, not someone inactive.
+    assert sorted(row["person"] for row in subjects) == sorted(demo[u] for u in SECTION)
+    [opened] = await audited("evaluation.open")
+    assert opened["after"] == {"year": YEAR, "weights": DEFAULT_WEIGHTS, "trim": True}
+    assert opened["actor"] == demo["admin"]
+
+
+BAD_WEIGHTS = [
+    ({"leadership": 70, "peer": 10, "self": 10, "grassroots": 9}, "各项权重之和须为 100，现为 {total}"),
+    ({"leadership": 70, "peer": 10, "self": 10, "grassroots": 11}, "各项权重之和须为 100，现为 {total}"),
+    (
+        {"leadership": 110, "peer": -10, "self": 0, "grassroots": 0},
+        "“{component}”的权重须为不小于 0 的整数，不是 {value}",
+    ),
+    (
+        {"leadership": "69.5", "peer": "10.5", "self": 10, "grassroots": 10},
+        "“{component}”的权重须为不小于 0 的整数，不是 {value}",
+    ),
+    (
+        {"leadership": Decimal("70.5"), "peer": 10, "self": 10, "grassroots": Decimal("9.5")},
+        "“{component}”的权重须为不小于 0 的整数，不是 {value}",
+    ),
+    (
+        {"leadership": 70.0, "peer": 10, "self": 10, "grassroots": 10},
+        "“{component}”的权重须为不小于 0 的整数，不是 {value}",
+    ),
+    (
+        {"leadership": True, "peer": 10, "self": 10, "grassroots": 79},
+        "“{component}”的权重须为不小于 0 的整数，不是 {value}",
+    ),
+    ({"leadership": 80, "peer": 10, "self": 10}, "缺少“{component}”的权重"),
+    ({"leadership": 70, "peer": 10, "self": 10, "grassroots": 10, "bonus": 0}, "未知的考评项目：{component}"),
+]
+
+
+async def test_weights_must_be_whole_numbers_adding_up_to_100(demo):
+    admin = await demo.ctx("admin")
+    for weights, message in BAD_WEIGHTS:
+        error = await refused(services.open_cycle(admin, YEAR, weights), message=message)
+        if "total" in error.fields:
+            assert error.fields["total"] == sum(weights.values())
+    assert error.fields == {"component": "bonus"}
+    negative = await refused(services.open_cycle(admin, YEAR, BAD_WEIGHTS[2][0]))
+    assert negative.fields["value"] == "-10"
+    cycle = await demo.open(weights={"leadership": 60, "peer": "20", "self": 0, "grassroots": 20}, trim=False)
+    stored = await Cycle.select(Cycle.weights, Cycle.trim).where(Cycle.id == cycle.id).output(load_json=True).first()
+    assert stored == {"weights": {"leadership": 60, "peer": 20, "self": 0, "grassroots": 20}, "trim": False}
+
+
+async def test_one_cycle_per_year_and_only_the_admin_opens_one(demo):
+    await demo.open()
+    admin = await demo.ctx("admin")
+    await refused(services.open_cycle(admin, YEAR), message="{year} 年度的考评已经开始")
+    await refused(services.open_cycle(admin, 1999), message="考评年度须为 {low}–{high} 年")
+    for username in ("leader", "zhaoming", "wangxiaolei"):
+        await refused(services.open_cycle(await demo.ctx(username), YEAR + 1), Forbidden)
+    assert [row["year"] for row in await Cycle.select(Cycle.year)] == [YEAR]
+
+
+async def test_subjects_are_added_once_and_only_from_the_county(demo):
+    cycle = await demo.open()
+    admin = await demo.ctx("admin")
+    added = await services.add_subject(admin, cycle.id, demo["zhaoming"])
+    assert (added["staff_id"], added["name"], added["cycle_id"]) == (demo["zhaoming"], "赵明", cycle.id)
+    assert await Subject.count().where(Subject.cycle == cycle.id) == len(SECTION) + 1
+    assert (await audited("evaluation.subject"))[0]["after"] == {"staff_id": demo["zhaoming"]}
+    await refused(services.add_subject(admin, cycle.id, demo["zhaoming"]), message="{name} 已是本次考评的对象")
+    await refused(services.add_subject(admin, cycle.id, 999_999), message="考评对象须为本县在职人员")
+    await refused(services.add_subject(await demo.ctx("leader"), cycle.id, demo["admin"]), Forbidden)
+    xiaoxian_admin, xiaoxian_staff = await other_county()
+    await refused(services.add_subject(admin, cycle.id, xiaoxian_staff), message="考评对象须为本县在职人员")
+    # The other county's admin cannot reach this county's cycle: it does not exist for them.
+    await refused(services.add_subject(xiaoxian_admin, cycle.id, xiaoxian_staff), NotFound)
+    await refused(
+        services.rate(xiaoxian_admin, cycle.id, staff_id=demo["wangxiaolei"], component="self", score=90), NotFound
+    )
+    await refused(services.compute(xiaoxian_admin, cycle.id), NotFound)
+
+
+# === who rates what, and when =========================================================================
+
+
+async def test_self_rating_only_by_the_subject_and_peer_rating_never_of_oneself(demo):
+    cycle = await demo.open(step="internal")
+    saved = await demo.rate("wangxiaolei", cycle.id, "wangxiaolei", "self", "91.5")
+    assert saved == {
+        "cycle_id": cycle.id,
+        "staff_id": demo["wangxiaolei"],
+        "component": "self",
+        "score": "91.50",
+        "dimensions": None,
+        "rater_label": None,
+    }
+    await refused(demo.rate("houweili", cycle.id, "wangxiaolei", "self", 90), message="个人自评只能由本人填写")
+    await refused(demo.rate("leader", cycle.id, "wangxiaolei", "self", 90), message="个人自评只能由本人填写")
+    await refused(demo.rate("wangxiaolei", cycle.id, "wangxiaolei", "peer", 99), message="科室互评不能给自己评分")
+    await demo.rate("houweili", cycle.id, "wangxiaolei", "peer", 80)
+    rows = await Rating.select(Rating.component, Rating.rater, Rating.score).order_by(Rating.id)
+    assert rows == [
+        {"component": "self", "rater": demo["wangxiaolei"], "score": Decimal("91.50")},
+        {"component": "peer", "rater": demo["houweili"], "score": Decimal("80.00")},
+    ]
+
+
+async def test_leadership_only_by_evaluators_and_grassroots_only_by_link_or_on_paper(demo):
+    cycle = await demo.open(step="external")
+    for username in ("houweili", "head", "admin"):
+        await refused(
+            demo.rate(username, cycle.id, "wangxiaolei", "leadership", 90), message="领导小组考核须由考评小组成员评分"
+        )
+    dims = await demo.rate("leader", cycle.id, "wangxiaolei", "leadership", dimensions=[18, "17.5", 19, 18, "19.25"])
+    assert dims["score"] == "91.75"
+    assert dims["dimensions"] == {"de": "18.00", "neng": "17.50", "qin": "19.00", "ji": "18.00", "lian": "19.25"}
+    await demo.rate("zhaoming", cycle.id, "wangxiaolei", "leadership", 88)
+    for username in ("houweili", "leader", "admin"):
+        await refused(
+            demo.rate(username, cycle.id, "wangxiaolei", "grassroots", 80),
+            message="基层测评通过测评链接填写，或由管理员录入纸质评分",
+        )
+    await refused(demo.rate("houweili", cycle.id, "wangxiaolei", "grassroots", 80, label="张三"), Forbidden)
+    await refused(demo.rate("admin", cycle.id, "wangxiaolei", "grassroots", 80, label="张" * 61))
+    # A blank label names nobody: it is no paper rating (and no anonymous "paper:" rater).
+    await refused(
+        demo.rate("admin", cycle.id, "wangxiaolei", "grassroots", 80, label="   "),
+        message="基层测评通过测评链接填写，或由管理员录入纸质评分",
+    )
+    paper = await demo.rate("admin", cycle.id, "wangxiaolei", "grassroots", 77, label="  城关镇  张三 ")
+    assert paper["rater_label"] == "城关镇 张三"
+    row = await Rating.select().where(Rating.component == "grassroots").first()
+    assert (row["rater_key"], row["rater_label"], row["rater"], row["entered_by"]) == (
+        "paper:城关镇 张三",
+        "城关镇 张三",
+        None,
+        demo["admin"],
+    )
+    [entered] = [a for a in await audited("evaluation.rate") if a["after"]["rater"].startswith("paper:")]
+    assert entered["actor"] == demo["admin"] and "城关镇 张三" in entered["summary"]
+
+
+async def test_out_of_range_scores_and_subjects_outside_the_cycle_are_refused(demo):
+    cycle = await demo.open(step="internal")
+    for score in (-1, "100.01", 101, "90.005", "abc", 90.5, None):
+        await refused(demo.rate("houweili", cycle.id, "wangxiaolei", "peer", score))
+    for dimensions in ([21, 18, 18, 18, 18], [18, 18, "-0.5", 18, 18], [18, 18, 18, 18], {"de": 18, "neng": 18}):
+        await refused(demo.rate("houweili", cycle.id, "wangxiaolei", "peer", dimensions=dimensions))
+    await refused(demo.rate("houweili", cycle.id, "wangxiaolei", "peer", 80, dimensions=[16, 16, 16, 16, 16]))
+    await refused(demo.rate("houweili", cycle.id, "wangxiaolei", "bonus", 80), message="未知的考评项目：{component}")
+    # Neither the admin nor an evaluator alone is a subject of this cycle.
+    for subject in ("admin", "zhaoming"):
+        await refused(demo.rate("houweili", cycle.id, subject, "peer", 80), message="该人员不是本次考评的对象")
+    await refused(demo.rate("houweili", 999_999, "wangxiaolei", "peer", 80), NotFound)
+    await demo.rate("houweili", cycle.id, "wangxiaolei", "peer", "100")
+    await demo.rate(
+        "zhuwenjun",
         cycle.id,
-        staff_id=wang,
-        component="leadership",
-        dimensions=[18, 18, 19, 18, 19],
+        "wangxiaolei",
+        "peer",
+        dimensions={"de": 20, "neng": 0, "qin": "0", "ji": 20, "lian": "20.00"},
     )
-    await services.rate(
-        await context_of("dangshan", people["houweili"]), cycle.id, staff_id=wang, component="peer", score=85
+    assert sorted(row["score"] for row in await Rating.select(Rating.score)) == [Decimal("60.00"), Decimal("100.00")]
+
+
+ACCEPTED_AT = {
+    "self": {"self"},
+    "internal": {"self", "leadership", "peer"},
+    "external": {"self", "leadership", "peer", "grassroots"},
+    "group_review": {"self", "leadership", "peer", "grassroots"},
+    "feedback": set(),
+}
+
+
+async def test_each_component_opens_at_its_step_and_every_rating_closes_at_feedback(demo):
+    cycle = await demo.open()
+    for score, (step, accepted) in enumerate(ACCEPTED_AT.items(), start=80):
+        await services.set_step(await demo.ctx("admin"), cycle.id, step)
+        attempts = {
+            "self": demo.rate("wangxiaolei", cycle.id, "wangxiaolei", "self", score),
+            "leadership": demo.rate("leader", cycle.id, "wangxiaolei", "leadership", score),
+            "peer": demo.rate("houweili", cycle.id, "wangxiaolei", "peer", score),
+            "grassroots": demo.rate("admin", cycle.id, "wangxiaolei", "grassroots", score, label="张三"),
+        }
+        for component, attempt in attempts.items():
+            if component in accepted:
+                assert (await attempt)["score"] == f"{score}.00"
+            else:
+                await refused(attempt, message="当前步骤为“{step}”，不能填写{component}")
+    # Rating again replaced each: every component keeps what group review (83) took; feedback took nothing.
+    rows = await Rating.select(Rating.component, Rating.score)
+    assert {row["component"]: row["score"] for row in rows} == {
+        "self": Decimal("83.00"),
+        "leadership": Decimal("83.00"),
+        "peer": Decimal("83.00"),
+        "grassroots": Decimal("83.00"),
+    }
+    assert len(rows) == 4
+    assert len(await audited("evaluation.rate")) == 4 + 3 + 3 + 2  # self, leadership, peer, grassroots
+
+
+async def test_rating_again_replaces_the_rating_and_both_are_audited(demo):
+    cycle = await demo.open(step="internal")
+    await demo.rate("houweili", cycle.id, "wangxiaolei", "peer", 80)
+    await demo.rate("houweili", cycle.id, "wangxiaolei", "peer", dimensions=[17, 17, 17, 17, "17.5"])
+    [row] = await Rating.select().where(Rating.component == "peer").output(load_json=True)
+    assert row["score"] == Decimal("85.50") and row["dimensions"]["lian"] == "17.50"
+    first, second = await audited("evaluation.rate")
+    key = f"user:{demo['houweili']}"
+    assert (first["before"], first["after"]) == (None, {"score": "80.00", "rater": key})
+    assert (second["before"], second["after"]) == ({"score": "80.00"}, {"score": "85.50", "rater": key})
+    assert first["actor"] == second["actor"] == demo["houweili"]
+    # Another rater of the same subject and component is another row.
+    await demo.rate("zhuwenjun", cycle.id, "wangxiaolei", "peer", 70)
+    assert await Rating.count() == 2
+
+
+async def test_a_finalised_cycle_refuses_every_rating_until_the_admin_reopens_it_with_a_reason(demo):
+    cycle = await demo.open(step="external")
+    await demo.rate("houweili", cycle.id, "wangxiaolei", "peer", 80)
+    admin = await demo.ctx("admin")
+    await refused(services.finalise(await demo.ctx("leader"), cycle.id), Forbidden)
+    await refused(services.finalise(admin, cycle.id, "generous"), message="没有“{policy}”这个定稿方式")
+    await refused(services.reopen(admin, cycle.id, "改分"), message="该考评尚未定稿")
+    locked = await services.finalise(admin, cycle.id)
+    assert (locked.locked, locked.finalise_policy) == (True, "")
+    for attempt in (
+        demo.rate("houweili", cycle.id, "wangxiaolei", "peer", 90),
+        demo.rate("zhuwenjun", cycle.id, "wangxiaolei", "peer", 90),
+        demo.rate("wangxiaolei", cycle.id, "wangxiaolei", "self", 90),
+        demo.rate("leader", cycle.id, "wangxiaolei", "leadership", 90),
+        demo.rate("admin", cycle.id, "wangxiaolei", "grassroots", 90, label="张三"),
+        services.set_step(admin, cycle.id, "feedback"),
+        services.add_subject(admin, cycle.id, demo["zhaoming"]),
+        services.create_links(admin, cycle.id, 2),
+        services.finalise(admin, cycle.id),
+    ):
+        await refused(attempt, message="{year} 年度考评已定稿锁定，不能再修改")
+    for username in ("leader", "zhaoming", "houweili"):
+        await refused(services.reopen(await demo.ctx(username), cycle.id, "改分"), Forbidden)
+    await refused(services.reopen(admin, cycle.id, "   "), message="重新打开已定稿的考评须写明理由（300 字以内）")
+    await refused(services.reopen(admin, cycle.id, "理" * 301))
+    reopened = await services.reopen(admin, cycle.id, "  侯伟丽  的评分录入有误 ")
+    assert reopened.locked is False
+    [record] = await audited("evaluation.reopen")
+    assert (record["actor"], record["before"], record["after"]) == (
+        demo["admin"],
+        {"locked": True, "policy": ""},
+        {"locked": False, "reason": "侯伟丽 的评分录入有误"},
     )
-    await services.set_step(admin, cycle.id, "external")
-    links = await services.create_links(admin, cycle.id, 1)
-    form = await services.open_link(links[0]["token"])
-    await services.rate_by_link(links[0]["token"], {s["person"]: "80" for s in form.subjects})
-    assert await services.compute(admin, cycle.id) == len(form.subjects)
-    found = {r.staff_id: r for r in await services.results(admin, cycle.id)}
-    # 70 × 92 + 10 × 85 + 10 × 90 + 10 × 80 = 8990 → 89.90
-    assert (found[wang].status, found[wang].score, found[wang].grade) == ("scored", Decimal("89.90"), "excellent")
+    await demo.rate("houweili", cycle.id, "wangxiaolei", "peer", 90)
+    assert [row["score"] for row in await Rating.select(Rating.score)] == [Decimal("90.00")]
+
+
+# === grassroots links =================================================================================
+
+
+async def links_of(demo: Demo, cycle_id: int, count: int) -> list[str]:
+    return [link["token"] for link in await services.create_links(await demo.ctx("admin"), cycle_id, count)]
+
+
+def every_subject(demo: Demo, score, **special) -> dict[int, object]:
+    return {demo[u]: special.get(u, score) for u in SECTION}
+
+
+async def test_a_link_shows_the_subjects_rates_them_all_once_and_is_used_up(demo):
+    cycle = await demo.open(step="external")
+    links = await services.create_links(await demo.ctx("admin"), cycle.id, 2, prefix="城关镇")
+    assert [link["label"] for link in links] == ["城关镇1", "城关镇2"]
+    assert await RatingLink.count().where(RatingLink.token_hash.is_in([link["token"] for link in links])) == 0
+    token = links[0]["token"]
+    form = await services.open_link(token)
+    assert (form.year, form.label, form.tenant.slug) == (YEAR, "城关镇1", SLUG)
+    assert sorted(s["person"] for s in form.subjects) == sorted(demo[u] for u in SECTION)
+    await refused(services.rate_by_link(token, every_subject(demo, 80, sunjing=None)))
+    await refused(services.rate_by_link(token, every_subject(demo, 80, sunjing=101)))
+    await refused(services.rate_by_link(token, {demo["wangxiaolei"]: 80}), message="请为每一位考评对象打分")
+    await refused(
+        services.rate_by_link(token, {**every_subject(demo, 80), demo["zhaoming"]: 80}),
+        message="该人员不是本次考评的对象",
+    )
+    assert await services.rate_by_link(token, every_subject(demo, 80, wangxiaolei="85.5")) == len(SECTION)
+    await refused(services.open_link(token), NotFound)
+    await refused(services.rate_by_link(token, every_subject(demo, 60)), NotFound)
+    await refused(services.open_link("not-a-token"), NotFound)
+    rows = await Rating.select(Rating.rater_key, Rating.rater_label, Rating.rater, Rating.score).where(
+        Rating.subject.person == demo["wangxiaolei"]
+    )
+    assert rows == [
+        {"rater_key": f"link:{links[0]['id']}", "rater_label": "城关镇1", "rater": None, "score": Decimal("85.50")}
+    ]
+    assert len(await audited("evaluation.rate")) == len(SECTION)
+
+
+async def test_an_expired_link_or_a_link_before_the_external_step_is_not_found(demo):
+    cycle = await demo.open(step="internal")
+    early, expired, late = await services.create_links(await demo.ctx("admin"), cycle.id, 3)
+    await refused(services.rate_by_link(early["token"], every_subject(demo, 80)), NotFound)
+    await services.set_step(await demo.ctx("admin"), cycle.id, "external")
+    await RatingLink.update({RatingLink.expires_at: datetime.now().astimezone() - timedelta(seconds=1)}).where(
+        RatingLink.id == expired["id"]
+    )
+    await refused(services.open_link(expired["token"]), NotFound)
+    await refused(services.rate_by_link(expired["token"], every_subject(demo, 80)), NotFound)
+    assert await services.rate_by_link(early["token"], every_subject(demo, 80)) == len(SECTION)
+    await services.finalise(await demo.ctx("admin"), cycle.id)
+    await refused(services.rate_by_link(late["token"], every_subject(demo, 80)), NotFound)
+    unused = await RatingLink.select(RatingLink.id).where(RatingLink.used_at.is_null()).order_by(RatingLink.id)
+    assert unused == [{"id": expired["id"]}, {"id": late["id"]}]
+
+
+async def test_the_same_link_sent_twice_at_once_rates_once(demo):
+    cycle = await demo.open(step="external")
+    [token] = await links_of(demo, cycle.id, 1)
+    outcomes = await asyncio.gather(
+        services.rate_by_link(token, every_subject(demo, 80)),
+        services.rate_by_link(token, every_subject(demo, 60)),
+        return_exceptions=True,
+    )
+    assert sorted(type(o).__name__ for o in outcomes) == ["NotFound", "int"], outcomes
+    scores = {row["score"] for row in await Rating.select(Rating.score)}
+    assert await Rating.count() == len(SECTION) and len(scores) == 1
+    assert len(await audited("evaluation.rate")) == len(SECTION)
+    assert await RatingLink.count().where(RatingLink.used_at.is_not_null()) == 1
+
+
+# === the computation ==================================================================================
+
+
+async def test_a_worked_example_with_trimming_matches_an_independent_computation(demo):
+    for n in range(1, 5):
+        await demo.add(f"judge{n}", roles=("evaluator",))
+    cycle = await demo.open()
+    given: dict[str, dict[str, list]] = {u: {} for u in SECTION}
+
+    async def give(rater, subject, component, score=None, dimensions=None, label=""):
+        saved = await demo.rate(rater, cycle.id, subject, component, score, dimensions=dimensions, label=label)
+        given[subject].setdefault(component, []).append(saved["score"])
+
+    await give("wangxiaolei", "wangxiaolei", "self", 93)
+    await give("houweili", "houweili", "self", "88.5")
+    await give("head", "head", "self", 60)
+    await services.set_step(await demo.ctx("admin"), cycle.id, "internal")
+    # 王效雷: six leadership raters, so the highest (95.5) and the lowest (79) are dropped.
+    await give("leader", "wangxiaolei", "leadership", dimensions=[18, "17.5", 19, 18, "19.25"])  # 91.75
+    for rater, score in (("zhaoming", 88), ("judge1", "95.5"), ("judge2", 79), ("judge3", "90.33"), ("judge4", 86)):
+        await give(rater, "wangxiaolei", "leadership", score)
+    for rater, score in (("houweili", 85), ("zhuwenjun", "82.5"), ("sunjing", 90), ("head", 77)):
+        await give(rater, "wangxiaolei", "peer", score)  # four: no trimming
+    # 刘晓梅: five leadership raters (70 and 58 dropped), below 70 in the end.
+    for rater, score in (("leader", 65), ("zhaoming", 62), ("judge1", 70), ("judge2", 58), ("judge3", 66)):
+        await give(rater, "head", "leadership", score)
+    await give("wangxiaolei", "head", "peer", 68)
+    await give("houweili", "head", "peer", 64)
+    await give("sunjing", "houweili", "peer", 80)  # 侯伟丽 has no leadership rating
+    await services.set_step(await demo.ctx("admin"), cycle.id, "external")
+    for token, scores in zip(
+        await links_of(demo, cycle.id, 2),
+        (every_subject(demo, 75, wangxiaolei=80), every_subject(demo, 70, wangxiaolei="85.5")),
+        strict=True,
+    ):
+        await services.rate_by_link(token, scores)
+        for staff_id, score in scores.items():
+            given[next(u for u in SECTION if demo[u] == staff_id)].setdefault("grassroots", []).append(score)
+    await give("admin", "wangxiaolei", "grassroots", 71, label="城关镇 张三")
+
+    assert await services.compute(await demo.ctx("admin"), cycle.id) == len(SECTION)
+    found = await demo.results(cycle.id)
+    for username in SECTION:
+        assert seen(found[username]) == independent(given[username]), username
+    # The worked example, by hand: leadership (86 + 88 + 90.33 + 91.75) / 4 = 89.02, peer 334.5 / 4 = 83.625,
+    # self 93, grassroots (80 + 85.5 + 71) / 3 = 78.8333…;
+    # (70 × 89.02 + 10 × 83.625 + 10 × 93 + 10 × 78.8333…) / 100 = 87.8598… → 87.86.
+    wang = found["wangxiaolei"]
+    assert (wang.status, wang.score, wang.grade, wang.needs_rectification) == (
+        "scored",
+        Decimal("87.86"),
+        "excellent",
+        False,
+    )
+    assert wang.components == {"leadership": "89.02", "peer": "83.63", "self": "93.00", "grassroots": "78.83"}
+    assert wang.raters == {"leadership": 6, "peer": 4, "self": 1, "grassroots": 3}
+    # (70 × 64.333… + 10 × 66 + 10 × 60 + 10 × 72.5) / 100 = 64.8833… → 64.88
+    head = found["head"]
+    assert (head.status, head.score, head.grade, head.needs_rectification) == (
+        "scored",
+        Decimal("64.88"),
+        "basically_competent",
+        True,
+    )
+    assert (found["houweili"].status, found["houweili"].score, found["houweili"].missing) == (
+        "incomplete",
+        None,
+        ["leadership"],
+    )
+    assert found["sunjing"].missing == ["leadership", "peer", "self"]
+    assert found["sunjing"].components == {"grassroots": "72.50"}
+    # Best first, the unscored after.
+    assert [r.staff_id for r in await services.results(await demo.ctx("admin"), cycle.id)][:2] == [
+        demo["wangxiaolei"],
+        demo["head"],
+    ]
+    assert await Rectification.count() == 1
+
+
+async def test_trimming_off_and_chosen_weights_are_followed(demo):
+    for n in range(1, 4):
+        await demo.add(f"judge{n}", roles=("evaluator",))
+    weights = {"leadership": 50, "peer": 30, "self": 0, "grassroots": 20}
+    cycle = await demo.open(step="external", weights=weights, trim=False)
+    given = {"leadership": [100, 60, 61, 62, "99.99"], "peer": [77, "77.77"], "grassroots": [33], "self": [10]}
+    for rater, score in zip(("leader", "zhaoming", "judge1", "judge2", "judge3"), given["leadership"], strict=True):
+        await demo.rate(rater, cycle.id, "sunjing", "leadership", score)
+    for rater, score in zip(("houweili", "head"), given["peer"], strict=True):
+        await demo.rate(rater, cycle.id, "sunjing", "peer", score)
+    await demo.rate("admin", cycle.id, "sunjing", "grassroots", 33, label="张三")
+    await demo.rate("sunjing", cycle.id, "sunjing", "self", 10)  # weighted 0: reported, not counted
+    await demo.on_paper(cycle.id, "houweili", 90, components=("leadership", "peer", "grassroots"))
+    await services.compute(await demo.ctx("admin"), cycle.id)
+    found = await demo.results(cycle.id)
+    assert seen(found["sunjing"]) == independent(given, weights, trim=False)
+    assert found["sunjing"].score == Decimal("68.11")  # (50 × 76.598 + 30 × 77.385 + 20 × 33) / 100 = 68.1145
+    assert (found["houweili"].status, found["houweili"].score, found["houweili"].missing) == (
+        "scored",
+        Decimal("90.00"),
+        [],
+    )
+    assert found["zhuwenjun"].missing == ["leadership", "peer", "grassroots"]
+    await assert_results_follow_the_stored_ratings(demo, cycle.id, weights=weights, trim=False)
+
+
+async def away(demo: Demo, username: str, kind: str, start: datetime, end: datetime) -> None:
+    await record_afterwards(
+        await demo.ctx("admin"), person_id=demo[username], kind=kind, reason="补录", starts_at=start, ends_at=end
+    )
+
+
+async def also_away(demo: Demo, username: str, kind: str, status: str, start: datetime, end: datetime) -> None:
+    """An absence row as the notice workflow leaves it, written directly (overlaps are not refused here)."""
+    ctx = await demo.ctx("admin")
+    await Absence.insert(
+        ctx.new(
+            Absence,
+            person=demo[username],
+            kind=kind,
+            reason="请假",
+            starts_at=start,
+            ends_at=end,
+            category="leave",
+            status=status,
+            returned_at=end if status == "returned" else None,
+            created_at=start,
+        )
+    )
+
+
+def at(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=ZONE)
+
+
+async def test_more_than_183_days_of_non_official_absence_in_the_year_excludes(demo):
+    # 朱文君: 1 Jan–30 Apr (111 days from 10 Jan) and 30 Apr–11 Jul (72 more: 30 Apr is counted once) = 183;
+    # her official trip of 61 days does not count.
+    await away(demo, "zhuwenjun", "personal", at(date(YEAR, 1, 10), 8), at(date(YEAR, 4, 30), 18))
+    await away(demo, "zhuwenjun", "sick", at(date(YEAR, 4, 30), 19), at(date(YEAR, 7, 11), 18))
+    await away(demo, "zhuwenjun", "official", at(date(YEAR, 8, 1), 8), at(date(YEAR, 9, 30), 18))
+    # 孙静: 4 days of a leave begun the year before, and 1 Feb–30 Jul (180 days) = 184.
+    await away(demo, "sunjing", "personal", at(date(YEAR - 1, 12, 1), 8), at(date(YEAR, 1, 4), 18))
+    await away(demo, "sunjing", "study", at(date(YEAR, 2, 1), 8), at(date(YEAR, 7, 30), 18))
+    # A notice overlapping hers (e.g. a leave posted and returned, then also recorded): no day twice.
+    await also_away(demo, "zhuwenjun", "annual", "returned", at(date(YEAR, 2, 1), 8), at(date(YEAR, 5, 20), 18))
+    # 侯伟丽: away on official business for more than half the year, and a leave she withdrew.
+    await away(demo, "houweili", "official", at(date(YEAR, 1, 1), 8), at(date(YEAR, 8, 31), 18))
+    await also_away(demo, "houweili", "personal", "cancelled", at(date(YEAR, 9, 1), 8), at(date(YEAR, 11, 1), 18))
+    cycle = await demo.open(step="external")
+    for username in ("zhuwenjun", "sunjing", "houweili"):
+        await demo.on_paper(cycle.id, username, 90)
+    assert await services.absent_days(await demo.ctx("admin"), YEAR) == {demo["zhuwenjun"]: 183, demo["sunjing"]: 184}
+    await services.compute(await demo.ctx("admin"), cycle.id)
+    found = await demo.results(cycle.id)
+    assert (found["zhuwenjun"].status, found["zhuwenjun"].score, found["zhuwenjun"].absent_days) == (
+        "scored",
+        Decimal("90.00"),
+        183,
+    )
+    sun = found["sunjing"]
+    assert (sun.status, sun.score, sun.grade, sun.absent_days, sun.needs_rectification) == (
+        "excluded",
+        None,
+        "",
+        184,
+        False,
+    )
+    assert sun.components == {c: "90.00" for c in COMPONENTS}
+    assert (found["houweili"].status, found["houweili"].absent_days) == ("scored", 0)
+    # The previous year saw only the first 31 days of 孙静's leave.
+    assert await services.absent_days(await demo.ctx("admin"), YEAR - 1) == {demo["sunjing"]: 31}
+
+
+async def test_below_70_opens_one_rectification_item_which_the_admin_closes(demo):
+    cycle = await demo.open(step="external")
+    await demo.on_paper(cycle.id, "head", "69.99")
+    await demo.on_paper(cycle.id, "wangxiaolei", 70)
+    admin = await demo.ctx("admin")
+    await services.compute(admin, cycle.id)
+    await services.compute(admin, cycle.id)
+    [item] = await Rectification.select()
+    assert (item["subject"], item["closed_at"]) == (
+        (await Subject.select(Subject.id).where(Subject.person == demo["head"]).first())["id"],
+        None,
+    )
+    found = await demo.results(cycle.id)
+    assert (found["head"].score, found["head"].grade, found["head"].needs_rectification) == (
+        Decimal("69.99"),
+        "basically_competent",
+        True,
+    )
+    assert (found["wangxiaolei"].grade, found["wangxiaolei"].needs_rectification) == ("competent", False)
+    await refused(services.close_rectification(await demo.ctx("leader"), cycle.id, demo["head"], "已整改"), Forbidden)
+    await refused(services.close_rectification(admin, cycle.id, demo["head"], "  "), message="请写明整改情况")
+    await refused(services.close_rectification(admin, cycle.id, demo["wangxiaolei"], "无"), message="没有待整改的事项")
+    await services.close_rectification(admin, cycle.id, demo["head"], "已谈话，制定整改措施")
+    await refused(services.close_rectification(admin, cycle.id, demo["head"], "再次"), message="没有待整改的事项")
+    await services.compute(admin, cycle.id)
+    [item] = await Rectification.select()
+    assert item["note"] == "已谈话，制定整改措施" and item["closed_by"] == demo["admin"] and item["closed_at"]
+    assert (await demo.results(cycle.id))["head"].rectification["note"] == "已谈话，制定整改措施"
+    assert len(await audited("evaluation.rectified")) == 1
+
+
+async def test_finalising_with_reweight_scores_the_present_components(demo):
+    cycle = await demo.open(step="external")
+    given = {"peer": [80], "self": [95], "grassroots": [71]}
+    await demo.on_paper(cycle.id, "wangxiaolei", 80, components=("peer",))
+    await demo.rate("wangxiaolei", cycle.id, "wangxiaolei", "self", 95)
+    await demo.rate("admin", cycle.id, "wangxiaolei", "grassroots", 71, label="张三")
+    admin = await demo.ctx("admin")
+    await services.compute(admin, cycle.id)
+    assert (await demo.results(cycle.id))["wangxiaolei"].status == "incomplete"
     await services.finalise(admin, cycle.id)
-    assert await services.compute(admin, cycle.id) == len(form.subjects)
-    assert await Result.count() == len(form.subjects)
+    await services.compute(admin, cycle.id)
+    assert (await demo.results(cycle.id))["wangxiaolei"].status == "incomplete"  # no policy: still incomplete
+    await services.reopen(admin, cycle.id, "按现有项目折算")
+    await services.finalise(admin, cycle.id, "reweight")
+    await services.compute(admin, cycle.id)
+    found = await demo.results(cycle.id)
+    wang = found["wangxiaolei"]
+    # (10 × 80 + 10 × 95 + 10 × 71) / 30 = 82
+    assert (wang.status, wang.score, wang.grade, wang.missing) == (
+        "scored",
+        Decimal("82.00"),
+        "competent",
+        ["leadership"],
+    )
+    assert seen(wang) == independent(given, reweight=True)
+    assert found["houweili"].status == "incomplete"  # nothing to re-weight
+    await assert_results_follow_the_stored_ratings(demo, cycle.id, reweight=True)
+    await services.reopen(admin, cycle.id, "继续收集领导小组评分")
+    await services.compute(admin, cycle.id)
+    assert (await demo.results(cycle.id))["wangxiaolei"].status == "incomplete"
+
+
+async def test_computing_again_gives_the_same_results(demo):
+    cycle = await demo.open(step="external")
+    for n, username in enumerate(SECTION):
+        await demo.on_paper(cycle.id, username, 60 + 7 * n, components=COMPONENTS[: 4 - n % 4])
+    admin = await demo.ctx("admin")
+
+    async def rows():
+        columns = [c for c in Result._meta.columns if c._meta.name not in ("id", "computed_at")]
+        return await Result.select(*columns).order_by(Result.subject).output(load_json=True)
+
+    assert await services.compute(admin, cycle.id) == len(SECTION)
+    first = await rows()
+    assert await services.compute(admin, cycle.id) == len(SECTION)
+    assert await rows() == first and len(first) == len(SECTION)
+    assert await Rectification.count() == 1  # head: 60 on all four components
+    await assert_results_follow_the_stored_ratings(demo, cycle.id)
+
+
+async def test_the_years_overdue_case_records_are_shown_beside_each_subject(demo):
+    clerk = await demo.ctx("wangxiaolei")
+    received = date.today() - timedelta(days=21)
+    for n in range(3):
+        application = cases.Application(
+            line="urban_dibao",
+            applicant_name=f"申请人{n}",
+            applicant_id_number="11010519491231002X",
+            household_size=2,
+            received_on=received,
+            first_receiver_id=demo["wangxiaolei"],
+        )
+        await cases.decide_intake(clerk, (await cases.intake(clerk, application)).id, True)
+    assert await record_overdue(await demo.ctx("admin"), date.today()) == 3
+    records = await Accountability.select(Accountability.id, Accountability.person, Accountability.year)
+    assert {row["person"] for row in records} == {demo["wangxiaolei"]}
+    year = records[0]["year"]
+    await Accountability.update({Accountability.year: year - 1}).where(Accountability.id == records[0]["id"])
+    cycle = await demo.open(year=year)
+    await services.compute(await demo.ctx("admin"), cycle.id)
+    found = await demo.results(cycle.id)
+    assert {u: r.accountability for u, r in found.items()} == {u: 2 if u == "wangxiaolei" else 0 for u in SECTION}
+
+
+async def test_computing_while_ratings_arrive_reads_one_consistent_snapshot(demo):
+    cycle = await demo.open(step="external")
+    for username in SECTION:
+        await demo.on_paper(cycle.id, username, 80, label="第一批")
+    admin = await demo.ctx("admin")
+    burst = [
+        demo.rate("admin", cycle.id, username, component, 50 + 3 * n + i, label=f"第二批{n}")
+        for n, username in enumerate(SECTION)
+        for i, component in enumerate(COMPONENTS)
+    ]
+    burst += [demo.rate(rater, cycle.id, "wangxiaolei", "peer", 61) for rater in ("houweili", "zhuwenjun", "sunjing")]
+    counted = await asyncio.gather(services.compute(admin, cycle.id), *burst, services.compute(admin, cycle.id))
+    assert counted[0] == counted[-1] == len(SECTION)
+    assert await Rating.count() == len(SECTION) * 4 * 2 + 3
+    await services.compute(admin, cycle.id)
+    await assert_results_follow_the_stored_ratings(demo, cycle.id)
+
+
+async def test_the_cycle_as_a_whole_from_opening_to_locked_results(demo):
+    admin = await demo.ctx("admin")
+    cycle = await demo.open()
+    await demo.rate("wangxiaolei", cycle.id, "wangxiaolei", "self", "90")
+    await services.set_step(admin, cycle.id, "internal")
+    await demo.rate("leader", cycle.id, "wangxiaolei", "leadership", dimensions=[18, 18, 19, 18, 19])
+    await demo.rate("houweili", cycle.id, "wangxiaolei", "peer", 85)
+    await services.set_step(admin, cycle.id, "external")
+    [token] = await links_of(demo, cycle.id, 1)
+    await services.rate_by_link(token, every_subject(demo, "80"))
+    assert await services.compute(admin, cycle.id) == len(SECTION)
+    # 70 × 92 + 10 × 85 + 10 × 90 + 10 × 80 = 8990 → 89.90
+    wang = (await demo.results(cycle.id))["wangxiaolei"]
+    assert (wang.status, wang.score, wang.grade) == ("scored", Decimal("89.90"), "excellent")
+    await services.set_step(admin, cycle.id, "feedback")
+    own = await services.feedback(await demo.ctx("wangxiaolei"), cycle.id, demo["wangxiaolei"])
+    assert own.score == Decimal("89.90")
+    await refused(services.feedback(await demo.ctx("wangxiaolei"), cycle.id, demo["houweili"]), Forbidden)
+    await refused(services.results(await demo.ctx("wangxiaolei"), cycle.id), Forbidden)
+    await services.finalise(admin, cycle.id)
+    assert await services.compute(admin, cycle.id) == len(SECTION)
+    assert await Result.count() == len(SECTION)
+    assert (await services.get_cycle(admin, cycle.id)).locked is True
+
+
+async def test_a_late_return_counts_until_the_return_and_someone_overdue_is_still_away(demo):
+    ctx = await demo.ctx("admin")
+    year = date.today().year
+    planned_end = at(date(year, 1, 10), 18)
+    for username, status, returned in (
+        ("zhuwenjun", "returned", at(date(year, 1, 20), 9)),  # back ten days late
+        ("sunjing", "overdue", None),  # not back at all
+    ):
+        await Absence.insert(
+            ctx.new(
+                Absence,
+                person=demo[username],
+                kind="personal",
+                reason="请假",
+                starts_at=at(date(year, 1, 1), 8),
+                ends_at=planned_end,
+                category="leave",
+                status=status,
+                returned_at=returned,
+                created_at=planned_end,
+            )
+        )
+    days = await services.absent_days(ctx, year)
+    assert days[demo["zhuwenjun"]] == 20
+    assert days[demo["sunjing"]] == (date.today() - date(year, 1, 1)).days + 1
+
+
+async def test_the_results_export_to_excel_with_chinese_headers_and_the_cycles_weights(demo, settings):
+    cycle = await demo.open(step="external", weights={"leadership": 60, "peer": 20, "self": 10, "grassroots": 10})
+    await demo.on_paper(cycle.id, "wangxiaolei", "88.5")
+    await services.compute(await demo.ctx("admin"), cycle.id)
+    async with portal(settings) as client:
+        await sign_in(client, "dangshan", "admin")
+        answer = await client.get(f"/t/dangshan/evaluations/{cycle.id}/results.xlsx")
+        await sign_in(client, "dangshan", "houweili")
+        refused = await client.get(f"/t/dangshan/evaluations/{cycle.id}/results.xlsx")
+    assert answer.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert refused.status_code == 403
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    headers = [cell.value for cell in sheet[1]]
+    assert headers[:3] == ["姓名", "状态", "领导小组考核（60%）"] and "科室互评（20%）" in headers
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "王效雷")
+    assert row[1] == "已评分" and float(row[headers.index("总分")]) == 88.5

@@ -16,6 +16,7 @@ from app.absences.services import post as post_absence
 from app.accounts.services import my_tokens
 from app.calendar.services import set_day
 from app.cases.tables import Case, MaterialNotice, Objection, Posting, Receipt
+from app.evaluation.services import open_cycle
 from app.notifications.services import notify
 from app.notifications.tables import Notification
 from app.rota.posts import LineSpec
@@ -55,6 +56,10 @@ async def objects_of(slug: str, user_id: int) -> dict[str, object]:
     case_rows = await case_with_documents(ctx, own_line.id, user_id)
     notification = (await Notification.select(Notification.id).where(Notification.user == user_id).first())["id"]
     own_day = (await set_day(ctx, date(2031, 5, 6), workday=False, note="萧县县庆")).day
+    admin_of_county = TenantContext(
+        tenant=ctx.tenant, actor=Actor(user_id=user_id, label="x", roles=frozenset(EVERY_ROLE))
+    )
+    cycle = await open_cycle(admin_of_county, 2031)
     return {
         "token_id": (await my_tokens(ctx_of_user))[0]["id"],
         "staff_id": user_id,
@@ -63,6 +68,7 @@ async def objects_of(slug: str, user_id: int) -> dict[str, object]:
         "notification_id": notification,
         "job_id": f"substitution:t{ctx.tenant.id}:{'0' * 32}",
         "day": own_day.isoformat(),
+        "cycle_id": cycle.id,
         **case_rows,
         **VERBS,
     }
@@ -174,6 +180,7 @@ MISSING = {
     "notice_id": 987654,
     "receipt_id": 987654,
     "objection_id": 987654,
+    "cycle_id": 987654,
 }
 
 
