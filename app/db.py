@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from contextlib import asynccontextmanager
+from decimal import Decimal
 from pathlib import Path
 
 from piccolo.apps.migrations.tables import Migration
@@ -135,3 +136,11 @@ def _array_type(column) -> str:
     # A foreign key or serial is an integer; others as their column type.
     kind = column.column_type
     return ("INTEGER" if kind in ("SERIAL", "BIGSERIAL") else kind) + "[]"
+
+
+_CENTS = Decimal("0.01")
+
+
+def two_places(value) -> Decimal | None:
+    """A NUMERIC(…, 2) value as read back, with its two places: SQLite hands back 89.2 for 89.20."""
+    return None if value is None else Decimal(value).quantize(_CENTS)

@@ -140,7 +140,7 @@ async def _income_limits(ctx: TenantContext) -> IncomeLimits:
 
 
 def _view(row: dict, today: date, limits: IncomeLimits) -> CaseView:
-    income = row["monthly_income"]
+    income = db.two_places(row["monthly_income"])
     return CaseView(
         id=row["id"],
         line_code=row["line_code"],
@@ -150,7 +150,7 @@ def _view(row: dict, today: date, limits: IncomeLimits) -> CaseView:
         household_size=row["household_size"],
         address=row["address"],
         phone=row["phone"],
-        monthly_income=None if income is None else Decimal(income),
+        monthly_income=income,
         separated_household=row["separated_household"],
         received_on=row["received_on"],
         working_days=row["working_days"],
@@ -170,7 +170,7 @@ def _view(row: dict, today: date, limits: IncomeLimits) -> CaseView:
         decided_at=row["decided_at"],
         created_at=row["created_at"],
         overdue=row["status"] in OPEN and row["due_on"] < today,
-        eligibility=eligibility_hint(row["line_code"], income and Decimal(income), limits).value,
+        eligibility=eligibility_hint(row["line_code"], income, limits).value,
     )
 
 

@@ -937,3 +937,17 @@ async def test_the_results_export_to_excel_with_chinese_headers_and_the_cycles_w
     assert headers[:3] == ["姓名", "状态", "领导小组考核（60%）"] and "科室互评（20%）" in headers
     row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "王效雷")
     assert row[1] == "已评分" and float(row[headers.index("总分")]) == 88.5
+
+
+@pytest.fixture
+async def demo_on_any_db(any_db) -> Demo:
+    return Demo(await demo_county())
+
+
+async def test_on_either_database_scores_keep_their_two_decimal_places(demo_on_any_db):
+    demo = demo_on_any_db
+    cycle = await demo.open(step="external")
+    await demo.on_paper(cycle.id, "wangxiaolei", "89.2")
+    await services.compute(await demo.ctx("admin"), cycle.id)
+    found = await demo.results(cycle.id)
+    assert found["wangxiaolei"].as_dict()["score"] == "89.20"
