@@ -3,9 +3,9 @@ concurrent users on 2 cores with 500k cases in PostgreSQL).
 
 Seeds the benchmark database (see seed.py), starts `portal serve` with WORKERS processes, signs
 one clerk in, then asks for the dashboard and the case list (its first page, and a filtered
-page): first one request at a time, then USERS concurrent clients without pauses for SECONDS,
-and prints the latency percentiles. The load comes from this same machine (a Python client on
-the same two cores as the server and PostgreSQL), so the concurrent figures are pessimistic.
+page) with wrk: one user at a time, then USERS concurrent connections without pauses for SECONDS
+each, and prints requests per second and latency percentiles. wrk runs on the same two cores
+as the server and PostgreSQL. Needs `wrk` (apt-get install wrk).
 
     .venv/bin/python ops/bench/pages.py [--counties 100] [--cases 5000] [--users 32] [--seconds 20]
 
@@ -18,10 +18,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import subprocess
 import sys
-import time
+import tempfile
 
 import httpx
 from redis.asyncio import Redis
@@ -88,33 +87,29 @@ async def signed_in_cookies(base: str) -> httpx.Cookies:
         return client.cookies
 
 
-async def load(base: str, cookies: httpx.Cookies, paths: dict[str, str], users: int, seconds: float):
-    timings: dict[str, list[float]] = {name: [] for name in paths}
-    errors = 0
-    deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=users)
-
-    async def user(n: int, client: httpx.AsyncClient) -> None:
-        nonlocal errors
-        names = list(paths)
-        i = n
-        while time.perf_counter() < deadline:
-            name = names[i % len(names)]
-            i += 1
-            started = time.perf_counter()
-            answer = await client.get(paths[name])
-            elapsed = (time.perf_counter() - started) * 1000
-            if answer.status_code != 200:
-                errors += 1
-            timings[name].append(elapsed)
-
-    async with httpx.AsyncClient(base_url=base, cookies=cookies, limits=limits, timeout=30) as client:
-        await asyncio.gather(*(user(n, client) for n in range(users)))
-    return timings, errors
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %.1f %.1f %.1f\\n", summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+end
+"""
 
 
-def percentile(values: list[float], p: float) -> float:
-    return statistics.quantiles(values, n=100)[int(p) - 1] if len(values) > 1 else values[0]
+def wrk(url: str, cookies: httpx.Cookies, users: int, seconds: float) -> str:
+    """One wrk run (a C load generator: the client must not be what is measured)."""
+    cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(WRK_REPORT)
+        script.flush()
+        command = ["wrk", f"-t{min(users, 2)}", f"-c{users}", f"-d{seconds:.0f}s", "-s", script.name]
+        output = subprocess.run([*command, "-H", f"Cookie: {cookie}", url], capture_output=True, text=True).stdout
+    requests, errors, p50, p95, p99 = next(line for line in output.splitlines() if line.startswith("RESULT")).split()[
+        1:
+    ]
+    rate = int(requests) / seconds
+    figures = f"p50 {float(p50):6.1f} ms  p95 {float(p95):6.1f} ms  p99 {float(p99):6.1f} ms"
+    return f"{rate:6.0f} req/s  {figures}  errors {errors}"
 
 
 async def main(counties: int, cases: int, users: int, seconds: float, workers: int) -> None:
@@ -128,26 +123,13 @@ async def main(counties: int, cases: int, users: int, seconds: float, workers: i
     try:
         cookies = await signed_in_cookies(base)
         paths = {name: path.format(handler=handler) for name, path in PAGES.items()}
-        await load(base, cookies, paths, users, 3)  # warm-up: connection pools, template cache
-        alone, _ = await load(base, cookies, paths, 1, 5)
-        timings, errors = await load(base, cookies, paths, users, seconds)
+        for users_now, length in ((1, 5), (users, seconds)):
+            print(f"{users_now} concurrent user(s), {length:.0f} s per page, {workers} web processes:")
+            for name, path in paths.items():
+                print(f"  {name:<36} {wrk(base + path, cookies, users_now, length)}")
     finally:
         server.terminate()
         server.wait(timeout=30)
-    print("one user at a time:")
-    report(alone)
-    total = sum(len(v) for v in timings.values())
-    rate = total / seconds
-    print(f"{users} concurrent users, {seconds:.0f} s, {workers} web processes: {rate:.0f} requests/s, {errors} errors")
-    report(timings)
-
-
-def report(timings: dict[str, list[float]]) -> None:
-    for name, values in timings.items():
-        print(
-            f"  {name:<36} n={len(values):>6}  p50 {percentile(values, 50):6.1f} ms  "
-            f"p95 {percentile(values, 95):6.1f} ms  p99 {percentile(values, 99):6.1f} ms"
-        )
 
 
 if __name__ == "__main__":
