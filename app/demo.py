@@ -50,6 +50,7 @@ class _MailSink:
     def __init__(self) -> None:
         from aiosmtpd.controller import Controller
 
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-connection chatter
         self.folder = VAR / "mail"
         self.folder.mkdir(parents=True, exist_ok=True)
         self.controller = Controller(self, hostname="127.0.0.1", port=_free_port())
