@@ -12,8 +12,11 @@ from typing import Any
 
 from app.audit.tables import AuditRecord
 from app.tenancy.context import Actor, TenantContext
+from app.tenancy.permissions import Permission
 
 PAGE_SIZE = 50
+# Each rating's record names the rater and the subject: only those who run the evaluation read it.
+CONFIDENTIAL_ACTION = "evaluation.rate"
 
 
 async def record(
@@ -68,6 +71,9 @@ class AuditPage:
 
 async def browse(ctx: TenantContext, wanted: AuditFilter) -> AuditPage:
     query = ctx.select(AuditRecord).order_by(AuditRecord.id, ascending=False).output(load_json=True)
+    if not ctx.actor.can(Permission.EVALUATION_MANAGE):
+        # Who rated whom is confidential: a leader (an evaluator too) reads the audit without the ratings.
+        query = query.where(AuditRecord.action != CONFIDENTIAL_ACTION)
     if wanted.actor:
         query = query.where(AuditRecord.actor_label.ilike(f"%{wanted.actor}%"))
     if wanted.entity:

@@ -242,7 +242,8 @@ def _whole_percentage(value: object) -> int | None:
         return None
     if not number.is_finite() or number < 0 or number != number.to_integral_value():
         return None
-    return int(number)
+    # Over 100 is never a weight; "1e999999999" must not become a huge int: any such is 101.
+    return 101 if number > 100 else int(number)
 
 
 @dataclass(frozen=True)
@@ -256,14 +257,20 @@ class Weights:
 
     def __post_init__(self) -> None:
         total = 0
-        for component in COMPONENTS:
-            value = getattr(self, component.value)
-            whole = _whole_percentage(value)
+        wholes = {component: _whole_percentage(getattr(self, component.value)) for component in COMPONENTS}
+        for component, whole in wholes.items():
             if whole is None:
                 raise InvalidInput(
                     "“{component}”的权重须为不小于 0 的整数，不是 {value}",
                     component=COMPONENT_LABELS[component],
-                    value=str(value),
+                    value=str(getattr(self, component.value)),
+                )
+        for component, whole in wholes.items():
+            if whole > 100:
+                raise InvalidInput(
+                    "“{component}”的权重不能超过 100，不是 {value}",
+                    component=COMPONENT_LABELS[component],
+                    value=str(getattr(self, component.value)),
                 )
             object.__setattr__(self, component.value, whole)
             total += whole

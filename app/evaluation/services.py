@@ -306,6 +306,8 @@ def _rater_key(ctx: TenantContext, component: Component, subject: dict, rater_la
         raise InvalidInput("科室互评不能给自己评分")
     if component is Component.LEADERSHIP and Role.EVALUATOR not in ctx.actor.roles:
         raise InvalidInput("领导小组考核须由考评小组成员评分")
+    if component is Component.LEADERSHIP and subject["person"] == me:
+        raise InvalidInput("领导小组考核不能给自己评分")
     if component is Component.GRASSROOTS:
         raise InvalidInput("基层测评通过测评链接填写，或由管理员录入纸质评分")
     return f"user:{me}", ""

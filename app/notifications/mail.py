@@ -221,7 +221,9 @@ def _now() -> datetime:
 
 def compose(county: CountyMail, message: str, link: str = "") -> tuple[str, str]:
     """Subject and body of the e-mail that goes with an inbox message."""
-    short = message if len(message) <= SUBJECT_LENGTH else message[: SUBJECT_LENGTH - 1] + "…"
+    # One line: a header with a line break (a reason typed in a text area) cannot be sent at all.
+    line = " ".join(message.split())
+    short = line if len(line) <= SUBJECT_LENGTH else line[: SUBJECT_LENGTH - 1] + "…"
     subject = f"【{county.name}社会救助股】{short}"
     lines = [message, ""]
     if link:

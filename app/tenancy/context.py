@@ -17,6 +17,7 @@ from piccolo.table import Table
 from app.tenancy.permissions import Permission, permissions_of
 
 T = TypeVar("T", bound=Table)
+MAX_ID = 2**31 - 1
 
 
 class NotFound(LookupError):
@@ -96,6 +97,8 @@ class TenantContext:
             key = int(row_id)
         except (TypeError, ValueError):
             raise NotFound(f"{table.__name__} {row_id!r}") from None
+        if not 0 < key <= MAX_ID:  # ids are PostgreSQL integers: beyond them, nothing is found
+            raise NotFound(f"{table.__name__} {row_id!r}")
         row = await self.objects(table).where(table._meta.primary_key == key).first()
         if row is None:
             raise NotFound(f"{table.__name__} {row_id!r}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
+from asyncpg.exceptions import DataError
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.response import Redirect, Template
@@ -83,6 +84,13 @@ def invalid_input(request: Request, exc: InvalidInput) -> Response:
     return _respond(request, HTTP_400_BAD_REQUEST, detail)
 
 
+def unstorable_input(request: Request, exc: DataError | OverflowError) -> Response:
+    """A value the database cannot take (a number beyond its integers, a NUL character on
+    PostgreSQL): bad input, and the transaction it broke was rolled back whole."""
+    log.warning("refused a value the database cannot store on %s %s: %s", request.method, request.url.path, exc)
+    return invalid_input(request, InvalidInput("输入的数值超出范围，或含有无法保存的字符"))
+
+
 def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal server error")
@@ -93,5 +101,7 @@ EXCEPTION_HANDLERS = {
     NotFound: not_found,
     Forbidden: forbidden,
     InvalidInput: invalid_input,
+    DataError: unstorable_input,
+    OverflowError: unstorable_input,  # SQLite's "Python int too large to convert to SQLite INTEGER"
     HTTP_500_INTERNAL_SERVER_ERROR: server_error,
 }

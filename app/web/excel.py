@@ -31,6 +31,8 @@ def workbook(
         sheet.append(list(row))
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
+            if cell.data_type == "f":  # text typed as "=…" (a name, a label) is text, never a formula
+                cell.data_type = "s"
             for kind, number_format in _FORMATS:
                 if isinstance(cell.value, kind):
                     cell.number_format = number_format

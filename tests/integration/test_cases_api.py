@@ -12,7 +12,8 @@ import pytest
 
 from app.cases import services
 from app.cases.tables import Case
-from tests.helpers import api_token, context_of, demo_county, portal
+from tests.conftest import make_settings
+from tests.helpers import api_token, context_of, demo_county, portal, sign_in
 from tests.integration.test_cases import (
     BAD_CHECKSUM_ID,
     CONCLUSION,
@@ -124,6 +125,30 @@ async def test_a_case_is_read_by_id_and_a_case_of_another_county_is_not_found(se
     assert (hidden.status_code, step.status_code) == (404, 404)
 
 
+async def test_ids_beyond_the_databases_integers_are_not_found_or_refused_not_a_500(settings, people):
+    auth = (await bearers(people, "admin"))["admin"]
+    huge = 2**40
+    async with portal(settings) as api, nothing_changes():
+        for path in (f"{API}/cases/{huge}", f"{API}/evaluations/cycles/{huge}"):
+            assert (await api.get(path, headers=auth)).status_code == 404, path
+        steps = await api.post(f"{API}/cases/{huge}/steps", json={"action": "accept"}, headers=auth)
+        assert steps.status_code == 404
+        for query in (f"cases?handler_id={huge}", f"accountability?staff_id={huge}", f"accountability?year={huge}"):
+            answer = await api.get(f"{API}/{query}", headers=auth)
+            assert answer.status_code == 400 and "out of range" in answer.json()["detail"], query
+
+
+async def test_on_sqlite_a_number_beyond_its_integers_is_400_not_500(sqlite_db, redis):
+    people = await demo_county()
+    sqlite_settings = make_settings(database_url=f"sqlite:///{sqlite_db.path}")
+    async with portal(sqlite_settings) as client:
+        await sign_in(client, SLUG, "wangxiaolei")
+        answer = await client.get(f"/t/{SLUG}/cases", params={"handler_id": str(2**70)})
+        assert answer.status_code == 400
+        auth = (await bearers(people, "wangxiaolei"))["wangxiaolei"]
+        assert (await client.get(f"{API}/cases/{2**70}", headers=auth)).status_code == 404
+
+
 @pytest.mark.parametrize(
     ("changes", "english"),
     [
@@ -132,6 +157,9 @@ async def test_a_case_is_read_by_id_and_a_case_of_another_county_is_not_found(se
         ({"received_on": "2026-13-01"}, "received_on"),
         ({"nickname": "老张"}, "nickname"),
         ({"applicant_name": None}, "applicant_name"),
+        # Values PostgreSQL cannot take were a 500: an id beyond its integers, a NUL character.
+        ({"first_receiver_id": 2**40}, "out of range"),
+        ({"applicant_name": "张\x00三"}, "cannot be stored"),
     ],
 )
 async def test_a_bad_body_is_400_with_an_english_detail_and_saves_nothing(settings, people, changes, english):

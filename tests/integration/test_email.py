@@ -138,6 +138,16 @@ async def test_a_notification_goes_by_email_once_with_subject_body_and_link(dang
     assert sent["status"] == "sent" and sent["attempts"] == 1 and sent["sent_at"] is not None
 
 
+async def test_a_message_with_a_line_break_is_sent_with_a_one_line_subject(dangshan, smtp):
+    # An absence's reason is typed in a text area: "出差\n去市局" is in the approver's message.
+    await configure(dangshan, smtp.port)
+    await tell(dangshan, message="王效雷的离岗告示待您审批：出差\r\n去市局")
+    assert (await deliver_due_emails({}))["sent"] == 1
+    (received,) = smtp.messages
+    assert received["Subject"] == "【砀山县社会救助股】王效雷的离岗告示待您审批：出差 去市局"
+    assert "出差" in received.get_content() and "去市局" in received.get_content()
+
+
 async def test_two_deliveries_at_once_send_each_email_once(dangshan, smtp):
     await configure(dangshan, smtp.port)
     for n in range(12):

@@ -25,6 +25,7 @@ from openpyxl import load_workbook
 from app.absences.services import record_afterwards
 from app.absences.tables import Absence
 from app.accounts.tables import User
+from app.audit.services import AuditFilter, browse
 from app.audit.tables import AuditRecord
 from app.cases import services as cases
 from app.cases.accountability import record_overdue
@@ -354,6 +355,16 @@ async def test_self_rating_only_by_the_subject_and_peer_rating_never_of_oneself(
     ]
 
 
+async def test_an_evaluator_who_is_also_a_subject_never_gives_their_own_leadership_rating(demo):
+    await demo.add("judge", roles=("staff", "evaluator"))
+    cycle = await demo.open(step="internal")
+    await refused(demo.rate("judge", cycle.id, "judge", "leadership", 100), message="领导小组考核不能给自己评分")
+    await demo.rate("judge", cycle.id, "wangxiaolei", "leadership", 90)
+    tasks = await services.my_tasks(await demo.ctx("judge"), cycle.id)
+    assert (demo["judge"], "leadership") not in {(t.staff_id, t.component) for t in tasks}
+    assert (demo["wangxiaolei"], "leadership") in {(t.staff_id, t.component) for t in tasks}
+
+
 async def test_leadership_only_by_evaluators_and_grassroots_only_by_link_or_on_paper(demo):
     cycle = await demo.open(step="external")
     for username in ("houweili", "head", "admin"):
@@ -462,6 +473,18 @@ async def test_rating_again_replaces_the_rating_and_both_are_audited(demo):
     # Another rater of the same subject and component is another row.
     await demo.rate("zhuwenjun", cycle.id, "wangxiaolei", "peer", 70)
     assert await Rating.count() == 2
+
+
+async def test_who_rated_whom_stays_out_of_the_audit_a_leader_reads(demo):
+    # The leader reads the audit and is an evaluator too: the ratings' records name rater and subject.
+    cycle = await demo.open(step="internal")
+    await demo.rate("houweili", cycle.id, "wangxiaolei", "peer", 80)
+    await demo.rate("zhaoming", cycle.id, "wangxiaolei", "leadership", 88)
+    seen_by_leader = (await browse(await demo.ctx("leader"), AuditFilter())).rows
+    assert [row for row in seen_by_leader if row["action"] == "evaluation.rate"] == []
+    assert any(row["action"] == "evaluation.open" for row in seen_by_leader)
+    seen_by_admin = (await browse(await demo.ctx("admin"), AuditFilter(action="evaluation.rate"))).rows
+    assert len(seen_by_admin) == 2
 
 
 async def test_a_finalised_cycle_refuses_every_rating_until_the_admin_reopens_it_with_a_reason(demo):

@@ -369,6 +369,12 @@ def test_negative_or_fractional_weights_are_refused(parts):
     assert "的权重须为不小于 0 的整数，不是" in refusal(Weights, *parts)
 
 
+@pytest.mark.parametrize("huge", [101, "1e5000", D("1E+999999999")])
+def test_a_weight_over_100_is_refused_at_once_naming_it(huge):
+    # Not a huge int summed and formatted (a 500, or minutes of CPU for "1e999999999").
+    assert refusal(Weights, huge, 0, 0, 0) == f"“领导小组考核”的权重不能超过 100，不是 {huge}"
+
+
 def test_weights_from_a_mapping_need_every_component_and_no_other():
     assert refusal(Weights.from_mapping, {"leadership": 90, "peer": 10}) == "缺少“个人自评”的权重"
     boss = {"leadership": 70, "peer": 10, "self": 10, "grassroots": 10, "boss": 0}
