@@ -17,6 +17,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 
 from app import i18n
+from app.audit.labels import action_label
 from app.tenancy.permissions import ROLE_LABELS, Permission
 
 HTMX_FILE = "htmx-2.0.11.min.js"
@@ -55,6 +56,7 @@ def build_environment(templates_dir: Path) -> Environment:
         LANGUAGES=i18n.LANGUAGES,
         current_language=i18n.current_language,
         HTMX_FILE=HTMX_FILE,
+        action_label=action_label,
     )
     return env
 
