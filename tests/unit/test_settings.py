@@ -1,5 +1,9 @@
+import socket
+
 import pytest
 
+from app.cli import tcp_listener
+from app.errors import InvalidInput
 from app.settings import Mode, Settings, SettingsError
 from app.web.identity import client_address
 
@@ -55,3 +59,27 @@ def test_client_address_trusts_forwarded_for_only_from_known_proxies():
     proxies = frozenset({"10.0.0.1", "10.0.0.2"})
     assert client_address({"client": ("10.0.0.2", 1), "headers": forwarded}, proxies) == "203.0.113.9"
     assert client_address({"client": ("10.0.0.2", 1), "headers": []}, proxies) == "10.0.0.2"
+
+
+def test_the_shared_listener_of_several_web_processes_is_tcp_so_replies_are_not_held_back():
+    """uvicorn's own listener for --workers N has proto 0, so connections never get TCP_NODELAY."""
+    listener = tcp_listener("127.0.0.1", 0)
+    try:
+        assert listener.proto == socket.IPPROTO_TCP and listener.get_inheritable()
+        listener.listen()
+        client = socket.create_connection(listener.getsockname())
+        accepted, _ = listener.accept()
+        with client, accepted:
+            assert accepted.proto == socket.IPPROTO_TCP  # what makes asyncio set TCP_NODELAY
+    finally:
+        listener.close()
+
+
+def test_a_port_in_use_is_one_clear_error():
+    taken = tcp_listener("127.0.0.1", 0)
+    try:
+        taken.listen()
+        with pytest.raises(InvalidInput, match="Cannot listen on 127.0.0.1"):
+            tcp_listener("127.0.0.1", taken.getsockname()[1])
+    finally:
+        taken.close()
