@@ -8,18 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.evaluation import services
-from tests.helpers import PASSWORD, context_of, demo_county
+from tests.browser import sign_in_as
+from tests.helpers import context_of, demo_county
 from workers.settings import build_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_db", "redis")]
-
-
-async def sign_in_as(page, base: str, username: str) -> None:
-    await page.goto(f"{base}/login?tenant=dangshan")
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("button.primary")
-    await page.wait_for_url(f"{base}/t/dangshan/")
 
 
 async def cycle_at_external_step(people: dict[str, int]) -> tuple[int, int]:

@@ -7,17 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.helpers import PASSWORD, demo_county
+from tests.browser import sign_in_as
+from tests.helpers import demo_county
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_db", "redis")]
-
-
-async def sign_in_as(page, base: str, username: str) -> None:
-    await page.goto(f"{base}/login?tenant=dangshan")
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("button.primary")
-    await page.wait_for_url(f"{base}/t/dangshan/")
 
 
 async def test_leave_posted_approved_and_covered(live_server, browser_page):
