@@ -27,6 +27,9 @@ class Settings:
     secret_key: str
     mode: Mode = Mode.PRODUCTION
     trusted_proxies: frozenset[str] = field(default_factory=frozenset)
+    # The SMTP servers county admins may choose (empty: any). Set it where the portal shares a
+    # network with other systems, so a county cannot point e-mail at them.
+    smtp_hosts: frozenset[str] = field(default_factory=frozenset)
     session_idle_minutes: int = 30
     session_max_hours: int = 12
     login_attempts_per_account: int = 5
@@ -59,7 +62,8 @@ class Settings:
             redis_url=env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
             secret_key=secret_key,
             mode=mode,
-            trusted_proxies=frozenset(p.strip() for p in env.get("PORTAL_TRUSTED_PROXIES", "").split(",") if p.strip()),
+            trusted_proxies=_names(env, "PORTAL_TRUSTED_PROXIES"),
+            smtp_hosts=_names(env, "PORTAL_SMTP_HOSTS"),
             session_idle_minutes=_positive_int(env, "SESSION_IDLE_MINUTES", 30),
             session_max_hours=_positive_int(env, "SESSION_MAX_HOURS", 12),
         )
@@ -74,6 +78,11 @@ def _parse_mode(raw: str) -> Mode:
         return Mode(raw)
     except ValueError:
         raise SettingsError(f"PORTAL_MODE must be one of {', '.join(Mode)}, not {raw!r}") from None
+
+
+def _names(env, key: str) -> frozenset[str]:
+    """A comma-separated list from the environment."""
+    return frozenset(name.strip().lower() for name in env.get(key, "").split(",") if name.strip())
 
 
 def _positive_int(env, name: str, default: int) -> int:

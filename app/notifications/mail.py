@@ -146,8 +146,10 @@ def _text(values: dict, key: str, limit: int, message: str) -> str:
     return value
 
 
-def check_settings(values: dict, current: MailSettings) -> MailSettings:
-    """New settings from a form or the API; a blank password keeps the stored one."""
+def check_settings(values: dict, current: MailSettings, allowed_hosts: frozenset[str] = frozenset()) -> MailSettings:
+    """New settings from a form or the API; a blank password keeps the stored one.
+
+    ``allowed_hosts`` (the operator's PORTAL_SMTP_HOSTS) limits the servers a county may use."""
     tls = str(values.get("tls") or current.tls).strip()
     if tls not in TLS_MODES:
         raise MailSettingsError("未知的加密方式：{value}（可用：{known}）", value=tls, known="、".join(TLS_MODES))
@@ -164,6 +166,8 @@ def check_settings(values: dict, current: MailSettings) -> MailSettings:
     host = _text(values, "host", HOST_LIMIT, N_("SMTP 服务器地址不能超过 {limit} 个字符"))
     if host and not HOST_PATTERN.match(host):
         raise MailSettingsError("SMTP 服务器地址 {host} 无效", host=host)
+    if host and allowed_hosts and host.lower() not in allowed_hosts:
+        raise MailSettingsError("本平台只能使用这些邮件服务器：{hosts}", hosts="、".join(sorted(allowed_hosts)))
     username = _text(values, "username", SECRET_LIMIT, N_("SMTP 用户名不能超过 {limit} 个字符"))
     password = str(values.get("password") or "")
     if len(password) > SECRET_LIMIT:
@@ -182,7 +186,7 @@ def check_settings(values: dict, current: MailSettings) -> MailSettings:
     return MailSettings(enabled, host, port, tls, username, password, from_address, portal_url)
 
 
-async def save_settings(ctx: TenantContext, values: dict) -> MailSettings:
+async def save_settings(ctx: TenantContext, values: dict, allowed_hosts: frozenset[str] = frozenset()) -> MailSettings:
     """Check and store the county's settings (audited, password masked). Turning e-mail off
     cancels what was still waiting to be sent."""
     async with db.transaction():
@@ -190,7 +194,7 @@ async def save_settings(ctx: TenantContext, values: dict) -> MailSettings:
         row = await Tenant.select(Tenant.settings).where(Tenant.id == ctx.tenant.id).output(load_json=True).first()
         stored = row["settings"] or {}
         current = MailSettings.of(stored.get(SETTINGS_KEY))
-        wanted = check_settings(values, current)
+        wanted = check_settings(values, current, allowed_hosts)
         if wanted == current:
             return current
         await Tenant.update({Tenant.settings: {**stored, SETTINGS_KEY: wanted.stored()}}).where(

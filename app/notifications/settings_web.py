@@ -14,6 +14,7 @@ from app.notifications import mail
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
 from app.web.guards import County, requires
+from app.web.identity import services_of
 from app.web.render import page
 
 FORM_FIELDS = ("host", "port", "tls", "username", "password", "from_address", "portal_url")
@@ -47,7 +48,7 @@ async def save_settings(request: Request, ctx: County) -> Template | Redirect:
     values["enabled"] = form.get("enabled") == "on"
     values["clear_password"] = form.get("clear_password") == "on"
     try:
-        await mail.save_settings(ctx, values)
+        await mail.save_settings(ctx, values, services_of(request).settings.smtp_hosts)
     except InvalidInput as exc:
         stored = await mail.settings_of(ctx)
         # What was typed is shown again to be corrected, except the password, which never is.
@@ -87,8 +88,9 @@ async def email_settings(ctx: County) -> dict:
 
 
 @put("/settings/email", guards=[requires(Permission.SETTINGS_MANAGE)])
-async def put_email_settings(ctx: County, data: JSONBody[EmailSettingsBody]) -> dict:
-    return (await mail.save_settings(ctx, msgspec.structs.asdict(data))).public()
+async def put_email_settings(request: Request, ctx: County, data: JSONBody[EmailSettingsBody]) -> dict:
+    allowed = services_of(request).settings.smtp_hosts
+    return (await mail.save_settings(ctx, msgspec.structs.asdict(data), allowed)).public()
 
 
 @get("/settings/email/deliveries", guards=[requires(Permission.SETTINGS_MANAGE)])

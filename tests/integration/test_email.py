@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import email
 import socket
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.header import decode_header, make_header
 from email.policy import default as default_policy
@@ -18,6 +19,7 @@ from app.audit.tables import AuditRecord
 from app.notifications import mail
 from app.notifications.services import notify
 from app.notifications.tables import EmailOutbox, Notification
+from app.settings import Settings
 from app.tenancy.services import find_by_slug
 from tests.helpers import OPERATOR, PASSWORD, api_token, context_of, county, person, portal, post_form, sign_in
 from workers.email import deliver_due_emails, send_email
@@ -378,3 +380,16 @@ async def test_queue_claim_and_retry_work_on_both_databases(any_db, smtp):
     assert (await mail.deliver_due(now=start + mail.BACKOFF[0])).sent == 1
     assert (await mail.deliver_due(now=start + timedelta(days=1))).sent == 0
     assert [message["To"] for message in smtp.messages] == ["admin@example.org"]
+
+
+async def test_the_operator_can_limit_the_mail_servers_a_county_may_use(settings, dangshan, smtp):
+    limited = replace(settings, smtp_hosts=frozenset({"smtp.example.gov.cn"}))
+    form = {"enabled": "on", "host": "10.0.0.5", "port": "25", "tls": "none", "from_address": "mzj@example.gov.cn"}
+    async with portal(limited) as client:
+        await sign_in(client, "dangshan", "admin")
+        refused = await post_form(client, "/t/dangshan/settings", form)
+        allowed = await post_form(client, "/t/dangshan/settings", {**form, "host": "SMTP.example.gov.cn"})
+    assert refused.status_code == 400 and "本平台只能使用这些邮件服务器：smtp.example.gov.cn" in refused.text
+    assert allowed.status_code == 303
+    from_env = Settings.from_env({"SECRET_KEY": "k" * 40, "PORTAL_SMTP_HOSTS": " a.cn, B.cn ,"})
+    assert from_env.smtp_hosts == {"a.cn", "b.cn"}
