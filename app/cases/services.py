@@ -959,11 +959,11 @@ async def urgent_cases(ctx: TenantContext, user_id: int, shown: int = 8) -> dict
     for row in rows:
         grouped[deadline_stage(calendar, today, row["due_on"]).value].append(row["id"])
     first = [case_id for ids in grouped.values() for case_id in ids[:shown]]
-    limits = await _income_limits(ctx)
-    views = {
-        row["id"]: _view(row, today, limits)
-        for row in (await ctx.select(Case, *_VIEW_COLUMNS).where(Case.id.is_in(first)) if first else [])
-    }
+    views = {}
+    if first:
+        limits = await _income_limits(ctx)
+        rows = await ctx.select(Case, *_VIEW_COLUMNS).where(Case.id.is_in(first))
+        views = {row["id"]: _view(row, today, limits) for row in rows}
     return {stage: Bucket(len(ids), [views[i] for i in ids[:shown]]) for stage, ids in grouped.items()}
 
 

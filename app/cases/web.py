@@ -10,6 +10,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
+from app.accounts.tables import RoleGrant
 from app.calendar.services import calendar_of
 from app.cases import services
 from app.cases.accountability import list_records
@@ -17,9 +18,8 @@ from app.cases.export import workbook
 from app.cases.pipeline import ACTION_LABELS, STATUS_LABELS, Status
 from app.cases.rules import LEVEL_LABELS, case_dates, checklist
 from app.errors import InvalidInput
-from app.rota.services import lines
+from app.rota.services import line_rows
 from app.rota.tables import Line
-from app.staff.services import list_staff
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission, Role
 from app.web.excel import download
@@ -35,9 +35,12 @@ LABELS = {
 CASE_WORKERS = {Role.STAFF, Role.SECTION_HEAD}
 
 
-async def _case_workers(ctx: TenantContext) -> list:
-    """Who can receive, investigate or handle a case: the section's staff and its head."""
-    return [p for p in await list_staff(ctx) if p.active and CASE_WORKERS & set(p.roles)]
+async def _case_workers(ctx: TenantContext) -> list[dict]:
+    """Who can receive, investigate or handle a case: the section's active staff and its head."""
+    rows = await ctx.select(RoleGrant, RoleGrant.user.as_alias("id"), RoleGrant.user.name.as_alias("name")).where(
+        RoleGrant.role.is_in(sorted(CASE_WORKERS)) & RoleGrant.user.active.eq(True)
+    )
+    return sorted({row["id"]: row for row in rows}.values(), key=lambda row: row["id"])
 
 
 def _day(raw: str, label: str, *, required: bool = False) -> date | None:
@@ -85,7 +88,7 @@ async def register(request: Request, ctx: County) -> Template:
     context = {
         "found": found,
         "query": query,
-        "lines": await lines(ctx),
+        "lines": await line_rows(ctx),
         "people": await _case_workers(ctx),
         "statuses": list(Status),
         "labels": LABELS,
@@ -102,7 +105,7 @@ async def export(request: Request, ctx: County) -> Response:
 
 async def _intake_context(ctx: TenantContext, form: dict, error: str = "") -> dict:
     return {
-        "lines": await lines(ctx),
+        "lines": await line_rows(ctx),
         "people": await _case_workers(ctx),
         "form": form,
         "error": error,

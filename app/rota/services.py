@@ -83,13 +83,16 @@ def _current(query, at: datetime | None = None):
     return query.where((Assignment.valid_from <= at) & (Assignment.valid_to.is_null() | (Assignment.valid_to > at)))
 
 
-async def lines(ctx: TenantContext, *, include_inactive: bool = False) -> list[LineView]:
+async def line_rows(ctx: TenantContext, include_inactive: bool = False) -> list[dict]:
+    """The county's lines as stored, in their order (for lists that need no posts)."""
     query = ctx.select(Line).order_by(Line.position).order_by(Line.id)
     if not include_inactive:
         query = query.where(Line.active.eq(True))
-    rows = await query
-    posts = {p["line"]: p for p in await _current(ctx.select(Assignment, Assignment.line, Assignment.a, Assignment.b))}
-    names = await _names(ctx)
+    return await query
+
+
+def _views(rows: list[dict], posts: dict[int, dict], names: dict[int, str]) -> list[LineView]:
+    """Lines with the A and B of ``posts`` (line id → post) named from ``names``."""
 
     def ref(person: int | None) -> StaffRef | None:
         return StaffRef(person, names[person]) if person is not None else None
@@ -110,6 +113,15 @@ async def lines(ctx: TenantContext, *, include_inactive: bool = False) -> list[L
         )
         for row in rows
     ]
+
+
+async def _posts_at(ctx: TenantContext, at: datetime | None = None) -> dict[int, dict]:
+    query = ctx.select(Assignment, Assignment.line, Assignment.a, Assignment.b)
+    return {post["line"]: post for post in await _current(query, at)}
+
+
+async def lines(ctx: TenantContext, *, include_inactive: bool = False) -> list[LineView]:
+    return _views(await line_rows(ctx, include_inactive), await _posts_at(ctx), await _names(ctx))
 
 
 async def line(ctx: TenantContext, code: str) -> LineView:
@@ -258,11 +270,11 @@ async def rota(
     ``also_away`` asks "what if these people were away too" (the substitutes of a leave not yet approved).
     """
     at = at or _now()
-    views = await lines(ctx)
-    posts_at = {
-        p["line"]: p for p in await _current(ctx.select(Assignment, Assignment.line, Assignment.a, Assignment.b), at)
-    }
+    posts_at = await _posts_at(ctx, at)
     users = await ctx.select(User, User.id, User.name, User.active)
+    names = {u["id"]: u["name"] for u in users}
+    # The lines as posted at ``at``: one read of posts and people serves the views and the rota.
+    views = _views(await line_rows(ctx), posts_at, names)
     qualified: dict[str, set[int]] = {}
     codes = {view.id: view.code for view in views}
     for q in await ctx.select(Qualification, Qualification.user, Qualification.line):
@@ -276,7 +288,6 @@ async def rota(
         qualified=qualified,
         picks=await picks_at(ctx, at) if with_picks else {},
     )
-    names = {u["id"]: u["name"] for u in users}
     return [RotaRow(line=view, entry=entry, names=names) for view, entry in zip(views, entries, strict=True)]
 
 
