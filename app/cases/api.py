@@ -13,6 +13,7 @@ from app.cases import services
 from app.cases.accountability import list_records
 from app.errors import InvalidInput
 from app.tenancy.permissions import Permission
+from app.web.forms import day
 from app.web.guards import County, requires
 
 
@@ -62,15 +63,6 @@ class ExtensionRequest(msgspec.Struct, forbid_unknown_fields=True):
     reason: str
 
 
-def _day(raw: str, label: str) -> date | None:
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput("{field} {value} 不是日期（年-月-日）", field=label, value=raw) from None
-
-
 @post("/cases", guards=[requires(Permission.CASE_WORK)])
 async def create_case(ctx: County, data: JSONBody[services.Application]) -> dict:
     return (await services.intake(ctx, data)).as_dict()
@@ -91,8 +83,8 @@ async def list_cases(
         line=line,
         status=status,
         handler_id=handler_id,
-        due_from=_day(due_from, "到期起"),
-        due_to=_day(due_to, "到期止"),
+        due_from=day(due_from, "到期起"),
+        due_to=day(due_to, "到期止"),
         overdue=overdue,
         page=page,
     )

@@ -3,8 +3,6 @@ place, the printed notice, receipt and evidence pack, and the accountability rec
 
 from __future__ import annotations
 
-from datetime import date
-
 from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
@@ -23,6 +21,7 @@ from app.rota.tables import Line
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission, Role
 from app.web.excel import download
+from app.web.forms import day, whole_number
 from app.web.guards import County, requires
 from app.web.render import page
 
@@ -43,36 +42,18 @@ async def _case_workers(ctx: TenantContext) -> list[dict]:
     return sorted({row["id"]: row for row in rows}.values(), key=lambda row: row["id"])
 
 
-def _day(raw: str, label: str, *, required: bool = False) -> date | None:
-    if not raw:
-        if required:
-            raise InvalidInput("请填写{field}", field=label)
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput("{field} {value} 不是日期（年-月-日）", field=label, value=raw) from None
-
-
-def _number(raw: str, label: str) -> int:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        raise InvalidInput("{field}须为整数", field=label) from None
-
-
 def _filter_from(query: dict) -> services.CaseFilter:
     handler = query.get("handler_id", "")
     return services.CaseFilter(
         line=query.get("line", ""),
         status=query.get("status", ""),
-        handler_id=_number(handler, "经办人") if handler else None,
-        due_from=_day(query.get("due_from", ""), "到期起"),
-        due_to=_day(query.get("due_to", ""), "到期止"),
+        handler_id=whole_number(handler, "经办人") if handler else None,
+        due_from=day(query.get("due_from", ""), "到期起"),
+        due_to=day(query.get("due_to", ""), "到期止"),
         overdue=query.get("overdue", "") in ("1", "true", "on"),
         open_only=query.get("open", "") in ("1", "true", "on"),
         applicant=query.get("q", ""),
-        page=_number(query.get("page", "1") or "1", "页码"),
+        page=whole_number(query.get("page", "1") or "1", "页码"),
     )
 
 
@@ -130,7 +111,7 @@ async def due_preview(
     context: dict = {"dates": None, "days": None, "problem": ""}
     row = await ctx.select(Line).where(Line.code == line).first()
     try:
-        received = _day(received_on, "接收日期")
+        received = day(received_on, "接收日期")
         if row and received:
             days = row["separated_working_days"] if separated and row["separated_working_days"] else row["working_days"]
             context.update(days=days, dates=case_dates(await calendar_of(ctx), received, days))
@@ -149,9 +130,9 @@ async def intake(request: Request, ctx: County) -> Template | Redirect:
                 line=form.get("line", ""),
                 applicant_name=form.get("applicant_name", ""),
                 applicant_id_number=form.get("applicant_id_number", ""),
-                household_size=_number(form.get("household_size", ""), "家庭人口"),
-                received_on=_day(form.get("received_on", ""), "接收日期", required=True),
-                first_receiver_id=_number(form.get("first_receiver_id", ""), "首问责任人"),
+                household_size=whole_number(form.get("household_size", ""), "家庭人口"),
+                received_on=day(form.get("received_on", ""), "接收日期", required=True),
+                first_receiver_id=whole_number(form.get("first_receiver_id", ""), "首问责任人"),
                 separated_household=form.get("separated_household", "") == "on",
                 address=form.get("address", ""),
                 phone=form.get("phone", ""),
@@ -193,16 +174,16 @@ async def _survey(ctx: TenantContext, case_id: int, form) -> None:
     await services.record_survey(
         ctx,
         case_id,
-        visited_on=_day(form.get("visited_on", ""), "调查日期", required=True),
+        visited_on=day(form.get("visited_on", ""), "调查日期", required=True),
         findings=form.get("findings", ""),
         conclusion=form.get("conclusion", ""),
-        investigators=[_number(raw, "调查人") for raw in form.getall("investigators", []) if raw],
+        investigators=[whole_number(raw, "调查人") for raw in form.getall("investigators", []) if raw],
     )
 
 
 async def _posting(ctx: TenantContext, case_id: int, form) -> None:
     await services.start_posting(
-        ctx, case_id, _day(form.get("starts_on", ""), "公示开始日期", required=True), form.get("place", "")
+        ctx, case_id, day(form.get("starts_on", ""), "公示开始日期", required=True), form.get("place", "")
     )
 
 
@@ -210,7 +191,7 @@ async def _objection(ctx: TenantContext, case_id: int, form) -> None:
     await services.record_objection(
         ctx,
         case_id,
-        _day(form.get("raised_on", ""), "异议日期", required=True),
+        day(form.get("raised_on", ""), "异议日期", required=True),
         form.get("raised_by", ""),
         form.get("content", ""),
     )
@@ -218,12 +199,12 @@ async def _objection(ctx: TenantContext, case_id: int, form) -> None:
 
 async def _resolve(ctx: TenantContext, case_id: int, form) -> None:
     await services.resolve_objection(
-        ctx, case_id, _number(form.get("objection_id", ""), "异议"), form.get("resolution", "")
+        ctx, case_id, whole_number(form.get("objection_id", ""), "异议"), form.get("resolution", "")
     )
 
 
 async def _extend(ctx: TenantContext, case_id: int, form) -> None:
-    await services.extend(ctx, case_id, _number(form.get("working_days", ""), "延期天数"), form.get("reason", ""))
+    await services.extend(ctx, case_id, whole_number(form.get("working_days", ""), "延期天数"), form.get("reason", ""))
 
 
 # Each step of the case page: the permission it needs and what it does with the form.

@@ -35,6 +35,7 @@ from app.tenancy.context import NotFound, TenantContext
 from app.tenancy.permissions import Permission
 from app.web import excel
 from app.web.excel import download
+from app.web.forms import whole_number
 from app.web.guards import County, requires
 from app.web.identity import services_of
 from app.web.render import page
@@ -70,13 +71,6 @@ def _is_htmx(request: Request) -> bool:
     return bool(request.headers.get("hx-request"))
 
 
-def _whole(raw: object, label: str) -> int:
-    try:
-        return int(str(raw).strip())
-    except ValueError:
-        raise InvalidInput("{field}须为整数", field=label) from None
-
-
 # --- the list of cycles -------------------------------------------------------------------------
 
 
@@ -103,7 +97,7 @@ async def cycles(request: Request, ctx: County) -> Template:
 async def open_cycle(request: Request, ctx: County) -> Template | Redirect:
     form = dict(await request.form())
     try:
-        year = _whole(form.get("year", ""), N_("考评年度"))
+        year = whole_number(form.get("year", ""), N_("考评年度"))
         weights = {c.value: form.get(c.value, "").strip() or "0" for c in COMPONENTS}
         cycle = await services.open_cycle(ctx, year, weights, trim=form.get("trim") == "on")
     except InvalidInput as exc:
@@ -230,7 +224,7 @@ async def add_subject(request: Request, ctx: County, cycle_id: FromPath[int]) ->
     try:
         if not form.get("staff_id"):
             raise InvalidInput("请选择考评对象")
-        await services.add_subject(ctx, cycle_id, _whole(form.get("staff_id", ""), N_("考评对象")))
+        await services.add_subject(ctx, cycle_id, whole_number(form.get("staff_id", ""), N_("考评对象")))
     except InvalidInput as exc:
         return await _cycle_page(request, ctx, cycle_id, error=exc.localized(), error_at="progress", status_code=400)
     return await _after_change(request, ctx, cycle_id)
@@ -271,7 +265,7 @@ async def rate(request: Request, ctx: County, cycle_id: FromPath[int]) -> Templa
     mode = form.get("mode") if form.get("mode") in MODES else "total"
     component = form.get("component", "")
     try:
-        staff_id = _whole(form.get("staff_id", ""), N_("考评对象"))
+        staff_id = whole_number(form.get("staff_id", ""), N_("考评对象"))
         saved = await services.rate(ctx, cycle_id, staff_id=staff_id, component=component, **_rating_input(form))
     except InvalidInput as exc:
         if not _is_htmx(request):
@@ -307,7 +301,7 @@ async def paper_rating(request: Request, ctx: County, cycle_id: FromPath[int]) -
         await services.rate(
             ctx,
             cycle_id,
-            staff_id=_whole(form.get("staff_id", ""), N_("考评对象")),
+            staff_id=whole_number(form.get("staff_id", ""), N_("考评对象")),
             component=form.get("component", ""),
             rater_label=label,
             **_rating_input(form),
@@ -323,7 +317,7 @@ async def create_links(request: Request, ctx: County, cycle_id: FromPath[int]) -
     cycle = await services.get_cycle(ctx, cycle_id)
     form = await request.form()
     try:
-        count = _whole(form.get("count", ""), N_("链接数量"))
+        count = whole_number(form.get("count", ""), N_("链接数量"))
         links = await services.create_links(ctx, cycle_id, count, form.get("prefix", "") or "基层测评人")
     except InvalidInput as exc:
         return await _cycle_page(request, ctx, cycle_id, error=exc.localized(), error_at="links", status_code=400)
@@ -486,7 +480,7 @@ async def close_rectification(request: Request, ctx: County, cycle_id: FromPath[
     form = await request.form()
     raw = form.get("staff_id", "")
     try:
-        await services.close_rectification(ctx, cycle_id, _whole(raw, N_("考评对象")), form.get("note", ""))
+        await services.close_rectification(ctx, cycle_id, whole_number(raw, N_("考评对象")), form.get("note", ""))
     except InvalidInput as exc:
         return await _results_page(
             request, ctx, cycle_id, error=exc.localized(), error_at=f"rect-{raw}", status_code=400

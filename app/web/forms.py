@@ -1,0 +1,26 @@
+"""Reading form and query values: a clear message naming the field when one is not what it says."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.errors import InvalidInput
+
+
+def whole_number(raw: object, label: str) -> int:
+    try:
+        return int(str(raw).strip())
+    except ValueError:
+        raise InvalidInput("{field}须为整数", field=label) from None
+
+
+def day(raw: str, label: str, *, required: bool = False) -> date | None:
+    """``YYYY-MM-DD``; empty is None unless ``required``."""
+    if not raw:
+        if required:
+            raise InvalidInput("请填写{field}", field=label)
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput("{field} {value} 不是日期（年-月-日）", field=label, value=raw) from None
