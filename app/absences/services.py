@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from app import db
+from app import clock, db
 from app.absences.rules import (
     BLOCKING,
     Action,
@@ -107,10 +107,6 @@ class AbsenceView:
         }
 
 
-def _now() -> datetime:
-    return datetime.now().astimezone()
-
-
 def _notice(row) -> Notice:
     get = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
     return Notice(
@@ -121,7 +117,7 @@ def _notice(row) -> Notice:
 async def substitutes_for(ctx: TenantContext, person_id: int, at: datetime) -> tuple[Substitute, ...]:
     """Who would take over each line ``person_id`` holds as A, if they were away at ``at`` (or now, if
     ``at`` has passed: a substitute takes over from now on)."""
-    rows = await rota.rota(ctx, max(at, _now()), also_away={person_id})
+    rows = await rota.rota(ctx, max(at, clock.now()), also_away={person_id})
     return tuple(
         Substitute(row.line.code, row.line.name, row.entry.acting, row.name(row.entry.acting), row.entry.status.value)
         for row in rows
@@ -131,7 +127,7 @@ async def substitutes_for(ctx: TenantContext, person_id: int, at: datetime) -> t
 
 async def _views(ctx: TenantContext, rows: list[dict], *, with_substitutes: bool = False) -> list[AbsenceView]:
     names = {u["id"]: u["name"] for u in await ctx.select(User, User.id, User.name)}
-    now = _now()
+    now = clock.now()
     views = []
     for row in rows:
         substitutes: tuple[Substitute, ...] = ()
@@ -272,7 +268,7 @@ async def _save_notice(
         ends_at=ends_at,
         category=category,
         created_by=ctx.actor.user_id,
-        created_at=_now(),
+        created_at=clock.now(),
         **fields,
     )
     await row.save()
@@ -363,7 +359,7 @@ async def post(
 async def decide(ctx: TenantContext, absence_id: int, action: Action, note: str = "") -> AbsenceView:
     """Approve, reject, cancel or mark the return of a notice, if the actor may and it may be now."""
     row = await ctx.get(Absence, absence_id)
-    now = _now()
+    now = clock.now()
     is_own = row.person == ctx.actor.user_id
     if action in (Action.APPROVE, Action.REJECT):
         if is_own:
@@ -421,7 +417,7 @@ async def record_afterwards(
     person = await ctx.get(User, person_id)
     _check_notice(kind, reason, starts_at, ends_at)
     category = categorize(starts_at, ends_at)
-    if ends_at > _now():
+    if ends_at > clock.now():
         raise InvalidInput("补录只用于已经结束的离岗")
     async with db.transaction():
         row = await _save_notice(
@@ -438,7 +434,7 @@ async def record_afterwards(
             returned_at=ends_at,
             recorded_afterwards=True,
             decided_by=ctx.actor.user_id,
-            decided_at=_now(),
+            decided_at=clock.now(),
         )
     return await get_absence(ctx, row.id)
 
@@ -458,7 +454,7 @@ class DoorNotice:
 
 async def door_notice(ctx: TenantContext, at: datetime | None = None) -> DoorNotice | None:
     """When everyone of the section is out at once (第四条): who, why, back when, how to reach them."""
-    at = at or _now()
+    at = at or clock.now()
     section = set(await holders_of(ctx, [Role.STAFF, Role.SECTION_HEAD]))
     if not section:
         return None
@@ -485,7 +481,7 @@ async def door_notice(ctx: TenantContext, at: datetime | None = None) -> DoorNot
 async def pick(ctx: TenantContext, code: str, person_id: int) -> None:
     """The section head (or leader) chooses who acts on a line whose A and B are both away."""
     line = await rota.line(ctx, code)
-    now = _now()
+    now = clock.now()
     # Judged as if nobody were picked yet, so the head can also switch to another qualified person.
     rows = await rota.rota(ctx, now, with_picks=False)
     entry = next((row.entry for row in rows if row.line.code == code), None)

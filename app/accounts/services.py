@@ -7,9 +7,8 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
-from app import db
+from app import clock, db
 from app.accounts.passwords import DUMMY_HASH, hash_password, verify_password
 from app.accounts.tables import ApiToken, RoleGrant, User
 from app.audit.services import record, record_in
@@ -44,10 +43,6 @@ class Identity:
             address=address,
             is_superadmin=self.is_superadmin,
         )
-
-
-def _now() -> datetime:
-    return datetime.now().astimezone()
 
 
 NAME_LIMIT, PHONE_LIMIT, EMAIL_LIMIT = 60, 30, 120  # the columns' lengths
@@ -176,7 +171,7 @@ async def add_user(
             password_hash=password_hash,
             active=True,
             is_superadmin=tenant_id is None,
-            created_at=_now(),
+            created_at=clock.now(),
         )
         await user.save()
         for role in role_list:
@@ -216,7 +211,7 @@ async def create_token(ctx: TenantContext, user_id: int, label: str = "") -> New
             label=label.strip()[:100],
             token_hash=_hash_token(token),
             prefix=token[:10],
-            created_at=_now(),
+            created_at=clock.now(),
         )
         await row.save()
         await record_in(
@@ -255,7 +250,7 @@ async def revoke_token(ctx: TenantContext, token_id: int) -> None:
     if token.revoked_at is not None:
         return
     async with db.transaction():
-        await ctx.update(ApiToken, {ApiToken.revoked_at: _now()}).where(ApiToken.id == token.id)
+        await ctx.update(ApiToken, {ApiToken.revoked_at: clock.now()}).where(ApiToken.id == token.id)
         await record_in(
             ctx,
             action="token.revoke",

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 import msgspec
 
-from app import db
+from app import clock, db
 from app.absences.tables import Substitution
 from app.accounts.tables import User
 from app.audit.services import record_in
@@ -53,10 +53,6 @@ POSTING_START_WINDOW = timedelta(days=7)
 MAX_HOUSEHOLD = 30
 # The dashboard's urgency groups, most urgent first.
 URGENCY = (Stage.OVERDUE, Stage.DUE_TODAY, Stage.DUE_IN_1, Stage.DUE_IN_3)
-
-
-def _now() -> datetime:
-    return datetime.now().astimezone()
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -325,7 +321,7 @@ async def _event(
         ctx.new(
             CaseEvent,
             case=case_id,
-            at=_now(),
+            at=clock.now(),
             actor=ctx.actor.user_id,
             actor_label=ctx.actor.label[:100],
             kind=kind,
@@ -363,7 +359,7 @@ async def intake(ctx: TenantContext, application: Application) -> CaseView:
         line["separated_working_days"] if separated and line["separated_working_days"] else line["working_days"]
     )
     dates = case_dates(await calendar_of(ctx), application.received_on, working_days)
-    now = _now()
+    now = clock.now()
     async with db.transaction():
         acting = await acting_for(ctx, line["id"], handler)
         row = ctx.new(
@@ -429,7 +425,7 @@ async def _move(ctx: TenantContext, case: Case, action: Action, note: str = "") 
     """The state change itself (inside the caller's transaction): checked, timestamped, recorded."""
     before = Status(case.status)
     after = (await pipeline_of(ctx, case.line)).next_status(before, action)
-    now = _now()
+    now = clock.now()
     values = {Case.status: after.value, Case.status_changed_at: now}
     if action in DECISIONS or action == Action.REFUSE:
         values[Case.decided_at] = now
@@ -462,7 +458,7 @@ async def _issue_receipt(ctx: TenantContext, case: Case, kind: Status, reason: s
             kind=kind.value,
             reason=reason,
             issued_by=ctx.actor.user_id,
-            issued_at=_now(),
+            issued_at=clock.now(),
         )
     )
     return number
@@ -526,7 +522,7 @@ async def issue_notice(ctx: TenantContext, case_id: int, items: list[str], reaso
             items=items,
             reason=reason,
             issued_by=ctx.actor.user_id,
-            issued_at=_now(),
+            issued_at=clock.now(),
             late=today > case.notice_due_on,
         )
         await row.save()
@@ -564,7 +560,7 @@ async def record_survey(
             raise InvalidInput("本案件已有入户调查记录，请由调查人签字确认")
         if not case.received_on <= visited_on <= ctx.tenant.now().date():
             raise InvalidInput("入户调查日期须在接收日期与今天之间")
-        now = _now()
+        now = clock.now()
         survey = ctx.new(
             Survey,
             case=case.id,
@@ -605,7 +601,7 @@ async def sign_survey(ctx: TenantContext, case_id: int) -> None:
         if survey is None:
             raise InvalidInput("本案件还没有入户调查记录")
         signed = (
-            await ctx.update(Investigator, {Investigator.signed_at: _now()})
+            await ctx.update(Investigator, {Investigator.signed_at: clock.now()})
             .where(
                 (Investigator.survey == survey["id"])
                 & (Investigator.person == ctx.actor.user_id)
@@ -647,7 +643,7 @@ async def start_posting(ctx: TenantContext, case_id: int, starts_on: date, place
             ends_on=posting_ends_on(starts_on),
             place=place,
             posted_by=ctx.actor.user_id,
-            posted_at=_now(),
+            posted_at=clock.now(),
         )
         await row.save()
     return row.id
@@ -704,7 +700,7 @@ async def resolve_objection(ctx: TenantContext, case_id: int, objection_id: int,
                 {
                     Objection.resolution: resolution,
                     Objection.resolved_by: ctx.actor.user_id,
-                    Objection.resolved_at: _now(),
+                    Objection.resolved_at: clock.now(),
                 },
             )
             .where((Objection.id == objection_id) & Objection.resolved_at.is_null())
@@ -752,7 +748,7 @@ async def extend(ctx: TenantContext, case_id: int, working_days: int, reason: st
                 due_before=case.due_on,
                 due_after=dates.due_on,
                 approved_by=ctx.actor.user_id,
-                approved_at=_now(),
+                approved_at=clock.now(),
             )
         )
         await _event(ctx, case.id, "extension", f"延期 {working_days} 个工作日至 {dates.due_on:%Y-%m-%d}：{reason}")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from app import db
+from app import clock, db
 from app.absences.rules import IN_FORCE
 from app.absences.rules import Status as AbsenceStatus
 from app.absences.tables import Absence
@@ -51,10 +51,6 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 LINK_DAYS = 14
 MAX_LINKS = 200
 POLICIES = ("", "reweight")
-
-
-def _now() -> datetime:
-    return datetime.now().astimezone()
 
 
 # --- cycles -------------------------------------------------------------------------------------
@@ -139,7 +135,7 @@ async def open_cycle(
             trim=bool(trim),
             step=STEPS[0],
             created_by=ctx.actor.user_id,
-            created_at=_now(),
+            created_at=clock.now(),
         )
         await cycle.save()
         people = await _section_staff(ctx)
@@ -375,7 +371,7 @@ async def _save_rating(
         "score": rating.score,
         "dimensions": _dimensions_json(rating),
         "entered_by": ctx.actor.user_id,
-        "updated_at": _now(),
+        "updated_at": clock.now(),
     }
     if existing:
         await ctx.update(Rating, {getattr(Rating, k): v for k, v in values.items()}).where(Rating.id == existing["id"])
@@ -464,7 +460,7 @@ async def create_links(ctx: TenantContext, cycle_id: int, count: int, prefix: st
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_LINKS:
         raise InvalidInput("一次可生成 1–{max} 个测评链接", max=MAX_LINKS)
     prefix = " ".join(prefix.split())[:40] or "基层测评人"
-    now = _now()
+    now = clock.now()
     created = []
     async with db.transaction():
         cycle = await _open_cycle_row(ctx, cycle_id)
@@ -518,7 +514,7 @@ class LinkForm:
 async def open_link(token: str) -> LinkForm:
     """The form of a valid link; a used, expired or unknown link is not found (all alike)."""
     link = await RatingLink.select().where(RatingLink.token_hash == _token_hash(token)).first()
-    if link is None or link["used_at"] is not None or link["expires_at"] <= _now():
+    if link is None or link["used_at"] is not None or link["expires_at"] <= clock.now():
         raise NotFound("rating link")
     tenant = await Tenant.select().where(Tenant.id == link["tenant"]).first()
     info = TenantInfo(id=tenant["id"], slug=tenant["slug"], name=tenant["name"], timezone=tenant["timezone"])
@@ -552,7 +548,7 @@ async def rate_by_link(token: str, scores: Mapping[int, object]) -> int:
         raise InvalidInput("请为每一位考评对象打分")
     async with db.transaction():
         used = (
-            await ctx.update(RatingLink, {RatingLink.used_at: _now()})
+            await ctx.update(RatingLink, {RatingLink.used_at: clock.now()})
             .where((RatingLink.id == form.link_id) & RatingLink.used_at.is_null())
             .returning(RatingLink.id)
         )
@@ -620,7 +616,7 @@ async def absent_days(ctx: TenantContext, year: int) -> dict[int, int]:
         if row["returned_at"] is not None:
             end = row["returned_at"]
         elif row["status"] == AbsenceStatus.OVERDUE:
-            end = max(row["ends_at"], _now())
+            end = max(row["ends_at"], clock.now())
         else:
             end = row["ends_at"]
         end = end.astimezone(zone).date()
@@ -645,7 +641,7 @@ async def compute(ctx: TenantContext, cycle_id: int, report: Progress | None = N
         ratings.setdefault(row["subject"], {}).setdefault(row["component"], []).append(Decimal(row["score"]))
     away = await absent_days(ctx, cycle.year)
     reweight = cycle.locked and cycle.finalise_policy == "reweight"
-    now = _now()
+    now = clock.now()
     results = []
     for n, subject in enumerate(subjects, start=1):
         outcome = scoring.score_subject(
@@ -785,7 +781,7 @@ async def close_rectification(ctx: TenantContext, cycle_id: int, staff_id: int, 
                 Rectification,
                 {
                     Rectification.note: note[:1000],
-                    Rectification.closed_at: _now(),
+                    Rectification.closed_at: clock.now(),
                     Rectification.closed_by: ctx.actor.user_id,
                 },
             )

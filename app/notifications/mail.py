@@ -17,14 +17,14 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from enum import StrEnum
 
 import aiosmtplib
 
-from app import db
+from app import clock, db
 from app.accounts.services import EMAIL_LIMIT, EMAIL_PATTERN
 from app.accounts.tables import User
 from app.audit.services import record_in
@@ -219,10 +219,6 @@ async def save_settings(ctx: TenantContext, values: dict, allowed_hosts: frozens
     return wanted
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def compose(county: CountyMail, message: str, link: str = "") -> tuple[str, str]:
     """Subject and body of the e-mail that goes with an inbox message."""
     # One line: a header with a line break (a reason typed in a text area) cannot be sent at all.
@@ -255,7 +251,7 @@ async def queue_for(tenant_id: int, notifications: list[dict]) -> int:
         for row in await User.select(User.id, User.email).where(User.id.is_in(list(users)) & User.active.eq(True))
         if row["email"]
     }
-    now = _now()
+    now = clock.now()
     rows = []
     for notification in notifications:
         if notification["user"] not in addresses:
@@ -341,7 +337,7 @@ async def _finish(row: dict, values: dict) -> None:
 async def deliver(outbox_id: int, *, now: datetime | None = None) -> str:
     """Send one row if it is due and unclaimed; returns what became of it (``skipped`` if it was
     not ours to send: sent already, failed for good, or being sent by someone else)."""
-    now = now or _now()
+    now = now or clock.now()
     row = await _claim(outbox_id, now)
     if row is None:
         return "skipped"
@@ -362,7 +358,7 @@ async def deliver(outbox_id: int, *, now: datetime | None = None) -> str:
             values[EmailOutbox.next_attempt_at] = now + BACKOFF[min(row["attempts"], len(BACKOFF)) - 1]
         await _finish(row, values)
         return Status.FAILED.value if given_up else "retry"
-    await _finish(row, {EmailOutbox.status: Status.SENT.value, EmailOutbox.sent_at: _now()})
+    await _finish(row, {EmailOutbox.status: Status.SENT.value, EmailOutbox.sent_at: clock.now()})
     return Status.SENT.value
 
 
@@ -380,7 +376,7 @@ async def deliver_due(*, now: datetime | None = None, most: int = MOST_PER_RUN) 
 
     A claimed row moves out of the due set, so each batch is new rows and the loop ends.
     """
-    now = now or _now()
+    now = now or clock.now()
     report = DeliveryReport()
     gate = asyncio.Semaphore(CONCURRENCY)
 
@@ -415,7 +411,7 @@ async def send_test(ctx: TenantContext) -> dict:
     me = await ctx.select(User, User.email).where(User.id == ctx.actor.user_id).first()
     if me is None or not me["email"]:
         raise MailSettingsError("您的人员资料中没有电子邮箱，请先在“人员”页面填写")
-    now = _now()
+    now = clock.now()
     row = ctx.new(
         EmailOutbox,
         notification=None,
@@ -473,7 +469,7 @@ async def recent(ctx: TenantContext, limit: int = RECENT) -> list[dict]:
 
 async def failures_since(ctx: TenantContext, days: int = 7) -> int:
     """E-mails of the county given up on in the last ``days`` days (the dashboard's warning)."""
-    since = _now() - timedelta(days=days)
+    since = clock.now() - timedelta(days=days)
     return await ctx.count(EmailOutbox).where(
         (EmailOutbox.status == Status.FAILED.value) & (EmailOutbox.last_attempt_at >= since)
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from app import db
+from app import clock, db
 from app.absences.rules import IN_FORCE, Notice
 from app.absences.rules import Status as AbsenceStatus
 from app.absences.rules import away_at as notice_away_at
@@ -59,10 +59,6 @@ class RotaRow:
         return self.names.get(person, "") if person is not None else ""
 
 
-def _now() -> datetime:
-    return datetime.now().astimezone()
-
-
 async def _names(ctx: TenantContext) -> dict[int, str]:
     return {u["id"]: u["name"] for u in await ctx.select(User, User.id, User.name)}
 
@@ -79,7 +75,7 @@ def parse_instant(ctx: TenantContext, raw: str) -> datetime | None:
 
 
 def _current(query, at: datetime | None = None):
-    at = at or _now()
+    at = at or clock.now()
     return query.where((Assignment.valid_from <= at) & (Assignment.valid_to.is_null() | (Assignment.valid_to > at)))
 
 
@@ -220,7 +216,7 @@ async def assign(
             raise InvalidInput("批准人 {name} 不是分管领导或管理员", name=found[approved_by].name)
     if current.a and current.b and (current.a.id, current.b.id) == (a_id, b_id):
         return current
-    now = _now()
+    now = clock.now()
     async with db.transaction():
         await ctx.update(Assignment, {Assignment.valid_to: now}).where(
             (Assignment.line == current.id) & Assignment.valid_to.is_null()
@@ -269,7 +265,7 @@ async def rota(
 
     ``also_away`` asks "what if these people were away too" (the substitutes of a leave not yet approved).
     """
-    at = at or _now()
+    at = at or clock.now()
     posts_at = await _posts_at(ctx, at)
     users = await ctx.select(User, User.id, User.name, User.active)
     names = {u["id"]: u["name"] for u in users}
