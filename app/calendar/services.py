@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
-from app import db
+from app import clock, db
 from app.audit.services import record, record_in
 from app.calendar.tables import CalendarDay, GlobalCalendarDay
 from app.calendar.workdays import (
@@ -22,9 +22,10 @@ from app.calendar.workdays import (
     WorkCalendar,
     years_needing_entry,
 )
+from app.cases.events import record_event
 from app.cases.pipeline import OPEN
 from app.cases.rules import CaseDates, case_dates
-from app.cases.tables import Case, CaseEvent
+from app.cases.tables import Case
 from app.errors import InvalidInput
 from app.tenancy.context import Actor, Forbidden, NotFound, TenantContext
 from app.tenancy.services import list_tenants
@@ -153,7 +154,6 @@ async def recompute_open_cases(ctx: TenantContext, calendar: WorkCalendar, *, to
             ((Case.received_on < touching) & ((Case.due_on >= touching) | (Case.notice_due_on >= touching)))
             | Case.due_provisional.eq(True)
         )
-    now = datetime.now().astimezone()
     moved = 0
     for row in await query:
         before = _dates_of(row)
@@ -182,17 +182,7 @@ async def recompute_open_cases(ctx: TenantContext, calendar: WorkCalendar, *, to
         if not changed:
             continue
         note = f"工作日历调整：到期日 {_due_text(before)} → {_due_text(after)}"
-        await CaseEvent.insert(
-            ctx.new(
-                CaseEvent,
-                case=row["id"],
-                at=now,
-                actor=ctx.actor.user_id,
-                actor_label=ctx.actor.label[:100],
-                kind="due_recomputed",
-                note=note,
-            )
-        )
+        await record_event(ctx, row["id"], "due_recomputed", note)
         await record_in(
             ctx,
             action="case.due_recomputed",
@@ -232,7 +222,7 @@ async def set_day(ctx: TenantContext, day: date, workday: bool, note: str) -> Da
         await _lock_county(ctx)
         current = await ctx.select(CalendarDay).where(CalendarDay.day == day).first()
         if _values(current) != wanted:
-            values = {**wanted, "updated_by": ctx.actor.user_id, "updated_at": datetime.now().astimezone()}
+            values = {**wanted, "updated_by": ctx.actor.user_id, "updated_at": clock.now()}
             if current is None:
                 await CalendarDay.insert(ctx.new(CalendarDay, day=day, **values))
             else:
@@ -295,7 +285,7 @@ async def set_global_day(actor: Actor, day: date, workday: bool, note: str) -> D
         await db.serialize(GlobalCalendarDay)
         current = await GlobalCalendarDay.select().where(GlobalCalendarDay.day == day).first()
         if _values(current) != wanted:
-            values = {**wanted, "updated_by_label": actor.label[:100], "updated_at": datetime.now().astimezone()}
+            values = {**wanted, "updated_by_label": actor.label[:100], "updated_at": clock.now()}
             if current is None:
                 await GlobalCalendarDay.insert(GlobalCalendarDay(day=day, **values))
             else:

@@ -19,6 +19,7 @@ from app.accounts.tables import User
 from app.audit.services import record_in
 from app.calendar.services import calendar_of
 from app.cases import idnumber
+from app.cases.events import record_event
 from app.cases.pipeline import ACTION_LABELS, DECISIONS, OPEN, Action, Pipeline, Status
 from app.cases.rules import (
     MAX_EXTENSION_DAYS,
@@ -314,24 +315,6 @@ async def acting_for(ctx: TenantContext, line_id: int, handler_id: int) -> int:
     return row["substitute"] if row else handler_id
 
 
-async def _event(
-    ctx: TenantContext, case_id: int, kind: str, note: str = "", from_status: str = "", to_status: str = ""
-) -> None:
-    await CaseEvent.insert(
-        ctx.new(
-            CaseEvent,
-            case=case_id,
-            at=clock.now(),
-            actor=ctx.actor.user_id,
-            actor_label=ctx.actor.label[:100],
-            kind=kind,
-            from_status=from_status,
-            to_status=to_status,
-            note=note,
-        )
-    )
-
-
 async def intake(ctx: TenantContext, application: Application) -> CaseView:
     """Receive an application: checked, dated, given to the line's A holder (or their substitute)."""
     today = ctx.tenant.now().date()
@@ -388,7 +371,7 @@ async def intake(ctx: TenantContext, application: Application) -> CaseView:
             created_at=now,
         )
         await row.save()
-        await _event(
+        await record_event(
             ctx,
             row.id,
             "received",
@@ -430,7 +413,7 @@ async def _move(ctx: TenantContext, case: Case, action: Action, note: str = "") 
     if action in DECISIONS or action == Action.REFUSE:
         values[Case.decided_at] = now
     await ctx.update(Case, values).where(Case.id == case.id)
-    await _event(ctx, case.id, action.value, note, before.value, after.value)
+    await record_event(ctx, case.id, action.value, note, before.value, after.value)
     await record_in(
         ctx,
         action=f"case.{action.value}",
@@ -472,7 +455,7 @@ async def decide_intake(ctx: TenantContext, case_id: int, accept: bool, reason: 
         case = await _locked_case(ctx, case_id)
         after = await _move(ctx, case, action, reason)
         number = await _issue_receipt(ctx, case, after, reason)
-        await _event(ctx, case.id, "receipt", f"书面凭证第 {number} 号")
+        await record_event(ctx, case.id, "receipt", f"书面凭证第 {number} 号")
     return await get_case(ctx, case_id)
 
 
@@ -527,7 +510,7 @@ async def issue_notice(ctx: TenantContext, case_id: int, items: list[str], reaso
         )
         await row.save()
         note = "；".join(items) + (f"（再次告知，理由：{reason}）" if reason else "")
-        await _event(ctx, case.id, "notice", note)
+        await record_event(ctx, case.id, "notice", note)
         await record_in(
             ctx, action="case.notice", entity="case", entity_id=case.id, summary="一次性告知", after={"items": items}
         )
@@ -580,7 +563,7 @@ async def record_survey(
                     signed_at=now if person_id == ctx.actor.user_id else None,
                 )
             )
-        await _event(ctx, case.id, "survey", f"{visited_on:%Y-%m-%d} 入户调查，{len(people)} 名调查人")
+        await record_event(ctx, case.id, "survey", f"{visited_on:%Y-%m-%d} 入户调查，{len(people)} 名调查人")
         await record_in(
             ctx,
             action="case.survey",
@@ -611,7 +594,7 @@ async def sign_survey(ctx: TenantContext, case_id: int) -> None:
         )
         if not signed:
             raise InvalidInput("您不是本次调查的调查人，或已签字")
-        await _event(ctx, case.id, "survey_signed", ctx.actor.label)
+        await record_event(ctx, case.id, "survey_signed", ctx.actor.label)
         await _finish_survey_if_signed(ctx, case, survey["id"])
 
 
@@ -682,7 +665,7 @@ async def record_objection(ctx: TenantContext, case_id: int, raised_on: date, ra
             recorded_by=ctx.actor.user_id,
         )
         await row.save()
-        await _event(ctx, case.id, "objection", content)
+        await record_event(ctx, case.id, "objection", content)
         await record_in(ctx, action="case.objection", entity="case", entity_id=case.id, summary="登记公示异议")
     return row.id
 
@@ -708,7 +691,7 @@ async def resolve_objection(ctx: TenantContext, case_id: int, objection_id: int,
         )
         if not resolved:
             raise InvalidInput("该异议已处理")
-        await _event(ctx, case.id, "objection_resolved", resolution)
+        await record_event(ctx, case.id, "objection_resolved", resolution)
         await record_in(ctx, action="case.objection_resolved", entity="case", entity_id=case.id, summary="异议已处理")
 
 
@@ -751,7 +734,9 @@ async def extend(ctx: TenantContext, case_id: int, working_days: int, reason: st
                 approved_at=clock.now(),
             )
         )
-        await _event(ctx, case.id, "extension", f"延期 {working_days} 个工作日至 {dates.due_on:%Y-%m-%d}：{reason}")
+        await record_event(
+            ctx, case.id, "extension", f"延期 {working_days} 个工作日至 {dates.due_on:%Y-%m-%d}：{reason}"
+        )
         await record_in(
             ctx,
             action="case.extend",
@@ -908,7 +893,7 @@ async def follow_substitutes(ctx: TenantContext) -> int:
                 note = f"交回{names.get(wanted, '')}办理"
             else:
                 note = f"{names.get(case['handler'], '')}请假，由{names.get(wanted, '')}代为办理"
-            await _event(ctx, case["id"], "acting_handler", note)
+            await record_event(ctx, case["id"], "acting_handler", note)
             await record_in(
                 ctx,
                 action="case.acting_handler",
