@@ -28,7 +28,7 @@ from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
 from app.errors import InvalidInput
 from app.i18n import N_
-from app.notifications.services import notify
+from app.notifications.services import notify, tell
 from app.rota import services as rota
 from app.rota.rules import Status as RotaStatus
 from app.staff.services import holders_of
@@ -332,27 +332,24 @@ async def post(
         )
         link = f"/t/{ctx.tenant.slug}/absences/{row.id}"
         if approver:
-            for user_id in await approvers_of(ctx, approver, person_id):
-                if user_id != person_id:
-                    await notify(
-                        ctx.tenant.id,
-                        user_id,
-                        kind="absence.pending",
-                        link=link,
-                        message=f"{person.name}的离岗告示待您审批：{reason.strip()[:80]}",
-                        dedupe_key=f"absence:{row.id}:pending:{user_id}",
-                    )
+            await tell(
+                ctx.tenant.id,
+                [user for user in await approvers_of(ctx, approver, person_id) if user != person_id],
+                kind="absence.pending",
+                link=link,
+                message=f"{person.name}的离岗告示待您审批：{reason.strip()[:80]}",
+                key=f"absence:{row.id}:pending",
+            )
         elif category is Category.BRIEF:  # a section head's own brief absence: colleagues are told
-            for user_id in await holders_of(ctx, [Role.STAFF, Role.SECTION_HEAD, Role.LEADER]):
-                if user_id != person_id:
-                    await notify(
-                        ctx.tenant.id,
-                        user_id,
-                        kind="absence.notice",
-                        link=link,
-                        message=f"{person.name}临时离岗：{reason.strip()[:80]}",
-                        dedupe_key=f"absence:{row.id}:notice:{user_id}",
-                    )
+            colleagues = await holders_of(ctx, [Role.STAFF, Role.SECTION_HEAD, Role.LEADER])
+            await tell(
+                ctx.tenant.id,
+                [user for user in colleagues if user != person_id],
+                kind="absence.notice",
+                link=link,
+                message=f"{person.name}临时离岗：{reason.strip()[:80]}",
+                key=f"absence:{row.id}:notice",
+            )
     return await get_absence(ctx, row.id)
 
 

@@ -18,7 +18,7 @@ from app.absences.tables import Absence, EscalationPick, Substitution
 from app.accounts.tables import User
 from app.audit.services import record_in
 from app.cases.services import follow_substitutes
-from app.notifications.services import notify
+from app.notifications.services import tell
 from app.rota import services as rota
 from app.rota.rules import Status as RotaStatus
 from app.staff.services import holders_of
@@ -46,9 +46,7 @@ def context_for(tenant: TenantInfo) -> TenantContext:
 async def _tell(
     ctx: TenantContext, report: SweepReport, users, *, kind: str, message: str, key: str, link: str
 ) -> None:
-    for user_id in users:
-        if await notify(ctx.tenant.id, user_id, kind=kind, message=message, link=link, dedupe_key=f"{key}:{user_id}"):
-            report.notified += 1
+    report.notified += await tell(ctx.tenant.id, users, kind=kind, message=message, key=key, link=link)
 
 
 async def update_statuses(ctx: TenantContext, now: datetime, report: SweepReport) -> None:

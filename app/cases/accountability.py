@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from app import db
-from app.accounts.tables import User
+from app import clock, db
 from app.audit.services import record_in
 from app.cases.pipeline import OPEN
 from app.cases.rules import LEVEL_LABELS, accountability_level
 from app.cases.tables import Accountability, Case
-from app.notifications.services import notify
+from app.notifications.services import tell
 from app.staff.services import holders_of
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission, Role
@@ -59,11 +58,20 @@ def overdue_year(due_on: date) -> int:
 
 async def record_overdue(ctx: TenantContext, today: date) -> int:
     """One record for each open case whose due date has passed and has none yet; returns how many."""
+    heads = await holders_of(ctx, [Role.SECTION_HEAD])
     made = 0
     after_id = 0
     while True:
         batch = await (
-            ctx.select(Case, Case.id, Case.acting_handler, Case.due_on, Case.applicant_name, Case.line.name)
+            ctx.select(
+                Case,
+                Case.id,
+                Case.acting_handler,
+                Case.acting_handler.name,
+                Case.due_on,
+                Case.applicant_name,
+                Case.line.name,
+            )
             .where(Case.status.is_in(sorted(OPEN)) & (Case.due_on < today) & (Case.id > after_id))
             .order_by(Case.id)
             .limit(BATCH)
@@ -78,11 +86,11 @@ async def record_overdue(ctx: TenantContext, today: date) -> int:
         }
         for case in batch:
             if (case["id"], case["due_on"]) not in recorded:
-                made += await _record(ctx, case)
+                made += await _record(ctx, case, heads)
         after_id = batch[-1]["id"]
 
 
-async def _record(ctx: TenantContext, case: dict) -> int:
+async def _record(ctx: TenantContext, case: dict, heads: list[int]) -> int:
     person, year = case["acting_handler"], overdue_year(case["due_on"])
     async with db.transaction():
         await db.serialize(Accountability, ctx.tenant.id, person)
@@ -101,10 +109,10 @@ async def _record(ctx: TenantContext, case: dict) -> int:
             year=year,
             nth=nth + 1,
             level=level.value,
-            created_at=datetime.now().astimezone(),
+            created_at=clock.now(),
         )
         await row.save()
-        name = (await ctx.select(User, User.name).where(User.id == person).first())["name"]
+        name = case["acting_handler.name"]
         summary = (
             f"{name}：{case['line.name']}案件（{case['applicant_name']}）超过办结期限 {case['due_on']:%Y-%m-%d}，"
             f"本年第 {nth + 1} 次，{LEVEL_LABELS[level]}"
@@ -117,16 +125,15 @@ async def _record(ctx: TenantContext, case: dict) -> int:
             summary=summary,
             after={"person": person, "level": level.value, "nth": nth + 1},
         )
-        for head in await holders_of(ctx, [Role.SECTION_HEAD]):
-            await notify(
-                ctx.tenant.id,
-                head,
-                kind="accountability",
-                message=summary,
-                dedupe_key=f"accountability:{row.id}:{head}",
-                link=f"/t/{ctx.tenant.slug}/cases/{case['id']}",
-                case_id=case["id"],
-            )
+        await tell(
+            ctx.tenant.id,
+            heads,
+            kind="accountability",
+            message=summary,
+            key=f"accountability:{row.id}",
+            link=f"/t/{ctx.tenant.slug}/cases/{case['id']}",
+            case_id=case["id"],
+        )
     return 1
 
 

@@ -40,6 +40,21 @@ async def notify(
     return bool(await notify_many(tenant_id, [Message(user_id, kind, message, dedupe_key, link, case_id)]))
 
 
+async def tell(
+    tenant_id: int,
+    users,
+    *,
+    kind: str,
+    message: str,
+    key: str,
+    link: str = "",
+    case_id: int | None = None,
+) -> int:
+    """One message to several people in one statement, each once (``<key>:<user id>``); how many were new."""
+    messages = [Message(user, kind, message, f"{key}:{user}", link, case_id) for user in users]
+    return await notify_many(tenant_id, messages)
+
+
 async def notify_many(tenant_id: int, messages: list[Message]) -> int:
     """Tell many messages in one statement, each unless its key was told already; returns how many
     were new. New ones are also queued as e-mail, in the same transaction, when the county sends
