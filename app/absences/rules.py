@@ -89,6 +89,14 @@ class Notice:
     returned_at: datetime | None = None
     recorded_afterwards: bool = False
 
+    @classmethod
+    def of(cls, row) -> Notice:
+        """The facts of a stored notice (a row as a dict, or a table object)."""
+        get = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
+        return cls(
+            Status(get("status")), get("starts_at"), get("ends_at"), get("returned_at"), get("recorded_afterwards")
+        )
+
 
 def current_status(notice: Notice, now: datetime) -> Status:
     """The state the notice should be in at ``now``: approved → active at the start, active →

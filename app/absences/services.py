@@ -107,13 +107,6 @@ class AbsenceView:
         }
 
 
-def _notice(row) -> Notice:
-    get = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
-    return Notice(
-        Status(get("status")), get("starts_at"), get("ends_at"), get("returned_at"), get("recorded_afterwards")
-    )
-
-
 async def substitutes_for(ctx: TenantContext, person_id: int, at: datetime) -> tuple[Substitute, ...]:
     """Who would take over each line ``person_id`` holds as A, if they were away at ``at`` (or now, if
     ``at`` has passed: a substitute takes over from now on)."""
@@ -145,7 +138,7 @@ async def _views(ctx: TenantContext, rows: list[dict], *, with_substitutes: bool
                 contact=row["contact"],
                 handover=row["handover"],
                 category=row["category"],
-                status=current_status(_notice(row), now).value,
+                status=current_status(Notice.of(row), now).value,
                 approver_role=row["approver_role"],
                 decided_by=names.get(row["decided_by"], ""),
                 decision_note=row["decision_note"],
@@ -369,8 +362,8 @@ async def decide(ctx: TenantContext, absence_id: int, action: Action, note: str 
         is_own or ctx.actor.can(Permission.ABSENCE_APPROVE) or ctx.actor.can(Permission.ABSENCE_MANAGE)
     ):
         raise Forbidden("only the person, an approver or an admin marks a return")
-    before = current_status(_notice(row), now)
-    after = check_action(action, _notice(row), now)
+    before = current_status(Notice.of(row), now)
+    after = check_action(action, Notice.of(row), now)
     values = {Absence.status: after}
     if action in (Action.APPROVE, Action.REJECT):
         values.update(

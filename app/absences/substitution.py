@@ -59,7 +59,7 @@ async def update_statuses(ctx: TenantContext, now: datetime, report: SweepReport
     )
     names = {u["id"]: u["name"] for u in await ctx.select(User, User.id, User.name)}
     for row in rows:
-        notice = Notice(Status(row["status"]), row["starts_at"], row["ends_at"], row["returned_at"])
+        notice = Notice.of(row)
         target = current_status(notice, now)
         if target == row["status"]:
             continue

@@ -302,20 +302,7 @@ async def people_away(ctx: TenantContext, at: datetime) -> set[int]:
         & Absence.status.is_in([*IN_FORCE, AbsenceStatus.RETURNED])
         & (Absence.returned_at.is_null() | (Absence.returned_at > at))
     )
-    return {
-        row["person"]
-        for row in rows
-        if notice_away_at(
-            Notice(
-                AbsenceStatus(row["status"]),
-                row["starts_at"],
-                row["ends_at"],
-                row["returned_at"],
-                row["recorded_afterwards"],
-            ),
-            at,
-        )
-    }
+    return {row["person"] for row in rows if notice_away_at(Notice.of(row), at)}
 
 
 async def picks_at(ctx: TenantContext, at: datetime) -> dict[str, int]:

@@ -9,6 +9,7 @@ from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from app.calendar.services import parse_working_days
 from app.errors import InvalidInput
 from app.rota import services
 from app.rota.posts import LineSpec
@@ -85,12 +86,7 @@ async def lines_page(request: Request, ctx: County) -> Template:
 
 
 def _days(raw: str, optional: bool = False) -> int | None:
-    if optional and not raw.strip():
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidInput("办结时限须为整数个工作日，不是 {value}", value=raw) from None
+    return None if optional and not raw.strip() else parse_working_days(raw)
 
 
 def _line_spec(code: str, form) -> LineSpec:
