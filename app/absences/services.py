@@ -151,9 +151,7 @@ async def _views(ctx: TenantContext, rows: list[dict], *, with_substitutes: bool
 
 
 async def get_absence(ctx: TenantContext, absence_id: int) -> AbsenceView:
-    await ctx.get(Absence, absence_id)
-    rows = await ctx.select(Absence).where(Absence.id == int(absence_id))
-    return (await _views(ctx, rows, with_substitutes=True))[0]
+    return (await _views(ctx, [await ctx.select_one(Absence, absence_id)], with_substitutes=True))[0]
 
 
 async def list_absences(

@@ -172,8 +172,7 @@ def _view(row: dict, today: date, limits: IncomeLimits) -> CaseView:
 
 
 async def get_case(ctx: TenantContext, case_id: int) -> CaseView:
-    await ctx.get(Case, case_id)
-    row = await ctx.select(Case, *_VIEW_COLUMNS).where(Case.id == case_id).first()
+    row = await ctx.select_one(Case, case_id, *_VIEW_COLUMNS)
     return _view(row, ctx.tenant.now().date(), await _income_limits(ctx))
 
 

@@ -90,16 +90,28 @@ class TenantContext:
         self._check(table)
         return table.update(values).where(table.tenant == self.tenant.id)
 
-    async def get(self, table: type[T], row_id: Any) -> T:
-        """The row with ``row_id`` in this county, or ``NotFound``."""
-        self._check(table)
+    @staticmethod
+    def _key(table: type[T], row_id: Any) -> int:
         try:
             key = int(row_id)
         except (TypeError, ValueError):
             raise NotFound(f"{table.__name__} {row_id!r}") from None
         if not 0 < key <= MAX_ID:  # ids are PostgreSQL integers: beyond them, nothing is found
             raise NotFound(f"{table.__name__} {row_id!r}")
-        row = await self.objects(table).where(table._meta.primary_key == key).first()
+        return key
+
+    async def get(self, table: type[T], row_id: Any) -> T:
+        """The row with ``row_id`` in this county, or ``NotFound``."""
+        self._check(table)
+        row = await self.objects(table).where(table._meta.primary_key == self._key(table, row_id)).first()
+        if row is None:
+            raise NotFound(f"{table.__name__} {row_id!r}")
+        return row
+
+    async def select_one(self, table: type[T], row_id: Any, *columns) -> dict:
+        """Like ``get``, as a dict of ``columns`` (joins allowed) in one query."""
+        key = self._key(table, row_id)
+        row = await self.select(table, *columns).where(table._meta.primary_key == key).first()
         if row is None:
             raise NotFound(f"{table.__name__} {row_id!r}")
         return row
