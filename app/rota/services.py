@@ -121,10 +121,10 @@ async def lines(ctx: TenantContext, *, include_inactive: bool = False) -> list[L
 
 
 async def line(ctx: TenantContext, code: str) -> LineView:
-    for view in await lines(ctx, include_inactive=True):
-        if view.code == code:
-            return view
-    raise NotFound(f"line {code!r}")
+    rows = await ctx.select(Line).where(Line.code == code)
+    if not rows:
+        raise NotFound(f"line {code!r}")
+    return _views(rows, await _posts_at(ctx), await _names(ctx))[0]
 
 
 async def add_default_lines(ctx: TenantContext) -> None:
