@@ -139,8 +139,8 @@ async def open_cycle(
         )
         await cycle.save()
         people = await _section_staff(ctx)
-        for person in people:
-            await Subject.insert(ctx.new(Subject, cycle=cycle.id, person=person))
+        if people:
+            await Subject.insert(*(ctx.new(Subject, cycle=cycle.id, person=person) for person in people))
         await record_in(
             ctx,
             action="evaluation.open",
@@ -661,11 +661,11 @@ async def compute(ctx: TenantContext, cycle_id: int, report: Progress | None = N
             await Result.insert(
                 *(_result_row(ctx, cycle.id, subject, outcome, away, now) for subject, outcome in results)
             )
-        for subject, outcome in results:
-            if outcome.needs_rectification:
-                await Rectification.insert(
-                    ctx.new(Rectification, cycle=cycle.id, subject=subject["id"], opened_at=now)
-                ).on_conflict(action="DO NOTHING")
+        below = [subject for subject, outcome in results if outcome.needs_rectification]
+        if below:
+            await Rectification.insert(
+                *(ctx.new(Rectification, cycle=cycle.id, subject=subject["id"], opened_at=now) for subject in below)
+            ).on_conflict(action="DO NOTHING")
     if report:
         await report(100)
     return len(results)

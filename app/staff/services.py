@@ -181,8 +181,10 @@ async def update_staff(
         after["email"] = check_email(str(email))
     if roles is not UNSET:
         after["roles"] = _some_roles(roles)
+    line_ids: dict[str, int] = {}
     if qualifications is not UNSET:
-        after["qualifications"] = sorted(await _line_ids(ctx, qualifications))
+        line_ids = await _line_ids(ctx, qualifications)
+        after["qualifications"] = sorted(line_ids)
     if active is not UNSET:
         after["active"] = bool(active)
     before = {key: getattr(current, key) for key in after}
@@ -203,15 +205,13 @@ async def update_staff(
             await ctx.update(User, values).where(User.id == staff_id)
         if "roles" in changed:
             await RoleGrant.delete().where((RoleGrant.tenant == ctx.tenant.id) & (RoleGrant.user == staff_id))
-            for role in changed["roles"]:
-                await ctx.new(RoleGrant, user=staff_id, role=role).save()
+            await RoleGrant.insert(*(ctx.new(RoleGrant, user=staff_id, role=role) for role in changed["roles"]))
         if "qualifications" in changed:
-            line_ids = await _line_ids(ctx, changed["qualifications"])
             await Qualification.delete().where(
                 (Qualification.tenant == ctx.tenant.id) & (Qualification.user == staff_id)
             )
-            for line_id in line_ids.values():
-                await ctx.new(Qualification, user=staff_id, line=line_id).save()
+            if line_ids:
+                await Qualification.insert(*(ctx.new(Qualification, user=staff_id, line=i) for i in line_ids.values()))
         await record_in(
             ctx,
             action="staff.update",
