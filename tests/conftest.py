@@ -5,9 +5,13 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import asyncpg
+import chinese_calendar
 import pytest
+import time_machine
 from redis.asyncio import Redis
 
 from app import db
@@ -46,6 +50,30 @@ async def recreate_database(name: str) -> None:
 async def migrate_quietly(settings: Settings) -> None:
     with contextlib.redirect_stdout(io.StringIO()):
         await db.migrate(settings)
+
+
+def next_office_morning(zone: ZoneInfo = ZoneInfo("Asia/Shanghai")) -> datetime:
+    """10:00 on the next working day followed by another (county time): absences count only working time (SPEC §4), so
+    tests that post one "now" run at a moment when now is office time, whatever day CI runs on."""
+    day = datetime.now(zone).date() + timedelta(days=1)
+    # The next day works too: tests post absences "tomorrow" as well.
+    while not (_is_workday(day) and _is_workday(day + timedelta(days=1))):
+        day += timedelta(days=1)
+    return datetime.combine(day, time(10, 0), zone)
+
+
+def _is_workday(day) -> bool:
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:  # a year the package does not know: Monday–Friday, as the portal does
+        return day.weekday() < 5
+
+
+@pytest.fixture
+def office_time():
+    """Runs the test from 10:00 of the next working day, the clock ticking on from there."""
+    with time_machine.travel(next_office_morning(), tick=True):
+        yield
 
 
 @pytest.fixture(scope="session")

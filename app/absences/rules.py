@@ -5,7 +5,7 @@ No web or database imports; times are timezone-aware datetimes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -18,8 +18,8 @@ BRIEF_LIMIT = timedelta(hours=4)
 
 class Category(StrEnum):
     NONE = "none"  # ≤ 30 min: no notice needed (may still be posted)
-    BRIEF = "brief"  # ≤ 4 h: the section head approves
-    LEAVE = "leave"  # > 4 h: formal leave, the leader approves, a substitute takes over
+    BRIEF = "brief"  # ≤ half a day (one session, at most 4 h): the section head approves
+    LEAVE = "leave"  # more than half a day: formal leave, the leader approves, a substitute takes over
 
 
 class Kind(StrEnum):
@@ -47,10 +47,16 @@ IN_FORCE = frozenset({Status.APPROVED, Status.ACTIVE, Status.OVERDUE})
 BLOCKING = frozenset({Status.PENDING, Status.APPROVED, Status.ACTIVE, Status.OVERDUE})
 
 
-def categorize(starts_at: datetime, ends_at: datetime) -> Category:
+WorkingTime = Callable[[datetime, datetime], timedelta]
+"""Measures the county's office time on working days between two instants (the calendar's office hours)."""
+
+
+def categorize(starts_at: datetime, ends_at: datetime, *, working: WorkingTime) -> Category:
+    """By the working time the absence takes (第一至三条: leaving the post during working time), so
+    an evening or a weekend away is no absence at all, and Friday 16:30 → Monday 08:30 is brief."""
     if ends_at <= starts_at:
         raise InvalidInput("预计返回时间必须晚于离岗时间")
-    duration = ends_at - starts_at
+    duration = working(starts_at, ends_at)
     if duration <= NOTICE_NOT_NEEDED:
         return Category.NONE
     if duration <= BRIEF_LIMIT:

@@ -7,7 +7,7 @@ Substitution itself (who takes over lines while someone is on leave) is reconcil
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from app import clock, db
 from app.absences.rules import (
@@ -26,6 +26,9 @@ from app.absences.rules import (
 from app.absences.tables import Absence, EscalationPick, Substitution
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
+from app.calendar.office import office_hours_of
+from app.calendar.office_hours import working_time
+from app.calendar.services import calendar_of
 from app.errors import InvalidInput
 from app.i18n import N_
 from app.notifications.services import notify, tell
@@ -108,14 +111,45 @@ class AbsenceView:
 
 
 async def substitutes_for(ctx: TenantContext, person_id: int, at: datetime) -> tuple[Substitute, ...]:
-    """Who would take over each line ``person_id`` holds as A, if they were away at ``at`` (or now, if
-    ``at`` has passed: a substitute takes over from now on)."""
-    rows = await rota.rota(ctx, max(at, clock.now()), also_away={person_id})
+    """What the person's absence at ``at`` (or now, if ``at`` has passed) does to the rota: who takes
+    over each line they hold as A, and any other line whose acting holder it changes (B leaving
+    while A is away leaves the line escalated or uncovered: the approver sees it first)."""
+    moment = max(at, clock.now())
+    before = {row.line.id: row.entry for row in await rota.rota(ctx, moment)}
+    after = await rota.rota(ctx, moment, also_away={person_id})
     return tuple(
         Substitute(row.line.code, row.line.name, row.entry.acting, row.name(row.entry.acting), row.entry.status.value)
-        for row in rows
+        for row in after
         if row.entry.a == person_id
+        or (row.entry.acting, row.entry.status) != (before[row.line.id].acting, before[row.line.id].status)
     )
+
+
+async def category_of(ctx: TenantContext, starts_at: datetime, ends_at: datetime) -> Category:
+    """The category by the county's working time between the two instants (SPEC §4)."""
+    calendar = await calendar_of(ctx)
+    hours = await office_hours_of(ctx)
+
+    def working(start: datetime, end: datetime) -> timedelta:
+        return working_time(start, end, hours=hours, zone=ctx.tenant.zone, is_workday=calendar.is_workday)
+
+    return categorize(starts_at, ends_at, working=working)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a notice will be before it is sent: its category, who approves, what it does to the rota."""
+
+    category: Category
+    approver: str | None
+    substitutes: tuple[Substitute, ...]
+
+
+async def preview(ctx: TenantContext, person_id: int, starts_at: datetime, ends_at: datetime) -> Preview:
+    category = await category_of(ctx, starts_at, ends_at)
+    roles = [r["role"] for r in await ctx.select(RoleGrant, RoleGrant.role).where(RoleGrant.user == person_id)]
+    substitutes = await substitutes_for(ctx, person_id, starts_at) if category is not Category.NONE else ()
+    return Preview(category, approver_role(category, roles), substitutes)
 
 
 async def _views(ctx: TenantContext, rows: list[dict], *, with_substitutes: bool = False) -> list[AbsenceView]:
@@ -124,7 +158,7 @@ async def _views(ctx: TenantContext, rows: list[dict], *, with_substitutes: bool
     views = []
     for row in rows:
         substitutes: tuple[Substitute, ...] = ()
-        if with_substitutes and row["category"] == Category.LEAVE and not row["recorded_afterwards"]:
+        if with_substitutes and row["category"] != Category.NONE and not row["recorded_afterwards"]:
             substitutes = await substitutes_for(ctx, row["person"], row["starts_at"])
         views.append(
             AbsenceView(
@@ -299,7 +333,7 @@ async def post(
     if not person.active:
         raise InvalidInput("{name} 已停用", name=person.name)
     _check_notice(kind, reason, starts_at, ends_at)
-    category = categorize(starts_at, ends_at)
+    category = await category_of(ctx, starts_at, ends_at)
     if category is Category.LEAVE and not handover.strip():
         raise InvalidInput("请假须在离岗前做好工作交待：请填写交待事项")
     poster_roles = await ctx.select(RoleGrant, RoleGrant.role).where(RoleGrant.user == person_id)
@@ -404,7 +438,7 @@ async def record_afterwards(
     """补录: an absence entered after it happened; it counts for attendance, substitutes nobody."""
     person = await ctx.get(User, person_id)
     _check_notice(kind, reason, starts_at, ends_at)
-    category = categorize(starts_at, ends_at)
+    category = await category_of(ctx, starts_at, ends_at)
     if ends_at > clock.now():
         raise InvalidInput("补录只用于已经结束的离岗")
     async with db.transaction():
@@ -446,7 +480,7 @@ async def door_notice(ctx: TenantContext, at: datetime | None = None) -> DoorNot
     section = set(await holders_of(ctx, [Role.STAFF, Role.SECTION_HEAD]))
     if not section:
         return None
-    away = await rota.people_away(ctx, at)
+    away = await rota.people_away(ctx, at, even_briefly=True)
     if not section <= away:
         return None
     absences = [

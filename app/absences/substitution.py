@@ -11,13 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from app import db
+from app import clock, db
 from app.absences.rules import Category, Notice, Status, current_status
 from app.absences.services import door_notice
 from app.absences.tables import Absence, EscalationPick, Substitution
 from app.accounts.tables import User
 from app.audit.services import record_in
-from app.cases.services import follow_substitutes
+from app.cases.events import record_event
+from app.cases.pipeline import OPEN
+from app.cases.tables import Case
 from app.notifications.services import tell
 from app.rota import services as rota
 from app.rota.rules import Status as RotaStatus
@@ -98,14 +100,15 @@ async def update_statuses(ctx: TenantContext, now: datetime, report: SweepReport
             report.started += 1
 
 
-async def reconcile_substitutions(ctx: TenantContext, now: datetime, report: SweepReport) -> None:
-    """Open, change and close substitution rows so they match who is acting now."""
+async def reconcile_substitutions(ctx: TenantContext, snap: rota.Snapshot, now: datetime, report: SweepReport) -> None:
+    """Open, change and close substitution rows (the leave's record of who acted on each line)
+    so they match who is acting now."""
     leaves = await ctx.select(Absence).where(
         (Absence.category == Category.LEAVE)
         & Absence.status.is_in([Status.ACTIVE, Status.OVERDUE])
         & Absence.recorded_afterwards.eq(False)
     )
-    rows = await rota.rota(ctx, now)
+    rows = snap.rows
     wanted: dict[tuple[int, int], rota.RotaRow] = {}
     for leave in leaves:
         for row in rows:
@@ -222,15 +225,104 @@ async def _close(ctx: TenantContext, current: dict, now: datetime, report: Sweep
     report.closed += 1
 
 
-async def release_picks(ctx: TenantContext, now: datetime) -> None:
-    """A pick lasts while the line is escalated; once A or B is back it ends."""
-    rows = {row.line.code: row for row in await rota.rota(ctx, now)}
+async def release_picks(ctx: TenantContext, snap: rota.Snapshot, now: datetime) -> bool:
+    """A pick lasts while the line is escalated; once A or B is back it ends. True if any ended."""
+    rows = {row.line.code: row for row in snap.rows}
+    released = False
     for pick in await ctx.select(EscalationPick, EscalationPick.id, EscalationPick.line.code).where(
         EscalationPick.ended_at.is_null()
     ):
         row = rows.get(pick["line.code"])
         if row is None or row.entry.status is not RotaStatus.ESCALATED:
             await ctx.update(EscalationPick, {EscalationPick.ended_at: now}).where(EscalationPick.id == pick["id"])
+            released = True
+    return released
+
+
+async def follow_acting_holders(ctx: TenantContext, snap: rota.Snapshot, report: SweepReport) -> None:
+    """Every open case is worked by its handler while present, else by its line's acting holder,
+    else by nobody (uncovered: the section head is told). Idempotent: only cases whose acting
+    handler is not the wanted one change, each move on the case's timeline and in the audit.
+
+    The moves of one line to one person are one transaction with the message about them, so a
+    sweep killed half-way redoes exactly what it had not committed.
+    """
+    open_cases = await ctx.select(Case, Case.id, Case.line, Case.handler, Case.acting_handler).where(
+        Case.status.is_in(sorted(OPEN))
+    )
+    moves: dict[tuple[int, int | None], list[dict]] = {}
+    for case in open_cases:
+        wanted = snap.case_acting(case["line"], case["handler"])
+        if wanted != case["acting_handler"]:
+            moves.setdefault((case["line"], wanted), []).append(case)
+    names = snap.rows[0].names if snap.rows else {}
+    lines = {row.line.id: row.line.name for row in snap.rows}
+    for (line_id, wanted), cases in moves.items():
+        async with db.transaction():
+            moved = []
+            for case in cases:
+                changed = (
+                    await ctx.update(Case, {Case.acting_handler: wanted})
+                    .where(
+                        (Case.id == case["id"]) & _same_acting(case["acting_handler"]) & Case.status.is_in(sorted(OPEN))
+                    )
+                    .returning(Case.id)
+                )
+                if not changed:  # changed meanwhile; the next sweep looks again
+                    continue
+                handler = names.get(case["handler"], "")
+                if wanted == case["handler"]:
+                    note = f"交回{handler}办理"
+                elif wanted is None:
+                    note = f"{handler}不在岗，{lines.get(line_id, '')}无人可替岗，案件暂无人办理"
+                else:
+                    note = f"{handler}不在岗，由{names.get(wanted, '')}代为办理"
+                await record_event(ctx, case["id"], "acting_handler", note)
+                await record_in(
+                    ctx,
+                    action="case.acting_handler",
+                    entity="case",
+                    entity_id=case["id"],
+                    summary=note,
+                    before={"acting_handler": case["acting_handler"]},
+                    after={"acting_handler": wanted},
+                )
+                moved.append(case)
+            if moved:
+                await _tell_moved(ctx, report, line_id, lines.get(line_id, ""), wanted, moved)
+        report.cases_moved += len(moved)
+
+
+def _same_acting(acting: int | None):
+    return Case.acting_handler.is_null() if acting is None else (Case.acting_handler == acting)
+
+
+async def _tell_moved(
+    ctx: TenantContext, report: SweepReport, line_id: int, line_name: str, wanted: int | None, moved: list[dict]
+) -> None:
+    """The person now acting learns which cases came to them; the head learns of cases nobody works."""
+    first = min(case["id"] for case in moved)
+    key = f"cases:{line_id}:{wanted}:{first}:{clock.now():%Y%m%d%H%M%S%f}"
+    if wanted is None:
+        await _tell(
+            ctx,
+            report,
+            await holders_of(ctx, [Role.SECTION_HEAD]),
+            kind="case.uncovered",
+            link=f"/t/{ctx.tenant.slug}/cases?uncovered=1",
+            key=key,
+            message=f"{line_name}：{len(moved)}件未办结案件无人办理（经办人不在岗，且无人可替岗），请立即指定替岗人员",
+        )
+    elif any(case["handler"] != wanted for case in moved):
+        await _tell(
+            ctx,
+            report,
+            [wanted],
+            kind="case.acting",
+            link=f"/t/{ctx.tenant.slug}/cases?handler={wanted}",
+            key=key,
+            message=f"{line_name}：{len(moved)}件未办结案件转由您代为办理（经办人不在岗）",
+        )
 
 
 async def tell_neighbours(ctx: TenantContext, report: SweepReport) -> None:
@@ -254,11 +346,14 @@ async def tell_neighbours(ctx: TenantContext, report: SweepReport) -> None:
 async def sweep(tenant: TenantInfo, now: datetime | None = None) -> SweepReport:
     """Bring one county's absences and substitutions up to ``now``. Safe to repeat at any time."""
     ctx = context_for(tenant)
-    now = now or datetime.now().astimezone()
+    now = now or clock.now()
     report = SweepReport()
     await update_statuses(ctx, now, report)
-    await release_picks(ctx, now)
-    await reconcile_substitutions(ctx, now, report)
-    report.cases_moved = await follow_substitutes(ctx)
+    # One rota for the whole sweep: worked out again only when an ended pick changed it.
+    snap = await rota.snapshot(ctx, now)
+    if await release_picks(ctx, snap, now):
+        snap = await rota.snapshot(ctx, now)
+    await reconcile_substitutions(ctx, snap, now, report)
+    await follow_acting_holders(ctx, snap, report)
     await tell_neighbours(ctx, report)
     return report

@@ -12,8 +12,7 @@ from litestar.response import Redirect, Template
 
 from app.absences import services
 from app.absences.api import sweep_soon
-from app.absences.rules import Action, Kind, approver_role, categorize
-from app.accounts.tables import RoleGrant
+from app.absences.rules import Action, Kind
 from app.errors import InvalidInput
 from app.rota.services import line, parse_instant
 from app.staff.services import list_staff
@@ -70,11 +69,8 @@ async def preview(
     person_id = staff_id if staff_id and ctx.actor.can(Permission.ABSENCE_MANAGE) else ctx.actor.user_id
     try:
         start, end = _when(ctx, starts_at, "离岗时间"), _when(ctx, ends_at, "预计返回时间")
-        category = categorize(start, end)
-        roles = [r["role"] for r in await ctx.select(RoleGrant, RoleGrant.role).where(RoleGrant.user == person_id)]
-        context.update(category=category.value, approver=approver_role(category, roles))
-        if category.value == "leave":
-            context["substitutes"] = await services.substitutes_for(ctx, person_id, start)
+        planned = await services.preview(ctx, person_id, start, end)
+        context.update(category=planned.category.value, approver=planned.approver, substitutes=planned.substitutes)
     except InvalidInput as exc:
         context["problem"] = exc.localized()
     return page(request, "absences/preview.html", context)

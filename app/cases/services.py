@@ -43,6 +43,7 @@ from app.cases.tables import (
 )
 from app.errors import InvalidInput
 from app.reminders.rules import Stage, deadline_stage, horizon
+from app.rota import services as rota
 from app.rota.tables import Assignment, Line
 from app.tenancy.context import Forbidden, NotFound, TenantContext
 from app.tenancy.permissions import Permission
@@ -82,7 +83,7 @@ class CaseView:
     first_receiver_name: str
     handler_id: int
     handler_name: str
-    acting_handler_id: int
+    acting_handler_id: int | None  # None while nobody present can act on it (uncovered)
     acting_handler_name: str
     status: str
     status_changed_at: datetime
@@ -94,6 +95,11 @@ class CaseView:
     @property
     def open(self) -> bool:
         return self.status in OPEN
+
+    @property
+    def uncovered(self) -> bool:
+        """Open while its handler is away and nobody present can act on its line (SPEC §5)."""
+        return self.open and self.acting_handler_id is None
 
     def as_dict(self) -> dict:
         return {
@@ -114,6 +120,7 @@ class CaseView:
             "first_receiver_id": self.first_receiver_id,
             "handler_id": self.handler_id,
             "acting_handler_id": self.acting_handler_id,
+            "uncovered": self.uncovered,
             "status": self.status,
             "overdue": self.overdue,
             "eligibility": self.eligibility,
@@ -161,7 +168,7 @@ def _view(row: dict, today: date, limits: IncomeLimits) -> CaseView:
         handler_id=row["handler"],
         handler_name=row["handler_name"],
         acting_handler_id=row["acting_handler"],
-        acting_handler_name=row["acting_handler_name"],
+        acting_handler_name=row["acting_handler_name"] or "",
         status=row["status"],
         status_changed_at=row["status_changed_at"],
         decided_at=row["decided_at"],
@@ -299,19 +306,10 @@ async def _member(ctx: TenantContext, user_id: int, label: str) -> dict:
     return row
 
 
-async def acting_for(ctx: TenantContext, line_id: int, handler_id: int) -> int:
-    """Who answers for a handler's case on a line now: their substitute while they are on leave."""
-    row = (
-        await ctx.select(Substitution, Substitution.substitute)
-        .where(
-            (Substitution.line == line_id)
-            & Substitution.ended_at.is_null()
-            & Substitution.substitute.is_not_null()
-            & (Substitution.absence.person == handler_id)
-        )
-        .first()
-    )
-    return row["substitute"] if row else handler_id
+async def acting_for(ctx: TenantContext, line_id: int, handler_id: int) -> int | None:
+    """Who answers for a handler's case on a line now: the handler, or the line's acting holder
+    while they are away; None while nobody present can (the case starts uncovered)."""
+    return (await rota.snapshot(ctx)).case_acting(line_id, handler_id)
 
 
 async def intake(ctx: TenantContext, application: Application) -> CaseView:
@@ -853,57 +851,6 @@ async def receipt_payload(ctx: TenantContext, case_id: int, receipt_id: int) -> 
     if receipt.case != case_id:
         raise NotFound(f"receipt {receipt_id}")
     return {"case": await get_case(ctx, case_id), "receipt": receipt}
-
-
-# --- substitution (同岗替代 第四条) ----------------------------------------------------------------
-
-
-async def follow_substitutes(ctx: TenantContext) -> int:
-    """Open cases follow the substitution rows: to the substitute while the handler is on leave,
-    back to the handler afterwards. Idempotent; each change is on the case's timeline."""
-    open_cases = await ctx.select(Case, Case.id, Case.line, Case.handler, Case.acting_handler).where(
-        Case.status.is_in(sorted(OPEN))
-    )
-    substitutes = {
-        (row["line"], row["absence.person"]): row["substitute"]
-        for row in await ctx.select(
-            Substitution, Substitution.line, Substitution.absence.person, Substitution.substitute
-        ).where(Substitution.ended_at.is_null() & Substitution.substitute.is_not_null())
-    }
-    names = {u["id"]: u["name"] for u in await ctx.select(User, User.id, User.name)}
-    moved = 0
-    for case in open_cases:
-        wanted = substitutes.get((case["line"], case["handler"]), case["handler"])
-        if wanted == case["acting_handler"]:
-            continue
-        async with db.transaction():
-            changed = (
-                await ctx.update(Case, {Case.acting_handler: wanted})
-                .where(
-                    (Case.id == case["id"])
-                    & (Case.acting_handler == case["acting_handler"])
-                    & Case.status.is_in(sorted(OPEN))
-                )
-                .returning(Case.id)
-            )
-            if not changed:  # changed meanwhile; the next sweep looks again
-                continue
-            if wanted == case["handler"]:
-                note = f"交回{names.get(wanted, '')}办理"
-            else:
-                note = f"{names.get(case['handler'], '')}请假，由{names.get(wanted, '')}代为办理"
-            await record_event(ctx, case["id"], "acting_handler", note)
-            await record_in(
-                ctx,
-                action="case.acting_handler",
-                entity="case",
-                entity_id=case["id"],
-                summary=note,
-                before={"acting_handler": case["acting_handler"]},
-                after={"acting_handler": wanted},
-            )
-        moved += 1
-    return moved
 
 
 # --- the dashboard --------------------------------------------------------------------------------

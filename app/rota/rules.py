@@ -88,3 +88,14 @@ def resolve(
 ) -> list[RotaEntry]:
     """Resolve every line independently, so one person may end up acting on several lines at once."""
     return [resolve_line(post, active=active, away=away, qualified=qualified, picks=picks) for post in posts]
+
+
+def case_acting(handler: int | None, line: RotaEntry | None, *, active: Set[int], away: Set[int]) -> int | None:
+    """Who works a case now (同岗替代 第四条): its handler while present, else whoever acts on its line.
+
+    ``None`` means nobody present can act on it (the case is uncovered): a person who is away is
+    never the acting handler of a case, not even their own.
+    """
+    if present(handler, active, away):
+        return handler
+    return line.acting if line is not None else None

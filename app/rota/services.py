@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from app import clock, db
-from app.absences.rules import IN_FORCE, Notice
+from app.absences.rules import IN_FORCE, Category, Notice
 from app.absences.rules import Status as AbsenceStatus
 from app.absences.rules import away_at as notice_away_at
 from app.absences.tables import Absence, EscalationPick
@@ -14,7 +14,7 @@ from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
 from app.errors import InvalidInput
 from app.rota.posts import DEFAULT_LINES, LineSpec, Person, check_line, check_post
-from app.rota.rules import Post, RotaEntry, Status, resolve
+from app.rota.rules import Post, RotaEntry, Status, case_acting, resolve
 from app.rota.tables import Assignment, Line, Qualification
 from app.tenancy.context import NotFound, TenantContext
 from app.tenancy.permissions import Role
@@ -258,12 +258,29 @@ async def history(ctx: TenantContext, code: str) -> list[dict]:
     return rows
 
 
-async def rota(
+@dataclass(frozen=True)
+class Snapshot:
+    """The rota at one instant with the facts it was resolved from, so a caller that also needs
+    who is away (the substitution sweep, intake) works it out once."""
+
+    rows: list[RotaRow]
+    active: frozenset[int]
+    away: frozenset[int]
+
+    def entry_of(self, line_id: int) -> RotaEntry | None:
+        return next((row.entry for row in self.rows if row.line.id == line_id), None)
+
+    def case_acting(self, line_id: int, handler: int | None) -> int | None:
+        """Who works a case of this line and handler now; None while nobody present can."""
+        return case_acting(handler, self.entry_of(line_id), active=self.active, away=self.away)
+
+
+async def snapshot(
     ctx: TenantContext, at: datetime | None = None, *, also_away: set[int] = frozenset(), with_picks: bool = True
-) -> list[RotaRow]:
+) -> Snapshot:
     """Per line: A, B, who is acting and the status at ``at`` (default: now).
 
-    ``also_away`` asks "what if these people were away too" (the substitutes of a leave not yet approved).
+    ``also_away`` asks "what if these people were away too" (someone whose absence is not yet approved).
     """
     at = at or clock.now()
     posts_at = await _posts_at(ctx, at)
@@ -277,19 +294,31 @@ async def rota(
         if q["line"] in codes:
             qualified.setdefault(codes[q["line"]], set()).add(q["user"])
     posts = [Post(view.code, posts_at.get(view.id, {}).get("a"), posts_at.get(view.id, {}).get("b")) for view in views]
+    active = frozenset(u["id"] for u in users if u["active"])
+    away = frozenset(await people_away(ctx, at) | set(also_away))
     entries = resolve(
         posts,
-        active={u["id"] for u in users if u["active"]},
-        away=await people_away(ctx, at) | set(also_away),
+        active=active,
+        away=away,
         qualified=qualified,
         picks=await picks_at(ctx, at) if with_picks else {},
     )
-    return [RotaRow(line=view, entry=entry, names=names) for view, entry in zip(views, entries, strict=True)]
+    rows = [RotaRow(line=view, entry=entry, names=names) for view, entry in zip(views, entries, strict=True)]
+    return Snapshot(rows=rows, active=active, away=away)
 
 
-async def people_away(ctx: TenantContext, at: datetime) -> set[int]:
-    """Everyone away at ``at`` under an absence notice (离岗告示)."""
-    rows = await ctx.select(
+async def rota(
+    ctx: TenantContext, at: datetime | None = None, *, also_away: set[int] = frozenset(), with_picks: bool = True
+) -> list[RotaRow]:
+    """Per line: A, B, who is acting and the status at ``at`` (default: now)."""
+    return (await snapshot(ctx, at, also_away=also_away, with_picks=with_picks)).rows
+
+
+async def people_away(ctx: TenantContext, at: datetime, *, even_briefly: bool = False) -> set[int]:
+    """Everyone away at ``at`` under an absence notice (离岗告示) of any category but ``none``
+    (a few minutes away needs no notice and hands nothing over), or of any at all when
+    ``even_briefly`` (the door notice: whoever is out is not in the office)."""
+    rows = ctx.select(
         Absence,
         Absence.person,
         Absence.status,
@@ -302,7 +331,9 @@ async def people_away(ctx: TenantContext, at: datetime) -> set[int]:
         & Absence.status.is_in([*IN_FORCE, AbsenceStatus.RETURNED])
         & (Absence.returned_at.is_null() | (Absence.returned_at > at))
     )
-    return {row["person"] for row in rows if notice_away_at(Notice.of(row), at)}
+    if not even_briefly:
+        rows = rows.where(Absence.category != Category.NONE)
+    return {row["person"] for row in await rows if notice_away_at(Notice.of(row), at)}
 
 
 async def picks_at(ctx: TenantContext, at: datetime) -> dict[str, int]:

@@ -21,6 +21,7 @@ from app import db
 from app.accounts.services import check_email
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record
+from app.calendar import office_hours
 from app.calendar import services as calendar
 from app.calendar.tables import CalendarDay
 from app.errors import InvalidInput
@@ -68,6 +69,15 @@ class DoorNoticeSpec(msgspec.Struct, forbid_unknown_fields=True):
     notify: list[str] = []
 
 
+class OfficeSpec(msgspec.Struct, forbid_unknown_fields=True):
+    """The bureau's office (办公室): told when a leave is approved (离岗告示制度 第三条); its phone is
+    the work number on the door notice for anyone who did not choose to show their own."""
+
+    name: str = "办公室"
+    phone: str = ""
+    notify: list[str] = []
+
+
 class CalendarDaySpec(msgspec.Struct, forbid_unknown_fields=True):
     """A county's decision about one day (SPEC §7), e.g. a local holiday or next year's schedule."""
 
@@ -86,6 +96,8 @@ class TenantSpec(msgspec.Struct, forbid_unknown_fields=True):
     staff: list[StaffSpec] = []
     assignments: dict[str, PostSpec] = {}
     door_notice: DoorNoticeSpec = msgspec.field(default_factory=DoorNoticeSpec)
+    office: OfficeSpec = msgspec.field(default_factory=OfficeSpec)
+    office_hours: dict | None = None  # {"sessions": [["08:00", "12:00"], …], "summer": {…}}; default hours if absent
     calendar: list[CalendarDaySpec] = []
 
 
@@ -148,9 +160,14 @@ def _check(spec: TenantSpec) -> None:
         unknown = sorted(set(person.qualifications) - codes)
         if unknown:
             raise TenantFileError("{where}.qualifications：未知岗位 {unknown}", where=where, unknown="、".join(unknown))
-    for username in spec.door_notice.notify:
-        if username not in people:
-            raise TenantFileError("door_notice.notify：文件中没有人员 {username}", username=username)
+    for section, usernames in (("door_notice", spec.door_notice.notify), ("office", spec.office.notify)):
+        for username in usernames:
+            if username not in people:
+                raise TenantFileError("{section}.notify：文件中没有人员 {username}", section=section, username=username)
+    try:
+        office_hours.parse(spec.office_hours)
+    except InvalidInput as exc:
+        raise TenantFileError("office_hours：{problem}", problem=exc.localized()) from None
     names = {line.code: line.name for line in spec.lines}
     index_of = {person.username: index for index, person in enumerate(spec.staff)}
     for code, post in spec.assignments.items():
@@ -247,8 +264,17 @@ def _staff_values(person: StaffSpec) -> dict[str, Any]:
     }
 
 
+def _settings_values(spec: TenantSpec) -> dict[str, Any]:
+    """The sections of the county's settings a file decides."""
+    return {
+        "door_notice": msgspec.to_builtins(spec.door_notice),
+        "office": msgspec.to_builtins(spec.office),
+        "office_hours": office_hours.parse(spec.office_hours).as_json(),
+    }
+
+
 def _tenant_values(spec: TenantSpec) -> dict[str, Any]:
-    return {"name": spec.name, "timezone": spec.timezone, "door_notice": msgspec.to_builtins(spec.door_notice)}
+    return {"name": spec.name, "timezone": spec.timezone, **_settings_values(spec)}
 
 
 def plan(spec: TenantSpec, current: CurrentState) -> list[Change]:
@@ -287,7 +313,9 @@ async def current_state(slug: str) -> CurrentState:
     )
     if tenant is None:
         return CurrentState()
-    tenant["door_notice"] = (tenant.pop("settings") or {}).get("door_notice", {"neighbour_offices": [], "notify": []})
+    stored = tenant.pop("settings") or {}
+    defaults = _settings_values(TenantSpec(slug=slug, name=tenant["name"]))
+    tenant.update({key: stored.get(key, default) for key, default in defaults.items()})
     in_tenant = tenant["id"]
     lines = await Line.select().where(Line.tenant == in_tenant)
     codes = {line["id"]: line["code"] for line in lines}
@@ -360,7 +388,7 @@ async def apply(spec: TenantSpec, actor: Actor) -> list[Change]:
 
 
 async def _apply_tenant(spec: TenantSpec, change: Change | None, now: datetime) -> int:
-    settings = {"door_notice": msgspec.to_builtins(spec.door_notice)}
+    settings = _settings_values(spec)
     if change is not None and change.before is None:
         row = Tenant(slug=spec.slug, name=spec.name, timezone=spec.timezone, settings=settings, created_at=now)
         await row.save()

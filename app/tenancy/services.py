@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app import db
-from app.audit.services import record
+from app.audit.services import record, record_in
 from app.errors import InvalidInput
 from app.rota.services import add_default_lines
 from app.tenancy.context import Actor, Forbidden, TenantContext, TenantInfo
@@ -81,3 +81,25 @@ async def create_tenant(actor: Actor, slug: str, name: str, timezone: str = "Asi
         info = TenantInfo(id=row.id, slug=slug, name=name, timezone=timezone)
         await add_default_lines(TenantContext(tenant=info, actor=actor))
     return info
+
+
+async def save_setting(ctx: TenantContext, key: str, value: object, *, summary: str) -> bool:
+    """Store one section of the county's settings, audited with before and after; False when it
+    was already so. Two admins saving at once queue on the county's row."""
+    async with db.transaction():
+        await db.serialize(Tenant, ctx.tenant.id)
+        row = await Tenant.select(Tenant.settings).where(Tenant.id == ctx.tenant.id).output(load_json=True).first()
+        stored = row["settings"] or {}
+        if stored.get(key) == value:
+            return False
+        await Tenant.update({Tenant.settings: {**stored, key: value}}).where(Tenant.id == ctx.tenant.id)
+        await record_in(
+            ctx,
+            action=f"settings.{key}",
+            entity="tenant",
+            entity_id=ctx.tenant.id,
+            summary=summary,
+            before={key: stored.get(key)},
+            after={key: value},
+        )
+    return True

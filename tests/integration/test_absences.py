@@ -16,7 +16,7 @@ from app.notifications.tables import Notification
 from app.rota.services import people_away, rota
 from tests.helpers import api_token, context_of, demo_county, portal
 
-pytestmark = pytest.mark.usefixtures("clean_db", "redis")
+pytestmark = pytest.mark.usefixtures("clean_db", "redis", "office_time")
 
 
 def now() -> datetime:
@@ -221,9 +221,9 @@ async def test_backup_also_away_escalates_to_the_section_head_who_picks(people):
 
 
 async def test_not_back_on_time_becomes_overdue_and_the_head_is_told_once(people):
-    absence = await leave(people, "zhuwenjun", starts=timedelta(hours=-10), length=timedelta(hours=11))
+    absence = await leave(people, "zhuwenjun", length=timedelta(days=1))
     county = (await context_of("dangshan", people["admin"])).tenant
-    later = now() + timedelta(hours=2)  # the expected return has passed, nobody marked it
+    later = now() + timedelta(days=1, hours=2)  # the expected return has passed, nobody marked it
     first = await sweep(county, later)
     second = await sweep(county, later)
     assert first.overdue == 1 and second.overdue == 0
@@ -332,10 +332,10 @@ async def test_approve_and_cancel_at_the_same_moment_one_wins_cleanly(people):
 
 
 async def test_overdue_people_are_listed_as_away_now(people):
-    await leave(people, "zhuwenjun", starts=timedelta(hours=-10), length=timedelta(hours=11))
+    await leave(people, "zhuwenjun", length=timedelta(days=1))
     ctx = await context_of("dangshan", people["admin"])
-    await sweep(ctx.tenant, now() + timedelta(hours=2))
-    later = await services.list_absences(ctx, active_at=now() + timedelta(hours=3))
+    await sweep(ctx.tenant, now() + timedelta(days=1, hours=2))
+    later = await services.list_absences(ctx, active_at=now() + timedelta(days=1, hours=3))
     assert [a.person_name for a in later] == ["朱文君"]
 
 

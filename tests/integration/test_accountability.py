@@ -27,7 +27,7 @@ from tests.integration.test_cases import (
 )
 from workers.deadlines import DEADLINE_KEEPER
 
-pytestmark = pytest.mark.usefixtures("clean_db", "redis")
+pytestmark = pytest.mark.usefixtures("clean_db", "redis", "office_time")
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ from app.tenancy.services import find_by_slug
 from tests.helpers import OPERATOR, context_of, demo_county, portal, post_form, sign_in
 from tests.integration.test_absences import leave
 
-pytestmark = pytest.mark.usefixtures("clean_db", "redis")
+pytestmark = pytest.mark.usefixtures("clean_db", "redis", "office_time")
 
 SLUG = "dangshan"
 ZONE = ZoneInfo("Asia/Shanghai")  # the demo county's; "today" is the county's today
@@ -350,7 +350,8 @@ async def test_the_id_number_is_masked_and_shown_in_full_only_to_those_working_t
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"received_on": today() + ONE_DAY}, "晚于今天，不能预先登记"),
+        # Far enough ahead that the tests' travel to office hours (a few days at most) is still before it.
+        ({"received_on": today() + timedelta(days=60)}, "晚于今天，不能预先登记"),
         ({"received_on": today() - timedelta(days=400)}, "早于一年前"),
         ({"applicant_id_number": BAD_CHECKSUM_ID}, "校验位不对"),
         ({"applicant_id_number": "3413"}, "须为 18 位"),
@@ -826,7 +827,7 @@ async def test_open_cases_follow_the_substitute_during_a_leave_and_come_back_aft
     absence = await leave(people, "wangxiaolei")
     await sweep_now()
     assert await acting() == (people["houweili"], people["zhuwenjun"], people["wangxiaolei"])
-    assert await moves() == [["王效雷请假，由侯伟丽代为办理"], ["王效雷请假，由朱文君代为办理"], []]
+    assert await moves() == [["王效雷不在岗，由侯伟丽代为办理"], ["王效雷不在岗，由朱文君代为办理"], []]
     await sweep_now()
     assert len(sum(await moves(), [])) == 2  # a second sweep changes nothing
 
@@ -838,6 +839,72 @@ async def test_open_cases_follow_the_substitute_during_a_leave_and_come_back_aft
     assert (await moves())[0][1] == "交回王效雷办理"
     back = await services.get_case(clerk, urban.id)
     assert (back.handler_id, back.first_receiver_id) == (people["wangxiaolei"], people["houweili"])
+
+
+async def trip(people, username: str, *, hours: int = 3):
+    """A brief official trip of ``username`` (started a minute ago), approved by the section head."""
+    start = datetime.now(ZONE) - timedelta(minutes=1)
+    absence = await absences.post(
+        await acting_as(people, username),
+        person_id=people[username],
+        kind="official",
+        reason="下乡入户核查",
+        starts_at=start,
+        ends_at=start + timedelta(hours=hours),
+    )
+    if absence.status == "pending":
+        absence = await absences.decide(await acting_as(people, "head"), absence.id, AbsenceAction.APPROVE)
+    return absence
+
+
+async def test_nobody_away_acts_on_a_case_when_a_and_b_are_both_out(people):
+    """王效雷 on leave, then both his backups out for three hours: his cases are uncovered, never his."""
+    urban = await case_at(people, "accepted")
+    temporary = await case_at(people, line="temporary")
+    clerk = await acting_as(people, "wangxiaolei")
+
+    async def acting() -> tuple[int | None, int | None]:
+        return tuple([(await services.get_case(clerk, c.id)).acting_handler_id for c in (urban, temporary)])
+
+    await leave(people, "wangxiaolei")
+    await sweep_now()
+    assert await acting() == (people["houweili"], people["zhuwenjun"])
+    houweili_trip = await trip(people, "houweili")
+    await trip(people, "zhuwenjun")
+    await sweep_now()
+    assert await acting() == (None, None)
+    case = await services.get_case(clerk, urban.id)
+    assert case.uncovered and case.as_dict()["uncovered"] is True
+    head_inbox = await Notification.select(Notification.kind).where(Notification.user == people["head"])
+    assert [n["kind"] for n in head_inbox].count("case.uncovered") == 2  # one message per line
+    # A case received now starts uncovered too, never with the absent A holder.
+    newcomer = await services.intake(clerk, application(people))
+    assert (newcomer.handler_id, newcomer.acting_handler_id, newcomer.uncovered) == (people["wangxiaolei"], None, True)
+    await sweep_now()
+    assert (
+        await Notification.count().where(
+            (Notification.user == people["head"]) & (Notification.kind == "case.uncovered")
+        )
+        == 2
+    )  # told once: a second sweep changes nothing
+
+    # The head picks 孙静 for the urban line: its cases follow her at once.
+    await absences.pick(await acting_as(people, "head"), "urban_dibao", people["sunjing"])
+    await sweep_now()
+    assert (await acting())[0] == people["sunjing"]
+    assert (await services.get_case(clerk, newcomer.id)).acting_handler_id == people["sunjing"]
+
+    # 侯伟丽 returns: the pick ends and the urban cases follow her again.
+    await absences.decide(await acting_as(people, "houweili"), houweili_trip.id, AbsenceAction.RETURN)
+    await sweep_now()
+    assert await acting() == (people["houweili"], None)
+    notes = [e["note"] for e in await events_of(urban.id, "acting_handler")]
+    assert notes == [
+        "王效雷不在岗，由侯伟丽代为办理",
+        "王效雷不在岗，城市低保无人可替岗，案件暂无人办理",
+        "王效雷不在岗，由孙静代为办理",
+        "王效雷不在岗，由侯伟丽代为办理",
+    ]
 
 
 # === the pages ===========================================================================================

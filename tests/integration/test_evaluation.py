@@ -36,7 +36,7 @@ from app.evaluation.tables import Cycle, Rating, RatingLink, Rectification, Resu
 from app.tenancy.context import Forbidden, NotFound, TenantContext
 from tests.helpers import context_of, county, demo_county, person, portal, sign_in
 
-pytestmark = pytest.mark.usefixtures("clean_db", "redis")
+pytestmark = pytest.mark.usefixtures("clean_db", "redis", "office_time")
 
 SLUG = "dangshan"
 YEAR = 2026

@@ -19,7 +19,7 @@ from app.tenancy.services import find_by_slug
 from tests.helpers import context_of, demo_county, portal, sign_in
 from tests.integration.test_absences import leave
 
-pytestmark = pytest.mark.usefixtures("redis")
+pytestmark = pytest.mark.usefixtures("redis", "office_time")
 
 CALENDAR = WorkCalendar()
 RECEIVED = date(2026, 11, 2)  # a Monday; 城市低保 is due 10 working days later

@@ -1,4 +1,4 @@
-"""Absence notices (离岗告示制度): categories by duration, who approves, and the state machine."""
+"""Absence notices (离岗告示制度): categories by working time, who approves, and the state machine."""
 
 from __future__ import annotations
 
@@ -38,6 +38,13 @@ KATHMANDU = timezone(timedelta(hours=5, minutes=45))
 ZONES = [SHANGHAI, UTC, NEW_YORK_WINTER, KATHMANDU]
 
 US = timedelta(microseconds=1)
+
+
+def ROUND_THE_CLOCK(start: datetime, end: datetime) -> timedelta:  # noqa: N802 (a constant-like rule)
+    """Every instant is office time: isolates the thresholds from office hours (tested in test_office_hours)."""
+    return end - start
+
+
 MONDAY_9 = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
 
 FAST = settings(max_examples=100, deadline=None)
@@ -171,20 +178,20 @@ def test_a_notice_has_not_been_returned_from_or_recorded_afterwards_by_default()
     ids=str,
 )
 def test_the_category_follows_the_planned_duration(duration, category):
-    assert categorize(MONDAY_9, MONDAY_9 + duration) is category
+    assert categorize(MONDAY_9, MONDAY_9 + duration, working=ROUND_THE_CLOCK) is category
 
 
 @pytest.mark.parametrize("duration", [timedelta(0), -US, -timedelta(minutes=30), -timedelta(days=1)], ids=str)
 def test_an_end_not_after_the_start_is_invalid_input_in_chinese(duration):
     with pytest.raises(InvalidInput) as caught:
-        categorize(MONDAY_9, MONDAY_9 + duration)
+        categorize(MONDAY_9, MONDAY_9 + duration, working=ROUND_THE_CLOCK)
     assert_chinese(caught.value)
     assert "返回" in chinese_message(caught.value)
 
 
 def test_invalid_input_from_categorize_is_a_value_error():
     with pytest.raises(ValueError):
-        categorize(MONDAY_9, MONDAY_9)
+        categorize(MONDAY_9, MONDAY_9, working=ROUND_THE_CLOCK)
 
 
 # ---- categorize: midnight, calendar dates and offsets --------------------------------------------------------------
@@ -205,7 +212,10 @@ def test_invalid_input_from_categorize_is_a_value_error():
     + ["4h-over-new-year", "4h-into-leap-day", "4h+1us-out-of-leap-day"],
 )
 def test_an_absence_across_midnight_is_categorised_by_its_real_duration(start, end, category):
-    assert categorize(datetime(*start, tzinfo=SHANGHAI), datetime(*end, tzinfo=SHANGHAI)) is category
+    assert (
+        categorize(datetime(*start, tzinfo=SHANGHAI), datetime(*end, tzinfo=SHANGHAI), working=ROUND_THE_CLOCK)
+        is category
+    )
 
 
 @pytest.mark.parametrize(
@@ -216,9 +226,9 @@ def test_an_absence_across_midnight_is_categorised_by_its_real_duration(start, e
 def test_shanghai_has_no_daylight_saving_so_wall_clock_and_real_durations_agree(day):
     for hour in (0, 1, 2, 22, 23):
         start = datetime(*day, hour, 0, tzinfo=SHANGHAI)
-        assert categorize(start, start + timedelta(minutes=30)) is Category.NONE
-        assert categorize(start, start + timedelta(hours=4)) is Category.BRIEF
-        assert categorize(start, start + timedelta(hours=4) + US) is Category.LEAVE
+        assert categorize(start, start + timedelta(minutes=30), working=ROUND_THE_CLOCK) is Category.NONE
+        assert categorize(start, start + timedelta(hours=4), working=ROUND_THE_CLOCK) is Category.BRIEF
+        assert categorize(start, start + timedelta(hours=4) + US, working=ROUND_THE_CLOCK) is Category.LEAVE
         assert start.utcoffset() == (start + timedelta(hours=4)).utcoffset() == timedelta(hours=8)
 
 
@@ -231,20 +241,25 @@ def test_the_same_instants_in_any_offsets_give_the_same_category(duration, categ
     start = datetime(2026, 6, 30, 22, 30, tzinfo=SHANGHAI)
     for start_zone in ZONES:
         for end_zone in ZONES:
-            assert categorize(start.astimezone(start_zone), (start + duration).astimezone(end_zone)) is category
+            assert (
+                categorize(
+                    start.astimezone(start_zone), (start + duration).astimezone(end_zone), working=ROUND_THE_CLOCK
+                )
+                is category
+            )
 
 
 def test_an_end_that_looks_earlier_on_the_clock_in_another_offset_is_still_after_the_start():
     start = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
     end = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
-    assert categorize(start, end) is Category.BRIEF
+    assert categorize(start, end, working=ROUND_THE_CLOCK) is Category.BRIEF
 
 
 def test_an_end_that_looks_later_on_the_clock_in_another_offset_is_still_invalid_when_it_is_earlier():
     start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     end = datetime(2026, 3, 2, 16, 0, tzinfo=SHANGHAI)
     with pytest.raises(InvalidInput):
-        categorize(start, end)
+        categorize(start, end, working=ROUND_THE_CLOCK)
 
 
 def reference_category(duration: timedelta) -> Category:
@@ -257,14 +272,16 @@ def reference_category(duration: timedelta) -> Category:
 @FAST
 @given(instants, durations)
 def test_the_category_matches_the_thresholds_for_any_start_and_duration(start, duration):
-    assert categorize(start, start + duration) is reference_category(duration)
+    assert categorize(start, start + duration, working=ROUND_THE_CLOCK) is reference_category(duration)
 
 
 @FAST
 @given(instants, durations, zones, zones)
 def test_the_category_does_not_depend_on_the_offsets_the_instants_are_written_in(start, duration, zone_a, zone_b):
     end = start + duration
-    assert categorize(start.astimezone(zone_a), end.astimezone(zone_b)) is categorize(start, end)
+    assert categorize(start.astimezone(zone_a), end.astimezone(zone_b), working=ROUND_THE_CLOCK) is categorize(
+        start, end, working=ROUND_THE_CLOCK
+    )
 
 
 @FAST
@@ -272,14 +289,16 @@ def test_the_category_does_not_depend_on_the_offsets_the_instants_are_written_in
 def test_a_longer_absence_is_never_in_a_lower_category(start, one, other):
     order = list(Category)
     shorter, longer = sorted([one, other])
-    assert order.index(categorize(start, start + shorter)) <= order.index(categorize(start, start + longer))
+    assert order.index(categorize(start, start + shorter, working=ROUND_THE_CLOCK)) <= order.index(
+        categorize(start, start + longer, working=ROUND_THE_CLOCK)
+    )
 
 
 @FAST
 @given(instants, st.timedeltas(min_value=timedelta(days=-30), max_value=timedelta(0)))
 def test_any_end_not_after_the_start_is_rejected(start, back):
     with pytest.raises(InvalidInput):
-        categorize(start, start + back)
+        categorize(start, start + back, working=ROUND_THE_CLOCK)
 
 
 # ---- approver_role and initial_status ------------------------------------------------------------------------------

@@ -34,6 +34,8 @@ def matching_state() -> CurrentState:
             "name": "砀山县",
             "timezone": "Asia/Shanghai",
             "door_notice": {"neighbour_offices": [], "notify": []},
+            "office": {"name": "办公室", "phone": "", "notify": []},
+            "office_hours": {"sessions": [["08:00", "12:00"], ["14:30", "17:30"]]},
         },
         lines={
             "urban_dibao": {
@@ -193,3 +195,24 @@ def test_a_bad_email_address_in_the_file_is_refused_with_its_place():
     with pytest.raises(TenantFileError) as refused:
         parse(FILE.replace('phone = "1"', 'phone = "1"\nemail = "not an address"'), "x.toml")
     assert refused.value.localized() == "x.toml：staff[0].email：电子邮箱地址 not an address 无效"
+
+
+def test_office_hours_and_the_office_come_from_the_file():
+    text = FILE + '\n[office]\nname = "局办公室"\nphone = "0557-1"\nnotify = ["houweili"]\n'
+    text += '[office_hours]\nsessions = [["08:30", "12:00"], ["14:00", "17:00"]]\n'
+    changes = plan(parse(text), matching_state())
+    assert [change.action for change in changes] == ["tenant.update"]
+    assert changes[0].after["office"] == {"name": "局办公室", "phone": "0557-1", "notify": ["houweili"]}
+    assert changes[0].after["office_hours"] == {"sessions": [["08:30", "12:00"], ["14:00", "17:00"]]}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('[office]\nnotify = ["nobody"]\n', "office.notify"),
+        ('[office_hours]\nsessions = [["12:00", "08:00"]]\n', "office_hours"),
+    ],
+)
+def test_a_bad_office_section_is_refused(extra, message):
+    with pytest.raises(TenantFileError, match=message):
+        parse(FILE + "\n" + extra)

@@ -33,7 +33,8 @@ async def start_leave(people: dict[str, int], username: str, slug: str = "dangsh
         kind="personal",
         reason="请假",
         starts_at=start,
-        ends_at=start + timedelta(days=2),
+        # Two weeks hold working time whatever day it is (a worker process runs on the real clock).
+        ends_at=start + timedelta(days=14),
         handover="见交接单",
     )
     await services.decide(await context_of(slug, people[people["_approver"]]), absence.id, Action.APPROVE)

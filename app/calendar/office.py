@@ -1,0 +1,33 @@
+"""The county's office hours as stored in its settings (SPEC §4): read by the absence rules and
+the statistics, set by administrators on the settings page, the API and tenants as code."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from app.calendar import office_hours
+from app.calendar.office_hours import OfficeHours
+from app.calendar.services import calendar_of
+from app.tenancy.context import TenantContext
+from app.tenancy.services import save_setting, settings_of
+
+SETTINGS_KEY = "office_hours"
+
+
+async def office_hours_of(ctx: TenantContext) -> OfficeHours:
+    return office_hours.parse((await settings_of(ctx.tenant.id)).get(SETTINGS_KEY))
+
+
+async def set_office_hours(ctx: TenantContext, raw: object) -> OfficeHours:
+    """Check and store the county's office hours (audited); bad input changes nothing."""
+    hours = office_hours.parse(raw)
+    await save_setting(ctx, SETTINGS_KEY, hours.as_json(), summary="办公时间")
+    return hours
+
+
+async def working_time_of(ctx: TenantContext, start: datetime, end: datetime) -> timedelta:
+    """The county's office time on its working days between two instants."""
+    calendar = await calendar_of(ctx)
+    return office_hours.working_time(
+        start, end, hours=await office_hours_of(ctx), zone=ctx.tenant.zone, is_workday=calendar.is_workday
+    )
