@@ -77,6 +77,7 @@ async def list_cases(
     due_from: FromQuery[str] = "",
     due_to: FromQuery[str] = "",
     overdue: FromQuery[bool] = False,
+    uncovered: FromQuery[bool] = False,
     page: FromQuery[int] = 1,
 ) -> dict:
     chosen = services.CaseFilter(
@@ -86,6 +87,7 @@ async def list_cases(
         due_from=day(due_from, "到期起"),
         due_to=day(due_to, "到期止"),
         overdue=overdue,
+        uncovered=uncovered,
         page=page,
     )
     found = await services.list_cases(ctx, chosen)

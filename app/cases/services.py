@@ -194,6 +194,7 @@ class CaseFilter:
     due_to: date | None = None
     overdue: bool = False
     open_only: bool = False
+    uncovered: bool = False
     applicant: str = ""
     page: int = 1
 
@@ -215,6 +216,8 @@ def _filtered(ctx: TenantContext, query, chosen: CaseFilter):
         query = query.where(Case.status == chosen.status)
     if chosen.handler_id is not None:
         query = query.where((Case.acting_handler == chosen.handler_id) | (Case.handler == chosen.handler_id))
+    if chosen.uncovered:
+        query = query.where(Case.acting_handler.is_null() & Case.status.is_in(sorted(OPEN)))
     if chosen.due_from:
         query = query.where(Case.due_on >= chosen.due_from)
     if chosen.due_to:
@@ -862,6 +865,11 @@ class Bucket:
 
     total: int
     cases: list[CaseView]
+
+
+async def uncovered_count(ctx: TenantContext) -> int:
+    """Open cases nobody present can act on (SPEC §5): shouted on every admin dashboard."""
+    return await ctx.count(Case).where(Case.acting_handler.is_null() & Case.status.is_in(sorted(OPEN)))
 
 
 async def urgent_cases(ctx: TenantContext, user_id: int, shown: int = 8) -> dict[str, Bucket]:

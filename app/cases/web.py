@@ -51,6 +51,7 @@ def _filter_from(query: dict) -> services.CaseFilter:
         due_from=day(query.get("due_from", ""), "到期起"),
         due_to=day(query.get("due_to", ""), "到期止"),
         overdue=query.get("overdue", "") in ("1", "true", "on"),
+        uncovered=query.get("uncovered", "") in ("1", "true", "on"),
         open_only=query.get("open", "") in ("1", "true", "on"),
         applicant=query.get("q", ""),
         page=whole_number(query.get("page", "1") or "1", "页码"),

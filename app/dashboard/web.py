@@ -44,6 +44,12 @@ async def dashboard(request: Request, ctx: County) -> Template:
     context["labels"] = absence_services
     context["rota"] = await rota(ctx)
     context["uncovered"] = uncovered(context["rota"])
+    # Admins and whoever arranges cover (the section head, the leader) see what nobody covers.
+    context["sees_cover"] = ctx.actor.can(Permission.ROTA_MANAGE) or ctx.actor.can(Permission.ESCALATION_PICK)
+    context["escalated"] = [
+        row for row in context["rota"] if row.entry.status == "escalated" and row.entry.acting is None
+    ]
+    context["uncovered_cases"] = await cases.uncovered_count(ctx) if context["sees_cover"] else 0
     return page(request, "dashboard/index.html", context)
 
 

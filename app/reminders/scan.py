@@ -122,7 +122,9 @@ async def _tell(ctx: TenantContext, found: list[Due], heads: list[int], report: 
         messages = []
         for row in inserted:
             due = by_key[row["key"]]
-            recipients = {due.case["acting_handler"]}
+            # An uncovered case (nobody present can act on it) goes to the section head, who must arrange it.
+            acting = due.case["acting_handler"]
+            recipients = {acting} if acting is not None else set(heads)
             if due.stage is Stage.OVERDUE:
                 recipients.update(heads)
             messages += [

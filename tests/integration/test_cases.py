@@ -880,6 +880,8 @@ async def test_nobody_away_acts_on_a_case_when_a_and_b_are_both_out(people):
     # A case received now starts uncovered too, never with the absent A holder.
     newcomer = await services.intake(clerk, application(people))
     assert (newcomer.handler_id, newcomer.acting_handler_id, newcomer.uncovered) == (people["wangxiaolei"], None, True)
+    assert (await services.list_cases(clerk, CaseFilter(uncovered=True))).total == 3
+    assert await services.uncovered_count(await acting_as(people, "admin")) == 3
     await sweep_now()
     assert (
         await Notification.count().where(
