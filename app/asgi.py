@@ -26,6 +26,7 @@ from app.accounts.ratelimit import LoginLimits, LoginThrottle
 from app.accounts.sessions import SessionStore
 from app.audit import web as audit_web
 from app.calendar import api as calendar_api
+from app.calendar import office_web
 from app.calendar import web as calendar_web
 from app.cases import api as cases_api
 from app.cases import web as cases_web
@@ -73,6 +74,7 @@ COUNTY_API = [
     *absences_api.API,
     *notifications_web.API,
     *settings_web.API,
+    *office_web.API,
     *jobs_api.API,
     *calendar_api.API,
     *cases_api.API,

@@ -420,6 +420,8 @@ async def decide(ctx: TenantContext, absence_id: int, action: Action, note: str 
             before={"status": before.value},
             after={"status": after.value},
         )
+        if action is Action.APPROVE and row.category == Category.LEAVE:
+            await _tell_office(ctx, row)
         if not is_own:
             await notify(
                 ctx.tenant.id,
@@ -430,6 +432,26 @@ async def decide(ctx: TenantContext, absence_id: int, action: Action, note: str 
                 dedupe_key=f"absence:{row.id}:{action.value}",
             )
     return await get_absence(ctx, row.id)
+
+
+async def _tell_office(ctx: TenantContext, row: Absence) -> None:
+    """A leave is reported to the bureau's office when approved (离岗告示制度 第三条)."""
+    office = (await settings_of(ctx.tenant.id)).get("office", {})
+    usernames = office.get("notify", [])
+    if not usernames:
+        return
+    users = await ctx.select(User, User.id).where(User.username.is_in(usernames) & User.active.eq(True))
+    person = await ctx.select(User, User.name).where(User.id == row.person).first()
+    starts, ends = row.starts_at.astimezone(ctx.tenant.zone), row.ends_at.astimezone(ctx.tenant.zone)
+    await tell(
+        ctx.tenant.id,
+        [user["id"] for user in users],
+        kind="absence.office",
+        link=f"/t/{ctx.tenant.slug}/absences/{row.id}",
+        message=f"{person['name']}请假（{KIND_LABELS[row.kind]}）{starts:%m-%d %H:%M} 至 {ends:%m-%d %H:%M}，"
+        "已批准，请办公室备案",
+        key=f"absence:{row.id}:office",
+    )
 
 
 async def record_afterwards(

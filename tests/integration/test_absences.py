@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from app.absences import services
-from app.absences.rules import Action
+from app.absences.rules import Action, Category
 from app.absences.substitution import sweep
 from app.absences.tables import Absence, Substitution
 from app.errors import InvalidInput
@@ -396,3 +396,43 @@ async def test_two_heads_picking_at_once_end_with_one_pick(people):
         services.pick(head, "urban_dibao", people["sunjing"]), services.pick(head, "urban_dibao", people["head"])
     )
     assert await EscalationPick.count().where(EscalationPick.ended_at.is_null()) == 1
+
+
+async def test_office_hours_through_the_api_decide_the_category(people, settings):
+    admin = await api_token("dangshan", people["admin"])
+    clerk = await api_token("dangshan", people["wangxiaolei"])
+    path = "/api/v1/t/dangshan/settings/office_hours"
+    async with portal(settings) as client:
+        shown = await client.get(path, headers={"Authorization": f"Bearer {admin}"})
+        refused = await client.put(
+            path, json={"sessions": [["12:00", "08:00"]]}, headers={"Authorization": f"Bearer {admin}"}
+        )
+        forbidden = await client.get(path, headers={"Authorization": f"Bearer {clerk}"})
+        # Round the clock: an evening absence now takes working time.
+        changed = await client.put(
+            path, json={"sessions": [["00:00", "24:00"]]}, headers={"Authorization": f"Bearer {admin}"}
+        )
+    assert shown.json() == {"sessions": [["08:00", "12:00"], ["14:30", "17:30"]]}
+    assert refused.status_code == 400 and "must end after it starts" in refused.json()["detail"]
+    assert forbidden.status_code == 403
+    assert changed.status_code == 200 and changed.json() == {"sessions": [["00:00", "24:00"]]}
+    ctx = await context_of("dangshan", people["wangxiaolei"])
+    evening = now().replace(hour=19, minute=0)
+    assert await services.category_of(ctx, evening, evening + timedelta(hours=3)) == Category.BRIEF
+
+
+async def test_an_approved_leave_is_reported_to_the_office(people):
+    await leave(people, "wangxiaolei")
+    brief = await services.post(
+        await context_of("dangshan", people["houweili"]),
+        person_id=people["houweili"],
+        kind="official",
+        reason="下乡",
+        starts_at=now(),
+        ends_at=now() + timedelta(hours=2),
+    )
+    await services.decide(await context_of("dangshan", people["head"]), brief.id, Action.APPROVE)
+    told = await Notification.select(Notification.message).where(
+        (Notification.user == people["admin"]) & (Notification.kind == "absence.office")
+    )
+    assert len(told) == 1 and "王效雷请假（事假）" in told[0]["message"]  # the brief absence is not reported
