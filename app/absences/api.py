@@ -27,6 +27,7 @@ class NewAbsence(msgspec.Struct, forbid_unknown_fields=True):
     ends_at: datetime
     contact: str = ""
     handover: str = ""
+    show_contact: bool = False  # the contact may appear on the door notice
 
 
 class PastAbsence(msgspec.Struct, forbid_unknown_fields=True):
@@ -61,6 +62,7 @@ async def post_absence(request: Request, ctx: County, data: JSONBody[NewAbsence]
         ends_at=data.ends_at,
         contact=data.contact,
         handover=data.handover,
+        show_contact=data.show_contact,
     )
     await sweep_soon(request, ctx)
     return absence.as_dict()
@@ -112,7 +114,14 @@ async def pick(request: Request, ctx: County, code: FromPath[str], data: JSONBod
 @get("/door-notice", guards=[requires(Permission.ABSENCE_POST)])
 async def door_notice(ctx: County) -> dict:
     notice = await services.door_notice(ctx)
-    return {"all_out": notice is not None, "absences": [a.as_dict() for a in notice.absences] if notice else []}
+    entries = notice.entries if notice else []
+    return {
+        "all_out": notice is not None,
+        "entries": [
+            {"name": e.person_name, "reason": e.reason, "ends_at": e.ends_at.isoformat(), "phone": e.phone}
+            for e in entries
+        ],
+    }
 
 
 API = [post_absence, record_afterwards, list_absences, get_absence, decide, pick, door_notice]

@@ -155,3 +155,20 @@ def check_action(action: Action, notice: Notice, now: datetime) -> Status:
     if state not in (Status.ACTIVE, Status.OVERDUE):
         raise InvalidInput("尚未离岗，不能登记返岗")
     return Status.RETURNED
+
+
+@dataclass(frozen=True)
+class DoorLine:
+    """One person as the door notice shows them to the public (离岗告示制度 第四条)."""
+
+    reason: str
+    phone: str
+
+
+def door_line(
+    kind: Kind, reason: str, kind_label: str, contact: str, show_contact: bool, office_phone: str
+) -> DoorLine:
+    """A personal reason never goes on the office door: only official business is explained, other
+    absences show their kind (事假, 病假…); the phone is the office's unless the person chose to show theirs."""
+    shown_reason = reason if kind == Kind.OFFICIAL else kind_label
+    return DoorLine(shown_reason, contact if show_contact and contact else office_phone)

@@ -21,6 +21,7 @@ from app.absences.rules import (
     categorize,
     check_action,
     current_status,
+    door_line,
     initial_status,
 )
 from app.absences.tables import Absence, EscalationPick, Substitution
@@ -78,6 +79,7 @@ class AbsenceView:
     starts_at: datetime
     ends_at: datetime
     contact: str
+    show_contact: bool
     handover: str
     category: str
     status: str
@@ -97,6 +99,7 @@ class AbsenceView:
             "starts_at": self.starts_at.isoformat(),
             "ends_at": self.ends_at.isoformat(),
             "contact": self.contact,
+            "show_contact": self.show_contact,
             "handover": self.handover,
             "category": self.category,
             "status": self.status,
@@ -170,6 +173,7 @@ async def _views(ctx: TenantContext, rows: list[dict], *, with_substitutes: bool
                 starts_at=row["starts_at"].astimezone(ctx.tenant.zone),
                 ends_at=row["ends_at"].astimezone(ctx.tenant.zone),
                 contact=row["contact"],
+                show_contact=row["show_contact"],
                 handover=row["handover"],
                 category=row["category"],
                 status=current_status(Notice.of(row), now).value,
@@ -325,6 +329,7 @@ async def post(
     ends_at: datetime,
     contact: str = "",
     handover: str = "",
+    show_contact: bool = False,
 ) -> AbsenceView:
     """Post a notice; the category decides who approves. Refused, with the reason, when it cannot be."""
     if person_id != ctx.actor.user_id and not ctx.actor.can(Permission.ABSENCE_MANAGE):
@@ -351,6 +356,7 @@ async def post(
             ends_at=ends_at,
             category=category,
             contact=contact.strip()[:60],
+            show_contact=bool(show_contact),
             handover=handover.strip(),
             status=initial_status(category, roles),
             approver_role=approver,
@@ -484,20 +490,27 @@ async def record_afterwards(
 
 
 @dataclass(frozen=True)
+class DoorEntry:
+    person_name: str
+    kind: str
+    reason: str  # as shown on the door: official business, or only the kind
+    ends_at: datetime
+    phone: str
+
+
+@dataclass(frozen=True)
 class DoorNotice:
     at: datetime
-    absences: list[AbsenceView]
+    entries: list[DoorEntry]
+    since: datetime  # when the last person left: one 'everyone is out' episode
     neighbour_offices: list[str]
+    office_phone: str
     notify: list[str]  # usernames told in their inbox
-
-    @property
-    def since(self) -> datetime:
-        """When the last person left: one 'everyone is out' episode."""
-        return max(a.starts_at for a in self.absences)
 
 
 async def door_notice(ctx: TenantContext, at: datetime | None = None) -> DoorNotice | None:
-    """When everyone of the section is out at once (第四条): who, why, back when, how to reach them."""
+    """When everyone of the section is out at once (第四条): who, why, back when, how to reach them,
+    as fit for a public door (no personal reason, no private number unless the person chose it)."""
     at = at or clock.now()
     section = set(await holders_of(ctx, [Role.STAFF, Role.SECTION_HEAD]))
     if not section:
@@ -513,11 +526,25 @@ async def door_notice(ctx: TenantContext, at: datetime | None = None) -> DoorNot
     latest: dict[int, AbsenceView] = {}
     for absence in absences:
         latest.setdefault(absence.person_id, absence)
-    configured = (await settings_of(ctx.tenant.id)).get("door_notice", {})
+    settings = await settings_of(ctx.tenant.id)
+    configured, office_phone = settings.get("door_notice", {}), settings.get("office", {}).get("phone", "")
+    entries = []
+    for absence in sorted(latest.values(), key=lambda a: a.ends_at):
+        line = door_line(
+            Kind(absence.kind),
+            absence.reason,
+            KIND_LABELS[absence.kind],
+            absence.contact,
+            absence.show_contact,
+            office_phone,
+        )
+        entries.append(DoorEntry(absence.person_name, absence.kind, line.reason, absence.ends_at, line.phone))
     return DoorNotice(
         at=at.astimezone(ctx.tenant.zone),
-        absences=sorted(latest.values(), key=lambda a: a.ends_at),
+        entries=entries,
+        since=max(a.starts_at for a in latest.values()),
         neighbour_offices=configured.get("neighbour_offices", []),
+        office_phone=office_phone,
         notify=configured.get("notify", []),
     )
 

@@ -331,7 +331,7 @@ async def tell_neighbours(ctx: TenantContext, report: SweepReport) -> None:
     if notice is None or not notice.notify:
         return
     users = await ctx.select(User, User.id).where(User.username.is_in(notice.notify) & User.active.eq(True))
-    names = "、".join(f"{a.person_name}（{a.reason}，预计 {a.ends_at:%H:%M} 返回）" for a in notice.absences)
+    names = "、".join(f"{e.person_name}（{e.reason}，预计 {e.ends_at:%H:%M} 返回）" for e in notice.entries)
     await _tell(
         ctx,
         report,

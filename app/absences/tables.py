@@ -16,6 +16,8 @@ class Absence(Table):
     starts_at = Timestamptz(index=True)
     ends_at = Timestamptz(index=True)
     contact = Varchar(length=60, default="")
+    # The door notice shows the contact only when the person chose so; otherwise the office's phone.
+    show_contact = Boolean(default=False)
     handover = Text(default="")
     category = Varchar(length=10)
     status = Varchar(length=12, index=True)

@@ -79,7 +79,8 @@ async def preview(
 @post("/absences", guards=[requires(Permission.ABSENCE_POST)])
 async def post_absence(request: Request, ctx: County) -> Template | Redirect:
     form = await request.form()
-    values = {k: form.get(k, "") for k in ("kind", "reason", "starts_at", "ends_at", "contact", "handover", "staff_id")}
+    fields = ("kind", "reason", "starts_at", "ends_at", "contact", "handover", "staff_id", "show_contact")
+    values = {k: form.get(k, "") for k in fields}
     try:
         person_id = _person(values["staff_id"]) if values["staff_id"] else ctx.actor.user_id
         absence = await services.post(
@@ -91,6 +92,7 @@ async def post_absence(request: Request, ctx: County) -> Template | Redirect:
             ends_at=_when(ctx, values["ends_at"], "预计返回时间"),
             contact=values["contact"],
             handover=values["handover"],
+            show_contact=values["show_contact"] == "1",
         )
     except InvalidInput as exc:
         context = await _list_context(ctx, error=exc.localized(), form=values)

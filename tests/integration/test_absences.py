@@ -308,12 +308,45 @@ async def test_door_notice_appears_when_everyone_of_the_section_is_out(people):
             contact=f"1390000{people[username]}",
         )
     notice = await services.door_notice(ctx)
-    assert notice is not None and len(notice.absences) == 5
-    assert {a.reason for a in notice.absences} == {"全员下乡核查"}
+    assert notice is not None and len(notice.entries) == 5
+    assert {e.reason for e in notice.entries} == {"全员下乡核查"}
     assert notice.neighbour_offices == ["局办公室（0557-8012300）", "社会事务股（0557-8012302）"]
     await sweep(ctx.tenant)
     await sweep(ctx.tenant)
     assert await inbox_of(people["admin"]) == ["absence.all_out"]  # the configured neighbour, told once
+
+
+async def test_the_door_notice_keeps_personal_reasons_and_private_numbers_off_the_door(people, settings):
+    start = now() - timedelta(minutes=5)
+    for username, kind, reason, show in (
+        ("head", "official", "全员下乡核查", False),
+        ("wangxiaolei", "personal", "回老家处理家事", False),
+        ("houweili", "sick", "住院", True),
+        ("zhuwenjun", "official", "全员下乡核查", True),
+        ("sunjing", "official", "全员下乡核查", False),
+    ):
+        absence = await services.post(
+            await context_of("dangshan", people[username]),
+            person_id=people[username],
+            kind=kind,
+            reason=reason,
+            starts_at=start,
+            ends_at=start + timedelta(minutes=30),
+            contact=f"1390000{people[username]}",
+            show_contact=show,
+        )
+        assert absence.show_contact is show
+    admin = await api_token("dangshan", people["admin"])
+    async with portal(settings) as client:
+        answer = await client.get("/api/v1/t/dangshan/door-notice", headers={"Authorization": f"Bearer {admin}"})
+    shown = {e["name"]: (e["reason"], e["phone"]) for e in answer.json()["entries"]}
+    assert shown == {
+        "刘晓梅": ("全员下乡核查", "0557-8012300"),
+        "王效雷": ("事假", "0557-8012300"),  # neither the family matter nor his mobile
+        "侯伟丽": ("病假", f"1390000{people['houweili']}"),  # she chose to show her number
+        "朱文君": ("全员下乡核查", f"1390000{people['zhuwenjun']}"),
+        "孙静": ("全员下乡核查", "0557-8012300"),
+    }
 
 
 async def test_approve_and_cancel_at_the_same_moment_one_wins_cleanly(people):

@@ -19,6 +19,7 @@ from app.absences.rules import (
     NOTICE_NOT_NEEDED,
     Action,
     Category,
+    DoorLine,
     Kind,
     Notice,
     Status,
@@ -27,6 +28,7 @@ from app.absences.rules import (
     categorize,
     check_action,
     current_status,
+    door_line,
     initial_status,
     overlaps,
 )
@@ -815,3 +817,21 @@ def test_a_stale_stored_status_does_not_change_what_an_action_does(case, action)
         except InvalidInput as refused:
             outcomes.append(refused.message)
     assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize(
+    ("kind", "show", "expected"),
+    [
+        (Kind.OFFICIAL, False, DoorLine("下乡核查", "0557-1")),
+        (Kind.OFFICIAL, True, DoorLine("下乡核查", "139")),
+        (Kind.PERSONAL, False, DoorLine("事假", "0557-1")),
+        (Kind.SICK, True, DoorLine("事假", "139")),
+        (Kind.ANNUAL, False, DoorLine("事假", "0557-1")),
+    ],
+)
+def test_the_door_shows_reasons_only_for_official_business_and_private_numbers_only_by_choice(kind, show, expected):
+    assert door_line(kind, "下乡核查" if kind == Kind.OFFICIAL else "家事", "事假", "139", show, "0557-1") == expected
+
+
+def test_a_chosen_but_empty_contact_falls_back_to_the_office_phone():
+    assert door_line(Kind.OFFICIAL, "下乡", "公出", "", True, "0557-1") == DoorLine("下乡", "0557-1")
