@@ -21,8 +21,9 @@ Decisions written down here:
   not count: it is never missing and its ratings do not move the final score (its mean is still
   reported). Re-weighting the present components when the admin finalises a cycle with missing
   ratings (SPEC §9) is therefore just scoring again with other weights.
-- **Status**, in this order: ``excluded`` when the non-official absence days exceed 183 (第七条,
-  "累计时间超过6个月"; 183 itself is still evaluated); else ``incomplete`` when a component with a
+- **Status**, in this order: ``excluded`` when the working days away for sickness, personal
+  leave or study exceed half of the year's working days (第七条, "累计时间超过6个月"; exactly half
+  is still evaluated); else ``incomplete`` when a component with a
   non-zero weight has no rating; else ``scored``. Only a scored subject has a score and a grade.
   ``components`` and ``missing`` describe the ratings whatever the status.
 - **Grade** from the rounded score (SPEC §9): 优秀 ≥ 85, 称职 ≥ 70 and < 85, 基本称职 ≥ 60 and < 70,
@@ -47,9 +48,6 @@ TOTAL_MAX = Decimal(100)
 
 TRIM_MIN_RATERS = 5
 """With this many raters or more, the highest and the lowest rating are dropped (when trimming is on)."""
-
-EXCLUDED_AFTER_DAYS = 183
-"""第七条: more than this many days of non-official absence in the year → not evaluated."""
 
 MAX_DAYS_IN_YEAR = 366
 
@@ -335,10 +333,19 @@ def _component(key: object) -> Component:
         raise InvalidInput("未知的考评项目：{component}", component=str(key)) from None
 
 
-def _check_days(absent_days: int) -> int:
-    if isinstance(absent_days, bool) or not isinstance(absent_days, int) or not 0 <= absent_days <= MAX_DAYS_IN_YEAR:
-        raise InvalidInput("非公务离岗天数须为 0 到 366 之间的整数，不是 {days}", days=str(absent_days))
-    return absent_days
+def _check_days(absent_days: Decimal | int) -> Decimal:
+    """Working days away: 0–366 with at most two places (a day is counted by its share of office time)."""
+    if isinstance(absent_days, bool) or not isinstance(absent_days, int | Decimal):
+        raise InvalidInput("离岗天数须为 0 到 366 之间、最多两位小数的数，不是 {days}", days=str(absent_days))
+    days = Decimal(absent_days)
+    if not days.is_finite() or not 0 <= days <= MAX_DAYS_IN_YEAR or days != days.quantize(_QUANTUM):
+        raise InvalidInput("离岗天数须为 0 到 366 之间、最多两位小数的数，不是 {days}", days=str(absent_days))
+    return days
+
+
+def excluded(absent_days: Decimal | int, year_working_days: int) -> bool:
+    """第七条: away (sick, personal, study) for more than half of the year's working days."""
+    return _check_days(absent_days) * 2 > year_working_days
 
 
 @dataclass(frozen=True)
@@ -360,10 +367,12 @@ def score_subject(
     ratings_by_component: Mapping[Component | str, Iterable[Rating | Decimal | int | str]],
     weights: Weights = DEFAULT_WEIGHTS,
     trim: bool = True,
-    absent_days: int = 0,
+    absent_days: Decimal | int = 0,
     reweight: bool = False,
+    year_working_days: int = MAX_DAYS_IN_YEAR,
 ) -> SubjectResult:
-    """One subject's result from their ratings per component and their days of non-official absence.
+    """One subject's result from their ratings per component and their working days away for
+    sickness, personal leave or study, out of the cycle year's ``year_working_days``.
 
     ``reweight`` is the finalising policy for a subject missing a component (SPEC §9): the present
     components are scored with their weights scaled up to 100 (``missing`` still lists the others).
@@ -394,7 +403,7 @@ def score_subject(
             denominator *= count
             present_weight += weight
 
-    if absent_days > EXCLUDED_AFTER_DAYS:
+    if excluded(absent_days, year_working_days):
         status = Status.EXCLUDED
     elif missing and not (reweight and present_weight):
         status = Status.INCOMPLETE

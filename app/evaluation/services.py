@@ -20,6 +20,9 @@ from app.absences.rules import Status as AbsenceStatus
 from app.absences.tables import Absence
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
+from app.calendar.office import office_hours_of
+from app.calendar.office_hours import working_days_away
+from app.calendar.services import calendar_of
 from app.cases.tables import Accountability
 from app.errors import InvalidInput
 from app.evaluation import scoring
@@ -597,20 +600,24 @@ def _year_bounds(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
-async def absent_days(ctx: TenantContext, year: int) -> dict[int, int]:
-    """第七条: calendar days of the year each person was away for reasons other than official
-    business (a day counted once however many notices cover it)."""
+# 第七条 counts leave the person takes for themselves; official business and annual leave do not count.
+EXCLUDING_KINDS = ("sick", "personal", "study")
+
+
+async def absent_days(ctx: TenantContext, year: int) -> dict[int, Decimal]:
+    """第七条: working days of the year each person was away for sickness, personal leave or study,
+    each day once and by its share of office time (a one-hour absence is a fraction of a day)."""
     first, last = _year_bounds(year)
     zone = ctx.tenant.zone
     rows = await ctx.select(
         Absence, Absence.person, Absence.status, Absence.starts_at, Absence.ends_at, Absence.returned_at
     ).where(
-        (Absence.kind != "official")
+        Absence.kind.is_in(list(EXCLUDING_KINDS))
         & Absence.status.is_in([*IN_FORCE, AbsenceStatus.RETURNED])
         & (Absence.starts_at <= datetime(last.year, 12, 31, 23, 59, tzinfo=zone))
         & (Absence.ends_at >= datetime(first.year, 1, 1, tzinfo=zone))
     )
-    days: dict[int, set[date]] = {}
+    spans: dict[int, list[tuple[datetime, datetime]]] = {}
     for row in rows:
         # Away until they came back, early or late; someone overdue is away still.
         if row["returned_at"] is not None:
@@ -619,13 +626,21 @@ async def absent_days(ctx: TenantContext, year: int) -> dict[int, int]:
             end = max(row["ends_at"], clock.now())
         else:
             end = row["ends_at"]
-        end = end.astimezone(zone).date()
-        day = max(row["starts_at"].astimezone(zone).date(), first)
-        covered = days.setdefault(row["person"], set())
-        while day <= min(end, last):
-            covered.add(day)
-            day += timedelta(days=1)
-    return {person: len(covered) for person, covered in days.items()}
+        spans.setdefault(row["person"], []).append((row["starts_at"], end))
+    if not spans:
+        return {}
+    calendar, hours = await calendar_of(ctx), await office_hours_of(ctx)
+    return {
+        person: working_days_away(
+            person_spans, first=first, last=last, hours=hours, zone=zone, is_workday=calendar.is_workday
+        )
+        for person, person_spans in spans.items()
+    }
+
+
+async def year_working_days(ctx: TenantContext, year: int) -> int:
+    """The working days of the cycle year on the county's calendar."""
+    return (await calendar_of(ctx)).working_days_between(date(year - 1, 12, 31), date(year, 12, 31))
 
 
 Progress = Callable[[int], Awaitable[None]]
@@ -640,6 +655,7 @@ async def compute(ctx: TenantContext, cycle_id: int, report: Progress | None = N
     for row in await ctx.select(Rating, Rating.subject, Rating.component, Rating.score).where(Rating.cycle == cycle.id):
         ratings.setdefault(row["subject"], {}).setdefault(row["component"], []).append(Decimal(row["score"]))
     away = await absent_days(ctx, cycle.year)
+    working_days = await year_working_days(ctx, cycle.year)
     reweight = cycle.locked and cycle.finalise_policy == "reweight"
     now = clock.now()
     results = []
@@ -648,7 +664,8 @@ async def compute(ctx: TenantContext, cycle_id: int, report: Progress | None = N
             ratings.get(subject["id"], {}),
             cycle.weights,
             trim=cycle.trim,
-            absent_days=min(away.get(subject["person"], 0), scoring.MAX_DAYS_IN_YEAR),
+            absent_days=away.get(subject["person"], Decimal(0)),
+            year_working_days=working_days,
             reweight=reweight,
         )
         results.append((subject, outcome))
@@ -683,7 +700,7 @@ def _result_row(ctx: TenantContext, cycle_id: int, subject: dict, outcome, away:
         missing=[c.value for c in outcome.missing],
         raters={c.value: n for c, n in outcome.raters.items()},
         needs_rectification=outcome.needs_rectification,
-        absent_days=away.get(subject["person"], 0),
+        absent_working_days=away.get(subject["person"], Decimal(0)),
         computed_at=now,
     )
 
@@ -699,7 +716,7 @@ class ResultView:
     missing: list[str]
     raters: dict[str, int]
     needs_rectification: bool
-    absent_days: int
+    absent_days: Decimal  # working days away (sick, personal, study)
     accountability: int
     rectification: dict | None
 
@@ -747,7 +764,7 @@ async def _results(ctx: TenantContext, cycle_id: int, person: int | None = None)
             missing=row["missing"],
             raters=row["raters"],
             needs_rectification=row["needs_rectification"],
-            absent_days=row["absent_days"],
+            absent_days=db.two_places(row["absent_working_days"]),
             accountability=records.get(row["person"], 0),
             rectification=items.get(row["subject"]),
         )

@@ -1,5 +1,7 @@
 """The annual evaluation (工作效能考评, SPEC §9): cycles, their subjects, ratings and results."""
 
+from decimal import Decimal
+
 from piccolo.columns import JSONB, Boolean, ForeignKey, Integer, Numeric, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
@@ -74,7 +76,8 @@ class Result(Table, tablename="evaluation_result"):
     missing = JSONB()
     raters = JSONB()
     needs_rectification = Boolean(default=False)
-    absent_days = Integer(default=0)
+    # 第七条: working days away for sickness, personal leave or study (a day by its share of office time).
+    absent_working_days = Numeric(digits=(6, 2), default=Decimal(0))
     computed_at = Timestamptz()
 
 

@@ -20,6 +20,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
+from chinese_calendar import is_workday
 from openpyxl import load_workbook
 
 from app.absences.services import record_afterwards
@@ -40,6 +41,7 @@ pytestmark = pytest.mark.usefixtures("clean_db", "redis", "office_time")
 
 SLUG = "dangshan"
 YEAR = 2026
+YEAR_WORKING_DAYS = sum(is_workday(date(YEAR, 1, 1) + timedelta(days=n)) for n in range(365))
 """The absences of the exclusion test lie in this year, so they are over whenever the tests run after it."""
 ZONE = ZoneInfo("Asia/Shanghai")
 COMPONENTS = ("leadership", "peer", "self", "grassroots")
@@ -185,7 +187,7 @@ def independent(
     shown = {c: str(half_up(m)) for c, m in means.items()}
     missing = [c for c in COMPONENTS if weights[c] and c not in means]
     present = [c for c in COMPONENTS if weights[c] and c in means]
-    if absent_days > 183:
+    if absent_days * 2 > YEAR_WORKING_DAYS:
         return Expected("excluded", None, None, shown, missing, False)
     if missing and not (reweight and present):
         return Expected("incomplete", None, None, shown, missing, False)
@@ -730,43 +732,66 @@ def at(day: date, hour: int) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=ZONE)
 
 
-async def test_more_than_183_days_of_non_official_absence_in_the_year_excludes(demo):
-    # 朱文君: 1 Jan–30 Apr (111 days from 10 Jan) and 30 Apr–11 Jul (72 more: 30 Apr is counted once) = 183;
-    # her official trip of 61 days does not count.
-    await away(demo, "zhuwenjun", "personal", at(date(YEAR, 1, 10), 8), at(date(YEAR, 4, 30), 18))
-    await away(demo, "zhuwenjun", "sick", at(date(YEAR, 4, 30), 19), at(date(YEAR, 7, 11), 18))
-    await away(demo, "zhuwenjun", "official", at(date(YEAR, 8, 1), 8), at(date(YEAR, 9, 30), 18))
-    # 孙静: 4 days of a leave begun the year before, and 1 Feb–30 Jul (180 days) = 184.
-    await away(demo, "sunjing", "personal", at(date(YEAR - 1, 12, 1), 8), at(date(YEAR, 1, 4), 18))
-    await away(demo, "sunjing", "study", at(date(YEAR, 2, 1), 8), at(date(YEAR, 7, 30), 18))
-    # A notice overlapping hers (e.g. a leave posted and returned, then also recorded): no day twice.
-    await also_away(demo, "zhuwenjun", "annual", "returned", at(date(YEAR, 2, 1), 8), at(date(YEAR, 5, 20), 18))
-    # 侯伟丽: away on official business for more than half the year, and a leave she withdrew.
-    await away(demo, "houweili", "official", at(date(YEAR, 1, 1), 8), at(date(YEAR, 8, 31), 18))
-    await also_away(demo, "houweili", "personal", "cancelled", at(date(YEAR, 9, 1), 8), at(date(YEAR, 11, 1), 18))
+def working_days_of(first: date, last: date) -> list[date]:
+    """Independently of the portal: the statutory working days from ``first`` to ``last``."""
+    return [first + timedelta(days=n) for n in range((last - first).days + 1) if is_workday(first + timedelta(days=n))]
+
+
+async def test_more_than_half_the_years_working_days_away_excludes(demo):
+    """第七条: sick, personal and study absences, in working days; official trips and annual leave don't count."""
+    working = working_days_of(date(YEAR, 1, 1), date(YEAR, 12, 31))
+    half = len(working) // 2  # exactly half (or just under it) is still evaluated
+    # 朱文君: personal then sick leave covering the first ``half`` working days, split between two notices;
+    # her official trip and an annual leave over the same weeks count for nothing.
+    middle = working[half // 2]
+    await away(demo, "zhuwenjun", "personal", at(working[0], 8), at(middle, 12))
+    await away(demo, "zhuwenjun", "sick", at(middle, 12), at(working[half - 1], 18))
+    await away(demo, "zhuwenjun", "official", at(working[half + 5], 8), at(working[half + 40], 18))
+    await also_away(demo, "zhuwenjun", "annual", "returned", at(working[3], 8), at(working[30], 18))
+    # 孙静: a leave begun the year before, then study: one working day more than half.
+    await away(demo, "sunjing", "personal", at(date(YEAR - 1, 12, 1), 8), at(working[1], 18))
+    await away(demo, "sunjing", "study", at(working[2], 8), at(working[half], 18))
+    # 侯伟丽: official business for most of the year, and a leave she withdrew.
+    await away(demo, "houweili", "official", at(working[0], 8), at(working[half + 20], 18))
+    await also_away(demo, "houweili", "personal", "cancelled", at(working[half + 21], 8), at(working[half + 30], 18))
     cycle = await demo.open(step="external")
     for username in ("zhuwenjun", "sunjing", "houweili"):
         await demo.on_paper(cycle.id, username, 90)
-    assert await services.absent_days(await demo.ctx("admin"), YEAR) == {demo["zhuwenjun"]: 183, demo["sunjing"]: 184}
+    assert await services.absent_days(await demo.ctx("admin"), YEAR) == {
+        demo["zhuwenjun"]: Decimal(half),
+        demo["sunjing"]: Decimal(half + 1),
+    }
     await services.compute(await demo.ctx("admin"), cycle.id)
     found = await demo.results(cycle.id)
     assert (found["zhuwenjun"].status, found["zhuwenjun"].score, found["zhuwenjun"].absent_days) == (
         "scored",
         Decimal("90.00"),
-        183,
+        Decimal(half),
     )
     sun = found["sunjing"]
     assert (sun.status, sun.score, sun.grade, sun.absent_days, sun.needs_rectification) == (
         "excluded",
         None,
         "",
-        184,
+        Decimal(half + 1),
         False,
     )
     assert sun.components == {c: "90.00" for c in COMPONENTS}
-    assert (found["houweili"].status, found["houweili"].absent_days) == ("scored", 0)
-    # The previous year saw only the first 31 days of 孙静's leave.
-    assert await services.absent_days(await demo.ctx("admin"), YEAR - 1) == {demo["sunjing"]: 31}
+    assert (found["houweili"].status, found["houweili"].absent_days) == ("scored", Decimal(0))
+    # The previous year saw only its own working days of 孙静's leave.
+    december = working_days_of(date(YEAR - 1, 12, 1), date(YEAR - 1, 12, 31))
+    assert await services.absent_days(await demo.ctx("admin"), YEAR - 1) == {demo["sunjing"]: Decimal(len(december))}
+
+
+async def test_hours_away_count_as_shares_of_a_working_day(demo):
+    """A one-hour absence and an overnight one are fractions of a day, not three days (SPEC §9)."""
+    day = working_days_of(date(YEAR, 3, 2), date(YEAR, 3, 31))[:2]
+    await away(demo, "zhuwenjun", "personal", at(day[0], 9), at(day[0], 10))
+    await away(
+        demo, "zhuwenjun", "sick", at(day[0], 17), datetime(day[1].year, day[1].month, day[1].day, 9, tzinfo=ZONE)
+    )
+    days = await services.absent_days(await demo.ctx("admin"), YEAR)
+    assert days == {demo["zhuwenjun"]: Decimal("0.36")}  # (60 + 30 + 60) of 420 office minutes
 
 
 async def test_below_70_opens_one_rectification_item_which_the_admin_closes(demo):
@@ -919,10 +944,11 @@ async def test_the_cycle_as_a_whole_from_opening_to_locked_results(demo):
 
 async def test_a_late_return_counts_until_the_return_and_someone_overdue_is_still_away(demo):
     ctx = await demo.ctx("admin")
-    year = date.today().year
+    today = ctx.tenant.now()
+    year = today.year
     planned_end = at(date(year, 1, 10), 18)
     for username, status, returned in (
-        ("zhuwenjun", "returned", at(date(year, 1, 20), 9)),  # back ten days late
+        ("zhuwenjun", "returned", at(date(year, 1, 20), 18)),  # back ten days late
         ("sunjing", "overdue", None),  # not back at all
     ):
         await Absence.insert(
@@ -940,8 +966,10 @@ async def test_a_late_return_counts_until_the_return_and_someone_overdue_is_stil
             )
         )
     days = await services.absent_days(ctx, year)
-    assert days[demo["zhuwenjun"]] == 20
-    assert days[demo["sunjing"]] == (date.today() - date(year, 1, 1)).days + 1
+    assert days[demo["zhuwenjun"]] == len(working_days_of(date(year, 1, 1), date(year, 1, 20)))
+    # Still away now: every working day up to yesterday, and today's office time up to now.
+    before_today = len(working_days_of(date(year, 1, 1), today.date() - timedelta(days=1)))
+    assert before_today <= days[demo["sunjing"]] <= before_today + 1
 
 
 async def test_the_results_export_to_excel_with_chinese_headers_and_the_cycles_weights(demo, settings):

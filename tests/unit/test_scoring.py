@@ -19,7 +19,6 @@ from app.evaluation.scoring import (
     DEFAULT_WEIGHTS,
     DIMENSION_LABELS,
     DIMENSIONS,
-    EXCLUDED_AFTER_DAYS,
     GRADE_LABELS,
     STATUS_LABELS,
     Component,
@@ -323,9 +322,12 @@ def test_a_zero_weight_component_is_never_missing_and_does_not_count():
     assert with_peers.components[PEER] == D("0.00")  # reported, weighted 0
 
 
-def test_excluded_beyond_183_days_of_non_official_absence():
+def test_excluded_beyond_half_of_the_years_working_days():
     ratings = {"leadership": [90], "peer": [90], "self": [90], "grassroots": [90]}
-    assert EXCLUDED_AFTER_DAYS == 183
+    half = score_subject(ratings, absent_days=D("121.50"), year_working_days=243)
+    assert half.status is Status.SCORED  # exactly half is still evaluated
+    more = score_subject(ratings, absent_days=D("121.51"), year_working_days=243)
+    assert more.status is Status.EXCLUDED
     at_183 = score_subject(ratings, absent_days=183)
     assert (at_183.status, at_183.score) == (Status.SCORED, D("90.00"))
     at_184 = score_subject(ratings, absent_days=184)
@@ -335,8 +337,8 @@ def test_excluded_beyond_183_days_of_non_official_absence():
     assert (low.status, low.needs_rectification) == (Status.EXCLUDED, False)  # excluded outranks incomplete
 
 
-@pytest.mark.parametrize("days", [-1, 367, True, 10.0, "12"])
-def test_absence_days_must_be_a_whole_number_of_days_in_a_year(days):
+@pytest.mark.parametrize("days", [-1, 367, True, 10.0, "12", D("1.005"), D("NaN")])
+def test_absence_days_are_days_of_a_year_with_at_most_two_places(days):
     with pytest.raises(InvalidInput):
         score_subject({}, absent_days=days)
 
