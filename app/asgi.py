@@ -61,6 +61,7 @@ COUNTY_PAGES = [
     *absences_web.PAGES,
     *notifications_web.PAGES,
     *settings_web.PAGES,
+    *office_web.PAGES,
     *calendar_web.PAGES,
     *cases_web.PAGES,
     *jobs_web.PAGES,

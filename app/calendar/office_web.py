@@ -1,14 +1,21 @@
-"""``/api/v1/t/{tenant}/settings/office_hours``: the county's office hours (admins), SPEC §4."""
+"""The county's office hours (admins, SPEC §4): the page ``/t/{tenant}/settings/office-hours`` and
+``/api/v1/t/{tenant}/settings/office_hours``."""
 
 from __future__ import annotations
 
 import msgspec
-from litestar import get, put
+from litestar import Request, get, post, put
 from litestar.params import JSONBody
+from litestar.response import Redirect, Template
 
 from app.calendar.office import office_hours_of, set_office_hours
+from app.calendar.office_hours import SEASON_NAMES
+from app.errors import InvalidInput
 from app.tenancy.permissions import Permission
 from app.web.guards import County, requires
+from app.web.render import page
+
+SESSIONS_SHOWN = 4  # rows on the form; empty ones are left out
 
 Pair = tuple[str, str]
 
@@ -39,4 +46,49 @@ async def put_office_hours(ctx: County, data: JSONBody[OfficeHoursBody]) -> dict
     return (await set_office_hours(ctx, raw)).as_json()
 
 
+def _sessions_from(form, prefix: str) -> list[list[str]]:
+    """The filled rows of one schedule on the form (a row with both times empty is no session)."""
+    rows = []
+    for n in range(SESSIONS_SHOWN):
+        start, end = form.get(f"{prefix}start{n}", "").strip(), form.get(f"{prefix}end{n}", "").strip()
+        if start or end:
+            rows.append([start, end])
+    return rows
+
+
+def _raw_from(form) -> dict:
+    raw: dict = {"sessions": _sessions_from(form, "")}
+    for name in SEASON_NAMES:
+        if form.get(f"{name}_on") == "on":
+            raw[name] = {
+                "from": form.get(f"{name}_from", "").strip(),
+                "to": form.get(f"{name}_to", "").strip(),
+                "sessions": _sessions_from(form, f"{name}_"),
+            }
+    return raw
+
+
+def _shown(raw: dict) -> dict:
+    """What the form shows: the stored hours, or what was typed when it was refused."""
+    return {"sessions": raw.get("sessions", []), **{name: raw.get(name) for name in SEASON_NAMES}}
+
+
+@get("/settings/office-hours", name="office_hours", guards=[requires(Permission.SETTINGS_MANAGE)])
+async def office_hours_page(request: Request, ctx: County) -> Template:
+    hours = (await office_hours_of(ctx)).as_json()
+    return page(request, "settings/office_hours.html", {"hours": _shown(hours), "rows": SESSIONS_SHOWN, "error": ""})
+
+
+@post("/settings/office-hours", guards=[requires(Permission.SETTINGS_MANAGE)])
+async def save_office_hours(request: Request, ctx: County) -> Template | Redirect:
+    raw = _raw_from(await request.form())
+    try:
+        await set_office_hours(ctx, raw)
+    except InvalidInput as exc:
+        context = {"hours": _shown(raw), "rows": SESSIONS_SHOWN, "error": exc.localized()}
+        return page(request, "settings/office_hours.html", context, status_code=400)
+    return Redirect(f"/t/{ctx.tenant.slug}/settings/office-hours?saved=1", status_code=303)
+
+
+PAGES = [office_hours_page, save_office_hours]
 API = [office_hours_settings, put_office_hours]

@@ -11,10 +11,11 @@ from app.absences import services
 from app.absences.rules import Action, Category
 from app.absences.substitution import sweep
 from app.absences.tables import Absence, Substitution
+from app.calendar.office import office_hours_of
 from app.errors import InvalidInput
 from app.notifications.tables import Notification
 from app.rota.services import people_away, rota
-from tests.helpers import api_token, context_of, demo_county, portal
+from tests.helpers import api_token, context_of, demo_county, portal, post_form, sign_in
 
 pytestmark = pytest.mark.usefixtures("clean_db", "redis", "office_time")
 
@@ -469,3 +470,40 @@ async def test_an_approved_leave_is_reported_to_the_office(people):
         (Notification.user == people["admin"]) & (Notification.kind == "absence.office")
     )
     assert len(told) == 1 and "王效雷请假（事假）" in told[0]["message"]  # the brief absence is not reported
+
+
+async def test_office_hours_page_saves_and_a_refusal_keeps_what_was_typed(people, settings):
+    async with portal(settings) as client:
+        await sign_in(client, "dangshan", "admin")
+        shown = await client.get("/t/dangshan/settings/office-hours")
+        refused = await post_form(
+            client,
+            "/t/dangshan/settings/office-hours",
+            {"start0": "08:30", "end0": "12:00", "start1": "13:00", "end1": "11:00"},
+        )
+        saved = await post_form(
+            client,
+            "/t/dangshan/settings/office-hours",
+            {
+                "start0": "08:30",
+                "end0": "12:00",
+                "start1": "14:00",
+                "end1": "17:00",
+                "summer_on": "on",
+                "summer_from": "06-01",
+                "summer_to": "09-30",
+                "summer_start0": "08:00",
+                "summer_end0": "12:00",
+            },
+        )
+        await sign_in(client, "dangshan", "wangxiaolei")
+        forbidden = await client.get("/t/dangshan/settings/office-hours")
+    assert shown.status_code == 200 and 'value="14:30"' in shown.text
+    assert refused.status_code == 400 and "晚于开始时间" in refused.text and 'value="13:00"' in refused.text
+    assert saved.status_code == 303
+    ctx = await context_of("dangshan", people["admin"])
+    assert (await office_hours_of(ctx)).as_json() == {
+        "sessions": [["08:30", "12:00"], ["14:00", "17:00"]],
+        "summer": {"from": "06-01", "to": "09-30", "sessions": [["08:00", "12:00"]]},
+    }
+    assert forbidden.status_code == 403
