@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
+from chinese_calendar import is_workday
 
 from app.absences import services
 from app.absences.rules import Action, Category
@@ -507,3 +508,38 @@ async def test_office_hours_page_saves_and_a_refusal_keeps_what_was_typed(people
         "summer": {"from": "06-01", "to": "09-30", "sessions": [["08:00", "12:00"]]},
     }
     assert forbidden.status_code == 403
+
+
+def ordinary_weekend_after(day: date) -> date:
+    """The first Friday after ``day`` followed by an ordinary weekend and a working Monday."""
+    friday = day + timedelta(days=(4 - day.weekday()) % 7 or 7)
+    while not (
+        is_workday(friday)
+        and not is_workday(friday + timedelta(days=1))
+        and not is_workday(friday + timedelta(days=2))
+        and is_workday(friday + timedelta(days=3))
+    ):
+        friday += timedelta(days=7)
+    return friday
+
+
+async def test_the_preview_counts_office_time_and_warns_of_lines_left_uncovered(people, settings):
+    friday = ordinary_weekend_after(now().date())
+    monday = friday + timedelta(days=3)
+    await leave(people, "wangxiaolei")
+    soon = now() + timedelta(minutes=5)
+    async with portal(settings) as client:
+        await sign_in(client, "dangshan", "houweili")
+        weekend = await client.get(
+            "/t/dangshan/absences/preview",
+            params={"starts_at": f"{friday}T16:30", "ends_at": f"{monday}T08:30"},
+        )
+        trip = await client.get(
+            "/t/dangshan/absences/preview",
+            params={
+                "starts_at": soon.strftime("%Y-%m-%dT%H:%M"),
+                "ends_at": (soon + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            },
+        )
+    assert "临时离岗" in weekend.text and "由股室负责人审批" in weekend.text  # 1.5 h of office time
+    assert "注意：此时离岗将使以下岗位无人替岗" in trip.text and "城市低保" in trip.text
