@@ -20,7 +20,7 @@ from app.absences.rules import Status as AbsenceStatus
 from app.absences.tables import Absence
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
-from app.cases.tables import Accountability
+from app.cases.accountability import Record, records_of_year
 from app.errors import InvalidInput
 from app.evaluation import scoring
 from app.evaluation.scoring import COMPONENTS, Component, Weights
@@ -700,7 +700,8 @@ class ResultView:
     raters: dict[str, int]
     needs_rectification: bool
     absent_days: int
-    accountability: int
+    # The subject's overdue-accountability records of the cycle's year (第十三条), shown beside them.
+    accountability: list[Record]
     rectification: dict | None
 
     def as_dict(self) -> dict:
@@ -732,9 +733,7 @@ async def _results(ctx: TenantContext, cycle_id: int, person: int | None = None)
     if person is not None:
         query = query.where(Result.subject.person == person)
     rows = await query.output(load_json=True)
-    records: dict[int, int] = {}
-    for row in await ctx.select(Accountability, Accountability.person).where(Accountability.year == cycle.year):
-        records[row["person"]] = records.get(row["person"], 0) + 1
+    records = await records_of_year(ctx, cycle.year)
     items = {row["subject"]: row for row in await ctx.select(Rectification).where(Rectification.cycle == cycle.id)}
     views = [
         ResultView(
@@ -748,7 +747,7 @@ async def _results(ctx: TenantContext, cycle_id: int, person: int | None = None)
             raters=row["raters"],
             needs_rectification=row["needs_rectification"],
             absent_days=row["absent_days"],
-            accountability=records.get(row["person"], 0),
+            accountability=records.get(row["person"], []),
             rectification=items.get(row["subject"]),
         )
         for row in rows

@@ -226,16 +226,39 @@ async def test_a_case_in_a_year_whose_schedule_is_entered_is_final_even_far_from
     summer = await open_case("dangshan", dangshan["ids"]["zhuwenjun"], date(2027, 6, 1))
     assert await dates_of(summer) == (date(2027, 6, 8), True)
     async with portal(settings) as client:
-        for day in ("2027-01-01", "2027-02-06", "2027-02-07", "2027-02-08", "2027-02-09"):
+        for day in ("2027-01-01", "2027-02-06", "2027-02-07", "2027-02-08", "2027-02-09", "2027-02-10"):
             answer = await client.put(
                 f"/api/v1/t/dangshan/calendar/days/{day}",
                 json={"workday": False, "note": "节假日"},
                 headers=bearer(dangshan["admin"]),
             )
             assert answer.status_code == 200, answer.text
-    # Four entries are not yet a schedule; the fifth makes 2027 an entered year.
-    assert await dates_of(summer) == (date(2027, 6, 8), False)
-    assert [e["note"] for e in await events_of(summer)] == ["工作日历调整：到期日 2027-06-08（暂定） → 2027-06-08"]
+        # Any number of days entered is not yet the schedule: only the admin's mark says so.
+        assert await dates_of(summer) == (date(2027, 6, 8), True)
+        refused = await client.put(
+            "/api/v1/t/dangshan/calendar/years/2027", json={"entered": True}, headers=bearer(dangshan["staff"])
+        )
+        assert refused.status_code == 403
+        answer = await client.put(
+            "/api/v1/t/dangshan/calendar/years/2027", json={"entered": True}, headers=bearer(dangshan["admin"])
+        )
+        assert answer.json() == {"year": 2027, "entered": True}
+        assert await dates_of(summer) == (date(2027, 6, 8), False)
+        again = await client.put(
+            "/api/v1/t/dangshan/calendar/years/2027", json={"entered": True}, headers=bearer(dangshan["admin"])
+        )
+        assert again.json() == {"year": 2027, "entered": True}
+        taken_back = await client.put(
+            "/api/v1/t/dangshan/calendar/years/2027", json={"entered": False}, headers=bearer(dangshan["admin"])
+        )
+        assert taken_back.json() == {"year": 2027, "entered": False}
+        assert await dates_of(summer) == (date(2027, 6, 8), True)
+    marks = await AuditRecord.select().where(AuditRecord.action == "calendar_year.set").output(load_json=True)
+    assert [m["after"] for m in marks] == [{"entered": True}, {"entered": False}]
+    assert [e["note"] for e in await events_of(summer)] == [
+        "工作日历调整：到期日 2027-06-08（暂定） → 2027-06-08",
+        "工作日历调整：到期日 2027-06-08 → 2027-06-08（暂定）",
+    ]
 
 
 async def test_removing_an_override_gives_the_cases_their_dates_back(settings, dangshan):

@@ -29,13 +29,14 @@ from app.calendar.workdays import WorkCalendar
 from app.cases import services
 from app.cases.services import Application, CaseFilter, CaseView
 from app.cases.tables import (
-    Accountability,
+    AccountabilityRecord,
     Case,
     CaseEvent,
     Extension,
     Investigator,
     MaterialNotice,
     Objection,
+    Offence,
     Posting,
     Receipt,
     Survey,
@@ -208,7 +209,8 @@ TRACKED = (
     Posting,
     Objection,
     Extension,
-    Accountability,
+    AccountabilityRecord,
+    Offence,
     AuditRecord,
     Notification,
 )
@@ -565,7 +567,7 @@ async def test_a_posting_that_is_over_lets_the_case_be_approved(people):
 async def test_a_posting_that_has_not_started_yet_blocks_approval_too(people):
     upcoming = await case_at(people, "posted", posting_starts_on=today() + timedelta(days=2))
     exc = await refused(take_step(people, upcoming.id, "approve"))
-    assert "公示期间不能审批" in zh(exc)
+    assert "起方可审批" in zh(exc)
 
 
 @pytest.mark.parametrize("days_from_today", [-8, 8])
