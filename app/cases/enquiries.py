@@ -114,10 +114,10 @@ async def log_enquiry(ctx: TenantContext, data: NewEnquiry) -> EnquiryView:
         channel = Channel(data.channel)
     except ValueError:
         raise InvalidInput("没有“{channel}”这种来访方式", channel=data.channel) from None
-    visitor = clean_text(data.visitor, "来访人", 60, required=True)
-    question = clean_text(data.question, "咨询事项", 2000, required=True)
-    answer = clean_text(data.answer, "答复内容", 2000)
-    referred_to = clean_text(data.referred_to, "转办单位", 100)
+    visitor = clean_text(data.visitor, "来访人", 60)
+    question = clean_text(data.question, "咨询事项", 2000)
+    answer = clean_text(data.answer, "答复内容", 2000, required=False)
+    referred_to = clean_text(data.referred_to, "转办单位", 100, required=False)
     today = ctx.tenant.now().date()
     check_enquiry_outcome(answer, referred_to, data.referred_on, today, data.case_id is not None)
     case_id = await _case_of_county(ctx, data.case_id) if data.case_id is not None else None
@@ -126,7 +126,7 @@ async def log_enquiry(ctx: TenantContext, data: NewEnquiry) -> EnquiryView:
             Enquiry,
             first_receiver=ctx.actor.user_id,
             visitor=visitor,
-            contact=clean_text(data.contact, "联系方式", 60),
+            contact=clean_text(data.contact, "联系方式", 60, required=False),
             channel=channel.value,
             question=question,
             answer=answer,
@@ -148,7 +148,7 @@ async def log_enquiry(ctx: TenantContext, data: NewEnquiry) -> EnquiryView:
 
 async def confirm_referral(ctx: TenantContext, enquiry_id: int, confirmed_on: date, note: str = "") -> EnquiryView:
     """The other office confirmed it took the matter over: from then on it is theirs."""
-    note = clean_text(note, "确认情况", 200)
+    note = clean_text(note, "确认情况", 200, required=False)
     async with db.transaction():
         current = await ctx.select_one(Enquiry, enquiry_id, Enquiry.id, Enquiry.referred_on, Enquiry.referred_to)
         if not current["referred_to"]:
@@ -161,7 +161,7 @@ async def confirm_referral(ctx: TenantContext, enquiry_id: int, confirmed_on: da
             .returning(Enquiry.id)
         )
         if not changed:
-            raise InvalidInput("转办已确认")
+            raise InvalidInput("该转办已经确认过")
         await record_in(
             ctx,
             action="enquiry.confirm",
