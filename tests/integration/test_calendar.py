@@ -364,6 +364,29 @@ async def test_a_global_override_moves_the_open_cases_of_every_county(settings, 
     assert await GlobalCalendarDay.count() == 1
 
 
+async def test_the_calendar_pages_mark_a_year_entered_for_the_county_or_for_every_county(settings, dangshan):
+    await county("xiaoxian", "萧县")
+    theirs = await open_case("xiaoxian", await person("xiaoxian", "xadmin", ("admin",)), date(2027, 6, 1))
+    ours = await open_case("dangshan", dangshan["ids"]["zhuwenjun"], date(2027, 6, 1))
+    await person(None, "root", roles=())
+    await person("dangshan", "cadmin", ("admin",))
+    async with portal(settings) as client:
+        await sign_in(client, "dangshan", "cadmin")
+        before = await client.get("/t/dangshan/calendar?year=2027")
+        marked = await post_form(client, "/t/dangshan/calendar", {"action": "entered", "year": "2027"})
+        after = await client.get("/t/dangshan/calendar?year=2027")
+        assert "2027 年安排已全部录入" in before.text
+        assert marked.status_code == 303 and "2027 年安排已录入" in after.text and "撤销“已录入”标记" in after.text
+        assert (await dates_of(ours), await dates_of(theirs)) == ((date(2027, 6, 8), False), (date(2027, 6, 8), True))
+        await client.get("/logout")
+        await sign_in(client, "", "root")
+        assert (await post_form(client, "/admin/calendar", {"action": "entered", "year": "2027"})).status_code == 303
+        assert "2027 年安排已录入" in (await client.get("/admin/calendar?year=2027")).text
+    assert await dates_of(theirs) == (date(2027, 6, 8), False)
+    marks = await AuditRecord.select(AuditRecord.action, AuditRecord.tenant).order_by(AuditRecord.id)
+    assert [m["action"] for m in marks if "year" in m["action"]] == ["calendar_year.set", "global_calendar_year.set"]
+
+
 async def test_a_countys_own_decision_beats_the_global_one(settings, dangshan):
     await county("xiaoxian", "萧县")
     theirs = await open_case("xiaoxian", await person("xiaoxian", "xadmin", ("admin",)), date(2026, 12, 25))
