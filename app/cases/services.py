@@ -58,6 +58,10 @@ POSTING_START_WINDOW = timedelta(days=7)
 MAX_HOUSEHOLD = 30
 # The dashboard's urgency groups, most urgent first.
 URGENCY = (Stage.OVERDUE, Stage.DUE_TODAY, Stage.DUE_IN_1, Stage.DUE_IN_3)
+# The timeline entry (and the answer's warning code) when intake finds the same person's open case.
+DUPLICATE_WARNING = "duplicate_open_case"
+# The inbox item asking an investigator to sign a survey record.
+SIGNATURE_KIND = "survey_signature"
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -411,9 +415,6 @@ async def intake(ctx: TenantContext, application: Application) -> CaseView:
     return replace(await get_case(ctx, row.id), warnings=warnings)
 
 
-DUPLICATE_WARNING = "duplicate_open_case"
-
-
 async def _open_cases_of(ctx: TenantContext, line_id: int, id_number: str) -> list[int]:
     """Open cases of the same applicant on the same line: intake warns, people decide (SPEC §6)."""
     rows = (
@@ -628,9 +629,6 @@ async def _ask_for_signatures(ctx: TenantContext, case: Case, people: list[int])
             for person_id in people
         ],
     )
-
-
-SIGNATURE_KIND = "survey_signature"
 
 
 async def awaiting_my_signature(ctx: TenantContext, user_id: int) -> list[dict]:

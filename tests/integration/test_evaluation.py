@@ -879,6 +879,8 @@ async def test_the_years_overdue_case_records_are_shown_beside_each_subject(demo
     async with portal(settings) as client:
         await sign_in(client, SLUG, "admin")
         page = await client.get(f"/t/{SLUG}/evaluations/{cycle.id}/results")
+        feedback = await client.get(f"/t/{SLUG}/evaluations/{cycle.id}/feedback/{demo['wangxiaolei']}")
+    assert "诫勉教育" in feedback.text and f"/accountability/staff/{demo['wangxiaolei']}" in feedback.text
     row = page.text.split('id="result-{}"'.format(demo["wangxiaolei"]))[1].split("</tr>")[0]
     assert "诫勉教育" in row and str(records[1]["occasion_on"]) in row
 
