@@ -179,13 +179,15 @@ def _demo_id_number(serial: int) -> str:
 
 async def _sample_cases(slug: str) -> None:
     """Cases at every stage on the first run: one waiting for its notice, one near its due date,
-    one overdue, one whose posting has ended and waits for the leader's approval."""
+    one overdue, one whose posting has ended and waits for the leader's approval, a medical case
+    received on Saturday with the village's and the town's review, and two enquiries."""
     from datetime import date
 
     from app.accounts.services import identity_of
     from app.accounts.tables import User
     from app.calendar.services import calendar_of
-    from app.cases import services
+    from app.cases import enquiries, services
+    from app.cases.rules import PriorReview
     from app.cases.tables import Case
     from app.tenancy.context import TenantContext
     from app.tenancy.services import find_by_slug
@@ -244,6 +246,49 @@ async def _sample_cases(slug: str) -> None:
     await services.sign_survey(hou, posted)
     await services.start_posting(wang, posted, today - timedelta(days=7), "砀城镇人民路社区公示栏")
     await intake(6, "houweili", "urban_dibao", "刘明", 1, separated_household=True)
+    # 城乡医疗救助: received on Saturday, reviewed and posted by the village and the town before; once
+    # accepted it waits only for the leader's approval, well inside its 5 working days.
+    saturday = today - timedelta(days=(today.weekday() - 5) % 7)
+    medical = services.Application(
+        line="medical",
+        applicant_name="孙秀兰",
+        applicant_id_number=_demo_id_number(7),
+        household_size=2,
+        received_on=saturday,
+        first_receiver_id=ids["zhuwenjun"],
+        address="砀山县葛集镇7号",
+        prior_reviews=[
+            PriorReview(
+                "village",
+                saturday - timedelta(days=12),
+                saturday - timedelta(days=11),
+                saturday - timedelta(days=5),
+                "同意上报",
+                "葛集村审〔2026〕7号",
+            ),
+            PriorReview("town", saturday - timedelta(days=3), outcome="同意上报", document="葛集镇审〔2026〕3号"),
+        ],
+    )
+    await services.decide_intake(zhu, (await services.intake(zhu, medical)).id, True)
+    await enquiries.log_enquiry(
+        hou,
+        enquiries.NewEnquiry(
+            visitor="周大爷",
+            channel="visit",
+            question="孙子上学能否申请临时救助？",
+            answer="告知临时救助的条件和所需材料",
+        ),
+    )
+    await enquiries.log_enquiry(
+        wang,
+        enquiries.NewEnquiry(
+            visitor="吴女士",
+            channel="phone",
+            question="失业保险金怎么领取？",
+            referred_to="县人力资源和社会保障局",
+            referred_on=today,
+        ),
+    )
 
 
 def _print_logins(logins, url: str) -> None:

@@ -12,6 +12,10 @@ from app.tenancy.permissions import Permission
 from app.web.guards import County, requires
 
 
+class YearMark(msgspec.Struct, forbid_unknown_fields=True):
+    entered: bool
+
+
 class DayDecision(msgspec.Struct, forbid_unknown_fields=True):
     workday: bool
     note: str = ""
@@ -52,4 +56,10 @@ async def clear_day(ctx: County, day: FromPath[str]) -> dict:
     return day_json(await services.clear_day(ctx, services.parse_day(day)))
 
 
-API = [due, year_days, set_day, clear_day]
+@put("/calendar/years/{year:int}", guards=[requires(Permission.CALENDAR_MANAGE)])
+async def mark_year(ctx: County, year: FromPath[int], data: JSONBody[YearMark]) -> dict:
+    """The county's schedule of the year is complete (or not): only then are its due dates final."""
+    return {"year": year, "entered": await services.set_year_entered(ctx, year, data.entered)}
+
+
+API = [due, year_days, set_day, clear_day, mark_year]

@@ -13,7 +13,7 @@ from datetime import date
 
 from app import clock, db
 from app.audit.services import record, record_in
-from app.calendar.tables import CalendarDay, GlobalCalendarDay
+from app.calendar.tables import CalendarDay, CalendarYear, GlobalCalendarDay, GlobalCalendarYear
 from app.calendar.workdays import (
     SOURCE_COUNTY,
     SOURCE_GLOBAL,
@@ -98,14 +98,23 @@ async def _global_overrides() -> list[DayOverride]:
     return [_override(row) for row in rows]
 
 
+async def _county_years(ctx: TenantContext) -> set[int]:
+    return {row["year"] for row in await ctx.select(CalendarYear, CalendarYear.year)}
+
+
+async def _global_years() -> set[int]:
+    return {row["year"] for row in await GlobalCalendarYear.select(GlobalCalendarYear.year)}
+
+
 async def calendar_of(ctx: TenantContext) -> WorkCalendar:
     """The county's working days: its overrides, then the superadmin's, then the statutory calendar."""
-    return WorkCalendar(await _county_overrides(ctx), await _global_overrides())
+    entered = await _county_years(ctx) | await _global_years()
+    return WorkCalendar(await _county_overrides(ctx), await _global_overrides(), entered)
 
 
 async def global_calendar() -> WorkCalendar:
     """The working days every county starts from: the superadmin's overrides and the statutory calendar."""
-    return WorkCalendar((), await _global_overrides())
+    return WorkCalendar((), await _global_overrides(), await _global_years())
 
 
 # ---- recomputing the cases a change moves --------------------------------------------------------------------------
@@ -128,12 +137,15 @@ def _due_text(dates: CaseDates) -> str:
     return f"{dates.due_on.isoformat()}{'（暂定）' if dates.provisional else ''}"
 
 
-async def recompute_open_cases(ctx: TenantContext, calendar: WorkCalendar, *, touching: date | None = None) -> int:
+async def recompute_open_cases(
+    ctx: TenantContext, calendar: WorkCalendar, *, touching: date | None = None, provisional_only: bool = False
+) -> int:
     """Gives every open case of the county the dates ``calendar`` now yields; returns how many moved.
 
     With ``touching``, only cases whose count of days (receipt, latest date] includes that day, and
     provisional ones, are looked at: a day outside cannot move the others, and a county may have
-    thousands of open cases.
+    thousands of open cases. With ``provisional_only``, only provisional ones (a year marked entered
+    turns guesses into decisions without moving any other day).
     Each moved case gets a timeline entry and an audit record, inside the caller's transaction.
     """
     query = ctx.select(
@@ -147,9 +159,11 @@ async def recompute_open_cases(ctx: TenantContext, calendar: WorkCalendar, *, to
         Case.notice_due_on,
         Case.due_provisional,
     ).where(Case.status.is_in(list(OPEN)))
-    if touching is not None:
-        # A provisional case may become final by any entry of its year (the year counts as
-        # entered once it has enough days), so those are always looked at.
+    if provisional_only:
+        query = query.where(Case.due_provisional.eq(True))
+    elif touching is not None:
+        # A provisional case may become final by any entry of its year (once the year is marked
+        # entered), so those are always looked at.
         query = query.where(
             ((Case.received_on < touching) & ((Case.due_on >= touching) | (Case.notice_due_on >= touching)))
             | Case.due_provisional.eq(True)
@@ -201,10 +215,10 @@ async def _lock_county(ctx: TenantContext) -> None:
     await db.serialize(CalendarDay, ctx.tenant.id)
 
 
-async def recompute_county(ctx: TenantContext, *, touching: date | None = None) -> int:
+async def recompute_county(ctx: TenantContext, *, touching: date | None = None, provisional_only: bool = False) -> int:
     """Inside a write transaction, after the county's or the global overrides changed."""
     await _lock_county(ctx)
-    return await recompute_open_cases(ctx, await calendar_of(ctx), touching=touching)
+    return await recompute_open_cases(ctx, await calendar_of(ctx), touching=touching, provisional_only=provisional_only)
 
 
 # ---- a county's overrides ------------------------------------------------------------------------------------------
@@ -270,10 +284,12 @@ def _require_superadmin(actor: Actor) -> None:
         raise Forbidden("only a superadmin changes the calendar of every county")
 
 
-async def _recompute_every_county(actor: Actor, day: date) -> None:
+async def _recompute_every_county(actor: Actor, day: date | None, *, provisional_only: bool = False) -> None:
     # Counties in id order, each under its own lock: a county's change waits or is waited for.
     for tenant in sorted(await list_tenants(), key=lambda t: t.id):
-        await recompute_county(TenantContext(tenant=tenant, actor=actor), touching=day)
+        await recompute_county(
+            TenantContext(tenant=tenant, actor=actor), touching=day, provisional_only=provisional_only
+        )
 
 
 async def set_global_day(actor: Actor, day: date, workday: bool, note: str) -> DayInfo:
@@ -327,6 +343,69 @@ async def clear_global_day(actor: Actor, day: date) -> DayInfo:
     return (await global_calendar()).day(day)
 
 
+# ---- a year's schedule marked as entered (SPEC §7) -------------------------------------------------------------------
+
+
+async def set_year_entered(ctx: TenantContext, year: int, entered: bool) -> bool:
+    """An admin says the county's schedule of ``year`` is complete (or takes it back); audited.
+
+    Only this makes the year's unmentioned days ordinary weekdays and weekends instead of guesses:
+    a county entering a local holiday or two does not silence the 暂定 warning.
+    """
+    check_year(year)
+    async with db.transaction():
+        await _lock_county(ctx)
+        current = await ctx.select(CalendarYear, CalendarYear.id).where(CalendarYear.year == year).first()
+        if bool(current) != entered:
+            if entered:
+                await CalendarYear.insert(
+                    ctx.new(CalendarYear, year=year, entered_by=ctx.actor.user_id, entered_at=clock.now())
+                )
+            else:
+                await CalendarYear.delete().where(CalendarYear.id == current["id"])
+            await record_in(
+                ctx,
+                action="calendar_year.set",
+                entity="calendar_year",
+                entity_id=str(year),
+                summary=f"{year} 年日历{'已录入' if entered else '改为未录入（暂定）'}",
+                before={"entered": not entered},
+                after={"entered": entered},
+            )
+            # Entering turns only guesses into decisions; taking it back may touch any case of the year.
+            await recompute_county(ctx, provisional_only=entered)
+    return year in (await _county_years(ctx) | await _global_years())
+
+
+async def set_global_year_entered(actor: Actor, year: int, entered: bool) -> bool:
+    """The superadmin marks a year entered for every county (e.g. after entering the State Council's
+    schedule as global days)."""
+    _require_superadmin(actor)
+    check_year(year)
+    async with db.transaction():
+        await db.serialize(GlobalCalendarDay)
+        current = await GlobalCalendarYear.select(GlobalCalendarYear.id).where(GlobalCalendarYear.year == year).first()
+        if bool(current) != entered:
+            if entered:
+                await GlobalCalendarYear.insert(
+                    GlobalCalendarYear(year=year, entered_by_label=actor.label[:100], entered_at=clock.now())
+                )
+            else:
+                await GlobalCalendarYear.delete().where(GlobalCalendarYear.id == current["id"])
+            await record(
+                actor,
+                tenant_id=None,
+                action="global_calendar_year.set",
+                entity="global_calendar_year",
+                entity_id=str(year),
+                summary=f"{year} 年日历（全局）{'已录入' if entered else '改为未录入（暂定）'}",
+                before={"entered": not entered},
+                after={"entered": entered},
+            )
+            await _recompute_every_county(actor, None, provisional_only=entered)
+    return year in await _global_years()
+
+
 # ---- the year page -------------------------------------------------------------------------------------------------
 
 
@@ -366,6 +445,9 @@ class YearView:
     overrides: list[Cell]  # the county's and the superadmin's decisions, in date order
     # This year and next, if their schedule still has to be entered (the prompt on every year's page).
     years_needing_entry: list[int]
+    # An admin marked this year's schedule as entered (the county's own mark or every county's).
+    entered: bool
+    entered_everywhere: bool
 
     @property
     def provisional(self) -> bool:
@@ -381,12 +463,17 @@ def _month_grid(calendar: WorkCalendar, year: int, month: int) -> MonthGrid:
 
 
 def year_view(
-    year: int, today: date, county_overrides: Iterable[DayOverride], global_overrides: Iterable[DayOverride]
+    year: int,
+    today: date,
+    county_overrides: Iterable[DayOverride],
+    global_overrides: Iterable[DayOverride],
+    county_years: set[int] = frozenset(),
+    global_years: set[int] = frozenset(),
 ) -> YearView:
     """Twelve month grids and the counts the page heads them with (pure)."""
     check_year(year)
-    county_overrides, global_overrides = list(county_overrides), list(global_overrides)
-    calendar = WorkCalendar(county_overrides, global_overrides)
+    entered = county_years | global_years
+    calendar = WorkCalendar(county_overrides, global_overrides, entered)
     months = [_month_grid(calendar, year, month) for month in range(1, 13)]
     cells = [cell for grid in months for week in grid.weeks for cell in week if cell]
     return YearView(
@@ -398,13 +485,22 @@ def year_view(
         global_overrides=sum(cell.info.source == SOURCE_GLOBAL for cell in cells),
         provisional_days=sum(cell.info.provisional for cell in cells),
         overrides=[cell for cell in cells if cell.info.source in (SOURCE_COUNTY, SOURCE_GLOBAL)],
-        years_needing_entry=years_needing_entry(today, county_overrides + global_overrides),
+        years_needing_entry=years_needing_entry(today, entered),
+        entered=year in entered,
+        entered_everywhere=year in global_years,
     )
 
 
 async def county_year(ctx: TenantContext, year: int) -> YearView:
-    return year_view(year, ctx.tenant.now().date(), await _county_overrides(ctx), await _global_overrides())
+    return year_view(
+        year,
+        ctx.tenant.now().date(),
+        await _county_overrides(ctx),
+        await _global_overrides(),
+        await _county_years(ctx),
+        await _global_years(),
+    )
 
 
 async def global_year(year: int, today: date) -> YearView:
-    return year_view(year, today, (), await _global_overrides())
+    return year_view(year, today, (), await _global_overrides(), global_years=await _global_years())

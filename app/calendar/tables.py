@@ -1,4 +1,4 @@
-from piccolo.columns import Boolean, Date, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns import Boolean, Date, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
 from piccolo.table import Table
 
 from app.accounts.tables import User
@@ -24,3 +24,20 @@ class GlobalCalendarDay(Table):
     note = Varchar(length=100, default="")
     updated_by_label = Varchar(length=100, default="")
     updated_at = Timestamptz()
+
+
+class CalendarYear(Table):
+    """An admin marked the county's schedule of this year as entered: its days are no longer guesses."""
+
+    tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
+    year = Integer()
+    entered_by = ForeignKey(User, null=True, on_delete=OnDelete.restrict)
+    entered_at = Timestamptz()
+
+
+class GlobalCalendarYear(Table):
+    """The superadmin marked this year's schedule as entered for every county."""
+
+    year = Integer(unique=True)
+    entered_by_label = Varchar(length=100, default="")
+    entered_at = Timestamptz()

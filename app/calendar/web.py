@@ -42,6 +42,7 @@ class Scope:
     year: Callable[[int], Awaitable[services.YearView]]
     set_day: Callable[[date, bool, str], Awaitable[DayInfo]]
     clear_day: Callable[[date], Awaitable[DayInfo]]
+    set_entered: Callable[[int, bool], Awaitable[bool]]
 
     @property
     def of_county(self) -> bool:
@@ -58,6 +59,7 @@ def county_scope(ctx: TenantContext) -> Scope:
         year=lambda year: services.county_year(ctx, year),
         set_day=lambda day, workday, note: services.set_day(ctx, day, workday, note),
         clear_day=lambda day: services.clear_day(ctx, day),
+        set_entered=lambda year, entered: services.set_year_entered(ctx, year, entered),
     )
 
 
@@ -73,6 +75,7 @@ def global_scope(request: Request) -> Scope:
         year=lambda year: services.global_year(year, today),
         set_day=lambda day, workday, note: services.set_global_day(actor, day, workday, note),
         clear_day=lambda day: services.clear_global_day(actor, day),
+        set_entered=lambda year, entered: services.set_global_year_entered(actor, year, entered),
     )
 
 
@@ -120,6 +123,8 @@ async def _change(request: Request, scope: Scope) -> Template | Redirect:
     form = await request.form()
     values = {key: form.get(key, "") for key in ("day", "workday", "note")}
     shown, _ = _year_or_this(form.get("year", ""), scope)  # where to show a refusal
+    if form.get("action") in ("entered", "not_entered"):
+        return await _mark_year(request, scope, form.get("year", ""), form.get("action") == "entered")
     try:
         day = services.parse_day(values["day"])
         if form.get("action") == "clear":
@@ -135,6 +140,18 @@ async def _change(request: Request, scope: Scope) -> Template | Redirect:
         return Redirect(f"{scope.path}?year={day.year}", status_code=303)
     view = await scope.year(day.year)
     return _render(request, scope, view, saved=saved, chosen=saved, form=_editor_form(saved))
+
+
+async def _mark_year(request: Request, scope: Scope, raw_year: str, entered: bool) -> Template | Redirect:
+    """Marks the year's schedule as entered (or not): its days stop (or start) being guesses."""
+    shown, _ = _year_or_this(raw_year, scope)
+    try:
+        await scope.set_entered(services.parse_year(raw_year), entered)
+    except InvalidInput as exc:
+        return _render(request, scope, await scope.year(shown), status_code=400, error=exc.localized())
+    if not request.headers.get("hx-request"):
+        return Redirect(f"{scope.path}?year={shown}", status_code=303)
+    return _render(request, scope, await scope.year(shown))
 
 
 # ---- a county -------------------------------------------------------------------------------------------------------

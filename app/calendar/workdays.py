@@ -23,9 +23,6 @@ from app.errors import InvalidInput
 MAX_WORKING_DAYS = 60
 """The longest time limit a line may have (same bound as the rota's line settings)."""
 
-MIN_OVERRIDES_PER_YEAR = 5
-"""Fewer overrides than this for an unknown year means its schedule has not been entered yet."""
-
 SOURCE_COUNTY = "override"
 SOURCE_GLOBAL = "global"
 SOURCE_STATUTORY = "statutory"
@@ -126,12 +123,17 @@ class WorkCalendar:
     """One county's working days: its overrides, then the superadmin's, then the statutory calendar."""
 
     def __init__(
-        self, county_overrides: Iterable[DayOverride] = (), global_overrides: Iterable[DayOverride] = ()
+        self,
+        county_overrides: Iterable[DayOverride] = (),
+        global_overrides: Iterable[DayOverride] = (),
+        entered_years: Iterable[int] = (),
     ) -> None:
+        """``entered_years``: years an admin marked as entered (the county's or every county's): a
+        few overrides alone (a local holiday) never make a year's schedule known."""
         # A later override for the same day replaces an earlier one, as when a row is edited.
         self._county = {_as_date(o.day): o for o in county_overrides}
         self._global = {_as_date(o.day): o for o in global_overrides}
-        self._entered = entered_years([*self._county, *self._global])
+        self._entered = frozenset(entered_years)
 
     def day(self, d: date) -> DayInfo:
         """The decision for one day, and why."""
@@ -202,21 +204,12 @@ class WorkCalendar:
         return _known_years()
 
 
-def entered_years(days: Iterable[date]) -> set[int]:
-    """Years with at least ``MIN_OVERRIDES_PER_YEAR`` days decided: their schedule was entered."""
-    by_year: dict[int, set[date]] = {}
-    for day in days:
-        day = _as_date(day)
-        by_year.setdefault(day.year, set()).add(day)
-    return {year for year, decided in by_year.items() if len(decided) >= MIN_OVERRIDES_PER_YEAR}
-
-
-def years_needing_entry(today: date, overrides: Iterable[DayOverride]) -> list[int]:
-    """This year and next, where the package has no data and hardly any overrides were entered.
+def years_needing_entry(today: date, entered_years: Iterable[int]) -> list[int]:
+    """This year and next, where the package has no data and no admin marked the year as entered.
 
     So the UI can ask for next year's schedule once the State Council publishes it.
     """
     today = _as_date(today)
-    entered = entered_years(override.day for override in overrides)
+    entered = set(entered_years)
     known = _known_years()
     return [year for year in (today.year, today.year + 1) if year not in known and year not in entered]

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date
 
 import msgspec
-from litestar import get, post
+from litestar import get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from app.cases import services
-from app.cases.accountability import list_records
+from app.cases import accountability as records
+from app.cases import enquiries, services
 from app.errors import InvalidInput
 from app.tenancy.permissions import Permission
 from app.web.forms import day
@@ -190,7 +190,71 @@ async def extend(ctx: County, case_id: FromPath[int], data: JSONBody[ExtensionRe
 async def accountability(
     ctx: County, staff_id: FromQuery[int | None] = None, year: FromQuery[int | None] = None
 ) -> list:
-    return [record.as_dict() for record in await list_records(ctx, staff_id=staff_id, year=year)]
+    """Records by occasion: ``id, staff_id, level, occasion_on, case_ids, remedy, remedy_due_on,
+    remedy_done_on, head_record_id`` (and ``sanction_id`` on a head's record)."""
+    return [record.as_dict() for record in await records.list_records(ctx, staff_id=staff_id, year=year)]
+
+
+class Remedy(msgspec.Struct, forbid_unknown_fields=True):
+    """The remedy a warning ordered: its wording, its due date, the day it was done (null: not yet)."""
+
+    remedy: str
+    remedy_due_on: date
+    remedy_done_on: date | None = None
+
+
+@put("/accountability/{record_id:int}/remedy", guards=[requires(Permission.ACCOUNTABILITY_MANAGE)])
+async def set_remedy(ctx: County, record_id: FromPath[int], data: JSONBody[Remedy]) -> dict:
+    record = await records.set_remedy(ctx, record_id, data.remedy, data.remedy_due_on, data.remedy_done_on)
+    return record.as_dict()
+
+
+@get("/enquiries", guards=[requires(Permission.CASE_VIEW)])
+async def list_enquiries(
+    ctx: County,
+    status: FromQuery[str] = "",
+    channel: FromQuery[str] = "",
+    receiver_id: FromQuery[int | None] = None,
+    q: FromQuery[str] = "",
+    page: FromQuery[int] = 1,
+) -> dict:
+    chosen = enquiries.EnquiryFilter(status=status, channel=channel, receiver_id=receiver_id, text=q, page=page)
+    found = await enquiries.list_enquiries(ctx, chosen)
+    return {
+        "enquiries": [enquiry.as_dict() for enquiry in found.enquiries],
+        "total": found.total,
+        "page": found.page,
+        "pages": found.pages,
+    }
+
+
+@post("/enquiries", guards=[requires(Permission.CASE_WORK)])
+async def log_enquiry(ctx: County, data: JSONBody[enquiries.NewEnquiry]) -> dict:
+    return (await enquiries.log_enquiry(ctx, data)).as_dict()
+
+
+@get("/enquiries/{enquiry_id:int}", guards=[requires(Permission.CASE_VIEW)])
+async def get_enquiry(ctx: County, enquiry_id: FromPath[int]) -> dict:
+    return (await enquiries.get_enquiry(ctx, enquiry_id)).as_dict()
+
+
+class Confirmation(msgspec.Struct, forbid_unknown_fields=True):
+    confirmed_on: date
+    note: str = ""
+
+
+@post("/enquiries/{enquiry_id:int}/confirm", guards=[requires(Permission.CASE_WORK)])
+async def confirm_referral(ctx: County, enquiry_id: FromPath[int], data: JSONBody[Confirmation]) -> dict:
+    return (await enquiries.confirm_referral(ctx, enquiry_id, data.confirmed_on, data.note)).as_dict()
+
+
+class CaseLink(msgspec.Struct, forbid_unknown_fields=True):
+    case_id: int
+
+
+@post("/enquiries/{enquiry_id:int}/link", guards=[requires(Permission.CASE_WORK)])
+async def link_case(ctx: County, enquiry_id: FromPath[int], data: JSONBody[CaseLink]) -> dict:
+    return (await enquiries.link_case(ctx, enquiry_id, data.case_id)).as_dict()
 
 
 API = [
@@ -208,4 +272,10 @@ API = [
     resolve_objection,
     extend,
     accountability,
+    set_remedy,
+    list_enquiries,
+    log_enquiry,
+    get_enquiry,
+    confirm_referral,
+    link_case,
 ]

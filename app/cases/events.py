@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app import clock
 from app.cases.tables import CaseEvent
+from app.i18n import N_
 from app.tenancy.context import TenantContext
 
 
@@ -24,3 +25,18 @@ async def record_event(
             note=note,
         )
     )
+
+
+# What each timeline entry that does not change the status is called (the page and the evidence pack).
+EVENT_LABELS = {
+    "receipt": N_("出具书面凭证"),
+    "notice": N_("一次性告知"),
+    "survey": N_("入户调查"),
+    "survey_signed": N_("调查人签字确认"),
+    "objection": N_("登记公示异议"),
+    "objection_resolved": N_("异议已处理"),
+    "extension": N_("延长办理期限"),
+    "acting_handler": N_("更换当前办理人"),
+    "due_recomputed": N_("重新计算到期日"),
+    "duplicate_open_case": N_("重复申请提醒"),
+}

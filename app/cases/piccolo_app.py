@@ -3,13 +3,16 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from app.cases.tables import (
-    Accountability,
+    AccountabilityRecord,
     Case,
     CaseEvent,
+    Enquiry,
     Extension,
+    GrassrootsReview,
     Investigator,
     MaterialNotice,
     Objection,
+    Offence,
     Posting,
     Receipt,
     Survey,
@@ -30,7 +33,10 @@ APP_CONFIG = AppConfig(
         Posting,
         Objection,
         Extension,
-        Accountability,
+        AccountabilityRecord,
+        Offence,
+        GrassrootsReview,
+        Enquiry,
     ],
     migration_dependencies=["app.rota.piccolo_app"],
 )

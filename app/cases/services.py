@@ -7,7 +7,7 @@ no database are in ``pipeline`` and ``rules``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -24,16 +24,19 @@ from app.cases.pipeline import ACTION_LABELS, DECISIONS, OPEN, Action, Pipeline,
 from app.cases.rules import (
     MAX_EXTENSION_DAYS,
     IncomeLimits,
+    PostingWindow,
+    PriorReview,
     case_dates,
     check_investigators,
     check_missing_items,
+    check_prior_reviews,
     eligibility_hint,
-    posting_ends_on,
 )
 from app.cases.tables import (
     Case,
     CaseEvent,
     Extension,
+    GrassrootsReview,
     Investigator,
     MaterialNotice,
     Objection,
@@ -42,6 +45,7 @@ from app.cases.tables import (
     Survey,
 )
 from app.errors import InvalidInput
+from app.notifications.services import Message, notify_many
 from app.reminders.rules import Stage, deadline_stage, horizon
 from app.rota import services as rota
 from app.rota.tables import Assignment, Line
@@ -55,6 +59,10 @@ POSTING_START_WINDOW = timedelta(days=7)
 MAX_HOUSEHOLD = 30
 # The dashboard's urgency groups, most urgent first.
 URGENCY = (Stage.OVERDUE, Stage.DUE_TODAY, Stage.DUE_IN_1, Stage.DUE_IN_3)
+# The timeline entry (and the answer's warning code) when intake finds the same person's open case.
+DUPLICATE_WARNING = "duplicate_open_case"
+# The inbox item asking an investigator to sign a survey record.
+SIGNATURE_KIND = "survey_signature"
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -91,6 +99,8 @@ class CaseView:
     created_at: datetime
     overdue: bool
     eligibility: str
+    # What intake found worth a second look (SPEC §11): only on the answer to the intake itself.
+    warnings: tuple[dict, ...] = ()
 
     @property
     def open(self) -> bool:
@@ -125,6 +135,7 @@ class CaseView:
             "overdue": self.overdue,
             "eligibility": self.eligibility,
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+            "warnings": list(self.warnings),
         }
 
 
@@ -272,9 +283,11 @@ class Application(msgspec.Struct, forbid_unknown_fields=True):
     address: str = ""
     phone: str = ""
     monthly_income: str = ""
+    # 城乡医疗救助: what the village and the town did before the county received the file.
+    prior_reviews: list[PriorReview] = []
 
 
-def _text(value: str, label: str, limit: int, *, required: bool = True) -> str:
+def clean_text(value: str, label: str, limit: int, *, required: bool = True) -> str:
     text = " ".join(str(value).split())
     if required and not text:
         raise InvalidInput("请填写{field}", field=label)
@@ -319,7 +332,7 @@ async def intake(ctx: TenantContext, application: Application) -> CaseView:
     """Receive an application: checked, dated, given to the line's A holder (or their substitute)."""
     today = ctx.tenant.now().date()
     line = await _line_row(ctx, application.line)
-    name = _text(application.applicant_name, "申请人姓名", 60)
+    name = clean_text(application.applicant_name, "申请人姓名", 60)
     number = idnumber.validate(application.applicant_id_number, today)
     if not isinstance(application.household_size, int) or not 1 <= application.household_size <= MAX_HOUSEHOLD:
         raise InvalidInput("家庭人口须为 1–{max} 人", max=MAX_HOUSEHOLD)
@@ -342,8 +355,10 @@ async def intake(ctx: TenantContext, application: Application) -> CaseView:
         line["separated_working_days"] if separated and line["separated_working_days"] else line["working_days"]
     )
     dates = case_dates(await calendar_of(ctx), application.received_on, working_days)
+    reviews = check_prior_reviews(application.prior_reviews, application.received_on)
     now = clock.now()
     async with db.transaction():
+        duplicates = await _open_cases_of(ctx, line["id"], number)
         acting = await acting_for(ctx, line["id"], handler)
         row = ctx.new(
             Case,
@@ -351,8 +366,8 @@ async def intake(ctx: TenantContext, application: Application) -> CaseView:
             applicant_name=name,
             applicant_id_number=number,
             household_size=application.household_size,
-            address=_text(application.address, "家庭住址", 200, required=False),
-            phone=_text(application.phone, "联系电话", 30, required=False),
+            address=clean_text(application.address, "家庭住址", 200, required=False),
+            phone=clean_text(application.phone, "联系电话", 30, required=False),
             monthly_income=income,
             separated_household=separated,
             received_on=application.received_on,
@@ -378,15 +393,37 @@ async def intake(ctx: TenantContext, application: Application) -> CaseView:
             f"首问责任人：{receiver['name']}；办结时限 {working_days} 个工作日，{dates.due_on:%Y-%m-%d} 前办结",
             to_status=Status.RECEIVED.value,
         )
+        for earlier in duplicates:
+            await record_event(ctx, row.id, DUPLICATE_WARNING, f"同一身份证号在{line['name']}已有未办结案件 #{earlier}")
+        if reviews:
+            await GrassrootsReview.insert(
+                *(ctx.new(GrassrootsReview, case=row.id, **msgspec.structs.asdict(review)) for review in reviews)
+            )
         await record_in(
             ctx,
             action="case.create",
             entity="case",
             entity_id=row.id,
             summary=f"{line['name']}：{name}（{idnumber.mask(number)}）",
-            after={"line": line["code"], "received_on": str(application.received_on), "due_on": str(dates.due_on)},
+            after={
+                "line": line["code"],
+                "received_on": str(application.received_on),
+                "due_on": str(dates.due_on),
+                **({"duplicate_of": duplicates} if duplicates else {}),
+            },
         )
-    return await get_case(ctx, row.id)
+    warnings = tuple({"code": DUPLICATE_WARNING, "case_id": earlier} for earlier in duplicates)
+    return replace(await get_case(ctx, row.id), warnings=warnings)
+
+
+async def _open_cases_of(ctx: TenantContext, line_id: int, id_number: str) -> list[int]:
+    """Open cases of the same applicant on the same line: intake warns, people decide (SPEC §6)."""
+    rows = (
+        await ctx.select(Case, Case.id)
+        .where((Case.line == line_id) & (Case.applicant_id_number == id_number) & Case.status.is_in(sorted(OPEN)))
+        .order_by(Case.id)
+    )
+    return [row["id"] for row in rows]
 
 
 # --- steps --------------------------------------------------------------------------------------
@@ -449,7 +486,7 @@ async def _issue_receipt(ctx: TenantContext, case: Case, kind: Status, reason: s
 
 async def decide_intake(ctx: TenantContext, case_id: int, accept: bool, reason: str = "") -> CaseView:
     """受理 or 不予受理, always with a numbered written receipt; a refusal says why."""
-    reason = _text(reason, "不予受理的理由", 300, required=not accept)
+    reason = clean_text(reason, "不予受理的理由", 300, required=not accept)
     action = Action.ACCEPT if accept else Action.REFUSE
     async with db.transaction():
         case = await _locked_case(ctx, case_id)
@@ -462,7 +499,7 @@ async def decide_intake(ctx: TenantContext, case_id: int, accept: bool, reason: 
 async def decide(ctx: TenantContext, case_id: int, approve: bool, note: str = "") -> CaseView:
     """审批: never while a posting runs or an objection is open; a refusal says why."""
     ctx.actor.require(Permission.CASE_DECIDE)
-    note = _text(note, "审批不同意的理由", 300, required=not approve)
+    note = clean_text(note, "审批不同意的理由", 300, required=not approve)
     async with db.transaction():
         case = await _locked_case(ctx, case_id)
         if approve:
@@ -474,7 +511,7 @@ async def decide(ctx: TenantContext, case_id: int, approve: bool, note: str = ""
 async def close(ctx: TenantContext, case_id: int, note: str = "") -> CaseView:
     async with db.transaction():
         case = await _locked_case(ctx, case_id)
-        await _move(ctx, case, Action.CLOSE, _text(note, "备注", 300, required=False))
+        await _move(ctx, case, Action.CLOSE, clean_text(note, "备注", 300, required=False))
     return await get_case(ctx, case_id)
 
 
@@ -484,7 +521,7 @@ async def close(ctx: TenantContext, case_id: int, note: str = "") -> CaseView:
 async def issue_notice(ctx: TenantContext, case_id: int, items: list[str], reason: str = "") -> int:
     """Every missing material at once; a further, different list only with a reason."""
     items = check_missing_items(items)
-    reason = _text(reason, "再次告知的理由", 300, required=False)
+    reason = clean_text(reason, "再次告知的理由", 300, required=False)
     async with db.transaction():
         case = await _locked_case(ctx, case_id)
         if case.status != Status.RECEIVED:
@@ -531,8 +568,8 @@ async def record_survey(
 ) -> int:
     """The survey with its (at least two) investigators; the recorder, if one of them, signs now."""
     people = check_investigators(investigators)
-    findings = _text(findings, "调查情况", 2000)
-    conclusion = _text(conclusion, "调查结论", 500)
+    findings = clean_text(findings, "调查情况", 2000)
+    conclusion = clean_text(conclusion, "调查结论", 500)
     for person_id in people:
         await _member(ctx, person_id, "调查人")
     async with db.transaction():
@@ -572,8 +609,46 @@ async def record_survey(
             summary="入户调查记录",
             after={"visited_on": str(visited_on), "investigators": people},
         )
+        await _ask_for_signatures(ctx, case, [person_id for person_id in people if person_id != ctx.actor.user_id])
         await _finish_survey_if_signed(ctx, case, survey.id)
     return survey.id
+
+
+async def _ask_for_signatures(ctx: TenantContext, case: Case, people: list[int]) -> None:
+    """Each investigator who has not signed gets an inbox item that leads to the record to sign."""
+    await notify_many(
+        ctx.tenant.id,
+        [
+            Message(
+                person_id,
+                SIGNATURE_KIND,
+                f"请核对并签字确认入户调查记录：{case.applicant_name}（案件 #{case.id}）",
+                f"survey:{case.id}:sign:{person_id}",
+                f"/t/{ctx.tenant.slug}/cases/{case.id}#survey",
+                case.id,
+            )
+            for person_id in people
+        ],
+    )
+
+
+async def awaiting_my_signature(ctx: TenantContext, user_id: int) -> list[dict]:
+    """Surveys of open cases that name this person as an investigator who has not signed yet."""
+    return await (
+        ctx.select(
+            Investigator,
+            Investigator.survey.case.as_alias("case_id"),
+            Investigator.survey.case.applicant_name.as_alias("applicant_name"),
+            Investigator.survey.case.line.name.as_alias("line_name"),
+            Investigator.survey.visited_on.as_alias("visited_on"),
+        )
+        .where(
+            (Investigator.person == user_id)
+            & Investigator.signed_at.is_null()
+            & Investigator.survey.case.status.is_in(sorted(OPEN))
+        )
+        .order_by(Investigator.id)
+    )
 
 
 async def sign_survey(ctx: TenantContext, case_id: int) -> None:
@@ -594,7 +669,7 @@ async def sign_survey(ctx: TenantContext, case_id: int) -> None:
         )
         if not signed:
             raise InvalidInput("您不是本次调查的调查人，或已签字")
-        await record_event(ctx, case.id, "survey_signed", ctx.actor.label)
+        await record_event(ctx, case.id, "survey_signed")
         await _finish_survey_if_signed(ctx, case, survey["id"])
 
 
@@ -610,7 +685,7 @@ async def _finish_survey_if_signed(ctx: TenantContext, case: Case, survey_id: in
 
 
 async def start_posting(ctx: TenantContext, case_id: int, starts_on: date, place: str) -> int:
-    place = _text(place, "公示地点", 200)
+    place = clean_text(place, "公示地点", 200)
     today = ctx.tenant.now().date()
     if abs(starts_on - today) > POSTING_START_WINDOW:
         raise InvalidInput("公示开始日期须在今天前后 7 天以内")
@@ -618,12 +693,18 @@ async def start_posting(ctx: TenantContext, case_id: int, starts_on: date, place
         case = await _locked_case(ctx, case_id)
         if starts_on < case.received_on:
             raise InvalidInput("公示开始日期不能早于接收日期")
-        await _move(ctx, case, Action.POST, f"{starts_on:%Y-%m-%d} 至 {posting_ends_on(starts_on):%Y-%m-%d}，{place}")
+        window = PostingWindow(starts_on)
+        await _move(
+            ctx,
+            case,
+            Action.POST,
+            f"{starts_on:%Y-%m-%d} 至 {window.ends_on:%Y-%m-%d}，{place}；{window.approval_opens_on:%Y-%m-%d} 起可审批",
+        )
         row = ctx.new(
             Posting,
             case=case.id,
             starts_on=starts_on,
-            ends_on=posting_ends_on(starts_on),
+            ends_on=window.ends_on,
             place=place,
             posted_by=ctx.actor.user_id,
             posted_at=clock.now(),
@@ -638,16 +719,20 @@ async def _current_posting(ctx: TenantContext, case_id: int) -> dict | None:
 
 async def _check_posting_over(ctx: TenantContext, case: Case) -> None:
     posting = await _current_posting(ctx, case.id)
-    # Not before its last day has passed: a posting entered ahead (starting in a few days) blocks too.
-    if posting and ctx.tenant.now().date() <= posting["ends_on"]:
-        raise InvalidInput("公示期至 {day} 止，公示期间不能审批", day=posting["ends_on"].isoformat())
+    window = PostingWindow(posting["starts_on"]) if posting else None
+    if window and window.blocks_approval(ctx.tenant.now().date()):
+        raise InvalidInput(
+            "公示期至 {day} 止，{opens} 起方可审批",
+            day=window.ends_on.isoformat(),
+            opens=window.approval_opens_on.isoformat(),
+        )
     if await ctx.count(Objection).where((Objection.case == case.id) & Objection.resolved_at.is_null()):
         raise InvalidInput("有未处理的异议，处理完毕前不能审批")
 
 
 async def record_objection(ctx: TenantContext, case_id: int, raised_on: date, raised_by: str, content: str) -> int:
-    content = _text(content, "异议内容", 2000)
-    raised_by = _text(raised_by, "异议人", 60, required=False)
+    content = clean_text(content, "异议内容", 2000)
+    raised_by = clean_text(raised_by, "异议人", 60, required=False)
     async with db.transaction():
         case = await _locked_case(ctx, case_id)
         posting = await _current_posting(ctx, case.id)
@@ -671,7 +756,7 @@ async def record_objection(ctx: TenantContext, case_id: int, raised_on: date, ra
 
 
 async def resolve_objection(ctx: TenantContext, case_id: int, objection_id: int, resolution: str) -> None:
-    resolution = _text(resolution, "异议处理结果", 2000)
+    resolution = clean_text(resolution, "异议处理结果", 2000)
     async with db.transaction():
         case = await _locked_case(ctx, case_id)
         objection = await ctx.get(Objection, objection_id)
@@ -701,7 +786,7 @@ async def resolve_objection(ctx: TenantContext, case_id: int, objection_id: int,
 async def extend(ctx: TenantContext, case_id: int, working_days: int, reason: str) -> CaseView:
     """Only a leader, with a written reason; the original due date stays on the case."""
     ctx.actor.require(Permission.CASE_EXTEND)
-    reason = _text(reason, "延期理由", 300)
+    reason = clean_text(reason, "延期理由", 300)
     if isinstance(working_days, bool) or not isinstance(working_days, int):
         raise InvalidInput("延期天数须为整数个工作日")
     if not 1 <= working_days <= MAX_EXTENSION_DAYS:
@@ -780,7 +865,11 @@ class CaseFile:
     objections: list[dict]
     extensions: list[dict]
     substitutions: list[dict]
-    posting_running: bool
+    # The latest posting as approval sees it; None before any.
+    posting: PostingWindow | None
+    posting_blocks_approval: bool
+    reviews: list[dict]
+    duplicate_warnings: list[dict]
 
 
 async def case_file(ctx: TenantContext, case_id: int) -> CaseFile:
@@ -789,13 +878,12 @@ async def case_file(ctx: TenantContext, case_id: int) -> CaseFile:
     today = ctx.tenant.now().date()
     survey = await ctx.select(Survey).where(Survey.case == case_id).first()
     postings = await ctx.select(Posting).where(Posting.case == case_id).order_by(Posting.id)
+    window = PostingWindow(postings[-1]["starts_on"]) if postings else None
+    events = await ctx.select(CaseEvent).where(CaseEvent.case == case_id).order_by(CaseEvent.at).order_by(CaseEvent.id)
     return CaseFile(
         case=view,
         actions=[a.value for a in (await pipeline_of(ctx, case.line)).allowed(Status(view.status))],
-        events=await ctx.select(CaseEvent)
-        .where(CaseEvent.case == case_id)
-        .order_by(CaseEvent.at)
-        .order_by(CaseEvent.id),
+        events=events,
         notices=await ctx.select(MaterialNotice, MaterialNotice.all_columns(), MaterialNotice.issued_by.name)
         .where(MaterialNotice.case == case_id)
         .order_by(MaterialNotice.id)
@@ -815,7 +903,12 @@ async def case_file(ctx: TenantContext, case_id: int) -> CaseFile:
         .where(Extension.case == case_id)
         .order_by(Extension.id),
         substitutions=await _substitutions_during(ctx, case),
-        posting_running=bool(postings) and today <= postings[-1]["ends_on"],
+        posting=window,
+        posting_blocks_approval=bool(window and window.blocks_approval(today)),
+        reviews=await ctx.select(GrassrootsReview)
+        .where(GrassrootsReview.case == case_id)
+        .order_by(GrassrootsReview.id),
+        duplicate_warnings=[event for event in events if event["kind"] == DUPLICATE_WARNING],
     )
 
 
@@ -933,8 +1026,8 @@ async def awaiting_decision(ctx: TenantContext, limit: int = 50) -> list[CaseVie
     running = (
         {
             row["case"]
-            for row in await ctx.select(Posting, Posting.case, Posting.ends_on).where(Posting.case.is_in(ids))
-            if today <= row["ends_on"]
+            for row in await ctx.select(Posting, Posting.case, Posting.starts_on).where(Posting.case.is_in(ids))
+            if PostingWindow(row["starts_on"]).blocks_approval(today)
         }
         if ids
         else set()

@@ -151,14 +151,64 @@ class Extension(Table):
     approved_at = Timestamptz()
 
 
-class Accountability(Table):
-    """第十三条: a case that passed its due date unfinished, against whoever handled it then."""
+class AccountabilityRecord(Table):
+    """第十三条: one occasion, i.e. the offences of one person falling due on one day, at its level.
+
+    A warning orders a remedy (text, due date, done date); a sanction links the section head's own
+    record (level ``head``) through ``head_record``.
+    """
+
+    tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
+    person = ForeignKey(User, index=True, on_delete=OnDelete.restrict)
+    occasion_on = Date()
+    year = Integer()
+    level = Varchar(length=20)
+    recorded_on = Date()
+    remedy = Text(default="")
+    remedy_due_on = Date(null=True, default=None)
+    remedy_done_on = Date(null=True, default=None)
+    head_record = ForeignKey("self", null=True, on_delete=OnDelete.restrict)
+    created_at = Timestamptz()
+
+
+class Offence(Table, tablename="accountability_offence"):
+    """One offence: a case that passed its due date unfinished, on its occasion's record."""
+
+    tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
+    record = ForeignKey(AccountabilityRecord, index=True, on_delete=OnDelete.restrict)
+    case = ForeignKey(Case, index=True, on_delete=OnDelete.restrict)
+    due_on = Date()
+
+
+class GrassrootsReview(Table):
+    """城乡医疗救助: the village's or the town's review and posting, as recorded at intake."""
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     case = ForeignKey(Case, index=True, on_delete=OnDelete.restrict)
-    person = ForeignKey(User, index=True, on_delete=OnDelete.restrict)
-    due_on = Date()
-    year = Integer()
-    nth = Integer()
-    level = Varchar(length=20)
+    level = Varchar(length=10)
+    reviewed_on = Date(null=True, default=None)
+    posted_from = Date(null=True, default=None)
+    posted_to = Date(null=True, default=None)
+    outcome = Varchar(length=200, default="")
+    document = Varchar(length=200, default="")
+
+
+class Enquiry(Table):
+    """首问负责: an enquiry as its first receiver logged it, whether or not it became a case.
+
+    A referral stays the first receiver's until the other office confirms it (首问负责制 第三条).
+    """
+
+    tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
+    first_receiver = ForeignKey(User, index=True, on_delete=OnDelete.restrict)
+    visitor = Varchar(length=60)
+    contact = Varchar(length=60, default="")
+    channel = Varchar(length=10)
+    question = Text()
+    answer = Text(default="")
+    referred_to = Varchar(length=100, default="")
+    referred_on = Date(null=True, default=None)
+    referral_confirmed_on = Date(null=True, default=None)
+    referral_note = Varchar(length=200, default="")
+    case = ForeignKey(Case, null=True, on_delete=OnDelete.restrict)
     created_at = Timestamptz()

@@ -8,13 +8,25 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
-from app.accounts.tables import RoleGrant
+from app.accounts.tables import RoleGrant, User
 from app.calendar.services import calendar_of
-from app.cases import services
-from app.cases.accountability import list_records
+from app.cases import accountability as records
+from app.cases import enquiries, services
+from app.cases.events import EVENT_LABELS
 from app.cases.export import workbook
 from app.cases.pipeline import ACTION_LABELS, STATUS_LABELS, Status
-from app.cases.rules import LEVEL_LABELS, case_dates, checklist
+from app.cases.rules import (
+    CHANNEL_LABELS,
+    ENQUIRY_STATUS_LABELS,
+    LEVEL_LABELS,
+    REVIEW_LEVEL_LABELS,
+    Channel,
+    EnquiryStatus,
+    PriorReview,
+    ReviewLevel,
+    case_dates,
+    checklist,
+)
 from app.errors import InvalidInput
 from app.rota.services import line_rows
 from app.rota.tables import Line
@@ -29,9 +41,14 @@ LABELS = {
     "status": STATUS_LABELS,
     "action": ACTION_LABELS,
     "level": LEVEL_LABELS,
+    "event": EVENT_LABELS,
+    "review_level": REVIEW_LEVEL_LABELS,
+    "channel": CHANNEL_LABELS,
+    "enquiry_status": ENQUIRY_STATUS_LABELS,
     "eligibility": {"below": "低于低保标准", "above": "高于低保标准", "n/a": ""},
 }
 CASE_WORKERS = {Role.STAFF, Role.SECTION_HEAD}
+REVIEW_FIELD_PREFIXES = tuple(f"{level}_" for level in ReviewLevel)
 
 
 async def _case_workers(ctx: TenantContext) -> list[dict]:
@@ -92,6 +109,10 @@ async def _intake_context(ctx: TenantContext, form: dict, error: str = "") -> di
         "form": form,
         "error": error,
         "today": ctx.tenant.now().date(),
+        "review_levels": list(ReviewLevel),
+        # Reviews typed before a refused intake stay in view.
+        "reviews_entered": any(value for key, value in form.items() if key.startswith(REVIEW_FIELD_PREFIXES)),
+        "labels": LABELS,
     }
 
 
@@ -106,15 +127,16 @@ async def due_preview(
     ctx: County,
     line: FromQuery[str] = "",
     received_on: FromQuery[str] = "",
-    separated: FromQuery[str] = "",
+    separated_household: FromQuery[str] = "",
 ) -> Template:
-    """The due date as soon as the line and the day of receipt are chosen."""
+    """The due date as soon as the line and the day of receipt are chosen (the form's own field names)."""
     context: dict = {"dates": None, "days": None, "problem": ""}
     row = await ctx.select(Line).where(Line.code == line).first()
     try:
         received = day(received_on, "接收日期")
         if row and received:
-            days = row["separated_working_days"] if separated and row["separated_working_days"] else row["working_days"]
+            separated = separated_household == "on" and row["separated_working_days"]
+            days = row["separated_working_days"] if separated else row["working_days"]
             context.update(days=days, dates=case_dates(await calendar_of(ctx), received, days))
     except InvalidInput as exc:
         context["problem"] = exc.localized()
@@ -138,6 +160,7 @@ async def intake(request: Request, ctx: County) -> Template | Redirect:
                 address=form.get("address", ""),
                 phone=form.get("phone", ""),
                 monthly_income=form.get("monthly_income", ""),
+                prior_reviews=_prior_reviews(form),
             ),
         )
     except InvalidInput as exc:
@@ -145,7 +168,32 @@ async def intake(request: Request, ctx: County) -> Template | Redirect:
     return Redirect(f"/t/{ctx.tenant.slug}/cases/{case.id}", status_code=303)
 
 
-async def _case_page(request: Request, ctx: TenantContext, case_id: int, error: str = "", status_code: int = 200):
+def _prior_reviews(form: dict) -> list[PriorReview]:
+    """The village's and the town's review and posting, as the intake form names their fields."""
+    return [
+        PriorReview(
+            level=level.value,
+            reviewed_on=day(form.get(f"{level}_reviewed_on", ""), "审核日期"),
+            posted_from=day(form.get(f"{level}_posted_from", ""), "公示开始日期"),
+            posted_to=day(form.get(f"{level}_posted_to", ""), "公示结束日期"),
+            outcome=form.get(f"{level}_outcome", ""),
+            document=form.get(f"{level}_document", ""),
+        )
+        for level in ReviewLevel
+    ]
+
+
+async def _case_page(
+    request: Request,
+    ctx: TenantContext,
+    case_id: int,
+    error: str = "",
+    status_code: int = 200,
+    *,
+    failed_step: str = "",
+    form=None,
+):
+    """The case page; after a refused step, that step's form comes back with what was typed."""
     folder = await services.case_file(ctx, case_id)
     line = await ctx.select(Line, Line.code, Line.materials).where(Line.code == folder.case.line_code).first()
     context = {
@@ -157,6 +205,8 @@ async def _case_page(request: Request, ctx: TenantContext, case_id: int, error: 
         "people": await _case_workers(ctx),
         "today": ctx.tenant.now().date(),
         "full_id": "",
+        "failed_step": failed_step,
+        "kept": form if failed_step else None,
     }
     return page(request, "cases/detail.html", context, status_code=status_code, fragments=("work",))
 
@@ -238,10 +288,11 @@ async def take_step(request: Request, ctx: County, case_id: FromPath[int], step:
         raise NotFoundException(f"no step {step!r}")
     permission, act = STEPS[step]
     ctx.actor.require(permission)
+    form = await request.form()
     try:
-        await act(ctx, case_id, await request.form())
+        await act(ctx, case_id, form)
     except InvalidInput as exc:
-        return await _case_page(request, ctx, case_id, exc.localized(), status_code=400)
+        return await _case_page(request, ctx, case_id, exc.localized(), status_code=400, failed_step=step, form=form)
     if request.headers.get("hx-request"):
         return await _case_page(request, ctx, case_id)
     return Redirect(f"/t/{ctx.tenant.slug}/cases/{case_id}", status_code=303)
@@ -272,15 +323,154 @@ async def evidence(request: Request, ctx: County, case_id: FromPath[int]) -> Tem
 
 @get("/accountability", guards=[requires(Permission.CASE_VIEW)])
 async def accountability(request: Request, ctx: County, year: FromQuery[int | None] = None) -> Template:
-    records = await list_records(ctx, year=year)
-    by_person: dict[str, list] = {}
-    for record in records:
-        by_person.setdefault(record.person_name, []).append(record)
+    by_person: dict[tuple[int, str], list] = {}
+    for record in await records.list_records(ctx, year=year):
+        by_person.setdefault((record.person_id, record.person_name), []).append(record)
     return page(
         request,
         "cases/accountability.html",
         {"by_person": by_person, "year": year, "labels": LABELS, "this_year": ctx.tenant.now().year},
     )
+
+
+async def _person_page(
+    request: Request, ctx: TenantContext, staff_id: int, *, error: str = "", failed: int | None = None, form=None
+) -> Template:
+    person = await ctx.select_one(User, staff_id, User.id, User.name)
+    context = {
+        "person": person,
+        "records": await records.list_records(ctx, staff_id=staff_id),
+        "labels": LABELS,
+        "error": error,
+        "failed": failed,
+        "kept": form,
+        "today": ctx.tenant.now().date(),
+    }
+    return page(request, "cases/accountability_person.html", context, status_code=400 if error else 200)
+
+
+@get("/accountability/staff/{staff_id:int}", guards=[requires(Permission.CASE_VIEW)])
+async def accountability_person(request: Request, ctx: County, staff_id: FromPath[int]) -> Template:
+    """One person's records: each occasion with its cases, a warning's remedy, a sanction's head record."""
+    return await _person_page(request, ctx, staff_id)
+
+
+@post("/accountability/{record_id:int}/remedy", guards=[requires(Permission.ACCOUNTABILITY_MANAGE)])
+async def remedy(request: Request, ctx: County, record_id: FromPath[int]) -> Template | Redirect:
+    record = await records.get_record(ctx, record_id)
+    form = await request.form()
+    try:
+        await records.set_remedy(
+            ctx,
+            record_id,
+            form.get("remedy", ""),
+            day(form.get("remedy_due_on", ""), "补救期限"),
+            day(form.get("remedy_done_on", ""), "完成日期"),
+        )
+    except InvalidInput as exc:
+        return await _person_page(request, ctx, record.person_id, error=exc.localized(), failed=record_id, form=form)
+    return Redirect(f"/t/{ctx.tenant.slug}/accountability/staff/{record.person_id}#record-{record_id}", status_code=303)
+
+
+# --- first-receiver register (首问负责) --------------------------------------------------------------
+
+
+def _enquiry_filter(query: dict) -> enquiries.EnquiryFilter:
+    receiver = query.get("receiver_id", "")
+    return enquiries.EnquiryFilter(
+        status=query.get("status", ""),
+        channel=query.get("channel", ""),
+        receiver_id=whole_number(receiver, "首问责任人") if receiver else None,
+        text=query.get("q", ""),
+        page=whole_number(query.get("page", "1") or "1", "页码"),
+    )
+
+
+async def _register_page(request: Request, ctx: TenantContext, *, form=None, error: str = "") -> Template:
+    query = dict(request.query_params)
+    try:
+        found = await enquiries.list_enquiries(ctx, _enquiry_filter(query))
+    except InvalidInput as exc:
+        error, found = error or exc.localized(), await enquiries.list_enquiries(ctx, enquiries.EnquiryFilter())
+    context = {
+        "found": found,
+        "query": {k: v for k, v in query.items() if k != "page" and v},
+        "people": await _case_workers(ctx),
+        "channels": list(Channel),
+        "statuses": list(EnquiryStatus),
+        "labels": LABELS,
+        "form": form or {},
+        "error": error,
+        "today": ctx.tenant.now().date(),
+    }
+    return page(request, "cases/enquiries.html", context, status_code=400 if form else 200, fragments=("results",))
+
+
+@get("/enquiries", name="enquiries", guards=[requires(Permission.CASE_VIEW)])
+async def enquiry_register(request: Request, ctx: County) -> Template:
+    return await _register_page(request, ctx)
+
+
+@post("/enquiries", guards=[requires(Permission.CASE_WORK)])
+async def log_enquiry(request: Request, ctx: County) -> Template | Redirect:
+    form = await request.form()
+    try:
+        case_id = form.get("case_id", "").strip()
+        enquiry = await enquiries.log_enquiry(
+            ctx,
+            enquiries.NewEnquiry(
+                visitor=form.get("visitor", ""),
+                channel=form.get("channel", ""),
+                question=form.get("question", ""),
+                answer=form.get("answer", ""),
+                referred_to=form.get("referred_to", ""),
+                referred_on=day(form.get("referred_on", ""), "转办日期"),
+                case_id=whole_number(case_id, "案件编号") if case_id else None,
+                contact=form.get("contact", ""),
+            ),
+        )
+    except InvalidInput as exc:
+        return await _register_page(request, ctx, form=form, error=exc.localized())
+    return Redirect(f"/t/{ctx.tenant.slug}/enquiries/{enquiry.id}", status_code=303)
+
+
+async def _enquiry_page(
+    request: Request, ctx: TenantContext, enquiry_id: int, *, error: str = "", form=None
+) -> Template:
+    context = {
+        "e": await enquiries.get_enquiry(ctx, enquiry_id),
+        "labels": LABELS,
+        "error": error,
+        "kept": form or {},
+        "today": ctx.tenant.now().date(),
+    }
+    return page(request, "cases/enquiry.html", context, status_code=400 if error else 200)
+
+
+@get("/enquiries/{enquiry_id:int}", guards=[requires(Permission.CASE_VIEW)])
+async def enquiry_page(request: Request, ctx: County, enquiry_id: FromPath[int]) -> Template:
+    return await _enquiry_page(request, ctx, enquiry_id)
+
+
+@post("/enquiries/{enquiry_id:int}/{change:str}", guards=[requires(Permission.CASE_WORK)])
+async def change_enquiry(
+    request: Request, ctx: County, enquiry_id: FromPath[int], change: FromPath[str]
+) -> Template | Redirect:
+    """``confirm``: the other office took the referral over; ``link``: it became this case."""
+    await enquiries.get_enquiry(ctx, enquiry_id)
+    form = await request.form()
+    try:
+        if change == "confirm":
+            await enquiries.confirm_referral(
+                ctx, enquiry_id, day(form.get("confirmed_on", ""), "确认日期", required=True), form.get("note", "")
+            )
+        elif change == "link":
+            await enquiries.link_case(ctx, enquiry_id, whole_number(form.get("case_id", ""), "案件编号"))
+        else:
+            raise NotFoundException(f"no change {change!r}")
+    except InvalidInput as exc:
+        return await _enquiry_page(request, ctx, enquiry_id, error=exc.localized(), form=form)
+    return Redirect(f"/t/{ctx.tenant.slug}/enquiries/{enquiry_id}", status_code=303)
 
 
 PAGES = [
@@ -296,4 +486,10 @@ PAGES = [
     print_receipt,
     evidence,
     accountability,
+    accountability_person,
+    remedy,
+    enquiry_register,
+    log_enquiry,
+    enquiry_page,
+    change_enquiry,
 ]

@@ -11,6 +11,7 @@ from app.absences import services as absence_services
 from app.absences.services import awaiting_decision
 from app.accounts.tables import User
 from app.audit.services import AuditFilter, browse
+from app.cases import enquiries
 from app.cases import services as cases
 from app.notifications.mail import failures_since
 from app.reminders.rules import STAGE_LABELS
@@ -39,6 +40,8 @@ async def dashboard(request: Request, ctx: County) -> Template:
     context["approvals"] = await awaiting_decision(ctx)
     context["urgent"] = await cases.urgent_cases(ctx, ctx.actor.user_id)
     context["open_cases"] = await cases.open_count(ctx, ctx.actor.user_id)
+    context["to_sign"] = await cases.awaiting_my_signature(ctx, ctx.actor.user_id)
+    context["open_referrals"] = await enquiries.my_open_referrals(ctx, ctx.actor.user_id)
     context["to_decide"] = await cases.awaiting_decision(ctx) if ctx.actor.can(Permission.CASE_DECIDE) else []
     context["stage_labels"] = STAGE_LABELS
     context["labels"] = absence_services

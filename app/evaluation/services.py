@@ -23,7 +23,7 @@ from app.audit.services import record_in
 from app.calendar.office import office_hours_of
 from app.calendar.office_hours import working_days_away
 from app.calendar.services import calendar_of
-from app.cases.tables import Accountability
+from app.cases.accountability import Record, records_of_year
 from app.errors import InvalidInput
 from app.evaluation import scoring
 from app.evaluation.scoring import COMPONENTS, Component, Weights
@@ -717,7 +717,8 @@ class ResultView:
     raters: dict[str, int]
     needs_rectification: bool
     absent_days: Decimal  # working days away (sick, personal, study)
-    accountability: int
+    # The subject's overdue-accountability records of the cycle's year (第十三条), shown beside them.
+    accountability: list[Record]
     rectification: dict | None
 
     def as_dict(self) -> dict:
@@ -749,9 +750,7 @@ async def _results(ctx: TenantContext, cycle_id: int, person: int | None = None)
     if person is not None:
         query = query.where(Result.subject.person == person)
     rows = await query.output(load_json=True)
-    records: dict[int, int] = {}
-    for row in await ctx.select(Accountability, Accountability.person).where(Accountability.year == cycle.year):
-        records[row["person"]] = records.get(row["person"], 0) + 1
+    records = await records_of_year(ctx, cycle.year)
     items = {row["subject"]: row for row in await ctx.select(Rectification).where(Rectification.cycle == cycle.id)}
     views = [
         ResultView(
@@ -765,7 +764,7 @@ async def _results(ctx: TenantContext, cycle_id: int, person: int | None = None)
             raters=row["raters"],
             needs_rectification=row["needs_rectification"],
             absent_days=db.two_places(row["absent_working_days"]),
-            accountability=records.get(row["person"], 0),
+            accountability=records.get(row["person"], []),
             rectification=items.get(row["subject"]),
         )
         for row in rows

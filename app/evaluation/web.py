@@ -11,6 +11,7 @@ from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
+from app.cases.rules import LEVEL_LABELS
 from app.errors import InvalidInput
 from app.evaluation import services
 from app.evaluation.scoring import (
@@ -60,6 +61,7 @@ LABELS = {
     "grade": {g.value: label for g, label in GRADE_LABELS.items()},
     "status": {s.value: label for s, label in STATUS_LABELS.items()},
     "job": JOB_STATUS_LABELS,
+    "level": LEVEL_LABELS,
 }
 
 
@@ -459,7 +461,7 @@ def _workbook(cycle: services.CycleView, rows: list[services.ResultView], county
             "是" if r.needs_rectification else "",
             "、".join(COMPONENT_LABELS[Component(m)] for m in r.missing),
             r.absent_days,
-            r.accountability,
+            len(r.accountability),
         ]
         for r in rows
     )

@@ -7,6 +7,7 @@ from datetime import date
 from enum import StrEnum
 
 from app.calendar.workdays import WorkCalendar
+from app.cases.rules import PostingWindow
 from app.i18n import N_
 
 
@@ -62,9 +63,10 @@ def notice_stage(calendar: WorkCalendar, today: date, received_on: date) -> Stag
     return None
 
 
-def posting_stage(today: date, ends_on: date) -> Stage | None:
-    """The handler is told when the posting's last day has come, so the case goes to approval."""
-    return Stage.POSTING_ENDS if today >= ends_on else None
+def posting_stage(today: date, starts_on: date) -> Stage | None:
+    """The handler is told once approval is possible (the day after the posting's last day, the
+    rule ``decide`` applies), so the case goes to approval."""
+    return None if PostingWindow(starts_on).blocks_approval(today) else Stage.POSTING_ENDS
 
 
 def horizon(calendar: WorkCalendar, today: date) -> date:

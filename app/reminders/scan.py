@@ -19,6 +19,7 @@ from piccolo.query import WhereRaw
 from app import db
 from app.calendar.services import calendar_of
 from app.cases.pipeline import OPEN, Status
+from app.cases.rules import PostingWindow
 from app.cases.tables import Case, MaterialNotice, Posting
 from app.i18n import gettext
 from app.notifications.services import Message, notify_many
@@ -178,16 +179,17 @@ async def scan(ctx: TenantContext, today: date | None = None) -> ScanReport:
     postings = ctx.select(Case, *_CASE_COLUMNS).where(Case.status == Status.POSTED)
     async for rows in _batches(postings):
         report.looked_at += len(rows)
-        ends = {
-            row["case"]: row["ends_on"]
-            for row in await ctx.select(Posting, Posting.case, Posting.ends_on).where(
-                Posting.case.is_in([row["id"] for row in rows])
-            )
+        # The latest posting of each case (a case re-posted after an objection is told afresh).
+        starts = {
+            row["case"]: row["starts_on"]
+            for row in await ctx.select(Posting, Posting.case, Posting.starts_on)
+            .where(Posting.case.is_in([row["id"] for row in rows]))
+            .order_by(Posting.id)
         }
         found = [
-            Due(row, stage, ends[row["id"]])
+            Due(row, stage, PostingWindow(starts[row["id"]]).ends_on)
             for row in rows
-            if row["id"] in ends and (stage := posting_stage(today, ends[row["id"]]))
+            if row["id"] in starts and (stage := posting_stage(today, starts[row["id"]]))
         ]
         await _tell(ctx, found, heads, report)
     return report

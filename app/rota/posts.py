@@ -29,10 +29,16 @@ MAX_MATERIALS = 2000
 DEFAULT_LINES = (
     LineSpec("urban_dibao", "城市低保", 10, 15),
     LineSpec("rural_dibao", "农村低保", 10),
-    LineSpec("medical", "城乡医疗救助", 5),
+    # 城乡医疗救助办理流程: the village and the town review and post before the county receives the
+    # file, so the county's 5 working days go to its own review and payment (SPEC §6).
+    LineSpec("medical", "城乡医疗救助", 5, needs_survey=False, needs_posting=False),
     LineSpec("temporary", "临时救助", 10),
     LineSpec("other", "其他事项", 15),
 )
+
+
+# 城乡低保办理流程: a 低保 application is always surveyed at the household.
+SURVEY_REQUIRED = frozenset({"urban_dibao", "rural_dibao"})
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,8 @@ def check_line(spec: LineSpec) -> None:
             raise InvalidInput("办结时限须为 1–{max} 个工作日，不是 {days}", max=MAX_WORKING_DAYS, days=days)
     if spec.separated_working_days is not None and spec.separated_working_days < spec.working_days:
         raise InvalidInput("人户分离的时限不能短于一般时限")
+    if spec.code in SURVEY_REQUIRED and not spec.needs_survey:
+        raise InvalidInput("{line}须入户调查，不能取消", line=spec.name.strip())
     if len(spec.materials) > MAX_MATERIALS:
         raise InvalidInput("材料清单不能超过 {limit} 个字符", limit=MAX_MATERIALS)
 

@@ -136,6 +136,8 @@ async def add_default_lines(ctx: TenantContext) -> None:
             name=spec.name,
             working_days=spec.working_days,
             separated_working_days=spec.separated_working_days,
+            needs_survey=spec.needs_survey,
+            needs_posting=spec.needs_posting,
             position=position,
             active=True,
         ).save()

@@ -47,6 +47,8 @@ class Permission(StrEnum):
     CASE_DECIDE = "case:decide"
     CASE_EXTEND = "case:extend"
     ACCOUNTABILITY_VIEW = "accountability:view"
+    # Word a warning's remedy, set its date, mark it done (the section head tracks it; 第十三条).
+    ACCOUNTABILITY_MANAGE = "accountability:manage"
     EVALUATION_RATE = "evaluation:rate"
     EVALUATION_MANAGE = "evaluation:manage"
     EVALUATION_RESULTS = "evaluation:results"
@@ -74,10 +76,14 @@ _ADMIN_ONLY = {
 }
 _APPROVERS = {Permission.ABSENCE_APPROVE, Permission.ESCALATION_PICK}
 # 审核审批: the section head reviews and the leader signs; both may decide an application.
-_CASE_DECIDERS = {Permission.CASE_DECIDE, Permission.ACCOUNTABILITY_VIEW}
+_CASE_DECIDERS = {Permission.CASE_DECIDE, Permission.ACCOUNTABILITY_VIEW, Permission.ACCOUNTABILITY_MANAGE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(_EVERY_MEMBER | _ADMIN_ONLY | {Permission.CASE_WORK, Permission.ACCOUNTABILITY_VIEW}),
+    Role.ADMIN: frozenset(
+        _EVERY_MEMBER
+        | _ADMIN_ONLY
+        | {Permission.CASE_WORK, Permission.ACCOUNTABILITY_VIEW, Permission.ACCOUNTABILITY_MANAGE}
+    ),
     Role.LEADER: frozenset(
         _EVERY_MEMBER | _APPROVERS | _CASE_DECIDERS | {Permission.AUDIT_READ, Permission.CASE_EXTEND}
     ),

@@ -84,3 +84,18 @@ async def test_an_application_goes_from_intake_to_approval(live_server, browser_
     await page.click("button:has-text('审批同意')")
     await page.wait_for_selector("#work .status >> text=已审批（同意）")
     assert "赵大娘" in await page.inner_text("h1")
+
+
+async def test_ticking_separated_household_gives_the_15_day_preview_the_server_computes(live_server, browser_page):
+    """人户分离: the preview asks with the form's own field, so it says what intake will compute."""
+    await demo_county()
+    page = browser_page
+    await sign_in_as(page, live_server, "wangxiaolei")
+    await page.goto(f"{live_server}/t/dangshan/cases/new")
+    await page.check("input[name=line][value=urban_dibao]")
+    await page.wait_for_selector("#due-preview >> text=办结时限 10 个工作日")
+    await page.check("input[name=separated_household]")
+    await page.wait_for_selector("#due-preview >> text=办结时限 15 个工作日")
+    assert str(nth_working_day_after(today(), 15)) in await page.inner_text("#due-preview")
+    await page.uncheck("input[name=separated_household]")
+    await page.wait_for_selector("#due-preview >> text=办结时限 10 个工作日")

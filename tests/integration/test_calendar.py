@@ -226,16 +226,39 @@ async def test_a_case_in_a_year_whose_schedule_is_entered_is_final_even_far_from
     summer = await open_case("dangshan", dangshan["ids"]["zhuwenjun"], date(2027, 6, 1))
     assert await dates_of(summer) == (date(2027, 6, 8), True)
     async with portal(settings) as client:
-        for day in ("2027-01-01", "2027-02-06", "2027-02-07", "2027-02-08", "2027-02-09"):
+        for day in ("2027-01-01", "2027-02-06", "2027-02-07", "2027-02-08", "2027-02-09", "2027-02-10"):
             answer = await client.put(
                 f"/api/v1/t/dangshan/calendar/days/{day}",
                 json={"workday": False, "note": "节假日"},
                 headers=bearer(dangshan["admin"]),
             )
             assert answer.status_code == 200, answer.text
-    # Four entries are not yet a schedule; the fifth makes 2027 an entered year.
-    assert await dates_of(summer) == (date(2027, 6, 8), False)
-    assert [e["note"] for e in await events_of(summer)] == ["工作日历调整：到期日 2027-06-08（暂定） → 2027-06-08"]
+        # Any number of days entered is not yet the schedule: only the admin's mark says so.
+        assert await dates_of(summer) == (date(2027, 6, 8), True)
+        refused = await client.put(
+            "/api/v1/t/dangshan/calendar/years/2027", json={"entered": True}, headers=bearer(dangshan["staff"])
+        )
+        assert refused.status_code == 403
+        answer = await client.put(
+            "/api/v1/t/dangshan/calendar/years/2027", json={"entered": True}, headers=bearer(dangshan["admin"])
+        )
+        assert answer.json() == {"year": 2027, "entered": True}
+        assert await dates_of(summer) == (date(2027, 6, 8), False)
+        again = await client.put(
+            "/api/v1/t/dangshan/calendar/years/2027", json={"entered": True}, headers=bearer(dangshan["admin"])
+        )
+        assert again.json() == {"year": 2027, "entered": True}
+        taken_back = await client.put(
+            "/api/v1/t/dangshan/calendar/years/2027", json={"entered": False}, headers=bearer(dangshan["admin"])
+        )
+        assert taken_back.json() == {"year": 2027, "entered": False}
+        assert await dates_of(summer) == (date(2027, 6, 8), True)
+    marks = await AuditRecord.select().where(AuditRecord.action == "calendar_year.set").output(load_json=True)
+    assert [m["after"] for m in marks] == [{"entered": True}, {"entered": False}]
+    assert [e["note"] for e in await events_of(summer)] == [
+        "工作日历调整：到期日 2027-06-08（暂定） → 2027-06-08",
+        "工作日历调整：到期日 2027-06-08 → 2027-06-08（暂定）",
+    ]
 
 
 async def test_removing_an_override_gives_the_cases_their_dates_back(settings, dangshan):
@@ -339,6 +362,29 @@ async def test_a_global_override_moves_the_open_cases_of_every_county(settings, 
     assert audit["tenant"] is None and audit["entity_id"] == "2027-01-01"
     assert await AuditRecord.count().where(AuditRecord.action == "case.due_recomputed") == 2
     assert await GlobalCalendarDay.count() == 1
+
+
+async def test_the_calendar_pages_mark_a_year_entered_for_the_county_or_for_every_county(settings, dangshan):
+    await county("xiaoxian", "萧县")
+    theirs = await open_case("xiaoxian", await person("xiaoxian", "xadmin", ("admin",)), date(2027, 6, 1))
+    ours = await open_case("dangshan", dangshan["ids"]["zhuwenjun"], date(2027, 6, 1))
+    await person(None, "root", roles=())
+    await person("dangshan", "cadmin", ("admin",))
+    async with portal(settings) as client:
+        await sign_in(client, "dangshan", "cadmin")
+        before = await client.get("/t/dangshan/calendar?year=2027")
+        marked = await post_form(client, "/t/dangshan/calendar", {"action": "entered", "year": "2027"})
+        after = await client.get("/t/dangshan/calendar?year=2027")
+        assert "2027 年安排已全部录入" in before.text
+        assert marked.status_code == 303 and "2027 年安排已录入" in after.text and "撤销“已录入”标记" in after.text
+        assert (await dates_of(ours), await dates_of(theirs)) == ((date(2027, 6, 8), False), (date(2027, 6, 8), True))
+        await client.get("/logout")
+        await sign_in(client, "", "root")
+        assert (await post_form(client, "/admin/calendar", {"action": "entered", "year": "2027"})).status_code == 303
+        assert "2027 年安排已录入" in (await client.get("/admin/calendar?year=2027")).text
+    assert await dates_of(theirs) == (date(2027, 6, 8), False)
+    marks = await AuditRecord.select(AuditRecord.action, AuditRecord.tenant).order_by(AuditRecord.id)
+    assert [m["action"] for m in marks if "year" in m["action"]] == ["calendar_year.set", "global_calendar_year.set"]
 
 
 async def test_a_countys_own_decision_beats_the_global_one(settings, dangshan):

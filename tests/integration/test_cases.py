@@ -29,19 +29,22 @@ from app.calendar.workdays import WorkCalendar
 from app.cases import services
 from app.cases.services import Application, CaseFilter, CaseView
 from app.cases.tables import (
-    Accountability,
+    AccountabilityRecord,
     Case,
     CaseEvent,
     Extension,
     Investigator,
     MaterialNotice,
     Objection,
+    Offence,
     Posting,
     Receipt,
     Survey,
 )
 from app.errors import InvalidInput
 from app.notifications.tables import Notification
+from app.rota import services as rota_services
+from app.rota.posts import LineSpec
 from app.tenancy import as_code
 from app.tenancy.context import Forbidden, TenantContext
 from app.tenancy.services import find_by_slug
@@ -208,7 +211,8 @@ TRACKED = (
     Posting,
     Objection,
     Extension,
-    Accountability,
+    AccountabilityRecord,
+    Offence,
     AuditRecord,
     Notification,
 )
@@ -368,8 +372,10 @@ async def test_a_bad_application_is_refused_and_nothing_is_saved(people, changes
 
 
 async def test_a_line_without_an_a_holder_takes_no_case(people):
-    exc = await refused(services.intake(await acting_as(people, "head"), application(people, line="other")))
-    assert "其他事项尚未设A岗" in zh(exc)
+    admin = await acting_as(people, "admin")
+    await rota_services.create_line(admin, LineSpec(code="housing", name="住房救助", working_days=10))
+    exc = await refused(services.intake(await acting_as(people, "head"), application(people, line="housing")))
+    assert "住房救助尚未设A岗" in zh(exc)
 
 
 async def test_a_first_receiver_of_another_county_is_refused(people):
@@ -566,7 +572,7 @@ async def test_a_posting_that_is_over_lets_the_case_be_approved(people):
 async def test_a_posting_that_has_not_started_yet_blocks_approval_too(people):
     upcoming = await case_at(people, "posted", posting_starts_on=today() + timedelta(days=2))
     exc = await refused(take_step(people, upcoming.id, "approve"))
-    assert "公示期间不能审批" in zh(exc)
+    assert "起方可审批" in zh(exc)
 
 
 @pytest.mark.parametrize("days_from_today", [-8, 8])

@@ -30,7 +30,7 @@ from app.audit.services import AuditFilter, browse
 from app.audit.tables import AuditRecord
 from app.cases import services as cases
 from app.cases.accountability import record_overdue
-from app.cases.tables import Accountability
+from app.cases.tables import AccountabilityRecord
 from app.errors import InvalidInput
 from app.evaluation import services
 from app.evaluation.tables import Cycle, Rating, RatingLink, Rectification, Result, Subject
@@ -875,28 +875,39 @@ async def test_computing_again_gives_the_same_results(demo):
     await assert_results_follow_the_stored_ratings(demo, cycle.id)
 
 
-async def test_the_years_overdue_case_records_are_shown_beside_each_subject(demo):
+async def test_the_years_overdue_case_records_are_shown_beside_each_subject(demo, settings):
     clerk = await demo.ctx("wangxiaolei")
-    received = date.today() - timedelta(days=21)
-    for n in range(3):
+    # Three cases falling due on one day are one occasion; a fourth a week earlier is another.
+    for n, days_ago in enumerate((21, 21, 21, 28)):
         application = cases.Application(
             line="urban_dibao",
             applicant_name=f"申请人{n}",
             applicant_id_number="11010519491231002X",
             household_size=2,
-            received_on=received,
+            received_on=date.today() - timedelta(days=days_ago),
             first_receiver_id=demo["wangxiaolei"],
         )
         await cases.decide_intake(clerk, (await cases.intake(clerk, application)).id, True)
-    assert await record_overdue(await demo.ctx("admin"), date.today()) == 3
-    records = await Accountability.select(Accountability.id, Accountability.person, Accountability.year)
-    assert {row["person"] for row in records} == {demo["wangxiaolei"]}
+    assert await record_overdue(await demo.ctx("admin"), date.today()) == 4
+    records = await AccountabilityRecord.select().order_by(AccountabilityRecord.occasion_on)
+    assert [(row["person"], row["level"]) for row in records] == [(demo["wangxiaolei"], "admonition")] * 2
     year = records[0]["year"]
-    await Accountability.update({Accountability.year: year - 1}).where(Accountability.id == records[0]["id"])
+    await AccountabilityRecord.update({AccountabilityRecord.year: year - 1}).where(
+        AccountabilityRecord.id == records[0]["id"]
+    )
     cycle = await demo.open(year=year)
     await services.compute(await demo.ctx("admin"), cycle.id)
     found = await demo.results(cycle.id)
-    assert {u: r.accountability for u, r in found.items()} == {u: 2 if u == "wangxiaolei" else 0 for u in SECTION}
+    beside = {u: [(a.level, a.occasion_on, len(a.case_ids)) for a in r.accountability] for u, r in found.items()}
+    expected = [("admonition", records[1]["occasion_on"], 3)]
+    assert beside == {u: expected if u == "wangxiaolei" else [] for u in SECTION}
+    async with portal(settings) as client:
+        await sign_in(client, SLUG, "admin")
+        page = await client.get(f"/t/{SLUG}/evaluations/{cycle.id}/results")
+        feedback = await client.get(f"/t/{SLUG}/evaluations/{cycle.id}/feedback/{demo['wangxiaolei']}")
+    assert "诫勉教育" in feedback.text and f"/accountability/staff/{demo['wangxiaolei']}" in feedback.text
+    row = page.text.split('id="result-{}"'.format(demo["wangxiaolei"]))[1].split("</tr>")[0]
+    assert "诫勉教育" in row and str(records[1]["occasion_on"]) in row
 
 
 async def test_computing_while_ratings_arrive_reads_one_consistent_snapshot(demo):

@@ -15,7 +15,7 @@ from litestar.routes import HTTPRoute
 from app.absences.services import post as post_absence
 from app.accounts.services import my_tokens
 from app.calendar.services import set_day
-from app.cases.tables import Case, MaterialNotice, Objection, Posting, Receipt
+from app.cases.tables import AccountabilityRecord, Case, Enquiry, MaterialNotice, Objection, Posting, Receipt
 from app.evaluation.services import open_cycle
 from app.notifications.services import notify
 from app.notifications.tables import Notification
@@ -32,7 +32,7 @@ COUNTY_PREFIXES = ("/t/{tenant:str}", "/api/v1/t/{tenant:str}")
 FOREIGN_MARKERS = ("萧县", "萧县管理员")  # data of county B (its slug is in the URL itself)
 PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")
 # Path parameters that name an action, not an object: the same in every county.
-VERBS = {"action": "approve", "kind": "substitution", "step": "accept"}
+VERBS = {"action": "approve", "kind": "substitution", "step": "accept", "change": "confirm", "year": 2031}
 
 
 async def objects_of(slug: str, user_id: int) -> dict[str, object]:
@@ -102,8 +102,36 @@ async def case_with_documents(ctx: TenantContext, line_id: int, user_id: int) ->
     for row in (notice, receipt, posting):
         await row.save()
     objection = ctx.new(Objection, case=case.id, posting=posting.id, raised_on=today, content="萧县异议")
-    await objection.save()
-    return {"case_id": case.id, "notice_id": notice.id, "receipt_id": receipt.id, "objection_id": objection.id}
+    record = ctx.new(
+        AccountabilityRecord,
+        person=user_id,
+        occasion_on=today,
+        year=today.year,
+        level="warning",
+        recorded_on=today,
+        remedy="萧县补救",
+        created_at=now,
+    )
+    enquiry = ctx.new(
+        Enquiry,
+        first_receiver=user_id,
+        visitor="萧县来访人",
+        channel="visit",
+        question="萧县咨询",
+        referred_to="萧县人社局",
+        referred_on=today,
+        created_at=now,
+    )
+    for row in (objection, record, enquiry):
+        await row.save()
+    return {
+        "case_id": case.id,
+        "notice_id": notice.id,
+        "receipt_id": receipt.id,
+        "objection_id": objection.id,
+        "record_id": record.id,
+        "enquiry_id": enquiry.id,
+    }
 
 
 def county_routes(app) -> list[tuple[str, str]]:
@@ -181,6 +209,8 @@ MISSING = {
     "receipt_id": 987654,
     "objection_id": 987654,
     "cycle_id": 987654,
+    "record_id": 987654,
+    "enquiry_id": 987654,
 }
 
 

@@ -24,14 +24,14 @@ async def test_an_admin_sets_a_lines_pipeline_and_checklist_through_the_api(sett
     token = await api_token("dangshan", people["admin"])
     async with portal(settings) as client:
         answer = await client.patch(
-            "/api/v1/t/dangshan/lines/medical",
+            "/api/v1/t/dangshan/lines/temporary",
             headers={"Authorization": f"Bearer {token}"},
             json={"needs_survey": False, "needs_posting": False, "materials": "诊断证明\n  发票  \n"},
         )
     assert answer.status_code == 200, answer.text
     line = answer.json()
     assert (line["needs_survey"], line["needs_posting"], line["materials"]) == (False, False, "诊断证明\n  发票")
-    assert line["working_days"] == 5
+    assert line["working_days"] == 10
     change = await AuditRecord.select().where(AuditRecord.action == "line.update").output(load_json=True).first()
     assert change["before"]["needs_survey"] is True and change["after"]["needs_survey"] is False
 

@@ -148,7 +148,7 @@ async def test_a_notice_not_issued_is_reminded_on_working_day_two_and_three(peop
     ]
 
 
-async def test_the_end_of_a_posting_is_told_once(people):
+async def test_the_end_of_a_posting_is_told_once_on_the_day_approval_opens(people):
     clerk = await context_of("dangshan", people["wangxiaolei"])
     today = date.today()
     case_id = await urban_case(people, received_on=today - timedelta(days=10))
@@ -162,10 +162,11 @@ async def test_the_end_of_a_posting_is_told_once(people):
     )
     await services.sign_survey(await context_of("dangshan", people["houweili"]), case_id)
     await services.start_posting(clerk, case_id, today - timedelta(days=6), "公示栏")
-    await run_scan(people, today - timedelta(days=1))
-    assert "reminder.posting_ends" not in await inbox(people["wangxiaolei"])
+    # Today is the posting's last day: approval is refused today, so "可提交审批" must wait a day.
     await run_scan(people, today)
+    assert "reminder.posting_ends" not in await inbox(people["wangxiaolei"])
     await run_scan(people, today + timedelta(days=1))
+    await run_scan(people, today + timedelta(days=2))
     assert (await inbox(people["wangxiaolei"])).count("reminder.posting_ends") == 1
 
 

@@ -43,7 +43,7 @@ async def test_lines_and_rota_show_the_seed_table(settings, dangshan):
     assert posts["rural_dibao"] == (ids["houweili"], ids["zhuwenjun"])
     assert posts["medical"] == (ids["zhuwenjun"], ids["houweili"])
     assert posts["temporary"] == (ids["wangxiaolei"], ids["zhuwenjun"])
-    assert posts["other"] == (None, None)
+    assert posts["other"] == (ids["sunjing"], ids["zhuwenjun"])  # every line of the demo is usable
     urban = next(line for line in lines if line["code"] == "urban_dibao")
     assert (urban["working_days"], urban["separated_working_days"]) == (10, 15)
     by_line = {row["line"]: row for row in rota}
@@ -55,9 +55,7 @@ async def test_lines_and_rota_show_the_seed_table(settings, dangshan):
         "status": "normal",
         "candidates": [],
     }
-    # 其他事项 has no A or B yet: qualified people are present, so the head is asked to pick one.
-    assert by_line["other"]["status"] == "escalated" and by_line["other"]["acting"] is None
-    assert ids["sunjing"] in by_line["other"]["candidates"]
+    assert (by_line["other"]["status"], by_line["other"]["acting"]) == ("normal", ids["sunjing"])
 
 
 async def test_changing_the_backup_keeps_history_and_audit(settings, dangshan):
@@ -131,13 +129,13 @@ async def test_deactivated_people_hold_no_post(settings, dangshan):
     ids = dangshan["ids"]
     async with portal(settings) as client:
         off = await client.patch(
-            f"/api/v1/t/dangshan/staff/{ids['sunjing']}", headers=bearer(dangshan["token"]), json={"active": False}
+            f"/api/v1/t/dangshan/staff/{ids['head']}", headers=bearer(dangshan["token"]), json={"active": False}
         )
         assert off.status_code == 200 and off.json()["active"] is False
         refused = await client.put(
             "/api/v1/t/dangshan/lines/urban_dibao/assignment",
             headers=bearer(dangshan["token"]),
-            json={"a": ids["wangxiaolei"], "b": ids["sunjing"]},
+            json={"a": ids["wangxiaolei"], "b": ids["head"]},
         )
     assert refused.status_code == 400 and "deactivated" in refused.json()["detail"]
 
@@ -275,7 +273,8 @@ async def test_printable_table_reads_like_the_regulation(settings, dangshan):
         await sign_in(client, "dangshan", "wangxiaolei")
         printed = await client.get("/t/dangshan/rota/print")
     assert "（一）城市低保工作：A岗 王效雷；B岗 侯伟丽；" in printed.text
-    assert "（四）临时救助工作：A岗 王效雷；B岗 朱文君。" in printed.text
+    assert "（四）临时救助工作：A岗 王效雷；B岗 朱文君；" in printed.text
+    assert "（五）其他事项工作：A岗 孙静；B岗 朱文君。" in printed.text
 
 
 async def test_uncovered_lines_shout_on_the_admin_dashboard(settings, dangshan):

@@ -12,20 +12,29 @@ from hypothesis import strategies as st
 
 from app.calendar.workdays import DayOverride, WorkCalendar
 from app.cases.rules import (
+    LADDER,
     LEVEL_LABELS,
     NOTICE_WORKING_DAYS,
     POSTING_DAYS,
     CaseDates,
     Eligibility,
+    EnquiryStatus,
     IncomeLimits,
     Level,
-    accountability_level,
+    PostingWindow,
+    PriorReview,
+    ReviewLevel,
+    Served,
     case_dates,
+    check_enquiry_outcome,
     check_investigators,
     check_missing_items,
+    check_prior_reviews,
+    check_remedy,
     eligibility_hint,
-    posting_ends_on,
-    posting_running,
+    enquiry_status,
+    ladder_level,
+    remedy_due_on,
 )
 from app.errors import InvalidInput
 
@@ -215,52 +224,204 @@ def test_an_extension_into_an_unknown_year_makes_the_dates_provisional_until_ent
     assert case_dates(WorkCalendar(JANUARY_2027), d("2026-12-01"), 10, 20).provisional is False
 
 
-# ---- accountability (第十三条) --------------------------------------------------------------------------------------
+# ---- accountability (第十三条, SPEC §6) ----------------------------------------------------------------------------
+
+A, W, S = Level.ADMONITION, Level.WARNING, Level.SANCTION
 
 
-@pytest.mark.parametrize(
-    ("nth", "level"),
-    [(1, Level.ADMONITION), (2, Level.WARNING), (3, Level.SANCTION), (4, Level.SANCTION), (10, Level.SANCTION)],
-)
-def test_the_nth_overdue_case_of_the_year_gives_admonition_then_warning_then_sanction(nth, level):
-    assert accountability_level(nth) is level
+def served(level: Level, recorded: str, done: str | None = None) -> Served:
+    return Served(level, d(recorded), d(done) if done else None)
 
 
-@pytest.mark.parametrize("nth", [0, -1])
-def test_the_count_of_overdue_cases_starts_at_one(nth):
-    with pytest.raises(ValueError, match="starts at 1"):
-        accountability_level(nth)
+def test_the_first_occasion_of_the_year_is_an_admonition():
+    assert ladder_level([], d("2026-03-02")) is A
+
+
+def test_an_occasion_due_after_an_admonition_was_recorded_is_a_warning():
+    assert ladder_level([served(A, "2026-03-03")], d("2026-03-04")) is W
+
+
+def test_an_occasion_due_before_or_on_the_day_the_admonition_was_recorded_stays_an_admonition():
+    # Not yet admonished when those cases fell due: the level climbs only once the previous was served.
+    assert ladder_level([served(A, "2026-03-03")], d("2026-03-03")) is A
+    assert ladder_level([served(A, "2026-03-03")], d("2026-03-01")) is A
+
+
+def test_an_occasion_after_a_warning_whose_remedy_is_not_done_is_a_sanction():
+    history = [served(A, "2026-03-03"), served(W, "2026-03-10")]
+    assert ladder_level(history, d("2026-03-11")) is S
+
+
+def test_an_occasion_after_a_warning_whose_remedy_was_done_is_a_warning_again():
+    history = [served(A, "2026-03-03"), served(W, "2026-03-10", done="2026-03-12")]
+    assert ladder_level(history, d("2026-03-20")) is W
+    assert ladder_level(history, d("2026-03-12")) is W  # done on the day counts as done
+    assert ladder_level(history, d("2026-03-11")) is S  # still open that day (经告诫仍不改正)
+
+
+def test_an_occasion_due_before_the_warning_was_recorded_is_not_a_sanction():
+    history = [served(A, "2026-03-03"), served(W, "2026-03-10")]
+    assert ladder_level(history, d("2026-03-10")) is W
+
+
+def test_after_a_sanction_an_open_remedy_keeps_giving_sanctions_and_a_done_one_a_warning():
+    open_remedy = [served(A, "2026-03-03"), served(W, "2026-03-10"), served(S, "2026-03-12")]
+    assert ladder_level(open_remedy, d("2026-04-01")) is S
+    done = [served(A, "2026-03-03"), served(W, "2026-03-10", "2026-03-20"), served(S, "2026-03-12")]
+    assert ladder_level(done, d("2026-04-01")) is W
+
+
+def test_a_head_record_is_not_on_the_ladder_of_its_holder():
+    assert ladder_level([served(Level.HEAD, "2026-03-03")], d("2026-04-01")) is A
+
+
+LEVELS = st.sampled_from([A, W, S, Level.HEAD])
+DAYS = st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 12, 31))
+
+
+@FAST
+@given(st.lists(st.tuples(LEVELS, DAYS, st.one_of(st.none(), DAYS)), max_size=6), DAYS)
+def test_the_ladder_climbs_only_over_records_served_before_the_occasion(history, occasion_on):
+    records = [Served(level, recorded, done if level == W else None) for level, recorded, done in history]
+    level = ladder_level(records, occasion_on)
+    before = [r for r in records if r.level in LADDER and r.recorded_on < occasion_on]
+    # The level depends only on what was recorded before the occasion...
+    assert level is ladder_level(before, occasion_on)
+    # ...an admonition exactly when nothing was, a sanction exactly when a warning's remedy was open.
+    assert (level is A) == (not before)
+    assert (level is S) == any(
+        r.level is W and (r.remedy_done_on is None or r.remedy_done_on > occasion_on) for r in before
+    )
 
 
 def test_accountability_levels_carry_the_regulations_chinese_names():
-    assert LEVEL_LABELS == {Level.ADMONITION: "诫勉教育", Level.WARNING: "行政告诫", Level.SANCTION: "处理"}
+    assert LEVEL_LABELS == {
+        Level.ADMONITION: "诫勉教育",
+        Level.WARNING: "行政告诫",
+        Level.SANCTION: "处理",
+        Level.HEAD: "追究科室负责人责任",
+    }
 
 
-# ---- public posting (公示) -----------------------------------------------------------------------------------------
+def test_a_remedy_is_due_five_working_days_after_the_warning():
+    assert remedy_due_on(CAL, d("2026-09-30")) == d("2026-10-13")  # over the National Day week
+
+
+def test_a_remedy_needs_text_and_a_due_date_not_before_the_warning_and_is_not_done_in_the_future():
+    recorded, today = d("2026-03-10"), d("2026-03-20")
+    assert check_remedy("  写出  说明 ", d("2026-03-17"), None, recorded, today) == "写出 说明"
+    assert check_remedy("补办", d("2026-03-17"), d("2026-03-20"), recorded, today) == "补办"
+    for text, due, done in (
+        ("", d("2026-03-17"), None),
+        ("补办", None, None),
+        ("补办", d("2026-03-09"), None),
+        ("补办", d("2026-03-17"), d("2026-03-09")),
+        ("补办", d("2026-03-17"), d("2026-03-21")),
+        ("补" * 501, d("2026-03-17"), None),
+    ):
+        with pytest.raises(InvalidInput):
+            check_remedy(text, due, done, recorded, today)
+
+
+# ---- public posting (公示): one rule for messages, reminders, buttons and decisions --------------------------------
 
 
 def test_a_posting_lasts_seven_calendar_days_including_the_first():
     assert POSTING_DAYS == 7
-    assert posting_ends_on(d("2024-09-28")) == d("2024-10-04")  # holidays are calendar days too
-    assert posting_ends_on(d("2025-12-28")) == d("2026-01-03")
-    assert posting_ends_on(d("2024-02-26")) == d("2024-03-03")  # through 29 February
+    assert PostingWindow(d("2024-09-28")).ends_on == d("2024-10-04")  # holidays are calendar days too
+    assert PostingWindow(d("2025-12-28")).ends_on == d("2026-01-03")
+    assert PostingWindow(d("2024-02-26")).ends_on == d("2024-03-03")  # through 29 February
 
 
-def test_a_posting_runs_on_its_first_and_last_day_but_not_the_day_before_or_after():
-    start = d("2024-09-28")
-    assert not posting_running(start, d("2024-09-27"))
-    assert posting_running(start, d("2024-09-28"))
-    assert posting_running(start, d("2024-10-04"))
-    assert not posting_running(start, d("2024-10-05"))
+def test_approval_opens_the_day_after_the_postings_last_day():
+    window = PostingWindow(d("2026-11-30"))
+    assert (window.ends_on, window.approval_opens_on) == (d("2026-12-06"), d("2026-12-07"))
+    assert window.blocks_approval(d("2026-11-29"))  # entered ahead: blocks before it starts too
+    assert window.blocks_approval(d("2026-12-06"))  # the last day is still a day of the posting
+    assert not window.blocks_approval(d("2026-12-07"))
 
 
 @FAST
 @given(st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)))
-def test_a_posting_runs_on_exactly_seven_consecutive_days_from_its_start(start):
-    window = [start + timedelta(days=i) for i in range(-10, 20)]
-    running = [day for day in window if posting_running(start, day)]
-    assert running == [start + timedelta(days=i) for i in range(7)]
-    assert running[-1] == posting_ends_on(start)
+def test_approval_is_blocked_exactly_until_the_seventh_day_has_passed(start):
+    window = PostingWindow(start)
+    days = [start + timedelta(days=i) for i in range(-10, 20)]
+    open_days = [day for day in days if not window.blocks_approval(day)]
+    assert open_days[0] == start + timedelta(days=7) == window.approval_opens_on
+    assert window.ends_on == start + timedelta(days=6)
+
+
+# ---- 城乡医疗救助: the village's and the town's review before the county -------------------------------------------
+
+
+def review(level: str = "village", **fields) -> PriorReview:
+    return PriorReview(level=level, **fields)
+
+
+def test_prior_reviews_keep_what_was_entered_and_drop_empty_ones():
+    received = d("2026-11-28")
+    village = review(
+        "village",
+        reviewed_on=d("2026-11-10"),
+        posted_from=d("2026-11-11"),
+        posted_to=d("2026-11-17"),
+        outcome=" 同意  上报 ",
+        document="村审〔2026〕3号",
+    )
+    kept = check_prior_reviews([village, review("town")], received)
+    assert kept == [
+        review(
+            "village",
+            reviewed_on=d("2026-11-10"),
+            posted_from=d("2026-11-11"),
+            posted_to=d("2026-11-17"),
+            outcome="同意 上报",
+            document="村审〔2026〕3号",
+        )
+    ]
+    assert check_prior_reviews([review("town", outcome="同意")], received)[0].level == ReviewLevel.TOWN
+
+
+@pytest.mark.parametrize(
+    "reviews",
+    [
+        [review("county", outcome="同意")],
+        [review(outcome="同意"), review(outcome="再次")],
+        [review(posted_from=d("2026-11-11"))],
+        [review(posted_to=d("2026-11-11"))],
+        [review(posted_from=d("2026-11-12"), posted_to=d("2026-11-11"))],
+        [review(reviewed_on=d("2026-11-29"))],
+        [review(posted_from=d("2026-11-20"), posted_to=d("2026-11-29"))],
+        [review(outcome="意" * 201)],
+        [review(document="号" * 201)],
+    ],
+)
+def test_prior_reviews_are_refused_when_they_cannot_be_true(reviews):
+    with pytest.raises(InvalidInput):
+        check_prior_reviews(reviews, d("2026-11-28"))
+
+
+# ---- first-receiver register (首问负责) ---------------------------------------------------------------------------
+
+
+def test_an_enquirys_status_follows_its_referral_and_its_case():
+    assert enquiry_status("", None, None) is EnquiryStatus.ANSWERED
+    assert enquiry_status("县人社局", None, None) is EnquiryStatus.REFERRED
+    assert enquiry_status("县人社局", d("2026-12-01"), None) is EnquiryStatus.REFERRAL_CONFIRMED
+    assert enquiry_status("县人社局", None, 7) is EnquiryStatus.BECAME_CASE
+    assert enquiry_status("", None, 7) is EnquiryStatus.BECAME_CASE
+
+
+def test_an_enquiry_is_logged_with_an_answer_a_dated_referral_or_a_case():
+    today = d("2026-12-04")
+    check_enquiry_outcome("答复了", "", None, today, False)
+    check_enquiry_outcome("", "县人社局", today, today, False)
+    check_enquiry_outcome("", "", None, today, True)
+    for answer, office, referred_on in (("", "", None), ("", "县人社局", None), ("答", "", today)):
+        with pytest.raises(InvalidInput):
+            check_enquiry_outcome(answer, office, referred_on, today, False)
+    with pytest.raises(InvalidInput):
+        check_enquiry_outcome("", "县人社局", d("2026-12-05"), today, False)
 
 
 # ---- eligibility hint (城乡低保办理流程) ----------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from app.calendar.workdays import (
     MAX_WORKING_DAYS,
-    MIN_OVERRIDES_PER_YEAR,
     DayInfo,
     DayOverride,
     DueDate,
@@ -319,9 +318,7 @@ def test_county_beats_global_beats_the_package(county, global_, day):
         assert (info.workday, info.source, info.note) == (everyone[-1].workday, "global", everyone[-1].note)
     else:
         assert info.workday == CAL.day(day).workday
-        entered = len({o.day for o in county + global_ if o.day.year == day.year}) >= 5
-        expected = "weekday" if entered and CAL.day(day).source == "weekday-fallback" else CAL.day(day).source
-        assert info.source == expected
+        assert info.source == CAL.day(day).source  # overrides alone never mark a year as entered
     assert info.provisional == (info.source == "weekday-fallback")
 
 
@@ -370,6 +367,7 @@ ENTERED_2027 = [
 @pytest.mark.parametrize("who", ["county", "global"])
 def test_entering_every_day_involved_makes_the_due_date_final(who):
     calendar = WorkCalendar(county_overrides=ENTERED_2027) if who == "county" else WorkCalendar((), ENTERED_2027)
+    # Days decided are final; a day nobody decided stays a guess until the year is marked entered.
     assert calendar.due_date(d("2026-12-31"), 1) == DueDate(d("2027-01-04"), provisional=False)
     assert calendar.due_date(d("2026-12-30"), 2) == DueDate(d("2027-01-04"), provisional=False)
     assert calendar.due_date(d("2026-12-30"), 3).provisional  # 2027-01-05 is still a guess
@@ -377,20 +375,33 @@ def test_entering_every_day_involved_makes_the_due_date_final(who):
     assert not calendar.day(d("2027-01-01")).provisional
 
 
-def test_once_a_years_schedule_is_entered_the_days_it_leaves_out_are_ordinary_weekdays():
+def test_once_a_year_is_marked_entered_the_days_it_leaves_out_are_ordinary_weekdays():
     published = [*ENTERED_2027, DayOverride(d("2027-02-06"), workday=False, note="春节")]
-    for calendar in (WorkCalendar(published), WorkCalendar((), published), WorkCalendar(published[:2], published[2:])):
+    for calendar in (
+        WorkCalendar(published, (), {2027}),
+        WorkCalendar((), published, {2027}),
+        WorkCalendar(published[:2], published[2:], {2027}),
+        WorkCalendar((), (), {2027}),
+    ):
         assert calendar.day(d("2027-01-05")) == DayInfo(d("2027-01-05"), True, "weekday", "", provisional=False)
         assert calendar.day(d("2027-01-09")) == DayInfo(d("2027-01-09"), False, "weekday", "", provisional=False)
-        assert calendar.due_date(d("2026-12-30"), 3) == DueDate(d("2027-01-05"), provisional=False)
         assert calendar.day(d("2028-01-04")).provisional  # the next year is still a guess
-    assert WorkCalendar(ENTERED_2027).due_date(d("2026-12-30"), 3).provisional  # four days are not a schedule
+    assert WorkCalendar(published, (), {2027}).due_date(d("2026-12-30"), 3) == DueDate(d("2027-01-05"), False)
+
+
+def test_any_number_of_overrides_without_the_mark_leaves_the_year_provisional():
+    # A county entering local days (here a whole month of them) has not entered the State Council's schedule.
+    january = [DayOverride(date(2027, 1, 1) + timedelta(days=i), workday=i % 7 < 5) for i in range(31)]
+    calendar = WorkCalendar(january, january)
+    assert calendar.day(d("2027-02-01")) == DayInfo(d("2027-02-01"), True, "weekday-fallback", "", provisional=True)
+    assert calendar.due_date(d("2027-01-25"), 10).provisional
 
 
 def test_an_unknown_day_of_receipt_does_not_make_the_due_date_provisional():
     calendar = WorkCalendar(ENTERED_2027)
     assert calendar.day(d("2027-01-01")).provisional is False
     assert WorkCalendar(ENTERED_2027[1:]).due_date(d("2027-01-01"), 1) == DueDate(d("2027-01-04"), provisional=False)
+    assert CAL.day(d("2027-01-01")).provisional  # the day of receipt itself is a guess, but never counted
 
 
 def test_adding_zero_working_days_gives_the_start_with_its_own_certainty():
@@ -531,14 +542,10 @@ def test_known_years_are_detected_from_the_package():
     assert WorkCalendar().known_years() is years
 
 
-def entered(year: int, how_many: int) -> list[DayOverride]:
-    return [DayOverride(date(year, 1, 1) + timedelta(days=i), workday=False) for i in range(how_many)]
-
-
-def test_next_year_needs_entry_when_the_package_does_not_know_it():
+def test_next_year_needs_entry_until_it_is_marked_entered():
     assert years_needing_entry(d("2026-06-01"), []) == [2027]
-    assert years_needing_entry(d("2026-06-01"), entered(2027, MIN_OVERRIDES_PER_YEAR - 1)) == [2027]
-    assert years_needing_entry(d("2026-06-01"), entered(2027, MIN_OVERRIDES_PER_YEAR)) == []
+    assert years_needing_entry(d("2026-06-01"), {2028}) == [2027]
+    assert years_needing_entry(d("2026-06-01"), {2027}) == []
 
 
 def test_known_years_never_need_entry():
@@ -547,13 +554,8 @@ def test_known_years_never_need_entry():
 
 
 def test_this_year_and_next_can_both_need_entry():
-    assert years_needing_entry(d("2027-03-01"), entered(2026, 9)) == [2027, 2028]
-    assert years_needing_entry(d("2027-03-01"), entered(2027, 9)) == [2028]
-
-
-def test_the_same_day_entered_twice_counts_once():
-    twice = [DayOverride(d("2027-01-01"), workday=False)] * MIN_OVERRIDES_PER_YEAR
-    assert years_needing_entry(d("2026-06-01"), twice) == [2027]
+    assert years_needing_entry(d("2027-03-01"), {2026}) == [2027, 2028]
+    assert years_needing_entry(d("2027-03-01"), [2027, 2027]) == [2028]
 
 
 # ---- the types -----------------------------------------------------------------------------------------------------
