@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from app import clock
 from app.audit.tables import AuditRecord
 from app.tenancy.context import Actor, TenantContext
 from app.tenancy.permissions import Permission
@@ -33,7 +34,7 @@ async def record(
     await AuditRecord.insert(
         AuditRecord(
             tenant=tenant_id,
-            at=datetime.now().astimezone(),
+            at=clock.now(),
             actor=actor.user_id,
             actor_label=actor.label[:100],
             action=action,

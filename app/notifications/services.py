@@ -4,9 +4,8 @@ county sends e-mail (``app.notifications.mail``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from app import db
+from app import clock, db
 from app.notifications import mail
 from app.notifications.tables import Notification
 from app.tenancy.context import NotFound, TenantContext
@@ -61,7 +60,7 @@ async def notify_many(tenant_id: int, messages: list[Message]) -> int:
     e-mail and the person has an address."""
     if not messages:
         return 0
-    now = datetime.now().astimezone()
+    now = clock.now()
     async with db.transaction():
         inserted = await db.insert_new(
             Notification,
@@ -99,7 +98,7 @@ async def unread_count(ctx: TenantContext) -> int:
 
 async def mark_read(ctx: TenantContext, notification_id: int | None = None) -> None:
     """Mark one of the caller's messages read (another's is not found), or all of them."""
-    query = ctx.update(Notification, {Notification.read_at: datetime.now().astimezone()}).where(
+    query = ctx.update(Notification, {Notification.read_at: clock.now()}).where(
         (Notification.user == ctx.actor.user_id) & Notification.read_at.is_null()
     )
     if notification_id is not None:

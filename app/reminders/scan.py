@@ -12,11 +12,11 @@ on (tenant, status, due_on), in batches.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from piccolo.query import WhereRaw
 
-from app import db
+from app import clock, db
 from app.calendar.services import calendar_of
 from app.cases.pipeline import OPEN, Status
 from app.cases.rules import PostingWindow
@@ -103,7 +103,7 @@ async def _tell(ctx: TenantContext, found: list[Due], heads: list[int], report: 
     if not found:
         return
     by_key = {due.key: due for due in found}
-    now = datetime.now().astimezone()
+    now = clock.now()
     async with db.transaction():
         inserted = await db.insert_new(
             Reminder,

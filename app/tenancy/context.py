@@ -14,6 +14,7 @@ from piccolo.columns import ForeignKey
 from piccolo.query import Count, Objects, Select, Update
 from piccolo.table import Table
 
+from app import clock
 from app.tenancy.permissions import Permission, permissions_of
 
 T = TypeVar("T", bound=Table)
@@ -62,7 +63,7 @@ class TenantInfo:
         return ZoneInfo(self.timezone)
 
     def now(self) -> datetime:
-        return datetime.now(self.zone)
+        return clock.now().astimezone(self.zone)
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from app import db
+from app import clock, db
 from app.audit.services import record, record_in
 from app.errors import InvalidInput
 from app.rota.services import add_default_lines
@@ -67,7 +66,7 @@ async def create_tenant(actor: Actor, slug: str, name: str, timezone: str = "Asi
     async with db.transaction():
         if await Tenant.exists().where(Tenant.slug == slug):
             raise InvalidTenant("县代码 {slug} 已存在", slug=slug)
-        row = Tenant(slug=slug, name=name, timezone=timezone, settings={}, created_at=datetime.now().astimezone())
+        row = Tenant(slug=slug, name=name, timezone=timezone, settings={}, created_at=clock.now())
         await row.save()
         await record(
             actor,
