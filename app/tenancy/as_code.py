@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from app import db
+from app import clock, db
 from app.accounts.services import check_email
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record
@@ -40,7 +40,8 @@ class StaffSpec(msgspec.Struct, forbid_unknown_fields=True):
     name: str
     roles: list[str] = []
     phone: str = ""
-    email: str = ""
+    # Left out, the file does not manage the address (an admin or the demo's mail sink sets it).
+    email: str | None = None
     qualifications: list[str] = []
     active: bool = True
 
@@ -146,7 +147,7 @@ def _check(spec: TenantSpec) -> None:
         if not person.name.strip():
             raise TenantFileError("{where}.name：不能为空", where=where)
         try:
-            check_email(person.email)
+            check_email(person.email or "")
         except InvalidInput as exc:
             raise TenantFileError("{where}.email：{problem}", where=where, problem=exc.localized()) from None
         unknown = sorted(set(person.roles) - set(Role))
@@ -254,14 +255,16 @@ def _line_values(line: LineFileSpec, position: int) -> dict[str, Any]:
 
 
 def _staff_values(person: StaffSpec) -> dict[str, Any]:
-    return {
+    values = {
         "name": person.name.strip(),
         "phone": person.phone.strip(),
-        "email": person.email.strip(),
         "roles": sorted(set(person.roles)),
         "qualifications": sorted(set(person.qualifications)),
         "active": person.active,
     }
+    if person.email is not None:
+        values["email"] = person.email.strip()
+    return values
 
 
 def _settings_values(spec: TenantSpec) -> dict[str, Any]:
@@ -366,7 +369,7 @@ async def apply(spec: TenantSpec, actor: Actor) -> list[Change]:
         changes = plan(spec, await current_state(spec.slug))
         if not changes:
             return []
-        now = datetime.now().astimezone()
+        now = clock.now()
         tenant_id = await _apply_tenant(spec, next((c for c in changes if c.entity == "tenant"), None), now)
         for change in changes:
             is_tenant = change.entity == "tenant"
@@ -428,7 +431,7 @@ async def _apply_user(tenant_id: int, change: Change, actor: Actor, now: datetim
             username=change.key,
             name=values["name"],
             phone=values["phone"],
-            email=values["email"],
+            email=values.get("email", ""),
             active=values["active"],
             password_hash="",
             is_superadmin=False,
@@ -438,14 +441,10 @@ async def _apply_user(tenant_id: int, change: Change, actor: Actor, now: datetim
         user_id = user.id
     else:
         user_id = await _id_of(User, tenant_id, User.username, change.key)
-        await User.update(
-            {
-                User.name: values["name"],
-                User.phone: values["phone"],
-                User.email: values["email"],
-                User.active: values["active"],
-            }
-        ).where(User.id == user_id)
+        managed = {User.name: values["name"], User.phone: values["phone"], User.active: values["active"]}
+        if "email" in values:
+            managed[User.email] = values["email"]
+        await User.update(managed).where(User.id == user_id)
     before = change.before or {"roles": [], "qualifications": []}
     if before["roles"] != values["roles"]:
         await RoleGrant.delete().where(RoleGrant.user == user_id)

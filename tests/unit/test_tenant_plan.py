@@ -216,3 +216,9 @@ def test_office_hours_and_the_office_come_from_the_file():
 def test_a_bad_office_section_is_refused(extra, message):
     with pytest.raises(TenantFileError, match=message):
         parse(FILE + "\n" + extra)
+
+
+def test_an_address_the_file_leaves_out_is_not_managed_by_it():
+    state = matching_state()
+    state.staff["wangxiaolei"]["email"] = "wang@example.org"  # set by an admin, or the demo's mail sink
+    assert plan(parse(FILE), state) == []
