@@ -1015,3 +1015,15 @@ async def test_the_full_id_number_page_is_forbidden_to_staff_not_working_the_cas
         shown = await post_form(client, path, headers={"HX-Request": "true"})
     assert shown.status_code == 200 and VALID_ID in shown.text
     assert await AuditRecord.count().where(AuditRecord.action == "case.reveal_id") == 1
+
+
+async def test_papers_for_the_applicant_name_whoever_acts_on_the_case_now(people, settings):
+    case = await case_at(people)
+    await services.issue_notice(await acting_as(people, "wangxiaolei"), case.id, ["户口簿"])
+    notice = await MaterialNotice.select(MaterialNotice.id).where(MaterialNotice.case == case.id).first()
+    await leave(people, "wangxiaolei")
+    await sweep_now()
+    async with portal(settings) as client:
+        await sign_in(client, SLUG, "houweili")
+        printed = await client.get(f"/t/{SLUG}/cases/{case.id}/notices/{notice['id']}")
+    assert "请咨询经办人 侯伟丽" in printed.text and "王效雷" not in printed.text
