@@ -44,6 +44,7 @@ from app.staff import api as staff_api
 from app.staff import web as staff_web
 from app.tenancy import web as tenancy_web
 from app.web.errors import EXCEPTION_HANDLERS
+from app.web.favicon import favicon
 from app.web.guards import tenant_context, tenant_guard
 from app.web.health import health
 from app.web.identity import IdentityMiddleware, Services
@@ -81,7 +82,7 @@ COUNTY_API = [
     *cases_api.API,
     *evaluation_api.API,
 ]
-PUBLIC = [*accounts_web.PUBLIC, *tenancy_web.PUBLIC, *calendar_web.PUBLIC, *evaluation_web.PUBLIC, health]
+PUBLIC = [*accounts_web.PUBLIC, *tenancy_web.PUBLIC, *calendar_web.PUBLIC, *evaluation_web.PUBLIC, health, favicon]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

@@ -239,3 +239,10 @@ async def test_get_never_changes_state(settings):
         assert await AuditRecord.count() == before
         assert (await client.get("/logout")).status_code == 405
         assert (await client.get("/t/dangshan/")).status_code == 200  # still signed in
+
+
+async def test_the_favicon_is_served_to_anyone(settings):
+    async with portal(settings) as client:
+        icon = await client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert "max-age=86400" in icon.headers["cache-control"] and icon.content.startswith(b"<svg")
