@@ -7,16 +7,17 @@ import time
 from litestar import Request, get
 from litestar.response import Template
 
+from app import clock
 from app.absences import services as absence_services
-from app.absences.services import awaiting_decision
-from app.accounts.tables import User
+from app.absences.services import awaiting_decision, list_absences
 from app.audit.services import AuditFilter, browse
 from app.cases import enquiries
 from app.cases import services as cases
 from app.notifications.mail import failures_since
 from app.reminders.rules import STAGE_LABELS
-from app.rota.services import rota, uncovered
-from app.tenancy.permissions import Permission
+from app.rota.services import snapshot, uncovered
+from app.staff.services import holders_of
+from app.tenancy.permissions import Permission, Role
 from app.web.guards import County, requires
 from app.web.identity import services_of
 from app.web.render import page
@@ -27,7 +28,6 @@ from workers.heartbeat import STALE_AFTER_SECONDS, last_beat
 async def dashboard(request: Request, ctx: County) -> Template:
     context = {
         "worker_alive": None,
-        "staff_count": await ctx.count(User).where(User.active.eq(True)),
         "recent_changes": [],
         "email_failures": 0,
     }
@@ -45,8 +45,15 @@ async def dashboard(request: Request, ctx: County) -> Template:
     context["to_decide"] = await cases.awaiting_decision(ctx) if ctx.actor.can(Permission.CASE_DECIDE) else []
     context["stage_labels"] = STAGE_LABELS
     context["labels"] = absence_services
-    context["rota"] = await rota(ctx)
-    context["uncovered"] = uncovered(context["rota"])
+    snap = await snapshot(ctx)
+    context["rota"] = snap.rows
+    context["uncovered"] = uncovered(snap.rows)
+    # 在岗: the section's people (staff and the head) with an active account who are not away now.
+    section = set(await holders_of(ctx, [Role.STAFF, Role.SECTION_HEAD])) & snap.active
+    context["section_size"], context["present"] = len(section), len(section - snap.away)
+    context["away_today"] = [
+        a for a in await list_absences(ctx, active_at=clock.now()) if a.status in ("active", "overdue", "approved")
+    ]
     # Admins and whoever arranges cover (the section head, the leader) see what nobody covers.
     context["sees_cover"] = ctx.actor.can(Permission.ROTA_MANAGE) or ctx.actor.can(Permission.ESCALATION_PICK)
     context["escalated"] = [

@@ -543,3 +543,14 @@ async def test_the_preview_counts_office_time_and_warns_of_lines_left_uncovered(
         )
     assert "临时离岗" in weekend.text and "由股室负责人审批" in weekend.text  # 1.5 h of office time
     assert "注意：此时离岗将使以下岗位无人替岗" in trip.text and "城市低保" in trip.text
+
+
+async def test_the_dashboard_counts_who_is_present_and_lists_who_is_away_today(people, settings):
+    await leave(people, "wangxiaolei")
+    async with portal(settings) as client:
+        await sign_in(client, "dangshan", "admin")
+        dashboard = await client.get("/t/dangshan/")
+    section = dashboard.text.split('id="section-today"')[1].split("</section>")[0]
+    # The section is the head and four staff (the leader, the admin and 赵明 are not counted); one is away.
+    assert "4 / 5" in section
+    assert "王效雷（事假" in section
