@@ -16,15 +16,9 @@ from typing import Any
 
 import uvicorn
 
-from app import db
 from app.asgi import create_app
-from app.piccolo_conf import all_tables
 from app.settings import Settings
-
-
-async def empty_database() -> None:
-    names = ", ".join(f'"{t._meta.tablename}"' for t in all_tables())
-    await db.engine().run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+from tests.conftest import empty_database
 
 
 class Served:
