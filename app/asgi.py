@@ -43,12 +43,16 @@ from app.settings import Mode, Settings
 from app.staff import api as staff_api
 from app.staff import web as staff_web
 from app.tenancy import web as tenancy_web
+from app.web.bodies import MAX_BODY_BYTES, check_body
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.favicon import favicon
 from app.web.guards import tenant_context, tenant_guard
 from app.web.health import health
 from app.web.identity import IdentityMiddleware, Services
+from app.web.methods import complete_allow_header
+from app.web.openapi import StrictStructSchemaPlugin, documented
 from app.web.render import template_engine
+from app.web.security import add_security_headers
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -68,20 +72,22 @@ COUNTY_PAGES = [
     *jobs_web.PAGES,
     *evaluation_web.PAGES,
 ]
-COUNTY_API = [
-    *accounts_api.API,
-    *audit_web.API,
-    *staff_api.API,
-    *rota_api.API,
-    *absences_api.API,
-    *notifications_web.API,
-    *settings_web.API,
-    *office_web.API,
-    *jobs_api.API,
-    *calendar_api.API,
-    *cases_api.API,
-    *evaluation_api.API,
-]
+COUNTY_API = documented(
+    [
+        *accounts_api.API,
+        *audit_web.API,
+        *staff_api.API,
+        *rota_api.API,
+        *absences_api.API,
+        *notifications_web.API,
+        *settings_web.API,
+        *office_web.API,
+        *jobs_api.API,
+        *calendar_api.API,
+        *cases_api.API,
+        *evaluation_api.API,
+    ]
+)
 PUBLIC = [*accounts_web.PUBLIC, *tenancy_web.PUBLIC, *calendar_web.PUBLIC, *evaluation_web.PUBLIC, health, favicon]
 
 
@@ -115,9 +121,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await queue.aclose()
 
     county_dependencies = {"ctx": Provide(tenant_context, sync_to_thread=False)}
-    return Litestar(
+    app = Litestar(
         route_handlers=[
-            *PUBLIC,
+            Router("/", route_handlers=PUBLIC, include_in_schema=False),  # pages: the schema is the API's
             Router(
                 "/t/{tenant:str}",
                 route_handlers=COUNTY_PAGES,
@@ -137,6 +143,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         lifespan=[lifespan],
         middleware=[IdentityMiddleware()],
+        before_request=check_body,
+        before_send=[add_security_headers(settings)],
+        request_max_body_size=MAX_BODY_BYTES,
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_secure=settings.secure_cookies,
@@ -144,9 +153,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             exclude=["/api/", "/healthz"],
         ),
         template_config=TemplateConfig(instance=template_engine(settings.templates_dir)),
-        plugins=[HTMXPlugin()],
+        plugins=[HTMXPlugin(), StrictStructSchemaPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="County Portal API", version="1", path="/schema"),
         logging_config=LoggingConfig(log_exceptions="debug", disable_stack_trace={404, 401, 403, 400}),
         debug=False,
     )
+    app.before_send.append(complete_allow_header(app))
+    return app

@@ -7,7 +7,8 @@ the migrations and the tests all talk to the database the settings name.
 from __future__ import annotations
 
 import os
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,6 +20,38 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from app.settings import Settings
 
 _engine: Engine | None = None
+
+# PostgreSQL's backstop for tenancy (row-level security, app/backstop): the app works as a role
+# that owns no table, and each connection it takes from the pool is told the county of the
+# request it serves; the policies then show and accept only that county's rows, whatever a query
+# forgets. Outside a county request (sign-in, workers, operators) no county is set: all rows.
+APP_ROLE = "portal_app"
+_county: ContextVar[int | None] = ContextVar("county", default=None)
+
+
+@contextmanager
+def county(tenant_id: int | None):
+    """Run the block as a request of county ``tenant_id`` (None: of no county yet)."""
+    token = _county.set(tenant_id)
+    try:
+        yield
+    finally:
+        _county.reset(token)
+
+
+def enter_county(tenant_id: int) -> None:
+    """Within a ``county(None)`` block (a request), from here on: county ``tenant_id``."""
+    _county.set(tenant_id)
+
+
+async def _as_app_role(connection) -> None:
+    """asyncpg's ``setup``, on every acquisition from the pool (a released connection is RESET)."""
+    county_id = _county.get()
+    await connection.execute(
+        "SELECT set_config('role', $1, false), set_config('portal.tenant', $2, false)",
+        APP_ROLE,
+        "" if county_id is None else str(county_id),
+    )
 
 
 def build_engine(database_url: str) -> Engine:
@@ -71,7 +104,7 @@ async def connected(settings: Settings):
     previous = _engine
     current = configure(settings)
     if isinstance(current, PostgresEngine):
-        await current.start_connection_pool(min_size=1, max_size=10)
+        await current.start_connection_pool(min_size=1, max_size=10, setup=_as_app_role)
     try:
         yield current
     finally:

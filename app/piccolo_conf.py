@@ -5,20 +5,21 @@
 
 from piccolo.conf.apps import AppRegistry
 
-APP_REGISTRY = AppRegistry(
-    apps=[
-        "app.tenancy.piccolo_app",
-        "app.accounts.piccolo_app",
-        "app.audit.piccolo_app",
-        "app.rota.piccolo_app",
-        "app.notifications.piccolo_app",
-        "app.absences.piccolo_app",
-        "app.calendar.piccolo_app",
-        "app.cases.piccolo_app",
-        "app.reminders.piccolo_app",
-        "app.evaluation.piccolo_app",
-    ]
-)
+# Every app with tables, in the order their migrations run.
+FEATURE_APPS = [
+    "app.tenancy.piccolo_app",
+    "app.accounts.piccolo_app",
+    "app.audit.piccolo_app",
+    "app.rota.piccolo_app",
+    "app.notifications.piccolo_app",
+    "app.absences.piccolo_app",
+    "app.calendar.piccolo_app",
+    "app.cases.piccolo_app",
+    "app.reminders.piccolo_app",
+    "app.evaluation.piccolo_app",
+]
+# Last: row-level security over the tables of every feature app.
+APP_REGISTRY = AppRegistry(apps=[*FEATURE_APPS, "app.backstop.piccolo_app"])
 
 
 def all_tables():

@@ -15,31 +15,32 @@ from app.jobs import JobKind, enqueue
 from app.rota.services import parse_instant
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
+from app.text import MultiLine, SingleLine
 from app.web.guards import County, requires
 from app.web.identity import services_of
 
 
 class NewAbsence(msgspec.Struct, forbid_unknown_fields=True):
     staff_id: int
-    kind: str
-    reason: str
+    kind: SingleLine
+    reason: SingleLine
     starts_at: datetime
     ends_at: datetime
-    contact: str = ""
-    handover: str = ""
+    contact: SingleLine = ""
+    handover: MultiLine = ""
     show_contact: bool = False  # the contact may appear on the door notice
 
 
 class PastAbsence(msgspec.Struct, forbid_unknown_fields=True):
     staff_id: int
-    kind: str
-    reason: str
+    kind: SingleLine
+    reason: SingleLine
     starts_at: datetime
     ends_at: datetime
 
 
 class Decision(msgspec.Struct, forbid_unknown_fields=True):
-    note: str = ""
+    note: SingleLine = ""
 
 
 class Pick(msgspec.Struct, forbid_unknown_fields=True):

@@ -9,6 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from app.calendar import services
 from app.calendar.workdays import DayInfo
 from app.tenancy.permissions import Permission
+from app.text import SingleLine
 from app.web.guards import County, requires
 
 
@@ -18,7 +19,7 @@ class YearMark(msgspec.Struct, forbid_unknown_fields=True):
 
 class DayDecision(msgspec.Struct, forbid_unknown_fields=True):
     workday: bool
-    note: str = ""
+    note: SingleLine = ""
 
 
 def day_json(info: DayInfo) -> dict:

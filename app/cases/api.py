@@ -13,6 +13,7 @@ from app.cases import accountability as records
 from app.cases import enquiries, services
 from app.errors import InvalidInput
 from app.tenancy.permissions import Permission
+from app.text import MultiLine, SingleLine
 from app.web.forms import day
 from app.web.guards import County, requires
 
@@ -20,47 +21,47 @@ from app.web.guards import County, requires
 class Step(msgspec.Struct, forbid_unknown_fields=True):
     """accept, refuse (with the reason), or close."""
 
-    action: str
-    reason: str = ""
+    action: SingleLine
+    reason: SingleLine = ""
 
 
 class Decision(msgspec.Struct, forbid_unknown_fields=True):
     """审批: approve, or not with the reason."""
 
     approve: bool
-    reason: str = ""
+    reason: SingleLine = ""
 
 
 class Notice(msgspec.Struct, forbid_unknown_fields=True):
-    items: list[str]
-    reason: str = ""
+    items: list[SingleLine]
+    reason: SingleLine = ""
 
 
 class SurveyRecord(msgspec.Struct, forbid_unknown_fields=True):
     visited_on: date
-    findings: str
-    conclusion: str
+    findings: MultiLine
+    conclusion: MultiLine
     investigators: list[int]
 
 
 class PostingStart(msgspec.Struct, forbid_unknown_fields=True):
     starts_on: date
-    place: str
+    place: SingleLine
 
 
 class NewObjection(msgspec.Struct, forbid_unknown_fields=True):
     raised_on: date
-    content: str
-    raised_by: str = ""
+    content: MultiLine
+    raised_by: SingleLine = ""
 
 
 class Resolution(msgspec.Struct, forbid_unknown_fields=True):
-    resolution: str
+    resolution: MultiLine
 
 
 class ExtensionRequest(msgspec.Struct, forbid_unknown_fields=True):
     working_days: int
-    reason: str
+    reason: SingleLine
 
 
 @post("/cases", guards=[requires(Permission.CASE_WORK)])

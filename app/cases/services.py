@@ -52,6 +52,7 @@ from app.rota.tables import Assignment, Line
 from app.tenancy.context import Forbidden, NotFound, TenantContext
 from app.tenancy.permissions import Permission
 from app.tenancy.services import settings_of
+from app.text import SingleLine
 
 PAGE_SIZE = 50
 # A posting is entered when it goes up, give or take a week (e.g. put up on Friday, entered Monday).
@@ -273,16 +274,16 @@ async def all_cases(ctx: TenantContext, chosen: CaseFilter) -> list[CaseView]:
 class Application(msgspec.Struct, forbid_unknown_fields=True):
     """What the clerk enters at intake: the API's body, and what the form is read into."""
 
-    line: str
-    applicant_name: str
-    applicant_id_number: str
+    line: SingleLine
+    applicant_name: SingleLine
+    applicant_id_number: SingleLine
     household_size: int
     received_on: date
     first_receiver_id: int
     separated_household: bool = False
-    address: str = ""
-    phone: str = ""
-    monthly_income: str = ""
+    address: SingleLine = ""
+    phone: SingleLine = ""
+    monthly_income: SingleLine = ""
     # 城乡医疗救助: what the village and the town did before the county received the file.
     prior_reviews: list[PriorReview] = []
 

@@ -12,13 +12,14 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 from app.evaluation import services
 from app.jobs import JobKind, enqueue
 from app.tenancy.permissions import Permission
+from app.text import SingleLine
 from app.web.guards import County, requires
 from app.web.identity import services_of
 
 
 class NewCycle(msgspec.Struct, forbid_unknown_fields=True):
     year: int
-    weights: dict[str, int | str] | None = None
+    weights: dict[SingleLine, int | SingleLine] | None = None
     trim: bool = True
 
 
@@ -28,29 +29,29 @@ class NewSubject(msgspec.Struct, forbid_unknown_fields=True):
 
 class NewRating(msgspec.Struct, forbid_unknown_fields=True):
     staff_id: int
-    component: str
+    component: SingleLine
     # A number or a decimal string (both become a Decimal: msgspec allows one str-like type in a
     # union); at most 2 places (the scoring module says so if not).
     score: Decimal | int | None = None
-    dimensions: dict[str, Decimal | int] | list[Decimal | int] | None = None
-    rater_label: str = ""
+    dimensions: dict[SingleLine, Decimal | int] | list[Decimal | int] | None = None
+    rater_label: SingleLine = ""
 
 
 class Step(msgspec.Struct, forbid_unknown_fields=True):
-    step: str
+    step: SingleLine
 
 
 class Finalise(msgspec.Struct, forbid_unknown_fields=True):
-    policy: str = ""
+    policy: SingleLine = ""
 
 
 class Reopen(msgspec.Struct, forbid_unknown_fields=True):
-    reason: str
+    reason: SingleLine
 
 
 class NewLinks(msgspec.Struct, forbid_unknown_fields=True):
     count: int
-    prefix: str = "基层测评人"
+    prefix: SingleLine = "基层测评人"
 
 
 @get("/evaluations/cycles", guards=[requires(Permission.EVALUATION_RATE)])

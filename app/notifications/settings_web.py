@@ -13,6 +13,7 @@ from app.errors import InvalidInput
 from app.notifications import mail
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
+from app.text import SingleLine
 from app.web.guards import County, requires
 from app.web.identity import services_of
 from app.web.render import page
@@ -72,14 +73,15 @@ class EmailSettingsBody(msgspec.Struct, forbid_unknown_fields=True):
     """The whole of the county's e-mail settings; a blank password keeps the stored one."""
 
     enabled: bool = False
-    host: str = ""
-    port: int | None = None  # the usual port of ``tls`` when left out
-    tls: str = "starttls"
-    username: str = ""
+    host: SingleLine = ""
+    # Left out: the usual port of ``tls``; ``null`` is refused like any other non-number.
+    port: int | msgspec.UnsetType = msgspec.UNSET
+    tls: SingleLine = "starttls"
+    username: SingleLine = ""
     password: str = ""
     clear_password: bool = False
-    from_address: str = ""
-    portal_url: str = ""
+    from_address: SingleLine = ""
+    portal_url: SingleLine = ""
 
 
 @get("/settings/email", guards=[requires(Permission.SETTINGS_MANAGE)])
@@ -90,7 +92,8 @@ async def email_settings(ctx: County) -> dict:
 @put("/settings/email", guards=[requires(Permission.SETTINGS_MANAGE)])
 async def put_email_settings(request: Request, ctx: County, data: JSONBody[EmailSettingsBody]) -> dict:
     allowed = services_of(request).settings.smtp_hosts
-    return (await mail.save_settings(ctx, msgspec.structs.asdict(data), allowed)).public()
+    given = {name: value for name, value in msgspec.structs.asdict(data).items() if value is not msgspec.UNSET}
+    return (await mail.save_settings(ctx, given, allowed)).public()
 
 
 @get("/settings/email/deliveries", guards=[requires(Permission.SETTINGS_MANAGE)])

@@ -9,26 +9,27 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from app.rota import services
 from app.rota.posts import LineSpec
 from app.tenancy.permissions import Permission
+from app.text import MultiLine, SingleLine
 from app.web.guards import County, requires
 
 
 class NewLine(msgspec.Struct, forbid_unknown_fields=True):
-    code: str
-    name: str
+    code: SingleLine
+    name: SingleLine
     working_days: int
     separated_working_days: int | None = None
     needs_survey: bool = True
     needs_posting: bool = True
-    materials: str = ""
+    materials: MultiLine = ""
 
 
 class LineChanges(msgspec.Struct, forbid_unknown_fields=True):
-    name: str | msgspec.UnsetType = msgspec.UNSET
+    name: SingleLine | msgspec.UnsetType = msgspec.UNSET
     working_days: int | msgspec.UnsetType = msgspec.UNSET
     separated_working_days: int | None | msgspec.UnsetType = msgspec.UNSET
     needs_survey: bool | msgspec.UnsetType = msgspec.UNSET
     needs_posting: bool | msgspec.UnsetType = msgspec.UNSET
-    materials: str | msgspec.UnsetType = msgspec.UNSET
+    materials: MultiLine | msgspec.UnsetType = msgspec.UNSET
     active: bool | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -36,7 +37,7 @@ class NewAssignment(msgspec.Struct, forbid_unknown_fields=True):
     a: int
     b: int
     approved_by: int | None = None
-    reason: str = ""
+    reason: SingleLine = ""
 
 
 def line_json(line: services.LineView) -> dict:

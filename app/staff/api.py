@@ -8,25 +8,26 @@ from litestar.params import FromPath, JSONBody
 
 from app.staff import services
 from app.tenancy.permissions import Permission
+from app.text import SingleLine
 from app.web.guards import County, requires
 
 
 class NewStaff(msgspec.Struct, forbid_unknown_fields=True):
-    username: str
-    name: str
-    roles: list[str] = msgspec.field(default_factory=lambda: ["staff"])
-    phone: str = ""
-    email: str = ""
-    qualifications: list[str] = msgspec.field(default_factory=list)
+    username: SingleLine
+    name: SingleLine
+    roles: list[SingleLine] = msgspec.field(default_factory=lambda: ["staff"])
+    phone: SingleLine = ""
+    email: SingleLine = ""
+    qualifications: list[SingleLine] = msgspec.field(default_factory=list)
     password: str | None = None
 
 
 class StaffChanges(msgspec.Struct, forbid_unknown_fields=True):
-    name: str | msgspec.UnsetType = msgspec.UNSET
-    phone: str | msgspec.UnsetType = msgspec.UNSET
-    email: str | msgspec.UnsetType = msgspec.UNSET
-    roles: list[str] | msgspec.UnsetType = msgspec.UNSET
-    qualifications: list[str] | msgspec.UnsetType = msgspec.UNSET
+    name: SingleLine | msgspec.UnsetType = msgspec.UNSET
+    phone: SingleLine | msgspec.UnsetType = msgspec.UNSET
+    email: SingleLine | msgspec.UnsetType = msgspec.UNSET
+    roles: list[SingleLine] | msgspec.UnsetType = msgspec.UNSET
+    qualifications: list[SingleLine] | msgspec.UnsetType = msgspec.UNSET
     active: bool | msgspec.UnsetType = msgspec.UNSET
 
 

@@ -32,6 +32,39 @@
       ? "The request failed (" + event.detail.xhr.status + ")."
       : "操作未能完成（" + event.detail.xhr.status + "）。"));
   });
+  // Print buttons (the CSP allows no inline handlers).
+  document.addEventListener("click", (event) => {
+    if (event.target.closest("[data-print]")) window.print();
+  });
+  // Opening a cycle: the weights' total as they are typed.
+  function weightTotal(form) {
+    let sum = 0;
+    form.querySelectorAll("input.weight").forEach((i) => { sum += Number(i.value) || 0; });
+    const out = document.getElementById("weight-sum");
+    out.textContent = sum;
+    out.classList.toggle("bad", sum !== 100);
+  }
+  // "我要评分" by dimension: the sum of 德 能 勤 绩 廉 as it is typed (the server checks again).
+  function dimensionSum(row) {
+    let sum = 0, complete = true;
+    row.querySelectorAll("input.dim").forEach((input) => {
+      if (input.value === "" || !input.checkValidity()) complete = false;
+      else sum += Math.round(Number(input.value) * 100);
+    });
+    row.querySelector("output.sum").textContent = complete ? (sum / 100).toFixed(2) : "—";
+  }
+  document.addEventListener("input", (event) => {
+    const form = event.target.closest("#open-cycle-form");
+    if (form) weightTotal(form);
+    const row = event.target.closest("tr[data-dims]");
+    if (row) dimensionSum(row);
+  });
+  document.addEventListener("htmx:load", (event) => {
+    const form = event.detail.elt.querySelector ? event.detail.elt.querySelector("#open-cycle-form") : null;
+    if (form) weightTotal(form);
+  });
+  // A refusal that is not a form to swap in (the server says so with HX-Reswap: none).
+  document.addEventListener("portal:message", (event) => toast(event.detail.value));
   document.addEventListener("htmx:sendError", () => {
     toast(document.documentElement.lang === "en" ? "The server cannot be reached." : "无法连接服务器，请检查网络。");
   });

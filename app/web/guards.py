@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
+from app import db
 from app.accounts.services import Identity
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
@@ -33,6 +34,7 @@ async def tenant_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     # Another county is answered exactly like a county that does not exist.
     if tenant is None or identity.tenant_id != tenant.id:
         raise NotFoundException("not found")
+    db.enter_county(tenant.id)
     connection.state[CONTEXT_KEY] = TenantContext(
         tenant=tenant, actor=identity.actor(connection.state.get("address", ""))
     )

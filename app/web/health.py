@@ -2,6 +2,7 @@ from litestar import Request, get
 from litestar.exceptions import ServiceUnavailableException
 
 from app.tenancy.tables import Tenant
+from app.web.errors import RETRY_AFTER_SECONDS
 from app.web.identity import services_of
 
 
@@ -12,5 +13,7 @@ async def health(request: Request) -> dict:
         await Tenant.count()
         await services_of(request).redis.ping()
     except Exception as exc:  # any failure of either backend means "not ready"
-        raise ServiceUnavailableException(f"backend unavailable: {type(exc).__name__}") from exc
+        raise ServiceUnavailableException(
+            f"backend unavailable: {type(exc).__name__}", headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+        ) from exc
     return {"status": "ok"}

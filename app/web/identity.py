@@ -12,6 +12,7 @@ from litestar import Request
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from app import db
 from app.accounts.services import Identity, identity_for_token, identity_of
 from app.accounts.sessions import COOKIE_NAME, Session
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language
@@ -78,4 +79,5 @@ class IdentityMiddleware(ASGIMiddleware):
                     session = None
         scope["user"] = identity
         scope["auth"] = session
-        await next_app(scope, receive, send)
+        with db.county(None):  # the tenant guard names it; it ends with the request
+            await next_app(scope, receive, send)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.async_api import expect
 
 from tests.helpers import PASSWORD, county, person
 
@@ -72,7 +73,8 @@ async def test_admin_changes_a_backup_on_the_board_without_a_reload(live_server,
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
     await row.locator("select[name=b]").select_option(label="孙静")
     await row.locator("button").click()
-    await page.wait_for_function("document.querySelector('#line-urban_dibao td.b').textContent.trim() === '孙静'")
+    # A locator, not wait_for_function: the CSP forbids the page to evaluate strings as script.
+    await expect(page.locator("#line-urban_dibao td.b")).to_have_text("孙静")
     assert navigations == []
     await row.locator("select[name=b]").select_option(label="朱文君（未登记资格）")
     await page.locator("#line-urban_dibao button").click()

@@ -6,132 +6,28 @@ cannot fill makes the test fail, so whoever adds it says which object of county 
 
 from __future__ import annotations
 
+import os
+import random
 import re
-from datetime import date, datetime, timedelta
+from contextlib import AsyncExitStack
+from dataclasses import replace
 
+import httpx
 import pytest
 from litestar.routes import HTTPRoute
+from piccolo.engine.sqlite import SQLiteEngine
 
-from app.absences.services import post as post_absence
-from app.accounts.services import my_tokens
-from app.calendar.services import set_day
-from app.cases.tables import AccountabilityRecord, Case, Enquiry, MaterialNotice, Objection, Posting, Receipt
-from app.evaluation.services import open_cycle
-from app.notifications.services import notify
-from app.notifications.tables import Notification
-from app.rota.posts import LineSpec
-from app.rota.services import create_line
-from app.tenancy.context import Actor, TenantContext
+from app import db
+from app.audit.tables import AuditRecord
 from app.tenancy.services import find_by_slug
-from app.web.guards import tenant_guard
-from tests.helpers import EVERY_ROLE, OPERATOR, api_token, county, csrf_of, person, portal, sign_in
+from tests.helpers import EVERY_ROLE, api_token, county, csrf_of, person, portal, sign_in
+from tests.objects import VERBS, objects_of
 
 pytestmark = pytest.mark.usefixtures("clean_db", "redis")
 
 COUNTY_PREFIXES = ("/t/{tenant:str}", "/api/v1/t/{tenant:str}")
 FOREIGN_MARKERS = ("萧县", "萧县管理员")  # data of county B (its slug is in the URL itself)
 PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")
-# Path parameters that name an action, not an object: the same in every county.
-VERBS = {"action": "approve", "kind": "substitution", "step": "accept", "change": "confirm", "year": 2031}
-
-
-async def objects_of(slug: str, user_id: int) -> dict[str, object]:
-    """An object of each kind that county routes take by id, all belonging to county ``slug``.
-
-    Codes are names within a county, so the line used is one only county ``slug`` has.
-    """
-    ctx = TenantContext(tenant=await find_by_slug(slug), actor=OPERATOR)
-    ctx_of_user = TenantContext(tenant=ctx.tenant, actor=Actor(user_id=user_id, label="x"))
-    own_line = await create_line(ctx, LineSpec(f"{slug}_only", "萧县特有事项", 15))
-    start = datetime.now().astimezone() + timedelta(days=1)
-    absence = await post_absence(
-        ctx_of_user,
-        person_id=user_id,
-        kind="official",
-        reason="萧县公出",
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-    )
-    await notify(ctx.tenant.id, user_id, kind="test", message="萧县消息", dedupe_key="isolation")
-    case_rows = await case_with_documents(ctx, own_line.id, user_id)
-    notification = (await Notification.select(Notification.id).where(Notification.user == user_id).first())["id"]
-    own_day = (await set_day(ctx, date(2031, 5, 6), workday=False, note="萧县县庆")).day
-    admin_of_county = TenantContext(
-        tenant=ctx.tenant, actor=Actor(user_id=user_id, label="x", roles=frozenset(EVERY_ROLE))
-    )
-    cycle = await open_cycle(admin_of_county, 2031)
-    return {
-        "token_id": (await my_tokens(ctx_of_user))[0]["id"],
-        "staff_id": user_id,
-        "code": own_line.code,
-        "absence_id": absence.id,
-        "notification_id": notification,
-        "job_id": f"substitution:t{ctx.tenant.id}:{'0' * 32}",
-        "day": own_day.isoformat(),
-        "cycle_id": cycle.id,
-        **case_rows,
-        **VERBS,
-    }
-
-
-async def case_with_documents(ctx: TenantContext, line_id: int, user_id: int) -> dict[str, int]:
-    """A case of the county with a notice, a receipt and an objection, stored as they are."""
-    today, now = date.today(), datetime.now().astimezone()
-    case = ctx.new(
-        Case,
-        line=line_id,
-        applicant_name="萧县申请人",
-        applicant_id_number="11010519491231002X",
-        household_size=1,
-        received_on=today,
-        working_days=15,
-        original_due_on=today,
-        due_on=today,
-        notice_due_on=today,
-        first_receiver=user_id,
-        handler=user_id,
-        acting_handler=user_id,
-        status="posted",
-        status_changed_at=now,
-        created_at=now,
-    )
-    await case.save()
-    notice = ctx.new(MaterialNotice, case=case.id, items=["萧县材料"], issued_at=now)
-    receipt = ctx.new(Receipt, case=case.id, number=1, kind="accepted", issued_at=now)
-    posting = ctx.new(Posting, case=case.id, starts_on=today, ends_on=today, place="萧县公开栏", posted_at=now)
-    for row in (notice, receipt, posting):
-        await row.save()
-    objection = ctx.new(Objection, case=case.id, posting=posting.id, raised_on=today, content="萧县异议")
-    record = ctx.new(
-        AccountabilityRecord,
-        person=user_id,
-        occasion_on=today,
-        year=today.year,
-        level="warning",
-        recorded_on=today,
-        remedy="萧县补救",
-        created_at=now,
-    )
-    enquiry = ctx.new(
-        Enquiry,
-        first_receiver=user_id,
-        visitor="萧县来访人",
-        channel="visit",
-        question="萧县咨询",
-        referred_to="萧县人社局",
-        referred_on=today,
-        created_at=now,
-    )
-    for row in (objection, record, enquiry):
-        await row.save()
-    return {
-        "case_id": case.id,
-        "notice_id": notice.id,
-        "receipt_id": receipt.id,
-        "objection_id": objection.id,
-        "record_id": record.id,
-        "enquiry_id": enquiry.id,
-    }
 
 
 def county_routes(app) -> list[tuple[str, str]]:
@@ -174,28 +70,6 @@ async def request_as_us(client, method: str, path: str, token: str):
     return await client.request(method, path, headers={"x-csrftoken": csrf_of(client)}, data={})
 
 
-async def test_every_county_route_sits_behind_the_tenant_guard(settings):
-    async with portal(settings) as client:
-        routes = county_routes(client.app)
-        assert len(routes) >= 5
-        for route in client.app.routes:
-            if isinstance(route, HTTPRoute) and route.path.startswith(COUNTY_PREFIXES):
-                for handler in route.route_handlers:
-                    assert tenant_guard in handler.resolve_guards(), handler
-        other = [r.path for r in client.app.routes if "{tenant" in r.path and not r.path.startswith(COUNTY_PREFIXES)]
-        assert other == [], f"county routes outside the guarded routers: {other}"
-
-
-async def test_another_countys_slug_is_404_on_every_route(settings, two_counties):
-    async with portal(settings) as client:
-        await sign_in(client, "dangshan", "admin")
-        for method, pattern in county_routes(client.app):
-            path = fill(pattern.replace("{tenant:str}", "xiaoxian"), two_counties["theirs"])
-            response = await request_as_us(client, method, path, two_counties["our_token"])
-            assert response.status_code == 404, f"{method} {path} answered {response.status_code}"
-            assert not any(marker in response.text for marker in FOREIGN_MARKERS), f"{method} {path} leaked"
-
-
 MISSING = {
     "token_id": 987654,
     "staff_id": 987654,
@@ -211,29 +85,87 @@ MISSING = {
     "cycle_id": 987654,
     "record_id": 987654,
     "enquiry_id": 987654,
+    **VERBS,
 }
+# Every role alone, and all of them together (the widest permissions).
+CALLERS = {role: [role] for role in EVERY_ROLE} | {"all": EVERY_ROLE}
+# Random sets of ids per route and caller, besides county B's own (ISOLATION_ROUNDS=20 for a long run).
+ROUNDS = int(os.environ.get("ISOLATION_ROUNDS", "1"))
 
 
-async def test_another_countys_ids_are_answered_as_if_they_did_not_exist(settings, two_counties):
-    """Under our own slug, B's ids get exactly the answer a nonexistent id gets: 404, or for an API
-    body that fails validation first, that same refusal. Valid bodies are tested route by route."""
-    async with portal(settings) as client:
-        await sign_in(client, "dangshan", "admin")
-        checked = 0
-        for method, pattern in county_routes(client.app):
-            if not set(PARAMETER.findall(pattern)) - {"tenant", *VERBS}:
-                continue
-            ours = pattern.replace("{tenant:str}", "dangshan")
-            foreign = await request_as_us(client, method, fill(ours, two_counties["theirs"]), two_counties["our_token"])
-            missing = await request_as_us(client, method, fill(ours, {**MISSING, **VERBS}), two_counties["our_token"])
-            where = f"{method} {pattern}"
-            assert foreign.status_code == missing.status_code, (
-                f"{where}: {foreign.status_code} vs {missing.status_code}"
-            )
-            assert foreign.status_code == 404 or (pattern.startswith("/api/") and foreign.status_code == 400), where
-            assert not any(marker in foreign.text for marker in FOREIGN_MARKERS), f"{where} leaked"
-            checked += 1
-        assert checked >= 5
+def random_values(rng: random.Random, theirs: dict[str, object]) -> dict[str, object]:
+    """For each path parameter: county B's object, or an id or code that nothing has."""
+
+    def pick(name: str, foreign: object) -> object:
+        if name in VERBS or rng.random() < 0.5:
+            return foreign
+        if isinstance(foreign, int):
+            return rng.choice([rng.randint(10**5, 2**31 - 1), 0, -rng.randint(1, 10**6)])
+        if name == "day":
+            return f"{rng.randint(2032, 2099)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        if name == "job_id":
+            kind = rng.choice(["substitution", "reminders", "evaluation"])
+            return f"{kind}:t{rng.randint(1, 99)}:{rng.randbytes(16).hex()}"
+        return "".join(rng.choices("abcdefghijklmnopqrstuvwxyz_", k=rng.randint(2, 30)))
+
+    return {name: pick(name, value) for name, value in theirs.items()}
+
+
+def another_client(client) -> httpx.AsyncClient:
+    """A second browser on the same app (its own cookies)."""
+    transport = httpx.ASGITransport(app=client.app, client=("127.0.0.1", 50000))
+    return httpx.AsyncClient(transport=transport, base_url=str(client.base_url))
+
+
+async def test_no_route_shows_or_changes_another_countys_data_to_any_role(settings, tmp_path, any_db, two_counties):
+    """Every county route × every role × county B's ids and random ids, under our slug and under
+    B's: each answer is exactly what a nonexistent object gets (404; 403 when the role may not use
+    the route at all; a 400 for an API body that fails validation first), never a 2xx, a redirect or
+    a 500, never a trace of B's data; and B's data is unchanged."""
+    seed = int(os.environ.get("ISOLATION_SEED", random.randrange(2**32)))
+    rng = random.Random(seed)
+    theirs = two_counties["theirs"]
+    on_sqlite = isinstance(db.engine(), SQLiteEngine)
+    if on_sqlite:  # the file the sqlite_db fixture migrated and bound
+        settings = replace(settings, database_url=f"sqlite:///{tmp_path / 'portal.sqlite'}")
+    users = {name: await person("dangshan", f"user_{name}", roles) for name, roles in CALLERS.items()}
+    tokens = {name: await api_token("dangshan", user) for name, user in users.items()}
+    ours_id = (await find_by_slug("dangshan")).id
+    audit_before = await AuditRecord.count().where(AuditRecord.tenant != ours_id)
+    attempts = 0
+    async with portal(settings) as first, AsyncExitStack() as stack:
+        clients = {}
+        for name in CALLERS:
+            clients[name] = await stack.enter_async_context(another_client(first))
+            await sign_in(clients[name], "dangshan", f"user_{name}")
+        routes = county_routes(first.app)
+        for method, pattern in routes:
+            takes_objects = bool(set(PARAMETER.findall(pattern)) - {"tenant", *VERBS})
+            ours, foreign = (pattern.replace("{tenant:str}", slug) for slug in ("dangshan", "xiaoxian"))
+            for name, client in clients.items():
+                where = f"{name}: {method} {pattern}"
+                values = [theirs, *(random_values(rng, theirs) for _ in range(ROUNDS))] if takes_objects else [theirs]
+                expected = {foreign: 404}
+                if takes_objects:  # under our own slug: whatever a missing object gets
+                    missing = await request_as_us(client, method, fill(ours, MISSING), tokens[name])
+                    assert missing.status_code in (403, 404) or (
+                        missing.status_code == 400 and pattern.startswith("/api/")
+                    ), f"{where}: a missing object gave {missing.status_code}"
+                    expected[ours] = missing.status_code
+                for slugged, status in expected.items():
+                    for filled in (fill(slugged, one) for one in values):
+                        response = await request_as_us(client, method, filled, tokens[name])
+                        attempts += 1
+                        assert response.status_code == status, (
+                            f"{name}: {method} {filled} gave {response.status_code}, not {status} (seed {seed})"
+                        )
+                        assert not any(marker in response.text for marker in FOREIGN_MARKERS), f"{where} leaked"
+    assert await AuditRecord.count().where(AuditRecord.tenant != ours_id) == audit_before
+    assert attempts >= 1000
+    print(
+        f"isolation ({'sqlite' if on_sqlite else 'postgres'}): {attempts} attempts, {len(routes)} routes, "
+        f"{len(CALLERS)} callers, 0 violations (seed {seed})"
+    )
 
 
 async def test_a_county_that_does_not_exist_looks_the_same(settings, two_counties):
