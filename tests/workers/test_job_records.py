@@ -3,6 +3,7 @@ again or given up, and a lock lost after the work is not a failure."""
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
@@ -39,12 +40,18 @@ async def _backdate(job_id: str, **values) -> None:
     )
 
 
-async def test_a_job_redis_lost_is_queued_again_and_runs_once(settings, redis):
+@asynccontextmanager
+async def queued(settings, kind: jobs.JobKind):
+    """A job of the demo county enqueued by a running app: its county, the queue and its id."""
     people = await demo_county()
     ctx = await context_of("dangshan", people["admin"])
     async with portal(settings) as client:
         queue = client.app.state.services.queue
-        job_id = await jobs.enqueue(queue, jobs.JobKind.SUBSTITUTION, ctx.tenant.id)
+        yield ctx, queue, await jobs.enqueue(queue, kind, ctx.tenant.id)
+
+
+async def test_a_job_redis_lost_is_queued_again_and_runs_once(settings, redis):
+    async with queued(settings, jobs.JobKind.SUBSTITUTION) as (ctx, queue, job_id):
         await redis.flushdb()  # Redis wiped (or restarted without its data) with the job queued
         lost = await jobs.state(ctx, queue, job_id)
         untouched = await jobs.recover(queue)  # too soon: it may be on its way to Redis
@@ -63,11 +70,7 @@ async def test_a_job_redis_lost_is_queued_again_and_runs_once(settings, redis):
 
 
 async def test_a_job_whose_worker_fell_silent_is_run_again_then_given_up(settings, redis):
-    people = await demo_county()
-    ctx = await context_of("dangshan", people["admin"])
-    async with portal(settings) as client:
-        queue = client.app.state.services.queue
-        job_id = await jobs.enqueue(queue, jobs.JobKind.REMINDERS, ctx.tenant.id)
+    async with queued(settings, jobs.JobKind.REMINDERS) as (ctx, queue, job_id):
         silent = clock.now() - jobs.STALE_AFTER
         await _backdate(job_id, status="in_progress", attempts=1, heartbeat_at=silent)
         retried = await jobs.recover(queue)
