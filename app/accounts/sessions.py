@@ -71,7 +71,7 @@ class SessionStore:
             return None
         data = json.loads(raw)
         session = Session(
-            id=session_id, user_id=data["user_id"], created_at=data["created_at"], csrf_token=data.get("csrf", "")
+            id=session_id, user_id=data["user_id"], created_at=data["created_at"], csrf_token=data["csrf"]
         )
         remaining = session.created_at + self.max_age_seconds - time.time()
         if remaining <= 0:
