@@ -48,7 +48,7 @@ from app.web.errors import EXCEPTION_HANDLERS
 from app.web.favicon import favicon
 from app.web.guards import tenant_context, tenant_guard
 from app.web.health import health
-from app.web.identity import IdentityMiddleware, Services
+from app.web.identity import API_PREFIX, IdentityMiddleware, Services
 from app.web.methods import complete_allow_header
 from app.web.openapi import StrictStructSchemaPlugin, documented
 from app.web.render import template_engine
@@ -104,7 +104,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 settings=settings,
                 redis=redis,
                 queue=queue,
-                sessions=SessionStore(redis, settings.session_idle_minutes * 60, settings.session_max_hours * 3600),
+                sessions=SessionStore(
+                    redis,
+                    settings.session_idle_minutes * 60,
+                    settings.session_max_hours * 3600,
+                    csrf_secret=settings.secret_key,
+                ),
                 throttle=LoginThrottle(
                     redis,
                     LoginLimits(
@@ -150,7 +155,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             secret=settings.secret_key,
             cookie_secure=settings.secure_cookies,
             cookie_samesite="lax",
-            exclude=["/api/", "/healthz"],
+            # Anchored: a county whose slug is "api" or "healthzx" is protected like any other.
+            exclude=[f"^{API_PREFIX}", "^/healthz$"],
         ),
         template_config=TemplateConfig(instance=template_engine(settings.templates_dir)),
         plugins=[HTMXPlugin(), StrictStructSchemaPlugin()],

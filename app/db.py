@@ -17,6 +17,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
+from app import secrets
 from app.settings import Settings
 
 _engine: Engine | None = None
@@ -65,6 +66,8 @@ def build_engine(database_url: str) -> Engine:
 def configure(settings: Settings) -> Engine:
     """Make every table of the app use the database of ``settings``."""
     os.environ["PICCOLO_CONF"] = "app.piccolo_conf"  # how Piccolo's migration runner finds ``DB``
+    # Whoever reads this database may need the secrets sealed in it (and a migration seals them).
+    secrets.use_key(settings.sealing_key)
 
     return bind(build_engine(settings.database_url))
 

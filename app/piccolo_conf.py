@@ -17,6 +17,7 @@ FEATURE_APPS = [
     "app.cases.piccolo_app",
     "app.reminders.piccolo_app",
     "app.evaluation.piccolo_app",
+    "app.jobs.piccolo_app",
 ]
 # Last: row-level security over the tables of every feature app.
 APP_REGISTRY = AppRegistry(apps=[*FEATURE_APPS, "app.backstop.piccolo_app"])

@@ -26,6 +26,7 @@ class Settings:
     redis_url: str
     secret_key: str
     mode: Mode = Mode.PRODUCTION
+    secrets_key: str = ""  # PORTAL_SECRETS_KEY: see ``sealing_key``
     trusted_proxies: frozenset[str] = field(default_factory=frozenset)
     # The SMTP servers county admins may choose (empty: any). Set it where the portal shares a
     # network with other systems, so a county cannot point e-mail at them.
@@ -38,6 +39,11 @@ class Settings:
     default_timezone: str = "Asia/Shanghai"
     templates_dir: Path = PROJECT_ROOT / "templates"
     tenants_dir: Path = PROJECT_ROOT / "tenants"
+
+    @property
+    def sealing_key(self) -> str:
+        """What seals secrets stored in the database (``app.secrets``): a key of their own, or SECRET_KEY."""
+        return self.secrets_key or self.secret_key
 
     @property
     def secure_cookies(self) -> bool:
@@ -61,6 +67,7 @@ class Settings:
             database_url=env.get("DATABASE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'portal.sqlite'}"),
             redis_url=env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
             secret_key=secret_key,
+            secrets_key=env.get("PORTAL_SECRETS_KEY", ""),
             mode=mode,
             trusted_proxies=_names(env, "PORTAL_TRUSTED_PROXIES"),
             smtp_hosts=_names(env, "PORTAL_SMTP_HOSTS"),

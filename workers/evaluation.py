@@ -7,6 +7,7 @@ from app.jobs import set_progress
 from app.tenancy.context import Actor, TenantContext
 from app.tenancy.permissions import Role
 from app.tenancy.services import find_by_id
+from workers.running import held
 
 SCORER = Actor(user_id=None, label="后台任务：考评计分", roles=frozenset({Role.ADMIN}), address="worker")
 
@@ -20,6 +21,6 @@ async def evaluation_compute(ctx: dict, tenant_id: int, cycle_id: int) -> dict:
         await set_progress(ctx["redis"], ctx["job_id"], percent)
 
     # One computation of a cycle at a time; a second waits and then recomputes the newer ratings.
-    async with ctx["redis"].lock(f"portal:lock:evaluation:{cycle_id}", timeout=600, blocking_timeout=300):
+    async with held(ctx["redis"], f"portal:lock:evaluation:{cycle_id}", wait=300):
         scored = await compute(TenantContext(county, SCORER), cycle_id, report)
     return {"subjects": scored}

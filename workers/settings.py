@@ -12,6 +12,7 @@ from workers.deadlines import deadline_scan_all, reminder_scan
 from workers.email import deliver_due_emails, send_email
 from workers.evaluation import evaluation_compute
 from workers.heartbeat import beat
+from workers.running import recover_jobs, tracked
 from workers.substitution import substitution_sweep, substitution_sweep_all
 
 
@@ -27,13 +28,15 @@ def build_worker(settings: Settings, **options) -> Worker:
 
     return Worker(
         functions=[
-            func(substitution_sweep, timeout=300),
-            func(reminder_scan, timeout=600),
+            func(tracked(substitution_sweep), timeout=300),
+            func(tracked(reminder_scan), timeout=600),
             func(send_email, timeout=120),
-            func(evaluation_compute, timeout=600),
+            func(tracked(evaluation_compute), timeout=600),
         ],
         cron_jobs=[
             cron(beat, second=0, run_at_startup=False, unique=True, timeout=30),
+            # Jobs that Redis lost or whose worker died are queued again within seconds.
+            cron(recover_jobs, second={5, 20, 35, 50}, run_at_startup=True, unique=True, timeout=60),
             cron(substitution_sweep_all, second=30, run_at_startup=True, unique=True, timeout=600),
             # E-mails due (new ones, and retries after their pause, or after a worker died mid-send).
             cron(deliver_due_emails, second=45, run_at_startup=True, unique=True, timeout=300),

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app import clock, db
-from app.accounts.passwords import DUMMY_HASH, hash_password, verify_password
+from app.accounts.passwords import hash_password, verify_password
 from app.accounts.tables import ApiToken, RoleGrant, User
 from app.audit.services import record, record_in
 from app.errors import InvalidInput
@@ -105,16 +105,13 @@ async def authenticate(tenant_slug: str, username: str, password: str) -> Identi
     query = User.select(User.id, User.password_hash).where((User.username == username) & (User.active.eq(True)))
     query = query.where(User.tenant.slug == tenant_slug) if tenant_slug else query.where(User.is_superadmin.eq(True))
     row = await query.first()
-    if row is None:
-        verify_password(DUMMY_HASH, password)
-        return None
-    if not verify_password(row["password_hash"], password):
+    if not await verify_password(row["password_hash"] if row else "", password):
         return None
     return await identity_of(row["id"])
 
 
 async def set_password(actor: Actor, user_id: int, password: str) -> None:
-    password_hash = hash_password(password)
+    password_hash = await hash_password(password)
     async with db.transaction():
         user = await User.select(User.tenant, User.username, User.name).where(User.id == user_id).first()
         if user is None:
@@ -148,7 +145,7 @@ async def add_user(
     check_person(name, phone, username)
     email = check_email(email)
     role_list = check_roles(roles)
-    password_hash = hash_password(password) if password else ""
+    password_hash = await hash_password(password) if password else ""
     async with db.transaction():
         tenant_id = None
         if tenant_slug is not None:

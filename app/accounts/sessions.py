@@ -1,15 +1,22 @@
 """Server-side sessions in Redis: shared by every web process, ended at once on logout or disable.
 
-A session lives ``idle`` since its last use and never longer than ``max_age`` in all.
+A session lives ``idle`` since its last use and never longer than ``max_age`` in all. Redis knows
+a session only by the SHA-256 of its id, so a copy of Redis (a dump, a replica) signs nobody in.
+
+Each session has its own CSRF token, made at sign-in: a form or HTMX request of a signed-in
+visitor must carry that token (``app.web.identity``), so no token from before sign-in, or from
+another session, is accepted.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import time
 from dataclasses import dataclass
 
+from litestar.middleware.csrf import generate_csrf_token
 from redis.asyncio import Redis
 
 COOKIE_NAME = "portal_session"
@@ -20,28 +27,37 @@ class Session:
     id: str
     user_id: int
     created_at: float
+    csrf_token: str
 
 
 class SessionStore:
-    def __init__(self, redis: Redis, idle_seconds: int, max_age_seconds: int, prefix: str = "portal") -> None:
+    def __init__(
+        self, redis: Redis, idle_seconds: int, max_age_seconds: int, csrf_secret: str, prefix: str = "portal"
+    ) -> None:
         self.redis = redis
+        self.csrf_secret = csrf_secret
         self.idle_seconds = idle_seconds
         self.max_age_seconds = max_age_seconds
         self.prefix = prefix
 
-    def _key(self, session_id: str) -> str:
-        return f"{self.prefix}:session:{session_id}"
+    def _key(self, digest: str) -> str:
+        return f"{self.prefix}:session:{digest}"
 
     def _user_key(self, user_id: int) -> str:
         return f"{self.prefix}:user-sessions:{user_id}"
 
     async def create(self, user_id: int) -> Session:
         """A brand-new id every time: a login never reuses the id the browser sent."""
-        session = Session(id=secrets.token_urlsafe(32), user_id=user_id, created_at=time.time())
-        payload = json.dumps({"user_id": user_id, "created_at": session.created_at})
+        session = Session(
+            id=secrets.token_urlsafe(32),
+            user_id=user_id,
+            created_at=time.time(),
+            csrf_token=generate_csrf_token(self.csrf_secret),
+        )
+        payload = json.dumps({"user_id": user_id, "created_at": session.created_at, "csrf": session.csrf_token})
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(self._key(session.id), payload, ex=self.idle_seconds)
-            pipe.sadd(self._user_key(user_id), session.id)
+            pipe.set(self._key(_digest(session.id)), payload, ex=self.idle_seconds)
+            pipe.sadd(self._user_key(user_id), _digest(session.id))
             pipe.expire(self._user_key(user_id), self.max_age_seconds)
             await pipe.execute()
         return session
@@ -50,31 +66,37 @@ class SessionStore:
         """The live session, its idle clock restarted; ``None`` when unknown, idle or too old."""
         if not session_id or len(session_id) > 100:
             return None
-        raw = await self.redis.get(self._key(session_id))
+        raw = await self.redis.get(self._key(_digest(session_id)))
         if raw is None:
             return None
         data = json.loads(raw)
-        session = Session(id=session_id, user_id=data["user_id"], created_at=data["created_at"])
+        session = Session(
+            id=session_id, user_id=data["user_id"], created_at=data["created_at"], csrf_token=data["csrf"]
+        )
         remaining = session.created_at + self.max_age_seconds - time.time()
         if remaining <= 0:
             await self.destroy(session)
             return None
-        await self.redis.expire(self._key(session_id), int(min(self.idle_seconds, remaining)) or 1)
+        await self.redis.expire(self._key(_digest(session_id)), int(min(self.idle_seconds, remaining)) or 1)
         return session
 
     async def destroy(self, session: Session) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(self._key(session.id))
-            pipe.srem(self._user_key(session.user_id), session.id)
+            pipe.delete(self._key(_digest(session.id)))
+            pipe.srem(self._user_key(session.user_id), _digest(session.id))
             await pipe.execute()
 
     async def destroy_all_for(self, user_id: int) -> int:
         """End every session of a user (disabled, or password changed); returns how many."""
-        ids = await self.redis.smembers(self._user_key(user_id))
-        keys = [self._key(i.decode() if isinstance(i, bytes) else i) for i in ids]
+        digests = await self.redis.smembers(self._user_key(user_id))
+        keys = [self._key(d.decode() if isinstance(d, bytes) else d) for d in digests]
         async with self.redis.pipeline(transaction=True) as pipe:
             if keys:
                 pipe.delete(*keys)
             pipe.delete(self._user_key(user_id))
             results = await pipe.execute()
         return results[0] if keys else 0
+
+
+def _digest(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()

@@ -8,14 +8,14 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.accounts import services
-from app.accounts.sessions import COOKIE_NAME
+from app.accounts.sessions import COOKIE_NAME, Session
 from app.errors import InvalidInput
 from app.i18n import LANGUAGES
 from app.i18n import gettext as _
 from app.tenancy.permissions import Permission
 from app.tenancy.services import list_tenants
 from app.web.guards import County, requires
-from app.web.identity import LANGUAGE_COOKIE, services_of
+from app.web.identity import CSRF_COOKIE, LANGUAGE_COOKIE, services_of
 from app.web.render import page
 
 
@@ -32,16 +32,13 @@ def _home(identity: services.Identity, tenants: dict[int, str]) -> str:
     return f"/t/{tenants[identity.tenant_id]}/"
 
 
-def _session_cookie(request: Request, value: str, max_age: int | None = None) -> Cookie:
-    return Cookie(
-        key=COOKIE_NAME,
-        value=value,
-        httponly=True,
-        samesite="lax",
-        path="/",
-        max_age=max_age,
-        secure=services_of(request).settings.secure_cookies,
-    )
+def _session_cookies(request: Request, session: Session) -> list[Cookie]:
+    """The session's id, and its CSRF token for the pages' scripts (the same as Litestar's cookie)."""
+    secure = services_of(request).settings.secure_cookies
+    return [
+        Cookie(key=COOKIE_NAME, value=session.id, httponly=True, samesite="lax", path="/", secure=secure),
+        Cookie(key=CSRF_COOKIE, value=session.csrf_token, samesite="lax", path="/", secure=secure),
+    ]
 
 
 def _expired(key: str) -> Cookie:
@@ -66,13 +63,12 @@ async def login(request: Request) -> Template | Redirect:
     address = request.state.get("address", "")
     account = f"{tenant_slug}/{username}"
     identity = None
-    if await svc.throttle.blocked(account, address):
+    if not await svc.throttle.admit(account, address):
         status = 429
         error = _("登录失败次数过多，请 {minutes} 分钟后再试。").format(minutes=svc.settings.login_window_minutes)
     else:
         identity = await services.authenticate(tenant_slug, username, password)
         if identity is None:
-            await svc.throttle.failed(account, address)
             status, error = 401, _("县、用户名或密码不正确。")
     if identity is None:
         context = {
@@ -83,17 +79,14 @@ async def login(request: Request) -> Template | Redirect:
             "username": username,
         }
         return page(request, "accounts/login.html", context, status_code=status)
-    await svc.throttle.succeeded(account)
+    await svc.throttle.succeeded(account, address)
     old = request.scope.get("auth")
     if old is not None:
         await svc.sessions.destroy(old)
     session = await svc.sessions.create(identity.user_id)
     tenants = {t.id: t.slug for t in await list_tenants()}
-    # A new session id, and a new CSRF token on the next page: nothing from before sign-in survives.
-    return Redirect(
-        _local_path(next_path, _home(identity, tenants)),
-        cookies=[_session_cookie(request, session.id), _expired("csrftoken")],
-    )
+    # A new session id and the session's own CSRF token: nothing from before sign-in survives.
+    return Redirect(_local_path(next_path, _home(identity, tenants)), cookies=_session_cookies(request, session))
 
 
 @post("/logout", name="logout")
@@ -101,7 +94,7 @@ async def logout(request: Request) -> Redirect:
     session = request.scope.get("auth")
     if session is not None:
         await services_of(request).sessions.destroy(session)
-    return Redirect("/login", cookies=[_expired(COOKIE_NAME), _expired("csrftoken")])
+    return Redirect("/login", cookies=[_expired(COOKIE_NAME), _expired(CSRF_COOKIE)])
 
 
 @post("/language", name="language")

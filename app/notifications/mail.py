@@ -31,6 +31,7 @@ from app.audit.services import record_in
 from app.errors import InvalidInput
 from app.i18n import N_
 from app.notifications.tables import EmailOutbox
+from app.secrets import seal, unseal
 from app.tenancy.context import TenantContext
 from app.tenancy.tables import Tenant
 
@@ -95,7 +96,7 @@ class MailSettings:
             port = int(settings.port)
         except (TypeError, ValueError):
             return cls()
-        return replace(settings, port=port, enabled=bool(settings.enabled))
+        return replace(settings, port=port, enabled=bool(settings.enabled), password=unseal(str(settings.password)))
 
     @property
     def complete(self) -> bool:
@@ -107,7 +108,8 @@ class MailSettings:
         return self.enabled and self.complete
 
     def stored(self) -> dict:
-        return asdict(self)
+        """As kept in the database: the password sealed (``app.secrets``)."""
+        return {**asdict(self), "password": seal(self.password)}
 
     def public(self) -> dict:
         """For pages and the API: everything but the password, which is never shown back."""
@@ -201,7 +203,7 @@ async def save_settings(ctx: TenantContext, values: dict, allowed_hosts: frozens
             Tenant.id == ctx.tenant.id
         )
         # Only what changed; the password is masked (a changed one shows as masked on both sides).
-        changed = [key for key, value in wanted.stored().items() if current.stored()[key] != value]
+        changed = [key for key, value in asdict(wanted).items() if asdict(current)[key] != value]
         before, after = current.audited(), wanted.audited()
         await record_in(
             ctx,

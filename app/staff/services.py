@@ -194,6 +194,7 @@ async def update_staff(
         return current
     await _check_still_staffed(ctx, current, changed)
     async with db.transaction():
+        await _keep_an_admin(ctx, current, changed)
         columns = {
             User.name: changed.get("name"),
             User.phone: changed.get("phone"),
@@ -237,13 +238,22 @@ async def _check_still_staffed(ctx: TenantContext, current: StaffView, changed: 
                 name=current.name,
                 lines="、".join(lost),
             )
+
+
+async def _keep_an_admin(ctx: TenantContext, current: StaffView, changed: dict) -> None:
+    """Inside the change's transaction: refuse to take away the county's last active admin.
+
+    Under the county's lock on admins, so two admins disabling each other at the same moment are
+    one after the other: the second sees the first's change and is refused."""
     loses_admin = Role.ADMIN in current.roles and (
         ("roles" in changed and Role.ADMIN not in changed["roles"]) or changed.get("active") is False
     )
-    if loses_admin:
-        admins = await ctx.count(RoleGrant).where((RoleGrant.role == Role.ADMIN) & RoleGrant.user.active.eq(True))
-        if admins <= 1:
-            raise InvalidInput("{name} 是本县唯一的管理员，不能取消其管理员身份或停用", name=current.name)
+    if not loses_admin:
+        return
+    await db.serialize(RoleGrant, ctx.tenant.id)
+    admins = await ctx.count(RoleGrant).where((RoleGrant.role == Role.ADMIN) & RoleGrant.user.active.eq(True))
+    if admins <= 1:
+        raise InvalidInput("{name} 是本县唯一的管理员，不能取消其管理员身份或停用", name=current.name)
 
 
 async def holders_of(ctx: TenantContext, roles: list[str]) -> list[int]:

@@ -2,6 +2,10 @@
 
 The API never accepts the cookie, so the cookie-only CSRF protection covers every page and no
 page-less request can be forged with it.
+
+A signed-in visitor's CSRF token is their session's own: the CSRF middleware (which runs after
+this one) compares what a form sends with the session's token, whatever the browser's CSRF
+cookie says, so a token planted in the browser or left from before sign-in is worthless.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language
 from app.settings import Settings
 
 LANGUAGE_COOKIE = "lang"
+CSRF_COOKIE = "csrftoken"  # Litestar's CSRFConfig default name
+API_PREFIX = "/api/v1/"
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,8 @@ class IdentityMiddleware(ASGIMiddleware):
                 if identity is None:  # disabled since: the session dies now
                     await services.sessions.destroy(session)
                     session = None
+                else:
+                    request.cookies[CSRF_COOKIE] = session.csrf_token  # what the CSRF middleware reads
         scope["user"] = identity
         scope["auth"] = session
         with db.county(None):  # the tenant guard names it; it ends with the request

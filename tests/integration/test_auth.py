@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
+from redis.asyncio import Redis
 
+from app.accounts import passwords
 from app.accounts.ratelimit import LoginLimits, LoginThrottle
-from app.accounts.services import set_active
+from app.accounts.services import authenticate, set_active
 from app.accounts.sessions import COOKIE_NAME, SessionStore
 from app.tenancy.context import TenantContext
 from app.tenancy.services import find_by_slug
-from tests.helpers import OPERATOR, api_token, county, person, portal, post_form, sign_in
+from tests.conftest import REDIS_URL
+from tests.helpers import OPERATOR, PASSWORD, api_token, county, csrf_of, person, portal, post_form, sign_in
 
 pytestmark = pytest.mark.usefixtures("clean_db", "redis")
 
@@ -57,16 +61,40 @@ async def test_session_id_changes_at_sign_in(settings):
         assert await store.load(second) is not None
 
 
-async def test_csrf_token_is_renewed_at_sign_in(settings):
+async def test_the_csrf_token_is_the_sessions_own_made_at_sign_in(settings):
     await county("dangshan")
     await person("dangshan", "admin", ["admin"])
-    async with portal(settings) as client:
+    await person("dangshan", "clerk", ["admin"])
+    async with portal(settings) as client, portal(settings) as other:
         await client.get("/login")
         before = client.cookies["csrftoken"]
-        response = await sign_in(client, "dangshan", "admin")
-        assert 'csrftoken=""' in response.headers.get("set-cookie", "")
-        await client.get("/t/dangshan/")
-        assert client.cookies["csrftoken"] != before
+        await sign_in(client, "dangshan", "admin")
+        await sign_in(other, "dangshan", "clerk")
+        own = client.cookies["csrftoken"]
+
+        async def create_token_with(token: str, cookie: str | None = None):
+            if cookie is not None:  # a cookie planted in the browser (a sibling domain can set one)
+                client.cookies.set("csrftoken", cookie)
+            return await client.post("/t/dangshan/tokens", data={"label": "x", "_csrf_token": token})
+
+        from_before = await create_token_with(before, cookie=before)
+        of_another_session = await create_token_with(other.cookies["csrftoken"], cookie=other.cookies["csrftoken"])
+        client.cookies.set("csrftoken", own)
+        its_own = await create_token_with(own)
+    assert own != before
+    assert from_before.status_code == 403 and of_another_session.status_code == 403
+    assert its_own.status_code == 200
+
+
+@pytest.mark.parametrize("slug", ["api", "healthzx", "schema"])
+async def test_counties_named_like_excluded_paths_still_need_the_csrf_token(settings, slug):
+    await county(slug)
+    await person(slug, "admin", ["admin"])
+    async with portal(settings) as client:
+        await sign_in(client, slug, "admin")
+        forged = await client.post(f"/t/{slug}/tokens", data={"label": "forged"})
+        allowed = await post_form(client, f"/t/{slug}/tokens", {"label": "mine"})
+    assert forged.status_code == 403 and allowed.status_code == 200
 
 
 async def test_state_change_without_csrf_token_is_refused(settings):
@@ -143,21 +171,78 @@ async def test_login_limit_holds_across_two_web_processes(settings):
 
 async def test_login_limit_per_address_covers_many_accounts(redis):
     throttle = LoginThrottle(redis, LoginLimits(per_account=100, per_address=3, window_seconds=60))
-    for n in range(3):
-        assert not await throttle.blocked(f"dangshan/user{n}", "10.1.1.1")
-        await throttle.failed(f"dangshan/user{n}", "10.1.1.1")
-    assert await throttle.blocked("dangshan/someone-else", "10.1.1.1")
-    assert not await throttle.blocked("dangshan/someone-else", "10.1.1.2")
+    assert [await throttle.admit(f"dangshan/user{n}", "10.1.1.1") for n in range(3)] == [True] * 3
+    assert not await throttle.admit("dangshan/someone-else", "10.1.1.1")
+    assert await throttle.admit("dangshan/someone-else", "10.1.1.2")
+
+
+async def test_a_sign_in_gives_its_attempt_back_to_the_address(redis):
+    throttle = LoginThrottle(redis, LoginLimits(per_account=100, per_address=2, window_seconds=60))
+    for n in range(5):  # five colleagues behind one office router sign in one after the other
+        assert await throttle.admit(f"dangshan/user{n}", "10.1.1.1")
+        await throttle.succeeded(f"dangshan/user{n}", "10.1.1.1")
+
+
+async def test_concurrent_attempts_never_check_more_than_the_limit(redis):
+    """40 attempts at once, each on its own connection (as from many web processes)."""
+    limits = LoginLimits(per_account=5, per_address=20, window_seconds=60)
+    clients = [Redis.from_url(REDIS_URL) for _ in range(40)]
+    try:
+        admitted = await asyncio.gather(
+            *(LoginThrottle(c, limits).admit("dangshan/admin", f"10.0.0.{n % 2}") for n, c in enumerate(clients))
+        )
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))
+    assert sum(admitted) == 5
+
+
+async def test_forty_concurrent_wrong_logins_on_two_processes_check_only_the_limit(settings):
+    """The probe's race: 40 wrong passwords at once, then the right one; only the limit is checked."""
+    await county("dangshan")
+    await person("dangshan", "admin", ["admin"])
+    async with portal(settings) as first, portal(settings) as second:
+        await first.get("/login")
+        await second.get("/login")
+
+        async def attempt(n: int, password: str):
+            client = (first, second)[n % 2]
+            data = {"tenant": "dangshan", "username": "admin", "password": password}
+            return await client.post("/login", data={**data, "_csrf_token": csrf_of(client)})
+
+        answers = await asyncio.gather(*(attempt(n, "wrong password!") for n in range(40)))
+        right = await attempt(0, PASSWORD)
+    statuses = [a.status_code for a in answers]
+    assert statuses.count(401) == settings.login_attempts_per_account
+    assert statuses.count(429) == 40 - settings.login_attempts_per_account
+    assert right.status_code == 429
+    print(f"40 concurrent wrong passwords: {statuses.count(401)} checked, {statuses.count(429)} refused")
+
+
+async def test_argon2_runs_off_the_event_loop_and_unknown_users_cost_a_verify(settings, monkeypatch):
+    await county("dangshan")
+    await person("dangshan", "admin", ["admin"])
+    threads: list[int] = []
+    real_verify = passwords._verify
+
+    def counted(password_hash: str, password: str) -> bool:
+        threads.append(threading.get_ident())
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(passwords, "_verify", counted)
+    assert await authenticate("dangshan", "admin", "wrong password!") is None
+    assert await authenticate("dangshan", "nobody-of-that-name", "wrong password!") is None
+    assert await authenticate("dangshan", "admin", PASSWORD) is not None
+    assert len(threads) == 3 and threading.get_ident() not in threads
 
 
 async def test_session_idle_timeout_and_absolute_lifetime(redis):
-    idle = SessionStore(redis, idle_seconds=1, max_age_seconds=60)
+    idle = SessionStore(redis, idle_seconds=1, max_age_seconds=60, csrf_secret="s")
     session = await idle.create(7)
     assert await idle.load(session.id) is not None
     await asyncio.sleep(1.2)
     assert await idle.load(session.id) is None
 
-    short_lived = SessionStore(redis, idle_seconds=60, max_age_seconds=1)
+    short_lived = SessionStore(redis, idle_seconds=60, max_age_seconds=1, csrf_secret="s")
     session = await short_lived.create(7)
     assert await short_lived.load(session.id) is not None
     await asyncio.sleep(1.1)
@@ -165,7 +250,7 @@ async def test_session_idle_timeout_and_absolute_lifetime(redis):
 
 
 async def test_all_sessions_of_a_user_can_be_ended(redis):
-    store = SessionStore(redis, idle_seconds=60, max_age_seconds=600)
+    store = SessionStore(redis, idle_seconds=60, max_age_seconds=600, csrf_secret="s")
     sessions = [await store.create(9) for _ in range(3)]
     other = await store.create(10)
     assert await store.destroy_all_for(9) == 3

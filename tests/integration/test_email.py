@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import importlib
 import socket
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ from email.policy import default as default_policy
 import pytest
 from aiosmtpd.controller import Controller
 
+from app import secrets
 from app.accounts.services import add_user
 from app.audit.tables import AuditRecord
 from app.notifications import mail
@@ -21,6 +23,7 @@ from app.notifications.services import notify
 from app.notifications.tables import EmailOutbox, Notification
 from app.settings import Settings
 from app.tenancy.services import find_by_slug
+from app.tenancy.tables import Tenant
 from tests.helpers import OPERATOR, PASSWORD, api_token, context_of, county, person, portal, post_form, sign_in
 from workers.email import deliver_due_emails, send_email
 
@@ -393,3 +396,26 @@ async def test_the_operator_can_limit_the_mail_servers_a_county_may_use(settings
     assert allowed.status_code == 303
     from_env = Settings.from_env({"SECRET_KEY": "k" * 40, "PORTAL_SMTP_HOSTS": " a.cn, B.cn ,"})
     assert from_env.smtp_hosts == {"a.cn", "b.cn"}
+
+
+async def stored_email_settings(tenant_id: int) -> dict:
+    row = await Tenant.select(Tenant.settings).where(Tenant.id == tenant_id).output(load_json=True).first()
+    return row["settings"]["email"]
+
+
+async def test_the_smtp_password_is_sealed_in_the_database_and_opened_to_send(dangshan, smtp):
+    await configure(dangshan, smtp.port, username="mzj", password="s3cret-smtp-pw")
+    stored = await stored_email_settings(dangshan["tenant"])
+    assert secrets.is_sealed(stored["password"]) and "s3cret" not in str(stored)
+    assert (await mail.settings_of(await context_of("dangshan", dangshan["admin"]))).password == "s3cret-smtp-pw"
+
+
+async def test_the_migration_seals_a_password_stored_in_plain_text(any_db, dangshan):
+    legacy = {"email": {"enabled": False, "host": "smtp.example.org", "password": "plain-from-before"}}
+    await Tenant.update({Tenant.settings: legacy}).where(Tenant.id == dangshan["tenant"])
+    migration = importlib.import_module("app.notifications.piccolo_migrations.notifications_2026_12_04t22_30_00_000000")
+    for _ in range(2):  # twice: a sealed value is left alone
+        await (await migration.forwards()).run()
+    stored = await stored_email_settings(dangshan["tenant"])
+    assert secrets.is_sealed(stored["password"]) and stored["host"] == "smtp.example.org"
+    assert (await mail.settings_of(await context_of("dangshan", dangshan["admin"]))).password == "plain-from-before"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from app.accounts.services import set_password
+from app.accounts.tables import User
 from app.audit.tables import AuditRecord
 from app.rota.tables import Assignment
 from app.settings import PROJECT_ROOT
@@ -309,3 +312,21 @@ async def test_staff_pages_create_and_edit_with_clear_errors(settings, dangshan)
         assert "请先为这些岗位指定接替人员" in refused.text
         listing = await client.get("/t/dangshan/staff")
     assert "李强" in listing.text and "城乡医疗救助" in listing.text
+
+
+@pytest.mark.parametrize("round_", range(3))
+async def test_two_admins_disabling_each_other_at_once_leave_one_admin(settings, round_):
+    slug = f"race{round_}"
+    await county(slug)
+    first, second = await person(slug, "first", ["admin"]), await person(slug, "second", ["admin"])
+    tokens = {first: await api_token(slug, first), second: await api_token(slug, second)}
+    async with portal(settings) as client:
+        answers = await asyncio.gather(
+            *(
+                client.patch(f"/api/v1/t/{slug}/staff/{target}", headers=bearer(tokens[actor]), json={"active": False})
+                for actor, target in ((first, second), (second, first))
+            )
+        )
+    # The other is refused: the last admin (400), or already disabled when its request arrived (401).
+    assert sorted(a.status_code for a in answers) in ([200, 400], [200, 401])
+    assert await User.count().where((User.tenant.slug == slug) & User.active.eq(True)) == 1

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sys
 from datetime import datetime, timedelta
 
 import pytest
 
+from app import jobs
 from app.absences import services
 from app.absences.rules import Action
 from app.absences.substitution import sweep
 from app.absences.tables import Substitution
+from app.accounts.tables import User
+from app.jobs.tables import JobRecord
 from app.notifications.tables import Notification
-from app.settings import PROJECT_ROOT
 from app.tenancy import as_code
-from tests.conftest import REDIS_URL, database_url
 from tests.helpers import OPERATOR, api_token, context_of, demo_county, portal
+from tests.workers.processes import kill, until, worker_process
 from workers.settings import build_worker
 
 pytestmark = pytest.mark.usefixtures("clean_db")
@@ -65,6 +64,20 @@ async def test_run_now_through_the_api_and_a_burst_worker(settings, redis):
     assert refused.status_code == 403 and unknown.status_code == 404
 
 
+async def _opened(at_least: int) -> bool:
+    return await Substitution.count() >= at_least
+
+
+async def everyone_a_on_leave(lines: int) -> dict[str, int]:
+    """``big_county(lines)`` with every A on leave (a sweep with ``lines`` substitutions to open)."""
+    await as_code.apply(as_code.parse(big_county(lines)), OPERATOR)
+    people = {u["username"]: u["id"] for u in await User.select(User.id, User.username)}
+    people["_approver"] = "leader"
+    for n in range(lines):
+        await start_leave(people, f"a{n}", slug="dasheng")
+    return people
+
+
 def big_county(lines: int) -> str:
     """A county with ``lines`` lines, each with its own A and B, plus a leader who approves."""
     parts = ['slug = "dasheng"', 'name = "大圣县"']
@@ -81,38 +94,10 @@ def big_county(lines: int) -> str:
 
 async def test_a_worker_killed_in_the_middle_leaves_nothing_half_done(settings, redis):
     lines = 40
-    await as_code.apply(as_code.parse(big_county(lines)), OPERATOR)
-    from app.accounts.tables import User
-
-    people = {u["username"]: u["id"] for u in await User.select(User.id, User.username)}
-    people["_approver"] = "leader"
-    for n in range(lines):
-        await start_leave(people, f"a{n}", slug="dasheng")
-    env = {
-        **os.environ,
-        "PORTAL_MODE": "test",
-        "SECRET_KEY": "worker-test-" + "w" * 32,
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": REDIS_URL,
-    }
-    worker = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "app.cli",
-        "worker",
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
-        deadline = asyncio.get_running_loop().time() + 30
-        while await Substitution.count() < 5:  # the sweep is under way
-            assert asyncio.get_running_loop().time() < deadline, "the worker never started the sweep"
-            await asyncio.sleep(0.02)
-    finally:
-        worker.send_signal(signal.SIGKILL)
-        await asyncio.wait_for(worker.wait(), timeout=10)
+    people = await everyone_a_on_leave(lines)
+    async with worker_process() as worker:
+        await until(lambda: _opened(5), 30, "the worker never started the sweep")
+        await kill(worker)
     opened_before_restart = await Substitution.count()
     county = (await context_of("dasheng", people["leader"])).tenant
     await sweep(county)
@@ -126,3 +111,42 @@ async def test_a_worker_killed_in_the_middle_leaves_nothing_half_done(settings, 
     assert sorted(row["user"] for row in starts) == sorted(people[f"b{n}"] for n in range(lines))
     assert opened_before_restart <= lines
     print(f"killed after {opened_before_restart} of {lines} substitutions")
+
+
+async def test_a_job_whose_worker_is_killed_is_finished_by_the_next_worker(settings, redis):
+    """SIGKILL of a real worker in the middle of an on-demand sweep: a restarted worker takes over
+    the county's lock (it expires within seconds), finishes the sweep, and re-runs the job, which
+    reads ``complete``: never ``in_progress`` for ever, nothing done twice."""
+    lines = 40
+    people = await everyone_a_on_leave(lines)
+    ctx = await context_of("dasheng", people["leader"])
+    async with portal(settings) as client:
+        queue = client.app.state.services.queue
+
+        async def job_reads(status: str) -> bool:
+            return (await jobs.state(ctx, queue, job_id)).status == status
+
+        # Queued before the worker starts, so it is taken before the worker's own startup sweep.
+        job_id = await jobs.enqueue(queue, jobs.JobKind.SUBSTITUTION, ctx.tenant.id)
+        async with worker_process() as worker:
+            await until(lambda: _opened(5), 30, "the worker never started the sweep")
+            await kill(worker)
+        killed_at = asyncio.get_running_loop().time()
+        opened_when_killed = await Substitution.count()
+        seen_right_after = (await jobs.state(ctx, queue, job_id)).status
+        async with worker_process():
+            await until(lambda: _opened(lines), 120, "the next worker never finished the sweep")
+            swept_after = asyncio.get_running_loop().time() - killed_at
+            await until(lambda: job_reads("complete"), 120, "the killed job never completed")
+            completed_after = asyncio.get_running_loop().time() - killed_at
+    open_rows = await Substitution.select(Substitution.line).where(Substitution.ended_at.is_null())
+    assert sorted(row["line"] for row in open_rows) == sorted({row["line"] for row in open_rows})
+    assert len(open_rows) == lines
+    starts = await Notification.count().where(Notification.kind == "substitution.start")
+    assert starts == lines
+    record = await JobRecord.select(JobRecord.attempts).where(JobRecord.job_id == job_id).first()
+    assert seen_right_after == "in_progress" and record["attempts"] == 2
+    print(
+        f"killed after {opened_when_killed} of {lines} substitutions; sweep finished {swept_after:.1f} s "
+        f"and the job read complete {completed_after:.1f} s after SIGKILL"
+    )
