@@ -225,7 +225,8 @@ async def fault_county(slug: str) -> County:
             kind="personal",
             reason="请假",
             starts_at=start,
-            ends_at=start + timedelta(days=2),
+            # Two weeks always hold more than half a day of office time, whatever day the script runs.
+            ends_at=start + timedelta(days=14),
             handover="见交接单",
         )
         await absences.decide(leader, absence.id, Action.APPROVE)
