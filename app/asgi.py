@@ -41,7 +41,10 @@ from app.rota import api as rota_api
 from app.rota import web as rota_web
 from app.settings import Mode, Settings
 from app.staff import api as staff_api
+from app.regions.gate import region_context, region_guard
 from app.staff import web as staff_web
+from app.stats import api as stats_api
+from app.stats import web as stats_web
 from app.tenancy import web as tenancy_web
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.guards import tenant_context, tenant_guard
@@ -66,6 +69,7 @@ COUNTY_PAGES = [
     *cases_web.PAGES,
     *jobs_web.PAGES,
     *evaluation_web.PAGES,
+    *stats_web.PAGES,
 ]
 COUNTY_API = [
     *accounts_api.API,
@@ -80,8 +84,16 @@ COUNTY_API = [
     *calendar_api.API,
     *cases_api.API,
     *evaluation_api.API,
+    *stats_api.API,
 ]
-PUBLIC = [*accounts_web.PUBLIC, *tenancy_web.PUBLIC, *calendar_web.PUBLIC, *evaluation_web.PUBLIC, health]
+PUBLIC = [
+    *accounts_web.PUBLIC,
+    *tenancy_web.PUBLIC,
+    *calendar_web.PUBLIC,
+    *evaluation_web.PUBLIC,
+    *stats_web.PUBLIC,
+    health,
+]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -114,6 +126,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await queue.aclose()
 
     county_dependencies = {"ctx": Provide(tenant_context, sync_to_thread=False)}
+    region_dependencies = {"rctx": Provide(region_context, sync_to_thread=False)}
     return Litestar(
         route_handlers=[
             *PUBLIC,
@@ -129,6 +142,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 route_handlers=COUNTY_API,
                 guards=[tenant_guard],
                 dependencies=county_dependencies,
+            ),
+            # A region's pages and API: behind the region gate, the only cross-county read path.
+            Router(
+                "/r/{region:str}",
+                route_handlers=stats_web.REGION_PAGES,
+                guards=[region_guard],
+                dependencies=region_dependencies,
+                include_in_schema=False,
+            ),
+            Router(
+                "/api/v1/r/{region:str}",
+                route_handlers=stats_api.REGION_API,
+                guards=[region_guard],
+                dependencies=region_dependencies,
             ),
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], name="static", include_in_schema=False

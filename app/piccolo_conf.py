@@ -17,6 +17,7 @@ APP_REGISTRY = AppRegistry(
         "app.cases.piccolo_app",
         "app.reminders.piccolo_app",
         "app.evaluation.piccolo_app",
+        "app.regions.piccolo_app",
     ]
 )
 

@@ -14,6 +14,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app.accounts.services import Identity, identity_for_token, identity_of
 from app.accounts.sessions import COOKIE_NAME, Session
+from app.regions.services import identity_for_token as inspector_for_token
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language
 from app.settings import Settings
 
@@ -66,7 +67,8 @@ class IdentityMiddleware(ASGIMiddleware):
             header = request.headers.get("authorization", "")
             scheme, _, token = header.partition(" ")
             if scheme.lower() == "bearer" and token:
-                identity = await identity_for_token(token.strip())
+                token = token.strip()
+                identity = await identity_for_token(token) or await inspector_for_token(token)
         else:
             language = request.cookies.get(LANGUAGE_COOKIE, DEFAULT_LANGUAGE)
             set_language(language if language in LANGUAGES else DEFAULT_LANGUAGE)
