@@ -72,8 +72,11 @@ def period(start: str | None, end: str | None, today: date) -> Period:
     return Period(first, last)
 
 
-def month_period(month: str) -> Period:
-    """The calendar month ``YYYY-MM`` (the monthly report's period)."""
+def month_period(month: str | None, today: date) -> Period:
+    """The calendar month ``YYYY-MM`` (the monthly report's period); by default the last whole month."""
+    if not month:
+        last_month = today.replace(day=1) - timedelta(days=1)
+        month = f"{last_month.year:04d}-{last_month.month:02d}"
     try:
         first = date.fromisoformat(f"{month}-01")
     except ValueError:

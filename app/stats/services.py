@@ -4,6 +4,7 @@ scoped by the gate each came through (``TenantContext`` or ``RegionContext``).""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from app import clock
@@ -84,3 +85,36 @@ async def county_overview(
     """The county's own page: line by line, or one line handler by handler."""
     period = figures.period(start, end, _today((ctx.tenant,)))
     return await _overview((ctx.tenant,), By.HANDLER if line else By.LINE, period, line=line)
+
+
+@dataclass(frozen=True)
+class Report:
+    """限时办结情况通报: one month's figures of a region (county by county, ranked) or of a county
+    (line by line), as printed and as exported."""
+
+    issuer: str  # the region's or the county's name
+    period: Period
+    by: By
+    rows: list[Figures]
+    total: Figures
+    issued_on: date  # the figures are those of this day (open cases may still close)
+
+    @property
+    def month(self) -> str:
+        return f"{self.period.start.year:04d}-{self.period.start.month:02d}"
+
+
+async def region_report(rctx: RegionContext, month: str | None) -> Report:
+    period = figures.month_period(month, _today(rctx.counties))
+    rows = await deadline_figures(rctx.counties, By.COUNTY, period, clock.now())
+    found = {row.key for row in rows}
+    rows += [Figures(key=c.slug, label=c.name) for c in rctx.counties if c.slug not in found]
+    return Report(
+        rctx.region.name, period, By.COUNTY, figures.ranking(rows), figures.total(rows, "合计"), _today(rctx.counties)
+    )
+
+
+async def county_report(ctx: TenantContext, month: str | None) -> Report:
+    period = figures.month_period(month, _today((ctx.tenant,)))
+    rows = await deadline_figures((ctx.tenant,), By.LINE, period, clock.now())
+    return Report(ctx.tenant.name, period, By.LINE, rows, figures.total(rows, "合计"), _today((ctx.tenant,)))

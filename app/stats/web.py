@@ -6,7 +6,7 @@ from __future__ import annotations
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 
 from app.i18n import gettext as _
 from app.regions.gate import Oversight
@@ -14,7 +14,17 @@ from app.regions.services import regions_of
 from app.stats import charts
 from app.stats.api import End, Start
 from app.stats.figures import percent
-from app.stats.services import Overview, county_overview, region_county_overview, region_overview
+from app.stats.export import filename, report_workbook
+from app.stats.services import (
+    Overview,
+    Report,
+    county_overview,
+    county_report,
+    region_county_overview,
+    region_overview,
+    region_report,
+)
+from app.web.excel import download
 from app.tenancy.permissions import Permission
 from app.web.guards import County, requires, signed_in
 from app.web.render import page
@@ -72,6 +82,35 @@ async def county_stats(
     return page(request, "stats/county.html", {"line": line or "", **_charts(overview, title)})
 
 
+def _report_page(request: Request, report: Report, base: str) -> Template:
+    """The printable A4 report; ``base`` is the statistics page it belongs to."""
+    chart = charts.rate_bars([(row.label, row.on_time_rate) for row in report.rows], "按时办结率")
+    context = {"report": report, "chart": chart, "base": base, "percent": percent, "today": report.issued_on}
+    return page(request, "stats/report.html", context)
+
+
+@get("/report", name="region_report")
+async def region_report_page(request: Request, rctx: Oversight, month: FromQuery[str | None] = None) -> Template:
+    return _report_page(request, await region_report(rctx, month), f"/r/{rctx.region.slug}/")
+
+
+@get("/report.xlsx", name="region_report_xlsx")
+async def region_report_xlsx(rctx: Oversight, month: FromQuery[str | None] = None) -> Response:
+    report = await region_report(rctx, month)
+    return download(report_workbook(report), filename(report, rctx.region.slug))
+
+
+@get("/stats/report", name="county_report", guards=[requires(Permission.STATS_VIEW)])
+async def county_report_page(request: Request, ctx: County, month: FromQuery[str | None] = None) -> Template:
+    return _report_page(request, await county_report(ctx, month), f"/t/{ctx.tenant.slug}/stats")
+
+
+@get("/stats/report.xlsx", name="county_report_xlsx", guards=[requires(Permission.STATS_VIEW)])
+async def county_report_xlsx(ctx: County, month: FromQuery[str | None] = None) -> Response:
+    report = await county_report(ctx, month)
+    return download(report_workbook(report), filename(report, ctx.tenant.slug))
+
+
 PUBLIC = [regions_page]
-REGION_PAGES = [region_dashboard, region_county]
-PAGES = [county_stats]
+REGION_PAGES = [region_dashboard, region_county, region_report_page, region_report_xlsx]
+PAGES = [county_stats, county_report_page, county_report_xlsx]

@@ -116,3 +116,32 @@ async def test_a_superadmin_sees_every_region(settings):
     assert "/r/north/" in chooser.text and "/r/south/" in chooser.text
     assert south.status_code == 200
     assert (await find_by_slug("cc")) is not None
+
+
+async def test_the_monthly_report_prints_and_exports_for_a_region_and_a_county(settings):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    await two_counties_in_a_region()
+    await person("aa", "boss", roles=("admin",))
+    month = (TODAY - timedelta(days=30)).strftime("%Y-%m")
+    async with portal(settings) as client:
+        await sign_in(client, "", "nina")
+        printed = await client.get(f"/r/north/report?month={month}")
+        exported = await client.get(f"/r/north/report.xlsx?month={month}")
+        bad = await client.get("/r/north/report?month=2026-13")
+        await client.post("/logout", data={"_csrf_token": client.cookies.get("csrftoken", "")})
+        await sign_in(client, "aa", "boss")
+        county_printed = await client.get(f"/t/aa/stats/report?month={month}")
+        county_exported = await client.get(f"/t/aa/stats/report.xlsx?month={month}")
+    assert printed.status_code == 200, printed.text
+    assert "限时办结情况通报" in printed.text and "共受理社会救助申请 3 件" in printed.text
+    assert "按时办结率 66.7%" in printed.text
+    sheet = load_workbook(BytesIO(exported.content)).active
+    assert [cell.value for cell in sheet[1]][:2] == ["县", "受理"]
+    assert [sheet.cell(row, 1).value for row in (2, 3, 4)] == ["乙县", "甲县", "合计"]
+    assert sheet.cell(3, 5).value == 50
+    assert bad.status_code == 400
+    assert county_printed.status_code == 200 and "城乡医疗救助" in county_printed.text
+    assert load_workbook(BytesIO(county_exported.content)).active.cell(2, 1).value == "城乡医疗救助"

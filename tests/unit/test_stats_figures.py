@@ -49,10 +49,11 @@ def test_bad_periods_say_what_is_wrong(start, end, says):
 
 def test_months_of_a_period_and_a_month_as_a_period():
     assert Period(date(2025, 11, 30), date(2026, 2, 1)).months == ["2025-11", "2025-12", "2026-01", "2026-02"]
-    assert month_period("2024-02") == Period(date(2024, 2, 1), date(2024, 2, 29))
-    assert month_period("2026-12") == Period(date(2026, 12, 1), date(2026, 12, 31))
+    assert month_period("2024-02", TODAY) == Period(date(2024, 2, 1), date(2024, 2, 29))
+    assert month_period("2026-12", TODAY) == Period(date(2026, 12, 1), date(2026, 12, 31))
+    assert month_period(None, date(2026, 1, 15)) == Period(date(2025, 12, 1), date(2025, 12, 31))
     with pytest.raises(InvalidInput):
-        month_period("2026-13")
+        month_period("2026-13", TODAY)
 
 
 def test_each_reader_groups_only_as_it_may():
