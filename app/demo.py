@@ -160,7 +160,9 @@ async def _prepare(
                     county,
                     user["username"],
                     password,
-                    user["name"] + " " + (INSPECTOR_ROLE if user["id"] in inspecting else ",".join(sorted(roles.get(user["id"], [])))),
+                    user["name"]
+                    + " "
+                    + (INSPECTOR_ROLE if user["id"] in inspecting else ",".join(sorted(roles.get(user["id"], [])))),
                 )
             )
         return logins
@@ -327,12 +329,12 @@ async def _history(slug: str) -> None:
     """A year of decided applications (the two weeks before today left to the sample cases), each
     line's cases with its A holder, a county-specific share decided after the due day; once only."""
     import random
-    from datetime import datetime, time
+    from datetime import date, datetime, time
 
+    from app.calendar.services import calendar_of
     from app.cases.idnumber import check_character
     from app.cases.rules import case_dates
     from app.cases.tables import Case
-    from app.calendar.services import calendar_of
     from app.cli import cli_actor
     from app.rota.tables import Assignment, Line
     from app.tenancy.context import TenantContext
@@ -371,7 +373,8 @@ async def _history(slug: str) -> None:
             )
             decided_on = min(decided_on, today - timedelta(days=1))  # never a decision still to come
             decided_at = datetime.combine(decided_on, time(rng.randint(8, 17), rng.randint(0, 59)), tenant.zone)
-            first_17 = f"341321{rng.randint(1940, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
+            born = date(rng.randint(1940, 2000), rng.randint(1, 12), rng.randint(1, 28))
+            first_17 = f"341321{born:%Y%m%d}{rng.randint(0, 999):03d}"
             holder = holders[line["id"]]
             rows.append(
                 Case(

@@ -29,9 +29,7 @@ async def case(
     """A case of ``county`` received and due on these days; decided at ``decided_at_hour`` o'clock of
     ``decided_on`` on the county's clock, or still open."""
     zone = county.zone
-    decided_at = (
-        datetime.combine(decided_on, time(decided_at_hour), zone) if decided_on is not None else None
-    )
+    decided_at = datetime.combine(decided_on, time(decided_at_hour), zone) if decided_on is not None else None
     row = Case(
         tenant=county.id,
         line=await line_id(county, line),

@@ -17,7 +17,7 @@ from app import clock, db
 from app.audit.services import record
 from app.errors import InvalidInput
 from app.regions.tables import Region, RegionCounty
-from app.tenancy.as_code import Change
+from app.tenancy.as_code import Change, read
 from app.tenancy.context import Actor
 from app.tenancy.services import SLUG_PATTERN
 from app.tenancy.tables import Tenant
@@ -81,13 +81,7 @@ def parse(text: str, source: str = FILE_NAME) -> RegionsFile:
 
 
 def load_file(path: Path) -> RegionsFile:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RegionFileError(
-            "无法读取 {source}：{problem}", source=str(path), problem=exc.strerror or str(exc)
-        ) from None
-    return parse(text, str(path))
+    return parse(read(path), str(path))
 
 
 def _wanted(region: RegionSpec) -> dict:
@@ -109,8 +103,7 @@ def plan(spec: RegionsFile, current: dict[str, dict]) -> list[Change]:
 
 async def current_state() -> dict[str, dict]:
     regions = {
-        row["slug"]: {"name": row["name"], "counties": []}
-        for row in await Region.select(Region.slug, Region.name)
+        row["slug"]: {"name": row["name"], "counties": []} for row in await Region.select(Region.slug, Region.name)
     }
     for row in await RegionCounty.select(
         RegionCounty.region.slug.as_alias("region"), RegionCounty.tenant.slug.as_alias("county")
@@ -144,9 +137,14 @@ async def apply(spec: RegionsFile, actor: Actor) -> list[Change]:
 
 async def _apply_region(change: Change) -> int:
     name, counties = change.after["name"], change.after["counties"]
-    tenants = {
-        row["slug"]: row["id"] for row in await Tenant.select(Tenant.id, Tenant.slug).where(Tenant.slug.is_in(counties))
-    } if counties else {}
+    tenants = (
+        {
+            row["slug"]: row["id"]
+            for row in await Tenant.select(Tenant.id, Tenant.slug).where(Tenant.slug.is_in(counties))
+        }
+        if counties
+        else {}
+    )
     missing = [slug for slug in counties if slug not in tenants]
     if missing:
         raise RegionFileError(

@@ -63,12 +63,16 @@ async def visible_region(identity: Identity, slug: str) -> tuple[RegionInfo, tup
     row = await query.first()
     if row is None:
         return None
-    counties = await RegionCounty.select(
-        RegionCounty.tenant.id.as_alias("id"),
-        RegionCounty.tenant.slug.as_alias("slug"),
-        RegionCounty.tenant.name.as_alias("name"),
-        RegionCounty.tenant.timezone.as_alias("timezone"),
-    ).where(RegionCounty.region == row["id"]).order_by(RegionCounty.tenant.slug)
+    counties = (
+        await RegionCounty.select(
+            RegionCounty.tenant.id.as_alias("id"),
+            RegionCounty.tenant.slug.as_alias("slug"),
+            RegionCounty.tenant.name.as_alias("name"),
+            RegionCounty.tenant.timezone.as_alias("timezone"),
+        )
+        .where(RegionCounty.region == row["id"])
+        .order_by(RegionCounty.tenant.slug)
+    )
     return RegionInfo(**row), tuple(tenant_info(county) for county in counties)
 
 

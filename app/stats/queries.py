@@ -7,13 +7,15 @@ gate's counties): this module never decides whose cases it reads. The statement 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from piccolo.engine.postgres import PostgresEngine
+from piccolo.query.functions.aggregate import Count
 
 from app import db
-from app.cases.tables import Case
+from app.cases.tables import AccountabilityRecord, Case
 from app.stats.figures import By, Figures, Period
 from app.tenancy.context import TenantInfo
 
@@ -22,31 +24,57 @@ def _postgres() -> bool:
     return isinstance(db.engine(), PostgresEngine)
 
 
-def _local_day(instant: str, counties: Sequence[TenantInfo], now: datetime) -> str:
-    """SQL for the county-clock day of ``instant`` (an SQL expression of a UTC timestamp).
+# Time zone names are checked as IANA names when a county is made; this keeps them literal-safe.
+ZONE_NAME = re.compile(r"^[A-Za-z0-9_+\-/]+$")
+
+
+def _per_county(counties: Sequence[TenantInfo], literal: Callable[[TenantInfo], str]) -> str:
+    """SQL for a value that depends on each case's county: one literal when every county agrees
+    (the usual case: one time zone), else a CASE on the county."""
+    literals = {county.id: literal(county) for county in counties}
+    if len(set(literals.values())) == 1:
+        return next(iter(literals.values()))
+    return "CASE c.tenant " + " ".join(f"WHEN {int(key)} THEN {value}" for key, value in literals.items()) + " END"
+
+
+def _zone(county: TenantInfo) -> str:
+    if not ZONE_NAME.match(county.timezone):
+        raise ValueError(f"unexpected time zone {county.timezone!r}")
+    return f"'{county.timezone}'"
+
+
+def _decided_on(counties: Sequence[TenantInfo], now: datetime) -> str:
+    """SQL for the day, on its county's clock, a case was decided.
 
     PostgreSQL knows time zones by name; SQLite shifts by each county's offset from UTC now
     (counties keep one offset all year in practice; PostgreSQL is exact regardless).
     """
     if _postgres():
-        return f"({instant} AT TIME ZONE t.timezone)::date"
-    shifts = " ".join(
-        f"WHEN {int(county.id)} THEN '{int(now.astimezone(county.zone).utcoffset().total_seconds() // 60):+d} minutes'"
-        for county in counties
+        return f"(c.decided_at AT TIME ZONE {_per_county(counties, _zone)})::date"
+    shift = _per_county(
+        counties, lambda county: f"'{int(now.astimezone(county.zone).utcoffset().total_seconds() // 60):+d} minutes'"
     )
-    return f"date({instant}, CASE c.tenant {shifts} END)"
+    return f"date(c.decided_at, {shift})"
 
 
-def _grouping(by: By) -> tuple[str, str]:
-    """The key and the label of a group, as SQL."""
-    if by is By.COUNTY:
-        return "t.slug", "MIN(t.name)"
-    if by is By.LINE:
-        return "l.code", "MIN(l.name)"
-    if by is By.HANDLER:
-        return "c.handler", "MIN(u.name)"
-    month = "to_char(c.received_on, 'YYYY-MM')" if _postgres() else "strftime('%Y-%m', c.received_on)"
-    return month, f"MIN({month})"
+def _today(counties: Sequence[TenantInfo], now: datetime) -> str:
+    """SQL for today on each case's county's clock."""
+    date_literal = "DATE '{}'" if _postgres() else "'{}'"
+    return _per_county(counties, lambda county: date_literal.format(now.astimezone(county.zone).date().isoformat()))
+
+
+def _month() -> str:
+    return "to_char(c.received_on, 'YYYY-MM')" if _postgres() else "strftime('%Y-%m', c.received_on)"
+
+
+# Cases are counted by their own columns first (no join on 500k rows), then the few groups are
+# named: by county slug, by line code (one code across counties), by handler, by month.
+NAMING = {
+    By.COUNTY: ("JOIN tenant t ON t.id = a.grp", "t.slug", "t.name"),
+    By.LINE: ("JOIN line l ON l.id = a.grp", "l.code", "l.name"),
+    By.HANDLER: ("JOIN portal_user u ON u.id = a.grp", "a.grp", "u.name"),
+    By.MONTH: ("", "a.grp", "a.grp"),
+}
 
 
 async def deadline_figures(
@@ -56,28 +84,31 @@ async def deadline_figures(
     (only groups with cases), ordered by key; ``line`` narrows to one line code."""
     if not counties:
         return []
-    key, label = _grouping(by)
-    decided_on = _local_day("c.decided_at", counties, now)
-    today = _local_day("{}::timestamptz" if _postgres() else "{}", counties, now)
-    handler_join = 'JOIN portal_user u ON u.id = c.handler' if by is By.HANDLER else ""
+    raw = {By.COUNTY: "c.tenant", By.LINE: "c.line", By.HANDLER: "c.handler", By.MONTH: _month()}[by]
+    join, key, label = NAMING[by]
     in_counties = ", ".join("{}" for _ in counties)
-    line_filter = "AND l.code = {}" if line is not None else ""
+    line_filter = "AND c.line IN (SELECT id FROM line WHERE code = {})" if line is not None else ""
     sql = f"""
-        SELECT {key} AS key, {label} AS label,
-            COUNT(*) AS received,
-            SUM(CASE WHEN c.decided_at IS NOT NULL THEN 1 ELSE 0 END) AS closed,
-            SUM(CASE WHEN c.decided_at IS NOT NULL AND {decided_on} <= c.due_on THEN 1 ELSE 0 END) AS closed_on_time,
-            SUM(CASE WHEN c.decided_at IS NULL AND c.due_on < {today} THEN 1 ELSE 0 END) AS open_overdue,
-            SUM(CASE WHEN c.extension_days > 0 THEN 1 ELSE 0 END) AS extensions
-        FROM assistance_case c
-        JOIN tenant t ON t.id = c.tenant
-        JOIN line l ON l.id = c.line
-        {handler_join}
-        WHERE c.tenant IN ({in_counties}) AND c.received_on >= {{}} AND c.received_on <= {{}} {line_filter}
+        SELECT {key} AS key, MIN({label}) AS label, SUM(a.received) AS received, SUM(a.closed) AS closed,
+            SUM(a.closed_on_time) AS closed_on_time, SUM(a.open_overdue) AS open_overdue,
+            SUM(a.extensions) AS extensions
+        FROM (
+            SELECT {raw} AS grp,
+                COUNT(*) AS received,
+                COUNT(c.decided_at) AS closed,
+                SUM(CASE WHEN {_decided_on(counties, now)} <= c.due_on THEN 1 ELSE 0 END) AS closed_on_time,
+                SUM(CASE WHEN c.decided_at IS NULL AND c.due_on < {_today(counties, now)} THEN 1 ELSE 0 END)
+                    AS open_overdue,
+                SUM(CASE WHEN c.extension_days > 0 THEN 1 ELSE 0 END) AS extensions
+            FROM assistance_case c
+            WHERE c.tenant IN ({in_counties}) AND c.received_on >= {{}} AND c.received_on <= {{}} {line_filter}
+            GROUP BY {raw}
+        ) a
+        {join}
         GROUP BY {key}
         ORDER BY {key}
     """
-    values = [now, *(county.id for county in counties), period.start, period.end]
+    values = [*(county.id for county in counties), period.start, period.end]
     if line is not None:
         values.append(line)
     rows = await Case.raw(sql, *values)
@@ -93,3 +124,24 @@ async def deadline_figures(
         )
         for row in rows
     ]
+
+
+async def accountability_by_level(counties: Sequence[TenantInfo], period: Period) -> dict[str, dict[str, int]]:
+    """Accountability records (第十三条) of the ``counties`` whose occasion falls in ``period``:
+    county slug → level → how many."""
+    if not counties:
+        return {}
+    record = AccountabilityRecord
+    rows = (
+        await record.select(record.tenant.slug.as_alias("county"), record.level, Count(record.id, alias="records"))
+        .where(
+            record.tenant.is_in([county.id for county in counties])
+            & (record.occasion_on >= period.start)
+            & (record.occasion_on <= period.end)
+        )
+        .group_by(record.tenant.slug, record.level)
+    )
+    found: dict[str, dict[str, int]] = {}
+    for row in rows:
+        found.setdefault(row["county"], {})[row["level"]] = row["records"]
+    return found

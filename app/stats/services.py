@@ -12,7 +12,7 @@ from app.i18n import gettext as _
 from app.regions.services import RegionContext
 from app.stats import figures
 from app.stats.figures import COUNTY_GROUPINGS, REGION_GROUPINGS, By, Figures, Period
-from app.stats.queries import deadline_figures
+from app.stats.queries import accountability_by_level, deadline_figures
 from app.tenancy.context import TenantContext, TenantInfo
 
 DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
@@ -50,6 +50,7 @@ class Overview:
     breakdown: list[Figures]
     trend: list[Figures]
     total: Figures
+    accountability: dict[str, dict[str, int]]  # county slug → level → records in the period
 
 
 async def _overview(counties: tuple[TenantInfo, ...], by: By, period: Period, *, line: str | None = None) -> Overview:
@@ -61,6 +62,7 @@ async def _overview(counties: tuple[TenantInfo, ...], by: By, period: Period, *,
         breakdown=breakdown,
         trend=figures.by_month(months, period.months),
         total=figures.total(months, _("合计")),
+        accountability=await accountability_by_level(counties, period),
     )
 
 
@@ -70,7 +72,9 @@ async def region_overview(rctx: RegionContext, start: str | None, end: str | Non
     overview = await _overview(rctx.counties, By.COUNTY, period)
     found = {row.key for row in overview.breakdown}
     idle = [Figures(key=c.slug, label=c.name) for c in rctx.counties if c.slug not in found]
-    return Overview(period, figures.ranking(overview.breakdown + idle), overview.trend, overview.total)
+    return Overview(
+        period, figures.ranking(overview.breakdown + idle), overview.trend, overview.total, overview.accountability
+    )
 
 
 async def region_county_overview(rctx: RegionContext, county: str, start: str | None, end: str | None) -> Overview:

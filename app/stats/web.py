@@ -8,13 +8,14 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
+from app.cases.rules import LEVEL_LABELS
 from app.i18n import gettext as _
 from app.regions.gate import Oversight
 from app.regions.services import regions_of
 from app.stats import charts
 from app.stats.api import End, Start
-from app.stats.figures import percent
 from app.stats.export import filename, report_workbook
+from app.stats.figures import percent
 from app.stats.services import (
     Overview,
     Report,
@@ -24,8 +25,8 @@ from app.stats.services import (
     region_overview,
     region_report,
 )
-from app.web.excel import download
 from app.tenancy.permissions import Permission
+from app.web.excel import download
 from app.web.guards import County, requires, signed_in
 from app.web.render import page
 
@@ -36,11 +37,10 @@ def _charts(overview: Overview, breakdown_title: str) -> dict:
         "breakdown_chart": charts.rate_bars(
             [(row.label, row.on_time_rate) for row in overview.breakdown], breakdown_title
         ),
-        "trend_chart": charts.rate_trend(
-            [(row.key, row.on_time_rate) for row in overview.trend], _("按月按时办结率")
-        ),
+        "trend_chart": charts.rate_trend([(row.key, row.on_time_rate) for row in overview.trend], _("按月按时办结率")),
         "breakdown_title": breakdown_title,
         "percent": percent,
+        "level_labels": LEVEL_LABELS,
     }
 
 

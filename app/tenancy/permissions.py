@@ -92,7 +92,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.LEADER: frozenset(
-        _EVERY_MEMBER | _APPROVERS | _CASE_DECIDERS | {Permission.AUDIT_READ, Permission.CASE_EXTEND, Permission.STATS_VIEW}
+        _EVERY_MEMBER
+        | _APPROVERS
+        | _CASE_DECIDERS
+        | {Permission.AUDIT_READ, Permission.CASE_EXTEND, Permission.STATS_VIEW}
     ),
     Role.SECTION_HEAD: frozenset(_EVERY_MEMBER | _APPROVERS | _CASE_DECIDERS | {Permission.CASE_WORK}),
     Role.EVALUATOR: frozenset(_EVERY_MEMBER | {Permission.ACCOUNTABILITY_VIEW, Permission.EVALUATION_RESULTS}),

@@ -14,8 +14,8 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app.accounts.services import Identity, identity_for_token, identity_of
 from app.accounts.sessions import COOKIE_NAME, Session
-from app.regions.services import identity_for_token as inspector_for_token
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language
+from app.regions.services import identity_for_token as inspector_for_token
 from app.settings import Settings
 
 LANGUAGE_COOKIE = "lang"

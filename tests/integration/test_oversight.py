@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
 
+from app import clock
 from app.audit.tables import AuditRecord
 from app.tenancy.services import find_by_slug
 from tests.helpers import api_token, county, person, portal, sign_in
@@ -21,9 +23,15 @@ async def two_counties_in_a_region():
     a, b = await county("aa", "甲县"), await county("bb", "乙县")
     ann, bob = await person("aa", "ann"), await person("bb", "bob")
     received = TODAY - timedelta(days=30)
-    await case(a, ann, received_on=received, due_on=received + timedelta(days=7), decided_on=received + timedelta(days=3))
-    await case(a, ann, received_on=received, due_on=received + timedelta(days=7), decided_on=received + timedelta(days=9))
-    await case(b, bob, received_on=received, due_on=received + timedelta(days=7), decided_on=received + timedelta(days=1))
+    await case(
+        a, ann, received_on=received, due_on=received + timedelta(days=7), decided_on=received + timedelta(days=3)
+    )
+    await case(
+        a, ann, received_on=received, due_on=received + timedelta(days=7), decided_on=received + timedelta(days=9)
+    )
+    await case(
+        b, bob, received_on=received, due_on=received + timedelta(days=7), decided_on=received + timedelta(days=1)
+    )
     await region("north", ["aa", "bb"], "北市")
     await inspector("north", "nina")
     return ann, bob
@@ -56,11 +64,22 @@ async def test_county_leaders_and_admins_read_their_county_and_no_other(settings
     staff_token = await api_token("aa", ann)
     leader_token = await api_token("aa", leader)
     async with portal(settings) as client:
-        own = await client.get(f"/api/v1/t/aa/stats/deadlines?{YEAR}&by=handler", headers={"Authorization": f"Bearer {leader_token}"})
-        other = await client.get(f"/api/v1/t/bb/stats/deadlines?{YEAR}", headers={"Authorization": f"Bearer {leader_token}"})
-        region = await client.get(f"/api/v1/r/north/stats/deadlines?{YEAR}", headers={"Authorization": f"Bearer {leader_token}"})
-        staff = await client.get(f"/api/v1/t/aa/stats/deadlines?{YEAR}", headers={"Authorization": f"Bearer {staff_token}"})
-        bad = await client.get("/api/v1/t/aa/stats/deadlines?from=2026-05-01&to=2026-04-01", headers={"Authorization": f"Bearer {leader_token}"})
+        own = await client.get(
+            f"/api/v1/t/aa/stats/deadlines?{YEAR}&by=handler", headers={"Authorization": f"Bearer {leader_token}"}
+        )
+        other = await client.get(
+            f"/api/v1/t/bb/stats/deadlines?{YEAR}", headers={"Authorization": f"Bearer {leader_token}"}
+        )
+        region = await client.get(
+            f"/api/v1/r/north/stats/deadlines?{YEAR}", headers={"Authorization": f"Bearer {leader_token}"}
+        )
+        staff = await client.get(
+            f"/api/v1/t/aa/stats/deadlines?{YEAR}", headers={"Authorization": f"Bearer {staff_token}"}
+        )
+        bad = await client.get(
+            "/api/v1/t/aa/stats/deadlines?from=2026-05-01&to=2026-04-01",
+            headers={"Authorization": f"Bearer {leader_token}"},
+        )
     assert [(r["key"], r["received"]) for r in own.json()] == [(ann, 2)]
     assert other.status_code == 404
     assert region.status_code == 404
@@ -145,3 +164,26 @@ async def test_the_monthly_report_prints_and_exports_for_a_region_and_a_county(s
     assert bad.status_code == 400
     assert county_printed.status_code == 200 and "城乡医疗救助" in county_printed.text
     assert load_workbook(BytesIO(county_exported.content)).active.cell(2, 1).value == "城乡医疗救助"
+
+
+async def test_accountability_records_by_level_county_by_county(settings):
+    from app.cases.tables import AccountabilityRecord
+
+    ann, bob = await two_counties_in_a_region()
+    occasion = TODAY - timedelta(days=20)
+    for tenant, person_id, level in (("aa", ann, "admonition"), ("aa", ann, "warning"), ("bb", bob, "admonition")):
+        await AccountabilityRecord(
+            tenant=(await find_by_slug(tenant)).id,
+            person=person_id,
+            occasion_on=occasion,
+            year=occasion.year,
+            level=level,
+            recorded_on=occasion,
+            created_at=clock.now(),
+        ).save()
+    async with portal(settings) as client:
+        await sign_in(client, "", "nina")
+        page = await client.get(f"/r/north/?{YEAR}")
+    counts = r"<td>(\d+)</td>" * 4
+    rows = re.findall(rf'<tr><th scope="row">(.县)</th>{counts}</tr>', page.text)
+    assert rows == [("甲县", "1", "1", "0", "0"), ("乙县", "1", "0", "0", "0")]

@@ -20,11 +20,17 @@ async def test_each_figure_counts_what_it_says(any_db):
     ann, bob = await person("aa", "ann"), await person("bb", "bob")
     # aa: on time (decided on the due day, late evening: the county's day, not UTC's), late, open overdue,
     # open not yet due, extended, and one received in February that March does not count.
-    await case(a, ann, received_on=date(2026, 3, 2), due_on=date(2026, 3, 9), decided_on=date(2026, 3, 9), decided_at_hour=23)
-    await case(a, ann, received_on=date(2026, 3, 2), due_on=date(2026, 3, 9), decided_on=date(2026, 3, 10), decided_at_hour=1)
+    await case(
+        a, ann, received_on=date(2026, 3, 2), due_on=date(2026, 3, 9), decided_on=date(2026, 3, 9), decided_at_hour=23
+    )
+    await case(
+        a, ann, received_on=date(2026, 3, 2), due_on=date(2026, 3, 9), decided_on=date(2026, 3, 10), decided_at_hour=1
+    )
     await case(a, ann, line="temporary", received_on=date(2026, 3, 3), due_on=date(2026, 3, 17))
     await case(a, ann, line="temporary", received_on=date(2026, 3, 18), due_on=date(2026, 3, 25))
-    await case(a, ann, received_on=date(2026, 3, 31), due_on=date(2026, 4, 14), decided_on=date(2026, 4, 1), extension_days=3)
+    await case(
+        a, ann, received_on=date(2026, 3, 31), due_on=date(2026, 4, 14), decided_on=date(2026, 4, 1), extension_days=3
+    )
     await case(a, ann, received_on=date(2026, 2, 27), due_on=date(2026, 3, 6), decided_on=date(2026, 3, 20))
     # bb: nothing closed.
     await case(b, bob, received_on=date(2026, 3, 5), due_on=date(2026, 3, 19))
@@ -32,8 +38,24 @@ async def test_each_figure_counts_what_it_says(any_db):
     rows = await deadline_figures((a, b), By.COUNTY, MARCH, NOW)
 
     assert [row.as_json() for row in rows] == [
-        {"key": "aa", "received": 5, "closed": 3, "closed_on_time": 2, "on_time_rate": "0.6667", "open_overdue": 1, "extensions": 1},
-        {"key": "bb", "received": 1, "closed": 0, "closed_on_time": 0, "on_time_rate": None, "open_overdue": 1, "extensions": 0},
+        {
+            "key": "aa",
+            "received": 5,
+            "closed": 3,
+            "closed_on_time": 2,
+            "on_time_rate": "0.6667",
+            "open_overdue": 1,
+            "extensions": 1,
+        },
+        {
+            "key": "bb",
+            "received": 1,
+            "closed": 0,
+            "closed_on_time": 0,
+            "on_time_rate": None,
+            "open_overdue": 1,
+            "extensions": 0,
+        },
     ]
     assert rows[0].label == "aa县"
 
@@ -43,7 +65,9 @@ async def test_groupings_and_the_line_filter(any_db):
     ann, amy = await person("aa", "ann"), await person("aa", "amy")
     await case(a, ann, received_on=date(2026, 1, 5), due_on=date(2026, 1, 12), decided_on=date(2026, 1, 9))
     await case(a, amy, received_on=date(2026, 3, 2), due_on=date(2026, 3, 9), decided_on=date(2026, 3, 12))
-    await case(a, amy, line="temporary", received_on=date(2026, 3, 2), due_on=date(2026, 3, 16), decided_on=date(2026, 3, 3))
+    await case(
+        a, amy, line="temporary", received_on=date(2026, 3, 2), due_on=date(2026, 3, 16), decided_on=date(2026, 3, 3)
+    )
     whole = Period(date(2026, 1, 1), date(2026, 3, 31))
 
     months = await deadline_figures((a,), By.MONTH, whole, NOW)
@@ -54,9 +78,33 @@ async def test_groupings_and_the_line_filter(any_db):
         ("2026-01", 1, Decimal("1.0000")),
         ("2026-03", 2, Decimal("0.5000")),
     ]
-    assert [(r.key, r.label, r.received) for r in lines] == [("medical", "城乡医疗救助", 2), ("temporary", "临时救助", 1)]
+    assert [(r.key, r.label, r.received) for r in lines] == [
+        ("medical", "城乡医疗救助", 2),
+        ("temporary", "临时救助", 1),
+    ]
     assert [(r.key, r.label, r.closed_on_time) for r in handlers] == [(ann, "Ann", 1), (amy, "Amy", 0)]
 
 
 async def test_no_counties_no_figures(any_db):
     assert await deadline_figures((), By.COUNTY, MARCH, NOW) == []
+
+
+async def test_each_county_decides_on_its_own_clock(any_db):
+    from app.tenancy.services import create_tenant
+    from tests.helpers import OPERATOR
+
+    a = await county("aa")
+    b = await create_tenant(OPERATOR, "bb", "bb县", "Europe/London")
+    ann, bob = await person("aa", "ann"), await person("bb", "bob")
+    # 23:00 on the due day in London is the next morning in Shanghai: on time, on London's clock.
+    for info, handler in ((a, ann), (b, bob)):
+        await case(
+            info,
+            handler,
+            received_on=date(2026, 3, 2),
+            due_on=date(2026, 3, 9),
+            decided_on=date(2026, 3, 9),
+            decided_at_hour=23,
+        )
+    rows = await deadline_figures((a, b), By.COUNTY, MARCH, NOW)
+    assert [(row.key, row.closed_on_time) for row in rows] == [("aa", 1), ("bb", 1)]

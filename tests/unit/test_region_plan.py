@@ -42,7 +42,11 @@ def test_a_changed_county_list_is_one_update_and_regions_not_in_the_file_stay():
         ('[[region]]\nslug = "Su Zhou"\nname = "宿州市"', "region code"),
         ('[[region]]\nslug = "su"\nname = " "', "name"),
         ('[[region]]\nslug = "su"\nname = "a"\n[[region]]\nslug = "su"\nname = "b"', "repeated"),
-        ('[[region]]\nslug = "su"\nname = "a"\ncounties = ["x"]\n[[region]]\nslug = "hb"\nname = "b"\ncounties = ["x"]', "already belongs"),
+        (
+            '[[region]]\nslug = "su"\nname = "a"\ncounties = ["x"]\n'
+            '[[region]]\nslug = "hb"\nname = "b"\ncounties = ["x"]',
+            "already belongs",
+        ),
         ('[[region]]\nslug = "su"\nname = "a"\nleader = "x"', "leader"),
         ("[[region]\n", "TOML"),
     ],
