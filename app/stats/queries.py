@@ -16,6 +16,8 @@ from piccolo.query.functions.aggregate import Count
 
 from app import db
 from app.cases.tables import AccountabilityRecord, Case
+from app.evaluation.scoring import Status
+from app.evaluation.tables import Result
 from app.stats.figures import By, Figures, Period
 from app.tenancy.context import TenantInfo
 
@@ -145,3 +147,31 @@ async def accountability_by_level(counties: Sequence[TenantInfo], period: Period
     for row in rows:
         found.setdefault(row["county"], {})[row["level"]] = row["records"]
     return found
+
+
+async def grades_by_cycle(counties: Sequence[TenantInfo], period: Period) -> dict[tuple[str, int], dict[str, int]]:
+    """The grade distribution of each finalised evaluation cycle of the ``counties`` whose year the
+    period touches: (county slug, year) → grade → people scored. A cycle still open is left out:
+    its results may change."""
+    if not counties:
+        return {}
+    rows = (
+        await Result.select(
+            Result.tenant.slug.as_alias("county"),
+            Result.cycle.year.as_alias("year"),
+            Result.grade,
+            Count(Result.id, alias="people"),
+        )
+        .where(
+            Result.tenant.is_in([county.id for county in counties])
+            & Result.cycle.locked.eq(True)
+            & (Result.status == Status.SCORED.value)
+            & (Result.cycle.year >= period.start.year)
+            & (Result.cycle.year <= period.end.year)
+        )
+        .group_by(Result.tenant.slug, Result.cycle.year, Result.grade)
+    )
+    found: dict[tuple[str, int], dict[str, int]] = {}
+    for row in rows:
+        found.setdefault((row["county"], row["year"]), {})[row["grade"]] = row["people"]
+    return dict(sorted(found.items()))

@@ -12,7 +12,7 @@ from app.i18n import gettext as _
 from app.regions.services import RegionContext
 from app.stats import figures
 from app.stats.figures import COUNTY_GROUPINGS, REGION_GROUPINGS, By, Figures, Period
-from app.stats.queries import accountability_by_level, deadline_figures
+from app.stats.queries import accountability_by_level, deadline_figures, grades_by_cycle
 from app.tenancy.context import TenantContext, TenantInfo
 
 DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
@@ -51,6 +51,7 @@ class Overview:
     trend: list[Figures]
     total: Figures
     accountability: dict[str, dict[str, int]]  # county slug → level → records in the period
+    grades: dict[tuple[str, int], dict[str, int]]  # (county slug, year) → grade → people
 
 
 async def _overview(counties: tuple[TenantInfo, ...], by: By, period: Period, *, line: str | None = None) -> Overview:
@@ -63,6 +64,7 @@ async def _overview(counties: tuple[TenantInfo, ...], by: By, period: Period, *,
         trend=figures.by_month(months, period.months),
         total=figures.total(months, _("合计")),
         accountability=await accountability_by_level(counties, period),
+        grades=await grades_by_cycle(counties, period),
     )
 
 
@@ -73,7 +75,12 @@ async def region_overview(rctx: RegionContext, start: str | None, end: str | Non
     found = {row.key for row in overview.breakdown}
     idle = [Figures(key=c.slug, label=c.name) for c in rctx.counties if c.slug not in found]
     return Overview(
-        period, figures.ranking(overview.breakdown + idle), overview.trend, overview.total, overview.accountability
+        period,
+        figures.ranking(overview.breakdown + idle),
+        overview.trend,
+        overview.total,
+        overview.accountability,
+        overview.grades,
     )
 
 

@@ -9,6 +9,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
 from app.cases.rules import LEVEL_LABELS
+from app.evaluation.scoring import GRADE_LABELS
 from app.i18n import gettext as _
 from app.regions.gate import Oversight
 from app.regions.services import regions_of
@@ -41,6 +42,7 @@ def _charts(overview: Overview, breakdown_title: str) -> dict:
         "breakdown_title": breakdown_title,
         "percent": percent,
         "level_labels": LEVEL_LABELS,
+        "grade_labels": GRADE_LABELS,
     }
 
 

@@ -187,3 +187,37 @@ async def test_accountability_records_by_level_county_by_county(settings):
     counts = r"<td>(\d+)</td>" * 4
     rows = re.findall(rf'<tr><th scope="row">(.县)</th>{counts}</tr>', page.text)
     assert rows == [("甲县", "1", "1", "0", "0"), ("乙县", "1", "0", "0", "0")]
+
+
+async def test_the_grade_distribution_of_finalised_cycles(settings):
+    from app.evaluation.tables import Cycle, Result, Subject
+
+    await two_counties_in_a_region()
+    year = TODAY.year
+    for slug, locked, grades in (
+        ("aa", True, ["excellent", "competent", "competent"]),
+        ("bb", False, ["incompetent"]),  # still open: not shown
+    ):
+        tenant = (await find_by_slug(slug)).id
+        cycle = Cycle(tenant=tenant, year=year, weights={}, step="feedback", locked=locked, created_at=clock.now())
+        await cycle.save()
+        for index, grade in enumerate(grades):
+            subject = Subject(tenant=tenant, cycle=cycle.id, person=await person(slug, f"{slug}{index}"))
+            await subject.save()
+            await Result(
+                tenant=tenant,
+                cycle=cycle.id,
+                subject=subject.id,
+                status="scored",
+                grade=grade,
+                components={},
+                missing=[],
+                raters={},
+                computed_at=clock.now(),
+            ).save()
+    async with portal(settings) as client:
+        await sign_in(client, "", "nina")
+        page = await client.get(f"/r/north/?{YEAR}")
+    counts = r"<td>(\d+)</td>" * 5
+    rows = re.findall(rf'<tr><th scope="row">(.县)</th>{counts}</tr>', page.text)
+    assert rows == [("甲县", str(year), "1", "2", "0", "0")]

@@ -108,3 +108,40 @@ async def test_each_county_decides_on_its_own_clock(any_db):
         )
     rows = await deadline_figures((a, b), By.COUNTY, MARCH, NOW)
     assert [(row.key, row.closed_on_time) for row in rows] == [("aa", 1), ("bb", 1)]
+
+
+async def test_accountability_and_grades_are_counted_on_both_databases(any_db):
+    from app import clock
+    from app.cases.tables import AccountabilityRecord
+    from app.evaluation.tables import Cycle, Result, Subject
+    from app.stats.queries import accountability_by_level, grades_by_cycle
+
+    a = await county("aa")
+    ann = await person("aa", "ann")
+    for occasion, level in (
+        (date(2026, 3, 3), "admonition"),
+        (date(2026, 3, 9), "admonition"),
+        (date(2026, 4, 1), "warning"),
+    ):
+        await AccountabilityRecord(
+            tenant=a.id, person=ann, occasion_on=occasion, year=2026, level=level, recorded_on=occasion, created_at=NOW
+        ).save()
+    cycle = Cycle(tenant=a.id, year=2026, weights={}, step="feedback", locked=True, created_at=clock.now())
+    await cycle.save()
+    subject = Subject(tenant=a.id, cycle=cycle.id, person=ann)
+    await subject.save()
+    await Result(
+        tenant=a.id,
+        cycle=cycle.id,
+        subject=subject.id,
+        status="scored",
+        grade="excellent",
+        components={},
+        missing=[],
+        raters={},
+        computed_at=NOW,
+    ).save()
+
+    assert await accountability_by_level((a,), MARCH) == {"aa": {"admonition": 2}}
+    assert await grades_by_cycle((a,), MARCH) == {("aa", 2026): {"excellent": 1}}
+    assert await grades_by_cycle((a,), Period(date(2025, 1, 1), date(2025, 12, 31))) == {}
