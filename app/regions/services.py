@@ -7,7 +7,6 @@ counties, when the person may read it (its inspectors, and the superadmin), else
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass
 
@@ -18,13 +17,13 @@ from app.accounts.tables import User
 from app.audit.services import record
 from app.errors import InvalidInput
 from app.regions.tables import Inspector, InspectorToken, Region, RegionCounty
+from app.tenancy.as_code import USERNAME
 from app.tenancy.context import Actor, NotFound, TenantInfo
 from app.tenancy.services import tenant_info
 
 INSPECTOR_ROLE = "inspector"
 # Not the county tokens' prefix: a region token is never mistaken for one, nor looked up as one.
 TOKEN_PREFIX = "cpr_"
-USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,59}$")
 
 
 class RegionError(InvalidInput):

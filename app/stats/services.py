@@ -18,17 +18,18 @@ from app.tenancy.context import TenantContext, TenantInfo
 DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
 
 
-def _today(counties: tuple[TenantInfo, ...]):
+def _today(counties: tuple[TenantInfo, ...]) -> date:
+    """Today on the counties' clock (a region's counties share one in practice)."""
     return clock.now().astimezone(counties[0].zone if counties else DEFAULT_ZONE).date()
 
 
 async def county_figures(
-    ctx: TenantContext, by: str, start: str | None, end: str | None, *, line: str | None = None
+    ctx: TenantContext, by: str, start: str | None, end: str | None
 ) -> tuple[Period, list[Figures]]:
     """``GET /api/v1/t/{tenant}/stats/deadlines``: the county's figures by line, handler or month."""
     grouping = figures.grouping(by, COUNTY_GROUPINGS)
     period = figures.period(start, end, _today((ctx.tenant,)))
-    return period, await deadline_figures((ctx.tenant,), grouping, period, clock.now(), line=line)
+    return period, await deadline_figures((ctx.tenant,), grouping, period, clock.now())
 
 
 async def region_figures(
