@@ -37,11 +37,14 @@ from app.jobs import api as jobs_api
 from app.jobs import web as jobs_web
 from app.notifications import settings_web
 from app.notifications import web as notifications_web
+from app.regions.gate import region_context, region_guard
 from app.rota import api as rota_api
 from app.rota import web as rota_web
 from app.settings import Mode, Settings
 from app.staff import api as staff_api
 from app.staff import web as staff_web
+from app.stats import api as stats_api
+from app.stats import web as stats_web
 from app.tenancy import web as tenancy_web
 from app.web.bodies import MAX_BODY_BYTES, check_body
 from app.web.errors import EXCEPTION_HANDLERS
@@ -71,6 +74,7 @@ COUNTY_PAGES = [
     *cases_web.PAGES,
     *jobs_web.PAGES,
     *evaluation_web.PAGES,
+    *stats_web.PAGES,
 ]
 COUNTY_API = documented(
     [
@@ -86,9 +90,18 @@ COUNTY_API = documented(
         *calendar_api.API,
         *cases_api.API,
         *evaluation_api.API,
+        *stats_api.API,
     ]
 )
-PUBLIC = [*accounts_web.PUBLIC, *tenancy_web.PUBLIC, *calendar_web.PUBLIC, *evaluation_web.PUBLIC, health, favicon]
+PUBLIC = [
+    *accounts_web.PUBLIC,
+    *tenancy_web.PUBLIC,
+    *calendar_web.PUBLIC,
+    *evaluation_web.PUBLIC,
+    *stats_web.PUBLIC,
+    health,
+    favicon,
+]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -126,6 +139,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await queue.aclose()
 
     county_dependencies = {"ctx": Provide(tenant_context, sync_to_thread=False)}
+    region_dependencies = {"rctx": Provide(region_context, sync_to_thread=False)}
     app = Litestar(
         route_handlers=[
             Router("/", route_handlers=PUBLIC, include_in_schema=False),  # pages: the schema is the API's
@@ -141,6 +155,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 route_handlers=COUNTY_API,
                 guards=[tenant_guard],
                 dependencies=county_dependencies,
+            ),
+            # A region's pages and API: behind the region gate, the only cross-county read path.
+            Router(
+                "/r/{region:str}",
+                route_handlers=stats_web.REGION_PAGES,
+                guards=[region_guard],
+                dependencies=region_dependencies,
+                include_in_schema=False,
+            ),
+            Router(
+                "/api/v1/r/{region:str}",
+                route_handlers=documented(stats_api.REGION_API),
+                guards=[region_guard],
+                dependencies=region_dependencies,
             ),
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], name="static", include_in_schema=False

@@ -47,28 +47,43 @@ def cmd_migrate(args, settings: Settings) -> None:
 
 
 def cmd_tenant(args, settings: Settings) -> None:
-    from app.tenancy import as_code
+    from app.regions import as_code as regions
+    from app.tenancy import as_code as counties
 
-    spec = as_code.load_file(Path(args.file))
+    path = Path(args.file)
+    # tenants/regions.toml declares the regions; every other file one county.
+    loader = regions if regions.is_regions_file(path) else counties
+    spec = loader.load_file(path)
 
     async def work():
         if args.action == "diff":
-            return await as_code.diff(spec)
-        return await as_code.apply(spec, cli_actor(f"tenant load {args.file}"))
+            return await loader.diff(spec)
+        return await loader.apply(spec, cli_actor(f"tenant load {args.file}"))
 
     changes = asyncio.run(_with_db(settings, work))
     for change in changes:
         print(change.describe())
     verb = "would change" if args.action == "diff" else "changed"
-    print(f"{spec.slug}: {len(changes)} change(s) {verb}" if changes else f"{spec.slug}: no changes")
+    what = path.name if loader is regions else spec.slug
+    print(f"{what}: {len(changes)} change(s) {verb}" if changes else f"{what}: no changes")
 
 
 def cmd_user_add(args, settings: Settings) -> None:
     from app.accounts.services import add_user
+    from app.regions.services import INSPECTOR_ROLE, add_inspector
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else secrets.token_urlsafe(12)
 
     async def work():
+        if args.region:
+            return await add_inspector(
+                cli_actor("user add"),
+                region_slug=args.region,
+                username=args.username,
+                name=args.name,
+                password=password,
+                phone=args.phone,
+            )
         return await add_user(
             cli_actor("user add"),
             tenant_slug=None if args.superadmin else args.tenant,
@@ -79,8 +94,10 @@ def cmd_user_add(args, settings: Settings) -> None:
             phone=args.phone,
         )
 
-    if not args.superadmin and not args.tenant:
-        raise InvalidInput("需要 --tenant（或 --superadmin）")
+    if sum(map(bool, (args.superadmin, args.tenant, args.region))) != 1:
+        raise InvalidInput("需要 --tenant、--region 或 --superadmin 之一")
+    if args.region and args.role != [INSPECTOR_ROLE]:
+        raise InvalidInput("市里的用户只能是督查：--role {role}", role=INSPECTOR_ROLE)
     user_id = asyncio.run(_with_db(settings, work))
     print(f"user {args.username} created (id {user_id})")
     if not args.password_stdin:
@@ -90,10 +107,18 @@ def cmd_user_add(args, settings: Settings) -> None:
 def cmd_token_create(args, settings: Settings) -> None:
     from app.accounts.services import create_token
     from app.accounts.tables import User
+    from app.regions.services import create_token as create_inspector_token
     from app.tenancy.context import TenantContext
     from app.tenancy.services import find_by_slug
 
+    if bool(args.tenant) == bool(args.region):
+        raise InvalidInput("需要 --tenant 或 --region 之一")
+
     async def work():
+        if args.region:
+            return await create_inspector_token(
+                cli_actor("token create"), region_slug=args.region, username=args.user, label=args.label
+            )
         tenant = await find_by_slug(args.tenant)
         if tenant is None:
             raise InvalidInput("没有代码为 {slug} 的县", slug=args.tenant)
@@ -104,7 +129,7 @@ def cmd_token_create(args, settings: Settings) -> None:
         return await create_token(ctx, user["id"], args.label)
 
     token = asyncio.run(_with_db(settings, work))
-    print(f"token for {args.user}@{args.tenant} (id {token.id}); it is shown only now:")
+    print(f"token for {args.user}@{args.tenant or args.region} (id {token.id}); it is shown only now:")
     print(token.token)
 
 
@@ -184,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     user = sub.add_parser("user", help="accounts").add_subparsers(dest="user_command", required=True)
     add = user.add_parser("add", help="create a user (password printed, or read from stdin)")
     add.add_argument("--tenant", help="county slug")
+    add.add_argument("--region", help="region slug (for an inspector: --role inspector)")
     add.add_argument("--superadmin", action="store_true")
     add.add_argument("--username", required=True)
     add.add_argument("--name", required=True)
@@ -194,7 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
     create = token.add_parser("create", help="create an API token; printed alone on the last line")
-    create.add_argument("--tenant", required=True)
+    create.add_argument("--tenant", help="county slug")
+    create.add_argument("--region", help="region slug (an inspector's token)")
     create.add_argument("--user", required=True)
     create.add_argument("--label", default="created with portal token create")
     create.set_defaults(func=cmd_token_create)

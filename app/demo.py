@@ -16,12 +16,17 @@ import shutil
 import socket
 import time
 from datetime import timedelta
+from decimal import Decimal
 
 from app.settings import PROJECT_ROOT, Mode, Settings
 
 VAR = PROJECT_ROOT / "var"
 DEMO_TENANT = "dangshan"
 SUPERADMIN = ("root", "省市运维")
+DEMO_REGION = "suzhou"
+INSPECTOR = ("inspector", "宿州市民政局督查")
+# A year of decided cases in each county of the demo region, so its ranking and trends show something.
+HISTORY_COUNTIES = {"dangshan": (3, Decimal("0.08")), "xiaoxian": (2, Decimal("0.22"))}  # cases a day, share late
 
 
 def _secret_key() -> str:
@@ -102,6 +107,9 @@ async def _prepare(
     from app.accounts.services import add_user, set_password
     from app.accounts.tables import RoleGrant, User
     from app.cli import cli_actor
+    from app.regions import as_code as regions
+    from app.regions.services import INSPECTOR_ROLE, add_inspector
+    from app.regions.tables import Inspector, Region
     from app.tenancy import as_code
 
     with contextlib.redirect_stdout(io.StringIO()):  # Piccolo's per-migration chatter
@@ -109,14 +117,27 @@ async def _prepare(
     print("  database migrated")
     async with db.connected(settings):
         actor = cli_actor("demo")
-        for path in sorted(settings.tenants_dir.glob("*.toml")):
+        files = sorted(settings.tenants_dir.glob("*.toml"))
+        for path in (path for path in files if not regions.is_regions_file(path)):
             changes = await as_code.apply(as_code.load_file(path), actor)
+            print(f"  {path.name}: {len(changes)} change(s)")
+        for path in filter(regions.is_regions_file, files):  # the regions name the counties just loaded
+            changes = await regions.apply(regions.load_file(path), actor)
             print(f"  {path.name}: {len(changes)} change(s)")
         await _liven_up(DEMO_TENANT)
         await _sample_cases(DEMO_TENANT)
+        for slug in HISTORY_COUNTIES:
+            await _history(slug)
         await _demo_mail(DEMO_TENANT, sink.port, url)
         if not await User.exists().where(User.is_superadmin.eq(True)):
             await add_user(actor, tenant_slug=None, username=SUPERADMIN[0], name=SUPERADMIN[1])
+        if await Region.exists().where(Region.slug == DEMO_REGION) and not await User.exists().where(
+            (User.username == INSPECTOR[0]) & User.tenant.is_null()
+        ):
+            await add_inspector(actor, region_slug=DEMO_REGION, username=INSPECTOR[0], name=INSPECTOR[1])
+        inspecting = {
+            row["user"]: row["region.slug"] for row in await Inspector.select(Inspector.user, Inspector.region.slug)
+        }
         users = (
             await User.select(User.id, User.username, User.name, User.password_hash, User.tenant.slug, User.tenant)
             .where(User.active.eq(True))
@@ -132,9 +153,18 @@ async def _prepare(
                 continue
             password = secrets.token_urlsafe(9)
             await set_password(actor, user["id"], password)
-            county = user["tenant.slug"] or "(superadmin)"
+            county = user["tenant.slug"] or (
+                f"({inspecting[user['id']]})" if user["id"] in inspecting else "(superadmin)"
+            )
             logins.append(
-                (county, user["username"], password, user["name"] + " " + ",".join(sorted(roles.get(user["id"], []))))
+                (
+                    county,
+                    user["username"],
+                    password,
+                    user["name"]
+                    + " "
+                    + (INSPECTOR_ROLE if user["id"] in inspecting else ",".join(sorted(roles.get(user["id"], [])))),
+                )
             )
         return logins
 
@@ -309,6 +339,91 @@ async def _sample_cases(slug: str) -> None:
             referred_on=today,
         ),
     )
+
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN_NAMES = ["秀英", "桂兰", "建国", "玉梅", "长顺", "明", "丽", "强", "芳", "军", "红", "伟", "静", "敏", "德华"]
+
+
+async def _history(slug: str) -> None:
+    """A year of decided applications (the two weeks before today left to the sample cases), each
+    line's cases with its A holder, a county-specific share decided after the due day; once only."""
+    import random
+    from datetime import date, datetime, time
+
+    from app.calendar.services import calendar_of
+    from app.cases.idnumber import check_character
+    from app.cases.rules import case_dates
+    from app.cases.tables import Case
+    from app.cli import cli_actor
+    from app.rota.tables import Assignment, Line
+    from app.tenancy.context import TenantContext
+    from app.tenancy.services import find_by_slug
+
+    tenant = await find_by_slug(slug)
+    if tenant is None:
+        return
+    today = tenant.now().date()
+    history_ends = today - timedelta(days=14)
+    # The sample cases are all from the last few weeks: anything older is history already made.
+    if await Case.exists().where((Case.tenant == tenant.id) & (Case.received_on <= today - timedelta(days=60))):
+        return
+    per_day, late_share = HISTORY_COUNTIES[slug]
+    calendar = await calendar_of(TenantContext(tenant=tenant, actor=cli_actor("demo")))
+    lines = await Line.select(Line.id, Line.working_days).where((Line.tenant == tenant.id) & Line.active.eq(True))
+    holders = {
+        row["line"]: row["a"]
+        for row in await Assignment.select(Assignment.line, Assignment.a).where(
+            (Assignment.tenant == tenant.id) & Assignment.valid_to.is_null()
+        )
+    }
+    lines = [line for line in lines if line["id"] in holders]
+    rng = random.Random(slug)
+    rows = []
+    day = history_ends - timedelta(days=365)
+    while day <= history_ends:
+        for _ in range(rng.randint(0, 2 * per_day) if calendar.is_workday(day) else 0):
+            line = rng.choice(lines)
+            extension = 5 if rng.random() < 0.03 else 0
+            dates = case_dates(calendar, day, line["working_days"], extension)
+            late = rng.random() < float(late_share)
+            decided_on = (
+                calendar.add_working_days(dates.due_on, rng.randint(1, 4)).due_on
+                if late
+                else calendar.add_working_days(day, rng.randint(1, line["working_days"] + extension)).due_on
+            )
+            decided_on = min(decided_on, today - timedelta(days=1))  # never a decision still to come
+            decided_at = datetime.combine(decided_on, time(rng.randint(8, 17), rng.randint(0, 59)), tenant.zone)
+            born = date(rng.randint(1940, 2000), rng.randint(1, 12), rng.randint(1, 28))
+            first_17 = f"341321{born:%Y%m%d}{rng.randint(0, 999):03d}"
+            holder = holders[line["id"]]
+            rows.append(
+                Case(
+                    tenant=tenant.id,
+                    line=line["id"],
+                    applicant_name=rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES),
+                    applicant_id_number=first_17 + check_character(first_17),
+                    household_size=rng.randint(1, 5),
+                    received_on=day,
+                    working_days=line["working_days"],
+                    extension_days=extension,
+                    original_due_on=dates.original_due_on,
+                    due_on=dates.due_on,
+                    due_provisional=dates.provisional,
+                    notice_due_on=dates.notice_due_on,
+                    first_receiver=holder,
+                    handler=holder,
+                    acting_handler=holder,
+                    status=rng.choice(["approved", "approved", "approved", "rejected", "not_accepted"]),
+                    status_changed_at=decided_at,
+                    decided_at=decided_at,
+                    created_at=datetime.combine(day, time(9), tenant.zone),
+                )
+            )
+        day += timedelta(days=1)
+    for start in range(0, len(rows), 500):
+        await Case.insert(*rows[start : start + 500])
+    print(f"  {slug}: {len(rows)} decided cases of the past year")
 
 
 def _print_logins(logins, url: str) -> None:

@@ -103,7 +103,8 @@ async def identity_of(user_id: int) -> Identity | None:
 async def authenticate(tenant_slug: str, username: str, password: str) -> Identity | None:
     """The identity for these credentials, or ``None`` (same time either way)."""
     query = User.select(User.id, User.password_hash).where((User.username == username) & (User.active.eq(True)))
-    query = query.where(User.tenant.slug == tenant_slug) if tenant_slug else query.where(User.is_superadmin.eq(True))
+    # No county chosen: a user of no county (a superadmin, or a region's inspector).
+    query = query.where(User.tenant.slug == tenant_slug) if tenant_slug else query.where(User.tenant.is_null())
     row = await query.first()
     if not await verify_password(row["password_hash"] if row else "", password):
         return None
@@ -156,7 +157,7 @@ async def add_user(
         elif role_list:
             raise AccountError("超级管理员不担任县内角色")
         taken = User.exists().where(User.username == username)
-        taken = taken.where(User.tenant == tenant_id) if tenant_id else taken.where(User.is_superadmin.eq(True))
+        taken = taken.where(User.tenant == tenant_id) if tenant_id else taken.where(User.tenant.is_null())
         if await taken:
             raise AccountError("用户名 {username} 已被占用", username=username)
         user = User(

@@ -29,6 +29,8 @@ def _local_path(target: str, fallback: str) -> str:
 def _home(identity: services.Identity, tenants: dict[int, str]) -> str:
     if identity.is_superadmin:
         return "/admin/tenants"
+    if identity.tenant_id is None:  # a region's inspector
+        return "/regions"
     return f"/t/{tenants[identity.tenant_id]}/"
 
 

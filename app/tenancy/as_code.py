@@ -200,14 +200,18 @@ def _check(spec: TenantSpec) -> None:
         days.add(entry.day)
 
 
-def load_file(path: Path) -> TenantSpec:
+def read(path: Path) -> str:
+    """A file of ``tenants/`` as text, or one clear line saying why it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise TenantFileError(
             "无法读取 {source}：{problem}", source=str(path), problem=exc.strerror or str(exc)
         ) from None
-    return parse(text, str(path))
+
+
+def load_file(path: Path) -> TenantSpec:
+    return parse(read(path), str(path))
 
 
 @dataclass(frozen=True)

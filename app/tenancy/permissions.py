@@ -52,6 +52,8 @@ class Permission(StrEnum):
     EVALUATION_RATE = "evaluation:rate"
     EVALUATION_MANAGE = "evaluation:manage"
     EVALUATION_RESULTS = "evaluation:results"
+    # The county's deadline figures, down to each handler (SPEC §13: its leaders and admins).
+    STATS_VIEW = "stats:view"
 
 
 _EVERY_MEMBER = {
@@ -82,10 +84,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(
         _EVERY_MEMBER
         | _ADMIN_ONLY
-        | {Permission.CASE_WORK, Permission.ACCOUNTABILITY_VIEW, Permission.ACCOUNTABILITY_MANAGE}
+        | {
+            Permission.CASE_WORK,
+            Permission.ACCOUNTABILITY_VIEW,
+            Permission.ACCOUNTABILITY_MANAGE,
+            Permission.STATS_VIEW,
+        }
     ),
     Role.LEADER: frozenset(
-        _EVERY_MEMBER | _APPROVERS | _CASE_DECIDERS | {Permission.AUDIT_READ, Permission.CASE_EXTEND}
+        _EVERY_MEMBER
+        | _APPROVERS
+        | _CASE_DECIDERS
+        | {Permission.AUDIT_READ, Permission.CASE_EXTEND, Permission.STATS_VIEW}
     ),
     Role.SECTION_HEAD: frozenset(_EVERY_MEMBER | _APPROVERS | _CASE_DECIDERS | {Permission.CASE_WORK}),
     Role.EVALUATOR: frozenset(_EVERY_MEMBER | {Permission.ACCOUNTABILITY_VIEW, Permission.EVALUATION_RESULTS}),

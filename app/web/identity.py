@@ -20,6 +20,7 @@ from app import db
 from app.accounts.services import Identity, identity_for_token, identity_of
 from app.accounts.sessions import COOKIE_NAME, Session
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language
+from app.regions.services import identity_for_token as inspector_for_token
 from app.settings import Settings
 
 LANGUAGE_COOKIE = "lang"
@@ -73,7 +74,8 @@ class IdentityMiddleware(ASGIMiddleware):
             header = request.headers.get("authorization", "")
             scheme, _, token = header.partition(" ")
             if scheme.lower() == "bearer" and token:
-                identity = await identity_for_token(token.strip())
+                token = token.strip()
+                identity = await identity_for_token(token) or await inspector_for_token(token)
         else:
             language = request.cookies.get(LANGUAGE_COOKIE, DEFAULT_LANGUAGE)
             set_language(language if language in LANGUAGES else DEFAULT_LANGUAGE)

@@ -74,11 +74,39 @@ def test_user_add_with_password_from_stdin_and_a_superadmin():
     assert root.returncode == 0 and "password: " in root.stdout
 
 
+def test_regions_load_then_an_inspector_and_their_token():
+    for county_file in ("tenants/dangshan.toml", "tenants/xiaoxian.toml"):
+        assert portal("tenant", "load", county_file).returncode == 0
+    diff = portal("tenant", "diff", "tenants/regions.toml")
+    assert diff.returncode == 0, diff.stderr
+    assert "+ region suzhou" in diff.stdout and "would change" in diff.stdout
+    loaded = portal("tenant", "load", "tenants/regions.toml")
+    assert loaded.returncode == 0 and "regions.toml: 1 change(s) changed" in loaded.stdout
+    again = portal("tenant", "load", "tenants/regions.toml")
+    assert again.stdout.strip() == "regions.toml: no changes"
+    added = portal(
+        "user", "add", "--region", "suzhou", "--role", "inspector", "--username", "duchao", "--name", "督查员"
+    )
+    assert added.returncode == 0, added.stderr
+    assert "password: " in added.stdout
+    created = portal("token", "create", "--region", "suzhou", "--user", "duchao")
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip().splitlines()[-1]
+    assert token.startswith("cpr_") and " " not in token
+
+
 @pytest.mark.parametrize(
     ("args", "env", "says"),
     [
         (("tenant", "load", "tenants/nope.toml"), {}, "cannot read tenants/nope.toml"),
         (("token", "create", "--tenant", "nowhere", "--user", "x"), {}, "no county with code nowhere"),
+        (("token", "create", "--region", "nowhere", "--user", "x"), {}, "no region with the code nowhere"),
+        (("token", "create", "--tenant", "a", "--region", "b", "--user", "x"), {}, "one of --tenant or --region"),
+        (
+            ("user", "add", "--region", "suzhou", "--username", "u1", "--name", "甲", "--role", "admin"),
+            {},
+            "--role inspector",
+        ),
         (("migrate",), {"PORTAL_MODE": "production", "SECRET_KEY": ""}, "SECRET_KEY"),
         (("migrate",), {"DATABASE_URL": "mysql://localhost/x"}, "DATABASE_URL"),
         (

@@ -15,7 +15,7 @@ def recorded_actions() -> set[str]:
     for path in (PROJECT_ROOT / "app").rglob("*.py"):
         found |= set(RECORDED.findall(path.read_text(encoding="utf-8")))
     # Tenants as code records "<entity>.create|update" for what a county file declares.
-    declared = ("tenant", "line", "user", "calendar_day")
+    declared = ("tenant", "line", "user", "calendar_day", "region")
     found |= {f"{entity}.{verb}" for entity in declared for verb in ("create", "update")}
     # Actions named by an enum value at run time (``f"absence.{action.value}"``, ``f"case.{…}"``).
     found |= {f"absence.{a.value}" for a in AbsenceAction} | {f"case.{a.value}" for a in CaseAction}

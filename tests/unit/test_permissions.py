@@ -17,6 +17,11 @@ def test_only_admins_manage_staff_and_settings():
         assert (Permission.SETTINGS_MANAGE in ROLE_PERMISSIONS[role]) is allowed
 
 
+def test_only_leaders_and_admins_read_the_county_figures():
+    for role in Role:
+        assert (Permission.STATS_VIEW in ROLE_PERMISSIONS[role]) is (role in (Role.ADMIN, Role.LEADER))
+
+
 def test_several_roles_add_up():
     assert permissions_of(["staff", "leader"]) == ROLE_PERMISSIONS[Role.STAFF] | ROLE_PERMISSIONS[Role.LEADER]
     assert permissions_of([]) == frozenset()

@@ -1,0 +1,147 @@
+"""The figures' rules, with no database: periods, groupings, rates, totals, ranking, months.
+
+A case counts in a period by the day it was received. It is *closed* once decided (accepted or
+refused, approved or rejected: decided_at is set), *on time* when decided on or before its due
+day on the county's calendar, *open overdue* while undecided past its due day, and *extended*
+when a leader extended its time limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from app.errors import InvalidInput
+
+RATE_PLACES = Decimal("0.0001")
+LONGEST_PERIOD = timedelta(days=3 * 366)  # three years: enough for any report, bounded work
+
+
+class By(StrEnum):
+    COUNTY = "county"
+    LINE = "line"
+    HANDLER = "handler"
+    MONTH = "month"
+
+
+# What each reader may group by: a region by county, line, month; a county by line, handler, month.
+REGION_GROUPINGS = (By.COUNTY, By.LINE, By.MONTH)
+COUNTY_GROUPINGS = (By.LINE, By.HANDLER, By.MONTH)
+
+
+def grouping(value: str, allowed: tuple[By, ...]) -> By:
+    if value not in allowed:
+        raise InvalidInput("by 只能是 {allowed}", allowed="|".join(allowed))
+    return By(value)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    @property
+    def months(self) -> list[str]:
+        """Every month the period touches, ``YYYY-MM``: a trend shows the empty ones too."""
+        months, year, month = [], self.start.year, self.start.month
+        while (year, month) <= (self.end.year, self.end.month):
+            months.append(f"{year:04d}-{month:02d}")
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return months
+
+
+def _day(value: str | None, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput("{field} 不是有效日期（YYYY-MM-DD）：{value}", field=field, value=value) from None
+
+
+def period(start: str | None, end: str | None, today: date) -> Period:
+    """The period asked for; by default from 1 January of this year to today."""
+    first = _day(start, "from") or date(today.year, 1, 1)
+    last = _day(end, "to") or max(today, first)
+    if first > last:
+        raise InvalidInput("开始日期 {start} 晚于结束日期 {end}", start=first.isoformat(), end=last.isoformat())
+    if last - first > LONGEST_PERIOD:
+        raise InvalidInput("统计期间不能超过三年")
+    return Period(first, last)
+
+
+def month_period(month: str | None, today: date) -> Period:
+    """The calendar month ``YYYY-MM`` (the monthly report's period); by default the last whole month."""
+    if not month:
+        last_month = today.replace(day=1) - timedelta(days=1)
+        month = f"{last_month.year:04d}-{last_month.month:02d}"
+    try:
+        first = date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise InvalidInput("month 不是有效月份（YYYY-MM）：{value}", value=month) from None
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return Period(first, following - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class Figures:
+    key: str | int  # county slug, line code, staff id or YYYY-MM
+    label: str
+    received: int = 0
+    closed: int = 0
+    closed_on_time: int = 0
+    open_overdue: int = 0
+    extensions: int = 0
+
+    @property
+    def on_time_rate(self) -> Decimal | None:
+        """Share of closed cases closed on time, 0–1 to four places; ``None`` when nothing closed."""
+        if not self.closed:
+            return None
+        return (Decimal(self.closed_on_time) / Decimal(self.closed)).quantize(RATE_PLACES, ROUND_HALF_UP)
+
+    @property
+    def closed_late(self) -> int:
+        return self.closed - self.closed_on_time
+
+    def as_json(self) -> dict:
+        rate = self.on_time_rate
+        return {
+            "key": self.key,
+            "received": self.received,
+            "closed": self.closed,
+            "closed_on_time": self.closed_on_time,
+            "on_time_rate": None if rate is None else str(rate),
+            "open_overdue": self.open_overdue,
+            "extensions": self.extensions,
+        }
+
+
+COUNTS = ("received", "closed", "closed_on_time", "open_overdue", "extensions")
+
+
+def total(rows: list[Figures], label: str) -> Figures:
+    return Figures(key="total", label=label, **{name: sum(getattr(row, name) for row in rows) for name in COUNTS})
+
+
+def ranking(rows: list[Figures]) -> list[Figures]:
+    """Best on-time rate first; those that closed nothing last; ties by more closed, then key."""
+    return sorted(
+        rows,
+        key=lambda row: (row.on_time_rate is None, -(row.on_time_rate or 0), -row.closed, row.key),
+    )
+
+
+def by_month(rows: list[Figures], months: list[str]) -> list[Figures]:
+    """One row per month of the period, months without cases as zeros."""
+    found = {row.key: row for row in rows}
+    return [found.get(month, Figures(key=month, label=month)) for month in months]
+
+
+def percent(rate: Decimal | None) -> str:
+    """How a rate reads on a page and in print: ``87.5%``, or a dash when nothing closed."""
+    if rate is None:
+        return "—"
+    return f"{(rate * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"

@@ -1,0 +1,177 @@
+"""The deadline figures in one set-based statement over the cases of the counties asked for.
+
+Callers pass the counties they were given by a gate (the county gate's one county, or the region
+gate's counties): this module never decides whose cases it reads. The statement reads the index
+``assistance_case (tenant, received_on)`` and groups in the database; nothing loops over cases.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.query.functions.aggregate import Count
+
+from app import db
+from app.cases.tables import AccountabilityRecord, Case
+from app.evaluation.scoring import Status
+from app.evaluation.tables import Result
+from app.stats.figures import By, Figures, Period
+from app.tenancy.context import TenantInfo
+
+
+def _postgres() -> bool:
+    return isinstance(db.engine(), PostgresEngine)
+
+
+# Time zone names are checked as IANA names when a county is made; this keeps them literal-safe.
+ZONE_NAME = re.compile(r"^[A-Za-z0-9_+\-/]+$")
+
+
+def _per_county(counties: Sequence[TenantInfo], literal: Callable[[TenantInfo], str]) -> str:
+    """SQL for a value that depends on each case's county: one literal when every county agrees
+    (the usual case: one time zone), else a CASE on the county."""
+    literals = {county.id: literal(county) for county in counties}
+    if len(set(literals.values())) == 1:
+        return next(iter(literals.values()))
+    return "CASE c.tenant " + " ".join(f"WHEN {int(key)} THEN {value}" for key, value in literals.items()) + " END"
+
+
+def _zone(county: TenantInfo) -> str:
+    if not ZONE_NAME.match(county.timezone):
+        raise ValueError(f"unexpected time zone {county.timezone!r}")
+    return f"'{county.timezone}'"
+
+
+def _decided_on(counties: Sequence[TenantInfo], now: datetime) -> str:
+    """SQL for the day, on its county's clock, a case was decided.
+
+    PostgreSQL knows time zones by name; SQLite shifts by each county's offset from UTC now
+    (counties keep one offset all year in practice; PostgreSQL is exact regardless).
+    """
+    if _postgres():
+        return f"(c.decided_at AT TIME ZONE {_per_county(counties, _zone)})::date"
+    shift = _per_county(
+        counties, lambda county: f"'{int(now.astimezone(county.zone).utcoffset().total_seconds() // 60):+d} minutes'"
+    )
+    return f"date(c.decided_at, {shift})"
+
+
+def _today(counties: Sequence[TenantInfo], now: datetime) -> str:
+    """SQL for today on each case's county's clock."""
+    date_literal = "DATE '{}'" if _postgres() else "'{}'"
+    return _per_county(counties, lambda county: date_literal.format(now.astimezone(county.zone).date().isoformat()))
+
+
+def _month() -> str:
+    return "to_char(c.received_on, 'YYYY-MM')" if _postgres() else "strftime('%Y-%m', c.received_on)"
+
+
+# Cases are counted by their own columns first (no join on 500k rows), then the few groups are
+# named: by county slug, by line code (one code across counties), by handler, by month.
+NAMING = {
+    By.COUNTY: ("JOIN tenant t ON t.id = a.grp", "t.slug", "t.name"),
+    By.LINE: ("JOIN line l ON l.id = a.grp", "l.code", "l.name"),
+    By.HANDLER: ("JOIN portal_user u ON u.id = a.grp", "a.grp", "u.name"),
+    By.MONTH: ("", "a.grp", "a.grp"),
+}
+
+
+async def deadline_figures(
+    counties: Sequence[TenantInfo], by: By, period: Period, now: datetime, *, line: str | None = None
+) -> list[Figures]:
+    """The figures of the cases received in ``period`` by the ``counties``, one row per group
+    (only groups with cases), ordered by key; ``line`` narrows to one line code."""
+    if not counties:
+        return []
+    raw = {By.COUNTY: "c.tenant", By.LINE: "c.line", By.HANDLER: "c.handler", By.MONTH: _month()}[by]
+    join, key, label = NAMING[by]
+    in_counties = ", ".join("{}" for _ in counties)
+    line_filter = "AND c.line IN (SELECT id FROM line WHERE code = {})" if line is not None else ""
+    sql = f"""
+        SELECT {key} AS key, MIN({label}) AS label, SUM(a.received) AS received, SUM(a.closed) AS closed,
+            SUM(a.closed_on_time) AS closed_on_time, SUM(a.open_overdue) AS open_overdue,
+            SUM(a.extensions) AS extensions
+        FROM (
+            SELECT {raw} AS grp,
+                COUNT(*) AS received,
+                COUNT(c.decided_at) AS closed,
+                SUM(CASE WHEN {_decided_on(counties, now)} <= c.due_on THEN 1 ELSE 0 END) AS closed_on_time,
+                SUM(CASE WHEN c.decided_at IS NULL AND c.due_on < {_today(counties, now)} THEN 1 ELSE 0 END)
+                    AS open_overdue,
+                SUM(CASE WHEN c.extension_days > 0 THEN 1 ELSE 0 END) AS extensions
+            FROM assistance_case c
+            WHERE c.tenant IN ({in_counties}) AND c.received_on >= {{}} AND c.received_on <= {{}} {line_filter}
+            GROUP BY {raw}
+        ) a
+        {join}
+        GROUP BY {key}
+        ORDER BY {key}
+    """
+    values = [*(county.id for county in counties), period.start, period.end]
+    if line is not None:
+        values.append(line)
+    rows = await Case.raw(sql, *values)
+    return [
+        Figures(
+            key=row["key"],
+            label=row["label"],
+            received=int(row["received"]),
+            closed=int(row["closed"] or 0),
+            closed_on_time=int(row["closed_on_time"] or 0),
+            open_overdue=int(row["open_overdue"] or 0),
+            extensions=int(row["extensions"] or 0),
+        )
+        for row in rows
+    ]
+
+
+async def accountability_by_level(counties: Sequence[TenantInfo], period: Period) -> dict[str, dict[str, int]]:
+    """Accountability records (第十三条) of the ``counties`` whose occasion falls in ``period``:
+    county slug → level → how many."""
+    if not counties:
+        return {}
+    record = AccountabilityRecord
+    rows = (
+        await record.select(record.tenant.slug.as_alias("county"), record.level, Count(record.id, alias="records"))
+        .where(
+            record.tenant.is_in([county.id for county in counties])
+            & (record.occasion_on >= period.start)
+            & (record.occasion_on <= period.end)
+        )
+        .group_by(record.tenant.slug, record.level)
+    )
+    found: dict[str, dict[str, int]] = {}
+    for row in rows:
+        found.setdefault(row["county"], {})[row["level"]] = row["records"]
+    return found
+
+
+async def grades_by_cycle(counties: Sequence[TenantInfo], period: Period) -> dict[tuple[str, int], dict[str, int]]:
+    """The grade distribution of each finalised evaluation cycle of the ``counties`` whose year the
+    period touches: (county slug, year) → grade → people scored. A cycle still open is left out:
+    its results may change."""
+    if not counties:
+        return {}
+    rows = (
+        await Result.select(
+            Result.tenant.slug.as_alias("county"),
+            Result.cycle.year.as_alias("year"),
+            Result.grade,
+            Count(Result.id, alias="people"),
+        )
+        .where(
+            Result.tenant.is_in([county.id for county in counties])
+            & Result.cycle.locked.eq(True)
+            & (Result.status == Status.SCORED.value)
+            & (Result.cycle.year >= period.start.year)
+            & (Result.cycle.year <= period.end.year)
+        )
+        .group_by(Result.tenant.slug, Result.cycle.year, Result.grade)
+    )
+    found: dict[tuple[str, int], dict[str, int]] = {}
+    for row in rows:
+        found.setdefault((row["county"], row["year"]), {})[row["grade"]] = row["people"]
+    return dict(sorted(found.items()))

@@ -1,0 +1,147 @@
+"""The deadline figures against cases whose every date the test chose, on both databases."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from app.stats.figures import By, Period
+from app.stats.queries import deadline_figures
+from tests.helpers import county, person
+from tests.stats_helpers import case
+
+NOW = datetime(2026, 3, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
+
+
+async def test_each_figure_counts_what_it_says(any_db):
+    a, b = await county("aa"), await county("bb")
+    ann, bob = await person("aa", "ann"), await person("bb", "bob")
+    # aa: on time (decided on the due day, late evening: the county's day, not UTC's), late, open overdue,
+    # open not yet due, extended, and one received in February that March does not count.
+    await case(
+        a, ann, received_on=date(2026, 3, 2), due_on=date(2026, 3, 9), decided_on=date(2026, 3, 9), decided_at_hour=23
+    )
+    await case(
+        a, ann, received_on=date(2026, 3, 2), due_on=date(2026, 3, 9), decided_on=date(2026, 3, 10), decided_at_hour=1
+    )
+    await case(a, ann, line="temporary", received_on=date(2026, 3, 3), due_on=date(2026, 3, 17))
+    await case(a, ann, line="temporary", received_on=date(2026, 3, 18), due_on=date(2026, 3, 25))
+    await case(
+        a, ann, received_on=date(2026, 3, 31), due_on=date(2026, 4, 14), decided_on=date(2026, 4, 1), extension_days=3
+    )
+    await case(a, ann, received_on=date(2026, 2, 27), due_on=date(2026, 3, 6), decided_on=date(2026, 3, 20))
+    # bb: nothing closed.
+    await case(b, bob, received_on=date(2026, 3, 5), due_on=date(2026, 3, 19))
+
+    rows = await deadline_figures((a, b), By.COUNTY, MARCH, NOW)
+
+    assert [row.as_json() for row in rows] == [
+        {
+            "key": "aa",
+            "received": 5,
+            "closed": 3,
+            "closed_on_time": 2,
+            "on_time_rate": "0.6667",
+            "open_overdue": 1,
+            "extensions": 1,
+        },
+        {
+            "key": "bb",
+            "received": 1,
+            "closed": 0,
+            "closed_on_time": 0,
+            "on_time_rate": None,
+            "open_overdue": 1,
+            "extensions": 0,
+        },
+    ]
+    assert rows[0].label == "aa县"
+
+
+async def test_groupings_and_the_line_filter(any_db):
+    a = await county("aa")
+    ann, amy = await person("aa", "ann"), await person("aa", "amy")
+    await case(a, ann, received_on=date(2026, 1, 5), due_on=date(2026, 1, 12), decided_on=date(2026, 1, 9))
+    await case(a, amy, received_on=date(2026, 3, 2), due_on=date(2026, 3, 9), decided_on=date(2026, 3, 12))
+    await case(
+        a, amy, line="temporary", received_on=date(2026, 3, 2), due_on=date(2026, 3, 16), decided_on=date(2026, 3, 3)
+    )
+    whole = Period(date(2026, 1, 1), date(2026, 3, 31))
+
+    months = await deadline_figures((a,), By.MONTH, whole, NOW)
+    lines = await deadline_figures((a,), By.LINE, whole, NOW)
+    handlers = await deadline_figures((a,), By.HANDLER, whole, NOW, line="medical")
+
+    assert [(r.key, r.received, r.on_time_rate) for r in months] == [
+        ("2026-01", 1, Decimal("1.0000")),
+        ("2026-03", 2, Decimal("0.5000")),
+    ]
+    assert [(r.key, r.label, r.received) for r in lines] == [
+        ("medical", "城乡医疗救助", 2),
+        ("temporary", "临时救助", 1),
+    ]
+    assert [(r.key, r.label, r.closed_on_time) for r in handlers] == [(ann, "Ann", 1), (amy, "Amy", 0)]
+
+
+async def test_no_counties_no_figures(any_db):
+    assert await deadline_figures((), By.COUNTY, MARCH, NOW) == []
+
+
+async def test_each_county_decides_on_its_own_clock(any_db):
+    from app.tenancy.services import create_tenant
+    from tests.helpers import OPERATOR
+
+    a = await county("aa")
+    b = await create_tenant(OPERATOR, "bb", "bb县", "Europe/London")
+    ann, bob = await person("aa", "ann"), await person("bb", "bob")
+    # 23:00 on the due day in London is the next morning in Shanghai: on time, on London's clock.
+    for info, handler in ((a, ann), (b, bob)):
+        await case(
+            info,
+            handler,
+            received_on=date(2026, 3, 2),
+            due_on=date(2026, 3, 9),
+            decided_on=date(2026, 3, 9),
+            decided_at_hour=23,
+        )
+    rows = await deadline_figures((a, b), By.COUNTY, MARCH, NOW)
+    assert [(row.key, row.closed_on_time) for row in rows] == [("aa", 1), ("bb", 1)]
+
+
+async def test_accountability_and_grades_are_counted_on_both_databases(any_db):
+    from app import clock
+    from app.cases.tables import AccountabilityRecord
+    from app.evaluation.tables import Cycle, Result, Subject
+    from app.stats.queries import accountability_by_level, grades_by_cycle
+
+    a = await county("aa")
+    ann = await person("aa", "ann")
+    for occasion, level in (
+        (date(2026, 3, 3), "admonition"),
+        (date(2026, 3, 9), "admonition"),
+        (date(2026, 4, 1), "warning"),
+    ):
+        await AccountabilityRecord(
+            tenant=a.id, person=ann, occasion_on=occasion, year=2026, level=level, recorded_on=occasion, created_at=NOW
+        ).save()
+    cycle = Cycle(tenant=a.id, year=2026, weights={}, step="feedback", locked=True, created_at=clock.now())
+    await cycle.save()
+    subject = Subject(tenant=a.id, cycle=cycle.id, person=ann)
+    await subject.save()
+    await Result(
+        tenant=a.id,
+        cycle=cycle.id,
+        subject=subject.id,
+        status="scored",
+        grade="excellent",
+        components={},
+        missing=[],
+        raters={},
+        computed_at=NOW,
+    ).save()
+
+    assert await accountability_by_level((a,), MARCH) == {"aa": {"admonition": 2}}
+    assert await grades_by_cycle((a,), MARCH) == {("aa", 2026): {"excellent": 1}}
+    assert await grades_by_cycle((a,), Period(date(2025, 1, 1), date(2025, 12, 31))) == {}
