@@ -12,7 +12,7 @@ import re
 
 import msgspec
 from litestar import Request
-from litestar.exceptions import ValidationException
+from litestar.exceptions import NotFoundException, ValidationException
 
 from app import text
 from app.errors import InvalidInput
@@ -60,8 +60,19 @@ def json_depth(body: bytes) -> int:
     return deepest
 
 
+def _check_path(request: Request) -> None:
+    """Whole-number path parameters exactly as written: Litestar converts with ``int()``, which
+    also takes ``3\t``, ``+3`` or ``03`` for 3; such a path names nothing (404)."""
+    segments = request.scope["path"].split("/")
+    for value in request.path_params.values():
+        if isinstance(value, int) and not isinstance(value, bool) and str(value) not in segments:
+            raise NotFoundException()
+
+
 async def check_body(request: Request) -> None:
-    """``before_request`` of the app: refuse a hostile body whole, before any handler decodes it."""
+    """``before_request`` of the app: refuse a crooked path or a hostile body whole, before any
+    handler decodes it."""
+    _check_path(request)
     content_type = request.headers.get("content-type", "")
     if content_type.startswith(FORM_TYPES):
         form = await request.form()

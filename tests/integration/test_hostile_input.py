@@ -15,7 +15,7 @@ from app.settings import Mode
 from app.web.bodies import MAX_BODY_BYTES, MAX_JSON_DEPTH
 from app.web.errors import RETRY_AFTER_SECONDS
 from app.web.security import CONTENT_SECURITY_POLICY, HSTS
-from tests.helpers import api_token, county, person, portal, post_form, sign_in
+from tests.helpers import api_token, county, demo_county, person, portal, post_form, sign_in
 from tests.outage import Outage
 
 pytestmark = pytest.mark.usefixtures("clean_db", "redis")
@@ -204,3 +204,15 @@ async def test_database_unreachable_is_a_503_on_every_route_and_recovers_without
             outage.restore()
             assert (await client.get("/t/dangshan/staff")).status_code == 200
             assert (await client.get("/api/v1/t/dangshan/staff", headers=token)).status_code == 200
+
+
+@pytest.mark.parametrize("written", ["{id}%09", "%2B{id}", "0{id}", "{id}%20"])
+async def test_a_whole_number_in_the_path_is_taken_only_as_written(settings, written):
+    """Litestar's int() also reads "3\\t", "+3" and "03" as 3: such a path names nothing."""
+    ids = await demo_county()
+    token = await api_token("dangshan", ids["admin"])
+    async with portal(settings) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        plain = await client.get(f"/api/v1/t/dangshan/staff/{ids['head']}", headers=headers)
+        crooked = await client.get(f"/api/v1/t/dangshan/staff/{written.format(id=ids['head'])}", headers=headers)
+    assert plain.status_code == 200 and crooked.status_code == 404
