@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import io
 import math
+import re
 from collections.abc import Awaitable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from app.errors import InvalidInput
 from app.evaluation import services
 from app.evaluation.tables import Cycle, Rating, RatingLink, Rectification, Result, Subject
 from app.tenancy.context import Forbidden, NotFound, TenantContext
-from tests.helpers import context_of, county, demo_county, person, portal, sign_in
+from tests.helpers import context_of, county, demo_county, person, portal, post_form, sign_in
 
 pytestmark = pytest.mark.usefixtures("clean_db", "redis", "office_time")
 
@@ -1013,3 +1014,17 @@ async def test_on_either_database_scores_keep_their_two_decimal_places(demo_on_a
     await services.compute(await demo.ctx("admin"), cycle.id)
     found = await demo.results(cycle.id)
     assert found["wangxiaolei"].as_dict()["score"] == "89.20"
+
+
+async def test_printed_grassroots_links_carry_a_qr_code_of_each_link(demo, settings):
+    cycle = await demo.open(step="external")
+    async with portal(settings) as client:
+        await sign_in(client, "dangshan", "admin")
+        printed = await post_form(
+            client, f"/t/dangshan/evaluations/{cycle.id}/links", {"count": "2", "prefix": "城关镇"}
+        )
+    urls = re.findall(r'class="mono link-url">([^<]+)<', printed.text)
+    assert printed.status_code == 201 and len(urls) == 2
+    for url in urls:
+        assert f"<title>{url}</title>" in printed.text  # the SVG of this very link
+    assert printed.text.count("<svg") == 2
