@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from litestar import Request, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.errors import InvalidInput
 from app.rota.services import lines
 from app.staff import services
+from app.staff.search import StaffQuery, find
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import ROLE_LABELS, Permission
 from app.web.guards import County, requires
@@ -30,10 +31,19 @@ def _person_form(form) -> dict:
 
 
 @get("/staff", name="staff", guards=[requires(Permission.STAFF_VIEW)])
-async def staff_list(request: Request, ctx: County) -> Template:
-    people = await services.list_staff(ctx)
+async def staff_list(
+    request: Request,
+    ctx: County,
+    q: FromQuery[str] = "",
+    role: FromQuery[str] = "",
+    line: FromQuery[str] = "",
+    status: FromQuery[str] = "all",
+) -> Template:
+    everyone = await services.list_staff(ctx)
+    query = StaffQuery.of(q, role, line, status)
     names = {line.code: line.name for line in await lines(ctx, include_inactive=True)}
-    return page(request, "staff/list.html", {"people": people, "line_names": names})
+    context = {"people": find(everyone, query), "total": len(everyone), "query": query, "line_names": names}
+    return page(request, "staff/list.html", context, fragments=("people",))
 
 
 @get("/staff/new", guards=[requires(Permission.STAFF_MANAGE)])

@@ -330,3 +330,15 @@ async def test_two_admins_disabling_each_other_at_once_leave_one_admin(settings,
     # The other is refused: the last admin (400), or already disabled when its request arrived (401).
     assert sorted(a.status_code for a in answers) in ([200, 400], [200, 401])
     assert await User.count().where((User.tenant.slug == slug) & User.active.eq(True)) == 1
+
+
+async def test_the_staff_list_finds_people_and_htmx_gets_only_the_list(settings, dangshan):
+    async with portal(settings) as client:
+        await sign_in(client, "dangshan", "admin")
+        page = await client.get("/t/dangshan/staff", params={"q": "侯"})
+        fragment = await client.get(
+            "/t/dangshan/staff", params={"line": "other"}, headers={"HX-Request": "true", "HX-Target": "people"}
+        )
+    assert page.status_code == 200 and "侯伟丽" in page.text and "王效雷</a>" not in page.text
+    assert "<html" not in fragment.text and 'id="people"' in fragment.text
+    assert "孙静" in fragment.text and "朱文君" in fragment.text and "侯伟丽" not in fragment.text
