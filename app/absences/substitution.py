@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from piccolo.query import WhereRaw
+
 from app import clock, db
 from app.absences.rules import Category, Notice, Status, current_status
 from app.absences.services import door_notice
@@ -28,6 +30,10 @@ from app.tenancy.context import Actor, TenantContext, TenantInfo
 from app.tenancy.permissions import Role
 
 SWEEPER = Actor(user_id=None, label="后台任务：同岗替代", address="worker")
+# Portable SQL (SQLite too): a case whose acting handler is not its handler, or nobody.
+ACTING_FOR_SOMEONE_ELSE = WhereRaw(
+    "(assistance_case.acting_handler IS NULL OR assistance_case.acting_handler <> assistance_case.handler)"
+)
 
 
 @dataclass
@@ -247,15 +253,20 @@ async def follow_acting_holders(ctx: TenantContext, snap: rota.Snapshot, report:
     The moves of one line to one person are one transaction with the message about them, so a
     sweep killed half-way redoes exactly what it had not committed.
     """
-    open_cases = await ctx.select(Case, Case.id, Case.line, Case.handler, Case.acting_handler).where(
+    # Only cases that may have to move: a handler who is not present, or someone else acting.
+    # A case worked by its present handler stays where it is, so the minutely sweep reads few rows.
+    query = ctx.select(Case, Case.id, Case.line, Case.handler, Case.acting_handler).where(
         Case.status.is_in(sorted(OPEN))
     )
+    if snap.present:
+        query = query.where(Case.handler.not_in(sorted(snap.present)) | ACTING_FOR_SOMEONE_ELSE)
+    open_cases = await query
     moves: dict[tuple[int, int | None], list[dict]] = {}
     for case in open_cases:
         wanted = snap.case_acting(case["line"], case["handler"])
         if wanted != case["acting_handler"]:
             moves.setdefault((case["line"], wanted), []).append(case)
-    names = snap.rows[0].names if snap.rows else {}
+    names = snap.names
     lines = {row.line.id: row.line.name for row in snap.rows}
     for (line_id, wanted), cases in moves.items():
         async with db.transaction():

@@ -268,6 +268,11 @@ class Snapshot:
     rows: list[RotaRow]
     active: frozenset[int]
     away: frozenset[int]
+    names: dict[int, str]
+
+    @property
+    def present(self) -> frozenset[int]:
+        return self.active - self.away
 
     def entry_of(self, line_id: int) -> RotaEntry | None:
         return next((row.entry for row in self.rows if row.line.id == line_id), None)
@@ -306,7 +311,7 @@ async def snapshot(
         picks=await picks_at(ctx, at) if with_picks else {},
     )
     rows = [RotaRow(line=view, entry=entry, names=names) for view, entry in zip(views, entries, strict=True)]
-    return Snapshot(rows=rows, active=active, away=away)
+    return Snapshot(rows=rows, active=active, away=away, names=names)
 
 
 async def rota(

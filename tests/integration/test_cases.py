@@ -1027,3 +1027,13 @@ async def test_papers_for_the_applicant_name_whoever_acts_on_the_case_now(people
         await sign_in(client, SLUG, "houweili")
         printed = await client.get(f"/t/{SLUG}/cases/{case.id}/notices/{notice['id']}")
     assert "请咨询经办人 侯伟丽" in printed.text and "王效雷" not in printed.text
+
+
+@pytest.mark.sqlite
+async def test_cases_follow_the_substitute_on_sqlite_too(sqlite_db):
+    people = await demo_county()
+    case = await case_at(people)
+    await leave(people, "wangxiaolei")
+    await sweep_now()
+    clerk = await acting_as(people, "wangxiaolei")
+    assert (await services.get_case(clerk, case.id)).acting_handler_id == people["houweili"]
