@@ -18,6 +18,7 @@ def report_workbook(report: Report) -> bytes:
         ("按时办结率（%）", 16),
         ("超期未办结", 12),
         ("延期", 8),
+        ("办结用时中位数（工作日）", 22),
     ]
     rows = [
         (
@@ -28,6 +29,7 @@ def report_workbook(report: Report) -> bytes:
             None if row.on_time_rate is None else row.on_time_rate * 100,
             row.open_overdue,
             row.extensions,
+            row.median_days,
         )
         for row in [*report.rows, report.total]
     ]

@@ -29,7 +29,7 @@ async def test_each_figure_counts_what_it_says(any_db):
     await case(a, ann, line="temporary", received_on=date(2026, 3, 3), due_on=date(2026, 3, 17))
     await case(a, ann, line="temporary", received_on=date(2026, 3, 18), due_on=date(2026, 3, 25))
     await case(
-        a, ann, received_on=date(2026, 3, 31), due_on=date(2026, 4, 14), decided_on=date(2026, 4, 1), extension_days=3
+        a, ann, received_on=date(2026, 3, 31), due_on=date(2026, 4, 14), decided_on=date(2026, 3, 31), extension_days=3
     )
     await case(a, ann, received_on=date(2026, 2, 27), due_on=date(2026, 3, 6), decided_on=date(2026, 3, 20))
     # bb: nothing closed.
@@ -46,6 +46,7 @@ async def test_each_figure_counts_what_it_says(any_db):
             "on_time_rate": "0.6667",
             "open_overdue": 1,
             "extensions": 1,
+            "median_working_days": "5",  # 0, 5 and 6 working days (3-31 → 3-31, 3-2 → 3-9, 3-2 → 3-10)
         },
         {
             "key": "bb",
@@ -55,6 +56,7 @@ async def test_each_figure_counts_what_it_says(any_db):
             "on_time_rate": None,
             "open_overdue": 1,
             "extensions": 0,
+            "median_working_days": None,
         },
     ]
     assert rows[0].label == "aa县"
@@ -83,6 +85,29 @@ async def test_groupings_and_the_line_filter(any_db):
         ("temporary", "临时救助", 1),
     ]
     assert [(r.key, r.label, r.closed_on_time) for r in handlers] == [(ann, "Ann", 1), (amy, "Amy", 0)]
+
+
+async def test_working_days_to_close_follow_each_countys_own_calendar(any_db):
+    from app.calendar.services import set_day
+    from app.tenancy.context import TenantContext
+    from tests.helpers import OPERATOR
+
+    a, b = await county("aa"), await county("bb")
+    ann, bob = await person("aa", "ann"), await person("bb", "bob")
+    # Received Friday 27 March 2026, decided Thursday 2 April: 4 working days; aa made the 30th a
+    # local holiday (3); the weekend between never counts.
+    await set_day(TenantContext(a, OPERATOR), date(2026, 3, 30), False, "县休")
+    for info, handler in ((a, ann), (b, bob)):
+        await case(info, handler, received_on=date(2026, 3, 27), due_on=date(2026, 4, 7), decided_on=date(2026, 4, 2))
+        await case(info, handler, received_on=date(2026, 3, 27), due_on=date(2026, 4, 7))
+    april = datetime(2026, 4, 3, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+    rows = await deadline_figures((a, b), By.COUNTY, MARCH, april)
+    months = await deadline_figures((a, b), By.MONTH, MARCH, april)
+
+    assert [(row.key, row.closed, row.median_days) for row in rows] == [("aa", 1, Decimal(3)), ("bb", 1, Decimal(4))]
+    assert months[0].closing_days == ((3, 1), (4, 1))
+    assert months[0].median_days == Decimal("3.5")
 
 
 async def test_no_counties_no_figures(any_db):
