@@ -125,9 +125,9 @@ async def calendars_of(tenant_ids: Iterable[int]) -> dict[int, WorkCalendar]:
         return {}
     everyone = await _global_overrides()
     own: dict[int, list[DayOverride]] = {}
-    for row in await CalendarDay.select(CalendarDay.tenant, CalendarDay.day, CalendarDay.workday, CalendarDay.note).where(
-        CalendarDay.tenant.is_in(ids)
-    ):
+    for row in await CalendarDay.select(
+        CalendarDay.tenant, CalendarDay.day, CalendarDay.workday, CalendarDay.note
+    ).where(CalendarDay.tenant.is_in(ids)):
         own.setdefault(row["tenant"], []).append(_override(row))
     shared = WorkCalendar((), everyone)
     return {tenant: WorkCalendar(own[tenant], everyone) if tenant in own else shared for tenant in ids}

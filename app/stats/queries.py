@@ -9,17 +9,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.query.functions.aggregate import Count
 
 from app import db
+from app.absences.rules import IN_FORCE, Notice, away_until
+from app.absences.rules import Status as AbsenceStatus
+from app.absences.tables import Absence, Substitution
+from app.calendar.office import office_hours_of_counties
+from app.calendar.services import calendars_of
+from app.calendar.workdays import WorkCalendar
 from app.cases.tables import AccountabilityRecord, Case
 from app.evaluation.scoring import Status
 from app.evaluation.tables import Result
-from app.calendar.services import calendars_of
-from app.calendar.workdays import WorkCalendar
+from app.rota.rules import Status as RotaStatus
+from app.rota.tables import Line
+from app.stats import coverage
+from app.stats.coverage import AbsenceFigures, Away, CountyTime, LineInfo, Uncovered
 from app.stats.figures import COUNTS, By, Figures, Period
 from app.tenancy.context import TenantInfo
 
@@ -81,6 +89,9 @@ NAMING = {
 }
 
 
+Calendars = dict[int, WorkCalendar]  # county id → its calendar (app.calendar.services.calendars_of)
+
+
 def _working_days(counties: Sequence[TenantInfo], calendars: dict[int, WorkCalendar], first: date, last: date):
     """A table of working-day ordinals, one per calendar the counties use (``cal``), and the SQL
     that picks each case's calendar: the days a case took are the difference of two ordinals, as
@@ -103,7 +114,13 @@ def _working_days(counties: Sequence[TenantInfo], calendars: dict[int, WorkCalen
 
 
 async def deadline_figures(
-    counties: Sequence[TenantInfo], by: By, period: Period, now: datetime, *, line: str | None = None
+    counties: Sequence[TenantInfo],
+    by: By,
+    period: Period,
+    now: datetime,
+    *,
+    line: str | None = None,
+    calendars: Calendars | None = None,
 ) -> list[Figures]:
     """The figures of the cases received in ``period`` by the ``counties``, one row per group
     (only groups with cases), ordered by key; ``line`` narrows to one line code.
@@ -114,7 +131,7 @@ async def deadline_figures(
         return []
     raw = {By.COUNTY: "c.tenant", By.LINE: "c.line", By.HANDLER: "c.handler", By.MONTH: _month()}[by]
     join, key, label = NAMING[by]
-    calendars = await calendars_of(county.id for county in counties)
+    calendars = calendars or await calendars_of(county.id for county in counties)
     last_day = max(period.end, *(now.astimezone(county.zone).date() for county in counties))
     workdays, calendar = _working_days(counties, calendars, period.start, last_day)
     in_counties = ", ".join("{}" for _ in counties)
@@ -213,3 +230,69 @@ async def grades_by_cycle(counties: Sequence[TenantInfo], period: Period) -> dic
     for row in rows:
         found.setdefault((row["county"], row["year"]), {})[row["grade"]] = row["people"]
     return dict(sorted(found.items()))
+
+
+async def absence_figures(
+    counties: Sequence[TenantInfo], by: By, period: Period, now: datetime, *, calendars: Calendars | None = None
+) -> list[AbsenceFigures]:
+    """Working days away by kind and the lines' uncovered office time of the ``counties`` in
+    ``period`` (see ``app.stats.coverage``): four statements (six without ``calendars``), whatever the period."""
+    if not counties:
+        return []
+    ids = [county.id for county in counties]
+    zone = counties[0].zone  # a day's margin either side covers every county's clock
+    low = datetime.combine(period.start - timedelta(days=1), time(0), zone)
+    high = datetime.combine(period.end + timedelta(days=2), time(0), zone)
+    calendars = calendars or await calendars_of(ids)
+    hours = await office_hours_of_counties(ids)
+    measures = {
+        county.id: (
+            county.slug,
+            county.name,
+            CountyTime(hours[county.id], county.zone, calendars[county.id].is_workday),
+        )
+        for county in counties
+    }
+    lines = [
+        LineInfo(row["id"], row["tenant"], row["code"], row["name"])
+        for row in await Line.select(Line.id, Line.tenant, Line.code, Line.name).where(
+            Line.tenant.is_in(ids) & Line.active.eq(True)
+        )
+    ]
+    notices = await Absence.select(
+        Absence.tenant,
+        Absence.person,
+        Absence.person.name.as_alias("name"),
+        Absence.kind,
+        Absence.status,
+        Absence.starts_at,
+        Absence.ends_at,
+        Absence.returned_at,
+        Absence.recorded_afterwards,
+    ).where(
+        Absence.tenant.is_in(ids)
+        & Absence.status.is_in([*IN_FORCE, AbsenceStatus.RETURNED])
+        & (Absence.starts_at < high)
+        & ((Absence.ends_at > low) | (Absence.returned_at > low) | (Absence.status == AbsenceStatus.OVERDUE))
+    )
+    away = [
+        Away(row["tenant"], row["person"], row["kind"], (row["starts_at"], away_until(Notice.of(row), now)))
+        for row in notices
+    ]
+    gaps = await Substitution.select(Substitution.line, Substitution.started_at, Substitution.ended_at).where(
+        Substitution.tenant.is_in(ids)
+        & (Substitution.status == RotaStatus.UNCOVERED.value)
+        & (Substitution.started_at < high)
+        & (Substitution.ended_at.is_null() | (Substitution.ended_at > low))
+    )
+    uncovered = [Uncovered(row["line"], (row["started_at"], row["ended_at"] or now)) for row in gaps]
+    return coverage.absence_figures(
+        by,
+        period,
+        now,
+        counties=measures,
+        lines=lines,
+        away=away,
+        uncovered=uncovered,
+        names={row["person"]: row["name"] for row in notices},
+    )

@@ -8,6 +8,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
+from app.absences.services import KIND_LABELS
 from app.cases.rules import LEVEL_LABELS
 from app.evaluation.scoring import GRADE_LABELS
 from app.i18n import gettext as _
@@ -43,6 +44,7 @@ def _charts(overview: Overview, breakdown_title: str) -> dict:
         "percent": percent,
         "days": days,
         "level_labels": LEVEL_LABELS,
+        "kind_labels": KIND_LABELS,
         "grade_labels": GRADE_LABELS,
     }
 
@@ -88,7 +90,15 @@ async def county_stats(
 def _report_page(request: Request, report: Report, base: str) -> Template:
     """The printable A4 report; ``base`` is the statistics page it belongs to."""
     chart = charts.rate_bars([(row.label, row.on_time_rate) for row in report.rows], "按时办结率")
-    context = {"report": report, "chart": chart, "base": base, "percent": percent, "days": days, "today": report.issued_on}
+    context = {
+        "report": report,
+        "chart": chart,
+        "base": base,
+        "percent": percent,
+        "days": days,
+        "kind_labels": KIND_LABELS,
+        "today": report.issued_on,
+    }
     return page(request, "stats/report.html", context)
 
 

@@ -170,3 +170,73 @@ async def test_accountability_and_grades_are_counted_on_both_databases(any_db):
     assert await accountability_by_level((a,), MARCH) == {"aa": {"admonition": 2}}
     assert await grades_by_cycle((a,), MARCH) == {("aa", 2026): {"excellent": 1}}
     assert await grades_by_cycle((a,), Period(date(2025, 1, 1), date(2025, 12, 31))) == {}
+
+
+async def test_absence_figures_measure_office_time_on_both_databases(any_db):
+    from app.absences.tables import Absence, Substitution
+    from app.stats.queries import absence_figures
+    from tests.stats_helpers import line_id
+
+    a = await county("aa")
+    ann = await person("aa", "ann")
+    zone = a.zone
+
+    def at(day: int, hour: int, minute: int = 0) -> datetime:
+        return datetime(2026, 3, day, hour, minute, tzinfo=zone)
+
+    async def notice(kind: str, start: datetime, end: datetime, status: str, returned: datetime | None = None) -> int:
+        row = Absence(
+            tenant=a.id,
+            person=ann,
+            kind=kind,
+            reason="r",
+            starts_at=start,
+            ends_at=end,
+            category="leave",
+            status=status,
+            returned_at=returned,
+            created_at=start,
+        )
+        await row.save()
+        return row.id
+
+    # Sick Monday 2 March all day and Tuesday morning (back at noon): 1 + 4/7 working days.
+    sick = await notice("sick", at(2, 8), at(3, 17, 30), "returned", returned=at(3, 12))
+    # Official business over the weekend: no working time.
+    await notice("official", at(7, 8), at(8, 18), "approved")
+    # A rejected notice counts nothing.
+    await notice("personal", at(10, 8), at(10, 18), "rejected")
+    medical = await line_id(a, "medical")
+    # The medical line uncovered Wednesday morning (4 office hours) and one night (none).
+    for start, end in ((at(4, 8), at(4, 12)), (at(5, 18), at(6, 8))):
+        await Substitution(
+            tenant=a.id, absence=sick, line=medical, substitute=None, status="uncovered", started_at=start, ended_at=end
+        ).save()
+
+    by_county = await absence_figures((a,), By.COUNTY, MARCH, NOW)
+    by_line = {row.key: row for row in await absence_figures((a,), By.LINE, MARCH, NOW)}
+    by_person = await absence_figures((a,), By.HANDLER, MARCH, NOW)
+    by_month = await absence_figures((a,), By.MONTH, Period(date(2026, 2, 20), date(2026, 3, 31)), NOW)
+
+    assert by_person[0].as_json() == {
+        "key": ann,
+        "working_days_away": {"sick": "1.57"},
+        "uncovered_hours": "0.00",
+        "covered_share": None,
+    }
+    assert by_person[0].label == "Ann"
+    # Office time so far this March: 14 working days of 7 hours and Friday 20th 08:00–09:00.
+    assert by_line["medical"].office.total_seconds() == 99 * 3600
+    assert by_line["medical"].as_json() == {
+        "key": "medical",
+        "working_days_away": {},
+        "uncovered_hours": "4.00",
+        "covered_share": "0.9596",
+    }
+    assert by_line["temporary"].covered_share == Decimal(1)
+    lines = len(by_line)
+    assert by_county[0].key == "aa" and by_county[0].days_away == {"sick": Decimal("1.57")}
+    assert by_county[0].office.total_seconds() == 99 * 3600 * lines
+    assert by_county[0].uncovered_hours == Decimal("4.00")
+    assert [row.key for row in by_month] == ["2026-02", "2026-03"]
+    assert by_month[0].days_away == {} and by_month[1].days_away == {"sick": Decimal("1.57")}
