@@ -37,6 +37,7 @@ from app.jobs import api as jobs_api
 from app.jobs import web as jobs_web
 from app.notifications import settings_web
 from app.notifications import web as notifications_web
+from app.regions import web as regions_web
 from app.regions.gate import region_context, region_guard
 from app.rota import api as rota_api
 from app.rota import web as rota_web
@@ -96,6 +97,7 @@ COUNTY_API = documented(
 PUBLIC = [
     *accounts_web.PUBLIC,
     *tenancy_web.PUBLIC,
+    *regions_web.PUBLIC,
     *calendar_web.PUBLIC,
     *evaluation_web.PUBLIC,
     *stats_web.PUBLIC,
@@ -159,7 +161,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # A region's pages and API: behind the region gate, the only cross-county read path.
             Router(
                 "/r/{region:str}",
-                route_handlers=stats_web.REGION_PAGES,
+                route_handlers=[*stats_web.REGION_PAGES, *regions_web.REGION_PAGES],
                 guards=[region_guard],
                 dependencies=region_dependencies,
                 include_in_schema=False,

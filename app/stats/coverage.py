@@ -143,11 +143,14 @@ def absence_figures(
                     kinds[kind] = kinds.get(kind, Decimal(0)) + taken
         if by == By.HANDLER:
             continue
-        # Office time so far of one line in each county (every line keeps its county's hours).
-        elapsed = {
-            county: measure.within([(datetime.combine(first, datetime.min.time(), measure.zone), now)], first, last)
-            for county, (_, _, measure) in counties.items()
-        }
+        # Office time so far of one line in each county (every line keeps its county's hours),
+        # measured once for the counties that keep the same hours, clock and calendar.
+        measured: dict[CountyTime, timedelta] = {}
+        for _, _, measure in counties.values():
+            if measure not in measured:
+                since = datetime.combine(first, datetime.min.time(), measure.zone)
+                measured[measure] = measure.within([(since, now)], first, last)
+        elapsed = {county: measured[measure] for county, (_, _, measure) in counties.items()}
         for line in lines:
             key, label = _group(by, month, line.county, counties, line=line)
             labels[key] = label

@@ -92,25 +92,34 @@ NAMING = {
 Calendars = dict[int, WorkCalendar]  # county id → its calendar (app.calendar.services.calendars_of)
 
 
-def _working_days(counties: Sequence[TenantInfo], calendars: dict[int, WorkCalendar], first: date, last: date):
-    """A table of working-day ordinals, one per calendar the counties use (``cal``), and the SQL
-    that picks each case's calendar: the days a case took are the difference of two ordinals, as
-    the calendar module counts them (the day of receipt never counts)."""
-    keys: dict[int, int] = {}  # id(calendar) → its key: 0, or the first county that uses it
-    for county in counties:
-        keys.setdefault(id(calendars[county.id]), 0 if not keys else county.id)
-    written = {}
+def _working_days(
+    counties: Sequence[TenantInfo], calendars: Calendars, first: date, last: date
+) -> Callable[[str], str]:
+    """SQL for a day's working-day ordinal on its case's county's calendar (the days a case took
+    are the difference of two, as the calendar module counts them: the day of receipt never
+    counts): an array (PostgreSQL) or JSON list (SQLite) of ordinals from ``first`` to ``last``,
+    one per calendar the counties use, indexed by the day's distance from ``first`` (no join)."""
+    keys: dict[int, int] = {}  # id(calendar) → its position among the calendars used
+    lists: list[str] = []
     for county in counties:
         calendar = calendars[county.id]
-        written.setdefault(keys[id(calendar)], calendar)
-    date_literal = "DATE '{}'" if _postgres() else "'{}'"
-    rows = ", ".join(
-        f"({key}, {date_literal.format(day.isoformat())}, {ordinal})"
-        for key, calendar in written.items()
-        for day, ordinal in calendar.ordinals(first, last)
-    )
-    choice = _per_county(counties, lambda county: str(keys[id(calendars[county.id])]))
-    return f"workday (cal, day, ordinal) AS (VALUES {rows})", choice
+        if id(calendar) not in keys:
+            keys[id(calendar)] = len(lists)
+            lists.append(",".join(str(ordinal) for _, ordinal in calendar.ordinals(first, last)))
+    postgres = _postgres()
+    # ARRAY[…], not '{…}': Case.raw reads braces as a value's place.
+    literals = [f"ARRAY[{numbers}]" if postgres else f"'[{numbers}]'" for numbers in lists]
+    by_key = dict(enumerate(literals))
+    chosen = _per_county(counties, lambda county: by_key[keys[id(calendars[county.id])]])
+    start = first.isoformat()
+
+    def ordinal(day: str) -> str:
+        if postgres:
+            return f"({chosen})[{day} - DATE '{start}' + 1]"
+        offset = f"CAST(julianday({day}) - julianday('{start}') AS INTEGER)"
+        return f"CASE WHEN {day} >= '{start}' THEN json_extract({chosen}, '$[' || {offset} || ']') END"
+
+    return ordinal
 
 
 async def deadline_figures(
@@ -133,30 +142,25 @@ async def deadline_figures(
     join, key, label = NAMING[by]
     calendars = calendars or await calendars_of(county.id for county in counties)
     last_day = max(period.end, *(now.astimezone(county.zone).date() for county in counties))
-    workdays, calendar = _working_days(counties, calendars, period.start, last_day)
+    ordinal = _working_days(counties, calendars, period.start, last_day)
     in_counties = ", ".join("{}" for _ in counties)
     line_filter = "AND c.line IN (SELECT id FROM line WHERE code = {})" if line is not None else ""
+    decided_on = _decided_on(counties, now)
     sql = f"""
-        WITH {workdays}
         SELECT {key} AS key, MIN({label}) AS label, a.close_days, SUM(a.received) AS received,
             SUM(a.closed) AS closed, SUM(a.closed_on_time) AS closed_on_time,
             SUM(a.open_overdue) AS open_overdue, SUM(a.extensions) AS extensions
         FROM (
-            SELECT c.grp, decided.ordinal - received.ordinal AS close_days,
+            SELECT {raw} AS grp, {ordinal(decided_on)} - {ordinal("c.received_on")} AS close_days,
                 COUNT(*) AS received,
-                COUNT(c.decided_on) AS closed,
-                SUM(CASE WHEN c.decided_on <= c.due_on THEN 1 ELSE 0 END) AS closed_on_time,
-                SUM(CASE WHEN c.decided_on IS NULL AND c.due_on < c.today THEN 1 ELSE 0 END) AS open_overdue,
+                COUNT(c.decided_at) AS closed,
+                SUM(CASE WHEN {decided_on} <= c.due_on THEN 1 ELSE 0 END) AS closed_on_time,
+                SUM(CASE WHEN c.decided_at IS NULL AND c.due_on < {_today(counties, now)} THEN 1 ELSE 0 END)
+                    AS open_overdue,
                 SUM(CASE WHEN c.extension_days > 0 THEN 1 ELSE 0 END) AS extensions
-            FROM (
-                SELECT {raw} AS grp, {calendar} AS cal, c.received_on, c.due_on, c.extension_days,
-                    {_decided_on(counties, now)} AS decided_on, {_today(counties, now)} AS today
-                FROM assistance_case c
-                WHERE c.tenant IN ({in_counties}) AND c.received_on >= {{}} AND c.received_on <= {{}} {line_filter}
-            ) c
-            LEFT JOIN workday received ON received.cal = c.cal AND received.day = c.received_on
-            LEFT JOIN workday decided ON decided.cal = c.cal AND decided.day = c.decided_on
-            GROUP BY c.grp, decided.ordinal - received.ordinal
+            FROM assistance_case c
+            WHERE c.tenant IN ({in_counties}) AND c.received_on >= {{}} AND c.received_on <= {{}} {line_filter}
+            GROUP BY 1, 2
         ) a
         {join}
         GROUP BY {key}, a.close_days
