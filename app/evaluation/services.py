@@ -17,7 +17,7 @@ from decimal import Decimal
 from app import clock, db
 from app.absences.rules import IN_FORCE, Notice, away_until
 from app.absences.rules import Status as AbsenceStatus
-from app.absences.tables import Absence
+from app.absences.tables import NOTICE_COLUMNS, Absence
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
 from app.calendar.office import office_hours_of
@@ -609,15 +609,7 @@ async def absent_days(ctx: TenantContext, year: int) -> dict[int, Decimal]:
     each day once and by its share of office time (a one-hour absence is a fraction of a day)."""
     first, last = _year_bounds(year)
     zone = ctx.tenant.zone
-    rows = await ctx.select(
-        Absence,
-        Absence.person,
-        Absence.status,
-        Absence.starts_at,
-        Absence.ends_at,
-        Absence.returned_at,
-        Absence.recorded_afterwards,
-    ).where(
+    rows = await ctx.select(Absence, Absence.person, *NOTICE_COLUMNS).where(
         Absence.kind.is_in(list(EXCLUDING_KINDS))
         & Absence.status.is_in([*IN_FORCE, AbsenceStatus.RETURNED])
         & (Absence.starts_at <= datetime(last.year, 12, 31, 23, 59, tzinfo=zone))

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from app import clock, db
 from app.accounts.passwords import hash_password
@@ -23,6 +25,7 @@ from app.tenancy.as_code import USERNAME
 from app.tenancy.context import Actor, Forbidden, NotFound, TenantInfo
 from app.tenancy.services import tenant_info
 
+T = TypeVar("T")
 INSPECTOR_ROLE = "inspector"
 # Not the county tokens' prefix: a region token is never mistaken for one, nor looked up as one.
 TOKEN_PREFIX = "cpr_"
@@ -233,41 +236,52 @@ def _require_superadmin(actor: Actor) -> None:
         raise Forbidden("superadmin only")
 
 
+def _by_region(rows: list[dict], make: Callable[[dict], T]) -> dict[int, list[T]]:
+    """Rows carrying a ``region`` column, made into objects and gathered by region, in order."""
+    found: dict[int, list[T]] = {}
+    for row in rows:
+        found.setdefault(row.pop("region"), []).append(make(row))
+    return found
+
+
 async def region_views(actor: Actor) -> list[RegionView]:
     """Every region with its counties, inspectors and tokens (newest first), in four statements."""
     _require_superadmin(actor)
     regions = [
         RegionInfo(**row) for row in await Region.select(Region.id, Region.slug, Region.name).order_by(Region.slug)
     ]
-    counties: dict[int, list[TenantInfo]] = {}
-    for row in await RegionCounty.select(
-        RegionCounty.region,
-        RegionCounty.tenant.id.as_alias("id"),
-        RegionCounty.tenant.slug.as_alias("slug"),
-        RegionCounty.tenant.name.as_alias("name"),
-        RegionCounty.tenant.timezone.as_alias("timezone"),
-    ).order_by(RegionCounty.tenant.slug):
-        counties.setdefault(row.pop("region"), []).append(tenant_info(row))
-    inspectors: dict[int, list[InspectorView]] = {}
-    for row in await Inspector.select(
-        Inspector.region,
-        Inspector.user.id.as_alias("user_id"),
-        Inspector.user.username.as_alias("username"),
-        Inspector.user.name.as_alias("name"),
-        Inspector.user.active.as_alias("active"),
-    ).order_by(Inspector.user.username):
-        inspectors.setdefault(row.pop("region"), []).append(InspectorView(**row))
-    tokens: dict[int, list[TokenView]] = {}
-    for row in await InspectorToken.select(
-        InspectorToken.region,
-        InspectorToken.id,
-        InspectorToken.user.username.as_alias("username"),
-        InspectorToken.label,
-        InspectorToken.prefix,
-        InspectorToken.created_at,
-        InspectorToken.revoked_at,
-    ).order_by(InspectorToken.id, ascending=False):
-        tokens.setdefault(row.pop("region"), []).append(TokenView(**row))
+    counties = _by_region(
+        await RegionCounty.select(
+            RegionCounty.region,
+            RegionCounty.tenant.id.as_alias("id"),
+            RegionCounty.tenant.slug.as_alias("slug"),
+            RegionCounty.tenant.name.as_alias("name"),
+            RegionCounty.tenant.timezone.as_alias("timezone"),
+        ).order_by(RegionCounty.tenant.slug),
+        tenant_info,
+    )
+    inspectors = _by_region(
+        await Inspector.select(
+            Inspector.region,
+            Inspector.user.id.as_alias("user_id"),
+            Inspector.user.username.as_alias("username"),
+            Inspector.user.name.as_alias("name"),
+            Inspector.user.active.as_alias("active"),
+        ).order_by(Inspector.user.username),
+        lambda row: InspectorView(**row),
+    )
+    tokens = _by_region(
+        await InspectorToken.select(
+            InspectorToken.region,
+            InspectorToken.id,
+            InspectorToken.user.username.as_alias("username"),
+            InspectorToken.label,
+            InspectorToken.prefix,
+            InspectorToken.created_at,
+            InspectorToken.revoked_at,
+        ).order_by(InspectorToken.id, ascending=False),
+        lambda row: TokenView(**row),
+    )
     return [
         RegionView(region, tuple(counties.get(region.id, ())), inspectors.get(region.id, []), tokens.get(region.id, []))
         for region in regions

@@ -17,7 +17,7 @@ from piccolo.query.functions.aggregate import Count
 from app import db
 from app.absences.rules import IN_FORCE, Notice, away_until
 from app.absences.rules import Status as AbsenceStatus
-from app.absences.tables import Absence, Substitution
+from app.absences.tables import NOTICE_COLUMNS, Absence, Substitution
 from app.calendar.office import office_hours_of_counties
 from app.calendar.services import calendars_of
 from app.calendar.workdays import WorkCalendar
@@ -264,15 +264,7 @@ async def absence_figures(
         )
     ]
     notices = await Absence.select(
-        Absence.tenant,
-        Absence.person,
-        Absence.person.name.as_alias("name"),
-        Absence.kind,
-        Absence.status,
-        Absence.starts_at,
-        Absence.ends_at,
-        Absence.returned_at,
-        Absence.recorded_afterwards,
+        Absence.tenant, Absence.person, Absence.person.name.as_alias("name"), Absence.kind, *NOTICE_COLUMNS
     ).where(
         Absence.tenant.is_in(ids)
         & Absence.status.is_in([*IN_FORCE, AbsenceStatus.RETURNED])
