@@ -1,9 +1,10 @@
-"""``GET …/stats/deadlines|absences|evaluations`` for a county (its leaders and admins) and for a
+"""``GET …/stats/deadlines|absences|accountability|evaluations`` for a county (its leaders and admins) and for a
 region (its inspectors), all with the same ``from``/``to``/``by`` (and, for a region, ``county``):
 
 - deadlines: ``[{"key", "received", "closed", "closed_on_time", "on_time_rate", "open_overdue",
   "extensions", "median_working_days"}]`` (SPEC §13);
 - absences: ``[{"key", "working_days_away": {kind: days}, "uncovered_hours", "covered_share"}]``;
+- accountability: ``[{"key", "levels": {level: records}}]`` (by the day cases fell overdue);
 - evaluations (``by=county`` only): ``[{"key", "cycle", "grades": {grade: people}}]``.
 """
 
@@ -55,6 +56,7 @@ def _region_route(topic: str, read: Read, groupings: tuple[By, ...]):
 TOPICS = (
     ("deadlines", services.deadlines, COUNTY_GROUPINGS, REGION_GROUPINGS),
     ("absences", services.absences, COUNTY_GROUPINGS, REGION_GROUPINGS),
+    ("accountability", services.accountability, COUNTY_GROUPINGS, REGION_GROUPINGS),
     ("evaluations", services.evaluations, services.EVALUATION_GROUPINGS, services.EVALUATION_GROUPINGS),
 )
 API = [_county_route(topic, read, groupings) for topic, read, groupings, _ in TOPICS]

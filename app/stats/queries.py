@@ -187,24 +187,43 @@ async def deadline_figures(
     ]
 
 
-async def accountability_by_level(counties: Sequence[TenantInfo], period: Period) -> dict[str, dict[str, int]]:
+ACCOUNTABILITY_KEYS = {
+    By.COUNTY: ("JOIN tenant t ON t.id = r.tenant", "t.slug"),
+    # A record is one person's occasion: it counts once for each line its overdue cases were on.
+    By.LINE: (
+        'JOIN accountability_offence o ON o.record = r.id JOIN assistance_case c ON c.id = o."case" '
+        "JOIN line l ON l.id = c.line",
+        "l.code",
+    ),
+    By.HANDLER: ("", "r.person"),
+}
+
+
+async def accountability_by_level(
+    counties: Sequence[TenantInfo], period: Period, by: By = By.COUNTY
+) -> dict[str | int, dict[str, int]]:
     """Accountability records (第十三条) of the ``counties`` whose occasion falls in ``period``:
-    county slug → level → how many."""
+    group (county slug, line code, person id or ``YYYY-MM`` of the occasion) → level → how many."""
     if not counties:
         return {}
-    record = AccountabilityRecord
-    rows = (
-        await record.select(record.tenant.slug.as_alias("county"), record.level, Count(record.id, alias="records"))
-        .where(
-            record.tenant.is_in([county.id for county in counties])
-            & (record.occasion_on >= period.start)
-            & (record.occasion_on <= period.end)
-        )
-        .group_by(record.tenant.slug, record.level)
+    month = "to_char(r.occasion_on, 'YYYY-MM')" if _postgres() else "strftime('%Y-%m', r.occasion_on)"
+    join, key = ACCOUNTABILITY_KEYS.get(by, ("", month))
+    in_counties = ", ".join("{}" for _ in counties)
+    rows = await AccountabilityRecord.raw(
+        f"""
+        SELECT {key} AS key, r.level, COUNT(DISTINCT r.id) AS records
+        FROM accountability_record r {join}
+        WHERE r.tenant IN ({in_counties}) AND r.occasion_on >= {{}} AND r.occasion_on <= {{}}
+        GROUP BY {key}, r.level
+        ORDER BY {key}, r.level
+        """,
+        *(county.id for county in counties),
+        period.start,
+        period.end,
     )
-    found: dict[str, dict[str, int]] = {}
+    found: dict[str | int, dict[str, int]] = {}
     for row in rows:
-        found.setdefault(row["county"], {})[row["level"]] = row["records"]
+        found.setdefault(row["key"], {})[row["level"]] = int(row["records"])
     return found
 
 

@@ -55,6 +55,14 @@ async def absences(scope: Scope) -> list[dict]:
     return [row.as_json() for row in await absence_figures(counties, grouping, period, clock.now())]
 
 
+async def accountability(scope: Scope) -> list[dict]:
+    """``GET …/stats/accountability``: records by level of each group, counted by the day the cases
+    fell overdue, ``{"key", "levels": {level: records}}``."""
+    counties, grouping, period = scope
+    found = await accountability_by_level(counties, period, grouping)
+    return [{"key": key, "levels": levels} for key, levels in found.items()]
+
+
 # The grade distributions come per county and cycle, whoever asks.
 EVALUATION_GROUPINGS = (By.COUNTY,)
 

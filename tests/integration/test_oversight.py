@@ -201,12 +201,25 @@ async def test_accountability_records_by_level_county_by_county(settings):
             recorded_on=occasion,
             created_at=clock.now(),
         ).save()
+    token = await inspector_token("north", "nina")
+    leader_token = await api_token("aa", await person("aa", "lee", roles=("leader",)))
     async with portal(settings) as client:
         await sign_in(client, "", "nina")
         page = await client.get(f"/r/north/?{YEAR}")
+        by_county = await client.get(
+            f"/api/v1/r/north/stats/accountability?{YEAR}", headers={"Authorization": f"Bearer {token}"}
+        )
+        by_handler = await client.get(
+            f"/api/v1/t/aa/stats/accountability?{YEAR}&by=handler", headers={"Authorization": f"Bearer {leader_token}"}
+        )
     counts = r"<td>(\d+)</td>" * 4
     rows = re.findall(rf'<tr><th scope="row">(.县)</th>{counts}</tr>', page.text)
     assert rows == [("甲县", "1", "1", "0", "0"), ("乙县", "1", "0", "0", "0")]
+    assert by_county.json() == [
+        {"key": "aa", "levels": {"admonition": 1, "warning": 1}},
+        {"key": "bb", "levels": {"admonition": 1}},
+    ]
+    assert by_handler.json() == [{"key": ann, "levels": {"admonition": 1, "warning": 1}}]
 
 
 async def test_the_grade_distribution_of_finalised_cycles(settings):

@@ -137,20 +137,27 @@ async def test_each_county_decides_on_its_own_clock(any_db):
 
 async def test_accountability_and_grades_are_counted_on_both_databases(any_db):
     from app import clock
-    from app.cases.tables import AccountabilityRecord
+    from app.cases.tables import AccountabilityRecord, Offence
     from app.evaluation.tables import Cycle, Result, Subject
     from app.stats.queries import accountability_by_level, grades_by_cycle
 
     a = await county("aa")
     ann = await person("aa", "ann")
+    records = []
     for occasion, level in (
         (date(2026, 3, 3), "admonition"),
         (date(2026, 3, 9), "admonition"),
         (date(2026, 4, 1), "warning"),
     ):
-        await AccountabilityRecord(
+        record = AccountabilityRecord(
             tenant=a.id, person=ann, occasion_on=occasion, year=2026, level=level, recorded_on=occasion, created_at=NOW
-        ).save()
+        )
+        await record.save()
+        records.append(record.id)
+    # The first occasion: two overdue cases of one line (the record counts once for it).
+    for _ in range(2):
+        overdue = await case(a, ann, received_on=date(2026, 2, 20), due_on=date(2026, 3, 3))
+        await Offence(tenant=a.id, record=records[0], case=overdue, due_on=date(2026, 3, 3)).save()
     cycle = Cycle(tenant=a.id, year=2026, weights={}, step="feedback", locked=True, created_at=clock.now())
     await cycle.save()
     subject = Subject(tenant=a.id, cycle=cycle.id, person=ann)
@@ -168,6 +175,12 @@ async def test_accountability_and_grades_are_counted_on_both_databases(any_db):
     ).save()
 
     assert await accountability_by_level((a,), MARCH) == {"aa": {"admonition": 2}}
+    assert await accountability_by_level((a,), Period(date(2026, 3, 1), date(2026, 4, 30)), By.MONTH) == {
+        "2026-03": {"admonition": 2},
+        "2026-04": {"warning": 1},
+    }
+    assert await accountability_by_level((a,), MARCH, By.HANDLER) == {ann: {"admonition": 2}}
+    assert await accountability_by_level((a,), MARCH, By.LINE) == {"medical": {"admonition": 1}}
     assert await grades_by_cycle((a,), MARCH) == {("aa", 2026): {"excellent": 1}}
     assert await grades_by_cycle((a,), Period(date(2025, 1, 1), date(2025, 12, 31))) == {}
 
