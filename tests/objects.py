@@ -50,7 +50,9 @@ async def objects_of(slug: str, user_id: int) -> dict[str, object]:
     cycle = await open_cycle(admin_of_county, 2031)
     robot = await add_robot(
         ctx,
-        RobotSettings("wecom", "萧县工作群", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=xiaoxian", ("reminder",)),
+        RobotSettings(
+            "wecom", "萧县工作群", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=xiaoxian", ("reminder",)
+        ),
         frozenset(),
     )
     return {

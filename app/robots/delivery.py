@@ -13,6 +13,7 @@ but before the row was marked sent posts it again once the lease is over.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -29,6 +30,9 @@ from app.secrets import unseal
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Role
 from app.tenancy.tables import Tenant
+
+# httpx logs every request's URL, and a webhook's URL is its key (DingTalk's also the signature).
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 LEASE = timedelta(minutes=5)
 TIMEOUT = 10  # seconds for one post

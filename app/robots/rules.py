@@ -43,6 +43,16 @@ EVENT_LABELS = {
 }
 
 
+# The heading a group reads (messages to groups are Chinese, like the groups themselves).
+TITLES = {
+    Event.REMINDER: "办理期限提醒",
+    Event.OVERDUE: "案件逾期，请股长督办",
+    Event.UNCOVERED: "业务无人办理",
+    Event.DOOR_NOTICE: "全员外出告示",
+    Event.APPROVAL: "待审批",
+}
+
+
 def event_of(kind: str) -> Event | None:
     """The robot event an inbox message of ``kind`` belongs to; None: robots never hear of it."""
     if kind == "reminder.overdue":

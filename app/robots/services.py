@@ -16,7 +16,7 @@ from app.accounts.tables import User
 from app.audit.services import record_in
 from app.errors import InvalidInput
 from app.robots.rules import (
-    EVENT_LABELS,
+    TITLES,
     Event,
     Platform,
     allowed,
@@ -220,7 +220,7 @@ async def queue_for(tenant_id: int, messages) -> int:
             "robot": robot["id"],
             "message_key": key,
             "event": event.value,
-            "title": EVENT_LABELS[event],
+            "title": TITLES[event],
             "text": m.shared or m.message,
             "recipients": "、".join(names[user] for user in sorted(users) if user in names)[:300],
             "link": m.link[:200],

@@ -4,6 +4,7 @@ robot, DingTalk signed, retried on errors and rate limits, failures told to the 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
@@ -14,13 +15,15 @@ from app.accounts.services import add_user
 from app.errors import InvalidInput
 from app.notifications.services import tell
 from app.notifications.tables import Notification
+from app.reminders.tables import Reminder
 from app.robots import delivery, services
 from app.robots.rules import MAX_ATTEMPTS, Platform
 from app.robots.services import RobotSettings
 from app.robots.sink import Received, RobotSink, SinkRobot
 from app.robots.tables import Robot, RobotDelivery
 from app.tenancy.services import find_by_slug
-from tests.helpers import OPERATOR, PASSWORD, api_token, context_of, county, portal, post_form, sign_in
+from tests.helpers import OPERATOR, PASSWORD, api_token, context_of, county, demo_county, portal, post_form, sign_in
+from tests.integration.test_reminders import DUE, run_scan, urban_case, working_days_before
 
 pytestmark = pytest.mark.usefixtures("clean_db", "redis")
 
@@ -114,7 +117,7 @@ async def test_an_event_told_to_two_people_is_posted_once_to_each_robot(dangshan
     assert wecom.platform == "wecom" and wecom.signature == "none"
     assert wecom.body["msgtype"] == "markdown" and set(wecom.body["markdown"]) == {"content"}
     assert ding.platform == "dingtalk" and ding.signature == "verified"
-    assert ding.body["markdown"]["title"].startswith("逾期")
+    assert ding.body["markdown"]["title"] == "案件逾期，请股长督办"
     for received in (wecom, ding):
         assert "张三的申请已逾期" in received.content
         assert "王效雷、李股长" in received.content  # overdue: the head is named with the handler
@@ -170,7 +173,9 @@ async def test_secrets_are_sealed_at_rest_and_never_shown(dangshan, sink, hosts)
 async def test_hosts_outside_the_operators_list_are_refused_at_save_and_at_send(dangshan, sink, hosts):
     ctx = await context_of("dangshan", dangshan["admin"])
     with pytest.raises(InvalidInput):
-        await services.add_robot(ctx, RobotSettings("wecom", "群", "http://10.0.0.8:8080/send?key=k", ("reminder",)), hosts)
+        await services.add_robot(
+            ctx, RobotSettings("wecom", "群", "http://10.0.0.8:8080/send?key=k", ("reminder",)), hosts
+        )
     with pytest.raises(InvalidInput):  # unset, only the platforms' own hosts
         await services.add_robot(ctx, RobotSettings("wecom", "群", sink.url(WECOM), ("reminder",)), frozenset())
     assert await Robot.count() == 0
@@ -186,8 +191,12 @@ async def test_a_rate_limit_pauses_the_robot_without_counting_an_attempt(dangsha
     await Robot.update({Robot.active: False}).where(Robot.platform == "dingtalk")
     for case_id in range(3):
         await tell(
-            dangshan["tenant"], [dangshan["wangxiaolei"]], kind="reminder.due_today", message=f"消息{case_id}",
-            key=f"reminder:case:{case_id}:due_today:2026-11-16", link="",
+            dangshan["tenant"],
+            [dangshan["wangxiaolei"]],
+            kind="reminder.due_today",
+            message=f"消息{case_id}",
+            key=f"reminder:case:{case_id}:due_today:2026-11-16",
+            link="",
         )
     sink.script = [{"errcode": 45009, "errmsg": "api freq out of limit"}]
     now = clock.now()
@@ -224,8 +233,10 @@ async def test_a_wrong_dingtalk_secret_is_refused_by_the_platform(dangshan, sink
     ids = await add_robots(dangshan, sink, hosts)
     ctx = await context_of("dangshan", dangshan["admin"])
     await services.update_robot(
-        ctx, ids["dingtalk"],
-        RobotSettings("dingtalk", "民政局钉钉群", "", ("overdue",), "SECwrong", DINGTALK.keyword), hosts,
+        ctx,
+        ids["dingtalk"],
+        RobotSettings("dingtalk", "民政局钉钉群", "", ("overdue",), "SECwrong", DINGTALK.keyword),
+        hosts,
     )
     tested = await delivery.send_test(ctx, ids["dingtalk"], hosts=hosts, base_url=BASE_URL)
     assert tested["status"] == "pending" and "sign not match" in tested["last_error"]
@@ -238,8 +249,14 @@ async def test_pages_and_api(settings, dangshan, sink, hosts):
     token = await api_token("dangshan", dangshan["admin"])
     auth = {"Authorization": f"Bearer {token}"}
     async with portal(settings) as client:
-        body = {"kind": "dingtalk", "name": "钉钉群", "url": sink.url(DINGTALK), "secret": DINGTALK.secret,
-                "keyword": DINGTALK.keyword, "events": ["reminder", "approval"]}
+        body = {
+            "kind": "dingtalk",
+            "name": "钉钉群",
+            "url": sink.url(DINGTALK),
+            "secret": DINGTALK.secret,
+            "keyword": DINGTALK.keyword,
+            "events": ["reminder", "approval"],
+        }
         answer = await client.post("/api/v1/t/dangshan/settings/robots", json=body, headers=auth)
         assert answer.status_code == 201, answer.text
         created = answer.json()
@@ -256,7 +273,8 @@ async def test_pages_and_api(settings, dangshan, sink, hosts):
         page = await client.get("/t/dangshan/settings/robots")
         assert page.status_code == 200 and "钉钉群" in page.text and DINGTALK.token not in page.text
         added = await post_form(
-            client, "/t/dangshan/settings/robots",
+            client,
+            "/t/dangshan/settings/robots",
             {"platform": "wecom", "name": "企业微信群", "url": sink.url(WECOM), "events": ["overdue"], "active": "on"},
         )
         assert added.status_code == 303
@@ -270,3 +288,26 @@ async def test_pages_and_api(settings, dangshan, sink, hosts):
         deleted = await client.delete(f"/api/v1/t/dangshan/settings/robots/{created['id']}", headers=auth)
         assert deleted.status_code == 204
         assert await Robot.count() == 1
+
+
+@pytest.mark.usefixtures("office_time")
+async def test_a_reminder_scan_posts_each_reminder_once_to_each_robot(sink, hosts):
+    people = await demo_county()
+    people["tenant"] = (await find_by_slug("dangshan")).id
+    await add_robots(people, sink, hosts)
+    await urban_case(people)
+    days = (working_days_before(DUE, 3), working_days_before(DUE, 1), DUE, DUE + timedelta(days=1))
+    for today in days:
+        await asyncio.gather(run_scan(people, today), run_scan(people, today))  # twice, at once
+        await asyncio.gather(deliver(hosts), deliver(hosts))
+    assert await Reminder.count() == 4
+    for platform in ("wecom", "dingtalk"):
+        contents = [r.content for r in sink.received if r.platform == platform]
+        assert len(contents) == 4, contents
+        assert [c.split("\n")[0] for c in contents] == (
+            ["**办理期限提醒**"] * 3 + ["**案件逾期，请股长督办**"]
+            if platform == "wecom"
+            else ["**【救助】办理期限提醒**"] * 3 + ["**【救助】案件逾期，请股长督办**"]
+        )
+        assert all("张三" in c and "11010519491231002X" not in c for c in contents)
+    assert {r.signature for r in sink.received if r.platform == "dingtalk"} == {"verified"}

@@ -43,7 +43,9 @@ def test_the_message_key_drops_the_person_so_a_group_hears_an_event_once():
 def test_dingtalk_signature_as_its_documentation_computes_it():
     secret, timestamp = "SEC0123456789abcdef", 1577262236757
     string_to_sign = f"{timestamp}\n{secret}"
-    expected = base64.b64encode(hmac.new(secret.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha256).digest())
+    expected = base64.b64encode(
+        hmac.new(secret.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha256).digest()
+    )
     sign = rules.dingtalk_sign(secret, timestamp)
     assert "%" in sign and "+" not in sign and "/" not in sign  # URL-encoded
     assert parse_qs(f"sign={sign}")["sign"][0] == expected.decode()
@@ -117,7 +119,10 @@ def test_markdown_has_title_text_people_and_link_and_no_personal_numbers():
 
 def test_payloads_are_each_platforms_markdown_message():
     assert rules.payload(Platform.WECOM, "t", "c") == {"msgtype": "markdown", "markdown": {"content": "c"}}
-    assert rules.payload(Platform.DINGTALK, "t", "c") == {"msgtype": "markdown", "markdown": {"title": "t", "text": "c"}}
+    assert rules.payload(Platform.DINGTALK, "t", "c") == {
+        "msgtype": "markdown",
+        "markdown": {"title": "t", "text": "c"},
+    }
 
 
 def test_backoff_grows_and_stops():
