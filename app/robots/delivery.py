@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from app import clock
+from app import clock, db
 from app.accounts.tables import RoleGrant
 from app.notifications.services import tell
 from app.robots import rules
@@ -91,25 +91,6 @@ def _content(target: Target, row: dict, base_url: str) -> str:
     return rules.markdown(row["title"], row["text"], recipients, url, target.keyword)
 
 
-async def _claim(delivery_id: int, now: datetime) -> dict | None:
-    rows = (
-        await RobotDelivery.update(
-            {
-                RobotDelivery.next_attempt_at: now + LEASE,
-                RobotDelivery.attempts: RobotDelivery.attempts + 1,
-                RobotDelivery.last_attempt_at: now,
-            }
-        )
-        .where(
-            (RobotDelivery.id == delivery_id)
-            & (RobotDelivery.status == "pending")
-            & (RobotDelivery.next_attempt_at <= now)
-        )
-        .returning(*RobotDelivery.all_columns())
-    )
-    return rows[0] if rows else None
-
-
 async def _finish(row: dict, values: dict) -> None:
     await RobotDelivery.update(values).where((RobotDelivery.id == row["id"]) & (RobotDelivery.status == "pending"))
 
@@ -141,7 +122,7 @@ async def deliver(
     now: datetime,
 ) -> str:
     """Post one row if it is due and unclaimed; returns what became of it."""
-    row = await _claim(delivery_id, now)
+    row = await db.claim_due(RobotDelivery, delivery_id, now, LEASE)
     if row is None:
         return "skipped"
     if target is None or not target.active:

@@ -9,7 +9,7 @@ from litestar.params import JSONBody
 from litestar.response import Redirect, Template
 
 from app.errors import InvalidInput
-from app.i18n import N_
+from app.notifications.mail import STATUS_LABELS
 from app.robots import delivery, services
 from app.robots.rules import EVENT_LABELS, MAX_ATTEMPTS, PLATFORM_LABELS
 from app.tenancy.context import TenantContext
@@ -20,7 +20,6 @@ from app.web.identity import services_of
 from app.web.render import page
 
 MANAGE = [requires(Permission.SETTINGS_MANAGE)]
-STATUS_LABELS = {"pending": N_("待发送"), "sent": N_("已发送"), "failed": N_("发送失败"), "cancelled": N_("已取消")}
 
 
 def _operator(request: Request) -> tuple[frozenset[str], str]:
