@@ -13,7 +13,7 @@ import pytest
 from app import clock
 from app.accounts.services import add_user
 from app.errors import InvalidInput
-from app.notifications.services import tell
+from app.notifications.services import Message, tell
 from app.notifications.tables import Notification
 from app.reminders.tables import Reminder
 from app.robots import delivery, services
@@ -311,3 +311,19 @@ async def test_a_reminder_scan_posts_each_reminder_once_to_each_robot(sink, host
         )
         assert all("张三" in c and "11010519491231002X" not in c for c in contents)
     assert {r.signature for r in sink.received if r.platform == "dingtalk"} == {"verified"}
+
+
+async def test_the_ledger_keeps_each_message_once_per_robot_on_either_database(any_db, sink, hosts):
+    await county("dangshan", "砀山县")
+    admin = await add_user(OPERATOR, tenant_slug="dangshan", username="admin", name="管理员", roles=["admin"])
+    head = await add_user(OPERATOR, tenant_slug="dangshan", username="lihead", name="李股长", roles=["section_head"])
+    people = {"tenant": (await find_by_slug("dangshan")).id, "admin": admin, "lihead": head, "wangxiaolei": admin}
+    await add_robots(people, sink, hosts)
+    await overdue(people)
+    await overdue(people, 8)
+    rows = await ledger()
+    assert len(rows) == 4 and {row["recipients"] for row in rows} == {"管理员、李股长"}
+    # The same event queued again (another worker's scan) adds nothing: the unique (robot, key).
+    again = Message(head, "reminder.overdue", "又一次", f"reminder:case:7:overdue:2026-11-16:{head}")
+    assert await services.queue_for(people["tenant"], [again]) == 0
+    assert (await deliver(hosts)).sent == 4 and (await deliver(hosts)).sent == 0
