@@ -36,7 +36,6 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 
 LEASE = timedelta(minutes=5)
 TIMEOUT = 10  # seconds for one post
-BATCH = 500
 CONCURRENCY = 5  # robots posted to at once (each robot's messages one after another, in order)
 
 
@@ -152,8 +151,9 @@ async def deliver(
         )
         return "rate_limited"
     if row["attempts"] >= rules.MAX_ATTEMPTS:
-        await _finish(row, {RobotDelivery.status: "failed", RobotDelivery.last_error: reason})
-        await _tell_admins(target, reason)
+        async with db.transaction():  # given up on and told, or neither
+            await _finish(row, {RobotDelivery.status: "failed", RobotDelivery.last_error: reason})
+            await _tell_admins(target, reason)
         return "failed"
     await _finish(
         row, {RobotDelivery.next_attempt_at: now + rules.retry_after(row["attempts"]), RobotDelivery.last_error: reason}
@@ -176,28 +176,28 @@ async def deliver_due(*, hosts: frozenset[str], base_url: str, now: datetime | N
     20 a minute per robot in one run (the cron runs every minute), several robots at once."""
     now = now or clock.now()
     report = DeliveryReport()
-    due = (
-        await RobotDelivery.select(RobotDelivery.id, RobotDelivery.robot)
-        .where((RobotDelivery.status == "pending") & (RobotDelivery.next_attempt_at <= now))
-        .order_by(RobotDelivery.id)
-        .limit(BATCH)
-    )
-    by_robot: dict[int, list[int]] = {}
-    for row in due:
-        by_robot.setdefault(row["robot"], []).append(row["id"])
+    due = (RobotDelivery.status == "pending") & (RobotDelivery.next_attempt_at <= now)
+    robots = [row["robot"] for row in await RobotDelivery.select(RobotDelivery.robot).where(due).distinct()]
     gate = asyncio.Semaphore(CONCURRENCY)
 
-    async def robot_run(robot_id: int, ids: list[int], client: httpx.AsyncClient) -> None:
+    async def robot_run(robot_id: int, client: httpx.AsyncClient) -> None:
+        # Each robot its own share: a county with a backlog does not hold up the others.
         async with gate:
+            ids = await (
+                RobotDelivery.select(RobotDelivery.id)
+                .where(due & (RobotDelivery.robot == robot_id))
+                .order_by(RobotDelivery.id)
+                .limit(rules.PER_MINUTE)
+            )
             target = await _target(robot_id)
-            for delivery_id in ids[: rules.PER_MINUTE]:
-                outcome = await deliver(delivery_id, target, hosts=hosts, base_url=base_url, client=client, now=now)
+            for row in ids:
+                outcome = await deliver(row["id"], target, hosts=hosts, base_url=base_url, client=client, now=now)
                 setattr(report, outcome, getattr(report, outcome) + 1)
                 if outcome == "rate_limited":
                     return
 
     async with httpx.AsyncClient() as client:
-        await asyncio.gather(*(robot_run(robot_id, ids, client) for robot_id, ids in by_robot.items()))
+        await asyncio.gather(*(robot_run(robot_id, client) for robot_id in robots))
     return report
 
 

@@ -327,3 +327,18 @@ async def test_the_ledger_keeps_each_message_once_per_robot_on_either_database(a
     again = Message(head, "reminder.overdue", "又一次", f"reminder:case:7:overdue:2026-11-16:{head}")
     assert await services.queue_for(people["tenant"], [again]) == 0
     assert (await deliver(hosts)).sent == 4 and (await deliver(hosts)).sent == 0
+
+
+async def test_a_run_posts_at_most_twenty_a_robot_so_the_platforms_limit_holds(dangshan, sink, hosts):
+    await add_robots(dangshan, sink, hosts, events=("reminder",))
+    for case_id in range(25):
+        await tell(
+            dangshan["tenant"],
+            [dangshan["wangxiaolei"]],
+            kind="reminder.due_today",
+            message=f"消息{case_id}",
+            key=f"reminder:case:{case_id}:due_today:2026-11-16",
+        )
+    assert (await deliver(hosts)).sent == 40  # 20 to each robot
+    assert (await deliver(hosts)).sent == 10
+    assert len([r for r in sink.received if r.platform == "wecom"]) == 25
