@@ -22,6 +22,7 @@ import httpx
 
 from app import clock, db
 from app.accounts.tables import RoleGrant
+from app.notifications import mail
 from app.notifications.services import tell
 from app.robots import rules
 from app.robots.rules import Outcome, Platform
@@ -162,13 +163,8 @@ async def deliver(
 
 
 @dataclass
-class DeliveryReport:
-    sent: int = 0
-    retry: int = 0
+class DeliveryReport(mail.DeliveryReport):
     rate_limited: int = 0
-    failed: int = 0
-    cancelled: int = 0
-    skipped: int = 0
 
 
 async def deliver_due(*, hosts: frozenset[str], base_url: str, now: datetime | None = None) -> DeliveryReport:

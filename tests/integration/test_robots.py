@@ -97,6 +97,18 @@ async def overdue(people, case_id: int = 7, message: str = "城市低保：张�
     )
 
 
+async def due_today(people, cases: int) -> None:
+    """Reminders of ``cases`` cases due today, told to the clerk, in case order (消息0, 消息1, …)."""
+    for case_id in range(cases):
+        await tell(
+            people["tenant"],
+            [people["wangxiaolei"]],
+            kind="reminder.due_today",
+            message=f"消息{case_id}",
+            key=f"reminder:case:{case_id}:due_today:2026-11-16",
+        )
+
+
 async def deliver(hosts, now=None):
     return await delivery.deliver_due(hosts=hosts, base_url=BASE_URL, now=now)
 
@@ -189,15 +201,7 @@ async def test_hosts_outside_the_operators_list_are_refused_at_save_and_at_send(
 async def test_a_rate_limit_pauses_the_robot_without_counting_an_attempt(dangshan, sink, hosts):
     await add_robots(dangshan, sink, hosts, events=("reminder",))
     await Robot.update({Robot.active: False}).where(Robot.platform == "dingtalk")
-    for case_id in range(3):
-        await tell(
-            dangshan["tenant"],
-            [dangshan["wangxiaolei"]],
-            kind="reminder.due_today",
-            message=f"消息{case_id}",
-            key=f"reminder:case:{case_id}:due_today:2026-11-16",
-            link="",
-        )
+    await due_today(dangshan, 3)
     sink.script = [{"errcode": 45009, "errmsg": "api freq out of limit"}]
     now = clock.now()
     report = await deliver(hosts, now)
@@ -331,14 +335,7 @@ async def test_the_ledger_keeps_each_message_once_per_robot_on_either_database(a
 
 async def test_a_run_posts_at_most_twenty_a_robot_so_the_platforms_limit_holds(dangshan, sink, hosts):
     await add_robots(dangshan, sink, hosts, events=("reminder",))
-    for case_id in range(25):
-        await tell(
-            dangshan["tenant"],
-            [dangshan["wangxiaolei"]],
-            kind="reminder.due_today",
-            message=f"消息{case_id}",
-            key=f"reminder:case:{case_id}:due_today:2026-11-16",
-        )
+    await due_today(dangshan, 25)
     assert (await deliver(hosts)).sent == 40  # 20 to each robot
     assert (await deliver(hosts)).sent == 10
     assert len([r for r in sink.received if r.platform == "wecom"]) == 25
