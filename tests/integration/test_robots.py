@@ -24,6 +24,7 @@ from app.robots.tables import Robot, RobotDelivery
 from app.tenancy.services import find_by_slug
 from tests.helpers import OPERATOR, PASSWORD, api_token, context_of, county, demo_county, portal, post_form, sign_in
 from tests.integration.test_reminders import DUE, run_scan, urban_case, working_days_before
+from workers.robots import deliver_due_robot_messages
 
 pytestmark = pytest.mark.usefixtures("clean_db", "redis")
 
@@ -289,6 +290,24 @@ async def test_pages_and_api(settings, dangshan, sink, hosts):
         log = (await client.get("/api/v1/t/dangshan/settings/robots/deliveries", headers=auth)).json()
         assert log[0]["status"] == "sent" and log[0]["robot_name"] == "企业微信群"
 
+        # Edited in the form: a blank address keeps the stored one, which is never shown back.
+        edited = await post_form(
+            client,
+            f"/t/dangshan/settings/robots/{wecom_id}",
+            {"platform": "wecom", "name": "企业微信工作群", "url": "", "events": ["overdue", "uncovered"]},
+        )
+        assert edited.status_code == 303
+        robot = await services.get_robot(await context_of("dangshan", dangshan["admin"]), wecom_id)
+        assert (robot["name"], robot["events"], robot["active"]) == ("企业微信工作群", ["overdue", "uncovered"], False)
+        page = await client.get(f"/t/dangshan/settings/robots/{wecom_id}")
+        assert "企业微信工作群" in page.text and WECOM.token not in page.text and "测试消息" in page.text
+        refused = await post_form(
+            client,
+            f"/t/dangshan/settings/robots/{wecom_id}",
+            {"platform": "wecom", "name": "x", "url": "https://evil.example/x", "events": ["overdue"]},
+        )
+        assert refused.status_code == 400 and "PORTAL_WEBHOOK_HOSTS" in refused.text
+
         deleted = await client.delete(f"/api/v1/t/dangshan/settings/robots/{created['id']}", headers=auth)
         assert deleted.status_code == 204
         assert await Robot.count() == 1
@@ -339,3 +358,12 @@ async def test_a_run_posts_at_most_twenty_a_robot_so_the_platforms_limit_holds(d
     assert (await deliver(hosts)).sent == 40  # 20 to each robot
     assert (await deliver(hosts)).sent == 10
     assert len([r for r in sink.received if r.platform == "wecom"]) == 25
+
+
+async def test_the_workers_cron_posts_with_the_operators_settings(settings, dangshan, sink, hosts):
+    await add_robots(dangshan, sink, hosts)
+    await overdue(dangshan)
+    worker = {"settings": replace(settings, webhook_hosts=hosts, base_url=BASE_URL)}
+    assert (await deliver_due_robot_messages(worker))["sent"] == 2
+    assert all(f"({BASE_URL}/t/dangshan/cases/7)" in r.content for r in sink.received)
+    assert (await deliver_due_robot_messages(worker))["sent"] == 0
