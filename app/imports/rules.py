@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -284,13 +284,20 @@ ROLES = _by_code_or_label({role.value: label for role, label in ROLE_LABELS.item
 STATUSES = _by_code_or_label({status.value: STATUS_LABELS[status] for status in OPEN_IN_ORDER})
 
 
-def _names(found: Iterable[str], known: dict[str, str], message: str) -> tuple[str, ...]:
-    """The codes of ``found`` (codes or names); unknown ones refused with the names one may use."""
-    unknown = [item for item in found if item not in known]
-    if unknown:
-        names = [name for name, code in known.items() if name != code] or sorted(set(known))
-        raise InvalidInput(message, unknown="、".join(unknown), known="、".join(names))
-    return tuple(sorted({known[item] for item in found}))
+def listed(known: dict[str, str], message: str) -> Callable[[object, str], tuple[str, ...]]:
+    """A list cell of codes or names (``known``: both → code); unknown items refused with the names to use."""
+
+    def parse(value: object, column: str) -> tuple[str, ...]:
+        found = choices(value, column)
+        if not found:
+            raise InvalidInput("请填写{field}", field=column)
+        unknown = [item for item in found if item not in known]
+        if unknown:
+            names = [name for name, code in known.items() if name != code] or sorted(set(known))
+            raise InvalidInput(message, unknown="、".join(unknown), known="、".join(names))
+        return tuple(sorted({known[item] for item in found}))
+
+    return parse
 
 
 # --- staff ----------------------------------------------------------------------------------------
@@ -303,25 +310,13 @@ def check_staff(rows: Sequence[SheetRow], county: County) -> Checked:
     existing = {person.username: person for person in county.people}
     first_row_of: dict[str, int] = {}
     for row in rows:
+        known_problems = len(checked.problems)
         cells = _Reader(row, STAFF_COLUMNS, checked.problems)
         login = cells.take("用户名", username)
         name = cells.take("姓名", words(NAME_LIMIT))
-        picked_roles = cells.take("角色", choices)
-        roles = None
-        if picked_roles is not None:
-            try:
-                roles = _names(picked_roles, ROLES, "未知角色：{unknown}（可用：{known}）")
-            except InvalidInput as error:
-                cells.refuse("角色", error)
+        roles = cells.take("角色", listed(ROLES, "未知角色：{unknown}（可用：{known}）"))
         phone = cells.take("电话", words(PHONE_LIMIT)) or ""
-        qualifications: tuple[str, ...] | None = ()
-        picked_lines = cells.take("业务资格", choices)
-        if picked_lines:
-            try:
-                qualifications = _names(picked_lines, lines, "未知业务岗位：{unknown}（本县有：{known}）")
-            except InvalidInput as error:
-                cells.refuse("业务资格", error)
-                qualifications = None
+        qualifications = cells.take("业务资格", listed(lines, "未知业务岗位：{unknown}（本县有：{known}）")) or ()
         if login is not None:
             if login in first_row_of:
                 cells.refuse(
@@ -337,7 +332,7 @@ def check_staff(rows: Sequence[SheetRow], county: County) -> Checked:
                 InvalidInput("用户名 {username} 已是本县“{name}”的账号", username=login, name=known.name),
             )
             continue
-        if row.number in checked.rows_with_problems:
+        if len(checked.problems) > known_problems:
             continue
         outcome = Outcome.CREATE
         if known is not None:
@@ -414,6 +409,7 @@ def check_cases(rows: Sequence[SheetRow], county: County) -> Checked:
     find_line, find_handler, id_number = _line_finder(county), _handler_finder(county), _id_number(county.today)
     first_row_of: dict[CaseKey, int] = {}
     for row in rows:
+        known_problems = len(checked.problems)
         cells = _Reader(row, CASE_COLUMNS, checked.problems)
         line = cells.take("业务岗位", find_line)
         name = cells.take("申请人", words(NAME_LIMIT))
@@ -429,7 +425,7 @@ def check_cases(rows: Sequence[SheetRow], county: County) -> Checked:
                 "状态",
                 InvalidInput("{line}的流程中没有“{status}”这一步", line=line.name, status=STATUS_LABELS[status]),
             )
-        if row.number in checked.rows_with_problems:
+        if len(checked.problems) > known_problems:
             continue
         entry = CaseEntry(
             row.number, line, name, number, household, address, received_on, handler, status, note, Outcome.CREATE
