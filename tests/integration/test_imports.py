@@ -17,13 +17,12 @@ from app.cases import services as cases
 from app.cases.rules import case_dates
 from app.cases.tables import Case, CaseEvent
 from app.imports.rules import CASE_COLUMNS, STAFF_COLUMNS
+from app.imports.services import Kind, run
 from app.imports.sheets import MAX_ROWS
 from app.reminders.tables import Reminder
 from app.rota.tables import Qualification
 from tests.helpers import api_token, context_of, demo_county, portal, post_form, sign_in
 from tests.integration.test_cases import BAD_CHECKSUM_ID, SLUG, VALID_ID, today
-
-pytestmark = pytest.mark.usefixtures("clean_db", "redis")
 
 API = f"/api/v1/t/{SLUG}"
 STAFF_HEADERS = [column.header for column in STAFF_COLUMNS]
@@ -31,7 +30,7 @@ CASE_HEADERS = [column.header for column in CASE_COLUMNS]
 
 
 @pytest.fixture
-async def people() -> dict[str, int]:
+async def people(clean_db, redis) -> dict[str, int]:
     return await demo_county()
 
 
@@ -271,3 +270,13 @@ async def test_the_page_previews_problems_in_place_then_imports(settings, people
     assert written_after_preview == 0
     assert applied.status_code == 200 and "新建 3 条" in applied.text
     assert await User.count().where(User.username.like("clerk%")) == 3
+
+
+async def test_staff_and_cases_import_on_both_databases(any_db):
+    people = await demo_county()
+    ctx = await context_of(SLUG, people["admin"])
+    staff = await run(ctx, Kind.STAFF, xlsx(STAFF_HEADERS, forty_people()[:5]), apply=True)
+    ledger = await run(ctx, Kind.CASES, xlsx(CASE_HEADERS, ledger_rows()), apply=True)
+    again = await run(ctx, Kind.CASES, xlsx(CASE_HEADERS, ledger_rows()), apply=True)
+    assert (staff.as_dict()["created"], ledger.as_dict()["created"], again.as_dict()["unchanged"]) == (5, 2, 2)
+    assert await Case.count() == 2
