@@ -99,21 +99,30 @@ class _Refused(Exception):
         self.problem = problem
 
 
+class _Rehearsed(Exception):
+    """A preview's writes are done, and rolled back by raising this."""
+
+
 async def run(ctx: TenantContext, kind: Kind, content: bytes, *, apply: bool) -> Report:
-    """Check the file; with ``apply`` and no problem, write it in one transaction."""
+    """Check the file; with ``apply`` and no problem, write it in one transaction.
+
+    A staff preview writes too, in a transaction it rolls back: the refusals only the staff
+    service knows (the county's last admin, a B post's qualification) show in the preview as well.
+    """
     rows = sheets.read_rows(content, COLUMNS[kind])
     check, write = (_check_staff, _write_staff) if kind is Kind.STAFF else (_check_cases, _write_cases)
-    if not apply:
+    if not apply and kind is not Kind.STAFF:
         return Report(kind, rows, await check(ctx, rows))
     try:
         async with db.transaction():
             await db.serialize(IMPORT_LOCKS[kind], ctx.tenant.id)
             checked = await check(ctx, rows)
-            if checked.problems:
-                return Report(kind, rows, checked)
-            if checked.count(rules.Outcome.UNCHANGED) == len(checked.entries):
-                return Report(kind, rows, checked, applied=True)  # the same file again: nothing to do
+            if checked.problems or checked.count(rules.Outcome.UNCHANGED) == len(checked.entries):
+                # Nothing may be written, or nothing needs to be (the same file again).
+                return Report(kind, rows, checked, applied=apply and not checked.problems)
             await write(ctx, checked)
+            if not apply:
+                raise _Rehearsed
             await record_in(
                 ctx,
                 action=f"import.{kind.value}",
@@ -124,6 +133,8 @@ async def run(ctx: TenantContext, kind: Kind, content: bytes, *, apply: bool) ->
             )
     except _Refused as refused:
         return Report(kind, rows, rules.Checked(problems=[refused.problem]))
+    except _Rehearsed:
+        return Report(kind, rows, checked)
     return Report(kind, rows, checked, applied=True)
 
 

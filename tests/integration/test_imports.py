@@ -80,14 +80,14 @@ async def test_forty_people_with_two_bad_rows_write_nothing_and_the_fixed_sheet_
     rows = forty_people()
     rows[6][2] = "boss"  # row 8: no such role
     rows[30][0] = "clerk03"  # row 32: the username of row 5 again
-    before = await county_rows()
+    before = {**await county_rows(), "audit": await AuditRecord.count()}
     async with portal(settings) as api:
         refused = await send(api, "staff", xlsx(STAFF_HEADERS, rows), admin)
-        assert await county_rows() == before
+        assert {**await county_rows(), "audit": await AuditRecord.count()} == before
         rows[6][2], rows[30][0] = "工作人员", "clerk30"
         fixed = xlsx(STAFF_HEADERS, rows)
         preview = await send(api, "staff", fixed, admin, dry_run=True)
-        assert await county_rows() == before
+        assert {**await county_rows(), "audit": await AuditRecord.count()} == before
         applied = await send(api, "staff", fixed, admin)
         again = await send(api, "staff", fixed, admin)
     assert refused.status_code == 400, refused.text
@@ -117,14 +117,18 @@ async def test_an_existing_person_is_updated_by_username_and_another_name_is_a_c
     assert (await User.select(User.phone).where(User.id == people["houweili"]).first())["phone"] == "13700000000"
 
 
-async def test_taking_the_last_admin_role_away_is_refused_on_its_row_and_nothing_changes(settings, admin):
+async def test_taking_the_last_admin_role_away_is_refused_on_its_row_in_the_preview_too(settings, admin):
     before = await county_rows()
-    sheet = [["clerk", "职员", "staff", "", ""], ["admin", "李国栋", "staff", "", ""]]
+    audit = await AuditRecord.count()
+    sheet = xlsx(STAFF_HEADERS, [["clerk", "职员", "staff", "", ""], ["admin", "李国栋", "staff", "", ""]])
     async with portal(settings) as api:
-        answer = await send(api, "staff", xlsx(STAFF_HEADERS, sheet), admin)
-    assert answer.status_code == 400
-    assert [(e["row"], e["column"]) for e in answer.json()["errors"]] == [(3, "用户名")]
+        preview = await send(api, "staff", sheet, admin, dry_run=True)
+        answer = await send(api, "staff", sheet, admin)
+    for refused in (preview, answer):
+        assert refused.status_code == 400
+        assert [(e["row"], e["column"]) for e in refused.json()["errors"]] == [(3, "用户名")]
     assert await county_rows() == before
+    assert await AuditRecord.count() == audit
 
 
 def ledger_rows() -> list[list]:
