@@ -35,7 +35,7 @@ class RowProblem(msgspec.Struct):
 class ImportAnswer(msgspec.Struct):
     """What the file does (or would do, with ``dry_run``); ``errors`` by row and column."""
 
-    written: bool  # false: a dry run, or refused for its problems
+    applied: bool  # false: a dry run, or refused for its problems
     created: int
     updated: int
     unchanged: int

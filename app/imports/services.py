@@ -84,7 +84,7 @@ class Report:
     def as_dict(self) -> dict:
         count = self.checked.count
         return {
-            "written": self.applied,
+            "applied": self.applied,
             "created": count(rules.Outcome.CREATE),
             "updated": count(rules.Outcome.UPDATE),
             "unchanged": count(rules.Outcome.UNCHANGED),

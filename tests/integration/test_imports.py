@@ -93,7 +93,7 @@ async def test_forty_people_with_two_bad_rows_write_nothing_and_the_fixed_sheet_
     assert refused.status_code == 400, refused.text
     assert [(e["row"], e["column"]) for e in refused.json()["errors"]] == [(8, "角色"), (32, "用户名")]
     assert "clerk03" in refused.json()["errors"][1]["detail"]
-    assert (preview.status_code, preview.json()["created"], preview.json()["written"]) == (200, 40, False)
+    assert (preview.status_code, preview.json()["created"], preview.json()["applied"]) == (200, 40, False)
     assert (applied.status_code, applied.json()["created"], applied.json()["errors"]) == (200, 40, [])
     assert (again.json()["created"], again.json()["updated"], again.json()["unchanged"]) == (0, 0, 40)
     clerk = await User.select(User.id, User.name, User.phone).where(User.username == "clerk00").first()
