@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.accounts.tables import User
-from tests.helpers import PASSWORD, county, person
+from tests.browser import sign_in_as
+from tests.helpers import county, person
 from tests.integration.test_imports import STAFF_HEADERS, xlsx
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_db", "redis")]
@@ -18,11 +19,7 @@ async def test_preview_shows_the_problem_in_place_and_the_fixed_sheet_imports(li
     wrong.write_bytes(xlsx(STAFF_HEADERS, [["li", "李四", "科长", "", ""], ["wu", "吴五", "staff", "", ""]]))
     fixed.write_bytes(xlsx(STAFF_HEADERS, [["li", "李四", "工作人员", "", ""], ["wu", "吴五", "staff", "", ""]]))
     page = browser_page
-    await page.goto(f"{live_server}/login?tenant=dangshan")
-    await page.fill("input[name=username]", "admin")
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("button.primary")
-    await page.wait_for_url(f"{live_server}/t/dangshan/")
+    await sign_in_as(page, live_server, "admin")
     await page.click("nav >> text=导入")
     navigations = []
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
