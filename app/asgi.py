@@ -33,6 +33,8 @@ from app.cases import web as cases_web
 from app.dashboard import web as dashboard_web
 from app.evaluation import api as evaluation_api
 from app.evaluation import web as evaluation_web
+from app.imports import api as imports_api
+from app.imports import web as imports_web
 from app.jobs import api as jobs_api
 from app.jobs import web as jobs_web
 from app.notifications import settings_web
@@ -77,6 +79,7 @@ COUNTY_PAGES = [
     *jobs_web.PAGES,
     *evaluation_web.PAGES,
     *stats_web.PAGES,
+    *imports_web.PAGES,
 ]
 COUNTY_API = documented(
     [
@@ -94,6 +97,7 @@ COUNTY_API = documented(
         *cases_api.API,
         *evaluation_api.API,
         *stats_api.API,
+        *imports_api.API,
     ]
 )
 PUBLIC = [
