@@ -33,12 +33,15 @@ from app.cases import web as cases_web
 from app.dashboard import web as dashboard_web
 from app.evaluation import api as evaluation_api
 from app.evaluation import web as evaluation_web
+from app.imports import api as imports_api
+from app.imports import web as imports_web
 from app.jobs import api as jobs_api
 from app.jobs import web as jobs_web
 from app.notifications import settings_web
 from app.notifications import web as notifications_web
 from app.regions import web as regions_web
 from app.regions.gate import region_context, region_guard
+from app.robots import web as robots_web
 from app.rota import api as rota_api
 from app.rota import web as rota_web
 from app.settings import Mode, Settings
@@ -70,12 +73,14 @@ COUNTY_PAGES = [
     *absences_web.PAGES,
     *notifications_web.PAGES,
     *settings_web.PAGES,
+    *robots_web.PAGES,
     *office_web.PAGES,
     *calendar_web.PAGES,
     *cases_web.PAGES,
     *jobs_web.PAGES,
     *evaluation_web.PAGES,
     *stats_web.PAGES,
+    *imports_web.PAGES,
 ]
 COUNTY_API = documented(
     [
@@ -86,12 +91,14 @@ COUNTY_API = documented(
         *absences_api.API,
         *notifications_web.API,
         *settings_web.API,
+        *robots_web.API,
         *office_web.API,
         *jobs_api.API,
         *calendar_api.API,
         *cases_api.API,
         *evaluation_api.API,
         *stats_api.API,
+        *imports_api.API,
     ]
 )
 PUBLIC = [
