@@ -39,6 +39,7 @@ from app.jobs import api as jobs_api
 from app.jobs import web as jobs_web
 from app.notifications import settings_web
 from app.notifications import web as notifications_web
+from app.regions import web as regions_web
 from app.regions.gate import region_context, region_guard
 from app.robots import web as robots_web
 from app.rota import api as rota_api
@@ -103,6 +104,7 @@ COUNTY_API = documented(
 PUBLIC = [
     *accounts_web.PUBLIC,
     *tenancy_web.PUBLIC,
+    *regions_web.PUBLIC,
     *calendar_web.PUBLIC,
     *evaluation_web.PUBLIC,
     *stats_web.PUBLIC,
@@ -166,7 +168,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # A region's pages and API: behind the region gate, the only cross-county read path.
             Router(
                 "/r/{region:str}",
-                route_handlers=stats_web.REGION_PAGES,
+                route_handlers=[*stats_web.REGION_PAGES, *regions_web.REGION_PAGES],
                 guards=[region_guard],
                 dependencies=region_dependencies,
                 include_in_schema=False,
