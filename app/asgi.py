@@ -45,6 +45,7 @@ from app.staff import api as staff_api
 from app.staff import web as staff_web
 from app.stats import api as stats_api
 from app.stats import web as stats_web
+from app.operations import web as operations_web
 from app.tenancy import web as tenancy_web
 from app.web.bodies import MAX_BODY_BYTES, check_body
 from app.web.errors import EXCEPTION_HANDLERS
@@ -75,6 +76,7 @@ COUNTY_PAGES = [
     *jobs_web.PAGES,
     *evaluation_web.PAGES,
     *stats_web.PAGES,
+    *operations_web.PAGES,
 ]
 COUNTY_API = documented(
     [
@@ -99,6 +101,7 @@ PUBLIC = [
     *calendar_web.PUBLIC,
     *evaluation_web.PUBLIC,
     *stats_web.PUBLIC,
+    *operations_web.ADMIN_PAGES,
     health,
     favicon,
 ]
