@@ -25,7 +25,7 @@ async def county_health(request: Request, ctx: County) -> Template:
     return await _health(request, operator=False)
 
 
-@get("/admin/health", name="health", guards=[superadmin_guard])
+@get("/admin/health", name="deployment_health", guards=[superadmin_guard])
 async def deployment_health(request: Request) -> Template:
     return await _health(request, operator=True)
 
