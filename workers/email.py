@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from app.notifications.mail import deliver, deliver_due
+from app.tenancy.context import TenantInfo
+from workers.partitioned import each_county
 
 
 async def send_email(ctx: dict, outbox_id: int) -> str:
@@ -17,4 +19,9 @@ async def send_email(ctx: dict, outbox_id: int) -> str:
 
 
 async def deliver_due_emails(ctx: dict) -> dict:
-    return asdict(await deliver_due())
+    """The cron (every minute): each county's due e-mail, shared with the other workers."""
+
+    async def county_mail(county: TenantInfo) -> dict:
+        return asdict(await deliver_due(tenant_id=county.id))
+
+    return (await each_county(ctx, "email", 60, county_mail, lambda tenant_id: f"portal:lock:email:{tenant_id}")).as_dict()

@@ -11,19 +11,27 @@ from app.settings import Settings
 from workers.deadlines import deadline_scan_all, reminder_scan
 from workers.email import deliver_due_emails, send_email
 from workers.evaluation import evaluation_compute
-from workers.heartbeat import beat
-from workers.running import recover_jobs, tracked
+from workers.heartbeat import beat, worker_name
+from workers.running import every, recover_jobs, tracked
 from workers.substitution import substitution_sweep, substitution_sweep_all
+
+
+BEAT_SECONDS = 30
 
 
 def build_worker(settings: Settings, **options) -> Worker:
     async def startup(ctx: dict) -> None:
         ctx["settings"] = settings
+        ctx["worker_name"] = worker_name()
         ctx["db"] = db.connected(settings)
         await ctx["db"].__aenter__()
         await beat(ctx)
+        # Each worker beats itself (a cron job would run on whichever worker took it).
+        ctx["beating"] = every(BEAT_SECONDS, lambda: beat(ctx), "worker heartbeat")
+        await ctx["beating"].__aenter__()
 
     async def shutdown(ctx: dict) -> None:
+        await ctx["beating"].__aexit__(None, None, None)
         await ctx["db"].__aexit__(None, None, None)
 
     return Worker(
@@ -34,19 +42,19 @@ def build_worker(settings: Settings, **options) -> Worker:
             func(tracked(evaluation_compute), timeout=600),
         ],
         cron_jobs=[
-            cron(beat, second=0, run_at_startup=False, unique=True, timeout=30),
             # Jobs that Redis lost or whose worker died are queued again within seconds.
             cron(recover_jobs, second={5, 20, 35, 50}, run_at_startup=True, unique=True, timeout=60),
-            cron(substitution_sweep_all, second=30, run_at_startup=True, unique=True, timeout=600),
+            # Not unique: every worker runs each tick, sharing the counties (workers/partitioned.py).
+            cron(substitution_sweep_all, second=30, run_at_startup=True, unique=False, timeout=600),
             # E-mails due (new ones, and retries after their pause, or after a worker died mid-send).
-            cron(deliver_due_emails, second=45, run_at_startup=True, unique=True, timeout=300),
+            cron(deliver_due_emails, second=45, run_at_startup=True, unique=False, timeout=300),
             # Records become due just after midnight of each county; every ten minutes catches up soon.
             cron(
                 deadline_scan_all,
                 minute=set(range(0, 60, 10)),
                 second=15,
                 run_at_startup=True,
-                unique=True,
+                unique=False,
                 timeout=600,
             ),
         ],
