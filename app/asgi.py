@@ -37,6 +37,7 @@ from app.jobs import api as jobs_api
 from app.jobs import web as jobs_web
 from app.notifications import settings_web
 from app.notifications import web as notifications_web
+from app.operations import web as operations_web
 from app.regions.gate import region_context, region_guard
 from app.rota import api as rota_api
 from app.rota import web as rota_web
@@ -45,7 +46,6 @@ from app.staff import api as staff_api
 from app.staff import web as staff_web
 from app.stats import api as stats_api
 from app.stats import web as stats_web
-from app.operations import web as operations_web
 from app.tenancy import web as tenancy_web
 from app.web.bodies import MAX_BODY_BYTES, check_body
 from app.web.errors import EXCEPTION_HANDLERS

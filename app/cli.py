@@ -57,7 +57,7 @@ def cmd_backup(args, settings: Settings) -> None:
 def cmd_restore(args, settings: Settings) -> None:
     from app.operations import backup
 
-    asyncio.run(backup.restore(settings.database_url, Path(args.file)))
+    backup.restore(settings.database_url, Path(args.file))
     counts = asyncio.run(backup.row_counts(settings.database_url))
     print(f"restored from {args.file} ({backup.summary(counts)})")
 

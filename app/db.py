@@ -91,7 +91,9 @@ def build_engine(database_url: str) -> Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
         return SQLiteEngine(path=str(path), timeout=30)
     dsn, statement_cache_size = _statement_cache(database_url.replace("postgres://", "postgresql://", 1))
-    config = {"dsn": dsn} if statement_cache_size is None else {"dsn": dsn, "statement_cache_size": statement_cache_size}
+    config = (
+        {"dsn": dsn} if statement_cache_size is None else {"dsn": dsn, "statement_cache_size": statement_cache_size}
+    )
     return CountyEngine(config=config)
 
 

@@ -9,16 +9,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from app import clock
-from app.absences import services as absences
-from app.absences.rules import Action
 from app.absences.substitution import sweep
 from app.accounts.passwords import use_fast_hashing
 from app.accounts.services import create_token
 from app.accounts.tables import User
-from app.cases.tables import Case
 from app.calendar.services import set_day, set_global_day, set_global_year_entered, set_year_entered
 from app.cases import services as cases
 from app.cases.enquiries import NewEnquiry, log_enquiry
+from app.cases.tables import Case
 from app.demo import HISTORY_COUNTIES, _demo_mail, _history, _liven_up, _sample_cases
 from app.evaluation import services as evaluation
 from app.jobs import JobKind, enqueue
@@ -27,7 +25,7 @@ from app.regions.services import add_inspector
 from app.regions.services import create_token as inspector_token
 from app.tenancy import as_code
 from app.tenancy.services import find_by_slug
-from tests.helpers import OPERATOR, context_of
+from tests.helpers import OPERATOR, context_of, start_leave
 from workers.deadlines import _deadlines
 
 TENANTS = Path(__file__).parents[1] / "tenants"
@@ -49,8 +47,7 @@ async def fill(queue=None) -> None:
     await _demo_mail(COUNTY, 2525, "http://127.0.0.1:8000/")
     tenant = await find_by_slug(COUNTY)
     people = {
-        row["username"]: row["id"]
-        for row in await User.select(User.id, User.username).where(User.tenant == tenant.id)
+        row["username"]: row["id"] for row in await User.select(User.id, User.username).where(User.tenant == tenant.id)
     }
 
     async def as_person(username: str):
@@ -58,17 +55,7 @@ async def fill(queue=None) -> None:
 
     admin, leader = await as_person("admin"), await as_person("leader")
     # A clerk away for two weeks: a substitution opens, her cases follow the substitute.
-    start = clock.now() - timedelta(minutes=5)
-    leave = await absences.post(
-        await as_person("wangxiaolei"),
-        person_id=people["wangxiaolei"],
-        kind="personal",
-        reason="探亲",
-        starts_at=start,
-        ends_at=start + timedelta(days=14),
-        handover="见交接单",
-    )
-    await absences.decide(leader, leave.id, Action.APPROVE)
+    await start_leave({**people, "_approver": "leader"}, "wangxiaolei", COUNTY)
     await sweep(tenant)
     await _deadlines(tenant, remind=True)  # reminders (inbox, e-mail outbox) and accountability
     year = clock.now().year
@@ -77,7 +64,9 @@ async def fill(queue=None) -> None:
     await set_global_year_entered(OPERATOR, year, True)
     await set_global_day(OPERATOR, clock.now().date() + timedelta(days=50), False, "全市放假")
     await _case_moves(admin, leader)
-    await log_enquiry(admin, NewEnquiry(visitor="张三", channel="phone", question="低保怎么申请？", answer="带身份证来"))
+    await log_enquiry(
+        admin, NewEnquiry(visitor="张三", channel="phone", question="低保怎么申请？", answer="带身份证来")
+    )
     cycle = await evaluation.open_cycle(admin, year - 1)
     await evaluation.create_links(admin, cycle.id, 2)
     clerk = await as_person("sunjing")

@@ -44,4 +44,6 @@ async def deadline_scan_all(ctx: dict) -> dict:
     async def deadlines(county: TenantInfo) -> dict:
         return await _deadlines(county, remind=county.now().hour >= REMINDER_HOUR)
 
-    return (await each_county(ctx, "deadlines", 600, deadlines, lambda tenant_id: f"portal:lock:deadlines:{tenant_id}")).as_dict()
+    return (
+        await each_county(ctx, "deadlines", 600, deadlines, lambda tenant_id: f"portal:lock:deadlines:{tenant_id}")
+    ).as_dict()

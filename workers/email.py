@@ -24,4 +24,6 @@ async def deliver_due_emails(ctx: dict) -> dict:
     async def county_mail(county: TenantInfo) -> dict:
         return asdict(await deliver_due(tenant_id=county.id))
 
-    return (await each_county(ctx, "email", 60, county_mail, lambda tenant_id: f"portal:lock:email:{tenant_id}")).as_dict()
+    return (
+        await each_county(ctx, "email", 60, county_mail, lambda tenant_id: f"portal:lock:email:{tenant_id}")
+    ).as_dict()

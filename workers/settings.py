@@ -15,7 +15,6 @@ from workers.heartbeat import beat, worker_name
 from workers.running import every, recover_jobs, tracked
 from workers.substitution import substitution_sweep, substitution_sweep_all
 
-
 BEAT_SECONDS = 30
 
 

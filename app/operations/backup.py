@@ -9,6 +9,7 @@ whole or leaves the database empty.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sqlite3
@@ -64,7 +65,7 @@ def backup(database_url: str, file: Path) -> None:
     os.replace(partial, file)
 
 
-async def restore(database_url: str, file: Path) -> None:
+def restore(database_url: str, file: Path) -> None:
     """Fill the empty database of ``database_url`` from ``file`` (made by ``backup``)."""
     if not file.is_file():
         raise InvalidInput("备份文件 {path} 不存在", path=str(file))
@@ -73,7 +74,7 @@ async def restore(database_url: str, file: Path) -> None:
     wanted = SQLITE_MAGIC if is_sqlite(database_url) else PG_MAGIC
     if not head.startswith(wanted):
         raise InvalidInput("{path} 不是这种数据库的备份（SQLite 与 PostgreSQL 的备份不能互换）", path=str(file))
-    tables = await table_names(database_url)
+    tables = asyncio.run(table_names(database_url))
     if tables:
         raise InvalidInput(
             "数据库不是空的（已有 {count} 张表）：恢复只写入空数据库，请新建一个数据库再恢复", count=len(tables)
@@ -83,7 +84,7 @@ async def restore(database_url: str, file: Path) -> None:
         target_path.parent.mkdir(parents=True, exist_ok=True)
         _sqlite_copy(file, target_path)
         return
-    await _app_role_on_server(database_url)
+    asyncio.run(_app_role_on_server(database_url))
     _run(
         _tool("pg_restore"),
         "--exit-on-error",
@@ -126,9 +127,7 @@ async def table_names(database_url: str) -> list[str]:
         return [name for (name,) in rows]
     connection = await asyncpg.connect(pg_dsn(database_url))
     try:
-        rows = await connection.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
-        )
+        rows = await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
     finally:
         await connection.close()
     return [row["tablename"] for row in rows]

@@ -26,30 +26,50 @@ async def _contents(url: str) -> dict[str, list]:
     """Every row of every table (by primary key) and every sequence's position."""
     connection = await asyncpg.connect(url)
     try:
-        tables = [row["tablename"] for row in await connection.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
-        )]
-        contents = {name: [tuple(row) for row in await connection.fetch(f'SELECT * FROM "{name}" ORDER BY 1')]
-                    for name in tables}
-        contents["sequences"] = [tuple(row) for row in await connection.fetch(
-            "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public' ORDER BY 1"
-        )]
-        contents["policies"] = [tuple(row) for row in await connection.fetch(
-            "SELECT tablename, policyname, roles::text, qual, with_check FROM pg_policies ORDER BY 1, 2"
-        )]
-        contents["triggers"] = [tuple(row) for row in await connection.fetch(
-            "SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1, 2"
-        )]
+        tables = [
+            row["tablename"]
+            for row in await connection.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+            )
+        ]
+        contents = {
+            name: [tuple(row) for row in await connection.fetch(f'SELECT * FROM "{name}" ORDER BY 1')]
+            for name in tables
+        }
+        contents["sequences"] = [
+            tuple(row)
+            for row in await connection.fetch(
+                "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public' ORDER BY 1"
+            )
+        ]
+        contents["policies"] = [
+            tuple(row)
+            for row in await connection.fetch(
+                "SELECT tablename, policyname, roles::text, qual, with_check FROM pg_policies ORDER BY 1, 2"
+            )
+        ]
+        contents["triggers"] = [
+            tuple(row)
+            for row in await connection.fetch(
+                "SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1, 2"
+            )
+        ]
         return contents
     finally:
         await connection.close()
 
 
 def portal(*args: str, url: str) -> subprocess.CompletedProcess:
-    env = {"PORTAL_MODE": "test", "SECRET_KEY": "backup-test-" + "k" * 32, "DATABASE_URL": url,
-           "REDIS_URL": REDIS_URL, "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, env=env,
-                          cwd=PROJECT_ROOT, timeout=300)
+    env = {
+        "PORTAL_MODE": "test",
+        "SECRET_KEY": "backup-test-" + "k" * 32,
+        "DATABASE_URL": url,
+        "REDIS_URL": REDIS_URL,
+        "PATH": "/usr/bin:/bin",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=300
+    )
 
 
 async def test_a_backup_restores_into_a_new_database_as_it_was(clean_db, redis, tmp_path):

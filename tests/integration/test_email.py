@@ -34,6 +34,7 @@ async def deliver_now() -> dict:
     """What the worker's cron does for each county (``workers.partitioned``), for all at once."""
     return asdict(await mail.deliver_due())
 
+
 MESSAGE = "城市低保：张三的申请今天到期（2026-11-16 到期）"
 LINK = "/t/dangshan/cases/7"
 PORTAL_URL = "https://portal.example.gov.cn"

@@ -17,21 +17,19 @@ import os
 import sys
 import time
 from collections import Counter
-from datetime import datetime, timedelta
 
 import httpx
 import pytest
 
-from app.absences import services as absences
-from app.absences.rules import Action
 from app.absences.tables import Substitution
 from app.accounts.tables import User
 from app.settings import PROJECT_ROOT
 from app.tenancy import as_code
 from app.tenancy.services import find_by_slug
 from tests.conftest import REDIS_URL, database_url
-from tests.helpers import OPERATOR, api_token, context_of
+from tests.helpers import OPERATOR, api_token, start_leave
 from tests.workers.processes import kill, until, worker_process
+from tests.workers.test_substitution_worker import big_county
 from workers.partitioned import DUPLICATES, LEDGER, tick_of
 
 pytestmark = [
@@ -43,45 +41,36 @@ LINES = 3
 WEB_PORTS = [int(port) for port in os.environ.get("TEST_WEB_PORTS", "8240,8241").split(",")]
 
 
-def county_file(slug: str) -> str:
-    parts = [f'slug = "{slug}"', f'name = "{slug}县"']
-    parts += [f'[[lines]]\ncode = "line{n}"\nname = "岗位{n}"\nworking_days = 10' for n in range(LINES)]
-    parts.append('[[staff]]\nusername = "leader"\nname = "领导"\nroles = ["leader"]')
-    parts.append('[[staff]]\nusername = "admin"\nname = "管理员"\nroles = ["admin"]')
-    for n in range(LINES):
-        parts.append(f'[[staff]]\nusername = "a{n}"\nname = "甲{n}"\nroles = ["staff"]')
-        parts.append(f'[[staff]]\nusername = "b{n}"\nname = "乙{n}"\nroles = ["staff"]\nqualifications = ["line{n}"]')
-    parts.append("[assignments]\n" + "\n".join(f'line{n} = {{ a = "a{n}", b = "b{n}" }}' for n in range(LINES)))
-    return "\n".join(parts)
-
-
 async def county_with_every_a_away(slug: str) -> str:
-    """The county, every A on a two-week leave (its sweep opens ``LINES`` substitutions); an admin token."""
-    await as_code.apply(as_code.parse(county_file(slug)), OPERATOR)
+    """The county, every A on a two-week leave (its sweep opens ``LINES`` substitutions); the leader's token."""
+    await as_code.apply(as_code.parse(big_county(LINES, slug)), OPERATOR)
     tenant = await find_by_slug(slug)
     people = {u["username"]: u["id"] for u in await User.select(User.id, User.username).where(User.tenant == tenant.id)}
-    leader = await context_of(slug, people["leader"])
-    start = datetime.now().astimezone() - timedelta(minutes=1)
+    people["_approver"] = "leader"
     for n in range(LINES):
-        absence = await absences.post(
-            await context_of(slug, people[f"a{n}"]),
-            person_id=people[f"a{n}"],
-            kind="personal",
-            reason="请假",
-            starts_at=start,
-            ends_at=start + timedelta(days=14),
-            handover="见交接单",
-        )
-        await absences.decide(leader, absence.id, Action.APPROVE)
-    return await api_token(slug, people["admin"])
+        await start_leave(people, f"a{n}", slug)
+    return await api_token(slug, people["leader"])
 
 
 async def web_process(port: int):
-    env = {**os.environ, "PORTAL_MODE": "test", "SECRET_KEY": "many-hosts-" + "m" * 32,
-           "DATABASE_URL": database_url(), "REDIS_URL": REDIS_URL}
+    env = {
+        **os.environ,
+        "PORTAL_MODE": "test",
+        "SECRET_KEY": "many-hosts-" + "m" * 32,
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": REDIS_URL,
+    }
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "app.cli", "serve", "--port", str(port), cwd=PROJECT_ROOT, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        "-m",
+        "app.cli",
+        "serve",
+        "--port",
+        str(port),
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
 
 
@@ -105,7 +94,9 @@ async def test_two_webs_three_workers_one_killed(redis):
                 slug = slugs[n % COUNTIES]
                 n += 1
                 try:
-                    answer = await client.get(f"/api/v1/t/{slug}/staff", headers={"Authorization": f"Bearer {tokens[slug]}"})
+                    answer = await client.get(
+                        f"/api/v1/t/{slug}/staff", headers={"Authorization": f"Bearer {tokens[slug]}"}
+                    )
                     answers[answer.status_code] += 1
                 except httpx.HTTPError:
                     answers["refused"] += 1
@@ -113,15 +104,18 @@ async def test_two_webs_three_workers_one_killed(redis):
 
     try:
         async with httpx.AsyncClient() as probe:
+
             async def web_up() -> bool:
                 try:
-                    return all([(await probe.get(f"http://127.0.0.1:{p}/healthz")).status_code == 200 for p in WEB_PORTS])
+                    return all(
+                        [(await probe.get(f"http://127.0.0.1:{p}/healthz")).status_code == 200 for p in WEB_PORTS]
+                    )
                 except httpx.HTTPError:
                     return False
 
             await until(web_up, 60, "the web processes did not come up")
         load = [asyncio.create_task(browse(port)) for port in WEB_PORTS]
-        async with worker_process() as first, worker_process() as second, worker_process() as third:
+        async with worker_process() as first, worker_process(), worker_process():
             started = time.monotonic()
             first_tick = tick_of(60)
 
