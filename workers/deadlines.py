@@ -17,6 +17,12 @@ DEADLINE_KEEPER = Actor(user_id=None, label="后台任务：限时办结", addre
 # Reminders wait for the working morning of the county; accountability is recorded at any hour.
 REMINDER_HOUR = 8
 
+DEADLINES_SECONDS = 600  # the period of its periodic run (workers/settings.PERIODIC)
+
+
+def _lock_name(tenant_id: int) -> str:
+    return f"portal:lock:deadlines:{tenant_id}"
+
 
 async def _deadlines(county: TenantInfo, *, remind: bool) -> dict:
     ctx = TenantContext(county, DEADLINE_KEEPER)
@@ -38,12 +44,10 @@ async def reminder_scan(ctx: dict, tenant_id: int) -> dict:
 
 
 async def deadline_scan_all(ctx: dict) -> dict:
-    """The cron (every ten minutes): every county, each in its own time zone, shared with the
+    """Every ten minutes: every county, each in its own time zone, shared with the
     other workers (``partitioned``)."""
 
     async def deadlines(county: TenantInfo) -> dict:
         return await _deadlines(county, remind=county.now().hour >= REMINDER_HOUR)
 
-    return (
-        await each_county(ctx, "deadlines", 600, deadlines, lambda tenant_id: f"portal:lock:deadlines:{tenant_id}")
-    ).as_dict()
+    return (await each_county(ctx, "deadlines", DEADLINES_SECONDS, deadlines, _lock_name)).as_dict()

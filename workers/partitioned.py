@@ -1,7 +1,6 @@
 """Periodic work shared by any number of workers on any number of hosts, county by county.
 
-Every worker runs each periodic job's tick (the cron is not ``unique``: a tick enqueued by one
-worker alone would put every county on the one worker that picks it up). For each county a
+Every worker runs each periodic job's tick itself (``run_periodically``, see ``Periodic``). For each county a
 worker takes the county's lock (``running.held``: it dies with its holder within
 ``LOCK_SECONDS``), looks in the tick's ledger whether someone did the county already, and if
 not does it and writes its name there. Counties whose lock is busy are visited again at the
@@ -15,6 +14,7 @@ many-workers test, see who did what; a county found done after its work reports 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
@@ -100,3 +100,29 @@ async def _one(redis, ledger: str, me: str, county: TenantInfo, work, lock_name,
         log.exception("%s failed for %s", ledger, county.slug)
         share.failed.append(county.slug)
     return True
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A job every worker runs at each tick itself, not through the queue: a queued tick may be
+    taken by any worker, even one that already runs the same tick, and then one process would do
+    every county while the others idle."""
+
+    job: Callable[[dict], Awaitable[dict]]
+    period_seconds: int
+    offset_seconds: int  # into each period, so that the jobs do not all start at the same second
+
+
+def seconds_to_next(periodic: Periodic, now: float) -> float:
+    wait = (periodic.offset_seconds - now) % periodic.period_seconds
+    return wait if wait > 0.5 else wait + periodic.period_seconds  # never the tick just run
+
+
+async def run_periodically(ctx: dict, periodic: Periodic) -> None:
+    """At start, then at each tick, until cancelled (the worker shutting down)."""
+    while True:
+        try:
+            log.info("%s: %s", periodic.job.__name__, await periodic.job(ctx))
+        except Exception:  # Redis or the database away for a moment: the next tick tries again
+            log.exception("%s failed", periodic.job.__name__)
+        await asyncio.sleep(seconds_to_next(periodic, time.time()))

@@ -18,6 +18,8 @@ from workers.running import held
 # An on-demand sweep follows a decision: it waits for a running sweep rather than being lost.
 ON_DEMAND_WAIT = 120
 
+SWEEP_SECONDS = 60  # the period of its periodic run (workers/settings.PERIODIC)
+
 
 def _lock_name(tenant_id: int) -> str:
     return f"portal:lock:sweep:{tenant_id}"
@@ -34,6 +36,6 @@ async def substitution_sweep(ctx: dict, tenant_id: int) -> dict:
 
 
 async def substitution_sweep_all(ctx: dict) -> dict:
-    """The cron (every minute): every county, shared with the other workers (``partitioned``), so
+    """Every minute: every county, shared with the other workers (``partitioned``), so
     a missed trigger or a leave that started unseen is caught up."""
-    return (await each_county(ctx, "substitution", 60, sweep, _lock_name)).as_dict()
+    return (await each_county(ctx, "substitution", SWEEP_SECONDS, sweep, _lock_name)).as_dict()

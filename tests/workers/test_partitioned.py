@@ -10,7 +10,7 @@ import pytest
 
 from tests.helpers import county
 from workers import partitioned, running
-from workers.partitioned import DUPLICATES, LEDGER, each_county
+from workers.partitioned import DUPLICATES, LEDGER, Periodic, each_county, seconds_to_next
 
 pytestmark = pytest.mark.usefixtures("clean_db")
 COUNTIES = 12
@@ -63,3 +63,11 @@ async def test_a_failing_county_does_not_stop_the_others(redis):
 
     share = await each_county({"redis": redis}, "test", 60, work, lock_of)
     assert share.failed == [tenants[1].slug] and len(share.done) == 2
+
+
+def test_a_periodic_job_waits_for_its_next_second_in_the_period():
+    sweep = Periodic(job=None, period_seconds=60, offset_seconds=30)
+    minute = 1_000_020.0  # second 0 of a minute
+    assert seconds_to_next(sweep, minute + 20) == pytest.approx(10)
+    assert seconds_to_next(sweep, minute + 30.2) == pytest.approx(59.8)  # just ran: the next minute's
+    assert seconds_to_next(sweep, minute + 29.9) == pytest.approx(60.1)  # started a moment early: not again
