@@ -203,7 +203,10 @@ def cmd_worker(args, settings: Settings) -> None:
 
     from workers.settings import build_worker
 
-    logging.config.dictConfig(default_log_config(verbose=False))
+    config = default_log_config(verbose=False)
+    # The periodic work's reports and troubles (workers/partitioned.py) beside arq's own lines.
+    config["loggers"]["portal"] = {"handlers": ["arq.standard"], "level": "INFO"}
+    logging.config.dictConfig(config)
     build_worker(settings).run()
 
 

@@ -24,6 +24,11 @@ async def beat(ctx: dict) -> float:
     return now
 
 
+async def farewell(ctx: dict) -> None:
+    """A worker shutting down is no longer counted (a killed one, after ``STALE_AFTER_SECONDS``)."""
+    await ctx["redis"].delete(WORKER_KEY + worker_name())
+
+
 async def last_beat(redis) -> float | None:
     raw = await redis.get(HEARTBEAT_KEY)
     return float(raw) if raw is not None else None

@@ -13,7 +13,7 @@ from app.settings import Settings
 from workers.deadlines import DEADLINES_SECONDS, deadline_scan_all, reminder_scan
 from workers.email import MAIL_SECONDS, deliver_due_emails, send_email
 from workers.evaluation import evaluation_compute
-from workers.heartbeat import beat, worker_name
+from workers.heartbeat import beat, farewell, worker_name
 from workers.partitioned import Periodic, run_periodically
 from workers.running import every, recover_jobs, tracked
 from workers.substitution import SWEEP_SECONDS, substitution_sweep, substitution_sweep_all
@@ -47,6 +47,7 @@ def build_worker(settings: Settings, **options) -> Worker:
             task.cancel()
         await asyncio.gather(*ctx["periodic"], return_exceptions=True)
         await ctx["beating"].__aexit__(None, None, None)
+        await farewell(ctx)
         await ctx["db"].__aexit__(None, None, None)
 
     return Worker(
