@@ -1,13 +1,13 @@
 """The self-check for the operator on a page: the county admin's dashboard and the superadmin's
 counties page each load it after they show (``hx-trigger="load"``), since reaching mail servers
-may take seconds that the page itself must not wait for."""
+may take seconds that the page itself must not wait for; the findings are kept a minute."""
 
 from __future__ import annotations
 
 from litestar import Request, get
 from litestar.response import Template
 
-from app.operations.check import Probe, run_all
+from app.operations.check import Probe, recent
 from app.tenancy.permissions import Permission
 from app.web.guards import County, requires, superadmin_guard
 from app.web.identity import services_of
@@ -16,7 +16,7 @@ from app.web.render import page
 
 async def _health(request: Request, operator: bool) -> Template:
     services = services_of(request)
-    findings = await run_all(Probe(services.settings, services.redis))
+    findings = await recent(Probe(services.settings, services.redis))
     return page(request, "operations/_health.html", {"findings": findings, "operator": operator})
 
 

@@ -65,3 +65,24 @@ async def test_the_admin_sees_the_check_and_staff_do_not(settings, redis):
         assert health.status_code == 200 and "运行状况" in health.text and "OK" in health.text
         await sign_in(client, "dangshan", "wangxiaolei")
         assert (await client.get("/t/dangshan/health")).status_code == 403
+
+
+async def test_the_superadmin_sees_the_servers_by_name_and_the_findings_are_kept_a_minute(settings, redis):
+    from app.notifications.mail import SETTINGS_KEY
+    from app.tenancy.tables import Tenant
+
+    tenant = await county("dangshan")
+    mail = {"enabled": True, "host": "127.0.0.1", "port": 1, "from_address": "a@b.cn"}
+    await Tenant.update({Tenant.settings: {SETTINGS_KEY: mail}}).where(Tenant.id == tenant.id)
+    await person(None, "root", roles=())
+    await person("dangshan", "admin", ["admin"])
+    async with portal(settings) as client:
+        await sign_in(client, "", "root")
+        assert 'hx-get="/admin/health"' in (await client.get("/admin/tenants")).text
+        shown = (await client.get("/admin/health")).text
+        assert "WARN" in shown and "127.0.0.1:1" in shown
+        await sign_in(client, "dangshan", "admin")
+        county_view = (await client.get("/t/dangshan/health")).text
+        assert "WARN" in county_view and "127.0.0.1:1" not in county_view  # another county's server, unnamed
+        await redis.set("portal:check:shown", "[]")  # what was found a moment ago is what is shown
+        assert "WARN" not in (await client.get("/t/dangshan/health")).text
