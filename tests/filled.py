@@ -23,6 +23,8 @@ from app.jobs import JobKind, enqueue
 from app.regions import as_code as regions
 from app.regions.services import add_inspector
 from app.regions.services import create_token as inspector_token
+from app.robots import services as robots
+from app.robots.rules import Event
 from app.tenancy import as_code
 from app.tenancy.services import find_by_slug
 from tests.helpers import OPERATOR, context_of, start_leave
@@ -57,6 +59,9 @@ async def fill(queue=None) -> None:
     # A clerk away for two weeks: a substitution opens, her cases follow the substitute.
     await start_leave({**people, "_approver": "leader"}, "wangxiaolei", COUNTY)
     await sweep(tenant)
+    # A group robot of the county, told of every event (the deadline scan below queues it some).
+    webhook = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=backup-test"
+    await robots.add_robot(admin, robots.RobotSettings("wecom", "工作群", webhook, tuple(Event)), frozenset())
     await _deadlines(tenant, remind=True)  # reminders (inbox, e-mail outbox) and accountability
     year = clock.now().year
     await set_day(admin, clock.now().date() + timedelta(days=40), False, "县里放假")

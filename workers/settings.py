@@ -15,6 +15,7 @@ from workers.email import MAIL_SECONDS, deliver_due_emails, send_email
 from workers.evaluation import evaluation_compute
 from workers.heartbeat import beat, farewell, worker_name
 from workers.partitioned import Periodic, run_periodically
+from workers.robots import ROBOT_SECONDS, deliver_due_robot_messages
 from workers.running import every, recover_jobs, tracked
 from workers.substitution import SWEEP_SECONDS, substitution_sweep, substitution_sweep_all
 
@@ -24,6 +25,8 @@ PERIODIC = [
     Periodic(substitution_sweep_all, SWEEP_SECONDS, 30),
     # E-mails due (new ones, and retries after their pause, or after a worker died mid-send).
     Periodic(deliver_due_emails, MAIL_SECONDS, 45),
+    # Robot messages due; each run posts at most the platforms' 20 a minute per robot.
+    Periodic(deliver_due_robot_messages, ROBOT_SECONDS, 50),
     # Records become due just after midnight of each county; every ten minutes catches up soon.
     Periodic(deadline_scan_all, DEADLINES_SECONDS, 15),
 ]

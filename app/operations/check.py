@@ -3,8 +3,8 @@
 migrated, Redis unreachable, a weak secret key); WARN: it works but something will go wrong later
 (no live worker, next year's calendar not entered, a mail or robot server out of reach).
 
-Items are registered with ``@item``; a feature with servers of its own to reach registers a host
-source in ``HOST_SOURCES`` (the robots, once they land: until then their line says so).
+Items are registered with ``@item``; a feature with servers of its own to reach adds a host
+source to ``HOST_SOURCES`` (e-mail and the robots so far): one line each.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from app import clock, i18n
 from app.calendar.tables import CalendarYear, GlobalCalendarYear
 from app.i18n import N_
 from app.notifications.mail import SETTINGS_KEY, MailSettings
+from app.robots.rules import webhook_of
+from app.robots.tables import Robot
+from app.secrets import unseal
 from app.settings import Settings
 from app.tenancy.tables import Tenant
 from workers.heartbeat import live_workers
@@ -79,7 +82,6 @@ class Item:
 ITEMS: list[Item] = []
 # Servers the portal must reach, by the label of their line: () → {(host, port)}.
 HOST_SOURCES: dict[str, Callable[[], Awaitable[set[tuple[str, int]]]]] = {}
-ROBOTS = N_("机器人服务器")
 
 
 def item(label: str, broken: Level):
@@ -94,8 +96,6 @@ async def run_all(probe: Probe) -> list[Finding]:
     findings = [await _look(probe, each) for each in ITEMS]
     for label, source in HOST_SOURCES.items():
         findings.append(await _look(probe, Item(label, _reaching(source), Level.WARN)))
-    if ROBOTS not in HOST_SOURCES:
-        findings.append(Finding(ROBOTS, Level.OK, N_("未安装，跳过")))
     return findings
 
 
@@ -196,7 +196,14 @@ async def mail_servers() -> set[tuple[str, int]]:
     return {(mail.host, mail.port) for mail in chosen if mail.sending}
 
 
+async def robot_servers() -> set[tuple[str, int]]:
+    rows = await Robot.select(Robot.url).where(Robot.active.eq(True))
+    webhooks = [webhook_of(unseal(row["url"])) for row in rows]
+    return {(webhook.host, webhook.port) for webhook in webhooks if webhook is not None}
+
+
 HOST_SOURCES[N_("邮件服务器")] = mail_servers
+HOST_SOURCES[N_("机器人服务器")] = robot_servers
 
 
 def _reaching(source: Callable[[], Awaitable[set[tuple[str, int]]]]) -> Callable[[Probe], Awaitable[Outcome]]:
