@@ -179,6 +179,7 @@ async def test_todays_migrations_run_forward_on_a_full_database_while_the_old_we
     assert answers and set(answers) == {200}, f"the old web answered {sorted(set(answers))} during the migration"
     after = await old_rows_now(before)
     for table, (_, rows) in before.items():
-        assert after[table] == rows, f"{table} changed in the upgrade"
+        # Every row as it was (in id order); a migration may add some (Piccolo's own ledger does).
+        assert after[table][: len(rows)] == rows, f"{table} lost or changed rows in the upgrade"
     checked = await asyncio.to_thread(run, PROJECT_ROOT, "-m", "app.cli", "check")
     assert "OK   database" in checked, checked
