@@ -39,6 +39,7 @@ from app.jobs import api as jobs_api
 from app.jobs import web as jobs_web
 from app.notifications import settings_web
 from app.notifications import web as notifications_web
+from app.operations import web as operations_web
 from app.regions import web as regions_web
 from app.regions.gate import region_context, region_guard
 from app.robots import web as robots_web
@@ -81,6 +82,7 @@ COUNTY_PAGES = [
     *evaluation_web.PAGES,
     *stats_web.PAGES,
     *imports_web.PAGES,
+    *operations_web.PAGES,
 ]
 COUNTY_API = documented(
     [
@@ -108,6 +110,7 @@ PUBLIC = [
     *calendar_web.PUBLIC,
     *evaluation_web.PUBLIC,
     *stats_web.PUBLIC,
+    *operations_web.ADMIN_PAGES,
     health,
     favicon,
 ]
