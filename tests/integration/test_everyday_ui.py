@@ -142,8 +142,11 @@ async def test_the_overview_shows_today_pending_and_the_month(settings, people):
         bad = await client.get("/t/dangshan/absences/overview?month=2026-13")
         assert bad.status_code == 400 and "月份格式应为" in bad.text
 
+        assert "/t/dangshan/absences/overview" in (await client.get("/t/dangshan/")).text  # from 今日离岗
+
         await sign_in(client, "dangshan", "wangxiaolei")
         assert (await client.get("/t/dangshan/absences/overview")).status_code == 403
+        assert "/t/dangshan/absences/overview" not in (await client.get("/t/dangshan/")).text
 
 
 async def post_as(people, username: str, *, starts: timedelta, length: timedelta):
