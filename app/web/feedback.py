@@ -24,6 +24,7 @@ from litestar import Request, Response
 from litestar.response import Template
 
 from app.i18n import N_, gettext
+from app.web.identity import services_of
 
 COOKIE = "portal_done"
 EVENT = "portal:saved"
@@ -92,7 +93,13 @@ def done(request: Request, response: R, what: Done = Done.SAVED, *, undo: str = 
     """Tells the person that the change behind ``response`` worked (and how to take it back)."""
     if 300 <= response.status_code < 400:
         response.set_cookie(
-            COOKIE, quote(f"{what.name} {undo}", safe=""), max_age=60, path="/", httponly=True, samesite="Lax"
+            COOKIE,
+            quote(f"{what.name} {undo}", safe=""),
+            max_age=60,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=services_of(request).settings.secure_cookies,
         )
     elif _htmx(request):
         _with_event(response, Toast(gettext(what.value), undo))
