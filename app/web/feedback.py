@@ -37,6 +37,7 @@ class Done(Enum):
 
     SAVED = N_("已保存")
     CREATED = N_("已创建")
+    DELETED = N_("已删除")
     ABSENCE_POSTED = N_("离岗告示已发布")
     ABSENCE_RECORDED = N_("已补录离岗记录")
     ABSENCE_APPROVED = N_("已批准离岗申请")

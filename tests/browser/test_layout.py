@@ -44,6 +44,7 @@ PAGES = (
     "/audit",
     "/settings",
     "/settings/office-hours",
+    "/settings/robots",
     "/tokens",
     "/inbox",
 )
