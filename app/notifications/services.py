@@ -3,9 +3,11 @@ county sends e-mail (``app.notifications.mail``)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from app import clock, db
+from app.i18n.messages import Said, stored
 from app.notifications import mail
 from app.notifications.tables import Notification
 from app.tenancy.context import NotFound, TenantContext
@@ -19,10 +21,26 @@ class Message:
 
     user_id: int
     kind: str
-    message: str
+    message: str | Said
     dedupe_key: str
     link: str = ""
     case_id: int | None = None
+
+    def row(self, tenant_id: int, now) -> dict:
+        text, key, params = stored(self.message)
+        return {
+            "tenant": tenant_id,
+            "user": self.user_id,
+            "kind": self.kind,
+            "message": text[:300],
+            # As JSON text: one array per column travels to PostgreSQL (db.insert_new).
+            "message_key": key,
+            "message_params": None if params is None else json.dumps(params, ensure_ascii=False),
+            "link": self.link[:200],
+            "case_id": self.case_id,
+            "dedupe_key": self.dedupe_key[:200],
+            "created_at": now,
+        }
 
 
 async def notify(
@@ -30,7 +48,7 @@ async def notify(
     user_id: int,
     *,
     kind: str,
-    message: str,
+    message: str | Said,
     dedupe_key: str,
     link: str = "",
     case_id: int | None = None,
@@ -44,7 +62,7 @@ async def tell(
     users,
     *,
     kind: str,
-    message: str,
+    message: str | Said,
     key: str,
     link: str = "",
     case_id: int | None = None,
@@ -64,20 +82,8 @@ async def notify_many(tenant_id: int, messages: list[Message]) -> int:
     async with db.transaction():
         inserted = await db.insert_new(
             Notification,
-            [
-                {
-                    "tenant": tenant_id,
-                    "user": m.user_id,
-                    "kind": m.kind,
-                    "message": m.message[:300],
-                    "link": m.link[:200],
-                    "case_id": m.case_id,
-                    "dedupe_key": m.dedupe_key[:200],
-                    "created_at": now,
-                }
-                for m in messages
-            ],
-            returning=("id", "user", "message", "link"),
+            [m.row(tenant_id, now) for m in messages],
+            returning=("id", "user", "message", "message_key", "message_params", "link"),
         )
         await mail.queue_for(tenant_id, inserted)
     return len(inserted)

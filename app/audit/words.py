@@ -1,0 +1,401 @@
+"""The audit trail in words: each stored row (never changed) shown with the names of the things it
+is about, its field changes as "字段：旧 → 新" and its summary in the reader's language.
+
+``describe`` is pure: it reads one row and the names already looked up. ``look_up`` finds every
+name a page of rows needs, one query per kind of thing (people, lines, cases, …), never per row.
+This module reads other features' tables for their names only: it is a read model of the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any
+
+from app.absences.services import CATEGORY_LABELS, KIND_LABELS
+from app.absences.services import STATUS_LABELS as ABSENCE_STATUS_LABELS
+from app.absences.tables import Absence
+from app.accounts.tables import User
+from app.audit.labels import action_label
+from app.cases.pipeline import STATUS_LABELS as CASE_STATUS_LABELS
+from app.cases.rules import ENQUIRY_STATUS_LABELS, LEVEL_LABELS
+from app.cases.tables import AccountabilityRecord, Case, Enquiry
+from app.evaluation.scoring import COMPONENT_LABELS
+from app.evaluation.services import STEP_LABELS
+from app.evaluation.tables import Cycle
+from app.i18n import N_, gettext, messages
+from app.notifications.mail import TLS_LABELS
+from app.rota.rules import STATUS_LABELS as ROTA_STATUS_LABELS
+from app.rota.tables import Line
+from app.tenancy.context import TenantContext
+from app.tenancy.permissions import ROLE_LABELS
+
+# What each kind of recorded thing is called (the filter shows these; the code stays in the URL).
+ENTITY_LABELS = {
+    "user": N_("人员"),
+    "line": N_("业务岗位"),
+    "case": N_("案件"),
+    "absence": N_("离岗"),
+    "accountability": N_("超期问责"),
+    "enquiry": N_("首问登记"),
+    "evaluation_cycle": N_("年度考评"),
+    "tenant": N_("县的设置"),
+    "calendar_day": N_("工作日历"),
+    "calendar_year": N_("年度日历"),
+    "api_token": N_("API 令牌"),
+}
+
+# How each recorded field is named.
+FIELD_LABELS = {
+    "a": N_("A岗"),
+    "b": N_("B岗"),
+    "absence": N_("离岗"),
+    "acting": N_("替岗人员"),
+    "acting_handler": N_("当前办理人"),
+    "active": N_("启用"),
+    "approved_by": N_("批准人"),
+    "category": N_("离岗性质"),
+    "code": N_("代码"),
+    "door_notice": N_("门口告示"),
+    "due_on": N_("办结期限"),
+    "due_provisional": N_("期限暂定"),
+    "email": N_("电子邮箱"),
+    "enabled": N_("发送邮件"),
+    "ends_at": N_("结束时间"),
+    "entered": N_("日历已录入"),
+    "from_address": N_("发件地址"),
+    "head_record": N_("负责人问责记录"),
+    "host": N_("邮件服务器"),
+    "investigators": N_("调查人员"),
+    "items": N_("材料"),
+    "kind": N_("离岗类型"),
+    "label": N_("名称"),
+    "level": N_("问责等级"),
+    "line": N_("业务岗位"),
+    "locked": N_("已定稿"),
+    "materials": N_("申请材料"),
+    "name": N_("名称"),
+    "needs_posting": N_("需要公示"),
+    "needs_survey": N_("需要入户调查"),
+    "note": N_("备注"),
+    "notice_due_on": N_("告知期限"),
+    "occasion_on": N_("超期日期"),
+    "office": N_("办公室"),
+    "office_hours": N_("办公时间"),
+    "original_due_on": N_("原办结期限"),
+    "password": N_("密码"),
+    "person": N_("人员"),
+    "phone": N_("电话"),
+    "policy": N_("缺项处理"),
+    "port": N_("端口"),
+    "portal_url": N_("平台地址"),
+    "position": N_("排序"),
+    "prefix": N_("令牌前缀"),
+    "qualifications": N_("岗位资格"),
+    "rater": N_("评分人"),
+    "reason": N_("事由"),
+    "received_on": N_("接收日期"),
+    "remedy": N_("补救措施"),
+    "remedy_done_on": N_("补救完成日期"),
+    "remedy_due_on": N_("补救期限"),
+    "revoked": N_("已吊销"),
+    "roles": N_("角色"),
+    "score": N_("分数"),
+    "separated_working_days": N_("分离办理时限（工作日）"),
+    "staff_id": N_("考评对象"),
+    "starts_at": N_("开始时间"),
+    "status": N_("状态"),
+    "step": N_("考评步骤"),
+    "substitute": N_("替岗人员"),
+    "timezone": N_("时区"),
+    "tls": N_("加密方式"),
+    "trim": N_("去掉最高分和最低分"),
+    "user": N_("账号"),
+    "username": N_("用户名"),
+    "visited_on": N_("入户日期"),
+    "weights": N_("权重"),
+    "workday": N_("上班"),
+    "working_days": N_("办理时限（工作日）"),
+    "year": N_("年度"),
+}
+
+PEOPLE_FIELDS = frozenset(
+    {"person", "a", "b", "acting", "acting_handler", "substitute", "staff_id", "approved_by", "investigators", "user"}
+)
+LINE_FIELDS = frozenset({"line", "qualifications"})
+POLICY_LABELS = {"reweight": N_("缺项按现有项目折算"), "": N_("不折算")}
+CHOICES = {
+    "kind": KIND_LABELS,
+    "category": CATEGORY_LABELS,
+    "level": LEVEL_LABELS,
+    "step": STEP_LABELS,
+    "roles": ROLE_LABELS,
+    "tls": TLS_LABELS,
+    "policy": POLICY_LABELS,
+}
+# A status means something else in each area: the part of the action before the dot says which.
+STATUS_CHOICES = {
+    "case": CASE_STATUS_LABELS,
+    "absence": ABSENCE_STATUS_LABELS,
+    "substitution": ROTA_STATUS_LABELS,
+    "enquiry": ENQUIRY_STATUS_LABELS,
+}
+TENANT_LOAD = "tenant load: "  # how rows written by `portal tenant load` before message keys begin
+BY_TENANT_FILE = N_("按县配置文件更新")
+
+
+@dataclass
+class Names:
+    """What a page of rows is about, by id (and by code or username, as tenant files record them)."""
+
+    people: dict[Any, str] = field(default_factory=dict)
+    lines: dict[Any, str] = field(default_factory=dict)
+    cases: dict[int, str] = field(default_factory=dict)
+    cycles: dict[int, int] = field(default_factory=dict)  # id → year
+    absences: dict[int, int] = field(default_factory=dict)  # id → person
+    accountability: dict[int, int] = field(default_factory=dict)  # id → person
+    enquiries: dict[int, str] = field(default_factory=dict)  # id → visitor
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    before: str | None  # None: the thing was created (or the field first recorded)
+    after: str
+
+    def text(self) -> str:
+        if self.before is None:
+            return gettext("{field}：{value}").format(field=self.label, value=self.after)
+        return gettext("{field}：{before} → {after}").format(field=self.label, before=self.before, after=self.after)
+
+
+@dataclass(frozen=True)
+class Entry:
+    row: dict
+    action: str
+    thing: str
+    link: str
+    summary: str
+    changes: list[FieldChange]
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _named(names: dict[Any, str], value: Any) -> str:
+    number = _int(value)
+    return names.get(number if number is not None else value, str(value))
+
+
+def _many(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _choice(labels: dict, value: Any) -> str:
+    found = {str(key): label for key, label in labels.items()}.get(str(value))
+    return gettext(found) if found is not None else str(value)
+
+
+def _instant(value: str, zone: tzinfo) -> str:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return value
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _rater(value: str, names: Names) -> str:
+    kind, _, rest = value.partition(":")
+    return _named(names.people, rest) if kind == "user" else rest or value
+
+
+def value_text(area: str, key: str, value: Any, names: Names, zone: tzinfo) -> str:
+    """One recorded value in words: names for ids, labels for codes, yes/no, local times."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return gettext("是") if value else gettext("否")
+    if key in PEOPLE_FIELDS:
+        return gettext("、").join(_named(names.people, item) for item in _many(value))
+    if key in LINE_FIELDS:
+        return gettext("、").join(_named(names.lines, item) for item in _many(value))
+    if key == "status" and area in STATUS_CHOICES:
+        return _choice(STATUS_CHOICES[area], value)
+    if key in CHOICES:
+        return gettext("、").join(_choice(CHOICES[key], item) for item in _many(value))
+    if key == "rater" and isinstance(value, str):
+        return _rater(value, names)
+    if key == "weights" and isinstance(value, dict):
+        return gettext("、").join(f"{_choice(COMPONENT_LABELS, part)} {share}" for part, share in value.items())
+    if isinstance(value, dict) or (isinstance(value, list) and any(isinstance(item, dict) for item in value)):
+        return gettext("（已设置）")
+    if isinstance(value, list):
+        return gettext("、").join(str(item) for item in value)
+    if isinstance(value, str) and "T" in value and value[:4].isdigit():
+        return _instant(value, zone)
+    return str(value)
+
+
+def changes_of(row: dict, names: Names, zone: tzinfo) -> list[FieldChange]:
+    """The fields a row changed (created: every field it set), in words."""
+    area = row["action"].partition(".")[0]
+    before, after = row.get("before") or {}, row.get("after") or {}
+    shown = []
+    for key in list(dict.fromkeys([*before, *after])):
+        old, new = before.get(key), after.get(key)
+        if key in before and key in after and old == new:
+            continue
+        label = gettext(FIELD_LABELS.get(key, key))
+        if key not in before:
+            shown.append(FieldChange(label, None, value_text(area, key, new, names, zone)))
+        else:
+            new_text = value_text(area, key, new, names, zone) if key in after else "—"
+            shown.append(FieldChange(label, value_text(area, key, old, names, zone), new_text))
+    return shown
+
+
+def summary_of(row: dict) -> str:
+    if not row.get("summary_key") and (row.get("summary") or "").startswith(TENANT_LOAD):
+        return gettext(BY_TENANT_FILE)
+    return messages.of_row(row, "summary")
+
+
+def thing_of(row: dict, names: Names, base: str) -> tuple[str, str]:
+    """What a row is about, in words, and the page that shows it ("" if none)."""
+    entity, raw = row["entity"], row["entity_id"]
+    number = _int(raw)
+    if entity == "user" and number in names.people:
+        return names.people[number], f"{base}/staff/{number}"
+    if entity == "line" and number in names.lines:
+        return names.lines[number], ""
+    if entity == "case" and number in names.cases:
+        return names.cases[number], f"{base}/cases/{number}"
+    if entity == "evaluation_cycle" and number in names.cycles:
+        return gettext("{year} 年度工作效能考评").format(year=names.cycles[number]), f"{base}/evaluations/{number}"
+    if entity == "absence" and number in names.absences:
+        person = names.absences[number]
+        text = gettext("{person}的离岗").format(person=names.people.get(person, ""))
+        return text, f"{base}/absences/{number}"
+    if entity == "accountability" and number in names.accountability:
+        person = names.accountability[number]
+        text = gettext("{person}的问责记录").format(person=names.people.get(person, ""))
+        return text, f"{base}/accountability/staff/{person}"
+    if entity == "enquiry" and number in names.enquiries:
+        return gettext("首问登记：{visitor}").format(visitor=names.enquiries[number]), f"{base}/enquiries/{number}"
+    if entity == "calendar_year":
+        return gettext("{year} 年日历").format(year=raw), ""
+    if entity == "calendar_day":
+        return raw, ""
+    return gettext(ENTITY_LABELS.get(entity, entity)), ""
+
+
+def describe(row: dict, names: Names, zone: tzinfo, base: str) -> Entry:
+    thing, link = thing_of(row, names, base)
+    return Entry(
+        row=row,
+        action=gettext(action_label(row["action"])),
+        thing=thing,
+        link=link,
+        summary=summary_of(row),
+        changes=changes_of(row, names, zone),
+    )
+
+
+# --- looking names up, one query per kind ----------------------------------------------------------
+
+
+def _ids(values: Iterable[Any]) -> set[int]:
+    return {number for number in map(_int, values) if number is not None}
+
+
+def _wanted(rows: list[dict]) -> dict[str, set]:
+    wanted: dict[str, set] = {
+        kind: set() for kind in ("people", "lines", "cases", "cycles", "absences", "accountability", "enquiries")
+    }
+    by_entity = {
+        "user": "people",
+        "line": "lines",
+        "case": "cases",
+        "evaluation_cycle": "cycles",
+        "absence": "absences",
+        "accountability": "accountability",
+        "enquiry": "enquiries",
+    }
+    for row in rows:
+        if row["entity"] in by_entity:
+            wanted[by_entity[row["entity"]]].add(row["entity_id"])
+        for values in (row.get("before") or {}, row.get("after") or {}):
+            for key, value in values.items():
+                if key in PEOPLE_FIELDS:
+                    wanted["people"].update(_many(value))
+                elif key in LINE_FIELDS:
+                    wanted["lines"].update(_many(value))
+                elif key == "rater" and isinstance(value, str) and value.startswith("user:"):
+                    wanted["people"].add(value.partition(":")[2])
+    return wanted
+
+
+async def look_up(ctx: TenantContext, rows: list[dict]) -> Names:
+    wanted = _wanted(rows)
+    names = Names()
+    if wanted["cases"]:
+        found = await ctx.select(Case, Case.id, Case.applicant_name, Case.line.name).where(
+            Case.id.is_in(sorted(_ids(wanted["cases"])) or [0])
+        )
+        names.cases = {row["id"]: f"#{row['id']} {row['line.name']} · {row['applicant_name']}" for row in found}
+    if wanted["absences"]:
+        found = await ctx.select(Absence, Absence.id, Absence.person).where(
+            Absence.id.is_in(sorted(_ids(wanted["absences"])) or [0])
+        )
+        names.absences = {row["id"]: row["person"] for row in found}
+        wanted["people"].update(names.absences.values())
+    if wanted["accountability"]:
+        found = await ctx.select(AccountabilityRecord, AccountabilityRecord.id, AccountabilityRecord.person).where(
+            AccountabilityRecord.id.is_in(sorted(_ids(wanted["accountability"])) or [0])
+        )
+        names.accountability = {row["id"]: row["person"] for row in found}
+        wanted["people"].update(names.accountability.values())
+    if wanted["cycles"]:
+        found = await ctx.select(Cycle, Cycle.id, Cycle.year).where(
+            Cycle.id.is_in(sorted(_ids(wanted["cycles"])) or [0])
+        )
+        names.cycles = {row["id"]: row["year"] for row in found}
+    if wanted["enquiries"]:
+        found = await ctx.select(Enquiry, Enquiry.id, Enquiry.visitor).where(
+            Enquiry.id.is_in(sorted(_ids(wanted["enquiries"])) or [0])
+        )
+        names.enquiries = {row["id"]: row["visitor"] for row in found}
+    if wanted["people"]:
+        # Tenant files name people by username; the services by id.
+        ids = sorted(_ids(wanted["people"]))
+        usernames = sorted(str(value) for value in wanted["people"] if _int(value) is None)
+        found = await ctx.select(User, User.id, User.username, User.name).where(
+            User.id.is_in(ids or [0]) | User.username.is_in(usernames or [""])
+        )
+        names.people = {row["id"]: row["name"] for row in found} | {row["username"]: row["name"] for row in found}
+    if wanted["lines"]:
+        ids = sorted(_ids(wanted["lines"]))
+        codes = sorted(str(value) for value in wanted["lines"] if _int(value) is None)
+        found = await ctx.select(Line, Line.id, Line.code, Line.name).where(
+            Line.id.is_in(ids or [0]) | Line.code.is_in(codes or [""])
+        )
+        names.lines = {row["id"]: row["name"] for row in found} | {row["code"]: row["name"] for row in found}
+    return names
+
+
+async def in_words(ctx: TenantContext, rows: list[dict]) -> list[Entry]:
+    names = await look_up(ctx, rows)
+    base = f"/t/{ctx.tenant.slug}"
+    return [describe(row, names, ctx.tenant.zone, base) for row in rows]
+
+
+def entity_choices() -> list[tuple[str, str]]:
+    """(code, label) of every kind of thing, for the filter, in the reader's language."""
+    return [(code, gettext(label)) for code, label in ENTITY_LABELS.items()]
