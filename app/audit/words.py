@@ -36,7 +36,7 @@ ENTITY_LABELS = {
     "user": N_("人员"),
     "line": N_("业务岗位"),
     "case": N_("案件"),
-    "absence": N_("离岗"),
+    "absence": N_("离岗告示"),
     "accountability": N_("超期问责"),
     "enquiry": N_("首问登记"),
     "evaluation_cycle": N_("年度考评"),
@@ -50,7 +50,7 @@ ENTITY_LABELS = {
 FIELD_LABELS = {
     "a": N_("A岗"),
     "b": N_("B岗"),
-    "absence": N_("离岗"),
+    "absence": N_("所属离岗告示"),
     "acting": N_("替岗人员"),
     "acting_handler": N_("当前办理人"),
     "active": N_("启用"),
@@ -141,6 +141,8 @@ STATUS_CHOICES = {
     "substitution": ROTA_STATUS_LABELS,
     "enquiry": ENQUIRY_STATUS_LABELS,
 }
+# The background tasks that change things (their actor labels, translated where shown).
+SYSTEM_ACTORS = (N_("后台任务：同岗替代"), N_("后台任务：限时办结"), N_("后台任务：考评计分"))
 TENANT_LOAD = "tenant load: "  # how rows written by `portal tenant load` before message keys begin
 BY_TENANT_FILE = N_("按县配置文件更新")
 
@@ -173,6 +175,7 @@ class FieldChange:
 @dataclass(frozen=True)
 class Entry:
     row: dict
+    actor: str
     action: str
     thing: str
     link: str
@@ -230,8 +233,12 @@ def value_text(area: str, key: str, value: Any, names: Names, zone: tzinfo) -> s
         return _choice(STATUS_CHOICES[area], value)
     if key in CHOICES:
         return gettext("、").join(_choice(CHOICES[key], item) for item in _many(value))
+    if key == "absence" and _int(value) in names.absences:
+        return gettext("{person}的离岗").format(person=names.people.get(names.absences[_int(value)], ""))
     if key == "rater" and isinstance(value, str):
         return _rater(value, names)
+    if isinstance(value, dict) and "key" in value:  # a message the system wrote (app.i18n.messages)
+        return messages.render(value["key"], value.get("params"))
     if key == "weights" and isinstance(value, dict):
         return gettext("、").join(f"{_choice(COMPONENT_LABELS, part)} {share}" for part, share in value.items())
     if isinstance(value, dict) or (isinstance(value, list) and any(isinstance(item, dict) for item in value)):
@@ -300,6 +307,7 @@ def describe(row: dict, names: Names, zone: tzinfo, base: str) -> Entry:
     thing, link = thing_of(row, names, base)
     return Entry(
         row=row,
+        actor=row["actor_label"] if row.get("actor") else gettext(row.get("actor_label", "")),
         action=gettext(action_label(row["action"])),
         thing=thing,
         link=link,
@@ -337,6 +345,8 @@ def _wanted(rows: list[dict]) -> dict[str, set]:
                     wanted["people"].update(_many(value))
                 elif key in LINE_FIELDS:
                     wanted["lines"].update(_many(value))
+                elif key == "absence":
+                    wanted["absences"].add(value)
                 elif key == "rater" and isinstance(value, str) and value.startswith("user:"):
                     wanted["people"].add(value.partition(":")[2])
     return wanted

@@ -45,7 +45,7 @@ from app.cases.tables import (
     Survey,
 )
 from app.errors import InvalidInput
-from app.i18n.messages import label, said
+from app.i18n.messages import Said, jsonable, label, said
 from app.notifications.services import Message, notify_many
 from app.reminders.rules import Stage, deadline_stage, horizon
 from app.rota import services as rota
@@ -455,7 +455,7 @@ async def _locked_case(ctx: TenantContext, case_id: int) -> Case:
     return await ctx.get(Case, case_id)
 
 
-async def _move(ctx: TenantContext, case: Case, action: Action, note: str = "") -> Status:
+async def _move(ctx: TenantContext, case: Case, action: Action, note: str | Said = "") -> Status:
     """The state change itself (inside the caller's transaction): checked, timestamped, recorded."""
     before = Status(case.status)
     after = (await pipeline_of(ctx, case.line)).next_status(before, action)
@@ -472,7 +472,7 @@ async def _move(ctx: TenantContext, case: Case, action: Action, note: str = "") 
         entity_id=case.id,
         summary=said("{action}：{applicant}", action=label(ACTION_LABELS[action]), applicant=case.applicant_name),
         before={"status": before.value},
-        after={"status": after.value, "note": note} if note else {"status": after.value},
+        after={"status": after.value, "note": jsonable(note)} if note else {"status": after.value},
     )
     return after
 
@@ -706,7 +706,7 @@ async def _finish_survey_if_signed(ctx: TenantContext, case: Case, survey_id: in
         (Investigator.survey == survey_id) & Investigator.signed_at.is_null()
     )
     if not unsigned:
-        await _move(ctx, case, Action.SURVEY, "调查人均已签字")
+        await _move(ctx, case, Action.SURVEY, said("调查人均已签字"))
 
 
 # --- public posting (公示) -----------------------------------------------------------------------
@@ -726,7 +726,13 @@ async def start_posting(ctx: TenantContext, case_id: int, starts_on: date, place
             ctx,
             case,
             Action.POST,
-            f"{starts_on:%Y-%m-%d} 至 {window.ends_on:%Y-%m-%d}，{place}；{window.approval_opens_on:%Y-%m-%d} 起可审批",
+            said(
+                "{starts} 至 {ends}，{place}；{opens} 起可审批",
+                starts=starts_on.isoformat(),
+                ends=window.ends_on.isoformat(),
+                place=place,
+                opens=window.approval_opens_on.isoformat(),
+            ),
         )
         row = ctx.new(
             Posting,

@@ -43,14 +43,15 @@ class Said:
 
 def said(key: str, **params: Any) -> Said:
     """A message; a parameter may be a message itself (or a list of them), nested in the row."""
-    return Said(key, {name: _stored_param(value) for name, value in params.items()})
+    return Said(key, {name: jsonable(value) for name, value in params.items()})
 
 
-def _stored_param(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """A value (a message among them) as a row keeps it: a message becomes ``{"key", "params"}``."""
     if isinstance(value, Said):
         return {"key": value.key, "params": value.params}
     if isinstance(value, list | tuple):
-        return [_stored_param(item) for item in value]
+        return [jsonable(item) for item in value]
     return value
 
 

@@ -54,6 +54,8 @@ def test_statuses_are_read_by_the_area_they_belong_to():
         row("substitution.open", "line", 3, None, {"substitute": None, "status": "uncovered"}), NAMES, ZONE, ""
     )
     assert texts(opened) == ["替岗人员：—", "状态：无人替代"]
+    closed = describe(row("substitution.close", "line", 3, {"absence": 5, "substitute": 8}, None), NAMES, ZONE, "")
+    assert texts(closed) == ["所属离岗告示：孙静的离岗 → —", "替岗人员：李国栋 → —"]
     case = describe(row("case.accept", "case", 12, {"status": "received"}, {"status": "accepted"}), NAMES, ZONE, "/t/x")
     assert (case.thing, case.link, texts(case)) == (
         "#12 最低生活保障 · 张三",
