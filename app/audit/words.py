@@ -352,51 +352,43 @@ def _wanted(rows: list[dict]) -> dict[str, set]:
     return wanted
 
 
+async def _by_id(ctx: TenantContext, column, wanted: set) -> dict[int, Any]:
+    """``column`` of the rows of its table with the ids wanted."""
+    table = column._meta.table
+    if not wanted:
+        return {}
+    rows = await ctx.select(table, table.id, column).where(table.id.is_in(sorted(_ids(wanted)) or [0]))
+    return {row["id"]: row[column._meta.name] for row in rows}
+
+
+async def _names_by_id_or_code(ctx: TenantContext, code, wanted: set) -> dict[Any, str]:
+    """Names by id and by ``code``: tenant files name people by username and lines by code."""
+    table = code._meta.table
+    if not wanted:
+        return {}
+    codes = sorted(str(value) for value in wanted if _int(value) is None)
+    rows = await ctx.select(table, table.id, code, table.name).where(
+        table.id.is_in(sorted(_ids(wanted)) or [0]) | code.is_in(codes or [""])
+    )
+    return {row["id"]: row["name"] for row in rows} | {row[code._meta.name]: row["name"] for row in rows}
+
+
 async def look_up(ctx: TenantContext, rows: list[dict]) -> Names:
     wanted = _wanted(rows)
-    names = Names()
+    names = Names(
+        absences=await _by_id(ctx, Absence.person, wanted["absences"]),
+        accountability=await _by_id(ctx, AccountabilityRecord.person, wanted["accountability"]),
+        cycles=await _by_id(ctx, Cycle.year, wanted["cycles"]),
+        enquiries=await _by_id(ctx, Enquiry.visitor, wanted["enquiries"]),
+    )
     if wanted["cases"]:
         found = await ctx.select(Case, Case.id, Case.applicant_name, Case.line.name).where(
             Case.id.is_in(sorted(_ids(wanted["cases"])) or [0])
         )
         names.cases = {row["id"]: f"#{row['id']} {row['line.name']} · {row['applicant_name']}" for row in found}
-    if wanted["absences"]:
-        found = await ctx.select(Absence, Absence.id, Absence.person).where(
-            Absence.id.is_in(sorted(_ids(wanted["absences"])) or [0])
-        )
-        names.absences = {row["id"]: row["person"] for row in found}
-        wanted["people"].update(names.absences.values())
-    if wanted["accountability"]:
-        found = await ctx.select(AccountabilityRecord, AccountabilityRecord.id, AccountabilityRecord.person).where(
-            AccountabilityRecord.id.is_in(sorted(_ids(wanted["accountability"])) or [0])
-        )
-        names.accountability = {row["id"]: row["person"] for row in found}
-        wanted["people"].update(names.accountability.values())
-    if wanted["cycles"]:
-        found = await ctx.select(Cycle, Cycle.id, Cycle.year).where(
-            Cycle.id.is_in(sorted(_ids(wanted["cycles"])) or [0])
-        )
-        names.cycles = {row["id"]: row["year"] for row in found}
-    if wanted["enquiries"]:
-        found = await ctx.select(Enquiry, Enquiry.id, Enquiry.visitor).where(
-            Enquiry.id.is_in(sorted(_ids(wanted["enquiries"])) or [0])
-        )
-        names.enquiries = {row["id"]: row["visitor"] for row in found}
-    if wanted["people"]:
-        # Tenant files name people by username; the services by id.
-        ids = sorted(_ids(wanted["people"]))
-        usernames = sorted(str(value) for value in wanted["people"] if _int(value) is None)
-        found = await ctx.select(User, User.id, User.username, User.name).where(
-            User.id.is_in(ids or [0]) | User.username.is_in(usernames or [""])
-        )
-        names.people = {row["id"]: row["name"] for row in found} | {row["username"]: row["name"] for row in found}
-    if wanted["lines"]:
-        ids = sorted(_ids(wanted["lines"]))
-        codes = sorted(str(value) for value in wanted["lines"] if _int(value) is None)
-        found = await ctx.select(Line, Line.id, Line.code, Line.name).where(
-            Line.id.is_in(ids or [0]) | Line.code.is_in(codes or [""])
-        )
-        names.lines = {row["id"]: row["name"] for row in found} | {row["code"]: row["name"] for row in found}
+    wanted["people"].update(names.absences.values(), names.accountability.values())
+    names.people = await _names_by_id_or_code(ctx, User.username, wanted["people"])
+    names.lines = await _names_by_id_or_code(ctx, Line.code, wanted["lines"])
     return names
 
 

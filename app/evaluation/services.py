@@ -28,7 +28,7 @@ from app.errors import InvalidInput
 from app.evaluation import scoring
 from app.evaluation.scoring import COMPONENTS, Component, Weights
 from app.evaluation.tables import Cycle, Rating, RatingLink, Rectification, Result, Subject
-from app.i18n import N_, messages
+from app.i18n import N_, gettext, messages
 from app.i18n.messages import said
 from app.tenancy.context import Actor, Forbidden, NotFound, TenantContext, TenantInfo
 from app.tenancy.permissions import Permission, Role
@@ -467,12 +467,22 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def create_links(ctx: TenantContext, cycle_id: int, count: int, prefix: str = "基层测评人") -> list[dict]:
+# The labels of links made with the default prefix are the system's words: shown in the reader's language.
+DEFAULT_PREFIX = N_("基层测评人")
+
+
+def shown_label(label: str) -> str:
+    """A link's label as the reader reads it: the default prefix translated, a prefix someone typed as typed."""
+    number = label.removeprefix(DEFAULT_PREFIX)
+    return gettext("基层测评人{number}").format(number=number) if number != label and number.isdigit() else label
+
+
+async def create_links(ctx: TenantContext, cycle_id: int, count: int, prefix: str = DEFAULT_PREFIX) -> list[dict]:
     """Single-use links for raters without accounts; the tokens are shown this once, for printing."""
     ctx.actor.require(Permission.EVALUATION_MANAGE)
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_LINKS:
         raise InvalidInput("一次可生成 1–{max} 个测评链接", max=MAX_LINKS)
-    prefix = " ".join(prefix.split())[:40] or "基层测评人"
+    prefix = " ".join(prefix.split())[:40] or DEFAULT_PREFIX
     now = clock.now()
     created = []
     async with db.transaction():
@@ -490,7 +500,7 @@ async def create_links(ctx: TenantContext, cycle_id: int, count: int, prefix: st
                 created_at=now,
             )
             await link.save()
-            created.append({"id": link.id, "label": label, "token": token, "expires_at": link.expires_at})
+            created.append({"id": link.id, "label": shown_label(label), "token": token, "expires_at": link.expires_at})
         await record_in(
             ctx,
             action="evaluation.links",
@@ -505,11 +515,12 @@ async def list_links(ctx: TenantContext, cycle_id: int) -> list[dict]:
     """The cycle's links without their tokens (label, expiry, whether used), for the admin."""
     ctx.actor.require(Permission.EVALUATION_MANAGE)
     cycle = await get_cycle(ctx, cycle_id)
-    return await (
-        ctx.select(RatingLink, RatingLink.id, RatingLink.label, RatingLink.expires_at, RatingLink.used_at)
+    rows = (
+        await ctx.select(RatingLink, RatingLink.id, RatingLink.label, RatingLink.expires_at, RatingLink.used_at)
         .where(RatingLink.cycle == cycle.id)
         .order_by(RatingLink.id)
     )
+    return [{**row, "label": shown_label(row["label"])} for row in rows]
 
 
 @dataclass(frozen=True)
@@ -540,7 +551,7 @@ async def open_link(token: str) -> LinkForm:
         .where(Subject.cycle == cycle.id)
         .order_by(Subject.id)
     )
-    return LinkForm(link["id"], info, cycle.id, cycle.year, link["label"], subjects)
+    return LinkForm(link["id"], info, cycle.id, cycle.year, shown_label(link["label"]), subjects)
 
 
 def _link_actor(link: dict) -> Actor:

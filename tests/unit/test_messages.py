@@ -41,3 +41,12 @@ def test_an_old_row_with_only_text_shows_its_text_and_params_may_be_json_text():
     with i18n.language("en"):
         assert of_row(row, "message") == "written receipt no. 3"
     assert render("", None, "text") == "text"
+
+
+def test_a_grassroots_link_with_the_default_prefix_reads_in_the_readers_language():
+    from app.evaluation.services import shown_label
+
+    assert shown_label("基层测评人3") == "基层测评人3"
+    with i18n.language("en"):
+        assert shown_label("基层测评人3") == "grassroots rater 3"
+        assert shown_label("城关镇2") == "城关镇2"  # a prefix someone typed stays as typed
