@@ -8,6 +8,7 @@ This module reads other features' tables for their names only: it is a read mode
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -268,10 +269,24 @@ def changes_of(row: dict, names: Names, zone: tzinfo) -> list[FieldChange]:
     return shown
 
 
+# Rows written before message keys ended their summary with a code: (action, its pattern, its labels).
+OLD_CODES = {
+    "absence.status": (re.compile(r"：([a-z_]+)$"), ABSENCE_STATUS_LABELS),
+    "substitution.open": (re.compile(r"（([a-z_]+)）$"), ROTA_STATUS_LABELS),
+}
+
+
 def summary_of(row: dict) -> str:
-    if not row.get("summary_key") and (row.get("summary") or "").startswith(TENANT_LOAD):
+    """The summary in the reader's language; an older row's text as written, but with its codes in words."""
+    text = row.get("summary") or ""
+    if row.get("summary_key"):
+        return messages.of_row(row, "summary")
+    if text.startswith(TENANT_LOAD):
         return gettext(BY_TENANT_FILE)
-    return messages.of_row(row, "summary")
+    if row["action"] in OLD_CODES:
+        pattern, labels = OLD_CODES[row["action"]]
+        return pattern.sub(lambda found: found.group(0).replace(found.group(1), _choice(labels, found.group(1))), text)
+    return text
 
 
 def thing_of(row: dict, names: Names, base: str) -> tuple[str, str]:

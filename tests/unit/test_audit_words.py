@@ -103,3 +103,15 @@ def test_times_are_local_nested_settings_are_not_dumped_and_english_reads_englis
         )
         shown = [english.thing, english.action, *texts(english)]
         assert "2026" in english.thing and all(ord(ch) < 0x3000 for text in shown for ch in text), shown
+
+
+def test_older_rows_keep_their_text_with_their_codes_in_words():
+    old_status = row(
+        "absence.status", "absence", 5, {"status": "approved"}, {"status": "active"}, summary="孙静：active"
+    )
+    old_opening = row(
+        "substitution.open", "line", 3, None, None, summary="最低生活保障：孙静请假，无人替岗（uncovered）"
+    )
+    assert describe(old_status, NAMES, ZONE, "").summary == "孙静：离岗中"
+    assert describe(old_opening, NAMES, ZONE, "").summary == "最低生活保障：孙静请假，无人替岗（无人替代）"
+    assert describe(row("case.accept", "case", 12, summary="受理：张三"), NAMES, ZONE, "").summary == "受理：张三"
