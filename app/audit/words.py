@@ -144,6 +144,8 @@ STATUS_CHOICES = {
 }
 # The background tasks that change things (their actor labels, translated where shown).
 SYSTEM_ACTORS = (N_("后台任务：同岗替代"), N_("后台任务：限时办结"), N_("后台任务：考评计分"))
+# Where a change came from when not from a browser (the address column).
+SYSTEM_ADDRESSES = {"worker": N_("后台任务"), "cli": N_("命令行"), "link": N_("测评链接"), "demo": N_("演示数据")}
 TENANT_LOAD = "tenant load: "  # how rows written by `portal tenant load` before message keys begin
 BY_TENANT_FILE = N_("按县配置文件更新")
 
@@ -177,6 +179,7 @@ class FieldChange:
 class Entry:
     row: dict
     actor: str
+    address: str
     action: str
     thing: str
     link: str
@@ -320,9 +323,11 @@ def thing_of(row: dict, names: Names, base: str) -> tuple[str, str]:
 
 def describe(row: dict, names: Names, zone: tzinfo, base: str) -> Entry:
     thing, link = thing_of(row, names, base)
+    address = row.get("address", "")
     return Entry(
         row=row,
         actor=row["actor_label"] if row.get("actor") else gettext(row.get("actor_label", "")),
+        address=gettext(SYSTEM_ADDRESSES[address]) if address in SYSTEM_ADDRESSES else address,
         action=gettext(action_label(row["action"])),
         thing=thing,
         link=link,

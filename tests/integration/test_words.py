@@ -27,7 +27,7 @@ RESULTS = {"HX-Request": "true", "HX-Target": "results"}
 ENGLISH_CODES = re.compile(
     r"\b(active|inactive|uncovered|covered|escalated|normal|approved|pending|rejected|received|accepted|"
     r"returned|overdue|sick|personal|official|leave|brief|section_head|leader|evaluator|True|False|None|null|"
-    r"tenant load|internal|group_review|starts_at|ends_at|acting_handler|qualifications)\b"
+    r"worker|tenant load|internal|group_review|starts_at|ends_at|acting_handler|qualifications)\b"
 )
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
 PEOPLE_FIELDS = ("A岗", "B岗", "人员", "替岗人员", "当前办理人", "批准人", "调查人员", "考评对象")
