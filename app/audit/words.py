@@ -23,7 +23,7 @@ from app.cases.pipeline import STATUS_LABELS as CASE_STATUS_LABELS
 from app.cases.rules import ENQUIRY_STATUS_LABELS, LEVEL_LABELS
 from app.cases.tables import AccountabilityRecord, Case, Enquiry
 from app.evaluation.scoring import COMPONENT_LABELS
-from app.evaluation.services import STEP_LABELS
+from app.evaluation.services import STEP_LABELS, shown_label
 from app.evaluation.tables import Cycle
 from app.i18n import N_, gettext, messages
 from app.notifications.mail import TLS_LABELS
@@ -321,12 +321,18 @@ def thing_of(row: dict, names: Names, base: str) -> tuple[str, str]:
     return gettext(ENTITY_LABELS.get(entity, entity)), ""
 
 
+def _system_actor(row: dict) -> str:
+    """A change nobody signed in made: a grassroots link (by its label) or a background task."""
+    label = row.get("actor_label", "")
+    return shown_label(label) if row.get("address") == "link" else gettext(label)
+
+
 def describe(row: dict, names: Names, zone: tzinfo, base: str) -> Entry:
     thing, link = thing_of(row, names, base)
     address = row.get("address", "")
     return Entry(
         row=row,
-        actor=row["actor_label"] if row.get("actor") else gettext(row.get("actor_label", "")),
+        actor=row["actor_label"] if row.get("actor") else _system_actor(row),
         address=gettext(SYSTEM_ADDRESSES[address]) if address in SYSTEM_ADDRESSES else address,
         action=gettext(action_label(row["action"])),
         thing=thing,

@@ -555,7 +555,8 @@ async def open_link(token: str) -> LinkForm:
 
 
 def _link_actor(link: dict) -> Actor:
-    return Actor(user_id=None, label=f"基层测评：{link['label']}", address="link")
+    # The address says it came by a link (the audit page names it so); the label is the link's.
+    return Actor(user_id=None, label=link["label"], address="link")
 
 
 async def rate_by_link(token: str, scores: Mapping[int, object]) -> int:

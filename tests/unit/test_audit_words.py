@@ -115,3 +115,14 @@ def test_older_rows_keep_their_text_with_their_codes_in_words():
     assert describe(old_status, NAMES, ZONE, "").summary == "孙静：离岗中"
     assert describe(old_opening, NAMES, ZONE, "").summary == "最低生活保障：孙静请假，无人替岗（无人替代）"
     assert describe(row("case.accept", "case", 12, summary="受理：张三"), NAMES, ZONE, "").summary == "受理：张三"
+
+
+def test_who_acted_without_signing_in_is_named_in_the_readers_language():
+    rated = row("evaluation.rate", "evaluation_cycle", 2, actor=None, actor_label="基层测评人3", address="link")
+    swept = row("absence.status", "absence", 5, actor=None, actor_label="后台任务：同岗替代", address="worker")
+    with i18n.language("en"):
+        assert [describe(r, NAMES, ZONE, "").actor for r in (rated, swept)] == [
+            "grassroots rater 3",
+            "background task: substitution",
+        ]
+        assert [describe(r, NAMES, ZONE, "").address for r in (rated, swept)] == ["Rating link", "background task"]
