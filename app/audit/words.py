@@ -219,8 +219,11 @@ def _instant(value: str, zone: tzinfo) -> str:
 
 
 def _rater(value: str, names: Names) -> str:
+    """``user:<id>`` (someone signed in), ``link:<id>`` (a grassroots link) or ``paper:<who>``."""
     kind, _, rest = value.partition(":")
-    return _named(names.people, rest) if kind == "user" else rest or value
+    if kind == "user":
+        return _named(names.people, rest)
+    return gettext("测评链接") if kind == "link" else rest or value
 
 
 def value_text(area: str, key: str, value: Any, names: Names, zone: tzinfo) -> str:

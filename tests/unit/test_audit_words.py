@@ -118,7 +118,16 @@ def test_older_rows_keep_their_text_with_their_codes_in_words():
 
 
 def test_who_acted_without_signing_in_is_named_in_the_readers_language():
-    rated = row("evaluation.rate", "evaluation_cycle", 2, actor=None, actor_label="基层测评人3", address="link")
+    rated = row(
+        "evaluation.rate",
+        "evaluation_cycle",
+        2,
+        None,
+        {"score": "85.50", "rater": "link:41"},
+        actor=None,
+        actor_label="基层测评人3",
+        address="link",
+    )
     swept = row("absence.status", "absence", 5, actor=None, actor_label="后台任务：同岗替代", address="worker")
     with i18n.language("en"):
         assert [describe(r, NAMES, ZONE, "").actor for r in (rated, swept)] == [
@@ -126,3 +135,4 @@ def test_who_acted_without_signing_in_is_named_in_the_readers_language():
             "background task: substitution",
         ]
         assert [describe(r, NAMES, ZONE, "").address for r in (rated, swept)] == ["Rating link", "background task"]
+    assert texts(describe(rated, NAMES, ZONE, "")) == ["分数：85.50", "评分人：测评链接"]
