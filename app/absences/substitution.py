@@ -55,9 +55,9 @@ def context_for(tenant: TenantInfo) -> TenantContext:
 
 
 async def _tell(
-    ctx: TenantContext, report: SweepReport, users, *, kind: str, message: Said, key: str, link: str
+    ctx: TenantContext, report: SweepReport, users, *, kind: str, message: Said, key: str, link: str, shared: str = ""
 ) -> None:
-    report.notified += await tell(ctx.tenant.id, users, kind=kind, message=message, key=key, link=link)
+    report.notified += await tell(ctx.tenant.id, users, kind=kind, message=message, key=key, link=link, shared=shared)
 
 
 async def update_statuses(ctx: TenantContext, now: datetime, report: SweepReport) -> None:
@@ -383,6 +383,9 @@ async def tell_neighbours(ctx: TenantContext, report: SweepReport) -> None:
         link=f"/t/{ctx.tenant.slug}/absences/door-notice",
         key=f"door:{notice.since:%Y%m%d%H%M%S}",
         message=said("社会救助股人员全部外出，群众来访请代为接待：{away}", away=away),
+        # The reasons stay in the neighbours' inboxes; a group reads who is out and until when.
+        shared="社会救助股人员全部外出，群众来访请代为接待："
+        + "、".join(f"{e.person_name}（预计 {e.ends_at:%H:%M} 返回）" for e in notice.entries),
     )
 
 

@@ -1,15 +1,17 @@
 """The in-app inbox: told once (by a dedupe key), read by its owner only; also by e-mail where the
-county sends e-mail (``app.notifications.mail``)."""
+county sends e-mail (``app.notifications.mail``), and to the county's group robots that receive
+the event (``app.robots.services``)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app import clock, db
 from app.i18n.messages import Said, stored
 from app.notifications import mail
 from app.notifications.tables import Notification
+from app.robots import services as robots
 from app.tenancy.context import NotFound, TenantContext
 
 PAGE_SIZE = 50
@@ -25,6 +27,8 @@ class Message:
     dedupe_key: str
     link: str = ""
     case_id: int | None = None
+    # What a group chat may read, when the message says more than a name (a reason typed in).
+    shared: str = ""
 
     def row(self, tenant_id: int, now) -> dict:
         text, key, params = stored(self.message)
@@ -66,16 +70,17 @@ async def tell(
     key: str,
     link: str = "",
     case_id: int | None = None,
+    shared: str = "",
 ) -> int:
     """One message to several people in one statement, each once (``<key>:<user id>``); how many were new."""
-    messages = [Message(user, kind, message, f"{key}:{user}", link, case_id) for user in users]
+    messages = [Message(user, kind, message, f"{key}:{user}", link, case_id, shared) for user in users]
     return await notify_many(tenant_id, messages)
 
 
 async def notify_many(tenant_id: int, messages: list[Message]) -> int:
     """Tell many messages in one statement, each unless its key was told already; returns how many
     were new. New ones are also queued as e-mail, in the same transaction, when the county sends
-    e-mail and the person has an address."""
+    e-mail and the person has an address, and for the county's robots that receive their event."""
     if not messages:
         return 0
     now = clock.now()
@@ -83,9 +88,13 @@ async def notify_many(tenant_id: int, messages: list[Message]) -> int:
         inserted = await db.insert_new(
             Notification,
             [m.row(tenant_id, now) for m in messages],
-            returning=("id", "user", "message", "message_key", "message_params", "link"),
+            returning=("id", "user", "message", "message_key", "message_params", "link", "dedupe_key"),
         )
         await mail.queue_for(tenant_id, inserted)
+        new = {row["dedupe_key"] for row in inserted}
+        # Group chats read the county's own language: the Chinese text.
+        told = [replace(m, message=stored(m.message)[0]) for m in messages if m.dedupe_key[:200] in new]
+        await robots.queue_for(tenant_id, told)
     return len(inserted)
 
 
