@@ -27,6 +27,8 @@ from app.evaluation.services import STEP_LABELS, shown_label
 from app.evaluation.tables import Cycle
 from app.i18n import N_, gettext, messages
 from app.notifications.mail import TLS_LABELS
+from app.robots.rules import EVENT_LABELS as ROBOT_EVENT_LABELS
+from app.robots.rules import PLATFORM_LABELS
 from app.rota.rules import STATUS_LABELS as ROTA_STATUS_LABELS
 from app.rota.tables import Line
 from app.tenancy.context import TenantContext
@@ -45,6 +47,8 @@ ENTITY_LABELS = {
     "calendar_day": N_("工作日历"),
     "calendar_year": N_("年度日历"),
     "api_token": N_("API 令牌"),
+    "robot": N_("群机器人"),
+    "import": N_("导入"),
 }
 
 # How each recorded field is named.
@@ -54,6 +58,17 @@ FIELD_LABELS = {
     "absence": N_("所属离岗告示"),
     "acting": N_("替岗人员"),
     "acting_handler": N_("当前办理人"),
+    "address": N_("Webhook 地址"),
+    "applied": N_("已导入"),
+    "created": N_("新建"),
+    "errors": N_("错误"),
+    "events": N_("推送的事件"),
+    "keyword": N_("关键词"),
+    "platform": N_("平台"),
+    "row": N_("行号"),
+    "secret": N_("加签密钥"),
+    "unchanged": N_("不变"),
+    "updated": N_("更新"),
     "active": N_("启用"),
     "approved_by": N_("批准人"),
     "category": N_("离岗性质"),
@@ -134,6 +149,8 @@ CHOICES = {
     "roles": ROLE_LABELS,
     "tls": TLS_LABELS,
     "policy": POLICY_LABELS,
+    "platform": PLATFORM_LABELS,
+    "events": ROBOT_EVENT_LABELS,
 }
 # A status means something else in each area: the part of the action before the dot says which.
 STATUS_CHOICES = {

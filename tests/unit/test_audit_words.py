@@ -136,3 +136,28 @@ def test_who_acted_without_signing_in_is_named_in_the_readers_language():
         ]
         assert [describe(r, NAMES, ZONE, "").address for r in (rated, swept)] == ["Rating link", "background task"]
     assert texts(describe(rated, NAMES, ZONE, "")) == ["分数：85.50", "评分人：测评链接"]
+
+
+def test_a_robot_reads_by_its_platform_and_events_and_never_shows_its_secret():
+    added = row(
+        "robot.create",
+        "robot",
+        4,
+        None,
+        {
+            "platform": "wecom",
+            "name": "低保群",
+            "secret": "******",
+            "events": ["reminder", "uncovered"],
+            "active": True,
+        },
+    )
+    entry = describe(added, NAMES, ZONE, "")
+    assert entry.thing == "群机器人"
+    assert texts(entry) == [
+        "平台：企业微信",
+        "名称：低保群",
+        "加签密钥：******",
+        "推送的事件：办理期限提醒、无人办理的业务",
+        "启用：是",
+    ]
