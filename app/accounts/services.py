@@ -100,6 +100,17 @@ async def identity_of(user_id: int) -> Identity | None:
     )
 
 
+async def language_of(user_id: int) -> str:
+    """The interface language the person chose ("" if they never chose)."""
+    row = await User.select(User.language).where(User.id == user_id).first()
+    return row["language"] if row else ""
+
+
+async def keep_language(user_id: int, language: str) -> None:
+    """Remember the person's choice for their next sign-in (a preference: not audited)."""
+    await User.update({User.language: language}).where(User.id == user_id)
+
+
 async def authenticate(tenant_slug: str, username: str, password: str) -> Identity | None:
     """The identity for these credentials, or ``None`` (same time either way)."""
     query = User.select(User.id, User.password_hash).where((User.username == username) & (User.active.eq(True)))

@@ -12,6 +12,7 @@ from typing import Any
 
 from app import clock
 from app.audit.tables import AuditRecord
+from app.i18n.messages import Said, stored
 from app.tenancy.context import Actor, TenantContext
 from app.tenancy.permissions import Permission
 
@@ -27,10 +28,11 @@ async def record(
     action: str,
     entity: str,
     entity_id: Any = "",
-    summary: str = "",
+    summary: str | Said = "",
     before: dict | None = None,
     after: dict | None = None,
 ) -> None:
+    text, key, params = stored(summary)
     await AuditRecord.insert(
         AuditRecord(
             tenant=tenant_id,
@@ -40,7 +42,9 @@ async def record(
             action=action,
             entity=entity,
             entity_id=str(entity_id),
-            summary=summary[:300],
+            summary=text[:300],
+            summary_key=key,
+            summary_params=params,
             before=before,
             after=after,
             address=actor.address[:64],
@@ -67,7 +71,6 @@ class AuditPage:
     rows: list[dict]
     page: int
     has_next: bool
-    entities: list[str]
 
 
 async def browse(ctx: TenantContext, wanted: AuditFilter) -> AuditPage:
@@ -90,5 +93,4 @@ async def browse(ctx: TenantContext, wanted: AuditFilter) -> AuditPage:
     rows = await query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
     for row in rows:
         row["at"] = row["at"].astimezone(zone)
-    entities = [r["entity"] for r in await ctx.select(AuditRecord, AuditRecord.entity).distinct()]
-    return AuditPage(rows=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE, entities=sorted(entities))
+    return AuditPage(rows=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE)

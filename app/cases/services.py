@@ -48,6 +48,7 @@ from app.cases.tables import (
     Survey,
 )
 from app.errors import InvalidInput
+from app.i18n.messages import Said, jsonable, label, said
 from app.notifications.services import Message, notify_many
 from app.reminders.rules import Stage, deadline_stage, horizon
 from app.rota import services as rota
@@ -374,11 +375,21 @@ async def intake(ctx: TenantContext, application: Application) -> CaseView:
             ctx,
             row.id,
             "received",
-            f"首问责任人：{receiver['name']}；办结时限 {row.working_days} 个工作日，{row.due_on:%Y-%m-%d} 前办结",
+            said(
+                "首问责任人：{receiver}；办结时限 {days} 个工作日，{due_on} 前办结",
+                receiver=receiver["name"],
+                days=row.working_days,
+                due_on=row.due_on.isoformat(),
+            ),
             to_status=Status.RECEIVED.value,
         )
         for earlier in duplicates:
-            await record_event(ctx, row.id, DUPLICATE_WARNING, f"同一身份证号在{line['name']}已有未办结案件 #{earlier}")
+            await record_event(
+                ctx,
+                row.id,
+                DUPLICATE_WARNING,
+                said("同一身份证号在{line}已有未办结案件 #{case}", line=line["name"], case=earlier),
+            )
         if reviews:
             await GrassrootsReview.insert(
                 *(ctx.new(GrassrootsReview, case=row.id, **msgspec.structs.asdict(review)) for review in reviews)
@@ -388,7 +399,9 @@ async def intake(ctx: TenantContext, application: Application) -> CaseView:
             action="case.create",
             entity="case",
             entity_id=row.id,
-            summary=f"{line['name']}：{name}（{idnumber.mask(number)}）",
+            summary=said(
+                "{line}：{name}（{id_number}）", line=line["name"], name=name, id_number=idnumber.mask(number)
+            ),
             after={
                 "line": line["code"],
                 "received_on": str(application.received_on),
@@ -460,7 +473,7 @@ async def _locked_case(ctx: TenantContext, case_id: int) -> Case:
     return await ctx.get(Case, case_id)
 
 
-async def _move(ctx: TenantContext, case: Case, action: Action, note: str = "") -> Status:
+async def _move(ctx: TenantContext, case: Case, action: Action, note: str | Said = "") -> Status:
     """The state change itself (inside the caller's transaction): checked, timestamped, recorded."""
     before = Status(case.status)
     after = (await pipeline_of(ctx, case.line)).next_status(before, action)
@@ -475,9 +488,9 @@ async def _move(ctx: TenantContext, case: Case, action: Action, note: str = "") 
         action=f"case.{action.value}",
         entity="case",
         entity_id=case.id,
-        summary=f"{ACTION_LABELS[action]}：{case.applicant_name}",
+        summary=said("{action}：{applicant}", action=label(ACTION_LABELS[action]), applicant=case.applicant_name),
         before={"status": before.value},
-        after={"status": after.value, "note": note} if note else {"status": after.value},
+        after={"status": after.value, "note": jsonable(note)} if note else {"status": after.value},
     )
     return after
 
@@ -511,7 +524,7 @@ async def decide_intake(ctx: TenantContext, case_id: int, accept: bool, reason: 
         case = await _locked_case(ctx, case_id)
         after = await _move(ctx, case, action, reason)
         number = await _issue_receipt(ctx, case, after, reason)
-        await record_event(ctx, case.id, "receipt", f"书面凭证第 {number} 号")
+        await record_event(ctx, case.id, "receipt", said("书面凭证第 {number} 号", number=number))
     return await get_case(ctx, case_id)
 
 
@@ -565,10 +578,15 @@ async def issue_notice(ctx: TenantContext, case_id: int, items: list[str], reaso
             late=today > case.notice_due_on,
         )
         await row.save()
-        note = "；".join(items) + (f"（再次告知，理由：{reason}）" if reason else "")
+        note = said("{items}（再次告知，理由：{reason}）", items=items, reason=reason) if reason else "；".join(items)
         await record_event(ctx, case.id, "notice", note)
         await record_in(
-            ctx, action="case.notice", entity="case", entity_id=case.id, summary="一次性告知", after={"items": items}
+            ctx,
+            action="case.notice",
+            entity="case",
+            entity_id=case.id,
+            summary=said("一次性告知"),
+            after={"items": items},
         )
     return row.id
 
@@ -619,13 +637,18 @@ async def record_survey(
                     signed_at=now if person_id == ctx.actor.user_id else None,
                 )
             )
-        await record_event(ctx, case.id, "survey", f"{visited_on:%Y-%m-%d} 入户调查，{len(people)} 名调查人")
+        await record_event(
+            ctx,
+            case.id,
+            "survey",
+            said("{day} 入户调查，{count} 名调查人", day=visited_on.isoformat(), count=len(people)),
+        )
         await record_in(
             ctx,
             action="case.survey",
             entity="case",
             entity_id=case.id,
-            summary="入户调查记录",
+            summary=said("入户调查记录"),
             after={"visited_on": str(visited_on), "investigators": people},
         )
         await _ask_for_signatures(ctx, case, [person_id for person_id in people if person_id != ctx.actor.user_id])
@@ -641,7 +664,11 @@ async def _ask_for_signatures(ctx: TenantContext, case: Case, people: list[int])
             Message(
                 person_id,
                 SIGNATURE_KIND,
-                f"请核对并签字确认入户调查记录：{case.applicant_name}（案件 #{case.id}）",
+                said(
+                    "请核对并签字确认入户调查记录：{applicant}（案件 #{case}）",
+                    applicant=case.applicant_name,
+                    case=case.id,
+                ),
                 f"survey:{case.id}:sign:{person_id}",
                 f"/t/{ctx.tenant.slug}/cases/{case.id}#survey",
                 case.id,
@@ -697,7 +724,7 @@ async def _finish_survey_if_signed(ctx: TenantContext, case: Case, survey_id: in
         (Investigator.survey == survey_id) & Investigator.signed_at.is_null()
     )
     if not unsigned:
-        await _move(ctx, case, Action.SURVEY, "调查人均已签字")
+        await _move(ctx, case, Action.SURVEY, said("调查人均已签字"))
 
 
 # --- public posting (公示) -----------------------------------------------------------------------
@@ -717,7 +744,13 @@ async def start_posting(ctx: TenantContext, case_id: int, starts_on: date, place
             ctx,
             case,
             Action.POST,
-            f"{starts_on:%Y-%m-%d} 至 {window.ends_on:%Y-%m-%d}，{place}；{window.approval_opens_on:%Y-%m-%d} 起可审批",
+            said(
+                "{starts} 至 {ends}，{place}；{opens} 起可审批",
+                starts=starts_on.isoformat(),
+                ends=window.ends_on.isoformat(),
+                place=place,
+                opens=window.approval_opens_on.isoformat(),
+            ),
         )
         row = ctx.new(
             Posting,
@@ -770,7 +803,7 @@ async def record_objection(ctx: TenantContext, case_id: int, raised_on: date, ra
         )
         await row.save()
         await record_event(ctx, case.id, "objection", content)
-        await record_in(ctx, action="case.objection", entity="case", entity_id=case.id, summary="登记公示异议")
+        await record_in(ctx, action="case.objection", entity="case", entity_id=case.id, summary=said("登记公示异议"))
     return row.id
 
 
@@ -796,7 +829,9 @@ async def resolve_objection(ctx: TenantContext, case_id: int, objection_id: int,
         if not resolved:
             raise InvalidInput("该异议已处理")
         await record_event(ctx, case.id, "objection_resolved", resolution)
-        await record_in(ctx, action="case.objection_resolved", entity="case", entity_id=case.id, summary="异议已处理")
+        await record_in(
+            ctx, action="case.objection_resolved", entity="case", entity_id=case.id, summary=said("异议已处理")
+        )
 
 
 # --- extension (第十一条) ------------------------------------------------------------------------
@@ -839,14 +874,22 @@ async def extend(ctx: TenantContext, case_id: int, working_days: int, reason: st
             )
         )
         await record_event(
-            ctx, case.id, "extension", f"延期 {working_days} 个工作日至 {dates.due_on:%Y-%m-%d}：{reason}"
+            ctx,
+            case.id,
+            "extension",
+            said(
+                "延期 {days} 个工作日至 {due_on}：{reason}",
+                days=working_days,
+                due_on=dates.due_on.isoformat(),
+                reason=reason,
+            ),
         )
         await record_in(
             ctx,
             action="case.extend",
             entity="case",
             entity_id=case.id,
-            summary=f"延期 {working_days} 个工作日",
+            summary=said("延期 {days} 个工作日", days=working_days),
             before={"due_on": str(case.due_on)},
             after={"due_on": str(dates.due_on), "reason": reason},
         )
@@ -862,7 +905,7 @@ async def reveal_id_number(ctx: TenantContext, case_id: int) -> str:
     works_on_it = ctx.actor.user_id in (case.handler, case.acting_handler, case.first_receiver)
     if not (works_on_it or ctx.actor.can(Permission.CASE_DECIDE)):
         raise Forbidden(Permission.CASE_DECIDE)
-    await record_in(ctx, action="case.reveal_id", entity="case", entity_id=case.id, summary="查看完整身份证号")
+    await record_in(ctx, action="case.reveal_id", entity="case", entity_id=case.id, summary=said("查看完整身份证号"))
     return case.applicant_id_number
 
 

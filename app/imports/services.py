@@ -22,6 +22,7 @@ from app.cases.pipeline import STATUS_LABELS
 from app.cases.tables import Case
 from app.errors import InvalidInput
 from app.i18n import N_
+from app.i18n.messages import label, said
 from app.imports import rules, sheets
 from app.rota import services as rota
 from app.rota.tables import Line, Qualification
@@ -128,7 +129,7 @@ async def run(ctx: TenantContext, kind: Kind, content: bytes, *, apply: bool) ->
                 action=f"import.{kind.value}",
                 entity="import",
                 entity_id=kind.value,
-                summary=f"导入{KIND_LABELS[kind]}：{len(rows)} 行",
+                summary=said("导入{kind}：{count} 行", kind=label(KIND_LABELS[kind]), count=len(rows)),
                 after=Report(kind, rows, checked, applied=True).as_dict(),
             )
     except _Refused as refused:
@@ -243,16 +244,26 @@ async def _write_cases(ctx: TenantContext, checked: rules.Checked) -> None:
             acting_handler=now_rota.case_acting(entry.line.id, entry.handler.id),
         )
         await row.save()
-        note = f"由台账导入（第 {entry.row} 行）；办结时限 {row.working_days} 个工作日，{row.due_on:%Y-%m-%d} 前办结"
-        await record_event(
-            ctx, row.id, IMPORTED_EVENT, f"{note}。{entry.note}" if entry.note else note, to_status=entry.status.value
+        note = said(
+            "由台账导入（第 {row} 行）；办结时限 {days} 个工作日，{due_on} 前办结",
+            row=entry.row,
+            days=row.working_days,
+            due_on=row.due_on.isoformat(),
         )
+        if entry.note:
+            note = said("{note}。{remark}", note=note, remark=entry.note)
+        await record_event(ctx, row.id, IMPORTED_EVENT, note, to_status=entry.status.value)
         await record_in(
             ctx,
             action="case.import",
             entity="case",
             entity_id=row.id,
-            summary=f"{entry.line.name}：{entry.applicant_name}（{idnumber.mask(entry.id_number)}）",
+            summary=said(
+                "{line}：{name}（{id_number}）",
+                line=entry.line.name,
+                name=entry.applicant_name,
+                id_number=idnumber.mask(entry.id_number),
+            ),
             after={
                 "line": entry.line.code,
                 "received_on": str(entry.received_on),

@@ -21,7 +21,7 @@ from app.calendar.services import calendar_of
 from app.cases.pipeline import OPEN, Status
 from app.cases.rules import PostingWindow
 from app.cases.tables import Case, MaterialNotice, Posting
-from app.i18n import gettext
+from app.i18n.messages import Said, label, said
 from app.notifications.services import Message, notify_many
 from app.reminders.rules import (
     STAGE_LABELS,
@@ -91,11 +91,20 @@ async def _batches(query):
         after = rows[-1]["id"]
 
 
-def _message(due: Due) -> str:
+def _message(due: Due) -> Said:
     case = due.case
-    what = gettext(STAGE_LABELS[due.stage])
-    deadline = f"（{case['due_on']:%Y-%m-%d} 到期）" if due.stage not in NOTICE_STAGES else ""
-    return f"{case['line_name']}：{case['applicant_name']}的申请{what}{deadline}"
+    what = label(STAGE_LABELS[due.stage])
+    if due.stage in NOTICE_STAGES:
+        return said(
+            "{line}：{applicant}的申请{what}", line=case["line_name"], applicant=case["applicant_name"], what=what
+        )
+    return said(
+        "{line}：{applicant}的申请{what}（{due_on} 到期）",
+        line=case["line_name"],
+        applicant=case["applicant_name"],
+        what=what,
+        due_on=case["due_on"].isoformat(),
+    )
 
 
 async def _tell(ctx: TenantContext, found: list[Due], heads: list[int], report: ScanReport) -> None:

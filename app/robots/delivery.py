@@ -22,6 +22,7 @@ import httpx
 
 from app import clock, db
 from app.accounts.tables import RoleGrant
+from app.i18n.messages import said
 from app.notifications import mail
 from app.notifications.services import tell
 from app.robots import rules
@@ -106,7 +107,7 @@ async def _tell_admins(target: Target, reason: str) -> None:
         target.tenant,
         sorted({row["user"] for row in admins}),
         kind="robot.failed",
-        message=f"机器人“{target.name}”发送消息失败：{reason}"[:300],
+        message=said("机器人“{name}”发送消息失败：{reason}", name=target.name, reason=reason[:200]),
         key=f"robot:{target.id}:failed:{today}",
         link=f"/t/{tenant['slug']}/settings/robots/{target.id}",
     )
