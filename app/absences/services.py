@@ -475,8 +475,8 @@ async def _tell_office(ctx: TenantContext, row: Absence) -> None:
             "{person}请假（{kind}）{starts} 至 {ends}，已批准，请办公室备案",
             person=person["name"],
             kind=label(KIND_LABELS[row.kind]),
-            starts=f"{starts:%m-%d %H:%M}",
-            ends=f"{ends:%m-%d %H:%M}",
+            starts=starts.strftime("%m-%d %H:%M"),
+            ends=ends.strftime("%m-%d %H:%M"),
         ),
         key=f"absence:{row.id}:office",
     )
