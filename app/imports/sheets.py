@@ -18,7 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.errors import InvalidInput
 from app.i18n import gettext
-from app.imports.rules import Column, Formula, SheetRow
+from app.imports.rules import MAX_CELL_CHARS, Column, Formula, Overlong, SheetRow
 
 MAX_FILE_BYTES = 1_000_000  # the portal's body limit: a sheet of a few thousand rows is ~200 KB
 MAX_UNPACKED_BYTES = 40_000_000  # what the file's parts may unpack to (a zip bomb stops here)
@@ -101,9 +101,12 @@ def _header(value: object) -> str:
 
 
 def _value(cell) -> object:
+    value = cell.value
+    if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+        return Overlong(value[:MAX_CELL_CHARS])
     if cell.data_type == "f":
-        return Formula(cell.value)
-    return cell.value
+        return Formula(value)
+    return value
 
 
 def template(title: str, columns: Sequence[Column], example: Sequence, choices: dict[str, Sequence[str]]) -> bytes:
@@ -150,7 +153,12 @@ def template(title: str, columns: Sequence[Column], example: Sequence, choices: 
     for row in notes.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-            cell.data_type = "s" if cell.data_type == "f" else cell.data_type
+    # The county's own words (a line's name, a username) typed as "=…" are text, never a formula.
+    for part in (lists, notes):
+        for row in part.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
     book.properties.title = gettext(title)
     buffer = BytesIO()
     book.save(buffer)
