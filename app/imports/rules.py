@@ -88,7 +88,8 @@ def shown(value: object) -> str:
 @dataclass(frozen=True)
 class SheetRow:
     number: int  # as Excel shows it (the header is row 1)
-    cells: dict[str, object]  # header → value as the file holds it (str, int, float, date, datetime, Formula, Overlong, None)
+    # header → value as the file holds it (str, int, float, date, datetime, Formula, Overlong, None)
+    cells: dict[str, object]
 
 
 @dataclass(frozen=True)
