@@ -73,12 +73,18 @@ def message_key(dedupe_key: str, user_id: int) -> str:
 
 
 # What a group may read: names, never an ID number or a phone number. Messages are composed from
-# names already; this is the backstop for a number typed into a free-text field.
-_PERSONAL_NUMBER = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15}|1[3-9][0-9]{9})(?![0-9])")
+# names already; this is the backstop for a number typed into a free-text field, as people type
+# them: in groups ("340321 19900101 1234", "139-1234-5678"), a mobile number after +86, in
+# full-width digits (read as their ASCII twins first).
+_PERSONAL_NUMBER = re.compile(
+    r"(?<![0-9])(?:[0-9]{6}[\s-]?[0-9]{8}[\s-]?[0-9]{3}[0-9Xx]|[0-9]{15}"
+    r"|(?:\+?86[\s-]?)?1[3-9][0-9][\s-]?[0-9]{4}[\s-]?[0-9]{4})(?![0-9])"
+)
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
 
 
 def scrub(text: str) -> str:
-    return _PERSONAL_NUMBER.sub("＊＊＊", text)
+    return _PERSONAL_NUMBER.sub("＊＊＊", text.translate(_FULL_WIDTH))
 
 
 def markdown(title: str, text: str, recipients: list[str], url: str, keyword: str = "") -> str:

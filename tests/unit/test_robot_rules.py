@@ -117,6 +117,31 @@ def test_markdown_has_title_text_people_and_link_and_no_personal_numbers():
     assert "340321199001011234" not in text and "13912345678" not in text
 
 
+@pytest.mark.parametrize(
+    "number",
+    [
+        "340321199001011234",
+        "34032119900101123x",
+        "340321 19900101 1234",
+        "３４０３２１１９９００１０１１２３４",
+        "340321900101123",
+        "13912345678",
+        "139-1234-5678",
+        "139 1234 5678",
+        "+8613912345678",
+        "+86 139 1234 5678",
+        "１３９１２３４５６７８",
+    ],
+)
+def test_personal_numbers_are_scrubbed_however_they_are_typed(number):
+    assert rules.scrub(f"张三（{number}）申请") == "张三（＊＊＊）申请"
+
+
+def test_dates_counts_and_case_numbers_are_left_alone():
+    text = "2026-11-16 到期，共 12 件，第 20261116 号，2026年11月16日"
+    assert rules.scrub(text) == text
+
+
 def test_payloads_are_each_platforms_markdown_message():
     assert rules.payload(Platform.WECOM, "t", "c") == {"msgtype": "markdown", "markdown": {"content": "c"}}
     assert rules.payload(Platform.DINGTALK, "t", "c") == {
