@@ -202,7 +202,7 @@ TEST_TEXT = "这是一条测试消息：本县社会救助工作平台可以向�
 
 async def send_test(ctx: TenantContext, robot_id: int, *, hosts: frozenset[str], base_url: str) -> dict:
     """A test message to one robot, posted now (not by the worker) so the admin sees at once
-    whether it arrives; answers its ledger row."""
+    whether it arrives, and only once; answers its ledger row."""
     await ctx.get(Robot, robot_id)
     now = clock.now()
     row = ctx.new(
@@ -220,5 +220,8 @@ async def send_test(ctx: TenantContext, robot_id: int, *, hosts: frozenset[str],
     async with httpx.AsyncClient() as client:
         # A robot switched off can still be tried out before it is switched on.
         target = replace(await _target(robot_id), active=True)
-        await deliver(row.id, target, hosts=hosts, base_url=base_url, client=client, now=now)
+        outcome = await deliver(row.id, target, hosts=hosts, base_url=base_url, client=client, now=now)
+    if outcome in ("retry", "rate_limited"):
+        # The admin reads the answer now: a test is tried once, not posted by the worker hours later.
+        await _finish({"id": row.id}, {RobotDelivery.status: "failed"})
     return await RobotDelivery.select().where(RobotDelivery.id == row.id).first()

@@ -244,9 +244,13 @@ async def test_a_wrong_dingtalk_secret_is_refused_by_the_platform(dangshan, sink
         hosts,
     )
     tested = await delivery.send_test(ctx, ids["dingtalk"], hosts=hosts, base_url=BASE_URL)
-    assert tested["status"] == "pending" and "sign not match" in tested["last_error"]
+    assert tested["status"] == "failed" and "sign not match" in tested["last_error"]
     tested = await delivery.send_test(ctx, ids["wecom"], hosts=hosts, base_url=BASE_URL)
     assert tested["status"] == "sent"
+    # A failed test is not the worker's to retry, nor a failure the admins are told of.
+    later = await deliver(hosts, clock.now() + timedelta(hours=3))
+    assert later == delivery.DeliveryReport() and len(sink.received) == 1
+    assert await Notification.count().where(Notification.kind == "robot.failed") == 0
 
 
 async def test_pages_and_api(settings, dangshan, sink, hosts):
