@@ -81,7 +81,7 @@ async def post(
     try:
         answer = await client.post(url, json=rules.payload(target.platform, title, content), timeout=TIMEOUT)
     except httpx.HTTPError as exc:
-        return Outcome.ERROR, (f"{type(exc).__name__}: {exc}".strip(": "))[:300]
+        return Outcome.ERROR, (f"{type(exc).__name__}: {exc}".strip(": "))[: rules.REASON_LIMIT]
     return rules.outcome_of(target.platform, answer.status_code, answer.content)
 
 

@@ -132,8 +132,12 @@ class Outcome(StrEnum):
     ERROR = "error"
 
 
+REASON_LIMIT = 300  # what the delivery log keeps of a reason
+
+
 def outcome_of(platform: Platform, status: int, body: bytes) -> tuple[Outcome, str]:
-    """What an answer means, and the reason to log when it is not a success."""
+    """What an answer means, and the reason to log when it is not a success (at most
+    ``REASON_LIMIT`` characters, whatever the server sent)."""
     if status == 429:
         return Outcome.RATE_LIMITED, "HTTP 429"
     if status != 200:
@@ -142,7 +146,7 @@ def outcome_of(platform: Platform, status: int, body: bytes) -> tuple[Outcome, s
         answer = json.loads(body)
         code = int(answer.get("errcode", -1))
     except (ValueError, TypeError, AttributeError):
-        return Outcome.ERROR, f"unreadable answer: {body[:120]!r}"
+        return Outcome.ERROR, f"unreadable answer: {body[:120]!r}"[:REASON_LIMIT]
     if code == 0:
         return Outcome.SENT, ""
     reason = f"errcode {code}: {str(answer.get('errmsg', ''))[:200]}"

@@ -84,6 +84,14 @@ def test_an_unreadable_answer_is_an_error():
     assert rules.outcome_of(Platform.WECOM, 200, b"<html>")[0] is Outcome.ERROR
 
 
+@pytest.mark.parametrize(
+    "body", [bytes(range(128, 256)) * 4, ('{"errcode": 1, "errmsg": "' + "错" * 1000 + '"}').encode()]
+)
+def test_a_reason_fits_the_delivery_log_whatever_the_server_sent(body):
+    outcome, reason = rules.outcome_of(Platform.DINGTALK, 200, body)
+    assert outcome is Outcome.ERROR and 0 < len(reason) <= rules.REASON_LIMIT
+
+
 def test_hosts_default_to_the_platforms_own_over_https():
     none = frozenset()
     assert rules.allowed("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", none)
