@@ -299,6 +299,16 @@ def test_a_huge_cell_is_cut_short_when_read_and_refused_in_its_column():
     assert where(check_staff([row], COUNTY)) == [(2, "姓名")]
 
 
+def test_a_sheet_reaching_past_the_row_bound_is_refused_even_when_its_rows_are_empty():
+    book = Workbook()
+    book.active.append([column.header for column in STAFF_COLUMNS])
+    book.active.cell(row=sheets.MAX_SHEET_ROWS + 1, column=1, value="wang")
+    buffer = BytesIO()
+    book.save(buffer)
+    with pytest.raises(InvalidInput, match="20000"):
+        sheets.read_rows(buffer.getvalue(), STAFF_COLUMNS)
+
+
 def test_the_countys_words_in_a_template_are_text_never_formulas():
     hostile = '=HYPERLINK("http://example.com","点我")'
     content = sheets.template("案件台账", CASE_COLUMNS, [""] * len(CASE_COLUMNS), {"业务岗位": [hostile, "城市低保"]})
