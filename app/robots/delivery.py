@@ -193,7 +193,11 @@ async def deliver_due(*, hosts: frozenset[str], base_url: str, now: datetime | N
                     return
 
     async with httpx.AsyncClient() as client:
-        await asyncio.gather(*(robot_run(robot_id, client) for robot_id in robots))
+        runs = await asyncio.gather(*(robot_run(robot_id, client) for robot_id in robots), return_exceptions=True)
+    # One robot's failure (its row due again after the lease) is no reason to cut the others' short.
+    for run in runs:
+        if isinstance(run, BaseException):
+            raise run
     return report
 
 

@@ -143,6 +143,23 @@ async def test_an_event_told_to_two_people_is_posted_once_to_each_robot(dangshan
     assert {row["status"] for row in await ledger()} == {"sent"}
 
 
+async def test_one_robots_breakdown_leaves_the_others_run_whole(dangshan, sink, hosts, monkeypatch):
+    ids = await add_robots(dangshan, sink, hosts, events=("reminder",))
+    await due_today(dangshan, 3)
+    posted = delivery.post
+
+    async def post(target, *args):
+        if target.id == ids["wecom"]:
+            raise RuntimeError("the database went away")
+        await asyncio.sleep(0.2)  # still posting when the other robot breaks down
+        return await posted(target, *args)
+
+    monkeypatch.setattr(delivery, "post", post)
+    with pytest.raises(RuntimeError):
+        await deliver(hosts)
+    assert [r.platform for r in sink.received] == ["dingtalk"] * 3
+
+
 async def test_robots_hear_only_their_events_and_only_their_county(dangshan, sink, hosts):
     await add_robots(dangshan, sink, hosts, events=("approval",))
     await overdue(dangshan)
