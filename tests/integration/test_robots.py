@@ -5,8 +5,10 @@ robot, DingTalk signed, retried on errors and rate limits, failures told to the 
 from __future__ import annotations
 
 import asyncio
+import threading
 from dataclasses import replace
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
@@ -158,6 +160,48 @@ async def test_one_robots_breakdown_leaves_the_others_run_whole(dangshan, sink, 
     with pytest.raises(RuntimeError):
         await deliver(hosts)
     assert [r.platform for r in sink.received] == ["dingtalk"] * 3
+
+
+@pytest.fixture
+def redirector(sink):
+    """A server on the operator's list that sends every post on to the sink's DingTalk robot."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            self.send_response(307)
+            self.send_header("Location", sink.url(DINGTALK))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format, *args) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+async def test_a_redirect_is_never_followed_past_the_operators_list(dangshan, sink, redirector):
+    ctx = await context_of("dangshan", dangshan["admin"])
+    hosts = frozenset({redirector})
+    robot = await services.add_robot(
+        ctx, RobotSettings("wecom", "群", f"http://{redirector}/cgi-bin/webhook/send?key=k", ("overdue",)), hosts
+    )
+    await overdue(dangshan)
+    assert (await deliver(hosts)).retry == 1
+    [row] = await ledger()
+    assert row["robot"] == robot["id"] and row["last_error"] == "HTTP 307" and sink.received == []
+
+
+async def test_a_robot_switched_off_posts_nothing_of_what_was_waiting(dangshan, sink, hosts):
+    await add_robots(dangshan, sink, hosts)
+    await overdue(dangshan)
+    await Robot.update({Robot.active: False}).where(Robot.platform == "wecom")
+    assert (await deliver(hosts)).cancelled == 1
+    assert [r.platform for r in sink.received] == ["dingtalk"]
+    assert sorted(row["status"] for row in await ledger()) == ["cancelled", "sent"]
 
 
 async def test_robots_hear_only_their_events_and_only_their_county(dangshan, sink, hosts):
