@@ -177,8 +177,10 @@ class Webhook:
 
     @property
     def address(self) -> str:
-        """``host`` or ``host:port`` as an operator writes it in PORTAL_WEBHOOK_HOSTS."""
-        return self.host if self.port == DEFAULT_PORTS[self.scheme] else f"{self.host}:{self.port}"
+        """``host`` or ``host:port`` as an operator writes it in PORTAL_WEBHOOK_HOSTS; an IPv6
+        host in brackets, as in a URL (``::1:8291`` would also be a host of its own)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return host if self.port == DEFAULT_PORTS[self.scheme] else f"{host}:{self.port}"
 
 
 def webhook_of(url: str) -> Webhook | None:
@@ -199,6 +201,8 @@ def allowed(url: str, hosts: frozenset[str]) -> bool:
     webhook = webhook_of(url)
     if webhook is None:
         return False
+    if webhook.host in DEFAULT_HOSTS and webhook.scheme != "https":
+        return False  # the platforms' own hosts only over HTTPS, listed or not: the URL is the key
     if not hosts:
-        return webhook.scheme == "https" and webhook.address in DEFAULT_HOSTS
+        return webhook.address in DEFAULT_HOSTS
     return webhook.address in hosts

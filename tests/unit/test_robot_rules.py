@@ -111,6 +111,20 @@ def test_the_operators_list_names_hosts_with_their_port():
     assert not rules.allowed("https://user:pw@robots.example.gov.cn/x", hosts)
 
 
+def test_the_platforms_own_hosts_are_reached_over_https_only_even_when_listed():
+    hosts = frozenset({"qyapi.weixin.qq.com", "oapi.dingtalk.com:80"})
+    assert rules.allowed("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", hosts)
+    assert not rules.allowed("http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", hosts)
+    assert not rules.allowed("http://oapi.dingtalk.com/robot/send?access_token=t", hosts)
+
+
+def test_an_ipv6_host_is_listed_in_brackets_so_its_port_is_never_part_of_another_address():
+    hosts = frozenset({"[::1]:8291"})
+    assert rules.allowed("http://[::1]:8291/robot/send", hosts)
+    assert not rules.allowed("https://[::1:8291]/robot/send", frozenset({"::1:8291"}) | hosts)
+    assert rules.webhook_of("https://[::1:8291]/x").address == "[::1:8291]"
+
+
 def test_markdown_has_title_text_people_and_link_and_no_personal_numbers():
     text = rules.markdown(
         "办理期限提醒",
