@@ -83,8 +83,13 @@ _PERSONAL_NUMBER = re.compile(
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
 
 
+# A name or text typed in the portal is read as words in the group, never as a link or an HTML tag
+# the portal's robot would vouch for: brackets become their full-width twins.
+_MARKUP = str.maketrans("[]<>", "［］＜＞")
+
+
 def scrub(text: str) -> str:
-    return _PERSONAL_NUMBER.sub("＊＊＊", text.translate(_FULL_WIDTH))
+    return _PERSONAL_NUMBER.sub("＊＊＊", text.translate(_FULL_WIDTH)).translate(_MARKUP)
 
 
 def markdown(title: str, text: str, recipients: list[str], url: str, keyword: str = "") -> str:
@@ -94,7 +99,7 @@ def markdown(title: str, text: str, recipients: list[str], url: str, keyword: st
     heading = f"【{keyword}】{title}" if keyword and keyword not in title + text else title
     lines = [f"**{heading}**", "", scrub(text)]
     if recipients:
-        lines += ["", f"提醒：{'、'.join(recipients)}"]
+        lines += ["", f"提醒：{scrub('、'.join(recipients))}"]
     if url:
         lines += ["", f"[查看详情]({url})"]
     return "\n".join(lines)

@@ -159,6 +159,17 @@ def test_personal_numbers_are_scrubbed_however_they_are_typed(number):
     assert rules.scrub(f"张三（{number}）申请") == "张三（＊＊＊）申请"
 
 
+def test_typed_links_and_tags_are_words_in_the_group_and_the_portals_link_stays_a_link():
+    text = rules.markdown(
+        "办理期限提醒",
+        "城市低保：[点此领取补贴](https://evil.example)的申请今天到期<font color=red>！</font>",
+        ["王[效](https://evil.example)雷"],
+        "https://portal.example/t/dangshan/cases/7",
+    )
+    assert "](https://evil.example)" not in text and "<font" not in text
+    assert "［点此领取补贴］" in text and "[查看详情](https://portal.example/t/dangshan/cases/7)" in text
+
+
 def test_dates_counts_and_case_numbers_are_left_alone():
     text = "2026-11-16 到期，共 12 件，第 20261116 号，2026年11月16日"
     assert rules.scrub(text) == text
