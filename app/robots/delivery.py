@@ -189,7 +189,9 @@ async def deliver_due(*, hosts: frozenset[str], base_url: str, now: datetime | N
             for row in ids:
                 outcome = await deliver(row["id"], target, hosts=hosts, base_url=base_url, client=client, now=now)
                 setattr(report, outcome, getattr(report, outcome) + 1)
-                if outcome == "rate_limited":
+                if outcome in ("rate_limited", "retry"):
+                    # The rest waits for the next run: a robot whose server is down costs one
+                    # timeout a minute, not twenty, and its messages keep their order.
                     return
 
     async with httpx.AsyncClient() as client:

@@ -195,6 +195,16 @@ async def test_a_redirect_is_never_followed_past_the_operators_list(dangshan, si
     assert row["robot"] == robot["id"] and row["last_error"] == "HTTP 307" and sink.received == []
 
 
+async def test_a_robot_whose_server_is_down_tries_once_a_run(dangshan, sink, hosts):
+    await add_robots(dangshan, sink, hosts, events=("reminder",))
+    await Robot.update({Robot.active: False}).where(Robot.platform == "dingtalk")
+    await due_today(dangshan, 3)
+    sink.stop()
+    report = await deliver(hosts)
+    assert report.retry == 1 and report.sent == 0
+    assert [row["attempts"] for row in await ledger()] == [1, 0, 0]
+
+
 async def test_a_robot_switched_off_posts_nothing_of_what_was_waiting(dangshan, sink, hosts):
     await add_robots(dangshan, sink, hosts)
     await overdue(dangshan)
@@ -283,7 +293,7 @@ async def test_errors_are_retried_with_backoff_then_the_admins_are_told_once(dan
     await overdue(dangshan, 8)
     sink.script = [{"errcode": 310000, "errmsg": "sign not match"}] * (2 * MAX_ATTEMPTS)
     at = clock.now()
-    for _ in range(MAX_ATTEMPTS):
+    for _ in range(2 * MAX_ATTEMPTS):  # a run stops at its first error: the other message waits
         await deliver(hosts, at)
         at += timedelta(hours=3)  # past any pause
     rows = await ledger()
