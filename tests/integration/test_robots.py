@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -162,37 +163,53 @@ async def test_one_robots_breakdown_leaves_the_others_run_whole(dangshan, sink, 
     assert [r.platform for r in sink.received] == ["dingtalk"] * 3
 
 
-@pytest.fixture
-def redirector(sink):
-    """A server on the operator's list that sends every post on to the sink's DingTalk robot."""
+@contextmanager
+def answering(status: int, headers: dict[str, str], body: bytes = b""):
+    """A server on this machine that answers every post alike, unlike either platform; its address."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-            self.send_response(307)
-            self.send_header("Location", sink.url(DINGTALK))
-            self.send_header("Content-Length", "0")
+            self.send_response(status)
+            for name, value in {**headers, "Content-Length": str(len(body))}.items():
+                self.send_header(name, value)
             self.end_headers()
+            self.wfile.write(body)
 
         def log_message(self, format, *args) -> None:
             pass
 
     server = HTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
-async def test_a_redirect_is_never_followed_past_the_operators_list(dangshan, sink, redirector):
+async def post_once_to(dangshan, address: str) -> dict:
+    """An overdue message to a WeCom robot at ``address``, posted by one run; its ledger row."""
     ctx = await context_of("dangshan", dangshan["admin"])
-    hosts = frozenset({redirector})
-    robot = await services.add_robot(
-        ctx, RobotSettings("wecom", "群", f"http://{redirector}/cgi-bin/webhook/send?key=k", ("overdue",)), hosts
+    hosts = frozenset({address})
+    await services.add_robot(
+        ctx, RobotSettings("wecom", "群", f"http://{address}/cgi-bin/webhook/send?key=k", ("overdue",)), hosts
     )
     await overdue(dangshan)
     assert (await deliver(hosts)).retry == 1
     [row] = await ledger()
-    assert row["robot"] == robot["id"] and row["last_error"] == "HTTP 307" and sink.received == []
+    return row
+
+
+async def test_a_redirect_is_never_followed_past_the_operators_list(dangshan, sink):
+    with answering(307, {"Location": sink.url(DINGTALK)}) as redirector:
+        row = await post_once_to(dangshan, redirector)
+    assert row["last_error"] == "HTTP 307" and sink.received == []
+
+
+async def test_an_answer_of_garbage_is_an_error_the_delivery_log_keeps(dangshan):
+    with answering(200, {"Content-Type": "application/json"}, bytes(range(128, 256)) * 8) as garbage:
+        row = await post_once_to(dangshan, garbage)
+    assert row["status"] == "pending" and row["last_error"].startswith("unreadable answer")
 
 
 async def test_a_robot_whose_server_is_down_tries_once_a_run(dangshan, sink, hosts):
