@@ -184,8 +184,16 @@ class Webhook:
     def address(self) -> str:
         """``host`` or ``host:port`` as an operator writes it in PORTAL_WEBHOOK_HOSTS; an IPv6
         host in brackets, as in a URL (``::1:8291`` would also be a host of its own)."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return host if self.port == DEFAULT_PORTS[self.scheme] else f"{host}:{self.port}"
+        return self.name if self.port == DEFAULT_PORTS[self.scheme] else self.name_and_port
+
+    @property
+    def name(self) -> str:
+        return f"[{self.host}]" if ":" in self.host else self.host
+
+    @property
+    def name_and_port(self) -> str:
+        """Also how an operator may list a host on its usual port (``host:443``)."""
+        return f"{self.name}:{self.port}"
 
 
 def webhook_of(url: str) -> Webhook | None:
@@ -210,4 +218,4 @@ def allowed(url: str, hosts: frozenset[str]) -> bool:
         return False  # the platforms' own hosts only over HTTPS, listed or not: the URL is the key
     if not hosts:
         return webhook.address in DEFAULT_HOSTS
-    return webhook.address in hosts
+    return webhook.address in hosts or webhook.name_and_port in hosts

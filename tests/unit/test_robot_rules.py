@@ -111,6 +111,13 @@ def test_the_operators_list_names_hosts_with_their_port():
     assert not rules.allowed("https://user:pw@robots.example.gov.cn/x", hosts)
 
 
+def test_a_host_listed_with_its_usual_port_is_the_host():
+    hosts = frozenset({"robots.example.gov.cn:443"})
+    assert rules.allowed("https://robots.example.gov.cn/x", hosts)
+    assert rules.allowed("https://robots.example.gov.cn:443/x", hosts)
+    assert not rules.allowed("http://robots.example.gov.cn/x", hosts)
+
+
 def test_the_platforms_own_hosts_are_reached_over_https_only_even_when_listed():
     hosts = frozenset({"qyapi.weixin.qq.com", "oapi.dingtalk.com:80"})
     assert rules.allowed("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", hosts)
