@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from io import BytesIO
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
@@ -27,6 +27,8 @@ from app.imports.rules import (
     check_staff,
 )
 
+# No deadline: on a shared, busy machine an example (openpyxl reading bytes) can take seconds.
+UNHURRIED = settings(deadline=None)
 TODAY = date(2026, 12, 4)
 URBAN = LineInfo(1, "urban_dibao", "城市低保")
 MEDICAL = LineInfo(2, "medical", "城乡医疗救助", needs_survey=False, needs_posting=False)
@@ -230,6 +232,7 @@ CELL = st.one_of(
 )
 
 
+@UNHURRIED
 @given(st.lists(st.fixed_dictionaries({column.header: CELL for column in STAFF_COLUMNS}), max_size=6))
 def test_any_staff_sheet_is_checked_row_by_row(cells):
     rows = [SheetRow(number, row) for number, row in enumerate(cells, start=2)]
@@ -242,6 +245,7 @@ def test_any_staff_sheet_is_checked_row_by_row(cells):
         assert problem.as_dict()["detail"]
 
 
+@UNHURRIED
 @given(st.lists(st.fixed_dictionaries({column.header: CELL for column in CASE_COLUMNS}), max_size=6))
 def test_any_case_sheet_is_checked_row_by_row(cells):
     rows = [SheetRow(number, row) for number, row in enumerate(cells, start=2)]
@@ -255,6 +259,7 @@ def test_any_case_sheet_is_checked_row_by_row(cells):
         assert entry.id_number[17] == check_character(entry.id_number[:17])
 
 
+@UNHURRIED
 @given(st.integers(min_value=0, max_value=10**17 - 1))
 def test_any_well_formed_id_number_with_its_check_character_is_taken(serial):
     first_17 = f"110105{19491231:08d}{serial % 1000:03d}"
@@ -317,6 +322,7 @@ def test_the_countys_words_in_a_template_are_text_never_formulas():
     assert cells and all(cell.data_type == "s" for cell in cells)
 
 
+@UNHURRIED
 @given(st.binary(max_size=2000))
 def test_any_bytes_are_read_or_refused_with_words(content):
     try:
