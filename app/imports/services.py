@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+import anyio
+
 from app import db
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
@@ -33,6 +35,9 @@ from app.tenancy.permissions import Role
 CASE_WORKERS = (Role.STAFF, Role.SECTION_HEAD)
 PREVIEW_ROWS = 300  # a preview lists this many rows at most (the counts cover them all)
 IMPORTED_EVENT = "imported"
+# Reading a workbook is seconds of CPU for a big one: in a thread, one file at a time, so the
+# portal's other requests (every county's) go on meanwhile.
+_READERS = anyio.CapacityLimiter(1)
 
 
 class Kind(StrEnum):
@@ -110,7 +115,7 @@ async def run(ctx: TenantContext, kind: Kind, content: bytes, *, apply: bool) ->
     A staff preview writes too, in a transaction it rolls back: the refusals only the staff
     service knows (the county's last admin, a B post's qualification) show in the preview as well.
     """
-    rows = sheets.read_rows(content, COLUMNS[kind])
+    rows = await anyio.to_thread.run_sync(sheets.read_rows, content, COLUMNS[kind], limiter=_READERS)
     check, write = (_check_staff, _write_staff) if kind is Kind.STAFF else (_check_cases, _write_cases)
     if not apply and kind is not Kind.STAFF:
         return Report(kind, rows, await check(ctx, rows))
