@@ -33,6 +33,7 @@ from app.i18n.messages import said
 from app.tenancy.context import Actor, Forbidden, NotFound, TenantContext, TenantInfo
 from app.tenancy.permissions import Permission, Role
 from app.tenancy.tables import Tenant
+from app.text import collapse_spaces
 
 STEPS = ("self", "internal", "external", "group_review", "feedback")
 STEP_LABELS = {
@@ -235,7 +236,7 @@ async def finalise(ctx: TenantContext, cycle_id: int, policy: str = "") -> Cycle
 async def reopen(ctx: TenantContext, cycle_id: int, reason: str) -> CycleView:
     """Only an admin, with a reason on the record."""
     ctx.actor.require(Permission.EVALUATION_MANAGE)
-    reason = " ".join(reason.split())
+    reason = collapse_spaces(reason)
     if not reason or len(reason) > 300:
         raise InvalidInput("重新打开已定稿的考评须写明理由（300 字以内）")
     async with db.transaction():
@@ -296,7 +297,7 @@ def _component(raw: str) -> Component:
 
 def _rater_key(ctx: TenantContext, component: Component, subject: dict, rater_label: str) -> tuple[str, str]:
     """Who the rating is from, after checking they may give it: (rater_key, label)."""
-    label = " ".join(rater_label.split())
+    label = collapse_spaces(rater_label)
     if label:  # a blank label names nobody: not a paper rating
         # A rating collected on paper, entered by an admin on behalf of the named rater.
         ctx.actor.require(Permission.EVALUATION_MANAGE)
@@ -482,7 +483,7 @@ async def create_links(ctx: TenantContext, cycle_id: int, count: int, prefix: st
     ctx.actor.require(Permission.EVALUATION_MANAGE)
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_LINKS:
         raise InvalidInput("一次可生成 1–{max} 个测评链接", max=MAX_LINKS)
-    prefix = " ".join(prefix.split())[:40] or DEFAULT_PREFIX
+    prefix = collapse_spaces(prefix)[:40] or DEFAULT_PREFIX
     now = clock.now()
     created = []
     async with db.transaction():
@@ -801,7 +802,7 @@ async def feedback(ctx: TenantContext, cycle_id: int, staff_id: int) -> ResultVi
 
 async def close_rectification(ctx: TenantContext, cycle_id: int, staff_id: int, note: str) -> None:
     ctx.actor.require(Permission.EVALUATION_MANAGE)
-    note = " ".join(note.split())
+    note = collapse_spaces(note)
     if not note:
         raise InvalidInput("请写明整改情况")
     async with db.transaction():

@@ -30,7 +30,7 @@ from app import db
 from app.accounts.passwords import use_fast_hashing
 from app.accounts.services import set_password
 from app.accounts.tables import User
-from app.cli import cli_actor
+from app.tenancy.context import cli_actor
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
 PORT = 8799

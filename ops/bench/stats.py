@@ -22,13 +22,12 @@ from seed import seeded_database
 
 from app import clock, db
 from app.cases.tables import Case
-from app.cli import cli_actor
 from app.regions import as_code
 from app.regions.services import RegionContext, RegionInfo
 from app.stats import services
 from app.stats.figures import By, Period
 from app.stats.queries import deadline_figures
-from app.tenancy.context import TenantContext
+from app.tenancy.context import TenantContext, cli_actor
 from app.tenancy.services import list_tenants
 
 DECIDE_CLOSED = """
