@@ -64,8 +64,8 @@ def cmd_check(args, settings_unused) -> int:
 
 
 def cmd_tenant(args, settings: Settings) -> None:
-    from app.regions import as_code as regions
-    from app.tenancy import as_code as counties
+    from app.setup import as_code as counties
+    from app.setup import regions_as_code as regions
     from app.tenancy.context import cli_actor
 
     path = Path(args.file)

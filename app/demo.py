@@ -148,10 +148,10 @@ async def _prepare(
     from app import db
     from app.accounts.services import add_user, set_password
     from app.accounts.tables import RoleGrant, User
-    from app.regions import as_code as regions
     from app.regions.services import INSPECTOR_ROLE, add_inspector
     from app.regions.tables import Inspector, Region
-    from app.tenancy import as_code
+    from app.setup import as_code
+    from app.setup import regions_as_code as regions
     from app.tenancy.context import cli_actor
 
     with contextlib.redirect_stdout(io.StringIO()):  # Piccolo's per-migration chatter

@@ -47,6 +47,8 @@ class Identity:
 
 NAME_LIMIT, PHONE_LIMIT, EMAIL_LIMIT = 60, 30, 120  # the columns' lengths
 # A plain check (one @, a dot in the domain, no spaces): the mail server has the last word.
+# A username: what tenant files, the regions file and inspectors use.
+USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,59}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 

@@ -22,8 +22,8 @@ from seed import seeded_database
 
 from app import clock, db
 from app.cases.tables import Case
-from app.regions import as_code
 from app.regions.services import RegionContext, RegionInfo
+from app.setup import regions_as_code as as_code
 from app.stats import services
 from app.stats.figures import By, Period
 from app.stats.queries import deadline_figures

@@ -8,7 +8,6 @@ are (an admin may have decided a day on the calendar page).
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,7 +17,7 @@ from typing import Any
 import msgspec
 
 from app import clock, db
-from app.accounts.services import check_email
+from app.accounts.services import USERNAME, check_email
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record
 from app.calendar import office_hours
@@ -32,8 +31,6 @@ from app.tenancy.context import Actor, TenantContext
 from app.tenancy.permissions import Role
 from app.tenancy.services import find_by_slug, validate_tenant_fields
 from app.tenancy.tables import Tenant
-
-USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,59}$")
 
 
 class StaffSpec(msgspec.Struct, forbid_unknown_fields=True):
