@@ -1,4 +1,4 @@
-from piccolo.columns import JSONB, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns import JSONB, ForeignKey, OnDelete, Serial, Timestamptz, Varchar
 from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
@@ -7,6 +7,8 @@ from app.tenancy.tables import Tenant
 
 class AuditRecord(Table):
     """One change: who, when, what (before/after), from where. Append-only."""
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, null=True, index=True, on_delete=OnDelete.restrict)
     at = Timestamptz(index=True)

@@ -32,7 +32,7 @@ from app.i18n import N_, gettext, messages
 from app.i18n.messages import said
 from app.tenancy.context import Actor, Forbidden, NotFound, TenantContext, TenantInfo
 from app.tenancy.permissions import Permission, Role
-from app.tenancy.tables import Tenant
+from app.tenancy.services import find_by_id
 from app.text import collapse_spaces
 
 STEPS = ("self", "internal", "external", "group_review", "feedback")
@@ -104,8 +104,10 @@ def _cycle_view(row: dict) -> CycleView:
 
 
 async def get_cycle(ctx: TenantContext, cycle_id: int) -> CycleView:
-    await ctx.get(Cycle, cycle_id)
-    return _cycle_view(await ctx.select(Cycle).where(Cycle.id == cycle_id).output(load_json=True).first())
+    await ctx.get(Cycle, cycle_id)  # NotFound unless it is this county's
+    row = await ctx.select(Cycle).where(Cycle.id == cycle_id).output(load_json=True).first()
+    assert row is not None  # found just above; cycles are never deleted
+    return _cycle_view(row)
 
 
 async def list_cycles(ctx: TenantContext) -> list[CycleView]:
@@ -541,8 +543,9 @@ async def open_link(token: str) -> LinkForm:
     link = await RatingLink.select().where(RatingLink.token_hash == _token_hash(token)).first()
     if link is None or link["used_at"] is not None or link["expires_at"] <= clock.now():
         raise NotFound("rating link")
-    tenant = await Tenant.select().where(Tenant.id == link["tenant"]).first()
-    info = TenantInfo(id=tenant["id"], slug=tenant["slug"], name=tenant["name"], timezone=tenant["timezone"])
+    info = await find_by_id(link["tenant"])
+    if info is None:
+        raise NotFound("rating link")
     ctx = TenantContext(tenant=info, actor=_link_actor(link))
     cycle = await get_cycle(ctx, link["cycle"])
     if not cycle.accepts(Component.GRASSROOTS):
