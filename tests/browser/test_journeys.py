@@ -1,0 +1,171 @@
+"""Each role's week in the portal, walked in a real browser at 1280 and 390 px on the demo's data.
+
+The screenshots of the user guides (``docs/``) come from here: with ``PORTAL_DOCS_SCREENSHOTS=1``
+(``bash ops/docs.sh``) they are written to ``docs/screenshots/``; otherwise to a temporary folder,
+so a test run leaves the tree as it was. Every page must answer 200 and show its heading.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from app.accounts.services import set_password
+from app.accounts.tables import User
+from app.cases.tables import Case
+from app.demo import DEMO_REGION, seed
+from app.evaluation import services as evaluation
+from app.settings import PROJECT_ROOT
+from tests.browser.conftest import CHROMIUM_FLAGS
+from tests.helpers import OPERATOR, PASSWORD, context_of
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_db", "redis")]
+
+SLUG = "dangshan"
+WIDTHS = {1280: 800, 390: 844}  # viewport width → height (a laptop; a phone)
+JPEG_QUALITY = 70
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str  # the screenshot's name: <role>-<n>-<name>-<width>.jpg
+    path: str
+    heading: str  # text the page's first heading contains
+
+
+@dataclass
+class Demo:
+    """What the journeys need from the seeded demo: ids and a single-use link."""
+
+    cycle_id: int
+    year: int
+    wang_case: int
+    link_token: str
+
+
+async def seeded() -> Demo:
+    """The demo's counties, cases and history, everyone's password the tests' one, and this year's
+    evaluation at 外部测评 with a few ratings and computed results."""
+    await seed(sorted((PROJECT_ROOT / "tenants").glob("*.toml")), OPERATOR)
+    for user in await User.select(User.id):
+        await set_password(OPERATOR, user["id"], PASSWORD)
+    people = {row["username"]: row["id"] for row in await User.select(User.id, User.username)}
+    admin = await context_of(SLUG, people["admin"])
+    cycle = await evaluation.open_cycle(admin, admin.tenant.now().year)
+    await evaluation.set_step(admin, cycle.id, "external")
+    for username, subject, component, score in (
+        ("wangxiaolei", "wangxiaolei", "self", "92"),
+        ("houweili", "houweili", "self", "88"),
+        ("houweili", "wangxiaolei", "peer", "86"),
+        ("leader", "houweili", "leadership", "84.5"),
+        ("zhaoming", "houweili", "leadership", "81"),
+    ):
+        rater = await context_of(SLUG, people[username])
+        await evaluation.rate(rater, cycle.id, staff_id=people[subject], component=component, score=score)
+    await evaluation.compute(admin, cycle.id)
+    [link] = await evaluation.create_links(admin, cycle.id, 1, "城关镇测评人")
+    case = (
+        await Case.select(Case.id)
+        .where(Case.handler == people["wangxiaolei"])
+        .order_by(Case.received_on, ascending=False)
+        .first()
+    )
+    return Demo(cycle.id, cycle.year, case["id"], link["token"])
+
+
+def journeys(demo: Demo) -> dict[str, list[Step]]:
+    county, cycle = f"/t/{SLUG}", f"/t/{SLUG}/evaluations/{demo.cycle_id}"
+    return {
+        "admin": [
+            Step("dashboard", f"{county}/", "您好"),
+            Step("rota", f"{county}/rota", "A/B"),
+            Step("staff", f"{county}/staff", "人员"),
+            Step("evaluation", cycle, "工作效能考评"),
+            Step("audit", f"{county}/audit", "审计"),
+        ],
+        "head": [
+            Step("dashboard", f"{county}/", "您好"),
+            Step("absences", f"{county}/absences", "离岗"),
+            Step("cases", f"{county}/cases", "案件"),
+            Step("accountability", f"{county}/accountability", "问责"),
+        ],
+        "wangxiaolei": [
+            Step("dashboard", f"{county}/", "您好"),
+            Step("intake", f"{county}/cases/new", "受理"),
+            Step("case", f"{county}/cases/{demo.wang_case}", ""),
+            Step("absences", f"{county}/absences", "离岗"),
+            Step("rating", cycle, "工作效能考评"),
+        ],
+        "leader": [
+            Step("dashboard", f"{county}/", "您好"),
+            Step("stats", f"{county}/stats", "限时办结"),
+            Step("rating", f"{cycle}?mode=dims", "工作效能考评"),
+        ],
+        "zhaoming": [
+            Step("rating", cycle, "工作效能考评"),
+            Step("results", f"{cycle}/results", "成绩"),
+            Step("grassroots-link", f"/rate/{demo.link_token}", "考评"),
+        ],
+        "inspector": [
+            Step("region", f"/r/{DEMO_REGION}", ""),
+            Step("report", f"/r/{DEMO_REGION}/report", ""),
+        ],
+        "root": [
+            Step("counties", "/admin/tenants", ""),
+            Step("calendar", "/admin/calendar", "日历"),
+        ],
+    }
+
+
+# The guides name roles, not usernames: 经办人 is 王效雷, the evaluator 赵明.
+GUIDE_NAMES = {"wangxiaolei": "clerk", "zhaoming": "evaluator", "root": "superadmin"}
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    if os.environ.get("PORTAL_DOCS_SCREENSHOTS") == "1":
+        folder = PROJECT_ROOT / "docs" / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    return tmp_path
+
+
+async def sign_in(page, base: str, username: str) -> None:
+    """The county's members choose 砀山县; the operator and the inspector belong to no county."""
+    outside = username in ("root", "inspector")
+    await page.goto(f"{base}/login" + ("" if outside else f"?tenant={SLUG}"))
+    if outside:
+        await page.select_option("select[name=tenant]", "")
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button.primary")
+    await page.wait_for_load_state("networkidle")
+    assert "/login" not in page.url, f"{username} could not sign in"
+
+
+async def test_every_role_walks_its_week_at_desktop_and_phone_width(live_server, chromium, shots):
+    from playwright.async_api import async_playwright
+
+    demo = await seeded()
+    taken = []
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        for width, height in WIDTHS.items():
+            for username, steps in journeys(demo).items():
+                context = await browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+                page = await context.new_page()
+                await sign_in(page, live_server, username)
+                for n, step in enumerate(steps, start=1):
+                    answer = await page.goto(f"{live_server}{step.path}")
+                    assert answer.status == 200, f"{username} {step.path}: {answer.status}"
+                    heading = await page.inner_text("h1")
+                    assert step.heading in heading, f"{username} {step.path}: {heading!r}"
+                    name = f"{GUIDE_NAMES.get(username, username)}-{n}-{step.name}-{width}.jpg"
+                    await page.screenshot(path=shots / name, type="jpeg", quality=JPEG_QUALITY)
+                    taken.append(name)
+                await context.close()
+        await browser.close()
+    assert len(taken) == 2 * sum(len(steps) for steps in journeys(demo).values())
