@@ -349,6 +349,11 @@ def _require_open(cycle: CycleView, component: Component) -> None:
         )
 
 
+def grid_key(component: str, staff_id: int) -> str:
+    """A subject in a component, as the rating grid names its rows."""
+    return f"{component}.{staff_id}"
+
+
 @dataclass(frozen=True)
 class Entry:
     """One row of the rating grid: a subject in a component, as a total or the five dimensions."""
@@ -361,9 +366,9 @@ class Entry:
 
 class RatingsRefused(InvalidInput):
     """Some rows of a grid were refused, so nothing was saved; ``by_entry`` says why, per
-    ``(component, staff_id)``."""
+    ``grid_key``."""
 
-    def __init__(self, by_entry: dict[tuple[str, int], InvalidInput]) -> None:
+    def __init__(self, by_entry: dict[str, InvalidInput]) -> None:
         super().__init__(N_("{count} 处评分有误，均未保存；请改正标出的格子后再保存"), count=len(by_entry))
         self.by_entry = by_entry
 
@@ -373,7 +378,7 @@ async def rate_all(ctx: TenantContext, cycle_id: int, entries: list[Entry]) -> i
     names each bad row). A row equal to the rater's saved rating is left alone (no audit noise).
     Returns how many ratings were saved."""
     key = f"user:{ctx.actor.user_id}"
-    refused: dict[tuple[str, int], InvalidInput] = {}
+    refused: dict[str, InvalidInput] = {}
     checked = []
     async with db.transaction():
         cycle = await _open_cycle_row(ctx, cycle_id)
@@ -399,7 +404,7 @@ async def rate_all(ctx: TenantContext, cycle_id: int, entries: list[Entry]) -> i
                 subject = subjects[entry.staff_id]
                 _rater_key(ctx, component, subject, "")
             except InvalidInput as exc:
-                refused[(entry.component, entry.staff_id)] = exc
+                refused[grid_key(entry.component, entry.staff_id)] = exc
                 continue
             if saved.get((subject["id"], component.value)) != (rating.score, _dimensions_json(rating)):
                 checked.append((subject, component, rating))
@@ -478,7 +483,7 @@ class Task:
     @property
     def key(self) -> str:
         """The task's name in the rating grid's form."""
-        return f"{self.component}.{self.staff_id}"
+        return grid_key(self.component, self.staff_id)
 
 
 async def my_tasks(ctx: TenantContext, cycle_id: int) -> list[Task]:

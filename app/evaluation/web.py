@@ -295,8 +295,7 @@ async def rate(request: Request, ctx: County, cycle_id: FromPath[int]) -> Templa
         saved = await services.rate_all(ctx, cycle_id, entries)
     except InvalidInput as exc:
         refused = exc.by_entry if isinstance(exc, services.RatingsRefused) else {}
-        errors = {f"{component}.{staff_id}": e.localized() for (component, staff_id), e in refused.items()}
-        grid = Grid(mode, values, errors)
+        grid = Grid(mode, values, {key: e.localized() for key, e in refused.items()})
         return await _cycle_page(
             request, ctx, cycle_id, error=exc.localized(), error_at="tasks", grid=grid, status_code=400
         )

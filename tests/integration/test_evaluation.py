@@ -1130,3 +1130,12 @@ async def test_one_bad_cell_saves_nothing_and_each_bad_row_says_why_in_chinese(d
         in answer.text
     )
     assert page.status_code == 400 and "<html" in page.text and "“总分”须为数字" in page.text
+
+
+async def test_rate_all_refuses_the_whole_grid_when_one_row_may_not_be_given(demo):
+    cycle = await demo.open(step="internal")
+    wang, hou = demo["wangxiaolei"], demo["houweili"]
+    rows = [services.Entry(hou, "peer", score="80"), services.Entry(wang, "peer", score="99")]
+    caught = await refused(services.rate_all(await demo.ctx("wangxiaolei"), cycle.id, rows))
+    assert {key: e.message for key, e in caught.by_entry.items()} == {f"peer.{wang}": "科室互评不能给自己评分"}
+    assert await services.rate_all(await demo.ctx("wangxiaolei"), cycle.id, rows[:1]) == 1
