@@ -25,7 +25,7 @@ def test_the_api_guide_lists_exactly_the_endpoints_the_app_serves():
     )
 
 
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(PROJECT_ROOT)))
 def test_every_local_link_and_screenshot_exists(page):
     text = page.read_text(encoding="utf-8")
     assert "../shared" not in text, "a user's clone has no ../shared"
