@@ -10,11 +10,15 @@ from __future__ import annotations
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.async_api import async_playwright
 
+from app.absences import services as absences
+from app.absences.rules import Action
+from app.absences.substitution import sweep
 from app.accounts.services import set_password
 from app.accounts.tables import User
 from app.cases.tables import Case
@@ -51,25 +55,36 @@ class Demo:
     link_token: str
 
 
+SECTION = {"head": 84, "wangxiaolei": 91, "houweili": 86, "zhuwenjun": 76, "sunjing": 66}
+"""The subjects of the evaluation and roughly where their ratings lie (one of each grade)."""
+
+
 async def seeded() -> Demo:
-    """The demo's counties, cases and history, everyone's password the tests' one, and this year's
-    evaluation at 外部测评 with a few ratings and computed results."""
+    """The demo's counties, cases and history, everyone's password the tests' one, 朱文君 on leave
+    (侯伟丽 acting for her), and this year's evaluation at 外部测评, rated by everyone but 王效雷's
+    科室互评 (his journey gives it) and computed."""
     await seed(sorted((PROJECT_ROOT / "tenants").glob("*.toml")), OPERATOR)
     for user in await User.select(User.id):
         await set_password(OPERATOR, user["id"], PASSWORD)
     people = {row["username"]: row["id"] for row in await User.select(User.id, User.username)}
     admin = await context_of(SLUG, people["admin"])
+    await on_leave(people, "zhuwenjun")
     cycle = await evaluation.open_cycle(admin, admin.tenant.now().year)
     await evaluation.set_step(admin, cycle.id, "external")
-    for username, subject, component, score in (
-        ("wangxiaolei", "wangxiaolei", "self", "92"),
-        ("houweili", "houweili", "self", "88"),
-        ("houweili", "wangxiaolei", "peer", "86"),
-        ("leader", "houweili", "leadership", "84.5"),
-        ("zhaoming", "houweili", "leadership", "81"),
-    ):
-        rater = await context_of(SLUG, people[username])
-        await evaluation.rate(rater, cycle.id, staff_id=people[subject], component=component, score=score)
+    for subject, level in SECTION.items():
+        given = [(subject, "self", level + 4), ("admin", "grassroots", level - 2)]
+        given += [(rater, "leadership", level + n) for n, rater in enumerate(("leader", "zhaoming"))]
+        given += [(rater, "peer", level - 1) for rater in SECTION if rater not in (subject, "wangxiaolei")]
+        for rater, component, score in given:
+            label = "城关镇 张某" if component == "grassroots" else ""
+            await evaluation.rate(
+                await context_of(SLUG, people[rater]),
+                cycle.id,
+                staff_id=people[subject],
+                component=component,
+                score=score,
+                rater_label=label,
+            )
     await evaluation.compute(admin, cycle.id)
     [link] = await evaluation.create_links(admin, cycle.id, 1, "城关镇测评人")
     case = (
@@ -79,6 +94,24 @@ async def seeded() -> Demo:
         .first()
     )
     return Demo(cycle.id, cycle.year, case["id"], link["token"])
+
+
+async def on_leave(people: dict[str, int], username: str) -> None:
+    """Two weeks of annual leave from an hour ago, approved by the leader, the lines handed over."""
+    person = await context_of(SLUG, people[username])
+    now = person.tenant.now()
+    notice = await absences.post(
+        person,
+        person_id=people[username],
+        kind="annual",
+        reason="年休假",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=14),
+        contact="13905570000",
+        handover="在办案件材料在档案柜第二格",
+    )
+    await absences.decide(await context_of(SLUG, people["leader"]), notice.id, Action.APPROVE)
+    await sweep(person.tenant)
 
 
 async def rate_colleagues(page) -> None:
