@@ -38,6 +38,7 @@ from app.jobs import web as jobs_web
 from app.notifications import settings_web
 from app.notifications import web as notifications_web
 from app.regions.gate import region_context, region_guard
+from app.robots import web as robots_web
 from app.rota import api as rota_api
 from app.rota import web as rota_web
 from app.settings import Mode, Settings
@@ -69,6 +70,7 @@ COUNTY_PAGES = [
     *absences_web.PAGES,
     *notifications_web.PAGES,
     *settings_web.PAGES,
+    *robots_web.PAGES,
     *office_web.PAGES,
     *calendar_web.PAGES,
     *cases_web.PAGES,
@@ -85,6 +87,7 @@ COUNTY_API = documented(
         *absences_api.API,
         *notifications_web.API,
         *settings_web.API,
+        *robots_web.API,
         *office_web.API,
         *jobs_api.API,
         *calendar_api.API,

