@@ -33,10 +33,14 @@ from app.cases import web as cases_web
 from app.dashboard import web as dashboard_web
 from app.evaluation import api as evaluation_api
 from app.evaluation import web as evaluation_web
+from app.imports import api as imports_api
+from app.imports import web as imports_web
 from app.jobs import api as jobs_api
 from app.jobs import web as jobs_web
 from app.notifications import settings_web
 from app.notifications import web as notifications_web
+from app.operations import web as operations_web
+from app.regions import web as regions_web
 from app.regions.gate import region_context, region_guard
 from app.robots import web as robots_web
 from app.rota import api as rota_api
@@ -77,6 +81,8 @@ COUNTY_PAGES = [
     *jobs_web.PAGES,
     *evaluation_web.PAGES,
     *stats_web.PAGES,
+    *imports_web.PAGES,
+    *operations_web.PAGES,
 ]
 COUNTY_API = documented(
     [
@@ -94,14 +100,17 @@ COUNTY_API = documented(
         *cases_api.API,
         *evaluation_api.API,
         *stats_api.API,
+        *imports_api.API,
     ]
 )
 PUBLIC = [
     *accounts_web.PUBLIC,
     *tenancy_web.PUBLIC,
+    *regions_web.PUBLIC,
     *calendar_web.PUBLIC,
     *evaluation_web.PUBLIC,
     *stats_web.PUBLIC,
+    *operations_web.ADMIN_PAGES,
     health,
     favicon,
 ]
@@ -162,7 +171,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # A region's pages and API: behind the region gate, the only cross-county read path.
             Router(
                 "/r/{region:str}",
-                route_handlers=stats_web.REGION_PAGES,
+                route_handlers=[*stats_web.REGION_PAGES, *regions_web.REGION_PAGES],
                 guards=[region_guard],
                 dependencies=region_dependencies,
                 include_in_schema=False,

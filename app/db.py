@@ -11,10 +11,11 @@ from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from app import secrets
@@ -26,6 +27,7 @@ _engine: Engine | None = None
 # that owns no table, and each connection it takes from the pool is told the county of the
 # request it serves; the policies then show and accept only that county's rows, whatever a query
 # forgets. Outside a county request (sign-in, workers, operators) no county is set: all rows.
+# Both are set per transaction (``CountyEngine``), never per connection: see NOTES "PgBouncer".
 APP_ROLE = "portal_app"
 _county: ContextVar[int | None] = ContextVar("county", default=None)
 
@@ -46,13 +48,41 @@ def enter_county(tenant_id: int) -> None:
 
 
 async def _as_app_role(connection) -> None:
-    """asyncpg's ``setup``, on every acquisition from the pool (a released connection is RESET)."""
+    """Inside a transaction: the app's role and the request's county, for this transaction only.
+
+    Nothing is left on the connection (``set_config(..., true)`` ends with the transaction), so a
+    pooler in transaction mode (PgBouncer) may hand the server connection to anyone afterwards."""
     county_id = _county.get()
     await connection.execute(
-        "SELECT set_config('role', $1, false), set_config('portal.tenant', $2, false)",
+        "SELECT set_config('role', $1, true), set_config('portal.tenant', $2, true)",
         APP_ROLE,
         "" if county_id is None else str(county_id),
     )
+
+
+class _CountyTransaction(PostgresTransaction):
+    async def begin(self) -> None:
+        await super().begin()
+        if self.engine.pool is not None:  # the app's pool; migrations and operators stay the owner
+            await _as_app_role(self.connection)
+
+
+class CountyEngine(PostgresEngine):
+    """PostgreSQL where every pooled statement runs in a transaction that names the app's role and
+    the county (row-level security, above); a statement outside ``transaction()`` gets one of its
+    own. Session state is never set, so nothing needs resetting when a connection is released."""
+
+    def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
+        return _CountyTransaction(engine=self, allow_nested=allow_nested)
+
+    async def _run_in_pool(self, query: str, args=None):
+        async with self.pool.acquire() as connection, connection.transaction():
+            await _as_app_role(connection)
+            return await connection.fetch(query, *(args or []))
+
+
+async def _nothing_to_reset(connection) -> None:
+    """The pool's reset on release: transactions left nothing (asyncpg's default is a round trip)."""
 
 
 def build_engine(database_url: str) -> Engine:
@@ -60,7 +90,24 @@ def build_engine(database_url: str) -> Engine:
         path = Path(database_url.removeprefix("sqlite:///"))  # sqlite:////abs or sqlite:///relative
         path.parent.mkdir(parents=True, exist_ok=True)
         return SQLiteEngine(path=str(path), timeout=30)
-    return PostgresEngine(config={"dsn": database_url.replace("postgres://", "postgresql://", 1)})
+    dsn, statement_cache_size = _statement_cache(database_url.replace("postgres://", "postgresql://", 1))
+    config = (
+        {"dsn": dsn} if statement_cache_size is None else {"dsn": dsn, "statement_cache_size": statement_cache_size}
+    )
+    return CountyEngine(config=config)
+
+
+def _statement_cache(url: str) -> tuple[str, int | None]:
+    """``?statement_cache_size=0`` in DATABASE_URL (behind PgBouncer < 1.21 in transaction mode,
+    where a statement prepared on one server connection is unknown on the next) goes to asyncpg,
+    not to the server as a setting."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    sizes = [int(value) for key, value in query if key == "statement_cache_size"]
+    if not sizes:
+        return url, None
+    rest = urlencode([(key, value) for key, value in query if key != "statement_cache_size"])
+    return urlunsplit(parts._replace(query=rest)), sizes[-1]
 
 
 def configure(settings: Settings) -> Engine:
@@ -107,7 +154,7 @@ async def connected(settings: Settings):
     previous = _engine
     current = configure(settings)
     if isinstance(current, PostgresEngine):
-        await current.start_connection_pool(min_size=1, max_size=10, setup=_as_app_role)
+        await current.start_connection_pool(min_size=1, max_size=10, reset=_nothing_to_reset)
     try:
         yield current
     finally:

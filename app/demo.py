@@ -485,6 +485,53 @@ async def _history(slug: str) -> None:
     for start in range(0, len(rows), 500):
         await Case.insert(*rows[start : start + 500])
     print(f"  {slug}: {len(rows)} decided cases of the past year")
+    await _absence_history(tenant, calendar, holders, history_ends, rng)
+
+
+async def _absence_history(tenant, calendar, holders: dict[int, int], history_ends, rng) -> None:
+    """A year of leave taken by the lines' A holders (about one a month each, back on time), and
+    now and then a morning when neither A nor B could act: the statistics' absence figures."""
+    from datetime import datetime, time
+
+    from app.absences.tables import Absence, Substitution
+
+    kinds = ["official", "official", "personal", "sick", "annual", "study"]
+    made = 0
+    for line, person in holders.items():
+        day = history_ends - timedelta(days=365)
+        while day <= history_ends:
+            day += timedelta(days=rng.randint(15, 45))
+            if not calendar.is_workday(day) or day > history_ends:
+                continue
+            starts = datetime.combine(day, time(8), tenant.zone)
+            ends = starts + timedelta(hours=rng.choice([4, 9, 33, 57]))  # a morning, a day, two, three
+            absence = Absence(
+                tenant=tenant.id,
+                person=person,
+                kind=rng.choice(kinds),
+                reason="请假",
+                starts_at=starts,
+                ends_at=ends,
+                category="leave",
+                status="returned",
+                approver_role="leader",
+                decided_at=starts - timedelta(days=1),
+                returned_at=ends,
+                created_at=starts - timedelta(days=1),
+            )
+            await absence.save()
+            made += 1
+            if rng.random() < 0.15:  # the B holder away too: the line went uncovered for a while
+                await Substitution(
+                    tenant=tenant.id,
+                    absence=absence.id,
+                    line=line,
+                    substitute=None,
+                    status="uncovered",
+                    started_at=starts,
+                    ended_at=starts + timedelta(hours=rng.choice([1, 2, 4])),
+                ).save()
+    print(f"  {tenant.slug}: {made} leaves of the past year")
 
 
 def _print_logins(logins, url: str) -> None:
