@@ -51,6 +51,7 @@ from app.staff import web as staff_web
 from app.stats import api as stats_api
 from app.stats import web as stats_web
 from app.tenancy import web as tenancy_web
+from app.todo import web as todo_web
 from app.web.bodies import MAX_BODY_BYTES, check_body
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.favicon import favicon
@@ -67,6 +68,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 # Every county page and API handler lives below these two routers, behind ``tenant_guard``.
 COUNTY_PAGES = [
     *dashboard_web.PAGES,
+    *todo_web.PAGES,
     *accounts_web.PAGES,
     *audit_web.PAGES,
     *staff_web.PAGES,
