@@ -10,14 +10,11 @@ from __future__ import annotations
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.async_api import async_playwright
 
-from app.absences import services as absences
-from app.absences.rules import Action
 from app.absences.substitution import sweep
 from app.accounts.services import set_password
 from app.accounts.tables import User
@@ -26,7 +23,7 @@ from app.demo import DEMO_REGION, seed
 from app.evaluation import services as evaluation
 from app.settings import PROJECT_ROOT
 from tests.browser.conftest import CHROMIUM_FLAGS
-from tests.helpers import OPERATOR, PASSWORD, context_of
+from tests.helpers import OPERATOR, PASSWORD, context_of, start_leave
 from workers.heartbeat import beat
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_db", "redis")]
@@ -68,7 +65,8 @@ async def seeded() -> Demo:
         await set_password(OPERATOR, user["id"], PASSWORD)
     people = {row["username"]: row["id"] for row in await User.select(User.id, User.username)}
     admin = await context_of(SLUG, people["admin"])
-    await on_leave(people, "zhuwenjun")
+    await start_leave({**people, "_approver": "leader"}, "zhuwenjun")
+    await sweep(admin.tenant)  # her lines and cases to 侯伟丽 now, as the worker would within a minute
     cycle = await evaluation.open_cycle(admin, admin.tenant.now().year)
     await evaluation.set_step(admin, cycle.id, "external")
     for subject, level in SECTION.items():
@@ -94,24 +92,6 @@ async def seeded() -> Demo:
         .first()
     )
     return Demo(cycle.id, cycle.year, case["id"], link["token"])
-
-
-async def on_leave(people: dict[str, int], username: str) -> None:
-    """Two weeks of annual leave from an hour ago, approved by the leader, the lines handed over."""
-    person = await context_of(SLUG, people[username])
-    now = person.tenant.now()
-    notice = await absences.post(
-        person,
-        person_id=people[username],
-        kind="annual",
-        reason="年休假",
-        starts_at=now - timedelta(hours=1),
-        ends_at=now + timedelta(days=14),
-        contact="13905570000",
-        handover="在办案件材料在档案柜第二格",
-    )
-    await absences.decide(await context_of(SLUG, people["leader"]), notice.id, Action.APPROVE)
-    await sweep(person.tenant)
 
 
 async def rate_colleagues(page) -> None:
