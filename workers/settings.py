@@ -15,6 +15,7 @@ from workers.heartbeat import beat
 from workers.robots import deliver_due_robot_messages
 from workers.running import recover_jobs, tracked
 from workers.substitution import substitution_sweep, substitution_sweep_all
+from workers.tally import rebuild_tallies
 
 
 def build_worker(settings: Settings, **options) -> Worker:
@@ -43,6 +44,8 @@ def build_worker(settings: Settings, **options) -> Worker:
             cron(deliver_due_emails, second=45, run_at_startup=True, unique=True, timeout=300),
             # Robot messages due; each run posts at most the platforms' 20 a minute per robot.
             cron(deliver_due_robot_messages, second=50, run_at_startup=True, unique=True, timeout=300),
+            # The statistics' tally of each county that changed day or grew old.
+            cron(rebuild_tallies, second=40, run_at_startup=True, unique=True, timeout=600),
             # Records become due just after midnight of each county; every ten minutes catches up soon.
             cron(
                 deadline_scan_all,
