@@ -77,8 +77,8 @@ def split_months(period: Period, today: date) -> MonthSplit:
     """The whole months of ``period`` and its partial edges. A period reaching ``today`` holds its
     last month whole: no case is received after today."""
     start = period.start if period.start.day == 1 else _next_month(period.start)
-    end_month = _next_month(period.end)  # the first day after the period's last month
-    after = end_month if period.end >= today or end_month - timedelta(days=1) == period.end else period.end.replace(day=1)
+    last_month_whole = period.end >= today or _next_month(period.end) - timedelta(days=1) == period.end
+    after = _next_month(period.end) if last_month_whole else period.end.replace(day=1)  # the day after the months
     if start >= after:
         return MonthSplit(None, None, (period,))
     edges = []

@@ -93,9 +93,7 @@ NAMING = {
 Calendars = dict[int, WorkCalendar]  # county id → its calendar (app.calendar.services.calendars_of)
 
 
-def working_days(
-    counties: Sequence[TenantInfo], calendars: Calendars, first: date, last: date
-) -> Callable[[str], str]:
+def working_days(counties: Sequence[TenantInfo], calendars: Calendars, first: date, last: date) -> Callable[[str], str]:
     """SQL for a day's working-day ordinal on its case's county's calendar (the days a case took
     are the difference of two, as the calendar module counts them: the day of receipt never
     counts): an array (PostgreSQL) or JSON list (SQLite) of ordinals from ``first`` to ``last``,

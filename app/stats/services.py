@@ -93,9 +93,10 @@ class Overview:
     as_of: datetime | None  # the deadline figures are those of this instant (None: of now)
 
 
-def _as_of(tallied: Built) -> datetime | None:
-    """The oldest tally read: the figures are at least as fresh as that."""
-    return min(tallied.values(), default=None)
+def _as_of(tallied: Built, counties: tuple[TenantInfo, ...]) -> datetime | None:
+    """The oldest tally read, on the counties' clock: the figures are at least as fresh as that."""
+    oldest = min(tallied.values(), default=None)
+    return oldest and oldest.astimezone(counties[0].zone)
 
 
 async def _overview(counties: tuple[TenantInfo, ...], by: By, period: Period, *, line: str | None = None) -> Overview:
@@ -114,7 +115,7 @@ async def _overview(counties: tuple[TenantInfo, ...], by: By, period: Period, *,
         grades=await grades_by_cycle(counties, period),
         absences=absences,
         absence_total=coverage.total(absences, _("合计")),
-        as_of=_as_of(tallied),
+        as_of=_as_of(tallied, counties),
     )
 
 
@@ -176,7 +177,7 @@ async def _report(issuer: str, counties: tuple[TenantInfo, ...], by: By, month: 
     ordered = figures.ranking(rows) if by == By.COUNTY else sorted(rows, key=lambda row: row.key)
     total = figures.total(rows, "合计")
     absence_total = coverage.total(list(absences.values()), "合计")
-    return Report(issuer, period, by, ordered, total, absences, absence_total, today, _as_of(tallied))
+    return Report(issuer, period, by, ordered, total, absences, absence_total, today, _as_of(tallied, counties))
 
 
 async def region_report(rctx: RegionContext, month: str | None) -> Report:

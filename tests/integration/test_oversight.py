@@ -268,3 +268,21 @@ async def test_the_grade_distribution_of_finalised_cycles(settings):
     counts = r"<td>(\d+)</td>" * 5
     rows = re.findall(rf'<tr><th scope="row">(.县)</th>{counts}</tr>', page.text)
     assert rows == [("甲县", str(year), "1", "2", "0", "0")]
+
+
+async def test_the_pages_read_the_workers_tally_and_say_how_fresh_it_is(settings):
+    from app.stats import tally
+
+    await two_counties_in_a_region()
+    month = (TODAY - timedelta(days=30)).strftime("%Y-%m")
+    async with portal(settings) as client:
+        await sign_in(client, "", "nina")
+        live = [await client.get(f"/r/north/?{YEAR}"), await client.get(f"/r/north/report?month={month}")]
+        for slug in ("aa", "bb"):
+            await tally.rebuild(await find_by_slug(slug), clock.now())
+        tallied = [await client.get(f"/r/north/?{YEAR}"), await client.get(f"/r/north/report?month={month}")]
+    for before, after in zip(live, tallied, strict=True):
+        assert after.status_code == 200, after.text
+        assert "数据截至" not in before.text and "数据截至" in after.text
+        without_note = re.sub(r"<p class=\"muted\">数据截至[^<]*</p>", "", after.text)
+        assert re.sub(r"\s+", " ", without_note) == re.sub(r"\s+", " ", before.text)
