@@ -208,6 +208,16 @@ def _summed(key: str | int, label: str, rows: list[Figures]) -> Figures:
     )
 
 
+def histogram_text(histogram: Iterable[tuple[int, int]]) -> str:
+    """A histogram as stored in a row: ``days:cases`` pairs, comma-separated."""
+    return ",".join(f"{value}:{times}" for value, times in histogram)
+
+
+def histogram_of(text: str) -> tuple[tuple[int, int], ...]:
+    pairs = (pair.split(":") for pair in text.split(",") if pair)
+    return tuple((int(value), int(times)) for value, times in pairs)
+
+
 def total(rows: list[Figures], label: str) -> Figures:
     return _summed("total", label, rows)
 

@@ -1,4 +1,4 @@
-from piccolo.columns import Date, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns import Date, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from app.tenancy.tables import Tenant
@@ -28,3 +28,17 @@ class TallyState(Table):
     tenant = ForeignKey(Tenant, unique=True, on_delete=OnDelete.cascade)
     built_at = Timestamptz()
     built_on = Date()  # the county's today at the rebuild: its open cases' overdue day
+
+
+class MonthTally(Table, tablename="deadline_tally_month"):
+    """A county's month of ``DeadlineTally`` in one row, what a region's pages by county and by month
+    read: the counts, and the closed cases by working days taken as text ``days:cases,…``."""
+
+    tenant = ForeignKey(Tenant, on_delete=OnDelete.cascade)
+    month = Varchar(length=7)
+    received = Integer()
+    closed = Integer()
+    closed_on_time = Integer()
+    open_overdue = Integer()
+    extensions = Integer()
+    closing_days = Text(default="")

@@ -2,13 +2,13 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine import engine_finder
 
-ID = "2026-12-05T01:46:30:000000"
+ID = "2026-12-05T01:55:29:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "the tally is read by county and month; row-level security on the tally tables"
+DESCRIPTION = "the tallies are read by county and month; row-level security on the tally tables"
 
 ROLE = "portal_app"  # app.backstop's role
 COUNTY = "nullif(current_setting('portal.tenant', true), '')::integer"
-TABLES = ("deadline_tally", "tally_state")
+TABLES = ("deadline_tally", "deadline_tally_month", "tally_state")
 
 
 async def forwards():
@@ -16,7 +16,8 @@ async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="stats", description=DESCRIPTION)
 
     async def by_county_and_month():
-        await engine_finder().run_ddl("CREATE INDEX deadline_tally_month ON deadline_tally (tenant, month)")
+        await engine_finder().run_ddl("CREATE INDEX deadline_tally_by_month ON deadline_tally (tenant, month)")
+        await engine_finder().run_ddl("CREATE UNIQUE INDEX deadline_tally_month_once ON deadline_tally_month (tenant, month)")
 
     async def county_only():
         # On a new database app.backstop (migrated last) covers these tables with every other;

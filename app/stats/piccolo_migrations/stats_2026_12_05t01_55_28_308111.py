@@ -5,6 +5,7 @@ from piccolo.columns.column_types import Date
 from piccolo.columns.column_types import ForeignKey
 from piccolo.columns.column_types import Integer
 from piccolo.columns.column_types import Serial
+from piccolo.columns.column_types import Text
 from piccolo.columns.column_types import Timestamptz
 from piccolo.columns.column_types import Varchar
 from piccolo.columns.defaults.date import DateNow
@@ -26,9 +27,9 @@ class Tenant(Table, tablename="tenant", schema=None):
     )
 
 
-ID = "2026-12-05T01:46:29:082690"
+ID = "2026-12-05T01:55:28:308111"
 VERSION = "1.38.0"
-DESCRIPTION = "the deadline tally kept by the worker and when each county's was built"
+DESCRIPTION = "the deadline tallies kept by the worker and when each county's was built"
 
 
 async def forwards():
@@ -39,6 +40,13 @@ async def forwards():
     manager.add_table(
         class_name="TallyState",
         tablename="tally_state",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="MonthTally",
+        tablename="deadline_tally_month",
         schema=None,
         columns=None,
     )
@@ -104,6 +112,178 @@ async def forwards():
         column_class=Date,
         params={
             "default": DateNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="MonthTally",
+        tablename="deadline_tally_month",
+        column_name="tenant",
+        db_column_name="tenant",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Tenant,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="MonthTally",
+        tablename="deadline_tally_month",
+        column_name="month",
+        db_column_name="month",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 7,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="MonthTally",
+        tablename="deadline_tally_month",
+        column_name="received",
+        db_column_name="received",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="MonthTally",
+        tablename="deadline_tally_month",
+        column_name="closed",
+        db_column_name="closed",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="MonthTally",
+        tablename="deadline_tally_month",
+        column_name="closed_on_time",
+        db_column_name="closed_on_time",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="MonthTally",
+        tablename="deadline_tally_month",
+        column_name="open_overdue",
+        db_column_name="open_overdue",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="MonthTally",
+        tablename="deadline_tally_month",
+        column_name="extensions",
+        db_column_name="extensions",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="MonthTally",
+        tablename="deadline_tally_month",
+        column_name="closing_days",
+        db_column_name="closing_days",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
             "null": False,
             "primary_key": False,
             "unique": False,
