@@ -34,6 +34,8 @@ from app.stats.tables import DeadlineTally, MonthTally, TallyState
 from app.tenancy.context import TenantInfo
 
 REFRESH = timedelta(minutes=10)
+# Counties written to since their last rebuild (a Redis set of ids): rebuilt within the minute.
+CHANGED_KEY = "portal:stats:changed"
 COLUMNS = ("tenant", "month", "line", "handler", "close_days", *COUNTS)
 
 
@@ -104,8 +106,19 @@ async def built(counties: Sequence[TenantInfo]) -> Built:
     return {tenant: state["built_at"] for tenant, state in (await states(counties)).items()}
 
 
+async def mark_changed(redis, tenant_id: int) -> None:
+    await redis.sadd(CHANGED_KEY, tenant_id)
+
+
+async def take_changed(redis, tenant_id: int) -> bool:
+    """Whether the county was marked changed, unmarking it (a mark made during the rebuild that
+    follows stays for the next one)."""
+    return bool(await redis.srem(CHANGED_KEY, tenant_id))
+
+
 def needs_rebuild(state: dict | None, county: TenantInfo, now: datetime) -> bool:
-    """A county is rebuilt when it never was, on a new day of its own, or ``REFRESH`` after."""
+    """A county is rebuilt when it never was, on a new day of its own, or ``REFRESH`` after (a
+    change no request marked: an import, a calendar's recomputed due days)."""
     return (
         state is None
         or _day(state["built_on"]) != now.astimezone(county.zone).date()

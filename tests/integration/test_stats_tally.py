@@ -108,4 +108,8 @@ async def test_the_cron_rebuilds_each_county_when_missing_stale_or_of_another_da
         assert await rebuild_tallies({"redis": redis}) == 2
     with clock.pinned(late + timedelta(minutes=7)):
         assert await rebuild_tallies({"redis": redis}) == 2
+        # A county written to is rebuilt at the next minute, once.
+        await tally.mark_changed(redis, counties[1].id)
+        assert await rebuild_tallies({"redis": redis}) == 1
+        assert await rebuild_tallies({"redis": redis}) == 0
     assert set(await tally.built(counties)) == {info.id for info in counties}
