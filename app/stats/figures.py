@@ -9,6 +9,7 @@ calendar counts a time limit: the working days after the day of receipt, up to t
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -208,14 +209,22 @@ def _summed(key: str | int, label: str, rows: list[Figures]) -> Figures:
     )
 
 
+NUMBERS = re.compile(r"\d+")
+
+
 def histogram_text(histogram: Iterable[tuple[int, int]]) -> str:
     """A histogram as stored in a row: ``days:cases`` pairs, comma-separated."""
     return ",".join(f"{value}:{times}" for value, times in histogram)
 
 
 def histogram_of(text: str) -> tuple[tuple[int, int], ...]:
-    pairs = (pair.split(":") for pair in text.split(",") if pair)
-    return tuple((int(value), int(times)) for value, times in pairs)
+    """The histogram of ``histogram_text``, or of several joined by commas (a value's times added)."""
+    numbers = list(map(int, NUMBERS.findall(text)))  # value, times, value, times…: a region reads thousands
+    together: dict[int, int] = {}
+    for place in range(0, len(numbers), 2):
+        value = numbers[place]
+        together[value] = together.get(value, 0) + numbers[place + 1]
+    return tuple(sorted(together.items()))
 
 
 def total(rows: list[Figures], label: str) -> Figures:

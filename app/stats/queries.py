@@ -75,6 +75,11 @@ def _today(counties: Sequence[TenantInfo], now: datetime) -> str:
     return _per_county(counties, lambda county: date_literal.format(now.astimezone(county.zone).date().isoformat()))
 
 
+def joined(column: str) -> str:
+    """SQL for a group's texts of ``column`` joined by commas."""
+    return f"string_agg({column}, ',')" if _postgres() else f"group_concat({column}, ',')"
+
+
 def case_month() -> str:
     """SQL for a case's month of receipt, ``YYYY-MM``."""
     return "to_char(c.received_on, 'YYYY-MM')" if _postgres() else "strftime('%Y-%m', c.received_on)"

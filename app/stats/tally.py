@@ -26,6 +26,7 @@ from app.stats.queries import (
     case_counts,
     case_month,
     grouped_figures,
+    joined,
     live_figures,
     placeholders,
     working_days,
@@ -153,25 +154,28 @@ async def _tallied_figures(
 
 
 async def _month_figures(counties: Sequence[TenantInfo], by: By, first: str, last: str) -> list[Figures]:
-    """By county or by month from one row per county and month: a region's pages read a few
-    thousand short rows whatever the size of its counties' histories."""
+    """By county or by month from one row per county and month: a region's pages sum a few
+    thousand short rows, and read one histogram text per group, whatever its counties' histories.
+    The counties' ids are written in the statement: a hundred values cost Piccolo more than the query."""
     named = {county.id: county for county in counties}
-    rows = await MonthTally.select().where(
-        MonthTally.tenant.is_in(list(named)) & (MonthTally.month >= first) & (MonthTally.month <= last)
+    key = "tenant" if by == By.COUNTY else "month"
+    sums = ", ".join(f"SUM({name}) AS {name}" for name in COUNTS)
+    rows = await MonthTally.raw(
+        f"""SELECT {key} AS key, {sums}, {joined("closing_days")} AS closing_days FROM deadline_tally_month
+        WHERE tenant IN ({", ".join(str(int(tenant)) for tenant in named)}) AND month >= {{}} AND month <= {{}}
+        GROUP BY {key} ORDER BY {key}""",
+        first,
+        last,
     )
-    return figures.combined(
-        [
-            [
-                Figures(
-                    key=named[row["tenant"]].slug if by == By.COUNTY else row["month"],
-                    label=named[row["tenant"]].name if by == By.COUNTY else row["month"],
-                    closing_days=figures.histogram_of(row["closing_days"]),
-                    **{name: row[name] for name in COUNTS},
-                )
-                for row in rows
-            ]
-        ]
-    )
+    return [
+        Figures(
+            key=named[row["key"]].slug if by == By.COUNTY else row["key"],
+            label=named[row["key"]].name if by == By.COUNTY else row["key"],
+            closing_days=figures.histogram_of(row["closing_days"] or ""),
+            **{name: int(row[name]) for name in COUNTS},
+        )
+        for row in rows
+    ]
 
 
 async def deadline_figures(

@@ -144,3 +144,11 @@ def test_counts_of_disjoint_cases_combine_group_by_group():
         Figures(key="aa", label="甲", received=3, closed=3, closed_on_time=2, closing_days=((1, 1), (4, 2))),
         c,
     ]
+
+
+def test_a_histogram_is_stored_as_text_and_joined_texts_add_up():
+    stored = figures.histogram_text(((0, 2), (5, 1), (12, 3)))
+    assert stored == "0:2,5:1,12:3"
+    assert figures.histogram_of(stored) == ((0, 2), (5, 1), (12, 3))
+    assert figures.histogram_of(",".join([stored, "", "5:4,1:1"])) == ((0, 2), (1, 1), (5, 5), (12, 3))
+    assert figures.histogram_of("") == ()
