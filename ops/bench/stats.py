@@ -35,8 +35,8 @@ from app.tenancy.services import list_tenants
 # The seed receives cases over ten weeks around today: spread them over the year before today,
 # as a year of history is, each due 14 days after receipt.
 SPREAD_OVER_A_YEAR = """
-    UPDATE assistance_case SET received_on = current_date - (id::bigint * 7919 % 365)::int,
-        due_on = current_date - (id::bigint * 7919 % 365)::int + 14, original_due_on = current_date - (id::bigint * 7919 % 365)::int + 14
+    UPDATE assistance_case SET received_on = current_date - (id::bigint * 7919 % 365)::int;
+    UPDATE assistance_case SET due_on = received_on + 14, original_due_on = received_on + 14;
 """
 DECIDE_CLOSED = """
     UPDATE assistance_case SET decided_at = (received_on + 1 + id % 12) + time '10:00'
