@@ -95,7 +95,7 @@ async def test_rebuilding_is_idempotent_and_replaces_the_countys_rows(any_db):
     assert after == before + 1
 
 
-async def test_the_cron_rebuilds_each_county_when_missing_stale_or_of_another_day(clean_db, redis):
+async def test_the_cron_rebuilds_each_county_when_missing_stale_or_of_another_day(any_db, redis):
     counties = [await county("aa"), await county("bb")]
     with clock.pinned(NOW):
         assert await rebuild_tallies({"redis": redis}) == 2
