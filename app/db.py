@@ -164,6 +164,19 @@ async def insert_new(table, rows: list[dict], returning: tuple[str, ...]) -> lis
     return await table.raw(sql, *([row[name] for row in rows] for name in names))
 
 
+# PostgreSQL takes at most 32,767 parameters in one statement (SQLite 32,766).
+PARAMETER_LIMIT = 32766
+
+
+async def insert_all(table, rows: list, skip_existing: bool = False) -> None:
+    """Insert ``rows`` (instances of ``table``) in as few statements as the parameter limit
+    allows: one ``INSERT`` of every row fails beyond ``PARAMETER_LIMIT`` values."""
+    per_statement = PARAMETER_LIMIT // len(table._meta.columns)
+    for start in range(0, len(rows), per_statement):
+        query = table.insert(*rows[start : start + per_statement])
+        await (query.on_conflict(action="DO NOTHING") if skip_existing else query)
+
+
 def _quoted(names) -> str:
     return ", ".join(f'"{name}"' for name in names)
 
