@@ -46,13 +46,94 @@ def enter_county(tenant_id: int) -> None:
 
 
 async def _as_app_role(connection) -> None:
-    """asyncpg's ``setup``, on every acquisition from the pool (a released connection is RESET)."""
+    """asyncpg's ``init``, once per new connection: the role outlives the pool's ``RESET ALL``
+    (the county does not, so a released connection serves no county)."""
+    await connection.execute(f"SET ROLE {APP_ROLE}")
+    connection.add_query_logger(_count_statement)
+
+
+async def _name_county(connection) -> None:
+    """asyncpg's ``setup``, on every acquisition: the county, when one is known already (a
+    request names its county in its first statement instead: ``COUNTY_SETTING``)."""
     county_id = _county.get()
-    await connection.execute(
-        "SELECT set_config('role', $1, false), set_config('portal.tenant', $2, false)",
-        APP_ROLE,
-        "" if county_id is None else str(county_id),
-    )
+    if county_id is not None:
+        await connection.execute("SELECT set_config('portal.tenant', $1, false)", str(county_id))
+
+
+# A select-list item that names the request's county for the backstop within the statement that
+# finds it (PostgreSQL only), so naming it costs no round trip of its own.
+COUNTY_SETTING = "set_config('portal.tenant', coalesce({}::text, ''), false)"
+
+
+_statements = 0
+
+
+def _count_statement(_record) -> None:
+    global _statements
+    _statements += 1
+
+
+def statements_run() -> int:
+    """Statements this process has sent to PostgreSQL (the benchmark and a test count them)."""
+    return _statements
+
+
+_held: ContextVar[list | None] = ContextVar("held_connection", default=None)
+
+
+@asynccontextmanager
+async def one_connection():
+    """Within the block (a request), every query and transaction uses one pooled connection,
+    taken at the first query and released at the end: one checkout (and one pool reset) per
+    request instead of one per statement."""
+    held: list = []
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+        if held:
+            await held[0][0].release(held[0][1])
+
+
+class _HeldConnection:
+    """What ``pool.acquire()`` gives inside ``one_connection``: usable with ``await`` and ``async with``."""
+
+    def __init__(self, pool, held: list) -> None:
+        self.pool, self.held = pool, held
+
+    async def _connection(self):
+        if not self.held:
+            self.held.append((self.pool, await self.pool.acquire()))
+        return self.held[0][1]
+
+    def __await__(self):
+        return self._connection().__await__()
+
+    async def __aenter__(self):
+        return await self._connection()
+
+    async def __aexit__(self, *_) -> None:
+        return None
+
+
+class _RequestPool:
+    """The pool as Piccolo sees it: inside ``one_connection``, the block's one connection."""
+
+    def __init__(self, pool) -> None:
+        self._pool = pool
+
+    def acquire(self):
+        held = _held.get()
+        return self._pool.acquire() if held is None else _HeldConnection(self._pool, held)
+
+    async def release(self, connection) -> None:
+        held = _held.get()
+        if not held or held[0][1] is not connection:
+            await self._pool.release(connection)
+
+    def __getattr__(self, name):
+        return getattr(self._pool, name)
 
 
 def build_engine(database_url: str) -> Engine:
@@ -89,6 +170,10 @@ def engine() -> Engine:
     return _engine
 
 
+def is_postgres() -> bool:
+    return isinstance(engine(), PostgresEngine)
+
+
 def transaction():
     """A write transaction: all rows change together or none do (IMMEDIATE on SQLite)."""
     current = engine()
@@ -107,7 +192,8 @@ async def connected(settings: Settings):
     previous = _engine
     current = configure(settings)
     if isinstance(current, PostgresEngine):
-        await current.start_connection_pool(min_size=1, max_size=10, setup=_as_app_role)
+        await current.start_connection_pool(min_size=1, max_size=10, init=_as_app_role, setup=_name_county)
+        current.pool = _RequestPool(current.pool)
     try:
         yield current
     finally:
