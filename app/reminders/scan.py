@@ -100,9 +100,15 @@ def _message(due: Due) -> str:
 
 async def _tell(ctx: TenantContext, found: list[Due], heads: list[int], report: ScanReport) -> None:
     """Ledger rows and their messages together: a reminder is either fully told or not at all."""
-    if not found:
-        return
     by_key = {due.key: due for due in found}
+    # What was told already is left out by one read, so a re-scan writes nothing (the insert's
+    # ON CONFLICT still settles two scans racing).
+    if by_key:
+        told = await ctx.select(Reminder, Reminder.key).where(Reminder.key.is_in(list(by_key)))
+        for row in told:
+            del by_key[row["key"]]
+    if not by_key:
+        return
     now = clock.now()
     async with db.transaction():
         inserted = await db.insert_new(
