@@ -881,16 +881,18 @@ class CaseFile:
 
 
 async def case_file(ctx: TenantContext, case_id: int) -> CaseFile:
-    view = await get_case(ctx, case_id)
-    case = await ctx.get(Case, case_id)
+    # The case, its line's pipeline and everything the file shows of it, from one read.
+    case = await ctx.select_one(Case, case_id, *_VIEW_COLUMNS, Case.line.needs_survey, Case.line.needs_posting)
     today = ctx.tenant.now().date()
+    view = _view(case, today, await _income_limits(ctx))
+    pipeline = Pipeline(case["line.needs_survey"], case["line.needs_posting"])
     survey = await ctx.select(Survey).where(Survey.case == case_id).first()
     postings = await ctx.select(Posting).where(Posting.case == case_id).order_by(Posting.id)
     window = PostingWindow(postings[-1]["starts_on"]) if postings else None
     events = await ctx.select(CaseEvent).where(CaseEvent.case == case_id).order_by(CaseEvent.at).order_by(CaseEvent.id)
     return CaseFile(
         case=view,
-        actions=[a.value for a in (await pipeline_of(ctx, case.line)).allowed(Status(view.status))],
+        actions=[a.value for a in pipeline.allowed(Status(view.status))],
         events=events,
         notices=await ctx.select(MaterialNotice, MaterialNotice.all_columns(), MaterialNotice.issued_by.name)
         .where(MaterialNotice.case == case_id)
@@ -920,7 +922,7 @@ async def case_file(ctx: TenantContext, case_id: int) -> CaseFile:
     )
 
 
-async def _substitutions_during(ctx: TenantContext, case: Case) -> list[dict]:
+async def _substitutions_during(ctx: TenantContext, case: dict) -> list[dict]:
     """Who acted for the handler on the case's line while the case was open (第四条)."""
     query = ctx.select(
         Substitution,
@@ -931,12 +933,12 @@ async def _substitutions_during(ctx: TenantContext, case: Case) -> list[dict]:
         Substitution.absence.person.name.as_alias("person_name"),
         Substitution.absence.reason.as_alias("reason"),
     ).where(
-        (Substitution.line == case.line)
-        & (Substitution.absence.person == case.handler)
-        & (Substitution.ended_at.is_null() | (Substitution.ended_at >= case.created_at))
+        (Substitution.line == case["line"])
+        & (Substitution.absence.person == case["handler"])
+        & (Substitution.ended_at.is_null() | (Substitution.ended_at >= case["created_at"]))
     )
-    if case.decided_at:
-        query = query.where(Substitution.started_at <= case.decided_at)
+    if case["decided_at"]:
+        query = query.where(Substitution.started_at <= case["decided_at"])
     return await query.order_by(Substitution.started_at)
 
 

@@ -5,6 +5,7 @@ same cases, and print one markdown table with the targets marked.
     .venv/bin/python ops/bench/run.py                  # 100 counties × 40 staff, 500,000 cases
     .venv/bin/python ops/bench/run.py --quick          # 10 counties × 1,000 cases, 5 s a page
     .venv/bin/python ops/bench/run.py --reuse          # the database seeded by an earlier run
+    .venv/bin/python ops/bench/run.py --seed-only      # seed now, measure later with --reuse
 
 Needs PostgreSQL and Redis: BENCH_DATABASE_URL (default …/portal_bench, dropped and seeded
 afresh unless --reuse), BENCH_REDIS_URL (default redis://127.0.0.1:6379/5, flushed), BENCH_PORT
@@ -338,6 +339,8 @@ async def main(arguments) -> None:
         from province import seeded
 
         await seeded(BENCH_URL, settings, arguments.counties, arguments.cases)
+    if arguments.seed_only:
+        return
     case_id, token = await prepare(settings)
     redis = Redis.from_url(REDIS_URL)
     await redis.flushdb()
@@ -402,6 +405,7 @@ if __name__ == "__main__":
     parser.add_argument("--workers", type=int, default=4, help="web processes of each server")
     parser.add_argument("--quick", action="store_true", help="10 counties × 1,000 cases, 5 s a page")
     parser.add_argument("--reuse", action="store_true", help="keep the database an earlier run seeded")
+    parser.add_argument("--seed-only", action="store_true", help="seed, then stop (measure later with --reuse)")
     arguments = parser.parse_args()
     if arguments.quick:
         arguments.counties, arguments.cases, arguments.seconds = 10, 1000, 5
