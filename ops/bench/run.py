@@ -285,7 +285,8 @@ def wrk(url: str, headers: dict[str, str], users: int, seconds: float, server, d
         script.write(WRK_REPORT)
         script.flush()
         # A slow answer on a busy machine is a latency, not an error: wrk gives up at 10 s, not 2 s.
-        command = ["wrk", f"-t{min(users, 2)}", f"-c{users}", f"-d{seconds:.0f}s", "--timeout", "10s", "-s", script.name]
+        command = ["wrk", f"-t{min(users, 2)}", f"-c{users}", f"-d{seconds:.0f}s", "--timeout", "10s"]
+        command += ["-s", script.name]
         for name, value in headers.items():
             command += ["-H", f"{name}: {value}"]
         before = cpu_now(server, database)
