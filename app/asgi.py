@@ -33,11 +33,15 @@ from app.cases import web as cases_web
 from app.dashboard import web as dashboard_web
 from app.evaluation import api as evaluation_api
 from app.evaluation import web as evaluation_web
+from app.imports import api as imports_api
+from app.imports import web as imports_web
 from app.jobs import api as jobs_api
 from app.jobs import web as jobs_web
 from app.notifications import settings_web
 from app.notifications import web as notifications_web
+from app.regions import web as regions_web
 from app.regions.gate import region_context, region_guard
+from app.robots import web as robots_web
 from app.rota import api as rota_api
 from app.rota import web as rota_web
 from app.settings import Mode, Settings
@@ -69,12 +73,14 @@ COUNTY_PAGES = [
     *absences_web.PAGES,
     *notifications_web.PAGES,
     *settings_web.PAGES,
+    *robots_web.PAGES,
     *office_web.PAGES,
     *calendar_web.PAGES,
     *cases_web.PAGES,
     *jobs_web.PAGES,
     *evaluation_web.PAGES,
     *stats_web.PAGES,
+    *imports_web.PAGES,
 ]
 COUNTY_API = documented(
     [
@@ -85,17 +91,20 @@ COUNTY_API = documented(
         *absences_api.API,
         *notifications_web.API,
         *settings_web.API,
+        *robots_web.API,
         *office_web.API,
         *jobs_api.API,
         *calendar_api.API,
         *cases_api.API,
         *evaluation_api.API,
         *stats_api.API,
+        *imports_api.API,
     ]
 )
 PUBLIC = [
     *accounts_web.PUBLIC,
     *tenancy_web.PUBLIC,
+    *regions_web.PUBLIC,
     *calendar_web.PUBLIC,
     *evaluation_web.PUBLIC,
     *stats_web.PUBLIC,
@@ -159,7 +168,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # A region's pages and API: behind the region gate, the only cross-county read path.
             Router(
                 "/r/{region:str}",
-                route_handlers=stats_web.REGION_PAGES,
+                route_handlers=[*stats_web.REGION_PAGES, *regions_web.REGION_PAGES],
                 guards=[region_guard],
                 dependencies=region_dependencies,
                 include_in_schema=False,

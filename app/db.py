@@ -263,6 +263,21 @@ async def insert_all(table, rows: list, skip_existing: bool = False) -> None:
         await (query.on_conflict(action="DO NOTHING") if skip_existing else query)
 
 
+async def claim_due(table, row_id: int, now, lease) -> dict | None:
+    """One pending row of an outbox (e-mail, robot messages) whose attempt is due, claimed for
+    ``lease`` by a conditional UPDATE that counts the attempt: two workers never get the same
+    row, and a worker that dies with it leaves it due again when the lease is over. The row as
+    claimed, or None when it was not due or someone else got it."""
+    rows = (
+        await table.update(
+            {table.next_attempt_at: now + lease, table.attempts: table.attempts + 1, table.last_attempt_at: now}
+        )
+        .where((table.id == row_id) & (table.status == "pending") & (table.next_attempt_at <= now))
+        .returning(*table.all_columns())
+    )
+    return rows[0] if rows else None
+
+
 def _quoted(names) -> str:
     return ", ".join(f'"{name}"' for name in names)
 

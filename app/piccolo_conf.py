@@ -19,6 +19,7 @@ FEATURE_APPS = [
     "app.evaluation.piccolo_app",
     "app.jobs.piccolo_app",
     "app.regions.piccolo_app",
+    "app.robots.piccolo_app",
 ]
 # Last: row-level security over the tables of every feature app.
 APP_REGISTRY = AppRegistry(apps=[*FEATURE_APPS, "app.backstop.piccolo_app"])

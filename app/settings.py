@@ -31,6 +31,10 @@ class Settings:
     # The SMTP servers county admins may choose (empty: any). Set it where the portal shares a
     # network with other systems, so a county cannot point e-mail at them.
     smtp_hosts: frozenset[str] = field(default_factory=frozenset)
+    # The hosts (``host[:port]``) group robots may post to; empty: WeCom's and DingTalk's own.
+    webhook_hosts: frozenset[str] = field(default_factory=frozenset)
+    # The portal's address as its users reach it, for links in robot messages (PORTAL_BASE_URL).
+    base_url: str = ""
     session_idle_minutes: int = 30
     session_max_hours: int = 12
     login_attempts_per_account: int = 5
@@ -71,6 +75,8 @@ class Settings:
             mode=mode,
             trusted_proxies=_names(env, "PORTAL_TRUSTED_PROXIES"),
             smtp_hosts=_names(env, "PORTAL_SMTP_HOSTS"),
+            webhook_hosts=_names(env, "PORTAL_WEBHOOK_HOSTS"),
+            base_url=env.get("PORTAL_BASE_URL", "").strip().rstrip("/"),
             session_idle_minutes=_positive_int(env, "SESSION_IDLE_MINUTES", 30),
             session_max_hours=_positive_int(env, "SESSION_MAX_HOURS", 12),
         )

@@ -12,6 +12,7 @@ from app.cases.tables import AccountabilityRecord, Case, Enquiry, MaterialNotice
 from app.evaluation.services import open_cycle
 from app.notifications.services import notify
 from app.notifications.tables import Notification
+from app.robots.services import RobotSettings, add_robot
 from app.rota.posts import LineSpec
 from app.rota.services import create_line
 from app.tenancy.context import Actor, TenantContext
@@ -47,6 +48,13 @@ async def objects_of(slug: str, user_id: int) -> dict[str, object]:
         tenant=ctx.tenant, actor=Actor(user_id=user_id, label="x", roles=frozenset(EVERY_ROLE))
     )
     cycle = await open_cycle(admin_of_county, 2031)
+    robot = await add_robot(
+        ctx,
+        RobotSettings(
+            "wecom", "萧县工作群", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=xiaoxian", ("reminder",)
+        ),
+        frozenset(),
+    )
     return {
         "token_id": (await my_tokens(ctx_of_user))[0]["id"],
         "staff_id": user_id,
@@ -56,6 +64,7 @@ async def objects_of(slug: str, user_id: int) -> dict[str, object]:
         "job_id": f"substitution:t{ctx.tenant.id}:{'0' * 32}",
         "day": own_day.isoformat(),
         "cycle_id": cycle.id,
+        "robot_id": robot["id"],
         **case_rows,
         **VERBS,
     }

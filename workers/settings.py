@@ -12,6 +12,7 @@ from workers.deadlines import deadline_scan_all, reminder_scan
 from workers.email import deliver_due_emails, send_email
 from workers.evaluation import evaluation_compute
 from workers.heartbeat import beat
+from workers.robots import deliver_due_robot_messages
 from workers.running import recover_jobs, tracked
 from workers.substitution import substitution_sweep, substitution_sweep_all
 
@@ -40,6 +41,8 @@ def build_worker(settings: Settings, **options) -> Worker:
             cron(substitution_sweep_all, second=30, run_at_startup=True, unique=True, timeout=600),
             # E-mails due (new ones, and retries after their pause, or after a worker died mid-send).
             cron(deliver_due_emails, second=45, run_at_startup=True, unique=True, timeout=300),
+            # Robot messages due; each run posts at most the platforms' 20 a minute per robot.
+            cron(deliver_due_robot_messages, second=50, run_at_startup=True, unique=True, timeout=300),
             # Records become due just after midnight of each county; every ten minutes catches up soon.
             cron(
                 deadline_scan_all,

@@ -130,6 +130,15 @@ def away_at(notice: Notice, at: datetime) -> bool:
     return notice.status in IN_FORCE
 
 
+def away_until(notice: Notice, now: datetime) -> datetime:
+    """When the time away ended: the return, early or late; someone overdue is away still."""
+    if notice.returned_at is not None:
+        return notice.returned_at
+    if notice.status == Status.OVERDUE:
+        return max(notice.ends_at, now)
+    return notice.ends_at
+
+
 class Action(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"

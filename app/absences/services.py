@@ -373,6 +373,7 @@ async def post(
                 kind="absence.pending",
                 link=link,
                 message=f"{person.name}的离岗告示待您审批：{reason.strip()[:80]}",
+                shared=f"{person.name}的离岗告示待审批",
                 key=f"absence:{row.id}:pending",
             )
         elif category is Category.BRIEF:  # a section head's own brief absence: colleagues are told

@@ -52,9 +52,9 @@ def context_for(tenant: TenantInfo) -> TenantContext:
 
 
 async def _tell(
-    ctx: TenantContext, report: SweepReport, users, *, kind: str, message: str, key: str, link: str
+    ctx: TenantContext, report: SweepReport, users, *, kind: str, message: str, key: str, link: str, shared: str = ""
 ) -> None:
-    report.notified += await tell(ctx.tenant.id, users, kind=kind, message=message, key=key, link=link)
+    report.notified += await tell(ctx.tenant.id, users, kind=kind, message=message, key=key, link=link, shared=shared)
 
 
 async def update_statuses(ctx: TenantContext, now: datetime, report: SweepReport) -> None:
@@ -351,6 +351,9 @@ async def tell_neighbours(ctx: TenantContext, report: SweepReport) -> None:
         link=f"/t/{ctx.tenant.slug}/absences/door-notice",
         key=f"door:{notice.since:%Y%m%d%H%M%S}",
         message=f"社会救助股人员全部外出，群众来访请代为接待：{names}"[:300],
+        # The reasons stay in the neighbours' inboxes; a group reads who is out and until when.
+        shared="社会救助股人员全部外出，群众来访请代为接待："
+        + "、".join(f"{e.person_name}（预计 {e.ends_at:%H:%M} 返回）" for e in notice.entries),
     )
 
 

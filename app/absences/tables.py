@@ -32,6 +32,10 @@ class Absence(Table):
     created_at = Timestamptz()
 
 
+# What ``rules.Notice.of`` reads of a notice: select these to know its state and time away.
+NOTICE_COLUMNS = (Absence.status, Absence.starts_at, Absence.ends_at, Absence.returned_at, Absence.recorded_afterwards)
+
+
 class Substitution(Table):
     """Who acted on a line while its A holder was on leave (第四条): opened and closed by the job."""
 

@@ -3,19 +3,26 @@ the statistics, set by administrators on the settings page, the API and tenants 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from app.calendar import office_hours
 from app.calendar.office_hours import OfficeHours
 from app.calendar.services import calendar_of
 from app.tenancy.context import TenantContext
-from app.tenancy.services import save_setting, settings_of
+from app.tenancy.services import save_setting, settings_of, settings_of_counties
 
 SETTINGS_KEY = "office_hours"
 
 
 async def office_hours_of(ctx: TenantContext) -> OfficeHours:
     return office_hours.parse((await settings_of(ctx.tenant.id)).get(SETTINGS_KEY))
+
+
+async def office_hours_of_counties(tenant_ids: Iterable[int]) -> dict[int, OfficeHours]:
+    """The office hours of several counties in one statement (statistics across a region)."""
+    found = await settings_of_counties(list(tenant_ids))
+    return {county: office_hours.parse(settings.get(SETTINGS_KEY)) for county, settings in found.items()}
 
 
 async def set_office_hours(ctx: TenantContext, raw: object) -> OfficeHours:

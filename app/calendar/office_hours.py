@@ -183,6 +183,28 @@ def working_time(
     return total
 
 
+def office_time_within(
+    spans: Iterable[tuple[datetime, datetime]],
+    *,
+    first: date,
+    last: date,
+    hours: OfficeHours,
+    zone: ZoneInfo,
+    is_workday: IsWorkday,
+) -> timedelta:
+    """Office time of working days from ``first`` to ``last`` (whole days, on the county's clock)
+    covered by at least one span, each moment once."""
+    low = datetime.combine(first, _MIDNIGHT, zone)
+    high = datetime.combine(last + _ONE_DAY, _MIDNIGHT, zone)
+    total, reach = timedelta(0), low
+    for start, end in sorted((max(start, low), min(end, high)) for start, end in spans):
+        start = max(start, reach)
+        if end > start:
+            total += working_time(start, end, hours=hours, zone=zone, is_workday=is_workday)
+            reach = end
+    return total
+
+
 def working_days_away(
     spans: Iterable[tuple[datetime, datetime]],
     *,

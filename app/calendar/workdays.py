@@ -190,6 +190,16 @@ class WorkCalendar:
             count += self.is_workday(d)
         return count
 
+    def ordinals(self, first: date, last: date) -> list[tuple[date, int]]:
+        """Each day from ``first`` to ``last`` with the working days d, first < d <= day, so that
+        two days' ordinals differ by ``working_days_between`` them (the statistics join on it)."""
+        found, count, d = [(first, 0)], 0, first
+        while d < last:
+            d += _ONE_DAY
+            count += self.is_workday(d)
+            found.append((d, count))
+        return found
+
     def month(self, year: int, month: int) -> list[DayInfo]:
         """Every day of a month, for the calendar page."""
         try:

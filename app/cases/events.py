@@ -39,4 +39,5 @@ EVENT_LABELS = {
     "acting_handler": N_("更换当前办理人"),
     "due_recomputed": N_("重新计算到期日"),
     "duplicate_open_case": N_("重复申请提醒"),
+    "imported": N_("由台账导入"),
 }

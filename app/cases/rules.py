@@ -53,6 +53,27 @@ def case_dates(calendar: WorkCalendar, received_on: date, working_days: int, ext
     return CaseDates(original.due_on, due.due_on, notice.due_on, provisional)
 
 
+MAX_HOUSEHOLD = 30
+# A case is entered when it is received, or taken over from a ledger: never for a day to come,
+# and not from more than a year back (a typo in the year, most likely).
+OLDEST_RECEIPT = timedelta(days=366)
+
+
+def check_household_size(size: object) -> int:
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_HOUSEHOLD:
+        raise InvalidInput("家庭人口须为 1–{max} 人", max=MAX_HOUSEHOLD)
+    return size
+
+
+def check_received_on(received_on: date, today: date) -> date:
+    """The day an application was received, as intake and the ledger import accept it."""
+    if received_on > today:
+        raise InvalidInput("接收日期 {day} 晚于今天，不能预先登记", day=received_on.isoformat())
+    if today - received_on > OLDEST_RECEIPT:
+        raise InvalidInput("接收日期 {day} 早于一年前，请核对", day=received_on.isoformat())
+    return received_on
+
+
 class Level(StrEnum):
     ADMONITION = "admonition"
     WARNING = "warning"

@@ -21,6 +21,7 @@ from app.absences.tables import Substitution
 from app.accounts.tables import User
 from app.audit.services import record_in
 from app.calendar.services import calendar_of
+from app.calendar.workdays import WorkCalendar
 from app.cases import idnumber
 from app.cases.events import record_event
 from app.cases.pipeline import ACTION_LABELS, DECISIONS, OPEN, Action, Pipeline, Status
@@ -30,9 +31,11 @@ from app.cases.rules import (
     PostingWindow,
     PriorReview,
     case_dates,
+    check_household_size,
     check_investigators,
     check_missing_items,
     check_prior_reviews,
+    check_received_on,
     eligibility_hint,
 )
 from app.cases.tables import (
@@ -60,7 +63,6 @@ from app.text import SingleLine
 PAGE_SIZE = 50
 # A posting is entered when it goes up, give or take a week (e.g. put up on Friday, entered Monday).
 POSTING_START_WINDOW = timedelta(days=7)
-MAX_HOUSEHOLD = 30
 # The dashboard's urgency groups, most urgent first.
 URGENCY = (Stage.OVERDUE, Stage.DUE_TODAY, Stage.DUE_IN_1, Stage.DUE_IN_3)
 # The timeline entry (and the answer's warning code) when intake finds the same person's open case.
@@ -341,12 +343,8 @@ async def intake(ctx: TenantContext, application: Application) -> CaseView:
     line = await _line_row(ctx, application.line)
     name = clean_text(application.applicant_name, "申请人姓名", 60)
     number = idnumber.validate(application.applicant_id_number, today)
-    if not isinstance(application.household_size, int) or not 1 <= application.household_size <= MAX_HOUSEHOLD:
-        raise InvalidInput("家庭人口须为 1–{max} 人", max=MAX_HOUSEHOLD)
-    if application.received_on > today:
-        raise InvalidInput("接收日期 {day} 晚于今天，不能预先登记", day=application.received_on.isoformat())
-    if (today - application.received_on).days > 366:
-        raise InvalidInput("接收日期 {day} 早于一年前，请核对", day=application.received_on.isoformat())
+    check_household_size(application.household_size)
+    check_received_on(application.received_on, today)
     receiver = await _member(ctx, application.first_receiver_id, "首问责任人")
     income = _money(application.monthly_income)
     post = (
@@ -357,47 +355,32 @@ async def intake(ctx: TenantContext, application: Application) -> CaseView:
     if post is None:
         raise InvalidInput("{line}尚未设A岗，请管理员先在A/B岗设置中指定", line=line["name"])
     handler = post["a"]
-    separated = bool(application.separated_household)
-    working_days = (
-        line["separated_working_days"] if separated and line["separated_working_days"] else line["working_days"]
-    )
-    dates = case_dates(await calendar_of(ctx), application.received_on, working_days)
+    calendar = await calendar_of(ctx)
     reviews = check_prior_reviews(application.prior_reviews, application.received_on)
-    now = clock.now()
     async with db.transaction():
         duplicates = await _open_cases_of(ctx, line["id"], number)
-        acting = await acting_for(ctx, line["id"], handler)
-        row = ctx.new(
-            Case,
-            line=line["id"],
+        row = new_case(
+            ctx,
+            calendar,
+            line,
+            received_on=application.received_on,
+            separated_household=bool(application.separated_household),
             applicant_name=name,
             applicant_id_number=number,
             household_size=application.household_size,
             address=clean_text(application.address, "家庭住址", 200, required=False),
             phone=clean_text(application.phone, "联系电话", 30, required=False),
             monthly_income=income,
-            separated_household=separated,
-            received_on=application.received_on,
-            working_days=working_days,
-            extension_days=0,
-            original_due_on=dates.original_due_on,
-            due_on=dates.due_on,
-            due_provisional=dates.provisional,
-            notice_due_on=dates.notice_due_on,
             first_receiver=receiver["id"],
             handler=handler,
-            acting_handler=acting,
-            status=Status.RECEIVED.value,
-            status_changed_at=now,
-            created_by=ctx.actor.user_id,
-            created_at=now,
+            acting_handler=await acting_for(ctx, line["id"], handler),
         )
         await row.save()
         await record_event(
             ctx,
             row.id,
             "received",
-            f"首问责任人：{receiver['name']}；办结时限 {working_days} 个工作日，{dates.due_on:%Y-%m-%d} 前办结",
+            f"首问责任人：{receiver['name']}；办结时限 {row.working_days} 个工作日，{row.due_on:%Y-%m-%d} 前办结",
             to_status=Status.RECEIVED.value,
         )
         for earlier in duplicates:
@@ -415,12 +398,47 @@ async def intake(ctx: TenantContext, application: Application) -> CaseView:
             after={
                 "line": line["code"],
                 "received_on": str(application.received_on),
-                "due_on": str(dates.due_on),
+                "due_on": str(row.due_on),
                 **({"duplicate_of": duplicates} if duplicates else {}),
             },
         )
     warnings = tuple({"code": DUPLICATE_WARNING, "case_id": earlier} for earlier in duplicates)
     return replace(await get_case(ctx, row.id), warnings=warnings)
+
+
+def new_case(
+    ctx: TenantContext,
+    calendar: WorkCalendar,
+    line: dict,
+    *,
+    received_on: date,
+    separated_household: bool = False,
+    status: Status = Status.RECEIVED,
+    **fields,
+) -> Case:
+    """A case row, not yet saved, held to the line's limit on the county's calendar: what intake
+    enters and what the ledger import takes over (the one place a case gets its dates)."""
+    separated = separated_household and line["separated_working_days"]
+    working_days = line["separated_working_days"] if separated else line["working_days"]
+    dates = case_dates(calendar, received_on, working_days)
+    now = clock.now()
+    return ctx.new(
+        Case,
+        line=line["id"],
+        received_on=received_on,
+        separated_household=separated_household,
+        working_days=working_days,
+        extension_days=0,
+        original_due_on=dates.original_due_on,
+        due_on=dates.due_on,
+        due_provisional=dates.provisional,
+        notice_due_on=dates.notice_due_on,
+        status=status.value,
+        status_changed_at=now,
+        created_by=ctx.actor.user_id,
+        created_at=now,
+        **fields,
+    )
 
 
 async def _open_cases_of(ctx: TenantContext, line_id: int, id_number: str) -> list[int]:

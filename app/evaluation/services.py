@@ -15,9 +15,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from app import clock, db
-from app.absences.rules import IN_FORCE
+from app.absences.rules import IN_FORCE, Notice, away_until
 from app.absences.rules import Status as AbsenceStatus
-from app.absences.tables import Absence
+from app.absences.tables import NOTICE_COLUMNS, Absence
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
 from app.calendar.office import office_hours_of
@@ -609,24 +609,16 @@ async def absent_days(ctx: TenantContext, year: int) -> dict[int, Decimal]:
     each day once and by its share of office time (a one-hour absence is a fraction of a day)."""
     first, last = _year_bounds(year)
     zone = ctx.tenant.zone
-    rows = await ctx.select(
-        Absence, Absence.person, Absence.status, Absence.starts_at, Absence.ends_at, Absence.returned_at
-    ).where(
+    rows = await ctx.select(Absence, Absence.person, *NOTICE_COLUMNS).where(
         Absence.kind.is_in(list(EXCLUDING_KINDS))
         & Absence.status.is_in([*IN_FORCE, AbsenceStatus.RETURNED])
         & (Absence.starts_at <= datetime(last.year, 12, 31, 23, 59, tzinfo=zone))
         & (Absence.ends_at >= datetime(first.year, 1, 1, tzinfo=zone))
     )
     spans: dict[int, list[tuple[datetime, datetime]]] = {}
+    now = clock.now()
     for row in rows:
-        # Away until they came back, early or late; someone overdue is away still.
-        if row["returned_at"] is not None:
-            end = row["returned_at"]
-        elif row["status"] == AbsenceStatus.OVERDUE:
-            end = max(row["ends_at"], clock.now())
-        else:
-            end = row["ends_at"]
-        spans.setdefault(row["person"], []).append((row["starts_at"], end))
+        spans.setdefault(row["person"], []).append((row["starts_at"], away_until(Notice.of(row), now)))
     if not spans:
         return {}
     calendar, hours = await calendar_of(ctx), await office_hours_of(ctx)

@@ -307,26 +307,6 @@ async def _smtp_send(county: CountyMail, row: dict) -> None:
     )
 
 
-async def _claim(outbox_id: int, now: datetime) -> dict | None:
-    """The row, if it is due and this caller is the one that got it (then it is ours for ``LEASE``)."""
-    rows = (
-        await EmailOutbox.update(
-            {
-                EmailOutbox.next_attempt_at: now + LEASE,
-                EmailOutbox.attempts: EmailOutbox.attempts + 1,
-                EmailOutbox.last_attempt_at: now,
-            }
-        )
-        .where(
-            (EmailOutbox.id == outbox_id)
-            & (EmailOutbox.status == Status.PENDING.value)
-            & (EmailOutbox.next_attempt_at <= now)
-        )
-        .returning(*EmailOutbox.all_columns())
-    )
-    return rows[0] if rows else None
-
-
 def _reason(exc: BaseException) -> str:
     text, kind = str(exc).strip(), type(exc).__name__
     return (f"{kind}: {text}" if text else kind)[:500]
@@ -340,7 +320,7 @@ async def deliver(outbox_id: int, *, now: datetime | None = None) -> str:
     """Send one row if it is due and unclaimed; returns what became of it (``skipped`` if it was
     not ours to send: sent already, failed for good, or being sent by someone else)."""
     now = now or clock.now()
-    row = await _claim(outbox_id, now)
+    row = await db.claim_due(EmailOutbox, outbox_id, now, LEASE)
     if row is None:
         return "skipped"
     county = await county_mail(row["tenant"])

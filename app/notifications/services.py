@@ -1,5 +1,6 @@
 """The in-app inbox: told once (by a dedupe key), read by its owner only; also by e-mail where the
-county sends e-mail (``app.notifications.mail``)."""
+county sends e-mail (``app.notifications.mail``), and to the county's group robots that receive
+the event (``app.robots.services``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from app import clock, db
 from app.notifications import mail
 from app.notifications.tables import Notification
+from app.robots import services as robots
 from app.tenancy.context import NotFound, TenantContext
 
 PAGE_SIZE = 50
@@ -23,6 +25,8 @@ class Message:
     dedupe_key: str
     link: str = ""
     case_id: int | None = None
+    # What a group chat may read, when the message says more than a name (a reason typed in).
+    shared: str = ""
 
 
 async def notify(
@@ -48,16 +52,17 @@ async def tell(
     key: str,
     link: str = "",
     case_id: int | None = None,
+    shared: str = "",
 ) -> int:
     """One message to several people in one statement, each once (``<key>:<user id>``); how many were new."""
-    messages = [Message(user, kind, message, f"{key}:{user}", link, case_id) for user in users]
+    messages = [Message(user, kind, message, f"{key}:{user}", link, case_id, shared) for user in users]
     return await notify_many(tenant_id, messages)
 
 
 async def notify_many(tenant_id: int, messages: list[Message]) -> int:
     """Tell many messages in one statement, each unless its key was told already; returns how many
     were new. New ones are also queued as e-mail, in the same transaction, when the county sends
-    e-mail and the person has an address."""
+    e-mail and the person has an address, and for the county's robots that receive their event."""
     if not messages:
         return 0
     now = clock.now()
@@ -77,9 +82,11 @@ async def notify_many(tenant_id: int, messages: list[Message]) -> int:
                 }
                 for m in messages
             ],
-            returning=("id", "user", "message", "link"),
+            returning=("id", "user", "message", "link", "dedupe_key"),
         )
         await mail.queue_for(tenant_id, inserted)
+        new = {row["dedupe_key"] for row in inserted}
+        await robots.queue_for(tenant_id, [m for m in messages if m.dedupe_key[:200] in new])
     return len(inserted)
 
 

@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
 
 from app import clock, db
 from app.accounts.passwords import hash_password
 from app.accounts.services import Identity, check_person, identity_of
 from app.accounts.tables import User
 from app.audit.services import record
+from app.audit.tables import AuditRecord
 from app.errors import InvalidInput
 from app.regions.tables import Inspector, InspectorToken, Region, RegionCounty
 from app.tenancy.as_code import USERNAME
-from app.tenancy.context import Actor, NotFound, TenantInfo
+from app.tenancy.context import Actor, Forbidden, NotFound, TenantInfo
 from app.tenancy.services import tenant_info
 
+T = TypeVar("T")
 INSPECTOR_ROLE = "inspector"
 # Not the county tokens' prefix: a region token is never mistaken for one, nor looked up as one.
 TOKEN_PREFIX = "cpr_"
@@ -196,3 +201,139 @@ async def identity_for_token(token: str) -> Identity | None:
         .first()
     )
     return None if row is None else await identity_of(row["user"])
+
+
+@dataclass(frozen=True)
+class InspectorView:
+    user_id: int
+    username: str
+    name: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class TokenView:
+    id: int
+    username: str
+    label: str
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RegionView:
+    """A region as the superadmin manages it: its counties, inspectors and their tokens."""
+
+    region: RegionInfo
+    counties: tuple[TenantInfo, ...]
+    inspectors: list[InspectorView]
+    tokens: list[TokenView]
+
+
+def _require_superadmin(actor: Actor) -> None:
+    if not actor.is_superadmin:
+        raise Forbidden("superadmin only")
+
+
+def _by_region(rows: list[dict], make: Callable[[dict], T]) -> dict[int, list[T]]:
+    """Rows carrying a ``region`` column, made into objects and gathered by region, in order."""
+    found: dict[int, list[T]] = {}
+    for row in rows:
+        found.setdefault(row.pop("region"), []).append(make(row))
+    return found
+
+
+async def region_views(actor: Actor) -> list[RegionView]:
+    """Every region with its counties, inspectors and tokens (newest first), in four statements."""
+    _require_superadmin(actor)
+    regions = [
+        RegionInfo(**row) for row in await Region.select(Region.id, Region.slug, Region.name).order_by(Region.slug)
+    ]
+    counties = _by_region(
+        await RegionCounty.select(
+            RegionCounty.region,
+            RegionCounty.tenant.id.as_alias("id"),
+            RegionCounty.tenant.slug.as_alias("slug"),
+            RegionCounty.tenant.name.as_alias("name"),
+            RegionCounty.tenant.timezone.as_alias("timezone"),
+        ).order_by(RegionCounty.tenant.slug),
+        tenant_info,
+    )
+    inspectors = _by_region(
+        await Inspector.select(
+            Inspector.region,
+            Inspector.user.id.as_alias("user_id"),
+            Inspector.user.username.as_alias("username"),
+            Inspector.user.name.as_alias("name"),
+            Inspector.user.active.as_alias("active"),
+        ).order_by(Inspector.user.username),
+        lambda row: InspectorView(**row),
+    )
+    tokens = _by_region(
+        await InspectorToken.select(
+            InspectorToken.region,
+            InspectorToken.id,
+            InspectorToken.user.username.as_alias("username"),
+            InspectorToken.label,
+            InspectorToken.prefix,
+            InspectorToken.created_at,
+            InspectorToken.revoked_at,
+        ).order_by(InspectorToken.id, ascending=False),
+        lambda row: TokenView(**row),
+    )
+    return [
+        RegionView(region, tuple(counties.get(region.id, ())), inspectors.get(region.id, []), tokens.get(region.id, []))
+        for region in regions
+    ]
+
+
+async def revoke_token(actor: Actor, token_id: int) -> None:
+    """Revoke an inspector's token: the very next request with it is refused (tokens are looked up
+    on every request, never cached). Revoking a revoked token changes nothing."""
+    _require_superadmin(actor)
+    async with db.transaction():
+        revoked = (
+            await InspectorToken.update({InspectorToken.revoked_at: clock.now()})
+            .where((InspectorToken.id == token_id) & InspectorToken.revoked_at.is_null())
+            .returning(InspectorToken.id, InspectorToken.prefix)
+        )
+        if not revoked:
+            if not await InspectorToken.exists().where(InspectorToken.id == token_id):
+                raise NotFound(f"token {token_id}")
+            return
+        await record(
+            actor,
+            tenant_id=None,
+            action="token.revoke",
+            entity="inspector_token",
+            entity_id=token_id,
+            summary=revoked[0]["prefix"],
+        )
+
+
+@dataclass(frozen=True)
+class Look:
+    at: datetime
+    who: str
+    region: str
+    path: str
+
+
+LOOKS_SHOWN = 200
+
+
+async def looks(actor: Actor, *, region_slug: str | None = None, mine: bool = False) -> list[Look]:
+    """The audited looks through the region gate, newest first (the last 200): every look for the
+    superadmin (of one region or all), an inspector's own looks (``mine``)."""
+    if not mine:
+        _require_superadmin(actor)
+    query = AuditRecord.select(
+        AuditRecord.at, AuditRecord.actor_label, AuditRecord.entity_id, AuditRecord.summary
+    ).where(AuditRecord.action == "region.look")
+    if region_slug:
+        query = query.where(AuditRecord.entity_id == region_slug)
+    if mine:
+        query = query.where(AuditRecord.actor == actor.user_id)
+    rows = await query.order_by(AuditRecord.id, ascending=False).limit(LOOKS_SHOWN)
+    return [Look(row["at"], row["actor_label"], row["entity_id"], row["summary"]) for row in rows]

@@ -9,7 +9,7 @@ from app import clock, db
 from app.absences.rules import IN_FORCE, Category, Notice
 from app.absences.rules import Status as AbsenceStatus
 from app.absences.rules import away_at as notice_away_at
-from app.absences.tables import Absence, EscalationPick
+from app.absences.tables import NOTICE_COLUMNS, Absence, EscalationPick
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
 from app.errors import InvalidInput
@@ -325,15 +325,7 @@ async def people_away(ctx: TenantContext, at: datetime, *, even_briefly: bool = 
     """Everyone away at ``at`` under an absence notice (离岗告示) of any category but ``none``
     (a few minutes away needs no notice and hands nothing over), or of any at all when
     ``even_briefly`` (the door notice: whoever is out is not in the office)."""
-    rows = ctx.select(
-        Absence,
-        Absence.person,
-        Absence.status,
-        Absence.starts_at,
-        Absence.ends_at,
-        Absence.returned_at,
-        Absence.recorded_afterwards,
-    ).where(
+    rows = ctx.select(Absence, Absence.person, *NOTICE_COLUMNS).where(
         (Absence.starts_at <= at)
         & Absence.status.is_in([*IN_FORCE, AbsenceStatus.RETURNED])
         & (Absence.returned_at.is_null() | (Absence.returned_at > at))

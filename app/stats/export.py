@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.stats.coverage import AbsenceFigures
 from app.stats.figures import By
 from app.stats.services import Report
 from app.web import excel
@@ -18,6 +19,9 @@ def report_workbook(report: Report) -> bytes:
         ("按时办结率（%）", 16),
         ("超期未办结", 12),
         ("延期", 8),
+        ("办结用时中位数（工作日）", 22),
+        ("未顶岗时长（小时）", 18),
+        ("岗位覆盖率（%）", 14),
     ]
     rows = [
         (
@@ -28,10 +32,22 @@ def report_workbook(report: Report) -> bytes:
             None if row.on_time_rate is None else row.on_time_rate * 100,
             row.open_overdue,
             row.extensions,
+            row.median_days,
+            *_absences(away),
         )
-        for row in [*report.rows, report.total]
+        for row, away in [
+            *((row, report.absences.get(row.key)) for row in report.rows),
+            (report.total, report.absence_total),
+        ]
     ]
     return excel.workbook(f"{report.issuer}{report.month}限时办结情况通报", report.month, columns, rows)
+
+
+def _absences(away: AbsenceFigures | None) -> tuple:
+    if away is None:
+        return (None, None)
+    share = away.covered_share
+    return (away.uncovered_hours, None if share is None else share * 100)
 
 
 def filename(report: Report, slug: str) -> str:

@@ -3,11 +3,14 @@
 A case counts in a period by the day it was received. It is *closed* once decided (accepted or
 refused, approved or rejected: decided_at is set), *on time* when decided on or before its due
 day on the county's calendar, *open overdue* while undecided past its due day, and *extended*
-when a leader extended its time limit.
+when a leader extended its time limit. The working days a closed case took are counted as the
+calendar counts a time limit: the working days after the day of receipt, up to the day decided.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -94,6 +97,12 @@ class Figures:
     closed_on_time: int = 0
     open_overdue: int = 0
     extensions: int = 0
+    # (working days taken, closed cases that took them), by days: the median comes from it
+    closing_days: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def median_days(self) -> Decimal | None:
+        return median(dict(self.closing_days))
 
     @property
     def on_time_rate(self) -> Decimal | None:
@@ -116,14 +125,43 @@ class Figures:
             "on_time_rate": None if rate is None else str(rate),
             "open_overdue": self.open_overdue,
             "extensions": self.extensions,
+            "median_working_days": None if self.median_days is None else str(self.median_days),
         }
 
 
 COUNTS = ("received", "closed", "closed_on_time", "open_overdue", "extensions")
 
 
+def median(histogram: Mapping[int, int]) -> Decimal | None:
+    """The median of values given as value → how many times (a whole number or a half);
+    ``None`` when there are none."""
+    size = sum(histogram.values())
+    if not size:
+        return None
+    middle = ((size - 1) // 2, size // 2)  # the one or two middle places, from 0
+    found, seen = [], 0
+    for value in sorted(histogram):
+        for place in middle:
+            if seen <= place < seen + histogram[value]:
+                found.append(value)
+        seen += histogram[value]
+    return Decimal(sum(found)) / len(found)
+
+
+def merged(histograms: Iterable[tuple[tuple[int, int], ...]]) -> tuple[tuple[int, int], ...]:
+    together: Counter[int] = Counter()
+    for histogram in histograms:
+        together.update(dict(histogram))
+    return tuple(sorted(together.items()))
+
+
 def total(rows: list[Figures], label: str) -> Figures:
-    return Figures(key="total", label=label, **{name: sum(getattr(row, name) for row in rows) for name in COUNTS})
+    return Figures(
+        key="total",
+        label=label,
+        closing_days=merged(row.closing_days for row in rows),
+        **{name: sum(getattr(row, name) for row in rows) for name in COUNTS},
+    )
 
 
 def ranking(rows: list[Figures]) -> list[Figures]:
@@ -145,3 +183,8 @@ def percent(rate: Decimal | None) -> str:
     if rate is None:
         return "—"
     return f"{(rate * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+
+
+def days(value: Decimal | None) -> str:
+    """A median of working days as it reads: ``5``, ``5.5``, or a dash when nothing closed."""
+    return "—" if value is None else str(value)

@@ -9,16 +9,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.query.functions.aggregate import Count
 
 from app import db
+from app.absences.rules import IN_FORCE, Notice, away_until
+from app.absences.rules import Status as AbsenceStatus
+from app.absences.tables import NOTICE_COLUMNS, Absence, Substitution
+from app.calendar.office import office_hours_of_counties
+from app.calendar.services import calendars_of
+from app.calendar.workdays import WorkCalendar
 from app.cases.tables import AccountabilityRecord, Case
 from app.evaluation.scoring import Status
 from app.evaluation.tables import Result
-from app.stats.figures import By, Figures, Period
+from app.rota.rules import Status as RotaStatus
+from app.rota.tables import Line
+from app.stats import coverage
+from app.stats.coverage import AbsenceFigures, Away, CountyTime, LineInfo, Uncovered
+from app.stats.figures import COUNTS, By, Figures, Period
 from app.tenancy.context import TenantInfo
 
 
@@ -79,73 +89,141 @@ NAMING = {
 }
 
 
+Calendars = dict[int, WorkCalendar]  # county id → its calendar (app.calendar.services.calendars_of)
+
+
+def _working_days(
+    counties: Sequence[TenantInfo], calendars: Calendars, first: date, last: date
+) -> Callable[[str], str]:
+    """SQL for a day's working-day ordinal on its case's county's calendar (the days a case took
+    are the difference of two, as the calendar module counts them: the day of receipt never
+    counts): an array (PostgreSQL) or JSON list (SQLite) of ordinals from ``first`` to ``last``,
+    one per calendar the counties use, indexed by the day's distance from ``first`` (no join)."""
+    keys: dict[int, int] = {}  # id(calendar) → its position among the calendars used
+    lists: list[str] = []
+    for county in counties:
+        calendar = calendars[county.id]
+        if id(calendar) not in keys:
+            keys[id(calendar)] = len(lists)
+            lists.append(",".join(str(ordinal) for _, ordinal in calendar.ordinals(first, last)))
+    postgres = _postgres()
+    # ARRAY[…], not '{…}': Case.raw reads braces as a value's place.
+    literals = [f"ARRAY[{numbers}]" if postgres else f"'[{numbers}]'" for numbers in lists]
+    by_key = dict(enumerate(literals))
+    chosen = _per_county(counties, lambda county: by_key[keys[id(calendars[county.id])]])
+    start = first.isoformat()
+
+    def ordinal(day: str) -> str:
+        if postgres:
+            return f"({chosen})[{day} - DATE '{start}' + 1]"
+        offset = f"CAST(julianday({day}) - julianday('{start}') AS INTEGER)"
+        return f"CASE WHEN {day} >= '{start}' THEN json_extract({chosen}, '$[' || {offset} || ']') END"
+
+    return ordinal
+
+
 async def deadline_figures(
-    counties: Sequence[TenantInfo], by: By, period: Period, now: datetime, *, line: str | None = None
+    counties: Sequence[TenantInfo],
+    by: By,
+    period: Period,
+    now: datetime,
+    *,
+    line: str | None = None,
+    calendars: Calendars | None = None,
 ) -> list[Figures]:
     """The figures of the cases received in ``period`` by the ``counties``, one row per group
-    (only groups with cases), ordered by key; ``line`` narrows to one line code."""
+    (only groups with cases), ordered by key; ``line`` narrows to one line code.
+
+    Each group comes back as a histogram of the working days its closed cases took (a few dozen
+    rows a group), so medians are exact for any grouping and for totals, on either database."""
     if not counties:
         return []
     raw = {By.COUNTY: "c.tenant", By.LINE: "c.line", By.HANDLER: "c.handler", By.MONTH: _month()}[by]
     join, key, label = NAMING[by]
+    calendars = calendars or await calendars_of(county.id for county in counties)
+    last_day = max(period.end, *(now.astimezone(county.zone).date() for county in counties))
+    ordinal = _working_days(counties, calendars, period.start, last_day)
     in_counties = ", ".join("{}" for _ in counties)
     line_filter = "AND c.line IN (SELECT id FROM line WHERE code = {})" if line is not None else ""
+    decided_on = _decided_on(counties, now)
     sql = f"""
-        SELECT {key} AS key, MIN({label}) AS label, SUM(a.received) AS received, SUM(a.closed) AS closed,
-            SUM(a.closed_on_time) AS closed_on_time, SUM(a.open_overdue) AS open_overdue,
-            SUM(a.extensions) AS extensions
+        SELECT {key} AS key, MIN({label}) AS label, a.close_days, SUM(a.received) AS received,
+            SUM(a.closed) AS closed, SUM(a.closed_on_time) AS closed_on_time,
+            SUM(a.open_overdue) AS open_overdue, SUM(a.extensions) AS extensions
         FROM (
-            SELECT {raw} AS grp,
+            SELECT {raw} AS grp, {ordinal(decided_on)} - {ordinal("c.received_on")} AS close_days,
                 COUNT(*) AS received,
                 COUNT(c.decided_at) AS closed,
-                SUM(CASE WHEN {_decided_on(counties, now)} <= c.due_on THEN 1 ELSE 0 END) AS closed_on_time,
+                SUM(CASE WHEN {decided_on} <= c.due_on THEN 1 ELSE 0 END) AS closed_on_time,
                 SUM(CASE WHEN c.decided_at IS NULL AND c.due_on < {_today(counties, now)} THEN 1 ELSE 0 END)
                     AS open_overdue,
                 SUM(CASE WHEN c.extension_days > 0 THEN 1 ELSE 0 END) AS extensions
             FROM assistance_case c
             WHERE c.tenant IN ({in_counties}) AND c.received_on >= {{}} AND c.received_on <= {{}} {line_filter}
-            GROUP BY {raw}
+            GROUP BY 1, 2
         ) a
         {join}
-        GROUP BY {key}
+        GROUP BY {key}, a.close_days
         ORDER BY {key}
     """
     values = [*(county.id for county in counties), period.start, period.end]
     if line is not None:
         values.append(line)
-    rows = await Case.raw(sql, *values)
+    groups: dict[str | int, dict] = {}
+    for row in await Case.raw(sql, *values):
+        group = groups.setdefault(row["key"], {"label": row["label"], "days": {}, **dict.fromkeys(COUNTS, 0)})
+        for name in COUNTS:
+            group[name] += int(row[name] or 0)
+        if row["close_days"] is not None:
+            group["days"][int(row["close_days"])] = int(row["closed"] or 0)
     return [
         Figures(
-            key=row["key"],
-            label=row["label"],
-            received=int(row["received"]),
-            closed=int(row["closed"] or 0),
-            closed_on_time=int(row["closed_on_time"] or 0),
-            open_overdue=int(row["open_overdue"] or 0),
-            extensions=int(row["extensions"] or 0),
+            key=key,
+            label=group["label"],
+            closing_days=tuple(sorted(group["days"].items())),
+            **{name: group[name] for name in COUNTS},
         )
-        for row in rows
+        for key, group in groups.items()
     ]
 
 
-async def accountability_by_level(counties: Sequence[TenantInfo], period: Period) -> dict[str, dict[str, int]]:
+ACCOUNTABILITY_KEYS = {
+    By.COUNTY: ("JOIN tenant t ON t.id = r.tenant", "t.slug"),
+    # A record is one person's occasion: it counts once for each line its overdue cases were on.
+    By.LINE: (
+        'JOIN accountability_offence o ON o.record = r.id JOIN assistance_case c ON c.id = o."case" '
+        "JOIN line l ON l.id = c.line",
+        "l.code",
+    ),
+    By.HANDLER: ("", "r.person"),
+}
+
+
+async def accountability_by_level(
+    counties: Sequence[TenantInfo], period: Period, by: By = By.COUNTY
+) -> dict[str | int, dict[str, int]]:
     """Accountability records (第十三条) of the ``counties`` whose occasion falls in ``period``:
-    county slug → level → how many."""
+    group (county slug, line code, person id or ``YYYY-MM`` of the occasion) → level → how many."""
     if not counties:
         return {}
-    record = AccountabilityRecord
-    rows = (
-        await record.select(record.tenant.slug.as_alias("county"), record.level, Count(record.id, alias="records"))
-        .where(
-            record.tenant.is_in([county.id for county in counties])
-            & (record.occasion_on >= period.start)
-            & (record.occasion_on <= period.end)
-        )
-        .group_by(record.tenant.slug, record.level)
+    month = "to_char(r.occasion_on, 'YYYY-MM')" if _postgres() else "strftime('%Y-%m', r.occasion_on)"
+    join, key = ACCOUNTABILITY_KEYS.get(by, ("", month))
+    in_counties = ", ".join("{}" for _ in counties)
+    rows = await AccountabilityRecord.raw(
+        f"""
+        SELECT {key} AS key, r.level, COUNT(DISTINCT r.id) AS records
+        FROM accountability_record r {join}
+        WHERE r.tenant IN ({in_counties}) AND r.occasion_on >= {{}} AND r.occasion_on <= {{}}
+        GROUP BY {key}, r.level
+        ORDER BY {key}, r.level
+        """,
+        *(county.id for county in counties),
+        period.start,
+        period.end,
     )
-    found: dict[str, dict[str, int]] = {}
+    found: dict[str | int, dict[str, int]] = {}
     for row in rows:
-        found.setdefault(row["county"], {})[row["level"]] = row["records"]
+        found.setdefault(row["key"], {})[row["level"]] = int(row["records"])
     return found
 
 
@@ -175,3 +253,61 @@ async def grades_by_cycle(counties: Sequence[TenantInfo], period: Period) -> dic
     for row in rows:
         found.setdefault((row["county"], row["year"]), {})[row["grade"]] = row["people"]
     return dict(sorted(found.items()))
+
+
+async def absence_figures(
+    counties: Sequence[TenantInfo], by: By, period: Period, now: datetime, *, calendars: Calendars | None = None
+) -> list[AbsenceFigures]:
+    """Working days away by kind and the lines' uncovered office time of the ``counties`` in
+    ``period`` (see ``app.stats.coverage``): four statements (six without ``calendars``), whatever the period."""
+    if not counties:
+        return []
+    ids = [county.id for county in counties]
+    zone = counties[0].zone  # a day's margin either side covers every county's clock
+    low = datetime.combine(period.start - timedelta(days=1), time(0), zone)
+    high = datetime.combine(period.end + timedelta(days=2), time(0), zone)
+    calendars = calendars or await calendars_of(ids)
+    hours = await office_hours_of_counties(ids)
+    measures = {
+        county.id: (
+            county.slug,
+            county.name,
+            CountyTime(hours[county.id], county.zone, calendars[county.id].is_workday),
+        )
+        for county in counties
+    }
+    lines = [
+        LineInfo(row["id"], row["tenant"], row["code"], row["name"])
+        for row in await Line.select(Line.id, Line.tenant, Line.code, Line.name).where(
+            Line.tenant.is_in(ids) & Line.active.eq(True)
+        )
+    ]
+    notices = await Absence.select(
+        Absence.tenant, Absence.person, Absence.person.name.as_alias("name"), Absence.kind, *NOTICE_COLUMNS
+    ).where(
+        Absence.tenant.is_in(ids)
+        & Absence.status.is_in([*IN_FORCE, AbsenceStatus.RETURNED])
+        & (Absence.starts_at < high)
+        & ((Absence.ends_at > low) | (Absence.returned_at > low) | (Absence.status == AbsenceStatus.OVERDUE))
+    )
+    away = [
+        Away(row["tenant"], row["person"], row["kind"], (row["starts_at"], away_until(Notice.of(row), now)))
+        for row in notices
+    ]
+    gaps = await Substitution.select(Substitution.line, Substitution.started_at, Substitution.ended_at).where(
+        Substitution.tenant.is_in(ids)
+        & (Substitution.status == RotaStatus.UNCOVERED.value)
+        & (Substitution.started_at < high)
+        & (Substitution.ended_at.is_null() | (Substitution.ended_at > low))
+    )
+    uncovered = [Uncovered(row["line"], (row["started_at"], row["ended_at"] or now)) for row in gaps]
+    return coverage.absence_figures(
+        by,
+        period,
+        now,
+        counties=measures,
+        lines=lines,
+        away=away,
+        uncovered=uncovered,
+        names={row["person"]: row["name"] for row in notices},
+    )

@@ -3,16 +3,18 @@ scoped by the gate each came through (``TenantContext`` or ``RegionContext``).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from app import clock
+from app.calendar.services import calendars_of
 from app.i18n import gettext as _
 from app.regions.services import RegionContext
-from app.stats import figures
+from app.stats import coverage, figures
+from app.stats.coverage import AbsenceFigures
 from app.stats.figures import COUNTY_GROUPINGS, REGION_GROUPINGS, By, Figures, Period
-from app.stats.queries import accountability_by_level, deadline_figures, grades_by_cycle
+from app.stats.queries import absence_figures, accountability_by_level, deadline_figures, grades_by_cycle
 from app.tenancy.context import TenantContext, TenantInfo
 
 DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
@@ -23,24 +25,56 @@ def _today(counties: tuple[TenantInfo, ...]) -> date:
     return clock.now().astimezone(counties[0].zone if counties else DEFAULT_ZONE).date()
 
 
-async def county_figures(
-    ctx: TenantContext, by: str, start: str | None, end: str | None
-) -> tuple[Period, list[Figures]]:
-    """``GET /api/v1/t/{tenant}/stats/deadlines``: the county's figures by line, handler or month."""
-    grouping = figures.grouping(by, COUNTY_GROUPINGS)
-    period = figures.period(start, end, _today((ctx.tenant,)))
-    return period, await deadline_figures((ctx.tenant,), grouping, period, clock.now())
+Scope = tuple[tuple[TenantInfo, ...], By, Period]
 
 
-async def region_figures(
-    rctx: RegionContext, by: str, start: str | None, end: str | None, *, county: str | None = None
-) -> tuple[Period, list[Figures]]:
-    """``GET /api/v1/r/{region}/stats/deadlines``: by county, line or month, over the region's
-    counties or one of them (``county``: another region's county is not found)."""
-    grouping = figures.grouping(by, REGION_GROUPINGS)
+def county_scope(ctx: TenantContext, by: str, start: str | None, end: str | None, allowed=COUNTY_GROUPINGS) -> Scope:
+    """What a county's own figures read: its county, by line, handler or month."""
+    counties = (ctx.tenant,)
+    return counties, figures.grouping(by, allowed), figures.period(start, end, _today(counties))
+
+
+def region_scope(
+    rctx: RegionContext, by: str, start: str | None, end: str | None, county: str | None, allowed=REGION_GROUPINGS
+) -> Scope:
+    """What a region's figures read: by county, line or month, over the region's counties or one
+    of them (``county``: another region's county is not found)."""
     counties = (rctx.county(county),) if county else rctx.counties
-    period = figures.period(start, end, _today(counties))
-    return period, await deadline_figures(counties, grouping, period, clock.now())
+    return counties, figures.grouping(by, allowed), figures.period(start, end, _today(counties))
+
+
+async def deadlines(scope: Scope) -> list[dict]:
+    """``GET …/stats/deadlines``: one row per group, see ``Figures.as_json``."""
+    counties, grouping, period = scope
+    return [row.as_json() for row in await deadline_figures(counties, grouping, period, clock.now())]
+
+
+async def absences(scope: Scope) -> list[dict]:
+    """``GET …/stats/absences``: one row per group, see ``AbsenceFigures.as_json``."""
+    counties, grouping, period = scope
+    return [row.as_json() for row in await absence_figures(counties, grouping, period, clock.now())]
+
+
+async def accountability(scope: Scope) -> list[dict]:
+    """``GET …/stats/accountability``: records by level of each group, counted by the day the cases
+    fell overdue, ``{"key", "levels": {level: records}}``."""
+    counties, grouping, period = scope
+    found = await accountability_by_level(counties, period, grouping)
+    return [{"key": key, "levels": levels} for key, levels in found.items()]
+
+
+# The grade distributions come per county and cycle, whoever asks.
+EVALUATION_GROUPINGS = (By.COUNTY,)
+
+
+async def evaluations(scope: Scope) -> list[dict]:
+    """``GET …/stats/evaluations``: each finalised cycle of each county whose year the period
+    touches, ``{"key": county slug, "cycle": year, "grades": {grade: people}}``."""
+    counties, _, period = scope
+    return [
+        {"key": slug, "cycle": year, "grades": grades}
+        for (slug, year), grades in (await grades_by_cycle(counties, period)).items()
+    ]
 
 
 @dataclass(frozen=True)
@@ -53,12 +87,16 @@ class Overview:
     total: Figures
     accountability: dict[str, dict[str, int]]  # county slug → level → records in the period
     grades: dict[tuple[str, int], dict[str, int]]  # (county slug, year) → grade → people
+    absences: list[AbsenceFigures]  # by the breakdown's grouping
+    absence_total: AbsenceFigures
 
 
 async def _overview(counties: tuple[TenantInfo, ...], by: By, period: Period, *, line: str | None = None) -> Overview:
     now = clock.now()
-    breakdown = await deadline_figures(counties, by, period, now, line=line)
-    months = await deadline_figures(counties, By.MONTH, period, now, line=line)
+    calendars = await calendars_of(county.id for county in counties)
+    breakdown = await deadline_figures(counties, by, period, now, line=line, calendars=calendars)
+    absences = await absence_figures(counties, by, period, now, calendars=calendars)
+    months = await deadline_figures(counties, By.MONTH, period, now, line=line, calendars=calendars)
     return Overview(
         period=period,
         breakdown=breakdown,
@@ -66,6 +104,8 @@ async def _overview(counties: tuple[TenantInfo, ...], by: By, period: Period, *,
         total=figures.total(months, _("合计")),
         accountability=await accountability_by_level(counties, period),
         grades=await grades_by_cycle(counties, period),
+        absences=absences,
+        absence_total=coverage.total(absences, _("合计")),
     )
 
 
@@ -75,14 +115,7 @@ async def region_overview(rctx: RegionContext, start: str | None, end: str | Non
     overview = await _overview(rctx.counties, By.COUNTY, period)
     found = {row.key for row in overview.breakdown}
     idle = [Figures(key=c.slug, label=c.name) for c in rctx.counties if c.slug not in found]
-    return Overview(
-        period,
-        figures.ranking(overview.breakdown + idle),
-        overview.trend,
-        overview.total,
-        overview.accountability,
-        overview.grades,
-    )
+    return replace(overview, breakdown=figures.ranking(overview.breakdown + idle))
 
 
 async def region_county_overview(rctx: RegionContext, county: str, start: str | None, end: str | None) -> Overview:
@@ -109,6 +142,8 @@ class Report:
     by: By
     rows: list[Figures]
     total: Figures
+    absences: dict[str | int, AbsenceFigures]  # by the rows' keys
+    absence_total: AbsenceFigures
     issued_on: date  # the figures are those of this day (open cases may still close)
 
     @property
@@ -116,17 +151,25 @@ class Report:
         return f"{self.period.start.year:04d}-{self.period.start.month:02d}"
 
 
-async def region_report(rctx: RegionContext, month: str | None) -> Report:
-    period = figures.month_period(month, _today(rctx.counties))
-    rows = await deadline_figures(rctx.counties, By.COUNTY, period, clock.now())
+async def _report(issuer: str, counties: tuple[TenantInfo, ...], by: By, month: str | None) -> Report:
+    """Every county (or line) of the month, with cases or not, with its deadlines and absences."""
+    now, today = clock.now(), _today(counties)
+    period = figures.month_period(month, today)
+    calendars = await calendars_of(county.id for county in counties)
+    rows = await deadline_figures(counties, by, period, now, calendars=calendars)
+    absences = {row.key: row for row in await absence_figures(counties, by, period, now, calendars=calendars)}
+    named = {county.slug: county.name for county in counties} if by == By.COUNTY else {}
+    named |= {key: row.label for key, row in absences.items()}
     found = {row.key for row in rows}
-    rows += [Figures(key=c.slug, label=c.name) for c in rctx.counties if c.slug not in found]
-    return Report(
-        rctx.region.name, period, By.COUNTY, figures.ranking(rows), figures.total(rows, "合计"), _today(rctx.counties)
-    )
+    rows += [Figures(key=key, label=label) for key, label in named.items() if key not in found]
+    ordered = figures.ranking(rows) if by == By.COUNTY else sorted(rows, key=lambda row: row.key)
+    total = figures.total(rows, "合计")
+    return Report(issuer, period, by, ordered, total, absences, coverage.total(list(absences.values()), "合计"), today)
+
+
+async def region_report(rctx: RegionContext, month: str | None) -> Report:
+    return await _report(rctx.region.name, rctx.counties, By.COUNTY, month)
 
 
 async def county_report(ctx: TenantContext, month: str | None) -> Report:
-    period = figures.month_period(month, _today((ctx.tenant,)))
-    rows = await deadline_figures((ctx.tenant,), By.LINE, period, clock.now())
-    return Report(ctx.tenant.name, period, By.LINE, rows, figures.total(rows, "合计"), _today((ctx.tenant,)))
+    return await _report(ctx.tenant.name, (ctx.tenant,), By.LINE, month)

@@ -8,6 +8,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
+from app.absences.services import KIND_LABELS
 from app.cases.rules import LEVEL_LABELS
 from app.evaluation.scoring import GRADE_LABELS
 from app.i18n import gettext as _
@@ -16,7 +17,7 @@ from app.regions.services import regions_of
 from app.stats import charts
 from app.stats.api import End, Start
 from app.stats.export import filename, report_workbook
-from app.stats.figures import percent
+from app.stats.figures import days, percent
 from app.stats.services import (
     Overview,
     Report,
@@ -41,7 +42,9 @@ def _charts(overview: Overview, breakdown_title: str) -> dict:
         "trend_chart": charts.rate_trend([(row.key, row.on_time_rate) for row in overview.trend], _("按月按时办结率")),
         "breakdown_title": breakdown_title,
         "percent": percent,
+        "days": days,
         "level_labels": LEVEL_LABELS,
+        "kind_labels": KIND_LABELS,
         "grade_labels": GRADE_LABELS,
     }
 
@@ -87,7 +90,15 @@ async def county_stats(
 def _report_page(request: Request, report: Report, base: str) -> Template:
     """The printable A4 report; ``base`` is the statistics page it belongs to."""
     chart = charts.rate_bars([(row.label, row.on_time_rate) for row in report.rows], "按时办结率")
-    context = {"report": report, "chart": chart, "base": base, "percent": percent, "today": report.issued_on}
+    context = {
+        "report": report,
+        "chart": chart,
+        "base": base,
+        "percent": percent,
+        "days": days,
+        "kind_labels": KIND_LABELS,
+        "today": report.issued_on,
+    }
     return page(request, "stats/report.html", context)
 
 

@@ -54,6 +54,8 @@ class Permission(StrEnum):
     EVALUATION_RESULTS = "evaluation:results"
     # The county's deadline figures, down to each handler (SPEC §13: its leaders and admins).
     STATS_VIEW = "stats:view"
+    # Take over the staff list and the ledger of open cases from Excel (SPEC §14).
+    DATA_IMPORT = "data:import"
 
 
 _EVERY_MEMBER = {
@@ -75,6 +77,7 @@ _ADMIN_ONLY = {
     Permission.CALENDAR_MANAGE,
     Permission.EVALUATION_MANAGE,
     Permission.EVALUATION_RESULTS,
+    Permission.DATA_IMPORT,
 }
 _APPROVERS = {Permission.ABSENCE_APPROVE, Permission.ESCALATION_PICK}
 # 审核审批: the section head reviews and the leader signs; both may decide an application.

@@ -53,6 +53,14 @@ async def settings_of(tenant_id: int) -> dict:
     return (row or {}).get("settings") or {}
 
 
+async def settings_of_counties(tenant_ids: list[int]) -> dict[int, dict]:
+    """The settings of several counties in one statement."""
+    rows = (
+        await Tenant.select(Tenant.id, Tenant.settings).where(Tenant.id.is_in(tenant_ids or [0])).output(load_json=True)
+    )
+    return {row["id"]: row["settings"] or {} for row in rows}
+
+
 async def list_tenants() -> list[TenantInfo]:
     rows = await Tenant.select(Tenant.id, Tenant.slug, Tenant.name, Tenant.timezone).order_by(Tenant.slug)
     return [tenant_info(row) for row in rows]

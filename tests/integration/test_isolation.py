@@ -83,6 +83,7 @@ MISSING = {
     "receipt_id": 987654,
     "objection_id": 987654,
     "cycle_id": 987654,
+    "robot_id": 987654,
     "record_id": 987654,
     "enquiry_id": 987654,
     **VERBS,

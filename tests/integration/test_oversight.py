@@ -46,7 +46,15 @@ async def test_an_inspector_reads_the_region_by_county_line_and_month(settings):
         by_line = await client.get(f"/api/v1/r/north/stats/deadlines?{YEAR}&by=line&county=bb", headers=headers)
         by_month = await client.get(f"/api/v1/r/north/stats/deadlines?{YEAR}&by=month", headers=headers)
         by_handler = await client.get(f"/api/v1/r/north/stats/deadlines?{YEAR}&by=handler", headers=headers)
+        absences = await client.get(f"/api/v1/r/north/stats/absences?{YEAR}&by=county", headers=headers)
+        absences_by_line = await client.get(f"/api/v1/r/north/stats/absences?{YEAR}&by=line&county=aa", headers=headers)
     assert by_county.status_code == 200, by_county.text
+    assert absences.status_code == 200, absences.text
+    assert [(r["key"], r["working_days_away"], r["uncovered_hours"]) for r in absences.json()] == [
+        ("aa", {}, "0.00"),
+        ("bb", {}, "0.00"),
+    ]
+    assert {r["covered_share"] for r in absences_by_line.json()} == {"1.0000"}
     assert [(r["key"], r["received"], r["closed_on_time"], r["on_time_rate"]) for r in by_county.json()] == [
         ("aa", 2, 1, "0.5000"),
         ("bb", 1, 1, "1.0000"),
@@ -55,7 +63,7 @@ async def test_an_inspector_reads_the_region_by_county_line_and_month(settings):
     assert sum(r["received"] for r in by_month.json()) == 3
     assert by_handler.status_code == 400  # a region never reads a county's handlers
     assert "by" in by_handler.json()["detail"]
-    assert await AuditRecord.count().where(AuditRecord.action == "region.look") == 4
+    assert await AuditRecord.count().where(AuditRecord.action == "region.look") == 6
 
 
 async def test_county_leaders_and_admins_read_their_county_and_no_other(settings):
@@ -80,11 +88,23 @@ async def test_county_leaders_and_admins_read_their_county_and_no_other(settings
             "/api/v1/t/aa/stats/deadlines?from=2026-05-01&to=2026-04-01",
             headers={"Authorization": f"Bearer {leader_token}"},
         )
+        absences = await client.get(
+            f"/api/v1/t/aa/stats/absences?{YEAR}&by=month", headers={"Authorization": f"Bearer {leader_token}"}
+        )
+        other_absences = await client.get(
+            f"/api/v1/t/bb/stats/absences?{YEAR}", headers={"Authorization": f"Bearer {leader_token}"}
+        )
+        staff_evaluations = await client.get(
+            f"/api/v1/t/aa/stats/evaluations?{YEAR}", headers={"Authorization": f"Bearer {staff_token}"}
+        )
     assert [(r["key"], r["received"]) for r in own.json()] == [(ann, 2)]
     assert other.status_code == 404
     assert region.status_code == 404
     assert staff.status_code == 403
     assert bad.status_code == 400
+    assert absences.status_code == 200 and absences.json()[0]["key"] == f"{TODAY.year - 1}-01"
+    assert other_absences.status_code == 404
+    assert staff_evaluations.status_code == 403
 
 
 async def test_the_inspector_signs_in_without_a_county_and_sees_the_ranking(settings):
@@ -181,12 +201,25 @@ async def test_accountability_records_by_level_county_by_county(settings):
             recorded_on=occasion,
             created_at=clock.now(),
         ).save()
+    token = await inspector_token("north", "nina")
+    leader_token = await api_token("aa", await person("aa", "lee", roles=("leader",)))
     async with portal(settings) as client:
         await sign_in(client, "", "nina")
         page = await client.get(f"/r/north/?{YEAR}")
+        by_county = await client.get(
+            f"/api/v1/r/north/stats/accountability?{YEAR}", headers={"Authorization": f"Bearer {token}"}
+        )
+        by_handler = await client.get(
+            f"/api/v1/t/aa/stats/accountability?{YEAR}&by=handler", headers={"Authorization": f"Bearer {leader_token}"}
+        )
     counts = r"<td>(\d+)</td>" * 4
     rows = re.findall(rf'<tr><th scope="row">(.县)</th>{counts}</tr>', page.text)
     assert rows == [("甲县", "1", "1", "0", "0"), ("乙县", "1", "0", "0", "0")]
+    assert by_county.json() == [
+        {"key": "aa", "levels": {"admonition": 1, "warning": 1}},
+        {"key": "bb", "levels": {"admonition": 1}},
+    ]
+    assert by_handler.json() == [{"key": ann, "levels": {"admonition": 1, "warning": 1}}]
 
 
 async def test_the_grade_distribution_of_finalised_cycles(settings):
@@ -215,9 +248,23 @@ async def test_the_grade_distribution_of_finalised_cycles(settings):
                 raters={},
                 computed_at=clock.now(),
             ).save()
+    token = await inspector_token("north", "nina")
+    leader_token = await api_token("bb", await person("bb", "lee", roles=("leader",)))
     async with portal(settings) as client:
         await sign_in(client, "", "nina")
         page = await client.get(f"/r/north/?{YEAR}")
+        region_api = await client.get(
+            f"/api/v1/r/north/stats/evaluations?{YEAR}", headers={"Authorization": f"Bearer {token}"}
+        )
+        by_line = await client.get(
+            f"/api/v1/r/north/stats/evaluations?{YEAR}&by=line", headers={"Authorization": f"Bearer {token}"}
+        )
+        county_api = await client.get(
+            f"/api/v1/t/bb/stats/evaluations?{YEAR}", headers={"Authorization": f"Bearer {leader_token}"}
+        )
+    assert region_api.json() == [{"key": "aa", "cycle": year, "grades": {"excellent": 1, "competent": 2}}]
+    assert by_line.status_code == 400
+    assert county_api.json() == []
     counts = r"<td>(\d+)</td>" * 5
     rows = re.findall(rf'<tr><th scope="row">(.县)</th>{counts}</tr>', page.text)
     assert rows == [("甲县", str(year), "1", "2", "0", "0")]

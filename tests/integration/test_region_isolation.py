@@ -15,6 +15,7 @@ import pytest
 from litestar.routes import HTTPRoute
 
 from app import db
+from app.cases.tables import Case
 from app.regions.gate import region_guard
 from tests.helpers import county, person, portal, sign_in
 from tests.stats_helpers import case, inspector, inspector_token, region
@@ -71,10 +72,16 @@ async def test_an_inspector_of_one_region_reaches_nothing_of_another(settings):
             choice = rng.random()
             if choice < 0.5:  # the other region, with any county
                 target = fill(path, rng, "yr", [*FOREIGN, *OWN, "zz"])
-            elif choice < 0.75:  # own region, another region's or an unknown county
-                if "{county" not in path:
+            elif choice < 0.75:  # own region, another region's or an unknown county (in the path or the query)
+                foreign = rng.choice([*FOREIGN, "zz", "xr"])
+                if "{county" in path:
+                    target = fill(path, rng, "xr", [foreign])
+                elif path.startswith("/api/"):
+                    answer = await client.get(fill(path, rng, "xr", [foreign]) + f"?county={foreign}", headers=headers)
+                    assert answer.status_code == 404, (path, foreign, answer.status_code)
                     continue
-                target = fill(path, rng, "xr", [*FOREIGN, "zz", "xr"])
+                else:
+                    continue
             else:  # a region that does not exist
                 target = fill(path, rng, rng.choice(unknown), [*OWN, *FOREIGN])
             query = rng.choice(["", "?by=county", "?by=line&county=y1", "?from=2020-01-01&to=2022-12-31", "?county=x1"])
@@ -91,6 +98,30 @@ async def test_an_inspector_of_one_region_reaches_nothing_of_another(settings):
     assert through_county.status_code == 200
 
 
+async def test_what_an_inspector_reads_of_their_own_region_names_no_applicant_nor_any_case(settings):
+    """Every region route over the inspector's own counties, every grouping: aggregates only."""
+    await two_regions()
+    token = await inspector_token("xr", "xena")
+    case_id = (await Case.select(Case.id).where(Case.tenant.slug == "x1").first())["id"]
+    async with portal(settings) as client:
+        await sign_in(client, "", "xena")
+        headers = {"Authorization": f"Bearer {token}"}
+        answers = []
+        for path in region_routes(client.app):
+            for own_county in OWN:
+                for query in ("", "?by=county", "?by=line", "?by=month", f"?county={own_county}"):
+                    target = fill(path, random.Random(0), "xr", [own_county]) + query
+                    answers.append(await client.get(target, headers=headers if target.startswith("/api/") else None))
+        case_page = await client.get(f"/t/x1/cases/{case_id}")
+        case_api = await client.get(f"/api/v1/t/x1/cases/{case_id}", headers=headers)
+    assert {answer.status_code for answer in answers} <= {200, 400}
+    assert any(answer.status_code == 200 for answer in answers)
+    for answer in answers:
+        assert "张三" not in answer.text and "110101" not in answer.text
+        assert not any(name in answer.text for name in FOREIGN.values())
+    assert case_page.status_code in (401, 403, 404) and case_api.status_code in (401, 403, 404)
+
+
 async def test_county_users_and_strangers_never_pass_the_region_gate(settings):
     await two_regions()
     await person("x1", "boss", roles=("admin", "leader"))
@@ -103,7 +134,9 @@ async def test_county_users_and_strangers_never_pass_the_region_gate(settings):
 
 
 async def test_statements_per_statistics_page(settings, monkeypatch):
-    """The region page: identity (1), the gate (2 reads, the look's audit row), the figures (4)."""
+    """The region page: identity (1), the gate (2 reads, the look's audit row), the calendars (2),
+    the deadline figures (2), accountability and grades (2), the absences (4: office hours,
+    lines, notices, uncovered stretches)."""
     await two_regions()
     await person("x1", "boss", roles=("admin",))
     engine_class = type(db.engine())
@@ -128,5 +161,5 @@ async def test_statements_per_statistics_page(settings, monkeypatch):
         county_page = await client.get("/t/x1/stats")
         county_statements = len(counted)
     assert region_page.status_code == 200 and county_page.status_code == 200
-    assert region_statements == 8, counted
-    assert county_statements == 5, counted
+    assert region_statements == 14, counted
+    assert county_statements == 11, counted

@@ -83,3 +83,16 @@ def test_a_port_in_use_is_one_clear_error():
             tcp_listener("127.0.0.1", taken.getsockname()[1])
     finally:
         taken.close()
+
+
+def test_robot_hosts_and_the_base_url_come_from_the_environment():
+    settings = Settings.from_env(
+        {
+            "PORTAL_MODE": "test",
+            "PORTAL_WEBHOOK_HOSTS": " OAPI.dingtalk.com , 127.0.0.1:8221,",
+            "PORTAL_BASE_URL": "https://portal.example.gov.cn/",
+        }
+    )
+    assert settings.webhook_hosts == {"oapi.dingtalk.com", "127.0.0.1:8221"}
+    assert settings.base_url == "https://portal.example.gov.cn"
+    assert Settings.from_env({"PORTAL_MODE": "test"}).webhook_hosts == frozenset()

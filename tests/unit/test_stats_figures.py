@@ -17,6 +17,8 @@ from app.stats.figures import (
     Period,
     by_month,
     grouping,
+    median,
+    merged,
     month_period,
     percent,
     period,
@@ -96,3 +98,25 @@ def test_charts_are_titled_svg_with_escaped_labels_and_written_values():
     assert trend.count("<circle") == 2 and "<polyline" not in trend  # a month with no rate breaks the line
     joined = charts.rate_trend([("2026-01", Decimal("1")), ("2026-02", Decimal("0.5"))], "趋势")
     assert joined.count("<polyline") == 1
+
+
+@pytest.mark.parametrize(
+    ("histogram", "expected"),
+    [
+        ({}, None),
+        ({4: 1}, Decimal(4)),
+        ({1: 1, 5: 1, 6: 1}, Decimal(5)),
+        ({1: 1, 6: 1}, Decimal("3.5")),
+        ({2: 3, 9: 1}, Decimal(2)),
+        ({2: 2, 9: 2}, Decimal("5.5")),
+    ],
+)
+def test_median_of_a_histogram(histogram, expected):
+    assert median(histogram) == expected
+
+
+def test_medians_of_groups_are_taken_from_their_merged_histograms_not_averaged():
+    rows = [Figures("a", "A", closed=3, closing_days=((1, 3),)), Figures("b", "B", closed=1, closing_days=((9, 1),))]
+    assert merged(row.closing_days for row in rows) == ((1, 3), (9, 1))
+    assert total(rows, "合计").median_days == Decimal(1)
+    assert total(rows, "合计").as_json()["median_working_days"] == "1"

@@ -569,3 +569,14 @@ def test_results_are_frozen():
 
 def test_an_override_note_defaults_to_empty():
     assert DayOverride(d("2027-01-01"), workday=False).note == ""
+
+
+def test_ordinals_differ_by_the_working_days_between():
+    calendar = WorkCalendar()
+    first, last = date(2026, 9, 28), date(2026, 10, 12)  # across the National Day week
+    ordinals = dict(calendar.ordinals(first, last))
+    assert len(ordinals) == 15 and ordinals[first] == 0
+    for start in ordinals:
+        for end in ordinals:
+            if start <= end:
+                assert ordinals[end] - ordinals[start] == calendar.working_days_between(start, end)
