@@ -82,24 +82,19 @@ def check_roles(roles: Iterable[str]) -> list[str]:
     return wanted
 
 
-# The person, their roles and the county of the request in one statement (every request asks it);
-# on PostgreSQL the same statement names that county for the backstop (``db.COUNTY_SETTING``).
+# The person, their roles and the county of the request's path in one statement (every request
+# asks it; the tenant guard then needs no query of its own).
 IDENTITY = """
 SELECT u.id, u.tenant, u.username, u.name, u.is_superadmin,
        (SELECT {roles} FROM role_grant g WHERE g."user" = u.id) AS roles,
-       t.id AS county_id, t.slug AS county_slug, t.name AS county_name, t.timezone AS county_timezone{county}
+       t.id AS county_id, t.slug AS county_slug, t.name AS county_name, t.timezone AS county_timezone
 FROM portal_user u LEFT JOIN tenant t ON t.id = u.tenant AND t.slug = {{}}
 WHERE u.id = ({who}) AND u.active
 """
 
 
 async def _identity(who: str, *arguments, county_slug: str = "") -> Identity | None:
-    postgres = db.is_postgres()
-    sql = IDENTITY.format(
-        roles="string_agg(g.role, ',')" if postgres else "group_concat(g.role, ',')",
-        county=", " + db.COUNTY_SETTING.format("t.id") if postgres else "",
-        who=who,
-    )
+    sql = IDENTITY.format(roles="string_agg(g.role, ',')" if db.is_postgres() else "group_concat(g.role, ',')", who=who)
     rows = await User.raw(sql, county_slug, *arguments)
     if not rows:
         return None

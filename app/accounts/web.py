@@ -14,6 +14,7 @@ from app.i18n import LANGUAGES
 from app.i18n import gettext as _
 from app.tenancy.permissions import Permission
 from app.tenancy.services import list_tenants
+from app.web.feedback import Done, done
 from app.web.guards import County, requires
 from app.web.identity import CSRF_COOKIE, LANGUAGE_COOKIE, services_of
 from app.web.render import page
@@ -143,23 +144,25 @@ async def create_token(request: Request, ctx: County) -> Template:
         new_token = await services.create_token(ctx, ctx.actor.user_id, form.get("label", ""))
     except InvalidInput as exc:
         error = exc.localized()
-    return page(
+    response = page(
         request,
         "accounts/tokens.html",
         {"tokens": await services.my_tokens(ctx), "new_token": new_token, "error": error},
         fragments=("tokens",),
     )
+    return done(request, response, Done.TOKEN_CREATED) if new_token else response
 
 
 @post("/tokens/{token_id:int}/revoke", guards=[requires(Permission.TOKENS_OWN)])
 async def revoke_token(request: Request, ctx: County, token_id: FromPath[int]) -> Template:
     await services.revoke_token(ctx, token_id)
-    return page(
+    response = page(
         request,
         "accounts/tokens.html",
         {"tokens": await services.my_tokens(ctx), "new_token": None, "error": ""},
         fragments=("tokens",),
     )
+    return done(request, response, Done.TOKEN_REVOKED)
 
 
 PAGES = [tokens_page, create_token, revoke_token]

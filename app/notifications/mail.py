@@ -353,8 +353,10 @@ class DeliveryReport:
     skipped: int = 0
 
 
-async def deliver_due(*, now: datetime | None = None, most: int = MOST_PER_RUN) -> DeliveryReport:
-    """Send every row that is due (all counties), a batch at a time, a few at once.
+async def deliver_due(
+    *, now: datetime | None = None, most: int = MOST_PER_RUN, tenant_id: int | None = None
+) -> DeliveryReport:
+    """Send every row that is due (of one county, or all), a batch at a time, a few at once.
 
     A claimed row moves out of the due set, so each batch is new rows and the loop ends.
     """
@@ -367,11 +369,14 @@ async def deliver_due(*, now: datetime | None = None, most: int = MOST_PER_RUN) 
             outcome = await deliver(outbox_id, now=now)
         setattr(report, outcome, getattr(report, outcome) + 1)
 
+    due_now = (EmailOutbox.status == Status.PENDING.value) & (EmailOutbox.next_attempt_at <= now)
+    if tenant_id is not None:
+        due_now &= EmailOutbox.tenant == tenant_id
     done = 0
     while done < most:
         due = (
             await EmailOutbox.select(EmailOutbox.id)
-            .where((EmailOutbox.status == Status.PENDING.value) & (EmailOutbox.next_attempt_at <= now))
+            .where(due_now)
             .order_by(EmailOutbox.next_attempt_at)
             .limit(min(BATCH, most - done))
         )

@@ -167,12 +167,17 @@ class DeliveryReport(mail.DeliveryReport):
     rate_limited: int = 0
 
 
-async def deliver_due(*, hosts: frozenset[str], base_url: str, now: datetime | None = None) -> DeliveryReport:
-    """Post what is due (all counties): each robot's messages in order, at most the platforms'
-    20 a minute per robot in one run (the cron runs every minute), several robots at once."""
+async def deliver_due(
+    *, hosts: frozenset[str], base_url: str, now: datetime | None = None, tenant_id: int | None = None
+) -> DeliveryReport:
+    """Post what is due (of one county, or all): each robot's messages in order, at most the
+    platforms' 20 a minute per robot in one run (the worker runs it every minute), several robots
+    at once."""
     now = now or clock.now()
     report = DeliveryReport()
     due = (RobotDelivery.status == "pending") & (RobotDelivery.next_attempt_at <= now)
+    if tenant_id is not None:
+        due &= RobotDelivery.tenant == tenant_id
     robots = [row["robot"] for row in await RobotDelivery.select(RobotDelivery.robot).where(due).distinct()]
     gate = asyncio.Semaphore(CONCURRENCY)
 

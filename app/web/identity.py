@@ -79,11 +79,9 @@ class IdentityMiddleware(ASGIMiddleware):
         request: Request = Request(scope)
         services = services_of(request)
         scope["state"]["address"] = client_address(scope, services.settings.trusted_proxies)
-        # One pooled connection serves the whole request; the tenant guard names the county.
-        async with db.one_connection():
-            with db.county(None):
-                scope["user"], scope["auth"] = await self.identify(request, services)
-                await next_app(scope, receive, send)
+        with db.county(None):  # the tenant guard names it; it ends with the request
+            scope["user"], scope["auth"] = await self.identify(request, services)
+            await next_app(scope, receive, send)
 
     async def identify(self, request: Request, services: Services) -> tuple[Identity | None, Session | None]:
         county_slug = county_slug_of(request.scope["path"])
