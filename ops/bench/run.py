@@ -337,7 +337,9 @@ def table(results: dict[str, Figures], statements: dict[str, int], all_pages: li
 
 async def main(arguments) -> None:
     settings = bench_settings()
-    if not arguments.reuse:
+    if arguments.reuse:
+        await db.migrate(settings)  # what was merged since the seeding
+    else:
         from province import seeded
 
         await seeded(BENCH_URL, settings, arguments.counties, arguments.cases)
