@@ -1050,7 +1050,12 @@ async def awaiting_decision(ctx: TenantContext, limit: int = 50) -> list[CaseVie
     today = ctx.tenant.now().date()
     rows = (
         await ctx.select(Case, *_VIEW_COLUMNS)
-        .where(_at_last_step() & WhereRaw(NOT_HELD, PostingWindow.still_blocking_after(today)))
+        .where(
+            # The states first, for the (tenant, status, due_on) index; then which is each line's last.
+            Case.status.is_in([Status.ACCEPTED, Status.SURVEYED, Status.POSTED])
+            & _at_last_step()
+            & WhereRaw(NOT_HELD, PostingWindow.still_blocking_after(today))
+        )
         .order_by(Case.due_on)
         .order_by(Case.id)
         .limit(limit)
