@@ -144,7 +144,7 @@ async def open_cycle(
         await cycle.save()
         people = await _section_staff(ctx)
         if people:
-            await Subject.insert(*(ctx.new(Subject, cycle=cycle.id, person=person) for person in people))
+            await db.insert_all(Subject, [ctx.new(Subject, cycle=cycle.id, person=person) for person in people])
         await record_in(
             ctx,
             action="evaluation.open",
@@ -688,15 +688,15 @@ async def compute(ctx: TenantContext, cycle_id: int, report: Progress | None = N
     async with db.transaction():
         await ctx.update(Cycle, {Cycle.computed_at: now}).where(Cycle.id == cycle.id)
         await Result.delete().where((Result.tenant == ctx.tenant.id) & (Result.cycle == cycle.id))
-        if results:
-            await Result.insert(
-                *(_result_row(ctx, cycle.id, subject, outcome, away, now) for subject, outcome in results)
-            )
+        await db.insert_all(
+            Result, [_result_row(ctx, cycle.id, subject, outcome, away, now) for subject, outcome in results]
+        )
         below = [subject for subject, outcome in results if outcome.needs_rectification]
-        if below:
-            await Rectification.insert(
-                *(ctx.new(Rectification, cycle=cycle.id, subject=subject["id"], opened_at=now) for subject in below)
-            ).on_conflict(action="DO NOTHING")
+        await db.insert_all(
+            Rectification,
+            [ctx.new(Rectification, cycle=cycle.id, subject=subject["id"], opened_at=now) for subject in below],
+            skip_existing=True,
+        )
     if report:
         await report(100)
     return len(results)
