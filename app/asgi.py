@@ -39,6 +39,7 @@ from app.jobs import api as jobs_api
 from app.jobs import web as jobs_web
 from app.notifications import settings_web
 from app.notifications import web as notifications_web
+from app.operations import web as operations_web
 from app.regions import web as regions_web
 from app.regions.gate import region_context, region_guard
 from app.robots import web as robots_web
@@ -50,6 +51,7 @@ from app.staff import web as staff_web
 from app.stats import api as stats_api
 from app.stats import web as stats_web
 from app.tenancy import web as tenancy_web
+from app.todo import web as todo_web
 from app.web.bodies import MAX_BODY_BYTES, check_body
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.favicon import favicon
@@ -66,6 +68,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 # Every county page and API handler lives below these two routers, behind ``tenant_guard``.
 COUNTY_PAGES = [
     *dashboard_web.PAGES,
+    *todo_web.PAGES,
     *accounts_web.PAGES,
     *audit_web.PAGES,
     *staff_web.PAGES,
@@ -81,6 +84,7 @@ COUNTY_PAGES = [
     *evaluation_web.PAGES,
     *stats_web.PAGES,
     *imports_web.PAGES,
+    *operations_web.PAGES,
 ]
 COUNTY_API = documented(
     [
@@ -108,6 +112,7 @@ PUBLIC = [
     *calendar_web.PUBLIC,
     *evaluation_web.PUBLIC,
     *stats_web.PUBLIC,
+    *operations_web.ADMIN_PAGES,
     health,
     favicon,
 ]

@@ -16,7 +16,7 @@ import warnings
 from pathlib import Path
 
 from app.errors import InvalidInput
-from app.settings import Settings, SettingsError
+from app.settings import Mode, Settings, SettingsError
 
 
 def _operator() -> str:
@@ -44,6 +44,37 @@ def cmd_migrate(args, settings: Settings) -> None:
 
     asyncio.run(db.migrate(settings))
     print("migrations applied")
+
+
+def cmd_backup(args, settings: Settings) -> None:
+    from app.operations import backup
+
+    counts = asyncio.run(backup.row_counts(settings.database_url))
+    backup.backup(settings.database_url, Path(args.file))
+    print(f"backup written to {args.file} ({backup.summary(counts)})")
+
+
+def cmd_restore(args, settings: Settings) -> None:
+    from app.operations import backup
+
+    backup.restore(settings.database_url, Path(args.file))
+    counts = asyncio.run(backup.row_counts(settings.database_url))
+    print(f"restored from {args.file} ({backup.summary(counts)})")
+
+
+def cmd_check(args, settings_unused) -> int:
+    from app.operations.check import check_deployment, failed
+
+    env = dict(os.environ)
+    try:
+        settings = Settings.from_env(env)
+    except SettingsError:
+        # A missing or short SECRET_KEY is one of the lines, not a reason to look at nothing else.
+        settings = Settings.from_env({**env, "PORTAL_MODE": Mode.TEST}, mode=Mode.PRODUCTION)
+    findings = asyncio.run(check_deployment(settings))
+    for finding in findings:
+        print(f"{finding.level.value:<4} {finding.text()}" + (f" ({finding.detail})" if finding.detail else ""))
+    return 1 if failed(findings) else 0
 
 
 def cmd_tenant(args, settings: Settings) -> None:
@@ -172,7 +203,10 @@ def cmd_worker(args, settings: Settings) -> None:
 
     from workers.settings import build_worker
 
-    logging.config.dictConfig(default_log_config(verbose=False))
+    config = default_log_config(verbose=False)
+    # The periodic work's reports and troubles (workers/partitioned.py) beside arq's own lines.
+    config["loggers"]["portal"] = {"handlers": ["arq.standard"], "level": "INFO"}
+    logging.config.dictConfig(config)
     build_worker(settings).run()
 
 
@@ -200,6 +234,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("worker", help="run the background worker (arq)").set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser("check", help="one line per item: OK, WARN or FAIL; exit status 1 on any FAIL").set_defaults(
+        func=cmd_check, needs_settings=False
+    )
+
+    backup = sub.add_parser("backup", help="write the whole database to FILE (pg_dump -Fc, or SQLite's backup)")
+    backup.add_argument("file")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="fill an EMPTY database from FILE written by portal backup")
+    restore.add_argument("file")
+    restore.set_defaults(func=cmd_restore)
 
     tenant = sub.add_parser("tenant", help="tenants as code")
     tenant.add_argument("action", choices=["load", "diff"])
@@ -234,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         warnings.simplefilter("ignore")  # library warnings would break the one-line promise
     try:
         settings = Settings.from_env() if getattr(args, "needs_settings", True) else None
-        args.func(args, settings)
+        status = args.func(args, settings)
     except KeyboardInterrupt:
         return 130
     except (SettingsError, InvalidInput) as exc:
@@ -248,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"portal: error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

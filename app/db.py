@@ -11,10 +11,11 @@ from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from app import secrets
@@ -26,6 +27,7 @@ _engine: Engine | None = None
 # that owns no table, and each connection it takes from the pool is told the county of the
 # request it serves; the policies then show and accept only that county's rows, whatever a query
 # forgets. Outside a county request (sign-in, workers, operators) no county is set: all rows.
+# Both are set per transaction (``CountyEngine``), never per connection: see NOTES "PgBouncer".
 APP_ROLE = "portal_app"
 _county: ContextVar[int | None] = ContextVar("county", default=None)
 
@@ -45,14 +47,68 @@ def enter_county(tenant_id: int) -> None:
     _county.set(tenant_id)
 
 
+_ROLE_AND_COUNTY = "SELECT set_config('role', $1, true), set_config('portal.tenant', $2, true)"
+
+
 async def _as_app_role(connection) -> None:
-    """asyncpg's ``setup``, on every acquisition from the pool (a released connection is RESET)."""
+    """Inside a transaction: the app's role and the request's county, for this transaction only.
+
+    Nothing is left on the connection (``set_config(..., true)`` ends with the transaction), so a
+    pooler in transaction mode (PgBouncer) may hand the server connection to anyone afterwards."""
     county_id = _county.get()
     await connection.execute(
-        "SELECT set_config('role', $1, false), set_config('portal.tenant', $2, false)",
+        _ROLE_AND_COUNTY,
         APP_ROLE,
         "" if county_id is None else str(county_id),
     )
+
+
+class _CountyTransaction(PostgresTransaction):
+    async def begin(self) -> None:
+        await super().begin()
+        if self.engine.pool is not None:  # the app's pool; migrations and operators stay the owner
+            await _as_app_role(self.connection)
+
+
+class CountyEngine(PostgresEngine):
+    """PostgreSQL where every pooled statement runs in a transaction that names the app's role and
+    the county (row-level security, above); a statement outside ``transaction()`` gets one of its
+    own. Session state is never set, so nothing needs resetting when a connection is released."""
+
+    def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
+        return _CountyTransaction(engine=self, allow_nested=allow_nested)
+
+    async def _run_in_pool(self, query: str, args=None):
+        async with self.pool.acquire() as connection, connection.transaction():
+            await _as_app_role(connection)
+            return await connection.fetch(query, *(args or []))
+
+
+async def _nothing_to_reset(connection) -> None:
+    """The pool's reset on release: transactions left nothing (asyncpg's default is a round trip)."""
+
+
+_statements = 0
+# What wraps each statement (its transaction, the role and county), not the app's own queries.
+_WRAPPING = frozenset({"BEGIN;", "COMMIT;", "ROLLBACK;", _ROLE_AND_COUNTY})
+
+
+def _count_statement(record) -> None:
+    global _statements
+    if record.query not in _WRAPPING:
+        _statements += 1
+
+
+async def _counted(connection) -> None:
+    """asyncpg's ``init``, once per new connection of the pool."""
+    connection.add_query_logger(_count_statement)
+
+
+def statements_run() -> int:
+    """The app's statements this process has sent to PostgreSQL through the pool, without the
+    BEGIN, role and county, and COMMIT around each (the benchmark and
+    ``tests/integration/test_statements.py`` count them)."""
+    return _statements
 
 
 def build_engine(database_url: str) -> Engine:
@@ -60,7 +116,24 @@ def build_engine(database_url: str) -> Engine:
         path = Path(database_url.removeprefix("sqlite:///"))  # sqlite:////abs or sqlite:///relative
         path.parent.mkdir(parents=True, exist_ok=True)
         return SQLiteEngine(path=str(path), timeout=30)
-    return PostgresEngine(config={"dsn": database_url.replace("postgres://", "postgresql://", 1)})
+    dsn, statement_cache_size = _statement_cache(database_url.replace("postgres://", "postgresql://", 1))
+    config = (
+        {"dsn": dsn} if statement_cache_size is None else {"dsn": dsn, "statement_cache_size": statement_cache_size}
+    )
+    return CountyEngine(config=config)
+
+
+def _statement_cache(url: str) -> tuple[str, int | None]:
+    """``?statement_cache_size=0`` in DATABASE_URL (behind PgBouncer < 1.21 in transaction mode,
+    where a statement prepared on one server connection is unknown on the next) goes to asyncpg,
+    not to the server as a setting."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    sizes = [int(value) for key, value in query if key == "statement_cache_size"]
+    if not sizes:
+        return url, None
+    rest = urlencode([(key, value) for key, value in query if key != "statement_cache_size"])
+    return urlunsplit(parts._replace(query=rest)), sizes[-1]
 
 
 def configure(settings: Settings) -> Engine:
@@ -89,6 +162,10 @@ def engine() -> Engine:
     return _engine
 
 
+def is_postgres() -> bool:
+    return isinstance(engine(), PostgresEngine)
+
+
 def transaction():
     """A write transaction: all rows change together or none do (IMMEDIATE on SQLite)."""
     current = engine()
@@ -107,7 +184,7 @@ async def connected(settings: Settings):
     previous = _engine
     current = configure(settings)
     if isinstance(current, PostgresEngine):
-        await current.start_connection_pool(min_size=1, max_size=10, setup=_as_app_role)
+        await current.start_connection_pool(min_size=1, max_size=10, init=_counted, reset=_nothing_to_reset)
     try:
         yield current
     finally:
@@ -177,6 +254,19 @@ async def claim_due(table, row_id: int, now, lease) -> dict | None:
         .returning(*table.all_columns())
     )
     return rows[0] if rows else None
+
+
+# PostgreSQL takes at most 32,767 parameters in one statement (SQLite 32,766).
+PARAMETER_LIMIT = 32766
+
+
+async def insert_all(table, rows: list, skip_existing: bool = False) -> None:
+    """Insert ``rows`` (instances of ``table``) in as few statements as the parameter limit
+    allows: one ``INSERT`` of every row fails beyond ``PARAMETER_LIMIT`` values."""
+    per_statement = PARAMETER_LIMIT // len(table._meta.columns)
+    for start in range(0, len(rows), per_statement):
+        query = table.insert(*rows[start : start + per_statement])
+        await (query.on_conflict(action="DO NOTHING") if skip_existing else query)
 
 
 def _quoted(names) -> str:

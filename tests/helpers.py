@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 
 import httpx
 
+from app.absences import services as absences
+from app.absences.rules import Action
 from app.accounts.services import add_user, create_token
 from app.asgi import create_app
 from app.tenancy.context import Actor, TenantContext
@@ -88,3 +91,20 @@ async def context_of(slug: str, user_id: int) -> TenantContext:
 
     identity = await identity_of(user_id)
     return TenantContext(tenant=await find_by_slug(slug), actor=identity.actor("127.0.0.1"))
+
+
+async def start_leave(people: dict[str, int], username: str, slug: str = "dangshan") -> None:
+    """``username`` on an approved two-week personal leave from a minute ago (``people["_approver"]``
+    approves). Two weeks hold working time whatever day it is: worker processes run on the real clock."""
+    ctx = await context_of(slug, people[username])
+    start = datetime.now().astimezone() - timedelta(minutes=1)
+    absence = await absences.post(
+        ctx,
+        person_id=people[username],
+        kind="personal",
+        reason="请假",
+        starts_at=start,
+        ends_at=start + timedelta(days=14),
+        handover="见交接单",
+    )
+    await absences.decide(await context_of(slug, people[people["_approver"]]), absence.id, Action.APPROVE)

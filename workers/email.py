@@ -10,6 +10,14 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from app.notifications.mail import deliver, deliver_due
+from app.tenancy.context import TenantInfo
+from workers.partitioned import each_county
+
+MAIL_SECONDS = 60  # the period of its periodic run (workers/settings.PERIODIC)
+
+
+def _lock_name(tenant_id: int) -> str:
+    return f"portal:lock:email:{tenant_id}"
 
 
 async def send_email(ctx: dict, outbox_id: int) -> str:
@@ -17,4 +25,9 @@ async def send_email(ctx: dict, outbox_id: int) -> str:
 
 
 async def deliver_due_emails(ctx: dict) -> dict:
-    return asdict(await deliver_due())
+    """Every minute: each county's due e-mail, shared with the other workers."""
+
+    async def county_mail(county: TenantInfo) -> dict:
+        return asdict(await deliver_due(tenant_id=county.id))
+
+    return (await each_county(ctx, "email", MAIL_SECONDS, county_mail, _lock_name)).as_dict()

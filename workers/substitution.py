@@ -1,23 +1,24 @@
 """arq jobs around the substitution sweep: one county on demand, every county by cron.
 
 One sweep of a county at a time (an on-demand run and the cron), so neither works from a stale
-rota. The lock dies with its worker within ``LOCK_SECONDS``, so the cron of the next minute (on
-this worker, a restarted one or another) finishes whatever a killed sweep left half-done.
+rota. The lock dies with its worker within ``LOCK_SECONDS``, so another worker (or the next
+minute's cron) finishes whatever a killed sweep left half-done.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import asdict
 
 from app.absences.substitution import sweep
 from app.jobs import set_progress
-from app.tenancy.services import find_by_id, list_tenants
-from workers.running import LOCK_SECONDS, Busy, held
+from app.tenancy.services import find_by_id
+from workers.partitioned import each_county
+from workers.running import held
 
-log = logging.getLogger("portal.jobs")
 # An on-demand sweep follows a decision: it waits for a running sweep rather than being lost.
 ON_DEMAND_WAIT = 120
+
+SWEEP_SECONDS = 60  # the period of its periodic run (workers/settings.PERIODIC)
 
 
 def _lock_name(tenant_id: int) -> str:
@@ -34,18 +35,7 @@ async def substitution_sweep(ctx: dict, tenant_id: int) -> dict:
     return asdict(report)
 
 
-async def substitution_sweep_all(ctx: dict) -> int:
-    """The cron: every county, so a missed trigger or a leave that started unseen is caught up.
-
-    It waits for a county's lock only as long as a dead holder's lock can last: a live sweep that
-    holds it longer is doing the work anyway, and the next minute's run looks again."""
-    counties = await list_tenants()
-    for county in counties:
-        try:
-            async with held(ctx["redis"], _lock_name(county.id), wait=LOCK_SECONDS):
-                await sweep(county)
-        except Busy:
-            log.info("substitution sweep of %s skipped: another sweep of it is running", county.slug)
-        except Exception:  # one county's trouble must not stop the others; it is retried next minute
-            log.exception("substitution sweep failed for %s", county.slug)
-    return len(counties)
+async def substitution_sweep_all(ctx: dict) -> dict:
+    """Every minute: every county, shared with the other workers (``partitioned``), so
+    a missed trigger or a leave that started unseen is caught up."""
+    return (await each_county(ctx, "substitution", SWEEP_SECONDS, sweep, _lock_name)).as_dict()

@@ -7,11 +7,13 @@ Substitution itself (who takes over lines while someone is on leave) is reconcil
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from app import clock, db
+from app.absences.month import Away, Day, Month, weeks
 from app.absences.rules import (
     BLOCKING,
+    IN_FORCE,
     Action,
     Category,
     Kind,
@@ -32,6 +34,7 @@ from app.calendar.office_hours import working_time
 from app.calendar.services import calendar_of
 from app.errors import InvalidInput
 from app.i18n import N_
+from app.i18n.messages import Said, label, said
 from app.notifications.services import notify, tell
 from app.rota import services as rota
 from app.rota.rules import Status as RotaStatus
@@ -156,6 +159,8 @@ async def preview(ctx: TenantContext, person_id: int, starts_at: datetime, ends_
 
 
 async def _views(ctx: TenantContext, rows: list[dict], *, with_substitutes: bool = False) -> list[AbsenceView]:
+    if not rows:  # most dashboards: nothing pending, nobody away
+        return []
     names = {u["id"]: u["name"] for u in await ctx.select(User, User.id, User.name)}
     now = clock.now()
     views = []
@@ -220,6 +225,8 @@ async def awaiting_decision(ctx: TenantContext) -> list[AbsenceView]:
         )
         .order_by(Absence.starts_at)
     )
+    if not pending:
+        return []
     holders = {role: await holders_of(ctx, [role]) for role in {row["approver_role"] for row in pending}}
     admins = await holders_of(ctx, [Role.ADMIN])
     mine = [
@@ -278,7 +285,7 @@ async def _save_notice(
     person: User,
     *,
     action: str,
-    summary: str,
+    summary: Said,
     kind: str,
     reason: str,
     starts_at: datetime,
@@ -349,7 +356,12 @@ async def post(
             ctx,
             person,
             action="absence.post",
-            summary=f"{person.name} {KIND_LABELS[kind]} {CATEGORY_LABELS[category]}",
+            summary=said(
+                "{person} {kind} {category}",
+                person=person.name,
+                kind=label(KIND_LABELS[kind]),
+                category=label(CATEGORY_LABELS[category]),
+            ),
             kind=kind,
             reason=reason,
             starts_at=starts_at,
@@ -368,7 +380,7 @@ async def post(
                 [user for user in await approvers_of(ctx, approver, person_id) if user != person_id],
                 kind="absence.pending",
                 link=link,
-                message=f"{person.name}的离岗告示待您审批：{reason.strip()[:80]}",
+                message=said("{person}的离岗告示待您审批：{reason}", person=person.name, reason=reason.strip()[:80]),
                 shared=f"{person.name}的离岗告示待审批",
                 key=f"absence:{row.id}:pending",
             )
@@ -379,7 +391,7 @@ async def post(
                 [user for user in colleagues if user != person_id],
                 kind="absence.notice",
                 link=link,
-                message=f"{person.name}临时离岗：{reason.strip()[:80]}",
+                message=said("{person}临时离岗：{reason}", person=person.name, reason=reason.strip()[:80]),
                 key=f"absence:{row.id}:notice",
             )
     return await get_absence(ctx, row.id)
@@ -435,7 +447,15 @@ async def decide(ctx: TenantContext, absence_id: int, action: Action, note: str 
                 row.person,
                 kind=f"absence.{action.value}",
                 link=f"/t/{ctx.tenant.slug}/absences/{row.id}",
-                message=f"您的离岗告示：{STATUS_LABELS[after.value]}{f'（{note.strip()[:80]}）' if note else ''}",
+                message=(
+                    said(
+                        "您的离岗告示：{status}（{note}）",
+                        status=label(STATUS_LABELS[after.value]),
+                        note=note.strip()[:80],
+                    )
+                    if note.strip()
+                    else said("您的离岗告示：{status}", status=label(STATUS_LABELS[after.value]))
+                ),
                 dedupe_key=f"absence:{row.id}:{action.value}",
             )
     return await get_absence(ctx, row.id)
@@ -455,8 +475,13 @@ async def _tell_office(ctx: TenantContext, row: Absence) -> None:
         [user["id"] for user in users],
         kind="absence.office",
         link=f"/t/{ctx.tenant.slug}/absences/{row.id}",
-        message=f"{person['name']}请假（{KIND_LABELS[row.kind]}）{starts:%m-%d %H:%M} 至 {ends:%m-%d %H:%M}，"
-        "已批准，请办公室备案",
+        message=said(
+            "{person}请假（{kind}）{starts} 至 {ends}，已批准，请办公室备案",
+            person=person["name"],
+            kind=label(KIND_LABELS[row.kind]),
+            starts=starts.strftime("%m-%d %H:%M"),
+            ends=ends.strftime("%m-%d %H:%M"),
+        ),
         key=f"absence:{row.id}:office",
     )
 
@@ -475,7 +500,7 @@ async def record_afterwards(
             ctx,
             person,
             action="absence.record_afterwards",
-            summary=f"补录 {person.name} {KIND_LABELS[kind]}",
+            summary=said("补录 {person} {kind}", person=person.name, kind=label(KIND_LABELS[kind])),
             kind=kind,
             reason=reason,
             starts_at=starts_at,
@@ -575,7 +600,7 @@ async def pick(ctx: TenantContext, code: str, person_id: int) -> None:
             action="escalation.pick",
             entity="line",
             entity_id=line.id,
-            summary=f"{line.name}：由 {people[person_id].name} 替岗",
+            summary=said("{line}：由 {person} 替岗", line=line.name, person=people[person_id].name),
             after={"acting": person_id},
         )
 
@@ -598,3 +623,90 @@ async def substitution_history(ctx: TenantContext, absence_id: int) -> list[dict
         for key in ("started_at", "ended_at"):
             row[key] = row[key].astimezone(ctx.tenant.zone) if row[key] else None
     return rows
+
+
+# --- the overview for admins and heads (today, upcoming, pending, the month) -------------------------
+
+
+@dataclass(frozen=True)
+class OverviewQuery:
+    """What the overview is narrowed to: one person, one kind, one status; always one month."""
+
+    month: Month
+    person_id: int | None = None
+    kind: str = ""
+    status: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind and self.kind not in KIND_LABELS:
+            raise InvalidInput("没有这种离岗类型：{kind}", kind=self.kind)
+        if self.status and self.status not in STATUS_LABELS:
+            raise InvalidInput("没有这种状态：{status}", status=self.status)
+
+
+@dataclass(frozen=True)
+class Overview:
+    today: list[AbsenceView]
+    upcoming: list[AbsenceView]
+    pending: list[AbsenceView]
+    month: list[AbsenceView]  # every notice touching the month that matches the query, newest first
+    weeks: list[list[Day | None]]
+
+
+OVERVIEW_LIMIT = 500
+
+
+async def overview(ctx: TenantContext, query: OverviewQuery) -> Overview:
+    """Four lists and the month's calendar, each one query (the filters apply to all of them)."""
+    now = clock.now()
+    zone = ctx.tenant.zone
+    starts = datetime.combine(query.month.first, time(), zone)
+    ends = datetime.combine(query.month.last + timedelta(days=1), time(), zone)
+    chosen = []
+    if query.person_id is not None:
+        chosen.append(Absence.person == query.person_id)
+    if query.kind:
+        chosen.append(Absence.kind == query.kind)
+
+    async def views(where, *, newest_first: bool = False) -> list[AbsenceView]:
+        rows = await (
+            ctx.select(Absence)
+            .where(where, *chosen)
+            .order_by(Absence.starts_at, ascending=not newest_first)
+            .limit(OVERVIEW_LIMIT)
+        )
+        found = await _views(ctx, rows)
+        return [a for a in found if not query.status or a.status == query.status]
+
+    touching_month = (Absence.starts_at < ends) & (
+        (Absence.ends_at >= starts) | (Absence.returned_at >= starts) | (Absence.status == Status.OVERDUE)
+    )
+    in_force = Absence.status.is_in(sorted(IN_FORCE)) & (Absence.starts_at <= now) & Absence.returned_at.is_null()
+    month = await views(touching_month, newest_first=True)
+    calendar = await calendar_of(ctx)
+    return Overview(
+        today=await views(in_force & Absence.recorded_afterwards.eq(False)),
+        upcoming=await views(Absence.status.is_in([Status.APPROVED, Status.PENDING]) & (Absence.starts_at > now)),
+        pending=await views((Absence.status == Status.PENDING) & (Absence.ends_at > now)),
+        month=month,
+        weeks=weeks(
+            query.month,
+            [_away(a) for a in month],
+            calendar.is_workday,
+            lambda d: calendar.day(d).note,
+            now.astimezone(zone).date(),
+        ),
+    )
+
+
+def _away(absence: AbsenceView) -> Away:
+    return Away(
+        absence.id,
+        absence.person_name,
+        absence.kind,
+        absence.status,
+        absence.category,
+        absence.starts_at,
+        absence.ends_at,
+        absence.returned_at,
+    )

@@ -10,16 +10,26 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from app import clock
 from app.absences import services
 from app.absences.api import sweep_soon
-from app.absences.rules import Action, Kind
+from app.absences.month import Month
+from app.absences.rules import Action, Kind, Notice, check_action
 from app.errors import InvalidInput
 from app.rota.services import line, parse_instant
 from app.staff.services import list_staff
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
+from app.web.feedback import Done, done
 from app.web.guards import County, requires
 from app.web.render import page
+
+DECIDED = {
+    Action.APPROVE: Done.ABSENCE_APPROVED,
+    Action.REJECT: Done.ABSENCE_REJECTED,
+    Action.CANCEL: Done.ABSENCE_CANCELLED,
+    Action.RETURN: Done.ABSENCE_RETURNED,
+}
 
 
 def _when(ctx: TenantContext, raw: str, field: str) -> datetime:
@@ -54,6 +64,26 @@ async def _list_context(ctx: TenantContext, **extra) -> dict:
 @get("/absences", name="absences", guards=[requires(Permission.ABSENCE_POST)])
 async def absences_page(request: Request, ctx: County) -> Template:
     return page(request, "absences/list.html", await _list_context(ctx))
+
+
+@get("/absences/overview", name="absences_overview", guards=[requires(Permission.ABSENCE_OVERVIEW)])
+async def overview_page(
+    request: Request,
+    ctx: County,
+    staff_id: FromQuery[int | None] = None,
+    kind: FromQuery[str] = "",
+    status: FromQuery[str] = "",
+    month: FromQuery[str] = "",
+) -> Template:
+    """Everyone's absences: away today, coming up, waiting for a decision, and a month's calendar."""
+    context = {"people": await list_staff(ctx), "labels": services, "error": "", "shown": None, "query": None}
+    try:
+        query = services.OverviewQuery(Month.parse(month, ctx.tenant.now().date()), staff_id, kind, status)
+    except InvalidInput as exc:
+        context["error"] = exc.localized()
+        query = services.OverviewQuery(Month.parse("", ctx.tenant.now().date()))
+    context.update(query=query, shown=await services.overview(ctx, query))
+    return page(request, "absences/overview.html", context, status_code=400 if context["error"] else 200)
 
 
 @get("/absences/preview", guards=[requires(Permission.ABSENCE_POST)])
@@ -98,7 +128,18 @@ async def post_absence(request: Request, ctx: County) -> Template | Redirect:
         context = await _list_context(ctx, error=exc.localized(), form=values)
         return page(request, "absences/list.html", context, status_code=400)
     await sweep_soon(request, ctx)
-    return Redirect(f"/t/{ctx.tenant.slug}/absences/{absence.id}", status_code=303)
+    path = f"/t/{ctx.tenant.slug}/absences/{absence.id}"
+    undo = f"{path}/cancel" if _cancellable(absence) else ""
+    return done(request, Redirect(path, status_code=303), Done.ABSENCE_POSTED, undo=undo)
+
+
+def _cancellable(absence: services.AbsenceView) -> bool:
+    """Whether the notice may still be withdrawn (what its undo does)."""
+    try:
+        check_action(Action.CANCEL, Notice.of(absence), clock.now())
+    except InvalidInput:
+        return False
+    return True
 
 
 @get("/absences/afterwards", guards=[requires(Permission.ABSENCE_MANAGE)])
@@ -137,7 +178,9 @@ async def record_afterwards(request: Request, ctx: County) -> Template | Redirec
             },
             status_code=400,
         )
-    return Redirect(f"/t/{ctx.tenant.slug}/absences/{absence.id}", status_code=303)
+    return done(
+        request, Redirect(f"/t/{ctx.tenant.slug}/absences/{absence.id}", status_code=303), Done.ABSENCE_RECORDED
+    )
 
 
 @get("/absences/door-notice", guards=[requires(Permission.ABSENCE_POST)])
@@ -182,9 +225,9 @@ async def decide(
         return await _detail(request, ctx, absence_id, exc.localized(), status_code=400)
     await sweep_soon(request, ctx)
     if request.headers.get("hx-request") and not back:
-        return await _detail(request, ctx, absence_id)
+        return done(request, await _detail(request, ctx, absence_id), DECIDED[chosen])
     target = back if back.startswith(f"/t/{ctx.tenant.slug}/") else f"/t/{ctx.tenant.slug}/absences/{absence_id}"
-    return Redirect(target, status_code=303)
+    return done(request, Redirect(target, status_code=303), DECIDED[chosen])
 
 
 @post("/rota/{code:str}/pick", guards=[requires(Permission.ESCALATION_PICK)])
@@ -197,11 +240,12 @@ async def pick(request: Request, ctx: County, code: FromPath[str]) -> Redirect:
         raise InvalidInput("请选择替岗人员") from None
     await services.pick(ctx, code, person_id)
     await sweep_soon(request, ctx)
-    return Redirect(f"/t/{ctx.tenant.slug}/rota", status_code=303)
+    return done(request, Redirect(f"/t/{ctx.tenant.slug}/rota", status_code=303), Done.PICKED)
 
 
 PAGES = [
     absences_page,
+    overview_page,
     preview,
     post_absence,
     afterwards_form,

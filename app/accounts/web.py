@@ -14,6 +14,7 @@ from app.i18n import LANGUAGES
 from app.i18n import gettext as _
 from app.tenancy.permissions import Permission
 from app.tenancy.services import list_tenants
+from app.web.feedback import Done, done
 from app.web.guards import County, requires
 from app.web.identity import CSRF_COOKIE, LANGUAGE_COOKIE, services_of
 from app.web.render import page
@@ -41,6 +42,10 @@ def _session_cookies(request: Request, session: Session) -> list[Cookie]:
         Cookie(key=COOKIE_NAME, value=session.id, httponly=True, samesite="lax", path="/", secure=secure),
         Cookie(key=CSRF_COOKIE, value=session.csrf_token, samesite="lax", path="/", secure=secure),
     ]
+
+
+def _language_cookie(language: str) -> Cookie:
+    return Cookie(key=LANGUAGE_COOKIE, value=language, max_age=365 * 86400, path="/", samesite="lax", httponly=True)
 
 
 def _expired(key: str) -> Cookie:
@@ -88,7 +93,10 @@ async def login(request: Request) -> Template | Redirect:
     session = await svc.sessions.create(identity.user_id)
     tenants = {t.id: t.slug for t in await list_tenants()}
     # A new session id and the session's own CSRF token: nothing from before sign-in survives.
-    return Redirect(_local_path(next_path, _home(identity, tenants)), cookies=_session_cookies(request, session))
+    cookies = _session_cookies(request, session)
+    if language := await services.language_of(identity.user_id):  # the account's choice wins over the browser's
+        cookies.append(_language_cookie(language))
+    return Redirect(_local_path(next_path, _home(identity, tenants)), cookies=cookies)
 
 
 @post("/logout", name="logout")
@@ -106,12 +114,10 @@ async def switch_language(request: Request) -> Redirect:
     back = _local_path(form.get("back", "/"), "/")
     if language not in LANGUAGES:
         language = "zh"
-    return Redirect(
-        back,
-        cookies=[
-            Cookie(key=LANGUAGE_COOKIE, value=language, max_age=365 * 86400, path="/", samesite="lax", httponly=True)
-        ],
-    )
+    identity = request.scope.get("user")
+    if identity is not None:
+        await services.keep_language(identity.user_id, language)
+    return Redirect(back, cookies=[_language_cookie(language)])
 
 
 @get("/", name="home")
@@ -143,23 +149,25 @@ async def create_token(request: Request, ctx: County) -> Template:
         new_token = await services.create_token(ctx, ctx.actor.user_id, form.get("label", ""))
     except InvalidInput as exc:
         error = exc.localized()
-    return page(
+    response = page(
         request,
         "accounts/tokens.html",
         {"tokens": await services.my_tokens(ctx), "new_token": new_token, "error": error},
         fragments=("tokens",),
     )
+    return done(request, response, Done.TOKEN_CREATED) if new_token else response
 
 
 @post("/tokens/{token_id:int}/revoke", guards=[requires(Permission.TOKENS_OWN)])
 async def revoke_token(request: Request, ctx: County, token_id: FromPath[int]) -> Template:
     await services.revoke_token(ctx, token_id)
-    return page(
+    response = page(
         request,
         "accounts/tokens.html",
         {"tokens": await services.my_tokens(ctx), "new_token": None, "error": ""},
         fragments=("tokens",),
     )
+    return done(request, response, Done.TOKEN_REVOKED)
 
 
 PAGES = [tokens_page, create_token, revoke_token]

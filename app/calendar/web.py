@@ -21,6 +21,7 @@ from app.calendar.workdays import SOURCE_COUNTY, SOURCE_GLOBAL, DayInfo
 from app.errors import InvalidInput
 from app.tenancy.context import NotFound, TenantContext
 from app.tenancy.permissions import Permission
+from app.web.feedback import done
 from app.web.guards import County, requires, superadmin_guard
 from app.web.identity import services_of
 from app.web.render import page
@@ -137,9 +138,9 @@ async def _change(request: Request, scope: Scope) -> Template | Redirect:
     except InvalidInput as exc:
         return _render(request, scope, await scope.year(shown), status_code=400, error=exc.localized(), form=values)
     if not request.headers.get("hx-request"):
-        return Redirect(f"{scope.path}?year={day.year}", status_code=303)
+        return done(request, Redirect(f"{scope.path}?year={day.year}", status_code=303))
     view = await scope.year(day.year)
-    return _render(request, scope, view, saved=saved, chosen=saved, form=_editor_form(saved))
+    return done(request, _render(request, scope, view, saved=saved, chosen=saved, form=_editor_form(saved)))
 
 
 async def _mark_year(request: Request, scope: Scope, raw_year: str, entered: bool) -> Template | Redirect:
@@ -150,8 +151,8 @@ async def _mark_year(request: Request, scope: Scope, raw_year: str, entered: boo
     except InvalidInput as exc:
         return _render(request, scope, await scope.year(shown), status_code=400, error=exc.localized())
     if not request.headers.get("hx-request"):
-        return Redirect(f"{scope.path}?year={shown}", status_code=303)
-    return _render(request, scope, await scope.year(shown))
+        return done(request, Redirect(f"{scope.path}?year={shown}", status_code=303))
+    return done(request, _render(request, scope, await scope.year(shown)))
 
 
 # ---- a county -------------------------------------------------------------------------------------------------------

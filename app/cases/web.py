@@ -33,6 +33,7 @@ from app.rota.tables import Line
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission, Role
 from app.web.excel import download
+from app.web.feedback import Done, done
 from app.web.forms import day, whole_number
 from app.web.guards import County, requires
 from app.web.render import page
@@ -165,7 +166,7 @@ async def intake(request: Request, ctx: County) -> Template | Redirect:
         )
     except InvalidInput as exc:
         return page(request, "cases/new.html", await _intake_context(ctx, form, exc.localized()), status_code=400)
-    return Redirect(f"/t/{ctx.tenant.slug}/cases/{case.id}", status_code=303)
+    return done(request, Redirect(f"/t/{ctx.tenant.slug}/cases/{case.id}", status_code=303), Done.CASE_CREATED)
 
 
 def _prior_reviews(form: dict) -> list[PriorReview]:
@@ -294,8 +295,8 @@ async def take_step(request: Request, ctx: County, case_id: FromPath[int], step:
     except InvalidInput as exc:
         return await _case_page(request, ctx, case_id, exc.localized(), status_code=400, failed_step=step, form=form)
     if request.headers.get("hx-request"):
-        return await _case_page(request, ctx, case_id)
-    return Redirect(f"/t/{ctx.tenant.slug}/cases/{case_id}", status_code=303)
+        return done(request, await _case_page(request, ctx, case_id), Done.CASE_STEP)
+    return done(request, Redirect(f"/t/{ctx.tenant.slug}/cases/{case_id}", status_code=303), Done.CASE_STEP)
 
 
 @post("/cases/{case_id:int}/id-number", guards=[requires(Permission.CASE_VIEW)])
@@ -369,7 +370,8 @@ async def remedy(request: Request, ctx: County, record_id: FromPath[int]) -> Tem
         )
     except InvalidInput as exc:
         return await _person_page(request, ctx, record.person_id, error=exc.localized(), failed=record_id, form=form)
-    return Redirect(f"/t/{ctx.tenant.slug}/accountability/staff/{record.person_id}#record-{record_id}", status_code=303)
+    back = f"/t/{ctx.tenant.slug}/accountability/staff/{record.person_id}#record-{record_id}"
+    return done(request, Redirect(back, status_code=303))
 
 
 # --- first-receiver register (首问负责) --------------------------------------------------------------
@@ -431,7 +433,7 @@ async def log_enquiry(request: Request, ctx: County) -> Template | Redirect:
         )
     except InvalidInput as exc:
         return await _register_page(request, ctx, form=form, error=exc.localized())
-    return Redirect(f"/t/{ctx.tenant.slug}/enquiries/{enquiry.id}", status_code=303)
+    return done(request, Redirect(f"/t/{ctx.tenant.slug}/enquiries/{enquiry.id}", status_code=303), Done.ENQUIRY_LOGGED)
 
 
 async def _enquiry_page(
@@ -470,7 +472,7 @@ async def change_enquiry(
             raise NotFoundException(f"no change {change!r}")
     except InvalidInput as exc:
         return await _enquiry_page(request, ctx, enquiry_id, error=exc.localized(), form=form)
-    return Redirect(f"/t/{ctx.tenant.slug}/enquiries/{enquiry_id}", status_code=303)
+    return done(request, Redirect(f"/t/{ctx.tenant.slug}/enquiries/{enquiry_id}", status_code=303))
 
 
 PAGES = [

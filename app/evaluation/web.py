@@ -36,6 +36,7 @@ from app.tenancy.context import NotFound, TenantContext
 from app.tenancy.permissions import Permission
 from app.web import excel
 from app.web.excel import download
+from app.web.feedback import Done, done
 from app.web.forms import whole_number
 from app.web.guards import County, requires
 from app.web.identity import services_of
@@ -104,7 +105,7 @@ async def open_cycle(request: Request, ctx: County) -> Template | Redirect:
         cycle = await services.open_cycle(ctx, year, weights, trim=form.get("trim") == "on")
     except InvalidInput as exc:
         return await _list_page(request, ctx, form, exc.localized(), status_code=400)
-    return Redirect(_base(ctx, cycle.id), status_code=303)
+    return done(request, Redirect(_base(ctx, cycle.id), status_code=303), Done.CREATED)
 
 
 # --- a cycle's page -----------------------------------------------------------------------------
@@ -199,8 +200,8 @@ async def cycle_page(request: Request, ctx: County, cycle_id: FromPath[int]) -> 
 async def _after_change(request: Request, ctx: TenantContext, cycle_id: int, job: JobState | None = None):
     """An admin's change done: the cycle again (in place for HTMX, else a fresh load)."""
     if _is_htmx(request):
-        return await _cycle_page(request, ctx, cycle_id, job=job)
-    return Redirect(_base(ctx, cycle_id), status_code=303)
+        return done(request, await _cycle_page(request, ctx, cycle_id, job=job), Done.CYCLE_CHANGED)
+    return done(request, Redirect(_base(ctx, cycle_id), status_code=303), Done.CYCLE_CHANGED)
 
 
 async def _recompute(request: Request, ctx: TenantContext, cycle_id: int) -> JobState:
@@ -280,13 +281,13 @@ async def rate(request: Request, ctx: County, cycle_id: FromPath[int]) -> Templa
         values = {key: form.get(key, "") for key in ("score", *(d.value for d in DIMENSIONS))}
         return _row(request, ctx, cycle_id, task, values, mode, exc.localized(), status=400)
     if not _is_htmx(request):
-        return Redirect(f"{_base(ctx, cycle_id)}?mode={mode}#tasks", status_code=303)
+        return done(request, Redirect(f"{_base(ctx, cycle_id)}?mode={mode}#tasks", status_code=303), Done.RATING_SAVED)
     tasks = await services.my_tasks(ctx, cycle_id)
     task = next(
         (t for t in tasks if t.staff_id == staff_id and t.component == saved["component"]),
         services.Task(staff_id, "", saved["component"], Decimal(saved["score"]), saved["dimensions"]),
     )
-    return _row(request, ctx, cycle_id, task, _values_of(task), mode, saved=True)
+    return done(request, _row(request, ctx, cycle_id, task, _values_of(task), mode, saved=True), Done.RATING_SAVED)
 
 
 @post("/evaluations/{cycle_id:int}/paper", guards=[requires(Permission.EVALUATION_MANAGE)])
@@ -320,7 +321,7 @@ async def create_links(request: Request, ctx: County, cycle_id: FromPath[int]) -
     form = await request.form()
     try:
         count = whole_number(form.get("count", ""), N_("链接数量"))
-        links = await services.create_links(ctx, cycle_id, count, form.get("prefix", "") or "基层测评人")
+        links = await services.create_links(ctx, cycle_id, count, form.get("prefix", "") or services.DEFAULT_PREFIX)
     except InvalidInput as exc:
         return await _cycle_page(request, ctx, cycle_id, error=exc.localized(), error_at="links", status_code=400)
     site = str(request.base_url).rstrip("/")
@@ -488,8 +489,8 @@ async def close_rectification(request: Request, ctx: County, cycle_id: FromPath[
             request, ctx, cycle_id, error=exc.localized(), error_at=f"rect-{raw}", status_code=400
         )
     if _is_htmx(request):
-        return await _results_page(request, ctx, cycle_id)
-    return Redirect(f"{_base(ctx, cycle_id)}/results#rectifications", status_code=303)
+        return done(request, await _results_page(request, ctx, cycle_id))
+    return done(request, Redirect(f"{_base(ctx, cycle_id)}/results#rectifications", status_code=303))
 
 
 # --- feedback -----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from app.rota.posts import LineSpec
 from app.staff.services import list_staff
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
+from app.web.feedback import Done, done
 from app.web.guards import County, requires
 from app.web.render import page
 
@@ -46,7 +47,7 @@ async def board(request: Request, ctx: County, at: FromQuery[str] = "") -> Templ
 
 @post("/rota/{code:str}/assignment", guards=[requires(Permission.ROTA_MANAGE)])
 async def change_post(request: Request, ctx: County, code: FromPath[str]) -> Template | Redirect:
-    await services.line(ctx, code)  # another county's line is not found, whatever the form says
+    before = await services.line(ctx, code)  # another county's line is not found, whatever the form says
     form = await request.form()
     try:
         a, b = int(form.get("a", "")), int(form.get("b", ""))
@@ -56,9 +57,12 @@ async def change_post(request: Request, ctx: County, code: FromPath[str]) -> Tem
         await services.assign(ctx, code, a, b, reason=form.get("reason", ""))
     except InvalidInput as exc:
         return await _board(request, ctx, None, exc.localized(), status_code=400)
+    # Undo = the same form with the previous holders (a new post, so the history keeps both changes).
+    changed = before.a and before.b and (before.a.id, before.b.id) != (a, b)
+    undo = f"/t/{ctx.tenant.slug}/rota/{code}/assignment?a={before.a.id}&b={before.b.id}" if changed else ""
     if request.headers.get("hx-request"):
-        return await _board(request, ctx, None)
-    return Redirect(f"/t/{ctx.tenant.slug}/rota", status_code=303)
+        return done(request, await _board(request, ctx, None), Done.POST_CHANGED, undo=undo)
+    return done(request, Redirect(f"/t/{ctx.tenant.slug}/rota", status_code=303), Done.POST_CHANGED, undo=undo)
 
 
 @get("/rota/print", guards=[requires(Permission.ROTA_VIEW)])
@@ -109,7 +113,7 @@ async def add_line(request: Request, ctx: County) -> Template | Redirect:
     except InvalidInput as exc:
         context = {"lines": await services.lines(ctx, include_inactive=True), "error": exc.localized()}
         return page(request, "rota/lines.html", context, status_code=400)
-    return Redirect(f"/t/{ctx.tenant.slug}/lines", status_code=303)
+    return done(request, Redirect(f"/t/{ctx.tenant.slug}/lines", status_code=303))
 
 
 @post("/lines/{code:str}", guards=[requires(Permission.ROTA_MANAGE)])
@@ -121,7 +125,7 @@ async def edit_line(request: Request, ctx: County, code: FromPath[str]) -> Templ
     except InvalidInput as exc:
         context = {"lines": await services.lines(ctx, include_inactive=True), "error": exc.localized()}
         return page(request, "rota/lines.html", context, status_code=400)
-    return Redirect(f"/t/{ctx.tenant.slug}/lines", status_code=303)
+    return done(request, Redirect(f"/t/{ctx.tenant.slug}/lines", status_code=303))
 
 
 PAGES = [board, change_post, printable, post_history, lines_page, add_line, edit_line]

@@ -63,6 +63,55 @@
     const form = event.detail.elt.querySelector ? event.detail.elt.querySelector("#open-cycle-form") : null;
     if (form) weightTotal(form);
   });
+  // A change that worked: the server's portal:saved event (HX-Trigger) says what, and how to undo it.
+  // The undo is a real form POST (the CSRF token from its cookie), so the page reloads with the result.
+  function confirmation(message, undo) {
+    const box = document.getElementById("done");
+    if (!box) return;
+    box.replaceChildren();
+    const text = document.createElement("span");
+    text.textContent = message;
+    box.append(text);
+    if (undo) {
+      const url = new URL(undo, window.location.origin);
+      const form = document.createElement("form");
+      form.method = "post";
+      form.action = url.pathname;
+      form.className = "inline";
+      const fields = [["_csrf_token", cookie("csrftoken")], ...url.searchParams.entries()];
+      fields.forEach(([name, value]) => {
+        const input = document.createElement("input");
+        input.type = "hidden";
+        input.name = name;
+        input.value = value;
+        form.append(input);
+      });
+      const button = document.createElement("button");
+      button.className = "link";
+      button.textContent = box.dataset.undoLabel;
+      form.append(button);
+      box.append(" ", form);
+    }
+    box.hidden = false;
+    clearTimeout(box._timer);
+    box._timer = setTimeout(() => { box.hidden = true; }, undo ? 15000 : 6000);
+  }
+  document.addEventListener("portal:saved", (event) => confirmation(event.detail.message, event.detail.undo));
+  // A confirmation the page came with (after a redirect) fades like the others.
+  document.addEventListener("DOMContentLoaded", () => {
+    const box = document.getElementById("done");
+    if (box && !box.hidden) box._timer = setTimeout(() => { box.hidden = true; }, 15000);
+  });
+  // The "更多" menu (a <details>): Escape or a click elsewhere closes it.
+  function closeMenus(except) {
+    document.querySelectorAll("details.more[open]").forEach((menu) => { if (menu !== except) menu.open = false; });
+  }
+  document.addEventListener("click", (event) => closeMenus(event.target.closest("details.more")));
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    const open = document.querySelector("details.more[open]");
+    if (open) { open.open = false; open.querySelector("summary").focus(); }
+  });
   // A refusal that is not a form to swap in (the server says so with HX-Reswap: none).
   document.addEventListener("portal:message", (event) => toast(event.detail.value));
   document.addEventListener("htmx:sendError", () => {

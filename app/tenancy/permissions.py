@@ -39,6 +39,8 @@ class Permission(StrEnum):
     ABSENCE_POST = "absence:post"
     ABSENCE_APPROVE = "absence:approve"
     ABSENCE_MANAGE = "absence:manage"
+    # Everyone's absences at a glance (today, upcoming, pending, history, the month): admins and heads.
+    ABSENCE_OVERVIEW = "absence:overview"
     ESCALATION_PICK = "escalation:pick"
     JOBS_RUN = "jobs:run"
     CALENDAR_MANAGE = "calendar:manage"
@@ -79,7 +81,7 @@ _ADMIN_ONLY = {
     Permission.EVALUATION_RESULTS,
     Permission.DATA_IMPORT,
 }
-_APPROVERS = {Permission.ABSENCE_APPROVE, Permission.ESCALATION_PICK}
+_APPROVERS = {Permission.ABSENCE_APPROVE, Permission.ESCALATION_PICK, Permission.ABSENCE_OVERVIEW}
 # 审核审批: the section head reviews and the leader signs; both may decide an application.
 _CASE_DECIDERS = {Permission.CASE_DECIDE, Permission.ACCOUNTABILITY_VIEW, Permission.ACCOUNTABILITY_MANAGE}
 
@@ -92,6 +94,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ACCOUNTABILITY_VIEW,
             Permission.ACCOUNTABILITY_MANAGE,
             Permission.STATS_VIEW,
+            Permission.ABSENCE_OVERVIEW,
         }
     ),
     Role.LEADER: frozenset(

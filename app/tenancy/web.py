@@ -7,6 +7,7 @@ from litestar.response import Redirect, Template
 
 from app.errors import InvalidInput
 from app.tenancy.services import create_tenant, list_tenants
+from app.web.feedback import Done, done
 from app.web.guards import superadmin_guard
 from app.web.render import page
 
@@ -35,7 +36,7 @@ async def add_tenant(request: Request) -> Template | Redirect:
             {"tenants": await list_tenants(), "error": exc.localized(), "form": values},
             status_code=400,
         )
-    return Redirect("/admin/tenants")
+    return done(request, Redirect("/admin/tenants"), Done.CREATED)
 
 
 PUBLIC = [tenants_page, add_tenant]

@@ -20,7 +20,9 @@ from markupsafe import Markup
 
 from app import i18n
 from app.audit.labels import action_label
+from app.i18n import messages
 from app.tenancy.permissions import ROLE_LABELS, Permission
+from app.web.feedback import deliver
 
 HTMX_FILE = "htmx-2.0.11.min.js"
 
@@ -59,6 +61,7 @@ def build_environment(templates_dir: Path) -> Environment:
     env.filters["dt"] = _datetime
     env.filters["decimal"] = _decimal
     env.filters["qr"] = _qr
+    env.filters["message"] = messages.of_row
     env.globals.update(
         Permission=Permission,
         ROLE_LABELS=ROLE_LABELS,
@@ -83,12 +86,19 @@ def page(
     fragments: tuple[str, ...] = (),
 ) -> Template:
     """The page, or one of its ``fragments`` when HTMX asks for exactly that region."""
-    context = {**(context or {}), "me": request.scope.get("user"), "ctx": request.state.get("tenant_context")}
+    context = {
+        "toast": None,
+        **(context or {}),
+        "me": request.scope.get("user"),
+        "ctx": request.state.get("tenant_context"),
+    }
     htmx = getattr(request, "htmx", None)
     target = htmx.target if htmx and not htmx.boosted else None
     headers = {"Vary": "HX-Request, HX-Target"}
     if target in fragments:
-        return HTMXBlockTemplate(
+        response = HTMXBlockTemplate(
             template_name=template, block_name=target, context=context, status_code=status_code, headers=headers
         )
-    return Template(template_name=template, context=context, status_code=status_code, headers=headers)
+    else:
+        response = Template(template_name=template, context=context, status_code=status_code, headers=headers)
+    return deliver(request, response)

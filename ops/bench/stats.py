@@ -29,6 +29,7 @@ from app.cli import cli_actor
 from app.regions import as_code
 from app.regions.services import RegionContext, RegionInfo
 from app.stats import services, tally
+from app.stats.figures import By, Period
 from app.tenancy.context import TenantContext
 from app.tenancy.services import list_tenants
 
@@ -80,6 +81,9 @@ async def main(counties: int, cases: int, repeats: int) -> None:
             "region › one county by line": lambda: services.region_county_overview(region, slugs[0], *year),
             "county page (by line + trend)": lambda: services.county_overview(county, *year),
             "monthly report of the region": lambda: services.region_report(region, None),
+            "deadline figures alone, region by county": lambda: tally.deadline_figures(
+                tenants, By.COUNTY, Period(*map(date.fromisoformat, year)), clock.now()
+            ),
         }
         print(f"figures of the cases received from {year[0]} to {year[1]}, counted from the cases:")
         for label, work in pages.items():

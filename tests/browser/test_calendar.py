@@ -14,6 +14,7 @@ async def test_admin_enters_a_holiday_in_place_and_computes_a_due_date(live_serv
     await demo_county()
     page = browser_page
     await sign_in_as(page, live_server, "admin")
+    await page.click("nav >> text=更多")
     await page.click("nav >> text=工作日历")
     await page.fill("input[name=start]", "2025-09-30")
     await page.fill("input[name=working_days]", "10")

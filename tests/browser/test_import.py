@@ -20,6 +20,7 @@ async def test_preview_shows_the_problem_in_place_and_the_fixed_sheet_imports(li
     fixed.write_bytes(xlsx(STAFF_HEADERS, [["li", "李四", "工作人员", "", ""], ["wu", "吴五", "staff", "", ""]]))
     page = browser_page
     await sign_in_as(page, live_server, "admin")
+    await page.click("nav >> text=更多")
     await page.click("nav >> text=导入")
     navigations = []
     page.on("framenavigated", lambda frame: navigations.append(frame.url))

@@ -35,7 +35,8 @@ async def test_token_is_created_in_place_and_language_switches(live_server, brow
     await page.fill("input[name=password]", PASSWORD)
     await page.click("button.primary")
     await page.wait_for_url(f"{live_server}/t/dangshan/")
-    await page.click("text=API 令牌")
+    await page.click("nav >> text=更多")
+    await page.click("nav >> text=API 令牌")
     await page.fill("input[name=label]", "月报脚本")
     navigations = []
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
@@ -45,7 +46,7 @@ async def test_token_is_created_in_place_and_language_switches(live_server, brow
     assert "月报脚本" in await page.inner_text("#tokens table")
     assert navigations == []  # HTMX swapped the region; the page did not reload
     await page.click("button[lang=en]")
-    await page.wait_for_selector("text=API tokens")
+    await page.wait_for_selector("h1 >> text=API tokens")
     assert await page.inner_text("h1") == "API tokens"
 
 

@@ -7,7 +7,7 @@ import asyncio
 import email
 import importlib
 import socket
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 from email.header import decode_header, make_header
 from email.policy import default as default_policy
@@ -16,8 +16,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from app import secrets
-from app.accounts.services import add_user
+from app.accounts.services import add_user, keep_language
 from app.audit.tables import AuditRecord
+from app.i18n.messages import said
 from app.notifications import mail
 from app.notifications.services import notify
 from app.notifications.tables import EmailOutbox, Notification
@@ -25,9 +26,15 @@ from app.settings import Settings
 from app.tenancy.services import find_by_slug
 from app.tenancy.tables import Tenant
 from tests.helpers import OPERATOR, PASSWORD, api_token, context_of, county, person, portal, post_form, sign_in
-from workers.email import deliver_due_emails, send_email
+from workers.email import send_email
 
 pytestmark = pytest.mark.usefixtures("clean_db", "redis")
+
+
+async def deliver_now() -> dict:
+    """What the worker's cron does for each county (``workers.partitioned``), for all at once."""
+    return asdict(await mail.deliver_due())
+
 
 MESSAGE = "城市低保：张三的申请今天到期（2026-11-16 到期）"
 LINK = "/t/dangshan/cases/7"
@@ -123,7 +130,7 @@ async def test_a_notification_goes_by_email_once_with_subject_body_and_link(dang
     assert queued["status"] == "pending" and queued["notification"] == notification["id"]
     assert queued["to_address"] == "wang@example.org" and queued["user"] == dangshan["clerk"]
 
-    report = await deliver_due_emails({})
+    report = await deliver_now()
     assert report["sent"] == 1
     (received,) = smtp.messages
     assert received["To"] == "wang@example.org"
@@ -136,18 +143,30 @@ async def test_a_notification_goes_by_email_once_with_subject_body_and_link(dang
     assert MESSAGE in body and f"{PORTAL_URL}{LINK}" in body
 
     # Delivering again, by the cron or by the job for this very row, sends nothing more.
-    assert (await deliver_due_emails({}))["sent"] == 0
+    assert (await deliver_now())["sent"] == 0
     assert await send_email({}, queued["id"]) == "skipped"
     assert len(smtp.envelopes) == 1
     (sent,) = await outbox()
     assert sent["status"] == "sent" and sent["attempts"] == 1 and sent["sent_at"] is not None
 
 
+async def test_each_recipient_reads_the_email_in_the_language_of_their_account(dangshan, smtp):
+    await configure(dangshan, smtp.port)
+    await keep_language(dangshan["admin"], "en")
+    receipt = said("书面凭证第 {number} 号", number=3)
+    await notify(dangshan["tenant"], dangshan["admin"], kind="note", message=receipt, dedupe_key="en", link=LINK)
+    await notify(dangshan["tenant"], dangshan["clerk"], kind="note", message=receipt, dedupe_key="zh", link=LINK)
+    english, chinese = await outbox()
+    assert english["subject"] == "[砀山县 Social Assistance] written receipt no. 3"
+    assert "Open: " in english["body"] and "书面凭证" not in english["body"] and "社会救助股" not in english["body"]
+    assert chinese["subject"] == "【砀山县社会救助股】书面凭证第 3 号" and "查看：" in chinese["body"]
+
+
 async def test_a_message_with_a_line_break_is_sent_with_a_one_line_subject(dangshan, smtp):
     # An absence's reason is typed in a text area: "出差\n去市局" is in the approver's message.
     await configure(dangshan, smtp.port)
     await tell(dangshan, message="王效雷的离岗告示待您审批：出差\r\n去市局")
-    assert (await deliver_due_emails({}))["sent"] == 1
+    assert (await deliver_now())["sent"] == 1
     (received,) = smtp.messages
     assert received["Subject"] == "【砀山县社会救助股】王效雷的离岗告示待您审批：出差 去市局"
     assert "出差" in received.get_content() and "去市局" in received.get_content()
@@ -186,7 +205,7 @@ async def test_turning_email_off_cancels_what_waits(dangshan, smtp):
     await configure(dangshan, smtp.port)
     await tell(dangshan)
     await configure(dangshan, smtp.port, enabled=False)
-    assert (await deliver_due_emails({}))["sent"] == 0
+    assert (await deliver_now())["sent"] == 0
     assert [row["status"] for row in await outbox()] == ["cancelled"]
     assert smtp.envelopes == []
 
@@ -359,7 +378,7 @@ async def test_a_case_due_today_reaches_its_acting_handler_in_the_inbox_and_by_e
     case_id = await urban_case(people)
     for _ in range(2):  # a second scan tells nothing new
         await scan(await context_of("dangshan", people["admin"]), DUE)
-        await deliver_due_emails({})
+        await deliver_now()
     (received,) = smtp.messages
     assert received["To"] == "wang@example.org" and "张三" in received["Subject"]
     assert f"{PORTAL_URL}/t/dangshan/cases/{case_id}" in received.get_content()

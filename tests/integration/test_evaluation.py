@@ -1028,3 +1028,28 @@ async def test_printed_grassroots_links_carry_a_qr_code_of_each_link(demo, setti
     for url in urls:
         assert f"<title>{url}</title>" in printed.text  # the SVG of this very link
     assert printed.text.count("<svg") == 2
+
+
+async def test_a_cycle_of_more_subjects_than_one_statement_holds_opens_and_computes(demo):
+    """Above 2,730 subjects one INSERT of every result passed PostgreSQL's 32,767 parameters."""
+    admin = await demo.ctx("admin")
+    tenant = admin.tenant.id
+    many = 3000
+    await User.raw(
+        "INSERT INTO portal_user (tenant, username, name, created_at) "
+        "SELECT {}, 'many' || n, '人员' || n, now() FROM generate_series(1, {}) n",
+        tenant,
+        many,
+    )
+    await User.raw(
+        "INSERT INTO role_grant (tenant, \"user\", role) SELECT tenant, id, 'staff' FROM portal_user "
+        "WHERE username LIKE 'many%'"
+    )
+    cycle = await demo.open(step="external")
+    await demo.on_paper(cycle.id, "head", 60)
+    assert await services.compute(admin, cycle.id) == many + len(SECTION)
+    assert await Result.count().where(Result.cycle == cycle.id) == many + len(SECTION)
+    assert await Rectification.count() == 1  # the head, 60 everywhere
+    # Computing again replaces the results, still in batches.
+    assert await services.compute(admin, cycle.id) == many + len(SECTION)
+    assert await Result.count().where(Result.cycle == cycle.id) == many + len(SECTION)

@@ -3,40 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
 
 import pytest
 
 from app import jobs
-from app.absences import services
-from app.absences.rules import Action
 from app.absences.substitution import sweep
 from app.absences.tables import Substitution
 from app.accounts.tables import User
 from app.jobs.tables import JobRecord
 from app.notifications.tables import Notification
 from app.tenancy import as_code
-from tests.helpers import OPERATOR, api_token, context_of, demo_county, portal
+from tests.helpers import OPERATOR, api_token, context_of, demo_county, portal, start_leave
 from tests.workers.processes import kill, until, worker_process
 from workers.settings import build_worker
 
 pytestmark = pytest.mark.usefixtures("clean_db")
-
-
-async def start_leave(people: dict[str, int], username: str, slug: str = "dangshan") -> None:
-    ctx = await context_of(slug, people[username])
-    start = datetime.now().astimezone() - timedelta(minutes=1)
-    absence = await services.post(
-        ctx,
-        person_id=people[username],
-        kind="personal",
-        reason="请假",
-        starts_at=start,
-        # Two weeks hold working time whatever day it is (a worker process runs on the real clock).
-        ends_at=start + timedelta(days=14),
-        handover="见交接单",
-    )
-    await services.decide(await context_of(slug, people[people["_approver"]]), absence.id, Action.APPROVE)
 
 
 async def test_run_now_through_the_api_and_a_burst_worker(settings, redis):
@@ -78,9 +59,9 @@ async def everyone_a_on_leave(lines: int) -> dict[str, int]:
     return people
 
 
-def big_county(lines: int) -> str:
+def big_county(lines: int, slug: str = "dasheng") -> str:
     """A county with ``lines`` lines, each with its own A and B, plus a leader who approves."""
-    parts = ['slug = "dasheng"', 'name = "大圣县"']
+    parts = [f'slug = "{slug}"', f'name = "{slug}县"']
     for n in range(lines):
         parts.append(f'[[lines]]\ncode = "line{n}"\nname = "岗位{n}"\nworking_days = 10')
     parts.append('[[staff]]\nusername = "leader"\nname = "领导"\nroles = ["leader"]')

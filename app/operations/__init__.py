@@ -1,0 +1,1 @@
+"""What an operator runs: backup and restore (``backup``), the self-check (``check``)."""

@@ -1,0 +1,89 @@
+"""What waits for one person, from the services that already answer each question.
+
+Nothing here queries a table itself: approvals come from ``absences``, signatures, decisions and
+urgent cases from ``cases``, referrals from ``cases.enquiries``, ratings from ``evaluation``,
+lines to pick for from the rota snapshot. Each source is asked only when the person's roles can
+have work there, so a clerk's list costs a handful of set-based queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.absences.rules import Status as AbsenceStatus
+from app.absences.services import AbsenceView, awaiting_decision, list_absences
+from app.cases import enquiries
+from app.cases import services as cases
+from app.evaluation.services import CycleView, Task, list_cycles, my_tasks
+from app.reminders.rules import Stage
+from app.rota.services import RotaRow, snapshot
+from app.tenancy.context import TenantContext
+from app.tenancy.permissions import Permission
+
+# The urgent cases that are a to-do today (the dashboard also shows those due in 1–3 days).
+URGENT_STAGES = (Stage.OVERDUE, Stage.DUE_TODAY)
+
+
+@dataclass(frozen=True)
+class Ratings:
+    cycle: CycleView
+    tasks: list[Task]
+
+
+@dataclass(frozen=True)
+class Todo:
+    absences_to_decide: list[AbsenceView] = field(default_factory=list)
+    returns_to_mark: list[AbsenceView] = field(default_factory=list)
+    urgent_cases: dict[str, cases.Bucket] = field(default_factory=dict)
+    signatures: list[dict] = field(default_factory=list)
+    cases_to_decide: list[cases.CaseView] = field(default_factory=list)
+    lines_to_pick: list[RotaRow] = field(default_factory=list)
+    ratings: list[Ratings] = field(default_factory=list)
+    open_referrals: int = 0
+
+    @property
+    def count(self) -> int:
+        """One per thing to do (an urgent case, a rating, a referral…): the navigation's badge."""
+        return (
+            len(self.absences_to_decide)
+            + len(self.returns_to_mark)
+            + sum(bucket.total for bucket in self.urgent_cases.values())
+            + len(self.signatures)
+            + len(self.cases_to_decide)
+            + len(self.lines_to_pick)
+            + sum(len(r.tasks) for r in self.ratings)
+            + self.open_referrals
+        )
+
+
+async def _ratings_due(ctx: TenantContext) -> list[Ratings]:
+    due = []
+    for cycle in await list_cycles(ctx):
+        if cycle.locked:
+            continue
+        tasks = [task for task in await my_tasks(ctx, cycle.id) if task.score is None]
+        if tasks:
+            due.append(Ratings(cycle, tasks))
+    return due
+
+
+async def _lines_to_pick(ctx: TenantContext) -> list[RotaRow]:
+    rows = (await snapshot(ctx)).rows
+    return [row for row in rows if row.entry.status == "escalated" and row.entry.acting is None]
+
+
+async def todo_of(ctx: TenantContext) -> Todo:
+    me = ctx.actor.user_id
+    can = ctx.actor.can
+    mine = await list_absences(ctx, person_id=me, limit=20)
+    urgent = await cases.urgent_cases(ctx, me) if can(Permission.CASE_WORK) else {}
+    return Todo(
+        absences_to_decide=await awaiting_decision(ctx),
+        returns_to_mark=[a for a in mine if a.status == AbsenceStatus.OVERDUE],
+        urgent_cases={stage: urgent[stage] for stage in URGENT_STAGES if urgent.get(stage) and urgent[stage].total},
+        signatures=await cases.awaiting_my_signature(ctx, me),
+        cases_to_decide=await cases.awaiting_decision(ctx) if can(Permission.CASE_DECIDE) else [],
+        lines_to_pick=await _lines_to_pick(ctx) if can(Permission.ESCALATION_PICK) else [],
+        ratings=await _ratings_due(ctx),
+        open_referrals=await enquiries.my_open_referrals(ctx, me) if can(Permission.CASE_WORK) else 0,
+    )
