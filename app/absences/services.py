@@ -34,6 +34,7 @@ from app.calendar.office_hours import working_time
 from app.calendar.services import calendar_of
 from app.errors import InvalidInput
 from app.i18n import N_
+from app.i18n.messages import Said, label, said
 from app.notifications.services import notify, tell
 from app.rota import services as rota
 from app.rota.rules import Status as RotaStatus
@@ -158,6 +159,8 @@ async def preview(ctx: TenantContext, person_id: int, starts_at: datetime, ends_
 
 
 async def _views(ctx: TenantContext, rows: list[dict], *, with_substitutes: bool = False) -> list[AbsenceView]:
+    if not rows:  # most dashboards: nothing pending, nobody away
+        return []
     names = {u["id"]: u["name"] for u in await ctx.select(User, User.id, User.name)}
     now = clock.now()
     views = []
@@ -222,6 +225,8 @@ async def awaiting_decision(ctx: TenantContext) -> list[AbsenceView]:
         )
         .order_by(Absence.starts_at)
     )
+    if not pending:
+        return []
     holders = {role: await holders_of(ctx, [role]) for role in {row["approver_role"] for row in pending}}
     admins = await holders_of(ctx, [Role.ADMIN])
     mine = [
@@ -280,7 +285,7 @@ async def _save_notice(
     person: User,
     *,
     action: str,
-    summary: str,
+    summary: Said,
     kind: str,
     reason: str,
     starts_at: datetime,
@@ -351,7 +356,12 @@ async def post(
             ctx,
             person,
             action="absence.post",
-            summary=f"{person.name} {KIND_LABELS[kind]} {CATEGORY_LABELS[category]}",
+            summary=said(
+                "{person} {kind} {category}",
+                person=person.name,
+                kind=label(KIND_LABELS[kind]),
+                category=label(CATEGORY_LABELS[category]),
+            ),
             kind=kind,
             reason=reason,
             starts_at=starts_at,
@@ -370,7 +380,7 @@ async def post(
                 [user for user in await approvers_of(ctx, approver, person_id) if user != person_id],
                 kind="absence.pending",
                 link=link,
-                message=f"{person.name}的离岗告示待您审批：{reason.strip()[:80]}",
+                message=said("{person}的离岗告示待您审批：{reason}", person=person.name, reason=reason.strip()[:80]),
                 shared=f"{person.name}的离岗告示待审批",
                 key=f"absence:{row.id}:pending",
             )
@@ -381,7 +391,7 @@ async def post(
                 [user for user in colleagues if user != person_id],
                 kind="absence.notice",
                 link=link,
-                message=f"{person.name}临时离岗：{reason.strip()[:80]}",
+                message=said("{person}临时离岗：{reason}", person=person.name, reason=reason.strip()[:80]),
                 key=f"absence:{row.id}:notice",
             )
     return await get_absence(ctx, row.id)
@@ -437,7 +447,15 @@ async def decide(ctx: TenantContext, absence_id: int, action: Action, note: str 
                 row.person,
                 kind=f"absence.{action.value}",
                 link=f"/t/{ctx.tenant.slug}/absences/{row.id}",
-                message=f"您的离岗告示：{STATUS_LABELS[after.value]}{f'（{note.strip()[:80]}）' if note else ''}",
+                message=(
+                    said(
+                        "您的离岗告示：{status}（{note}）",
+                        status=label(STATUS_LABELS[after.value]),
+                        note=note.strip()[:80],
+                    )
+                    if note.strip()
+                    else said("您的离岗告示：{status}", status=label(STATUS_LABELS[after.value]))
+                ),
                 dedupe_key=f"absence:{row.id}:{action.value}",
             )
     return await get_absence(ctx, row.id)
@@ -457,8 +475,13 @@ async def _tell_office(ctx: TenantContext, row: Absence) -> None:
         [user["id"] for user in users],
         kind="absence.office",
         link=f"/t/{ctx.tenant.slug}/absences/{row.id}",
-        message=f"{person['name']}请假（{KIND_LABELS[row.kind]}）{starts:%m-%d %H:%M} 至 {ends:%m-%d %H:%M}，"
-        "已批准，请办公室备案",
+        message=said(
+            "{person}请假（{kind}）{starts} 至 {ends}，已批准，请办公室备案",
+            person=person["name"],
+            kind=label(KIND_LABELS[row.kind]),
+            starts=starts.strftime("%m-%d %H:%M"),
+            ends=ends.strftime("%m-%d %H:%M"),
+        ),
         key=f"absence:{row.id}:office",
     )
 
@@ -477,7 +500,7 @@ async def record_afterwards(
             ctx,
             person,
             action="absence.record_afterwards",
-            summary=f"补录 {person.name} {KIND_LABELS[kind]}",
+            summary=said("补录 {person} {kind}", person=person.name, kind=label(KIND_LABELS[kind])),
             kind=kind,
             reason=reason,
             starts_at=starts_at,
@@ -577,7 +600,7 @@ async def pick(ctx: TenantContext, code: str, person_id: int) -> None:
             action="escalation.pick",
             entity="line",
             entity_id=line.id,
-            summary=f"{line.name}：由 {people[person_id].name} 替岗",
+            summary=said("{line}：由 {person} 替岗", line=line.name, person=people[person_id].name),
             after={"acting": person_id},
         )
 

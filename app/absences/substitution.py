@@ -15,21 +15,24 @@ from piccolo.query import WhereRaw
 
 from app import clock, db
 from app.absences.rules import Category, Notice, Status, current_status
-from app.absences.services import door_notice
+from app.absences.services import STATUS_LABELS, door_notice
 from app.absences.tables import Absence, EscalationPick, Substitution
 from app.accounts.tables import User
 from app.audit.services import record_in
 from app.cases.events import record_event
 from app.cases.pipeline import OPEN
 from app.cases.tables import Case
+from app.i18n import N_
+from app.i18n.messages import Said, label, said
 from app.notifications.services import tell
 from app.rota import services as rota
+from app.rota.rules import STATUS_LABELS as ROTA_STATUS_LABELS
 from app.rota.rules import Status as RotaStatus
 from app.staff.services import holders_of
 from app.tenancy.context import Actor, TenantContext, TenantInfo
 from app.tenancy.permissions import Role
 
-SWEEPER = Actor(user_id=None, label="后台任务：同岗替代", address="worker")
+SWEEPER = Actor(user_id=None, label=N_("后台任务：同岗替代"), address="worker")
 # Portable SQL (SQLite too): a case whose acting handler is not its handler, or nobody.
 ACTING_FOR_SOMEONE_ELSE = WhereRaw(
     "(assistance_case.acting_handler IS NULL OR assistance_case.acting_handler <> assistance_case.handler)"
@@ -52,7 +55,7 @@ def context_for(tenant: TenantInfo) -> TenantContext:
 
 
 async def _tell(
-    ctx: TenantContext, report: SweepReport, users, *, kind: str, message: str, key: str, link: str, shared: str = ""
+    ctx: TenantContext, report: SweepReport, users, *, kind: str, message: Said, key: str, link: str, shared: str = ""
 ) -> None:
     report.notified += await tell(ctx.tenant.id, users, kind=kind, message=message, key=key, link=link, shared=shared)
 
@@ -85,7 +88,7 @@ async def update_statuses(ctx: TenantContext, now: datetime, report: SweepReport
                 action="absence.status",
                 entity="absence",
                 entity_id=row["id"],
-                summary=f"{person}：{target.value}",
+                summary=said("{person}：{status}", person=person, status=label(STATUS_LABELS[target.value])),
                 before={"status": row["status"]},
                 after={"status": target.value},
             )
@@ -96,7 +99,9 @@ async def update_statuses(ctx: TenantContext, now: datetime, report: SweepReport
                     report,
                     await holders_of(ctx, [Role.SECTION_HEAD]),
                     kind="absence.overdue",
-                    message=f"{person}逾期未返岗（预计返回 {back:%m-%d %H:%M}）",
+                    message=said(
+                        "{person}逾期未返岗（预计返回 {back}）", person=person, back=back.strftime("%m-%d %H:%M")
+                    ),
                     key=f"absence:{row['id']}:overdue",
                     link=f"/t/{ctx.tenant.slug}/absences/{row['id']}",
                 )
@@ -164,8 +169,13 @@ async def _open(
             action="substitution.open",
             entity="line",
             entity_id=row.line.id,
-            summary=f"{row.line.name}：{row.name(person)}请假，"
-            f"{row.name(entry.acting) or '无人'}替岗（{entry.status.value}）",
+            summary=said(
+                "{line}：{person}请假，{acting}替岗（{status}）",
+                line=row.line.name,
+                person=row.name(person),
+                acting=row.name(entry.acting) or label(N_("无人")),
+                status=label(ROTA_STATUS_LABELS[entry.status]),
+            ),
             after={"absence": absence_id, "substitute": entry.acting, "status": entry.status.value},
         )
         # Keyed by the row: each new arrangement is told once, a later one again.
@@ -178,11 +188,17 @@ async def _open(
                 kind="substitution.start",
                 link=link,
                 key=key,
-                message=f"{row.name(person)}请假期间，由您代为办理{row.line.name}工作（含其未办结案件），请查看交待事项",
+                message=said(
+                    "{person}请假期间，由您代为办理{line}工作（含其未办结案件），请查看交待事项",
+                    person=row.name(person),
+                    line=row.line.name,
+                ),
             )
         if entry.acting is None and entry.status in (RotaStatus.ESCALATED, RotaStatus.UNCOVERED):
             what = (
-                "A、B岗均不在岗，请指定替岗人员" if entry.status == RotaStatus.ESCALATED else "无人可替岗，请立即安排"
+                N_("A、B岗均不在岗，请指定替岗人员")
+                if entry.status == RotaStatus.ESCALATED
+                else N_("无人可替岗，请立即安排")
             )
             await _tell(
                 ctx,
@@ -191,7 +207,7 @@ async def _open(
                 kind=f"substitution.{entry.status.value}",
                 link=link,
                 key=key,
-                message=f"{row.line.name}：{what}",
+                message=said("{line}：{what}", line=row.line.name, what=label(what)),
             )
     report.opened += 1
 
@@ -210,14 +226,14 @@ async def _close(ctx: TenantContext, current: dict, now: datetime, report: Sweep
             action="substitution.close",
             entity="line",
             entity_id=current["line"],
-            summary="替岗结束",
+            summary=said("替岗结束"),
             before={"absence": current["absence"], "substitute": current["substitute"], "status": current["status"]},
         )
         if current["substitute"] is not None:
             message = (
-                "替岗已结束：A岗已返岗，岗位及未办结案件已交回"
+                said("替岗已结束：A岗已返岗，岗位及未办结案件已交回")
                 if person_back
-                else "替岗安排已变更：请查看当前的A/B岗安排"
+                else said("替岗安排已变更：请查看当前的A/B岗安排")
             )
             await _tell(
                 ctx,
@@ -283,11 +299,15 @@ async def follow_acting_holders(ctx: TenantContext, snap: rota.Snapshot, report:
                     continue
                 handler = names.get(case["handler"], "")
                 if wanted == case["handler"]:
-                    note = f"交回{handler}办理"
+                    note = said("交回{handler}办理", handler=handler)
                 elif wanted is None:
-                    note = f"{handler}不在岗，{lines.get(line_id, '')}无人可替岗，案件暂无人办理"
+                    note = said(
+                        "{handler}不在岗，{line}无人可替岗，案件暂无人办理",
+                        handler=handler,
+                        line=lines.get(line_id, ""),
+                    )
                 else:
-                    note = f"{handler}不在岗，由{names.get(wanted, '')}代为办理"
+                    note = said("{handler}不在岗，由{acting}代为办理", handler=handler, acting=names.get(wanted, ""))
                 await record_event(ctx, case["id"], "acting_handler", note)
                 await record_in(
                     ctx,
@@ -322,7 +342,11 @@ async def _tell_moved(
             kind="case.uncovered",
             link=f"/t/{ctx.tenant.slug}/cases?uncovered=1",
             key=key,
-            message=f"{line_name}：{len(moved)}件未办结案件无人办理（经办人不在岗，且无人可替岗），请立即指定替岗人员",
+            message=said(
+                "{line}：{count}件未办结案件无人办理（经办人不在岗，且无人可替岗），请立即指定替岗人员",
+                line=line_name,
+                count=len(moved),
+            ),
         )
     elif any(case["handler"] != wanted for case in moved):
         await _tell(
@@ -332,7 +356,7 @@ async def _tell_moved(
             kind="case.acting",
             link=f"/t/{ctx.tenant.slug}/cases?handler={wanted}",
             key=key,
-            message=f"{line_name}：{len(moved)}件未办结案件转由您代为办理（经办人不在岗）",
+            message=said("{line}：{count}件未办结案件转由您代为办理（经办人不在岗）", line=line_name, count=len(moved)),
         )
 
 
@@ -342,7 +366,15 @@ async def tell_neighbours(ctx: TenantContext, report: SweepReport) -> None:
     if notice is None or not notice.notify:
         return
     users = await ctx.select(User, User.id).where(User.username.is_in(notice.notify) & User.active.eq(True))
-    names = "、".join(f"{e.person_name}（{e.reason}，预计 {e.ends_at:%H:%M} 返回）" for e in notice.entries)
+    away = [
+        said(
+            "{person}（{reason}，预计 {back} 返回）",
+            person=e.person_name,
+            reason=e.reason,
+            back=e.ends_at.strftime("%H:%M"),
+        )
+        for e in notice.entries
+    ]
     await _tell(
         ctx,
         report,
@@ -350,7 +382,7 @@ async def tell_neighbours(ctx: TenantContext, report: SweepReport) -> None:
         kind="absence.all_out",
         link=f"/t/{ctx.tenant.slug}/absences/door-notice",
         key=f"door:{notice.since:%Y%m%d%H%M%S}",
-        message=f"社会救助股人员全部外出，群众来访请代为接待：{names}"[:300],
+        message=said("社会救助股人员全部外出，群众来访请代为接待：{away}", away=away),
         # The reasons stay in the neighbours' inboxes; a group reads who is out and until when.
         shared="社会救助股人员全部外出，群众来访请代为接待："
         + "、".join(f"{e.person_name}（预计 {e.ends_at:%H:%M} 返回）" for e in notice.entries),

@@ -18,6 +18,8 @@ class User(Table, tablename="portal_user"):
     password_hash = Varchar(length=200, default="")
     active = Boolean(default=True)
     is_superadmin = Boolean(default=False)
+    # The interface language the person chose ("" = not chosen: the browser's cookie or Chinese).
+    language = Varchar(length=5, default="")
     created_at = Timestamptz()
 
 

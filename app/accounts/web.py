@@ -44,6 +44,10 @@ def _session_cookies(request: Request, session: Session) -> list[Cookie]:
     ]
 
 
+def _language_cookie(language: str) -> Cookie:
+    return Cookie(key=LANGUAGE_COOKIE, value=language, max_age=365 * 86400, path="/", samesite="lax", httponly=True)
+
+
 def _expired(key: str) -> Cookie:
     return Cookie(key=key, value="", max_age=0, path="/")
 
@@ -89,7 +93,10 @@ async def login(request: Request) -> Template | Redirect:
     session = await svc.sessions.create(identity.user_id)
     tenants = {t.id: t.slug for t in await list_tenants()}
     # A new session id and the session's own CSRF token: nothing from before sign-in survives.
-    return Redirect(_local_path(next_path, _home(identity, tenants)), cookies=_session_cookies(request, session))
+    cookies = _session_cookies(request, session)
+    if language := await services.language_of(identity.user_id):  # the account's choice wins over the browser's
+        cookies.append(_language_cookie(language))
+    return Redirect(_local_path(next_path, _home(identity, tenants)), cookies=cookies)
 
 
 @post("/logout", name="logout")
@@ -107,12 +114,10 @@ async def switch_language(request: Request) -> Redirect:
     back = _local_path(form.get("back", "/"), "/")
     if language not in LANGUAGES:
         language = "zh"
-    return Redirect(
-        back,
-        cookies=[
-            Cookie(key=LANGUAGE_COOKIE, value=language, max_age=365 * 86400, path="/", samesite="lax", httponly=True)
-        ],
-    )
+    identity = request.scope.get("user")
+    if identity is not None:
+        await services.keep_language(identity.user_id, language)
+    return Redirect(back, cookies=[_language_cookie(language)])
 
 
 @get("/", name="home")

@@ -12,6 +12,7 @@ from typing import Any
 
 from app import clock
 from app.audit.tables import AuditRecord
+from app.i18n.messages import Said, stored
 from app.tenancy.context import Actor, TenantContext
 from app.tenancy.permissions import Permission
 
@@ -27,10 +28,11 @@ async def record(
     action: str,
     entity: str,
     entity_id: Any = "",
-    summary: str = "",
+    summary: str | Said = "",
     before: dict | None = None,
     after: dict | None = None,
 ) -> None:
+    text, key, params = stored(summary)
     await AuditRecord.insert(
         AuditRecord(
             tenant=tenant_id,
@@ -40,7 +42,9 @@ async def record(
             action=action,
             entity=entity,
             entity_id=str(entity_id),
-            summary=summary[:300],
+            summary=text[:300],
+            summary_key=key,
+            summary_params=params,
             before=before,
             after=after,
             address=actor.address[:64],
@@ -67,14 +71,30 @@ class AuditPage:
     rows: list[dict]
     page: int
     has_next: bool
-    entities: list[str]
 
 
-async def browse(ctx: TenantContext, wanted: AuditFilter) -> AuditPage:
+def _readable(ctx: TenantContext):
+    """The county's audit rows the actor may read, newest first."""
     query = ctx.select(AuditRecord).order_by(AuditRecord.id, ascending=False).output(load_json=True)
     if not ctx.actor.can(Permission.EVALUATION_MANAGE):
         # Who rated whom is confidential: a leader (an evaluator too) reads the audit without the ratings.
         query = query.where(AuditRecord.action != CONFIDENTIAL_ACTION)
+    return query
+
+
+def _on_county_clock(ctx: TenantContext, rows: list[dict]) -> list[dict]:
+    for row in rows:
+        row["at"] = row["at"].astimezone(ctx.tenant.zone)
+    return rows
+
+
+async def recent_changes(ctx: TenantContext, count: int) -> list[dict]:
+    """The newest ``count`` rows (the dashboard's list): one indexed read, whatever the history."""
+    return _on_county_clock(ctx, await _readable(ctx).limit(count))
+
+
+async def browse(ctx: TenantContext, wanted: AuditFilter) -> AuditPage:
+    query = _readable(ctx)
     if wanted.actor:
         query = query.where(AuditRecord.actor_label.ilike(f"%{wanted.actor}%"))
     if wanted.entity:
@@ -87,8 +107,5 @@ async def browse(ctx: TenantContext, wanted: AuditFilter) -> AuditPage:
     if wanted.until:
         query = query.where(AuditRecord.at < datetime.combine(wanted.until + timedelta(days=1), time(), zone))
     page = max(wanted.page, 1)
-    rows = await query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
-    for row in rows:
-        row["at"] = row["at"].astimezone(zone)
-    entities = [r["entity"] for r in await ctx.select(AuditRecord, AuditRecord.entity).distinct()]
-    return AuditPage(rows=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE, entities=sorted(entities))
+    rows = _on_county_clock(ctx, await query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE))
+    return AuditPage(rows=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE)

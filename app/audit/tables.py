@@ -16,6 +16,9 @@ class AuditRecord(Table):
     entity = Varchar(length=40, index=True)
     entity_id = Varchar(length=40, default="")
     summary = Varchar(length=300, default="")
+    # The summary as a message (app.i18n.messages): shown in the reader's language; "" on older rows.
+    summary_key = Varchar(length=300, default="")
+    summary_params = JSONB(null=True, default=None)
     before = JSONB(null=True, default=None)
     after = JSONB(null=True, default=None)
     address = Varchar(length=64, default="")

@@ -11,7 +11,10 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
+from app.audit import words
+from app.audit.labels import ACTION_LABELS
 from app.audit.services import AuditFilter, browse
+from app.i18n import gettext as _
 from app.tenancy.permissions import Permission
 from app.web.guards import County, requires
 from app.web.render import page
@@ -45,12 +48,16 @@ async def audit_page(request: Request, ctx: County, wanted: NamedDependency[Audi
             "until": wanted.until or "",
         }
     )
-    return page(
-        request,
-        "audit/list.html",
-        {"result": await browse(ctx, wanted), "wanted": wanted, "filter_query": filter_query},
-        fragments=("results",),
-    )
+    result = await browse(ctx, wanted)
+    context = {
+        "result": result,
+        "entries": await words.in_words(ctx, result.rows),
+        "entities": words.entity_choices(),
+        "actions": [(code, _(label)) for code, label in ACTION_LABELS.items()],
+        "wanted": wanted,
+        "filter_query": filter_query,
+    }
+    return page(request, "audit/list.html", context, fragments=("results",))
 
 
 @get("/audit", guards=[requires(Permission.AUDIT_READ)], dependencies=FILTER)

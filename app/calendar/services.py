@@ -27,6 +27,8 @@ from app.cases.pipeline import OPEN
 from app.cases.rules import CaseDates, case_dates
 from app.cases.tables import Case
 from app.errors import InvalidInput
+from app.i18n import N_
+from app.i18n.messages import Said, label, said
 from app.tenancy.context import Actor, Forbidden, NotFound, TenantContext
 from app.tenancy.services import list_tenants
 
@@ -106,10 +108,27 @@ async def _global_years() -> set[int]:
     return {row["year"] for row in await GlobalCalendarYear.select(GlobalCalendarYear.year)}
 
 
+# Every page with a due date needs the calendar: the county's and the superadmin's days and
+# entered years in one statement (``year`` is set on the year rows, ``day`` on the others).
+CALENDAR = """
+SELECT 'county' AS source, day, workday, note, CAST(NULL AS INTEGER) AS year FROM calendar_day WHERE tenant = {}
+UNION ALL SELECT 'global', day, workday, note, NULL FROM global_calendar_day
+UNION ALL SELECT 'county', NULL, NULL, '', year FROM calendar_year WHERE tenant = {}
+UNION ALL SELECT 'global', NULL, NULL, '', year FROM global_calendar_year
+"""
+
+
 async def calendar_of(ctx: TenantContext) -> WorkCalendar:
     """The county's working days: its overrides, then the superadmin's, then the statutory calendar."""
-    entered = await _county_years(ctx) | await _global_years()
-    return WorkCalendar(await _county_overrides(ctx), await _global_overrides(), entered)
+    overrides: dict[str, list[DayOverride]] = {"county": [], "global": []}
+    entered = set()
+    for row in await CalendarDay.raw(CALENDAR, ctx.tenant.id, ctx.tenant.id):
+        if row["year"] is not None:
+            entered.add(row["year"])
+        else:
+            day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(row["day"])  # SQLite: text
+            overrides[row["source"]].append(DayOverride(day, bool(row["workday"]), row["note"]))
+    return WorkCalendar(overrides["county"], overrides["global"], entered)
 
 
 async def global_calendar() -> WorkCalendar:
@@ -149,8 +168,9 @@ def _dates_json(dates: CaseDates) -> dict:
     }
 
 
-def _due_text(dates: CaseDates) -> str:
-    return f"{dates.due_on.isoformat()}{'（暂定）' if dates.provisional else ''}"
+def _due_text(dates: CaseDates) -> Said:
+    day = dates.due_on.isoformat()
+    return said("{day}（暂定）", day=day) if dates.provisional else said("{day}", day=day)
 
 
 async def recompute_open_cases(
@@ -211,7 +231,7 @@ async def recompute_open_cases(
         )
         if not changed:
             continue
-        note = f"工作日历调整：到期日 {_due_text(before)} → {_due_text(after)}"
+        note = said("工作日历调整：到期日 {before} → {after}", before=_due_text(before), after=_due_text(after))
         await record_event(ctx, row["id"], "due_recomputed", note)
         await record_in(
             ctx,
@@ -240,6 +260,15 @@ async def recompute_county(ctx: TenantContext, *, touching: date | None = None, 
 # ---- a county's overrides ------------------------------------------------------------------------------------------
 
 
+def _day_summary(day: date, workday: bool, note: str) -> Said:
+    shown = {"day": day.isoformat(), "what": label(N_("上班") if workday else N_("休息"))}
+    return said("{day}：{what} {note}", **shown, note=note) if note else said("{day}：{what}", **shown)
+
+
+def _entered_state(entered: bool) -> dict:
+    return label(N_("已录入") if entered else N_("改为未录入（暂定）"))
+
+
 def _values(row: dict | None) -> dict | None:
     return None if row is None else {"workday": row["workday"], "note": row["note"]}
 
@@ -264,7 +293,7 @@ async def set_day(ctx: TenantContext, day: date, workday: bool, note: str) -> Da
                 action="calendar_day.set",
                 entity="calendar_day",
                 entity_id=day.isoformat(),
-                summary=f"{day.isoformat()}：{'上班' if workday else '休息'} {wanted['note']}".strip(),
+                summary=_day_summary(day, workday, wanted["note"]),
                 before=_values(current),
                 after=wanted,
             )
@@ -285,7 +314,7 @@ async def clear_day(ctx: TenantContext, day: date) -> DayInfo:
             action="calendar_day.clear",
             entity="calendar_day",
             entity_id=day.isoformat(),
-            summary=f"{day.isoformat()}：恢复默认",
+            summary=said("{day}：恢复默认", day=day.isoformat()),
             before=_values(current),
         )
         await recompute_county(ctx, touching=day)
@@ -330,7 +359,7 @@ async def set_global_day(actor: Actor, day: date, workday: bool, note: str) -> D
                 action="global_calendar_day.set",
                 entity="global_calendar_day",
                 entity_id=day.isoformat(),
-                summary=f"{day.isoformat()}：{'上班' if workday else '休息'} {wanted['note']}".strip(),
+                summary=_day_summary(day, workday, wanted["note"]),
                 before=_values(current),
                 after=wanted,
             )
@@ -352,7 +381,7 @@ async def clear_global_day(actor: Actor, day: date) -> DayInfo:
             action="global_calendar_day.clear",
             entity="global_calendar_day",
             entity_id=day.isoformat(),
-            summary=f"{day.isoformat()}：恢复默认",
+            summary=said("{day}：恢复默认", day=day.isoformat()),
             before=_values(current),
         )
         await _recompute_every_county(actor, day)
@@ -384,7 +413,7 @@ async def set_year_entered(ctx: TenantContext, year: int, entered: bool) -> bool
                 action="calendar_year.set",
                 entity="calendar_year",
                 entity_id=str(year),
-                summary=f"{year} 年日历{'已录入' if entered else '改为未录入（暂定）'}",
+                summary=said("{year} 年日历{state}", year=year, state=_entered_state(entered)),
                 before={"entered": not entered},
                 after={"entered": entered},
             )
@@ -414,7 +443,7 @@ async def set_global_year_entered(actor: Actor, year: int, entered: bool) -> boo
                 action="global_calendar_year.set",
                 entity="global_calendar_year",
                 entity_id=str(year),
-                summary=f"{year} 年日历（全局）{'已录入' if entered else '改为未录入（暂定）'}",
+                summary=said("{year} 年日历（全局）{state}", year=year, state=_entered_state(entered)),
                 before={"entered": not entered},
                 after={"entered": entered},
             )

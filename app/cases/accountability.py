@@ -22,6 +22,7 @@ from app.cases.pipeline import OPEN
 from app.cases.rules import LADDER, LEVEL_LABELS, Level, Served, check_remedy, ladder_level, remedy_due_on
 from app.cases.tables import AccountabilityRecord, Case, Offence
 from app.errors import InvalidInput
+from app.i18n.messages import Said, label, said
 from app.notifications.services import tell
 from app.staff.services import holders_of
 from app.tenancy.context import Forbidden, NotFound, TenantContext
@@ -169,7 +170,9 @@ async def _record_occasion(
             & AccountabilityRecord.level.is_in([level.value for level in LADDER])
         )
         same_day = next((row for row in earlier if row["occasion_on"] == occasion_on), None)
-        described = "、".join(f"{case['line.name']}（{case['applicant_name']}）" for case in fresh)
+        described = [
+            said("{line}（{applicant}）", line=case["line.name"], applicant=case["applicant_name"]) for case in fresh
+        ]
         if same_day is not None:
             # A case of an occasion already recorded (e.g. it moved to this person later): same record.
             record_id = same_day["id"]
@@ -178,7 +181,12 @@ async def _record_occasion(
                 action="accountability.add_case",
                 entity="accountability",
                 entity_id=record_id,
-                summary=f"{names.get(person, '')}：{described}超过办结期限 {occasion_on:%Y-%m-%d}，并入同日记录",
+                summary=said(
+                    "{person}：{cases}超过办结期限 {occasion}，并入同日记录",
+                    person=names.get(person, ""),
+                    cases=described,
+                    occasion=occasion_on.isoformat(),
+                ),
             )
         else:
             served = [Served(Level(row["level"]), row["recorded_on"], row["remedy_done_on"]) for row in earlier]
@@ -198,7 +206,7 @@ async def _new_record(
     person: int,
     occasion_on: date,
     level: Level,
-    described: str,
+    described: list[Said],
     heads: list[int],
     names: dict[int, str],
     remedy_due: date,
@@ -218,14 +226,18 @@ async def _new_record(
         AccountabilityRecord, person=person, level=level.value, head_record=head_record_id, **common, **remedy
     )
     await row.save()
-    summary = (
-        f"{names.get(person, '')}：{count} 件案件超过办结期限 {occasion_on:%Y-%m-%d}（{described}），"
-        f"{LEVEL_LABELS[level]}"
+    summary = said(
+        "{person}：{count} 件案件超过办结期限 {occasion}（{cases}），{level}",
+        person=names.get(person, ""),
+        count=count,
+        occasion=occasion_on.isoformat(),
+        cases=described,
+        level=label(LEVEL_LABELS[level]),
     )
     if level == Level.WARNING:
-        summary += f"，责令 {remedy_due:%Y-%m-%d} 前采取补救措施"
+        summary = said("{earlier}，责令 {due} 前采取补救措施", earlier=summary, due=remedy_due.isoformat())
     if head is not None:
-        summary += f"；追究科室负责人{names.get(head, '')}的责任"
+        summary = said("{earlier}；追究科室负责人{head}的责任", earlier=summary, head=names.get(head, ""))
     await record_in(
         ctx,
         action="accountability.create",
@@ -363,7 +375,7 @@ async def set_remedy(
                 action="accountability.remedy",
                 entity="accountability",
                 entity_id=record_id,
-                summary="补救措施已完成" if done_on and not current["remedy_done_on"] else "补救措施",
+                summary=said("补救措施已完成") if done_on and not current["remedy_done_on"] else said("补救措施"),
                 before={key: str(value) if value else value for key, value in before.items()},
                 after={key: str(value) if value else value for key, value in after.items()},
             )

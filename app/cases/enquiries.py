@@ -15,6 +15,7 @@ from app.cases.rules import Channel, EnquiryStatus, check_enquiry_outcome, enqui
 from app.cases.services import clean_text
 from app.cases.tables import Case, Enquiry
 from app.errors import InvalidInput
+from app.i18n.messages import said
 from app.tenancy.context import NotFound, TenantContext
 
 PAGE_SIZE = 50
@@ -141,7 +142,16 @@ async def log_enquiry(ctx: TenantContext, data: NewEnquiry) -> EnquiryView:
             action="enquiry.create",
             entity="enquiry",
             entity_id=row.id,
-            summary=f"{visitor}：{question[:40]}" + (f"（转{referred_to}）" if referred_to else ""),
+            summary=(
+                said(
+                    "{visitor}：{question}（转{referred_to}）",
+                    visitor=visitor,
+                    question=question[:40],
+                    referred_to=referred_to,
+                )
+                if referred_to
+                else said("{visitor}：{question}", visitor=visitor, question=question[:40])
+            ),
         )
     return await get_enquiry(ctx, row.id)
 
@@ -167,7 +177,9 @@ async def confirm_referral(ctx: TenantContext, enquiry_id: int, confirmed_on: da
             action="enquiry.confirm",
             entity="enquiry",
             entity_id=enquiry_id,
-            summary=f"{current['referred_to']}已确认接收（{confirmed_on:%Y-%m-%d}）",
+            summary=said(
+                "{referred_to}已确认接收（{day}）", referred_to=current["referred_to"], day=confirmed_on.isoformat()
+            ),
         )
     return await get_enquiry(ctx, enquiry_id)
 
@@ -179,7 +191,11 @@ async def link_case(ctx: TenantContext, enquiry_id: int, case_id: int) -> Enquir
         found = await _case_of_county(ctx, case_id)
         await ctx.update(Enquiry, {Enquiry.case: found}).where(Enquiry.id == enquiry_id)
         await record_in(
-            ctx, action="enquiry.link", entity="enquiry", entity_id=enquiry_id, summary=f"关联案件 #{found}"
+            ctx,
+            action="enquiry.link",
+            entity="enquiry",
+            entity_id=enquiry_id,
+            summary=said("关联案件 #{case}", case=found),
         )
     return await get_enquiry(ctx, enquiry_id)
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 from app import clock
 from app.cases.tables import CaseEvent
 from app.i18n import N_
+from app.i18n.messages import Said, stored
 from app.tenancy.context import TenantContext
 
 
 async def record_event(
-    ctx: TenantContext, case_id: int, kind: str, note: str = "", from_status: str = "", to_status: str = ""
+    ctx: TenantContext, case_id: int, kind: str, note: str | Said = "", from_status: str = "", to_status: str = ""
 ) -> None:
     """Inside the caller's transaction, beside the change it describes."""
+    text, key, params = stored(note)
     await CaseEvent.insert(
         ctx.new(
             CaseEvent,
@@ -22,7 +24,9 @@ async def record_event(
             kind=kind,
             from_status=from_status,
             to_status=to_status,
-            note=note,
+            note=text,
+            note_key=key,
+            note_params=params,
         )
     )
 

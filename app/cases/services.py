@@ -7,11 +7,14 @@ no database are in ``pipeline`` and ``rules``.
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 import msgspec
+from piccolo.query import WhereRaw
 
 from app import clock, db
 from app.absences.tables import Substitution
@@ -48,6 +51,7 @@ from app.cases.tables import (
     Survey,
 )
 from app.errors import InvalidInput
+from app.i18n.messages import Said, jsonable, label, said
 from app.notifications.services import Message, notify_many
 from app.reminders.rules import Stage, deadline_stage, horizon
 from app.rota import services as rota
@@ -252,13 +256,16 @@ async def list_cases(ctx: TenantContext, chosen: CaseFilter, *, page_size: int =
     total = await _filtered(ctx, ctx.count(Case), chosen)
     pages = max(1, -(-total // page_size))
     current = min(max(chosen.page, 1), pages)
-    rows = await (
-        _filtered(ctx, ctx.select(Case, *_VIEW_COLUMNS), chosen)
+    # The page's ids first (an index-only walk of (tenant, due_on, id), however deep the page),
+    # then only those rows in full with their joins: an OFFSET over the joined rows grew with it.
+    page_ids = (
+        _filtered(ctx, ctx.select(Case, Case.id), chosen)
         .order_by(Case.due_on)
         .order_by(Case.id)
         .limit(page_size)
         .offset((current - 1) * page_size)
     )
+    rows = await ctx.select(Case, *_VIEW_COLUMNS).where(Case.id.is_in(page_ids)).order_by(Case.due_on).order_by(Case.id)
     today, limits = ctx.tenant.now().date(), await _income_limits(ctx)
     return CasePage([_view(row, today, limits) for row in rows], total, current, pages, chosen)
 
@@ -374,11 +381,21 @@ async def intake(ctx: TenantContext, application: Application) -> CaseView:
             ctx,
             row.id,
             "received",
-            f"首问责任人：{receiver['name']}；办结时限 {row.working_days} 个工作日，{row.due_on:%Y-%m-%d} 前办结",
+            said(
+                "首问责任人：{receiver}；办结时限 {days} 个工作日，{due_on} 前办结",
+                receiver=receiver["name"],
+                days=row.working_days,
+                due_on=row.due_on.isoformat(),
+            ),
             to_status=Status.RECEIVED.value,
         )
         for earlier in duplicates:
-            await record_event(ctx, row.id, DUPLICATE_WARNING, f"同一身份证号在{line['name']}已有未办结案件 #{earlier}")
+            await record_event(
+                ctx,
+                row.id,
+                DUPLICATE_WARNING,
+                said("同一身份证号在{line}已有未办结案件 #{case}", line=line["name"], case=earlier),
+            )
         if reviews:
             await GrassrootsReview.insert(
                 *(ctx.new(GrassrootsReview, case=row.id, **msgspec.structs.asdict(review)) for review in reviews)
@@ -388,7 +405,9 @@ async def intake(ctx: TenantContext, application: Application) -> CaseView:
             action="case.create",
             entity="case",
             entity_id=row.id,
-            summary=f"{line['name']}：{name}（{idnumber.mask(number)}）",
+            summary=said(
+                "{line}：{name}（{id_number}）", line=line["name"], name=name, id_number=idnumber.mask(number)
+            ),
             after={
                 "line": line["code"],
                 "received_on": str(application.received_on),
@@ -460,7 +479,7 @@ async def _locked_case(ctx: TenantContext, case_id: int) -> Case:
     return await ctx.get(Case, case_id)
 
 
-async def _move(ctx: TenantContext, case: Case, action: Action, note: str = "") -> Status:
+async def _move(ctx: TenantContext, case: Case, action: Action, note: str | Said = "") -> Status:
     """The state change itself (inside the caller's transaction): checked, timestamped, recorded."""
     before = Status(case.status)
     after = (await pipeline_of(ctx, case.line)).next_status(before, action)
@@ -475,9 +494,9 @@ async def _move(ctx: TenantContext, case: Case, action: Action, note: str = "") 
         action=f"case.{action.value}",
         entity="case",
         entity_id=case.id,
-        summary=f"{ACTION_LABELS[action]}：{case.applicant_name}",
+        summary=said("{action}：{applicant}", action=label(ACTION_LABELS[action]), applicant=case.applicant_name),
         before={"status": before.value},
-        after={"status": after.value, "note": note} if note else {"status": after.value},
+        after={"status": after.value, "note": jsonable(note)} if note else {"status": after.value},
     )
     return after
 
@@ -511,7 +530,7 @@ async def decide_intake(ctx: TenantContext, case_id: int, accept: bool, reason: 
         case = await _locked_case(ctx, case_id)
         after = await _move(ctx, case, action, reason)
         number = await _issue_receipt(ctx, case, after, reason)
-        await record_event(ctx, case.id, "receipt", f"书面凭证第 {number} 号")
+        await record_event(ctx, case.id, "receipt", said("书面凭证第 {number} 号", number=number))
     return await get_case(ctx, case_id)
 
 
@@ -565,10 +584,15 @@ async def issue_notice(ctx: TenantContext, case_id: int, items: list[str], reaso
             late=today > case.notice_due_on,
         )
         await row.save()
-        note = "；".join(items) + (f"（再次告知，理由：{reason}）" if reason else "")
+        note = said("{items}（再次告知，理由：{reason}）", items=items, reason=reason) if reason else "；".join(items)
         await record_event(ctx, case.id, "notice", note)
         await record_in(
-            ctx, action="case.notice", entity="case", entity_id=case.id, summary="一次性告知", after={"items": items}
+            ctx,
+            action="case.notice",
+            entity="case",
+            entity_id=case.id,
+            summary=said("一次性告知"),
+            after={"items": items},
         )
     return row.id
 
@@ -619,13 +643,18 @@ async def record_survey(
                     signed_at=now if person_id == ctx.actor.user_id else None,
                 )
             )
-        await record_event(ctx, case.id, "survey", f"{visited_on:%Y-%m-%d} 入户调查，{len(people)} 名调查人")
+        await record_event(
+            ctx,
+            case.id,
+            "survey",
+            said("{day} 入户调查，{count} 名调查人", day=visited_on.isoformat(), count=len(people)),
+        )
         await record_in(
             ctx,
             action="case.survey",
             entity="case",
             entity_id=case.id,
-            summary="入户调查记录",
+            summary=said("入户调查记录"),
             after={"visited_on": str(visited_on), "investigators": people},
         )
         await _ask_for_signatures(ctx, case, [person_id for person_id in people if person_id != ctx.actor.user_id])
@@ -641,7 +670,11 @@ async def _ask_for_signatures(ctx: TenantContext, case: Case, people: list[int])
             Message(
                 person_id,
                 SIGNATURE_KIND,
-                f"请核对并签字确认入户调查记录：{case.applicant_name}（案件 #{case.id}）",
+                said(
+                    "请核对并签字确认入户调查记录：{applicant}（案件 #{case}）",
+                    applicant=case.applicant_name,
+                    case=case.id,
+                ),
                 f"survey:{case.id}:sign:{person_id}",
                 f"/t/{ctx.tenant.slug}/cases/{case.id}#survey",
                 case.id,
@@ -651,23 +684,24 @@ async def _ask_for_signatures(ctx: TenantContext, case: Case, people: list[int])
     )
 
 
+# Four tables deep: written out, because building the join chain costs Piccolo more CPU than
+# PostgreSQL spends answering it (every dashboard asks).
+AWAITING_SIGNATURE = """
+SELECT c.id AS case_id, c.applicant_name, l.name AS line_name, s.visited_on
+FROM investigator i
+JOIN survey s ON s.id = i.survey
+JOIN assistance_case c ON c.id = s."case"
+JOIN line l ON l.id = c.line
+WHERE i.tenant = {} AND i.person = {} AND i.signed_at IS NULL AND c.status IN ({})
+ORDER BY i.id
+"""
+
+
 async def awaiting_my_signature(ctx: TenantContext, user_id: int) -> list[dict]:
     """Surveys of open cases that name this person as an investigator who has not signed yet."""
-    return await (
-        ctx.select(
-            Investigator,
-            Investigator.survey.case.as_alias("case_id"),
-            Investigator.survey.case.applicant_name.as_alias("applicant_name"),
-            Investigator.survey.case.line.name.as_alias("line_name"),
-            Investigator.survey.visited_on.as_alias("visited_on"),
-        )
-        .where(
-            (Investigator.person == user_id)
-            & Investigator.signed_at.is_null()
-            & Investigator.survey.case.status.is_in(sorted(OPEN))
-        )
-        .order_by(Investigator.id)
-    )
+    states = sorted(OPEN)
+    sql = AWAITING_SIGNATURE.replace("IN ({})", f"IN ({', '.join('{}' for _ in states)})")
+    return await Investigator.raw(sql, ctx.tenant.id, user_id, *states)
 
 
 async def sign_survey(ctx: TenantContext, case_id: int) -> None:
@@ -697,7 +731,7 @@ async def _finish_survey_if_signed(ctx: TenantContext, case: Case, survey_id: in
         (Investigator.survey == survey_id) & Investigator.signed_at.is_null()
     )
     if not unsigned:
-        await _move(ctx, case, Action.SURVEY, "调查人均已签字")
+        await _move(ctx, case, Action.SURVEY, said("调查人均已签字"))
 
 
 # --- public posting (公示) -----------------------------------------------------------------------
@@ -717,7 +751,13 @@ async def start_posting(ctx: TenantContext, case_id: int, starts_on: date, place
             ctx,
             case,
             Action.POST,
-            f"{starts_on:%Y-%m-%d} 至 {window.ends_on:%Y-%m-%d}，{place}；{window.approval_opens_on:%Y-%m-%d} 起可审批",
+            said(
+                "{starts} 至 {ends}，{place}；{opens} 起可审批",
+                starts=starts_on.isoformat(),
+                ends=window.ends_on.isoformat(),
+                place=place,
+                opens=window.approval_opens_on.isoformat(),
+            ),
         )
         row = ctx.new(
             Posting,
@@ -770,7 +810,7 @@ async def record_objection(ctx: TenantContext, case_id: int, raised_on: date, ra
         )
         await row.save()
         await record_event(ctx, case.id, "objection", content)
-        await record_in(ctx, action="case.objection", entity="case", entity_id=case.id, summary="登记公示异议")
+        await record_in(ctx, action="case.objection", entity="case", entity_id=case.id, summary=said("登记公示异议"))
     return row.id
 
 
@@ -796,7 +836,9 @@ async def resolve_objection(ctx: TenantContext, case_id: int, objection_id: int,
         if not resolved:
             raise InvalidInput("该异议已处理")
         await record_event(ctx, case.id, "objection_resolved", resolution)
-        await record_in(ctx, action="case.objection_resolved", entity="case", entity_id=case.id, summary="异议已处理")
+        await record_in(
+            ctx, action="case.objection_resolved", entity="case", entity_id=case.id, summary=said("异议已处理")
+        )
 
 
 # --- extension (第十一条) ------------------------------------------------------------------------
@@ -839,14 +881,22 @@ async def extend(ctx: TenantContext, case_id: int, working_days: int, reason: st
             )
         )
         await record_event(
-            ctx, case.id, "extension", f"延期 {working_days} 个工作日至 {dates.due_on:%Y-%m-%d}：{reason}"
+            ctx,
+            case.id,
+            "extension",
+            said(
+                "延期 {days} 个工作日至 {due_on}：{reason}",
+                days=working_days,
+                due_on=dates.due_on.isoformat(),
+                reason=reason,
+            ),
         )
         await record_in(
             ctx,
             action="case.extend",
             entity="case",
             entity_id=case.id,
-            summary=f"延期 {working_days} 个工作日",
+            summary=said("延期 {days} 个工作日", days=working_days),
             before={"due_on": str(case.due_on)},
             after={"due_on": str(dates.due_on), "reason": reason},
         )
@@ -862,7 +912,7 @@ async def reveal_id_number(ctx: TenantContext, case_id: int) -> str:
     works_on_it = ctx.actor.user_id in (case.handler, case.acting_handler, case.first_receiver)
     if not (works_on_it or ctx.actor.can(Permission.CASE_DECIDE)):
         raise Forbidden(Permission.CASE_DECIDE)
-    await record_in(ctx, action="case.reveal_id", entity="case", entity_id=case.id, summary="查看完整身份证号")
+    await record_in(ctx, action="case.reveal_id", entity="case", entity_id=case.id, summary=said("查看完整身份证号"))
     return case.applicant_id_number
 
 
@@ -892,16 +942,18 @@ class CaseFile:
 
 
 async def case_file(ctx: TenantContext, case_id: int) -> CaseFile:
-    view = await get_case(ctx, case_id)
-    case = await ctx.get(Case, case_id)
+    # The case, its line's pipeline and everything the file shows of it, from one read.
+    case = await ctx.select_one(Case, case_id, *_VIEW_COLUMNS, Case.line.needs_survey, Case.line.needs_posting)
     today = ctx.tenant.now().date()
+    view = _view(case, today, await _income_limits(ctx))
+    pipeline = Pipeline(case["line.needs_survey"], case["line.needs_posting"])
     survey = await ctx.select(Survey).where(Survey.case == case_id).first()
     postings = await ctx.select(Posting).where(Posting.case == case_id).order_by(Posting.id)
     window = PostingWindow(postings[-1]["starts_on"]) if postings else None
     events = await ctx.select(CaseEvent).where(CaseEvent.case == case_id).order_by(CaseEvent.at).order_by(CaseEvent.id)
     return CaseFile(
         case=view,
-        actions=[a.value for a in (await pipeline_of(ctx, case.line)).allowed(Status(view.status))],
+        actions=[a.value for a in pipeline.allowed(Status(view.status))],
         events=events,
         notices=await ctx.select(MaterialNotice, MaterialNotice.all_columns(), MaterialNotice.issued_by.name)
         .where(MaterialNotice.case == case_id)
@@ -931,7 +983,7 @@ async def case_file(ctx: TenantContext, case_id: int) -> CaseFile:
     )
 
 
-async def _substitutions_during(ctx: TenantContext, case: Case) -> list[dict]:
+async def _substitutions_during(ctx: TenantContext, case: dict) -> list[dict]:
     """Who acted for the handler on the case's line while the case was open (第四条)."""
     query = ctx.select(
         Substitution,
@@ -942,12 +994,12 @@ async def _substitutions_during(ctx: TenantContext, case: Case) -> list[dict]:
         Substitution.absence.person.name.as_alias("person_name"),
         Substitution.absence.reason.as_alias("reason"),
     ).where(
-        (Substitution.line == case.line)
-        & (Substitution.absence.person == case.handler)
-        & (Substitution.ended_at.is_null() | (Substitution.ended_at >= case.created_at))
+        (Substitution.line == case["line"])
+        & (Substitution.absence.person == case["handler"])
+        & (Substitution.ended_at.is_null() | (Substitution.ended_at >= case["created_at"]))
     )
-    if case.decided_at:
-        query = query.where(Substitution.started_at <= case.decided_at)
+    if case["decided_at"]:
+        query = query.where(Substitution.started_at <= case["decided_at"])
     return await query.order_by(Substitution.started_at)
 
 
@@ -1018,38 +1070,38 @@ async def open_count(ctx: TenantContext, user_id: int) -> int:
     return await ctx.count(Case).where((Case.acting_handler == user_id) & Case.status.is_in(sorted(OPEN)))
 
 
-async def awaiting_decision(ctx: TenantContext, limit: int = 50) -> list[CaseView]:
-    """Cases whose every step is done (posting over, no open objection): ready for 审批."""
-    today = ctx.tenant.now().date()
-    candidates = (
-        await ctx.select(Case, *_VIEW_COLUMNS, Case.line.needs_survey, Case.line.needs_posting)
-        .where(Case.status.is_in([Status.ACCEPTED, Status.SURVEYED, Status.POSTED]))
-        .order_by(Case.due_on)
-    )
-    ready = [
-        row
-        for row in candidates
-        if Pipeline(row["line.needs_survey"], row["line.needs_posting"]).steps()[-1] == row["status"]
+# Ready for 审批 and not held: no open objection, no posting whose window still runs.
+NOT_HELD = """NOT EXISTS (SELECT 1 FROM objection o WHERE o."case" = assistance_case.id AND o.resolved_at IS NULL)
+AND NOT EXISTS (SELECT 1 FROM posting p WHERE p."case" = assistance_case.id AND p.starts_on > {})"""
+
+
+def _at_last_step():
+    """Each line's pipeline (survey and posting on or off) ends at its own step: the case is there."""
+    combinations = [(survey, posting) for survey in (False, True) for posting in (False, True)]
+    conditions = [
+        (Case.line.needs_survey == survey)
+        & (Case.line.needs_posting == posting)
+        & (Case.status == Pipeline(survey, posting).steps()[-1])
+        for survey, posting in combinations
     ]
-    ids = [row["id"] for row in ready]
-    blocked = (
-        {
-            row["case"]
-            for row in await ctx.select(Objection, Objection.case).where(
-                Objection.case.is_in(ids) & Objection.resolved_at.is_null()
-            )
-        }
-        if ids
-        else set()
-    )
-    running = (
-        {
-            row["case"]
-            for row in await ctx.select(Posting, Posting.case, Posting.starts_on).where(Posting.case.is_in(ids))
-            if PostingWindow(row["starts_on"]).blocks_approval(today)
-        }
-        if ids
-        else set()
+    return functools.reduce(operator.or_, conditions)
+
+
+async def awaiting_decision(ctx: TenantContext, limit: int = 50) -> list[CaseView]:
+    """Cases whose every step is done (posting over, no open objection): ready for 审批, soonest
+    due first; ``limit`` of them, found by the database."""
+    today = ctx.tenant.now().date()
+    rows = (
+        await ctx.select(Case, *_VIEW_COLUMNS)
+        .where(
+            # The states first, for the (tenant, status, due_on) index; then which is each line's last.
+            Case.status.is_in([Status.ACCEPTED, Status.SURVEYED, Status.POSTED])
+            & _at_last_step()
+            & WhereRaw(NOT_HELD, PostingWindow.still_blocking_after(today))
+        )
+        .order_by(Case.due_on)
+        .order_by(Case.id)
+        .limit(limit)
     )
     limits = await _income_limits(ctx)
-    return [_view(row, today, limits) for row in ready if row["id"] not in blocked | running][:limit]
+    return [_view(row, today, limits) for row in rows]

@@ -63,6 +63,9 @@ class CaseEvent(Table):
     from_status = Varchar(length=20, default="")
     to_status = Varchar(length=20, default="")
     note = Text(default="")
+    # The note as a message (app.i18n.messages): shown in the reader's language; "" on older rows.
+    note_key = Varchar(length=300, default="")
+    note_params = JSONB(null=True, default=None)
 
 
 class MaterialNotice(Table):

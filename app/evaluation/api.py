@@ -51,7 +51,7 @@ class Reopen(msgspec.Struct, forbid_unknown_fields=True):
 
 class NewLinks(msgspec.Struct, forbid_unknown_fields=True):
     count: int
-    prefix: SingleLine = "基层测评人"
+    prefix: SingleLine = services.DEFAULT_PREFIX
 
 
 @get("/evaluations/cycles", guards=[requires(Permission.EVALUATION_RATE)])

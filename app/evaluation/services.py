@@ -28,7 +28,8 @@ from app.errors import InvalidInput
 from app.evaluation import raters, scoring
 from app.evaluation.scoring import COMPONENTS, Component, Weights
 from app.evaluation.tables import Cycle, Rating, RatingLink, Rectification, Result, Subject
-from app.i18n import N_
+from app.i18n import N_, gettext, messages
+from app.i18n.messages import said
 from app.tenancy.context import Actor, Forbidden, NotFound, TenantContext, TenantInfo
 from app.tenancy.permissions import Permission, Role
 from app.tenancy.tables import Tenant
@@ -143,13 +144,13 @@ async def open_cycle(
         await cycle.save()
         people = await _section_staff(ctx)
         if people:
-            await Subject.insert(*(ctx.new(Subject, cycle=cycle.id, person=person) for person in people))
+            await db.insert_all(Subject, [ctx.new(Subject, cycle=cycle.id, person=person) for person in people])
         await record_in(
             ctx,
             action="evaluation.open",
             entity="evaluation_cycle",
             entity_id=cycle.id,
-            summary=f"{year} 年度工作效能考评，{len(people)} 名考评对象",
+            summary=said("{year} 年度工作效能考评，{count} 名考评对象", year=year, count=len(people)),
             after={"year": year, "weights": stored, "trim": bool(trim)},
         )
     return await get_cycle(ctx, cycle.id)
@@ -179,7 +180,7 @@ async def add_subject(ctx: TenantContext, cycle_id: int, staff_id: int) -> dict:
             action="evaluation.subject",
             entity="evaluation_cycle",
             entity_id=cycle.id,
-            summary=f"考评对象：{person['name']}",
+            summary=said("考评对象：{person}", person=person["name"]),
             after={"staff_id": staff_id},
         )
     return {"id": subject.id, "cycle_id": cycle.id, "staff_id": staff_id, "name": person["name"]}
@@ -200,7 +201,7 @@ async def set_step(ctx: TenantContext, cycle_id: int, step: str) -> CycleView:
             action="evaluation.step",
             entity="evaluation_cycle",
             entity_id=cycle.id,
-            summary=f"{cycle.year} 年度考评进入“{STEP_LABELS[step]}”",
+            summary=said("{year} 年度考评进入“{step}”", year=cycle.year, step=messages.label(STEP_LABELS[step])),
             before={"step": cycle.step},
             after={"step": step},
         )
@@ -221,7 +222,11 @@ async def finalise(ctx: TenantContext, cycle_id: int, policy: str = "") -> Cycle
             action="evaluation.finalise",
             entity="evaluation_cycle",
             entity_id=cycle.id,
-            summary=f"{cycle.year} 年度考评定稿" + ("（缺项按现有项目折算）" if policy else ""),
+            summary=(
+                said("{year} 年度考评定稿（缺项按现有项目折算）", year=cycle.year)
+                if policy
+                else said("{year} 年度考评定稿", year=cycle.year)
+            ),
             after={"locked": True, "policy": policy},
         )
     return await get_cycle(ctx, cycle_id)
@@ -243,7 +248,7 @@ async def reopen(ctx: TenantContext, cycle_id: int, reason: str) -> CycleView:
             action="evaluation.reopen",
             entity="evaluation_cycle",
             entity_id=cycle.id,
-            summary=f"{cycle.year} 年度考评重新打开：{reason}",
+            summary=said("{year} 年度考评重新打开：{reason}", year=cycle.year, reason=reason),
             before={"locked": True, "policy": cycle.finalise_policy},
             after={"locked": False, "reason": reason},
         )
@@ -459,12 +464,17 @@ async def _save_rating(
             )
         )
     # Who rated whom is confidential (only the admin reads the audit); the score is kept as evidence.
+    component_label = messages.label(scoring.COMPONENT_LABELS[component])
     await record_in(
         ctx,
         action="evaluation.rate",
         entity="evaluation_cycle",
         entity_id=cycle_id,
-        summary=f"{scoring.COMPONENT_LABELS[component]}：{subject['name']}" + (f"（{label}）" if label else ""),
+        summary=(
+            said("{component}：{subject}（{rater}）", component=component_label, subject=subject["name"], rater=label)
+            if label
+            else said("{component}：{subject}", component=component_label, subject=subject["name"])
+        ),
         before={"score": str(existing["score"])} if existing else None,
         after={"score": str(rating.score), "rater": key},
     )
@@ -529,12 +539,22 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def create_links(ctx: TenantContext, cycle_id: int, count: int, prefix: str = "基层测评人") -> list[dict]:
+# The labels of links made with the default prefix are the system's words: shown in the reader's language.
+DEFAULT_PREFIX = N_("基层测评人")
+
+
+def shown_label(label: str) -> str:
+    """A link's label as the reader reads it: the default prefix translated, a prefix someone typed as typed."""
+    number = label.removeprefix(DEFAULT_PREFIX)
+    return gettext("基层测评人{number}").format(number=number) if number != label and number.isdigit() else label
+
+
+async def create_links(ctx: TenantContext, cycle_id: int, count: int, prefix: str = DEFAULT_PREFIX) -> list[dict]:
     """Single-use links for raters without accounts; the tokens are shown this once, for printing."""
     ctx.actor.require(Permission.EVALUATION_MANAGE)
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_LINKS:
         raise InvalidInput("一次可生成 1–{max} 个测评链接", max=MAX_LINKS)
-    prefix = " ".join(prefix.split())[:40] or "基层测评人"
+    prefix = " ".join(prefix.split())[:40] or DEFAULT_PREFIX
     now = clock.now()
     created = []
     async with db.transaction():
@@ -552,13 +572,13 @@ async def create_links(ctx: TenantContext, cycle_id: int, count: int, prefix: st
                 created_at=now,
             )
             await link.save()
-            created.append({"id": link.id, "label": label, "token": token, "expires_at": link.expires_at})
+            created.append({"id": link.id, "label": shown_label(label), "token": token, "expires_at": link.expires_at})
         await record_in(
             ctx,
             action="evaluation.links",
             entity="evaluation_cycle",
             entity_id=cycle.id,
-            summary=f"生成 {count} 个基层测评链接",
+            summary=said("生成 {count} 个基层测评链接", count=count),
         )
     return created
 
@@ -567,11 +587,12 @@ async def list_links(ctx: TenantContext, cycle_id: int) -> list[dict]:
     """The cycle's links without their tokens (label, expiry, whether used), for the admin."""
     ctx.actor.require(Permission.EVALUATION_MANAGE)
     cycle = await get_cycle(ctx, cycle_id)
-    return await (
-        ctx.select(RatingLink, RatingLink.id, RatingLink.label, RatingLink.expires_at, RatingLink.used_at)
+    rows = (
+        await ctx.select(RatingLink, RatingLink.id, RatingLink.label, RatingLink.expires_at, RatingLink.used_at)
         .where(RatingLink.cycle == cycle.id)
         .order_by(RatingLink.id)
     )
+    return [{**row, "label": shown_label(row["label"])} for row in rows]
 
 
 @dataclass(frozen=True)
@@ -602,11 +623,12 @@ async def open_link(token: str) -> LinkForm:
         .where(Subject.cycle == cycle.id)
         .order_by(Subject.id)
     )
-    return LinkForm(link["id"], info, cycle.id, cycle.year, link["label"], subjects)
+    return LinkForm(link["id"], info, cycle.id, cycle.year, shown_label(link["label"]), subjects)
 
 
 def _link_actor(link: dict) -> Actor:
-    return Actor(user_id=None, label=f"基层测评：{link['label']}", address="link")
+    # The address says it came by a link (the audit page names it so); the label is the link's.
+    return Actor(user_id=None, label=link["label"], address="link")
 
 
 async def rate_by_link(token: str, scores: Mapping[int, object]) -> int:
@@ -738,15 +760,15 @@ async def compute(ctx: TenantContext, cycle_id: int, report: Progress | None = N
     async with db.transaction():
         await ctx.update(Cycle, {Cycle.computed_at: now}).where(Cycle.id == cycle.id)
         await Result.delete().where((Result.tenant == ctx.tenant.id) & (Result.cycle == cycle.id))
-        if results:
-            await Result.insert(
-                *(_result_row(ctx, cycle.id, subject, outcome, away, now) for subject, outcome in results)
-            )
+        await db.insert_all(
+            Result, [_result_row(ctx, cycle.id, subject, outcome, away, now) for subject, outcome in results]
+        )
         below = [subject for subject, outcome in results if outcome.needs_rectification]
-        if below:
-            await Rectification.insert(
-                *(ctx.new(Rectification, cycle=cycle.id, subject=subject["id"], opened_at=now) for subject in below)
-            ).on_conflict(action="DO NOTHING")
+        await db.insert_all(
+            Rectification,
+            [ctx.new(Rectification, cycle=cycle.id, subject=subject["id"], opened_at=now) for subject in below],
+            skip_existing=True,
+        )
     if report:
         await report(100)
     return len(results)
@@ -875,6 +897,6 @@ async def close_rectification(ctx: TenantContext, cycle_id: int, staff_id: int, 
             action="evaluation.rectified",
             entity="evaluation_cycle",
             entity_id=cycle_id,
-            summary=f"整改完成：{subject['name']}",
+            summary=said("整改完成：{subject}", subject=subject["name"]),
             after={"note": note[:300]},
         )

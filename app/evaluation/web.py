@@ -338,7 +338,7 @@ async def create_links(request: Request, ctx: County, cycle_id: FromPath[int]) -
     form = await request.form()
     try:
         count = whole_number(form.get("count", ""), N_("链接数量"))
-        links = await services.create_links(ctx, cycle_id, count, form.get("prefix", "") or "基层测评人")
+        links = await services.create_links(ctx, cycle_id, count, form.get("prefix", "") or services.DEFAULT_PREFIX)
     except InvalidInput as exc:
         return await _cycle_page(request, ctx, cycle_id, error=exc.localized(), error_at="links", status_code=400)
     site = str(request.base_url).rstrip("/")

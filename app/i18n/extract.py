@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from app.i18n import CATALOGUE_DIR
 from app.settings import PROJECT_ROOT
 
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "said": None}
 
 
 def _error_classes() -> list[str]:

@@ -69,10 +69,27 @@ class Formula(str):
     """A cell holding a formula (its text): refused, since its value is whatever Excel last computed."""
 
 
+# Far beyond what any column takes: a longer text (a few bytes of a zip can unpack to megabytes) is
+# cut to this when read and refused as a whole, so it is never carried whole into a page or an answer.
+MAX_CELL_CHARS = 1000
+SHOWN_CHARS = 40  # of a refused value, in the problem's words
+
+
+class Overlong(str):
+    """The first ``MAX_CELL_CHARS`` characters of a cell that holds more: refused."""
+
+
+def shown(value: object) -> str:
+    """A refused value as the problem quotes it: short, whatever the cell held."""
+    written = str(value)
+    return written if len(written) <= SHOWN_CHARS else written[:SHOWN_CHARS] + "…"
+
+
 @dataclass(frozen=True)
 class SheetRow:
     number: int  # as Excel shows it (the header is row 1)
-    cells: dict[str, object]  # header → value as the file holds it (str, int, float, date, datetime, Formula, None)
+    # header → value as the file holds it (str, int, float, date, datetime, Formula, Overlong, None)
+    cells: dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -194,8 +211,10 @@ class _Reader:
         try:
             if isinstance(value, Formula):
                 raise InvalidInput(
-                    "{field}是公式（{formula}），请复制后“粘贴为数值”再导入", field=column, formula=value
+                    "{field}是公式（{formula}），请复制后“粘贴为数值”再导入", field=column, formula=shown(value)
                 )
+            if isinstance(value, Overlong):
+                raise InvalidInput("{field}超过 {limit} 个字符，不像是要导入的内容", field=column, limit=MAX_CELL_CHARS)
             if _blank(value):
                 if column in self.required:
                     raise InvalidInput("请填写{field}", field=column)
@@ -240,7 +259,7 @@ def username(value: object, column: str) -> str:
 
 def whole_number(value: object, column: str) -> int:
     if isinstance(value, bool):
-        raise InvalidInput("{field}应为整数，不是 {value}", field=column, value=str(value))
+        raise InvalidInput("{field}应为整数，不是 {value}", field=column, value=shown(value))
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, int):
@@ -248,7 +267,7 @@ def whole_number(value: object, column: str) -> int:
     digits = unicodedata.normalize("NFKC", str(value)).strip()
     if isinstance(value, str) and re.fullmatch(r"\d{1,6}", digits, re.ASCII):
         return int(digits)
-    raise InvalidInput("{field}应为整数，不是 {value}", field=column, value=str(value))
+    raise InvalidInput("{field}应为整数，不是 {value}", field=column, value=shown(value))
 
 
 def day(value: object, column: str) -> date:
@@ -265,7 +284,7 @@ def day(value: object, column: str) -> date:
                     return date(*(int(part) for part in match.groups()))
                 except ValueError:
                     break
-    raise InvalidInput("{field} {value} 不是日期（如 2026-11-03）", field=column, value=str(value))
+    raise InvalidInput("{field} {value} 不是日期（如 2026-11-03）", field=column, value=shown(value))
 
 
 def choices(value: object, column: str) -> list[str]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+import anyio
+
 from app import db
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
@@ -22,6 +24,7 @@ from app.cases.pipeline import STATUS_LABELS
 from app.cases.tables import Case
 from app.errors import InvalidInput
 from app.i18n import N_
+from app.i18n.messages import label, said
 from app.imports import rules, sheets
 from app.rota import services as rota
 from app.rota.tables import Line, Qualification
@@ -32,6 +35,9 @@ from app.tenancy.permissions import Role
 CASE_WORKERS = (Role.STAFF, Role.SECTION_HEAD)
 PREVIEW_ROWS = 300  # a preview lists this many rows at most (the counts cover them all)
 IMPORTED_EVENT = "imported"
+# Reading a workbook is seconds of CPU for a big one: in a thread, one file at a time, so the
+# portal's other requests (every county's) go on meanwhile.
+_READERS = anyio.CapacityLimiter(1)
 
 
 class Kind(StrEnum):
@@ -109,7 +115,7 @@ async def run(ctx: TenantContext, kind: Kind, content: bytes, *, apply: bool) ->
     A staff preview writes too, in a transaction it rolls back: the refusals only the staff
     service knows (the county's last admin, a B post's qualification) show in the preview as well.
     """
-    rows = sheets.read_rows(content, COLUMNS[kind])
+    rows = await anyio.to_thread.run_sync(sheets.read_rows, content, COLUMNS[kind], limiter=_READERS)
     check, write = (_check_staff, _write_staff) if kind is Kind.STAFF else (_check_cases, _write_cases)
     if not apply and kind is not Kind.STAFF:
         return Report(kind, rows, await check(ctx, rows))
@@ -128,7 +134,7 @@ async def run(ctx: TenantContext, kind: Kind, content: bytes, *, apply: bool) ->
                 action=f"import.{kind.value}",
                 entity="import",
                 entity_id=kind.value,
-                summary=f"导入{KIND_LABELS[kind]}：{len(rows)} 行",
+                summary=said("导入{kind}：{count} 行", kind=label(KIND_LABELS[kind]), count=len(rows)),
                 after=Report(kind, rows, checked, applied=True).as_dict(),
             )
     except _Refused as refused:
@@ -243,16 +249,26 @@ async def _write_cases(ctx: TenantContext, checked: rules.Checked) -> None:
             acting_handler=now_rota.case_acting(entry.line.id, entry.handler.id),
         )
         await row.save()
-        note = f"由台账导入（第 {entry.row} 行）；办结时限 {row.working_days} 个工作日，{row.due_on:%Y-%m-%d} 前办结"
-        await record_event(
-            ctx, row.id, IMPORTED_EVENT, f"{note}。{entry.note}" if entry.note else note, to_status=entry.status.value
+        note = said(
+            "由台账导入（第 {row} 行）；办结时限 {days} 个工作日，{due_on} 前办结",
+            row=entry.row,
+            days=row.working_days,
+            due_on=row.due_on.isoformat(),
         )
+        if entry.note:
+            note = said("{note}。{remark}", note=note, remark=entry.note)
+        await record_event(ctx, row.id, IMPORTED_EVENT, note, to_status=entry.status.value)
         await record_in(
             ctx,
             action="case.import",
             entity="case",
             entity_id=row.id,
-            summary=f"{entry.line.name}：{entry.applicant_name}（{idnumber.mask(entry.id_number)}）",
+            summary=said(
+                "{line}：{name}（{id_number}）",
+                line=entry.line.name,
+                name=entry.applicant_name,
+                id_number=idnumber.mask(entry.id_number),
+            ),
             after={
                 "line": entry.line.code,
                 "received_on": str(entry.received_on),

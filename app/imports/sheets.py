@@ -18,11 +18,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.errors import InvalidInput
 from app.i18n import gettext
-from app.imports.rules import Column, Formula, SheetRow
+from app.imports.rules import MAX_CELL_CHARS, Column, Formula, Overlong, SheetRow
 
 MAX_FILE_BYTES = 1_000_000  # the portal's body limit: a sheet of a few thousand rows is ~200 KB
 MAX_UNPACKED_BYTES = 40_000_000  # what the file's parts may unpack to (a zip bomb stops here)
 MAX_ROWS = 3000
+# Rows as Excel numbers them, empty ones too: a few bytes of a zip can declare a million empty
+# rows, each of which costs the reader time.
+MAX_SHEET_ROWS = 20_000
 # Rows of the template's data sheet prepared as text and with the drop-down lists.
 TEMPLATE_ROWS = 1000
 _OLD_EXCEL = b"\xd0\xcf\x11\xe0"  # .xls (and encrypted .xlsx) are OLE compound files
@@ -87,6 +90,8 @@ def _rows(sheet, columns: Sequence[Column], max_rows: int) -> list[SheetRow]:
     position = {column.header: headers.index(column.header) for column in columns}
     rows: list[SheetRow] = []
     for number, cells in enumerate(lines, start=2):
+        if number > MAX_SHEET_ROWS:
+            raise InvalidInput("工作表不能超过 {limit} 行（空行也算），请删去多余的行后再导入", limit=MAX_SHEET_ROWS)
         values = {header: _value(cells[index]) if index < len(cells) else None for header, index in position.items()}
         if all(value is None or (isinstance(value, str) and not value.strip()) for value in values.values()):
             continue
@@ -101,9 +106,12 @@ def _header(value: object) -> str:
 
 
 def _value(cell) -> object:
+    value = cell.value
+    if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+        return Overlong(value[:MAX_CELL_CHARS])
     if cell.data_type == "f":
-        return Formula(cell.value)
-    return cell.value
+        return Formula(value)
+    return value
 
 
 def template(title: str, columns: Sequence[Column], example: Sequence, choices: dict[str, Sequence[str]]) -> bytes:
@@ -150,7 +158,12 @@ def template(title: str, columns: Sequence[Column], example: Sequence, choices: 
     for row in notes.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-            cell.data_type = "s" if cell.data_type == "f" else cell.data_type
+    # The county's own words (a line's name, a username) typed as "=…" are text, never a formula.
+    for part in (lists, notes):
+        for row in part.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
     book.properties.title = gettext(title)
     buffer = BytesIO()
     book.save(buffer)

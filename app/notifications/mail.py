@@ -24,12 +24,12 @@ from enum import StrEnum
 
 import aiosmtplib
 
-from app import clock, db
+from app import clock, db, i18n
 from app.accounts.services import EMAIL_LIMIT, EMAIL_PATTERN
 from app.accounts.tables import User
 from app.audit.services import record_in
 from app.errors import InvalidInput
-from app.i18n import N_
+from app.i18n import N_, gettext, messages
 from app.notifications.tables import EmailOutbox
 from app.secrets import seal, unseal
 from app.tenancy.context import TenantContext
@@ -210,7 +210,7 @@ async def save_settings(ctx: TenantContext, values: dict, allowed_hosts: frozens
             action="settings.email",
             entity="tenant",
             entity_id=ctx.tenant.id,
-            summary="邮件通知设置",
+            summary=messages.said("邮件通知设置"),
             before={key: before[key] for key in changed},
             after={key: after[key] for key in changed},
         )
@@ -222,49 +222,54 @@ async def save_settings(ctx: TenantContext, values: dict, allowed_hosts: frozens
 
 
 def compose(county: CountyMail, message: str, link: str = "") -> tuple[str, str]:
-    """Subject and body of the e-mail that goes with an inbox message."""
+    """Subject and body of the e-mail that goes with an inbox message, in the current language."""
     # One line: a header with a line break (a reason typed in a text area) cannot be sent at all.
     line = " ".join(message.split())
     short = line if len(line) <= SUBJECT_LENGTH else line[: SUBJECT_LENGTH - 1] + "…"
-    subject = f"【{county.name}社会救助股】{short}"
+    subject = gettext("【{county}社会救助股】{message}").format(county=county.name, message=short)
     lines = [message, ""]
     if link:
         url = county.settings.portal_url + link if link.startswith("/") else link
-        lines += [f"查看：{url}", ""]
+        lines += [gettext("查看：{url}").format(url=url), ""]
     lines += [
         "——",
-        f"{county.name}民政局社会救助股 · 县级社会救助工作平台",
-        "此邮件由系统自动发送，请勿回复。全部消息见平台的“消息”页面。",
+        gettext("{county}民政局社会救助股 · 县级社会救助工作平台").format(county=county.name),
+        gettext("此邮件由系统自动发送，请勿回复。全部消息见平台的“消息”页面。"),
     ]
     return subject[:200], "\n".join(lines)
 
 
 async def queue_for(tenant_id: int, notifications: list[dict]) -> int:
-    """Queue the e-mail of new notifications (``id, user, message, link``), if the county sends
-    e-mail and the person has an address. Called by ``notify_many`` inside its transaction."""
+    """Queue the e-mail of new notifications (``id, user, message(_key, _params), link``), if the
+    county sends e-mail and the person has an address, in the person's language. Called by
+    ``notify_many`` inside its transaction."""
     if not notifications:
         return 0
     county = await county_mail(tenant_id)
     if county is None or not county.settings.sending:
         return 0
     users = {row["user"] for row in notifications}
-    addresses = {
-        row["id"]: row["email"]
-        for row in await User.select(User.id, User.email).where(User.id.is_in(list(users)) & User.active.eq(True))
+    recipients = {
+        row["id"]: row
+        for row in await User.select(User.id, User.email, User.language).where(
+            User.id.is_in(list(users)) & User.active.eq(True)
+        )
         if row["email"]
     }
     now = clock.now()
     rows = []
     for notification in notifications:
-        if notification["user"] not in addresses:
+        recipient = recipients.get(notification["user"])
+        if recipient is None:
             continue
-        subject, body = compose(county, notification["message"], notification["link"])
+        with i18n.language(recipient["language"]):
+            subject, body = compose(county, messages.of_row(notification, "message"), notification["link"])
         rows.append(
             EmailOutbox(
                 tenant=tenant_id,
                 notification=notification["id"],
                 user=notification["user"],
-                to_address=addresses[notification["user"]],
+                to_address=recipient["email"],
                 subject=subject,
                 body=body,
                 status=Status.PENDING.value,

@@ -4,9 +4,11 @@ the event (``app.robots.services``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 
 from app import clock, db
+from app.i18n.messages import Said, stored
 from app.notifications import mail
 from app.notifications.tables import Notification
 from app.robots import services as robots
@@ -21,12 +23,28 @@ class Message:
 
     user_id: int
     kind: str
-    message: str
+    message: str | Said
     dedupe_key: str
     link: str = ""
     case_id: int | None = None
     # What a group chat may read, when the message says more than a name (a reason typed in).
     shared: str = ""
+
+    def row(self, tenant_id: int, now) -> dict:
+        text, key, params = stored(self.message)
+        return {
+            "tenant": tenant_id,
+            "user": self.user_id,
+            "kind": self.kind,
+            "message": text[:300],
+            # As JSON text: one array per column travels to PostgreSQL (db.insert_new).
+            "message_key": key,
+            "message_params": None if params is None else json.dumps(params, ensure_ascii=False),
+            "link": self.link[:200],
+            "case_id": self.case_id,
+            "dedupe_key": self.dedupe_key[:200],
+            "created_at": now,
+        }
 
 
 async def notify(
@@ -34,7 +52,7 @@ async def notify(
     user_id: int,
     *,
     kind: str,
-    message: str,
+    message: str | Said,
     dedupe_key: str,
     link: str = "",
     case_id: int | None = None,
@@ -48,7 +66,7 @@ async def tell(
     users,
     *,
     kind: str,
-    message: str,
+    message: str | Said,
     key: str,
     link: str = "",
     case_id: int | None = None,
@@ -69,24 +87,14 @@ async def notify_many(tenant_id: int, messages: list[Message]) -> int:
     async with db.transaction():
         inserted = await db.insert_new(
             Notification,
-            [
-                {
-                    "tenant": tenant_id,
-                    "user": m.user_id,
-                    "kind": m.kind,
-                    "message": m.message[:300],
-                    "link": m.link[:200],
-                    "case_id": m.case_id,
-                    "dedupe_key": m.dedupe_key[:200],
-                    "created_at": now,
-                }
-                for m in messages
-            ],
-            returning=("id", "user", "message", "link", "dedupe_key"),
+            [m.row(tenant_id, now) for m in messages],
+            returning=("id", "user", "message", "message_key", "message_params", "link", "dedupe_key"),
         )
         await mail.queue_for(tenant_id, inserted)
         new = {row["dedupe_key"] for row in inserted}
-        await robots.queue_for(tenant_id, [m for m in messages if m.dedupe_key[:200] in new])
+        # Group chats read the county's own language: the Chinese text.
+        told = [replace(m, message=stored(m.message)[0]) for m in messages if m.dedupe_key[:200] in new]
+        await robots.queue_for(tenant_id, told)
     return len(inserted)
 
 

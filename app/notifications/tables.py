@@ -1,4 +1,4 @@
-from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import JSONB, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from app.accounts.tables import User
@@ -16,6 +16,9 @@ class Notification(Table):
     user = ForeignKey(User, index=True, on_delete=OnDelete.restrict)
     kind = Varchar(length=40)
     message = Varchar(length=300)
+    # The message as a key (app.i18n.messages): shown in the reader's language; "" on older rows.
+    message_key = Varchar(length=300, default="")
+    message_params = JSONB(null=True, default=None)
     link = Varchar(length=200, default="")
     case_id = Integer(null=True, default=None)
     dedupe_key = Varchar(length=200)

@@ -202,7 +202,7 @@ async def robot_servers() -> set[tuple[str, int]]:
     return {(webhook.host, webhook.port) for webhook in webhooks if webhook is not None}
 
 
-HOST_SOURCES[N_("邮件服务器")] = mail_servers
+HOST_SOURCES[N_("发信服务器")] = mail_servers
 HOST_SOURCES[N_("机器人服务器")] = robot_servers
 
 

@@ -16,6 +16,7 @@ import msgspec
 from app import clock, db
 from app.audit.services import record
 from app.errors import InvalidInput
+from app.i18n.messages import said
 from app.regions.tables import Region, RegionCounty
 from app.tenancy.as_code import Change, read
 from app.tenancy.context import Actor
@@ -128,7 +129,7 @@ async def apply(spec: RegionsFile, actor: Actor) -> list[Change]:
                 action=change.action,
                 entity="region",
                 entity_id=region_id,
-                summary=f"tenant load: {change.key}",
+                summary=said("按县配置文件更新"),
                 before=change.before,
                 after=change.after,
             )

@@ -22,6 +22,7 @@ import httpx
 
 from app import clock, db
 from app.accounts.tables import RoleGrant
+from app.i18n.messages import said
 from app.notifications import mail
 from app.notifications.services import tell
 from app.robots import rules
@@ -81,7 +82,7 @@ async def post(
     try:
         answer = await client.post(url, json=rules.payload(target.platform, title, content), timeout=TIMEOUT)
     except httpx.HTTPError as exc:
-        return Outcome.ERROR, (f"{type(exc).__name__}: {exc}".strip(": "))[:300]
+        return Outcome.ERROR, (f"{type(exc).__name__}: {exc}".strip(": "))[: rules.REASON_LIMIT]
     return rules.outcome_of(target.platform, answer.status_code, answer.content)
 
 
@@ -106,7 +107,7 @@ async def _tell_admins(target: Target, reason: str) -> None:
         target.tenant,
         sorted({row["user"] for row in admins}),
         kind="robot.failed",
-        message=f"机器人“{target.name}”发送消息失败：{reason}"[:300],
+        message=said("机器人“{name}”发送消息失败：{reason}", name=target.name, reason=reason[:200]),
         key=f"robot:{target.id}:failed:{today}",
         link=f"/t/{tenant['slug']}/settings/robots/{target.id}",
     )
@@ -194,11 +195,17 @@ async def deliver_due(
             for row in ids:
                 outcome = await deliver(row["id"], target, hosts=hosts, base_url=base_url, client=client, now=now)
                 setattr(report, outcome, getattr(report, outcome) + 1)
-                if outcome == "rate_limited":
+                if outcome in ("rate_limited", "retry"):
+                    # The rest waits for the next run: a robot whose server is down costs one
+                    # timeout a minute, not twenty, and its messages keep their order.
                     return
 
     async with httpx.AsyncClient() as client:
-        await asyncio.gather(*(robot_run(robot_id, client) for robot_id in robots))
+        runs = await asyncio.gather(*(robot_run(robot_id, client) for robot_id in robots), return_exceptions=True)
+    # One robot's failure (its row due again after the lease) is no reason to cut the others' short.
+    for run in runs:
+        if isinstance(run, BaseException):
+            raise run
     return report
 
 
@@ -207,7 +214,7 @@ TEST_TEXT = "这是一条测试消息：本县社会救助工作平台可以向�
 
 async def send_test(ctx: TenantContext, robot_id: int, *, hosts: frozenset[str], base_url: str) -> dict:
     """A test message to one robot, posted now (not by the worker) so the admin sees at once
-    whether it arrives; answers its ledger row."""
+    whether it arrives, and only once; answers its ledger row."""
     await ctx.get(Robot, robot_id)
     now = clock.now()
     row = ctx.new(
@@ -225,5 +232,8 @@ async def send_test(ctx: TenantContext, robot_id: int, *, hosts: frozenset[str],
     async with httpx.AsyncClient() as client:
         # A robot switched off can still be tried out before it is switched on.
         target = replace(await _target(robot_id), active=True)
-        await deliver(row.id, target, hosts=hosts, base_url=base_url, client=client, now=now)
+        outcome = await deliver(row.id, target, hosts=hosts, base_url=base_url, client=client, now=now)
+    if outcome in ("retry", "rate_limited"):
+        # The admin reads the answer now: a test is tried once, not posted by the worker hours later.
+        await _finish({"id": row.id}, {RobotDelivery.status: "failed"})
     return await RobotDelivery.select().where(RobotDelivery.id == row.id).first()

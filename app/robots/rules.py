@@ -73,12 +73,23 @@ def message_key(dedupe_key: str, user_id: int) -> str:
 
 
 # What a group may read: names, never an ID number or a phone number. Messages are composed from
-# names already; this is the backstop for a number typed into a free-text field.
-_PERSONAL_NUMBER = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15}|1[3-9][0-9]{9})(?![0-9])")
+# names already; this is the backstop for a number typed into a free-text field, as people type
+# them: in groups ("340321 19900101 1234", "139-1234-5678"), a mobile number after +86, in
+# full-width digits (read as their ASCII twins first).
+_PERSONAL_NUMBER = re.compile(
+    r"(?<![0-9])(?:[0-9]{6}[\s-]?[0-9]{8}[\s-]?[0-9]{3}[0-9Xx]|[0-9]{15}"
+    r"|(?:\+?86[\s-]?)?1[3-9][0-9][\s-]?[0-9]{4}[\s-]?[0-9]{4})(?![0-9])"
+)
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
+
+
+# A name or text typed in the portal is read as words in the group, never as a link or an HTML tag
+# the portal's robot would vouch for: brackets become their full-width twins.
+_MARKUP = str.maketrans("[]<>", "［］＜＞")
 
 
 def scrub(text: str) -> str:
-    return _PERSONAL_NUMBER.sub("＊＊＊", text)
+    return _PERSONAL_NUMBER.sub("＊＊＊", text.translate(_FULL_WIDTH)).translate(_MARKUP)
 
 
 def markdown(title: str, text: str, recipients: list[str], url: str, keyword: str = "") -> str:
@@ -88,7 +99,7 @@ def markdown(title: str, text: str, recipients: list[str], url: str, keyword: st
     heading = f"【{keyword}】{title}" if keyword and keyword not in title + text else title
     lines = [f"**{heading}**", "", scrub(text)]
     if recipients:
-        lines += ["", f"提醒：{'、'.join(recipients)}"]
+        lines += ["", f"提醒：{scrub('、'.join(recipients))}"]
     if url:
         lines += ["", f"[查看详情]({url})"]
     return "\n".join(lines)
@@ -126,8 +137,12 @@ class Outcome(StrEnum):
     ERROR = "error"
 
 
+REASON_LIMIT = 300  # what the delivery log keeps of a reason
+
+
 def outcome_of(platform: Platform, status: int, body: bytes) -> tuple[Outcome, str]:
-    """What an answer means, and the reason to log when it is not a success."""
+    """What an answer means, and the reason to log when it is not a success (at most
+    ``REASON_LIMIT`` characters, whatever the server sent)."""
     if status == 429:
         return Outcome.RATE_LIMITED, "HTTP 429"
     if status != 200:
@@ -136,7 +151,7 @@ def outcome_of(platform: Platform, status: int, body: bytes) -> tuple[Outcome, s
         answer = json.loads(body)
         code = int(answer.get("errcode", -1))
     except (ValueError, TypeError, AttributeError):
-        return Outcome.ERROR, f"unreadable answer: {body[:120]!r}"
+        return Outcome.ERROR, f"unreadable answer: {body[:120]!r}"[:REASON_LIMIT]
     if code == 0:
         return Outcome.SENT, ""
     reason = f"errcode {code}: {str(answer.get('errmsg', ''))[:200]}"
@@ -167,8 +182,18 @@ class Webhook:
 
     @property
     def address(self) -> str:
-        """``host`` or ``host:port`` as an operator writes it in PORTAL_WEBHOOK_HOSTS."""
-        return self.host if self.port == DEFAULT_PORTS[self.scheme] else f"{self.host}:{self.port}"
+        """``host`` or ``host:port`` as an operator writes it in PORTAL_WEBHOOK_HOSTS; an IPv6
+        host in brackets, as in a URL (``::1:8291`` would also be a host of its own)."""
+        return self.name if self.port == DEFAULT_PORTS[self.scheme] else self.name_and_port
+
+    @property
+    def name(self) -> str:
+        return f"[{self.host}]" if ":" in self.host else self.host
+
+    @property
+    def name_and_port(self) -> str:
+        """Also how an operator may list a host on its usual port (``host:443``)."""
+        return f"{self.name}:{self.port}"
 
 
 def webhook_of(url: str) -> Webhook | None:
@@ -189,6 +214,8 @@ def allowed(url: str, hosts: frozenset[str]) -> bool:
     webhook = webhook_of(url)
     if webhook is None:
         return False
+    if webhook.host in DEFAULT_HOSTS and webhook.scheme != "https":
+        return False  # the platforms' own hosts only over HTTPS, listed or not: the URL is the key
     if not hosts:
-        return webhook.scheme == "https" and webhook.address in DEFAULT_HOSTS
-    return webhook.address in hosts
+        return webhook.address in DEFAULT_HOSTS
+    return webhook.address in hosts or webhook.name_and_port in hosts

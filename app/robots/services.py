@@ -15,6 +15,7 @@ from app import clock, db
 from app.accounts.tables import User
 from app.audit.services import record_in
 from app.errors import InvalidInput
+from app.i18n.messages import said
 from app.robots.rules import (
     TITLES,
     Event,
@@ -114,7 +115,7 @@ async def add_robot(ctx: TenantContext, given: RobotSettings, hosts: frozenset[s
             action="robot.create",
             entity="robot",
             entity_id=robot.id,
-            summary=f"新增机器人：{wanted.name}",
+            summary=said("新增机器人：{name}", name=wanted.name),
             after=_audited(wanted, wanted.secret),
         )
     return await get_robot(ctx, robot.id)
@@ -134,7 +135,7 @@ async def update_robot(ctx: TenantContext, robot_id: int, given: RobotSettings, 
             action="robot.update",
             entity="robot",
             entity_id=robot_id,
-            summary=f"修改机器人：{wanted.name}",
+            summary=said("修改机器人：{name}", name=wanted.name),
             before=_audited(current, current.secret),
             after=_audited(wanted, secret),
         )
@@ -151,7 +152,7 @@ async def delete_robot(ctx: TenantContext, robot_id: int) -> None:
             action="robot.delete",
             entity="robot",
             entity_id=robot_id,
-            summary=f"删除机器人：{current.name}",
+            summary=said("删除机器人：{name}", name=current.name),
             before=_audited(current, current.secret),
         )
 

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.i18n import N_
+
 
 class Status(StrEnum):
     """How a line is staffed at an instant; UNCOVERED must be shown loudly."""
@@ -18,6 +20,14 @@ class Status(StrEnum):
     COVERED = "covered"
     ESCALATED = "escalated"
     UNCOVERED = "uncovered"
+
+
+STATUS_LABELS = {
+    Status.NORMAL: N_("正常"),
+    Status.COVERED: N_("B岗替代中"),
+    Status.ESCALATED: N_("已上报负责人"),
+    Status.UNCOVERED: N_("无人替代"),
+}
 
 
 @dataclass(frozen=True)

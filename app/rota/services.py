@@ -13,6 +13,7 @@ from app.absences.tables import NOTICE_COLUMNS, Absence, EscalationPick
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
 from app.errors import InvalidInput
+from app.i18n.messages import said
 from app.rota.posts import DEFAULT_LINES, LineSpec, Person, check_line, check_post
 from app.rota.rules import Post, RotaEntry, Status, case_acting, resolve
 from app.rota.tables import Assignment, Line, Qualification
@@ -239,7 +240,7 @@ async def assign(
             action="assignment.update",
             entity="line",
             entity_id=current.id,
-            summary=f"{current.name}：A岗 {found[a_id].name}；B岗 {found[b_id].name}",
+            summary=said("{line}：A岗 {a}；B岗 {b}", line=current.name, a=found[a_id].name, b=found[b_id].name),
             before={"a": current.a.id if current.a else None, "b": current.b.id if current.b else None},
             after={"a": a_id, "b": b_id, "approved_by": approved_by, "reason": reason.strip()},
         )

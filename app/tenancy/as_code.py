@@ -25,6 +25,7 @@ from app.calendar import office_hours
 from app.calendar import services as calendar
 from app.calendar.tables import CalendarDay
 from app.errors import InvalidInput
+from app.i18n.messages import said
 from app.rota.posts import DEFAULT_LINES, LineSpec, Person, check_line, check_post
 from app.rota.tables import Assignment, Line, Qualification
 from app.tenancy.context import Actor, TenantContext
@@ -384,7 +385,7 @@ async def apply(spec: TenantSpec, actor: Actor) -> list[Change]:
                 action=change.action,
                 entity=change.entity,
                 entity_id=entity_id,
-                summary=f"tenant load: {change.key}",
+                summary=said("按县配置文件更新"),
                 before=change.before,
                 after=change.after,
             )

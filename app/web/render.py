@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from app import i18n
 from app.audit.labels import action_label
+from app.i18n import messages
 from app.tenancy.permissions import ROLE_LABELS, Permission
 from app.web.feedback import deliver
 
@@ -60,6 +61,7 @@ def build_environment(templates_dir: Path) -> Environment:
     env.filters["dt"] = _datetime
     env.filters["decimal"] = _decimal
     env.filters["qr"] = _qr
+    env.filters["message"] = messages.of_row
     env.globals.update(
         Permission=Permission,
         ROLE_LABELS=ROLE_LABELS,

@@ -59,7 +59,7 @@ async def test_audit_page_filters_and_pages_in_place(settings):
             "/t/dangshan/audit?entity=user", headers={"HX-Request": "true", "HX-Target": "results"}
         )
         assert "<html" not in fragment.text
-        assert "user.create" in fragment.text and "第1条" not in fragment.text
+        assert "新建账号" in fragment.text and "第1条" not in fragment.text
         second = await client.get("/t/dangshan/audit?page=2&entity=bulk")
         assert "第0条" in second.text and "第59条" not in second.text
 

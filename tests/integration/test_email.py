@@ -16,8 +16,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from app import secrets
-from app.accounts.services import add_user
+from app.accounts.services import add_user, keep_language
 from app.audit.tables import AuditRecord
+from app.i18n.messages import said
 from app.notifications import mail
 from app.notifications.services import notify
 from app.notifications.tables import EmailOutbox, Notification
@@ -147,6 +148,18 @@ async def test_a_notification_goes_by_email_once_with_subject_body_and_link(dang
     assert len(smtp.envelopes) == 1
     (sent,) = await outbox()
     assert sent["status"] == "sent" and sent["attempts"] == 1 and sent["sent_at"] is not None
+
+
+async def test_each_recipient_reads_the_email_in_the_language_of_their_account(dangshan, smtp):
+    await configure(dangshan, smtp.port)
+    await keep_language(dangshan["admin"], "en")
+    receipt = said("书面凭证第 {number} 号", number=3)
+    await notify(dangshan["tenant"], dangshan["admin"], kind="note", message=receipt, dedupe_key="en", link=LINK)
+    await notify(dangshan["tenant"], dangshan["clerk"], kind="note", message=receipt, dedupe_key="zh", link=LINK)
+    english, chinese = await outbox()
+    assert english["subject"] == "[砀山县 Social Assistance] written receipt no. 3"
+    assert "Open: " in english["body"] and "书面凭证" not in english["body"] and "社会救助股" not in english["body"]
+    assert chinese["subject"] == "【砀山县社会救助股】书面凭证第 3 号" and "查看：" in chinese["body"]
 
 
 async def test_a_message_with_a_line_break_is_sent_with_a_one_line_subject(dangshan, smtp):

@@ -1066,7 +1066,7 @@ async def test_printed_grassroots_links_carry_a_qr_code_of_each_link(demo, setti
     assert printed.text.count("<svg") == 2
 
 
-# === the rating grid (one form, one save) =============================================================
+# === the rating grid (one form, one save) ==========================================================
 
 
 async def test_the_rating_grid_saves_every_filled_row_at_once_and_leaves_blank_rows(demo, settings):
@@ -1139,3 +1139,28 @@ async def test_rate_all_refuses_the_whole_grid_when_one_row_may_not_be_given(dem
     caught = await refused(services.rate_all(await demo.ctx("wangxiaolei"), cycle.id, rows))
     assert {key: e.message for key, e in caught.by_entry.items()} == {f"peer.{wang}": "科室互评不能给自己评分"}
     assert await services.rate_all(await demo.ctx("wangxiaolei"), cycle.id, rows[:1]) == 1
+
+
+async def test_a_cycle_of_more_subjects_than_one_statement_holds_opens_and_computes(demo):
+    """Above 2,730 subjects one INSERT of every result passed PostgreSQL's 32,767 parameters."""
+    admin = await demo.ctx("admin")
+    tenant = admin.tenant.id
+    many = 3000
+    await User.raw(
+        "INSERT INTO portal_user (tenant, username, name, created_at) "
+        "SELECT {}, 'many' || n, '人员' || n, now() FROM generate_series(1, {}) n",
+        tenant,
+        many,
+    )
+    await User.raw(
+        "INSERT INTO role_grant (tenant, \"user\", role) SELECT tenant, id, 'staff' FROM portal_user "
+        "WHERE username LIKE 'many%'"
+    )
+    cycle = await demo.open(step="external")
+    await demo.on_paper(cycle.id, "head", 60)
+    assert await services.compute(admin, cycle.id) == many + len(SECTION)
+    assert await Result.count().where(Result.cycle == cycle.id) == many + len(SECTION)
+    assert await Rectification.count() == 1  # the head, 60 everywhere
+    # Computing again replaces the results, still in batches.
+    assert await services.compute(admin, cycle.id) == many + len(SECTION)
+    assert await Result.count().where(Result.cycle == cycle.id) == many + len(SECTION)

@@ -5,8 +5,11 @@ robot, DingTalk signed, retried on errors and rate limits, failures told to the 
 from __future__ import annotations
 
 import asyncio
+import threading
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
@@ -143,6 +146,91 @@ async def test_an_event_told_to_two_people_is_posted_once_to_each_robot(dangshan
     assert {row["status"] for row in await ledger()} == {"sent"}
 
 
+async def test_one_robots_breakdown_leaves_the_others_run_whole(dangshan, sink, hosts, monkeypatch):
+    ids = await add_robots(dangshan, sink, hosts, events=("reminder",))
+    await due_today(dangshan, 3)
+    posted = delivery.post
+
+    async def post(target, *args):
+        if target.id == ids["wecom"]:
+            raise RuntimeError("the database went away")
+        await asyncio.sleep(0.2)  # still posting when the other robot breaks down
+        return await posted(target, *args)
+
+    monkeypatch.setattr(delivery, "post", post)
+    with pytest.raises(RuntimeError):
+        await deliver(hosts)
+    assert [r.platform for r in sink.received] == ["dingtalk"] * 3
+
+
+@contextmanager
+def answering(status: int, headers: dict[str, str], body: bytes = b""):
+    """A server on this machine that answers every post alike, unlike either platform; its address."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            self.send_response(status)
+            for name, value in {**headers, "Content-Length": str(len(body))}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format, *args) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def post_once_to(dangshan, address: str) -> dict:
+    """An overdue message to a WeCom robot at ``address``, posted by one run; its ledger row."""
+    ctx = await context_of("dangshan", dangshan["admin"])
+    hosts = frozenset({address})
+    await services.add_robot(
+        ctx, RobotSettings("wecom", "群", f"http://{address}/cgi-bin/webhook/send?key=k", ("overdue",)), hosts
+    )
+    await overdue(dangshan)
+    assert (await deliver(hosts)).retry == 1
+    [row] = await ledger()
+    return row
+
+
+async def test_a_redirect_is_never_followed_past_the_operators_list(dangshan, sink):
+    with answering(307, {"Location": sink.url(DINGTALK)}) as redirector:
+        row = await post_once_to(dangshan, redirector)
+    assert row["last_error"] == "HTTP 307" and sink.received == []
+
+
+async def test_an_answer_of_garbage_is_an_error_the_delivery_log_keeps(dangshan):
+    with answering(200, {"Content-Type": "application/json"}, bytes(range(128, 256)) * 8) as garbage:
+        row = await post_once_to(dangshan, garbage)
+    assert row["status"] == "pending" and row["last_error"].startswith("unreadable answer")
+
+
+async def test_a_robot_whose_server_is_down_tries_once_a_run(dangshan, sink, hosts):
+    await add_robots(dangshan, sink, hosts, events=("reminder",))
+    await Robot.update({Robot.active: False}).where(Robot.platform == "dingtalk")
+    await due_today(dangshan, 3)
+    sink.stop()
+    report = await deliver(hosts)
+    assert report.retry == 1 and report.sent == 0
+    assert [row["attempts"] for row in await ledger()] == [1, 0, 0]
+
+
+async def test_a_robot_switched_off_posts_nothing_of_what_was_waiting(dangshan, sink, hosts):
+    await add_robots(dangshan, sink, hosts)
+    await overdue(dangshan)
+    await Robot.update({Robot.active: False}).where(Robot.platform == "wecom")
+    assert (await deliver(hosts)).cancelled == 1
+    assert [r.platform for r in sink.received] == ["dingtalk"]
+    assert sorted(row["status"] for row in await ledger()) == ["cancelled", "sent"]
+
+
 async def test_robots_hear_only_their_events_and_only_their_county(dangshan, sink, hosts):
     await add_robots(dangshan, sink, hosts, events=("approval",))
     await overdue(dangshan)
@@ -222,7 +310,7 @@ async def test_errors_are_retried_with_backoff_then_the_admins_are_told_once(dan
     await overdue(dangshan, 8)
     sink.script = [{"errcode": 310000, "errmsg": "sign not match"}] * (2 * MAX_ATTEMPTS)
     at = clock.now()
-    for _ in range(MAX_ATTEMPTS):
+    for _ in range(2 * MAX_ATTEMPTS):  # a run stops at its first error: the other message waits
         await deliver(hosts, at)
         at += timedelta(hours=3)  # past any pause
     rows = await ledger()
@@ -244,9 +332,13 @@ async def test_a_wrong_dingtalk_secret_is_refused_by_the_platform(dangshan, sink
         hosts,
     )
     tested = await delivery.send_test(ctx, ids["dingtalk"], hosts=hosts, base_url=BASE_URL)
-    assert tested["status"] == "pending" and "sign not match" in tested["last_error"]
+    assert tested["status"] == "failed" and "sign not match" in tested["last_error"]
     tested = await delivery.send_test(ctx, ids["wecom"], hosts=hosts, base_url=BASE_URL)
     assert tested["status"] == "sent"
+    # A failed test is not the worker's to retry, nor a failure the admins are told of.
+    later = await deliver(hosts, clock.now() + timedelta(hours=3))
+    assert later == delivery.DeliveryReport() and len(sink.received) == 1
+    assert await Notification.count().where(Notification.kind == "robot.failed") == 0
 
 
 async def test_pages_and_api(settings, dangshan, sink, hosts):

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from io import BytesIO
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
@@ -27,6 +27,8 @@ from app.imports.rules import (
     check_staff,
 )
 
+# No deadline: on a shared, busy machine an example (openpyxl reading bytes) can take seconds.
+UNHURRIED = settings(deadline=None)
 TODAY = date(2026, 12, 4)
 URBAN = LineInfo(1, "urban_dibao", "城市低保")
 MEDICAL = LineInfo(2, "medical", "城乡医疗救助", needs_survey=False, needs_posting=False)
@@ -188,6 +190,7 @@ def test_a_case_already_registered_by_its_key_is_unchanged():
         ({"业务岗位": "medical", "状态": "已入户调查"}, "状态", "城乡医疗救助"),
         ({"备注": "说" * 301}, "备注", "300"),
         ({"家庭住址": Formula("=B2")}, "家庭住址", "公式"),
+        ({"家庭住址": rules.Overlong("住" * rules.MAX_CELL_CHARS)}, "家庭住址", "1000"),
     ],
 )
 def test_each_case_problem_is_named_by_its_column(cells, column, words):
@@ -195,6 +198,12 @@ def test_each_case_problem_is_named_by_its_column(cells, column, words):
     assert where(checked) == [(2, column)]
     assert words in zh(checked)[0]
     assert checked.entries == []
+
+
+def test_a_refused_value_is_quoted_short_however_long_the_cell():
+    checked = check_cases([case_row(接收日期="9" * 900, 家庭人口="x" * 900)], COUNTY)
+    assert where(checked) == [(2, "家庭人口"), (2, "接收日期")]
+    assert all(len(problem.as_dict()["detail"]) < 200 for problem in checked.problems)
 
 
 def test_the_same_case_twice_in_the_sheet_is_refused_on_the_later_row():
@@ -223,6 +232,7 @@ CELL = st.one_of(
 )
 
 
+@UNHURRIED
 @given(st.lists(st.fixed_dictionaries({column.header: CELL for column in STAFF_COLUMNS}), max_size=6))
 def test_any_staff_sheet_is_checked_row_by_row(cells):
     rows = [SheetRow(number, row) for number, row in enumerate(cells, start=2)]
@@ -235,6 +245,7 @@ def test_any_staff_sheet_is_checked_row_by_row(cells):
         assert problem.as_dict()["detail"]
 
 
+@UNHURRIED
 @given(st.lists(st.fixed_dictionaries({column.header: CELL for column in CASE_COLUMNS}), max_size=6))
 def test_any_case_sheet_is_checked_row_by_row(cells):
     rows = [SheetRow(number, row) for number, row in enumerate(cells, start=2)]
@@ -248,6 +259,7 @@ def test_any_case_sheet_is_checked_row_by_row(cells):
         assert entry.id_number[17] == check_character(entry.id_number[:17])
 
 
+@UNHURRIED
 @given(st.integers(min_value=0, max_value=10**17 - 1))
 def test_any_well_formed_id_number_with_its_check_character_is_taken(serial):
     first_17 = f"110105{19491231:08d}{serial % 1000:03d}"
@@ -281,6 +293,36 @@ def test_columns_may_come_in_any_order_beside_others():
     assert (row.cells["用户名"], row.cells["角色"]) == ("wang", "staff")
 
 
+def test_a_huge_cell_is_cut_short_when_read_and_refused_in_its_column():
+    book = Workbook()
+    book.active.append([column.header for column in STAFF_COLUMNS])
+    book.active.append(["wang", "王" * 200_000, "staff", "", ""])
+    buffer = BytesIO()
+    book.save(buffer)
+    [row] = sheets.read_rows(buffer.getvalue(), STAFF_COLUMNS)
+    assert isinstance(row.cells["姓名"], rules.Overlong) and len(row.cells["姓名"]) == rules.MAX_CELL_CHARS
+    assert where(check_staff([row], COUNTY)) == [(2, "姓名")]
+
+
+def test_a_sheet_reaching_past_the_row_bound_is_refused_even_when_its_rows_are_empty():
+    book = Workbook()
+    book.active.append([column.header for column in STAFF_COLUMNS])
+    book.active.cell(row=sheets.MAX_SHEET_ROWS + 1, column=1, value="wang")
+    buffer = BytesIO()
+    book.save(buffer)
+    with pytest.raises(InvalidInput, match="20000"):
+        sheets.read_rows(buffer.getvalue(), STAFF_COLUMNS)
+
+
+def test_the_countys_words_in_a_template_are_text_never_formulas():
+    hostile = '=HYPERLINK("http://example.com","点我")'
+    content = sheets.template("案件台账", CASE_COLUMNS, [""] * len(CASE_COLUMNS), {"业务岗位": [hostile, "城市低保"]})
+    book = load_workbook(BytesIO(content))
+    cells = [cell for part in book.worksheets for row in part.iter_rows() for cell in row if cell.value == hostile]
+    assert cells and all(cell.data_type == "s" for cell in cells)
+
+
+@UNHURRIED
 @given(st.binary(max_size=2000))
 def test_any_bytes_are_read_or_refused_with_words(content):
     try:

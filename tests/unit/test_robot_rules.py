@@ -84,6 +84,14 @@ def test_an_unreadable_answer_is_an_error():
     assert rules.outcome_of(Platform.WECOM, 200, b"<html>")[0] is Outcome.ERROR
 
 
+@pytest.mark.parametrize(
+    "body", [bytes(range(128, 256)) * 4, ('{"errcode": 1, "errmsg": "' + "错" * 1000 + '"}').encode()]
+)
+def test_a_reason_fits_the_delivery_log_whatever_the_server_sent(body):
+    outcome, reason = rules.outcome_of(Platform.DINGTALK, 200, body)
+    assert outcome is Outcome.ERROR and 0 < len(reason) <= rules.REASON_LIMIT
+
+
 def test_hosts_default_to_the_platforms_own_over_https():
     none = frozenset()
     assert rules.allowed("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", none)
@@ -103,6 +111,27 @@ def test_the_operators_list_names_hosts_with_their_port():
     assert not rules.allowed("https://user:pw@robots.example.gov.cn/x", hosts)
 
 
+def test_a_host_listed_with_its_usual_port_is_the_host():
+    hosts = frozenset({"robots.example.gov.cn:443"})
+    assert rules.allowed("https://robots.example.gov.cn/x", hosts)
+    assert rules.allowed("https://robots.example.gov.cn:443/x", hosts)
+    assert not rules.allowed("http://robots.example.gov.cn/x", hosts)
+
+
+def test_the_platforms_own_hosts_are_reached_over_https_only_even_when_listed():
+    hosts = frozenset({"qyapi.weixin.qq.com", "oapi.dingtalk.com:80"})
+    assert rules.allowed("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", hosts)
+    assert not rules.allowed("http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", hosts)
+    assert not rules.allowed("http://oapi.dingtalk.com/robot/send?access_token=t", hosts)
+
+
+def test_an_ipv6_host_is_listed_in_brackets_so_its_port_is_never_part_of_another_address():
+    hosts = frozenset({"[::1]:8291"})
+    assert rules.allowed("http://[::1]:8291/robot/send", hosts)
+    assert not rules.allowed("https://[::1:8291]/robot/send", frozenset({"::1:8291"}) | hosts)
+    assert rules.webhook_of("https://[::1:8291]/x").address == "[::1:8291]"
+
+
 def test_markdown_has_title_text_people_and_link_and_no_personal_numbers():
     text = rules.markdown(
         "办理期限提醒",
@@ -115,6 +144,42 @@ def test_markdown_has_title_text_people_and_link_and_no_personal_numbers():
     assert "张三" in text and "王效雷、李股长" in text
     assert "[查看详情](https://portal.example/t/dangshan/cases/7)" in text
     assert "340321199001011234" not in text and "13912345678" not in text
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "340321199001011234",
+        "34032119900101123x",
+        "340321 19900101 1234",
+        "３４０３２１１９９００１０１１２３４",
+        "340321900101123",
+        "13912345678",
+        "139-1234-5678",
+        "139 1234 5678",
+        "+8613912345678",
+        "+86 139 1234 5678",
+        "１３９１２３４５６７８",
+    ],
+)
+def test_personal_numbers_are_scrubbed_however_they_are_typed(number):
+    assert rules.scrub(f"张三（{number}）申请") == "张三（＊＊＊）申请"
+
+
+def test_typed_links_and_tags_are_words_in_the_group_and_the_portals_link_stays_a_link():
+    text = rules.markdown(
+        "办理期限提醒",
+        "城市低保：[点此领取补贴](https://evil.example)的申请今天到期<font color=red>！</font>",
+        ["王[效](https://evil.example)雷"],
+        "https://portal.example/t/dangshan/cases/7",
+    )
+    assert "](https://evil.example)" not in text and "<font" not in text
+    assert "［点此领取补贴］" in text and "[查看详情](https://portal.example/t/dangshan/cases/7)" in text
+
+
+def test_dates_counts_and_case_numbers_are_left_alone():
+    text = "2026-11-16 到期，共 12 件，第 20261116 号，2026年11月16日"
+    assert rules.scrub(text) == text
 
 
 def test_payloads_are_each_platforms_markdown_message():
