@@ -52,6 +52,7 @@ def requires(permission: Permission):
             raise PermissionDeniedException(f"this needs the permission {permission}")
 
     guard.__name__ = f"requires_{permission.value.replace(':', '_')}"
+    guard.permission = permission  # read by the API reference (docs/api.md)
     return guard
 
 
