@@ -162,6 +162,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 route_handlers=COUNTY_PAGES,
                 guards=[tenant_guard],
                 dependencies=county_dependencies,
+                after_response=stats_web.after_county_write,
                 include_in_schema=False,
             ),
             Router(
@@ -169,6 +170,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 route_handlers=COUNTY_API,
                 guards=[tenant_guard],
                 dependencies=county_dependencies,
+                after_response=stats_web.after_county_write,
             ),
             # A region's pages and API: behind the region gate, the only cross-county read path.
             Router(

@@ -48,6 +48,9 @@ def enter_county(tenant_id: int) -> None:
     _county.set(tenant_id)
 
 
+_ROLE_AND_COUNTY = "SELECT set_config('role', $1, true), set_config('portal.tenant', $2, true)"
+
+
 async def _as_app_role(connection) -> None:
     """Inside a transaction: the app's role and the request's county, for this transaction only.
 
@@ -55,7 +58,7 @@ async def _as_app_role(connection) -> None:
     pooler in transaction mode (PgBouncer) may hand the server connection to anyone afterwards."""
     county_id = _county.get()
     await connection.execute(
-        "SELECT set_config('role', $1, true), set_config('portal.tenant', $2, true)",
+        _ROLE_AND_COUNTY,
         APP_ROLE,
         "" if county_id is None else str(county_id),
     )
@@ -84,6 +87,29 @@ class CountyEngine(PostgresEngine):
 
 async def _nothing_to_reset(connection) -> None:
     """The pool's reset on release: transactions left nothing (asyncpg's default is a round trip)."""
+
+
+_statements = 0
+# What wraps each statement (its transaction, the role and county), not the app's own queries.
+_WRAPPING = frozenset({"BEGIN;", "COMMIT;", "ROLLBACK;", _ROLE_AND_COUNTY})
+
+
+def _count_statement(record) -> None:
+    global _statements
+    if record.query not in _WRAPPING:
+        _statements += 1
+
+
+async def _counted(connection) -> None:
+    """asyncpg's ``init``, once per new connection of the pool."""
+    connection.add_query_logger(_count_statement)
+
+
+def statements_run() -> int:
+    """The app's statements this process has sent to PostgreSQL through the pool, without the
+    BEGIN, role and county, and COMMIT around each (the benchmark and
+    ``tests/integration/test_statements.py`` count them)."""
+    return _statements
 
 
 def build_engine(database_url: str) -> Engine:
@@ -137,6 +163,10 @@ def engine() -> Engine:
     return _engine
 
 
+def is_postgres() -> bool:
+    return isinstance(engine(), PostgresEngine)
+
+
 def transaction():
     """A write transaction: all rows change together or none do (IMMEDIATE on SQLite)."""
     current = engine()
@@ -155,7 +185,7 @@ async def connected(settings: Settings):
     previous = _engine
     current = configure(settings)
     if isinstance(current, PostgresEngine):
-        await current.start_connection_pool(min_size=1, max_size=10, reset=_nothing_to_reset)
+        await current.start_connection_pool(min_size=1, max_size=10, init=_counted, reset=_nothing_to_reset)
     try:
         yield current
     finally:
@@ -225,6 +255,19 @@ async def claim_due(table, row_id: int, now, lease) -> dict | None:
         .returning(*table.all_columns())
     )
     return rows[0] if rows else None
+
+
+# PostgreSQL takes at most 32,767 parameters in one statement (SQLite 32,766).
+PARAMETER_LIMIT = 32766
+
+
+async def insert_all(table, rows: list, skip_existing: bool = False) -> None:
+    """Insert ``rows`` (instances of ``table``) in as few statements as the parameter limit
+    allows: one ``INSERT`` of every row fails beyond ``PARAMETER_LIMIT`` values."""
+    per_statement = PARAMETER_LIMIT // len(table._meta.columns)
+    for start in range(0, len(rows), per_statement):
+        query = table.insert(*rows[start : start + per_statement])
+        await (query.on_conflict(action="DO NOTHING") if skip_existing else query)
 
 
 def _quoted(names) -> str:

@@ -17,8 +17,13 @@ import socket
 import time
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.settings import PROJECT_ROOT, Mode, Settings
+
+if TYPE_CHECKING:
+    from app.tenancy.context import Actor
 
 VAR = PROJECT_ROOT / "var"
 DEMO_TENANT = "dangshan"
@@ -146,12 +151,10 @@ async def _prepare(
 ) -> list[tuple[str, str, str, str]]:
     """Migrate, load the counties, and give demo logins their passwords; returns the new logins."""
     from app import db
-    from app.accounts.services import add_user, set_password
+    from app.accounts.services import set_password
     from app.accounts.tables import RoleGrant, User
-    from app.regions.services import INSPECTOR_ROLE, add_inspector
-    from app.regions.tables import Inspector, Region
-    from app.setup import as_code
-    from app.setup import regions_as_code as regions
+    from app.regions.services import INSPECTOR_ROLE
+    from app.regions.tables import Inspector
     from app.tenancy.context import cli_actor
 
     with contextlib.redirect_stdout(io.StringIO()):  # Piccolo's per-migration chatter
@@ -159,25 +162,9 @@ async def _prepare(
     print("  database migrated")
     async with db.connected(settings):
         actor = cli_actor("demo")
-        files = sorted(settings.tenants_dir.glob("*.toml"))
-        for path in (path for path in files if not regions.is_regions_file(path)):
-            changes = await as_code.apply(as_code.load_file(path), actor)
-            print(f"  {path.name}: {len(changes)} change(s)")
-        for path in filter(regions.is_regions_file, files):  # the regions name the counties just loaded
-            changes = await regions.apply(regions.load_file(path), actor)
-            print(f"  {path.name}: {len(changes)} change(s)")
-        await _liven_up(DEMO_TENANT)
-        await _sample_cases(DEMO_TENANT)
-        for slug in HISTORY_COUNTIES:
-            await _history(slug)
+        await seed(sorted(settings.tenants_dir.glob("*.toml")), actor)
         await _demo_mail(DEMO_TENANT, sink.port, url)
         await _demo_robots(DEMO_TENANT, robot_sink, settings.webhook_hosts)
-        if not await User.exists().where(User.is_superadmin.eq(True)):
-            await add_user(actor, tenant_slug=None, username=SUPERADMIN[0], name=SUPERADMIN[1])
-        if await Region.exists().where(Region.slug == DEMO_REGION) and not await User.exists().where(
-            (User.username == INSPECTOR[0]) & User.tenant.is_null()
-        ):
-            await add_inspector(actor, region_slug=DEMO_REGION, username=INSPECTOR[0], name=INSPECTOR[1])
         inspecting = {
             row["user"]: row["region.slug"] for row in await Inspector.select(Inspector.user, Inspector.region.slug)
         }
@@ -210,6 +197,35 @@ async def _prepare(
                 )
             )
         return logins
+
+
+async def seed(files: list[Path], actor: Actor) -> None:
+    """What the demo shows, on a migrated database (again changes nothing): the county and
+    region ``files``, a little daily life, sample cases, a year of history, the operator and the
+    inspector. The browser journeys of the user guide (``docs/``) start from the same."""
+    from app.accounts.services import add_user
+    from app.accounts.tables import User
+    from app.regions.services import add_inspector
+    from app.regions.tables import Region
+    from app.setup import as_code
+    from app.setup import regions_as_code as regions
+
+    for path in (path for path in files if not regions.is_regions_file(path)):
+        changes = await as_code.apply(as_code.load_file(path), actor)
+        print(f"  {path.name}: {len(changes)} change(s)")
+    for path in filter(regions.is_regions_file, files):  # the regions name the counties just loaded
+        changes = await regions.apply(regions.load_file(path), actor)
+        print(f"  {path.name}: {len(changes)} change(s)")
+    await _liven_up(DEMO_TENANT)
+    await _sample_cases(DEMO_TENANT)
+    for slug in HISTORY_COUNTIES:
+        await _history(slug)
+    if not await User.exists().where(User.is_superadmin.eq(True)):
+        await add_user(actor, tenant_slug=None, username=SUPERADMIN[0], name=SUPERADMIN[1])
+    if await Region.exists().where(Region.slug == DEMO_REGION) and not await User.exists().where(
+        (User.username == INSPECTOR[0]) & User.tenant.is_null()
+    ):
+        await add_inspector(actor, region_slug=DEMO_REGION, username=INSPECTOR[0], name=INSPECTOR[1])
 
 
 async def _liven_up(slug: str) -> None:

@@ -20,6 +20,7 @@ FEATURE_APPS = [
     "app.jobs.piccolo_app",
     "app.regions.piccolo_app",
     "app.robots.piccolo_app",
+    "app.stats.piccolo_app",
 ]
 # Last: row-level security over the tables of every feature app.
 APP_REGISTRY = AppRegistry(apps=[*FEATURE_APPS, "app.backstop.piccolo_app"])

@@ -18,6 +18,7 @@ from workers.partitioned import Periodic, run_periodically
 from workers.robots import ROBOT_SECONDS, deliver_due_robot_messages
 from workers.running import every, recover_jobs, tracked
 from workers.substitution import SWEEP_SECONDS, substitution_sweep, substitution_sweep_all
+from workers.tally import TALLY_SECONDS, rebuild_tallies
 
 BEAT_SECONDS = 30
 # Shared county by county among every worker (workers/partitioned.py), each also run at start.
@@ -29,6 +30,8 @@ PERIODIC = [
     Periodic(deliver_due_robot_messages, ROBOT_SECONDS, 50),
     # Records become due just after midnight of each county; every ten minutes catches up soon.
     Periodic(deadline_scan_all, DEADLINES_SECONDS, 15),
+    # The statistics' tally of each county written to, of another day, or grown old.
+    Periodic(rebuild_tallies, TALLY_SECONDS, 40),
 ]
 
 

@@ -159,6 +159,8 @@ async def preview(ctx: TenantContext, person_id: int, starts_at: datetime, ends_
 
 
 async def _views(ctx: TenantContext, rows: list[dict], *, with_substitutes: bool = False) -> list[AbsenceView]:
+    if not rows:  # most dashboards: nothing pending, nobody away
+        return []
     names = {u["id"]: u["name"] for u in await ctx.select(User, User.id, User.name)}
     now = clock.now()
     views = []
@@ -223,6 +225,8 @@ async def awaiting_decision(ctx: TenantContext) -> list[AbsenceView]:
         )
         .order_by(Absence.starts_at)
     )
+    if not pending:
+        return []
     holders = {role: await holders_of(ctx, [role]) for role in {row["approver_role"] for row in pending}}
     admins = await holders_of(ctx, [Role.ADMIN])
     mine = [

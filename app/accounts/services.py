@@ -13,7 +13,7 @@ from app.accounts.passwords import hash_password, verify_password
 from app.accounts.tables import ApiToken, RoleGrant, User
 from app.audit.services import record, record_in
 from app.errors import InvalidInput
-from app.tenancy.context import Actor, NotFound, TenantContext
+from app.tenancy.context import Actor, NotFound, TenantContext, TenantInfo
 from app.tenancy.permissions import Role
 from app.tenancy.tables import Tenant
 
@@ -34,6 +34,8 @@ class Identity:
     name: str
     roles: frozenset[str]
     is_superadmin: bool
+    # The county the request's path names, found with the person when they belong to it.
+    county: TenantInfo | None = None
 
     def actor(self, address: str = "") -> Actor:
         return Actor(
@@ -82,23 +84,35 @@ def check_roles(roles: Iterable[str]) -> list[str]:
     return wanted
 
 
-async def identity_of(user_id: int) -> Identity | None:
-    """The active user with ``user_id`` and their roles, or ``None``."""
-    user = (
-        await User.select(User.id, User.tenant, User.username, User.name, User.is_superadmin)
-        .where((User.id == user_id) & (User.active.eq(True)))
-        .first()
-    )
-    if user is None:
+# The person, their roles and the county of the request's path in one statement (every request
+# asks it; the tenant guard then needs no query of its own).
+IDENTITY = """
+SELECT u.id, u.tenant, u.username, u.name, u.is_superadmin,
+       (SELECT {roles} FROM role_grant g WHERE g."user" = u.id) AS roles,
+       t.id AS county_id, t.slug AS county_slug, t.name AS county_name, t.timezone AS county_timezone
+FROM portal_user u LEFT JOIN tenant t ON t.id = u.tenant AND t.slug = {{}}
+WHERE u.id = ({who}) AND u.active
+"""
+
+
+async def _identity(who: str, *arguments, county_slug: str = "") -> Identity | None:
+    sql = IDENTITY.format(roles="string_agg(g.role, ',')" if db.is_postgres() else "group_concat(g.role, ',')", who=who)
+    rows = await User.raw(sql, county_slug, *arguments)
+    if not rows:
         return None
-    roles = await RoleGrant.select(RoleGrant.role).where(RoleGrant.user == user_id)
+    row = rows[0]
     return Identity(
-        user_id=user["id"],
-        tenant_id=user["tenant"],
-        username=user["username"],
-        name=user["name"],
-        roles=frozenset(r["role"] for r in roles),
-        is_superadmin=user["is_superadmin"],
+        user_id=row["id"],
+        tenant_id=row["tenant"],
+        username=row["username"],
+        name=row["name"],
+        roles=frozenset(filter(None, (row["roles"] or "").split(","))),
+        is_superadmin=bool(row["is_superadmin"]),
+        county=None
+        if row["county_id"] is None
+        else TenantInfo(
+            id=row["county_id"], slug=row["county_slug"], name=row["county_name"], timezone=row["county_timezone"]
+        ),
     )
 
 
@@ -111,6 +125,12 @@ async def language_of(user_id: int) -> str:
 async def keep_language(user_id: int, language: str) -> None:
     """Remember the person's choice for their next sign-in (a preference: not audited)."""
     await User.update({User.language: language}).where(User.id == user_id)
+
+
+async def identity_of(user_id: int, county_slug: str = "") -> Identity | None:
+    """The active user with ``user_id`` and their roles, or ``None``; with the county of
+    ``county_slug`` when they belong to it."""
+    return await _identity("{}", user_id, county_slug=county_slug)
 
 
 async def authenticate(tenant_slug: str, username: str, password: str) -> Identity | None:
@@ -236,17 +256,15 @@ async def create_token(ctx: TenantContext, user_id: int, label: str = "") -> New
     return NewToken(id=row.id, token=token)
 
 
-async def identity_for_token(token: str) -> Identity | None:
+async def identity_for_token(token: str, county_slug: str = "") -> Identity | None:
+    """Like ``identity_of``, for the holder of a live API token, in the same one statement."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = (
-        await ApiToken.select(ApiToken.id, ApiToken.user)
-        .where((ApiToken.token_hash == _hash_token(token)) & ApiToken.revoked_at.is_null())
-        .first()
+    return await _identity(
+        'SELECT k."user" FROM api_token k WHERE k.token_hash = {} AND k.revoked_at IS NULL',
+        _hash_token(token),
+        county_slug=county_slug,
     )
-    if row is None:
-        return None
-    return await identity_of(row["user"])
 
 
 async def my_tokens(ctx: TenantContext) -> list[dict]:

@@ -66,7 +66,10 @@ class SessionStore:
         """The live session, its idle clock restarted; ``None`` when unknown, idle or too old."""
         if not session_id or len(session_id) > 100:
             return None
-        raw = await self.redis.get(self._key(_digest(session_id)))
+        key = self._key(_digest(session_id))
+        # Read and restart the idle clock in one round trip; only a session near its maximum age
+        # needs a second one to keep its end.
+        raw = await self.redis.getex(key, ex=self.idle_seconds)
         if raw is None:
             return None
         data = json.loads(raw)
@@ -77,7 +80,8 @@ class SessionStore:
         if remaining <= 0:
             await self.destroy(session)
             return None
-        await self.redis.expire(self._key(_digest(session_id)), int(min(self.idle_seconds, remaining)) or 1)
+        if remaining < self.idle_seconds:
+            await self.redis.expire(key, int(remaining) or 1)
         return session
 
     async def destroy(self, session: Session) -> None:

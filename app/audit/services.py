@@ -73,11 +73,28 @@ class AuditPage:
     has_next: bool
 
 
-async def browse(ctx: TenantContext, wanted: AuditFilter) -> AuditPage:
+def _readable(ctx: TenantContext):
+    """The county's audit rows the actor may read, newest first."""
     query = ctx.select(AuditRecord).order_by(AuditRecord.id, ascending=False).output(load_json=True)
     if not ctx.actor.can(Permission.EVALUATION_MANAGE):
         # Who rated whom is confidential: a leader (an evaluator too) reads the audit without the ratings.
         query = query.where(AuditRecord.action != CONFIDENTIAL_ACTION)
+    return query
+
+
+def _on_county_clock(ctx: TenantContext, rows: list[dict]) -> list[dict]:
+    for row in rows:
+        row["at"] = row["at"].astimezone(ctx.tenant.zone)
+    return rows
+
+
+async def recent_changes(ctx: TenantContext, count: int) -> list[dict]:
+    """The newest ``count`` rows (the dashboard's list): one indexed read, whatever the history."""
+    return _on_county_clock(ctx, await _readable(ctx).limit(count))
+
+
+async def browse(ctx: TenantContext, wanted: AuditFilter) -> AuditPage:
+    query = _readable(ctx)
     if wanted.actor:
         query = query.where(AuditRecord.actor_label.ilike(f"%{wanted.actor}%"))
     if wanted.entity:
@@ -90,7 +107,5 @@ async def browse(ctx: TenantContext, wanted: AuditFilter) -> AuditPage:
     if wanted.until:
         query = query.where(AuditRecord.at < datetime.combine(wanted.until + timedelta(days=1), time(), zone))
     page = max(wanted.page, 1)
-    rows = await query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
-    for row in rows:
-        row["at"] = row["at"].astimezone(zone)
+    rows = _on_county_clock(ctx, await query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE))
     return AuditPage(rows=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE)

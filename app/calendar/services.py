@@ -109,10 +109,27 @@ async def _global_years() -> set[int]:
     return {row["year"] for row in await GlobalCalendarYear.select(GlobalCalendarYear.year)}
 
 
+# Every page with a due date needs the calendar: the county's and the superadmin's days and
+# entered years in one statement (``year`` is set on the year rows, ``day`` on the others).
+CALENDAR = """
+SELECT 'county' AS source, day, workday, note, CAST(NULL AS INTEGER) AS year FROM calendar_day WHERE tenant = {}
+UNION ALL SELECT 'global', day, workday, note, NULL FROM global_calendar_day
+UNION ALL SELECT 'county', NULL, NULL, '', year FROM calendar_year WHERE tenant = {}
+UNION ALL SELECT 'global', NULL, NULL, '', year FROM global_calendar_year
+"""
+
+
 async def calendar_of(ctx: TenantContext) -> WorkCalendar:
     """The county's working days: its overrides, then the superadmin's, then the statutory calendar."""
-    entered = await _county_years(ctx) | await _global_years()
-    return WorkCalendar(await _county_overrides(ctx), await _global_overrides(), entered)
+    overrides: dict[str, list[DayOverride]] = {"county": [], "global": []}
+    entered = set()
+    for row in await CalendarDay.raw(CALENDAR, ctx.tenant.id, ctx.tenant.id):
+        if row["year"] is not None:
+            entered.add(row["year"])
+        else:
+            day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(row["day"])  # SQLite: text
+            overrides[row["source"]].append(DayOverride(day, bool(row["workday"]), row["note"]))
+    return WorkCalendar(overrides["county"], overrides["global"], entered)
 
 
 async def global_calendar() -> WorkCalendar:

@@ -168,6 +168,12 @@ class PostingWindow:
         """Also before it starts: a posting entered ahead (e.g. from Monday) holds approval too."""
         return today < self.approval_opens_on
 
+    @staticmethod
+    def still_blocking_after(today: date) -> date:
+        """Postings that start after this day block approval today (``blocks_approval`` as a bound,
+        for a query)."""
+        return today - timedelta(days=POSTING_DAYS)
+
 
 @dataclass(frozen=True)
 class IncomeLimits:

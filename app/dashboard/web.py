@@ -10,7 +10,7 @@ from litestar.response import Template
 from app import clock
 from app.absences import services as absence_services
 from app.absences.services import awaiting_decision, list_absences
-from app.audit.services import AuditFilter, browse
+from app.audit.services import recent_changes
 from app.cases import enquiries
 from app.cases import services as cases
 from app.notifications.mail import failures_since
@@ -32,7 +32,7 @@ async def dashboard(request: Request, ctx: County) -> Template:
         "email_failures": 0,
     }
     if ctx.actor.can(Permission.AUDIT_READ):
-        context["recent_changes"] = (await browse(ctx, AuditFilter())).rows[:8]
+        context["recent_changes"] = await recent_changes(ctx, 8)
     if ctx.actor.can(Permission.SETTINGS_MANAGE):
         beat = await last_beat(services_of(request).redis)
         context["worker_alive"] = beat is not None and time.time() - beat < STALE_AFTER_SECONDS

@@ -25,7 +25,7 @@ from app.calendar.office_hours import working_days_away
 from app.calendar.services import calendar_of
 from app.cases.accountability import Record, records_of_year
 from app.errors import InvalidInput
-from app.evaluation import scoring
+from app.evaluation import raters, scoring
 from app.evaluation.scoring import COMPONENTS, Component, Weights
 from app.evaluation.tables import Cycle, Rating, RatingLink, Rectification, Result, Subject
 from app.i18n import N_, gettext, messages
@@ -147,7 +147,7 @@ async def open_cycle(
         await cycle.save()
         people = await _section_staff(ctx)
         if people:
-            await Subject.insert(*(ctx.new(Subject, cycle=cycle.id, person=person) for person in people))
+            await db.insert_all(Subject, [ctx.new(Subject, cycle=cycle.id, person=person) for person in people])
         await record_in(
             ctx,
             action="evaluation.open",
@@ -272,7 +272,11 @@ def parse_rating(score: object = None, dimensions: object = None) -> scoring.Rat
             values = [dimensions[d.value] for d in scoring.DIMENSIONS]
         except KeyError:
             raise InvalidInput("五项分数须齐全：德、能、勤、绩、廉") from None
-    elif isinstance(dimensions, list | tuple) and len(dimensions) == len(scoring.DIMENSIONS):
+    elif (
+        isinstance(dimensions, list | tuple)
+        and len(dimensions) == len(scoring.DIMENSIONS)
+        and all(str(value).strip() for value in dimensions)
+    ):
         values = list(dimensions)
     else:
         raise InvalidInput("五项分数须齐全：德、能、勤、绩、廉")
@@ -307,16 +311,9 @@ def _rater_key(ctx: TenantContext, component: Component, subject: dict, rater_la
             raise InvalidInput("评分人名称不能超过 60 个字符")
         return f"paper:{label}", label
     me = ctx.actor.user_id
-    if component is Component.SELF and subject["person"] != me:
-        raise InvalidInput("个人自评只能由本人填写")
-    if component is Component.PEER and subject["person"] == me:
-        raise InvalidInput("科室互评不能给自己评分")
-    if component is Component.LEADERSHIP and Role.EVALUATOR not in ctx.actor.roles:
-        raise InvalidInput("领导小组考核须由考评小组成员评分")
-    if component is Component.LEADERSHIP and subject["person"] == me:
-        raise InvalidInput("领导小组考核不能给自己评分")
-    if component is Component.GRASSROOTS:
-        raise InvalidInput("基层测评通过测评链接填写，或由管理员录入纸质评分")
+    refused = raters.refusal(component, rater=me, roles=ctx.actor.roles, subject=subject["person"])
+    if refused:
+        raise InvalidInput(refused)
     return f"user:{me}", ""
 
 
@@ -335,12 +332,7 @@ async def rate(
     rating = parse_rating(score, dimensions)
     async with db.transaction():
         cycle = await _open_cycle_row(ctx, cycle_id)
-        if not cycle.accepts(chosen):
-            raise InvalidInput(
-                "当前步骤为“{step}”，不能填写{component}",
-                step=STEP_LABELS[cycle.step],
-                component=scoring.COMPONENT_LABELS[chosen],
-            )
+        _require_open(cycle, chosen)
         subject = await _subject_of(ctx, cycle.id, staff_id)
         key, label = _rater_key(ctx, chosen, subject, rater_label)
         await _save_rating(
@@ -354,6 +346,81 @@ async def rate(
         "dimensions": _dimensions_json(rating),
         "rater_label": label or None,
     }
+
+
+def _require_open(cycle: CycleView, component: Component) -> None:
+    if not cycle.accepts(component):
+        raise InvalidInput(
+            "当前步骤为“{step}”，不能填写{component}",
+            step=STEP_LABELS[cycle.step],
+            component=scoring.COMPONENT_LABELS[component],
+        )
+
+
+def grid_key(component: str, staff_id: int) -> str:
+    """A subject in a component, as the rating grid names its rows."""
+    return f"{component}.{staff_id}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of the rating grid: a subject in a component, as a total or the five dimensions."""
+
+    staff_id: int
+    component: str
+    score: object = None
+    dimensions: object = None
+
+
+class RatingsRefused(InvalidInput):
+    """Some rows of a grid were refused, so nothing was saved; ``by_entry`` says why, per
+    ``grid_key``."""
+
+    def __init__(self, by_entry: dict[str, InvalidInput]) -> None:
+        super().__init__(N_("{count} 处评分有误，均未保存；请改正标出的格子后再保存"), count=len(by_entry))
+        self.by_entry = by_entry
+
+
+async def rate_all(ctx: TenantContext, cycle_id: int, entries: list[Entry]) -> int:
+    """A rater's whole grid at once, in one transaction: every row saved, or none (``RatingsRefused``
+    names each bad row). A row equal to the rater's saved rating is left alone (no audit noise).
+    Returns how many ratings were saved."""
+    key = f"user:{ctx.actor.user_id}"
+    refused: dict[str, InvalidInput] = {}
+    checked = []
+    async with db.transaction():
+        cycle = await _open_cycle_row(ctx, cycle_id)
+        subjects = {
+            row["person"]: row
+            for row in await ctx.select(
+                Subject, Subject.id, Subject.person, Subject.person.name.as_alias("name")
+            ).where(Subject.cycle == cycle.id)
+        }
+        saved = {
+            (row["subject"], row["component"]): (row["score"], row["dimensions"])
+            for row in await ctx.select(Rating, Rating.subject, Rating.component, Rating.score, Rating.dimensions)
+            .where((Rating.cycle == cycle.id) & (Rating.rater_key == key))
+            .output(load_json=True)
+        }
+        for entry in entries:
+            try:
+                component = _component(entry.component)
+                rating = parse_rating(entry.score, entry.dimensions)
+                _require_open(cycle, component)
+                if entry.staff_id not in subjects:
+                    raise InvalidInput("该人员不是本次考评的对象")
+                subject = subjects[entry.staff_id]
+                _rater_key(ctx, component, subject, "")
+            except InvalidInput as exc:
+                refused[grid_key(entry.component, entry.staff_id)] = exc
+                continue
+            if saved.get((subject["id"], component.value)) != (rating.score, _dimensions_json(rating)):
+                checked.append((subject, component, rating))
+        if refused:
+            raise RatingsRefused(refused)
+        for subject, component, rating in checked:
+            await _save_rating(ctx, cycle.id, subject, component, rating, key, "", rater=ctx.actor.user_id)
+    return len(checked)
 
 
 def _dimensions_json(rating: scoring.Rating) -> dict | None:
@@ -425,6 +492,11 @@ class Task:
     component: str
     score: Decimal | None
     dimensions: dict | None
+
+    @property
+    def key(self) -> str:
+        """The task's name in the rating grid's form."""
+        return grid_key(self.component, self.staff_id)
 
 
 async def my_tasks(ctx: TenantContext, cycle_id: int) -> list[Task]:
@@ -692,15 +764,15 @@ async def compute(ctx: TenantContext, cycle_id: int, report: Progress | None = N
     async with db.transaction():
         await ctx.update(Cycle, {Cycle.computed_at: now}).where(Cycle.id == cycle.id)
         await Result.delete().where((Result.tenant == ctx.tenant.id) & (Result.cycle == cycle.id))
-        if results:
-            await Result.insert(
-                *(_result_row(ctx, cycle.id, subject, outcome, away, now) for subject, outcome in results)
-            )
+        await db.insert_all(
+            Result, [_result_row(ctx, cycle.id, subject, outcome, away, now) for subject, outcome in results]
+        )
         below = [subject for subject, outcome in results if outcome.needs_rectification]
-        if below:
-            await Rectification.insert(
-                *(ctx.new(Rectification, cycle=cycle.id, subject=subject["id"], opened_at=now) for subject in below)
-            ).on_conflict(action="DO NOTHING")
+        await db.insert_all(
+            Rectification,
+            [ctx.new(Rectification, cycle=cycle.id, subject=subject["id"], opened_at=now) for subject in below],
+            skip_existing=True,
+        )
     if report:
         await report(100)
     return len(results)

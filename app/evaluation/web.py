@@ -5,6 +5,7 @@ behind a single-use link (``/rate/{token}``, outside the county routers)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from litestar import Request, get, post
@@ -26,6 +27,7 @@ from app.evaluation.scoring import (
     Component,
     Grade,
     Status,
+    grade_of,
 )
 from app.evaluation.tables import Subject
 from app.i18n import N_
@@ -125,6 +127,26 @@ def _mode_of(raw: str, tasks: list[services.Task]) -> str:
     return "dims" if any(t.dimensions for t in tasks) else "total"
 
 
+@dataclass(frozen=True)
+class Grid:
+    """What the "我要评分" grid shows: the mode, each row's values by task key, each bad row's message,
+    and how many ratings the last save stored (``None`` before any save)."""
+
+    mode: str
+    values: dict[str, dict[str, str]]
+    errors: dict[str, str] = field(default_factory=dict)
+    saved: int | None = None
+
+
+def _saved_grid(mode: str, tasks: list[services.Task], saved: int | None = None) -> Grid:
+    """The grid showing what the rater has saved."""
+    return Grid(mode, {t.key: _values_of(t) for t in tasks}, saved=saved)
+
+
+def _grade_label(score) -> str:
+    return GRADE_LABELS[grade_of(score)]
+
+
 async def _is_subject(ctx: TenantContext, cycle_id: int) -> bool:
     return bool(await ctx.count(Subject).where((Subject.cycle == cycle_id) & (Subject.person == ctx.actor.user_id)))
 
@@ -155,11 +177,12 @@ async def _cycle_page(
     error: str = "",
     error_at: str = "",
     job: JobState | None = None,
+    grid: Grid | None = None,
     status_code: int = 200,
 ) -> Template:
     cycle = await services.get_cycle(ctx, cycle_id)
     tasks = await services.my_tasks(ctx, cycle.id)
-    mode = _mode_of(request.query_params.get("mode", ""), tasks)
+    mode = grid.mode if grid else _mode_of(request.query_params.get("mode", ""), tasks)
     groups = [(c.value, [t for t in tasks if t.component == c.value]) for c in TASK_COMPONENTS]
     context: dict = {
         "cycle": cycle,
@@ -168,8 +191,8 @@ async def _cycle_page(
         "step_index": services.STEPS.index(cycle.step),
         "open_now": [c.value for c in COMPONENTS if cycle.accepts(c)],
         "groups": [(component, rows) for component, rows in groups if rows],
-        "mode": mode,
-        "values_of": _values_of,
+        "grid": grid or _saved_grid(mode, tasks),
+        "grade_of": _grade_label,
         "dimensions": DIMENSIONS,
         "components": COMPONENTS,
         "labels": LABELS,
@@ -234,7 +257,7 @@ async def add_subject(request: Request, ctx: County, cycle_id: FromPath[int]) ->
 
 
 def _rating_input(form) -> dict:
-    """The service's arguments from a rating form: one total, or the five dimensions."""
+    """The service's arguments from the paper-rating form: one total, or the five dimensions."""
     if form.get("mode") == "dims":
         values = [form.get(d.value, "").strip() for d in DIMENSIONS]
         if not all(values):
@@ -246,48 +269,42 @@ def _rating_input(form) -> dict:
     return {"score": score}
 
 
-def _row(request: Request, ctx: TenantContext, cycle_id: int, task, values, mode, error="", saved=False, status=200):
-    context = {
-        "t": task,
-        "values": values,
-        "mode": mode,
-        "row_error": error,
-        "saved": saved,
-        "base": _base(ctx, cycle_id),
-        "dimensions": DIMENSIONS,
-        "labels": LABELS,
-    }
-    return page(request, "evaluation/_task_row.html", context, status_code=status)
+def _grid_entries(form, tasks: list[services.Task], mode: str) -> tuple[dict, list[services.Entry]]:
+    """Each task's posted cells (``<component>.<staff_id>.<score|de|…>``) and the rows to save:
+    a row left blank is not rated now."""
+    cells = ("score",) if mode == "total" else tuple(d.value for d in DIMENSIONS)
+    values, entries = {}, []
+    for task in tasks:
+        row = {cell: form.get(f"{task.key}.{cell}", "").strip() for cell in cells}
+        values[task.key] = row
+        if not any(row.values()):
+            continue
+        given = {"score": row["score"]} if mode == "total" else {"dimensions": list(row.values())}
+        entries.append(services.Entry(task.staff_id, task.component, **given))
+    return values, entries
 
 
 @post("/evaluations/{cycle_id:int}/ratings", guards=[requires(Permission.EVALUATION_RATE)])
 async def rate(request: Request, ctx: County, cycle_id: FromPath[int]) -> Template | Redirect:
-    """One row of "我要评分": saved in place (HTMX) or with a fresh page."""
+    """The whole "我要评分" grid in one request: every filled row saved in one transaction, or
+    nothing and each bad row marked (in place for HTMX, else with the page)."""
     await services.get_cycle(ctx, cycle_id)
     form = await request.form()
     mode = form.get("mode") if form.get("mode") in MODES else "total"
-    component = form.get("component", "")
+    values, entries = _grid_entries(form, await services.my_tasks(ctx, cycle_id), mode)
     try:
-        staff_id = whole_number(form.get("staff_id", ""), N_("考评对象"))
-        saved = await services.rate(ctx, cycle_id, staff_id=staff_id, component=component, **_rating_input(form))
+        saved = await services.rate_all(ctx, cycle_id, entries)
     except InvalidInput as exc:
-        if not _is_htmx(request):
-            return await _cycle_page(request, ctx, cycle_id, error=exc.localized(), error_at="tasks", status_code=400)
-        tasks = await services.my_tasks(ctx, cycle_id)
-        task = next(
-            (t for t in tasks if str(t.staff_id) == form.get("staff_id") and t.component == component),
-            services.Task(0, "", component, None, None),
+        refused = exc.by_entry if isinstance(exc, services.RatingsRefused) else {}
+        grid = Grid(mode, values, {key: e.localized() for key, e in refused.items()})
+        return await _cycle_page(
+            request, ctx, cycle_id, error=exc.localized(), error_at="tasks", grid=grid, status_code=400
         )
-        values = {key: form.get(key, "") for key in ("score", *(d.value for d in DIMENSIONS))}
-        return _row(request, ctx, cycle_id, task, values, mode, exc.localized(), status=400)
     if not _is_htmx(request):
         return done(request, Redirect(f"{_base(ctx, cycle_id)}?mode={mode}#tasks", status_code=303), Done.RATING_SAVED)
-    tasks = await services.my_tasks(ctx, cycle_id)
-    task = next(
-        (t for t in tasks if t.staff_id == staff_id and t.component == saved["component"]),
-        services.Task(staff_id, "", saved["component"], Decimal(saved["score"]), saved["dimensions"]),
-    )
-    return done(request, _row(request, ctx, cycle_id, task, _values_of(task), mode, saved=True), Done.RATING_SAVED)
+    grid = _saved_grid(mode, await services.my_tasks(ctx, cycle_id), saved)
+    answer = await _cycle_page(request, ctx, cycle_id, grid=grid)
+    return done(request, answer, Done.RATING_SAVED) if saved else answer  # nothing changed: no toast
 
 
 @post("/evaluations/{cycle_id:int}/paper", guards=[requires(Permission.EVALUATION_MANAGE)])

@@ -9,6 +9,7 @@ calendar counts a time limit: the working days after the day of receipt, up to t
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -53,6 +54,40 @@ class Period:
             months.append(f"{year:04d}-{month:02d}")
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return months
+
+
+def _month_key(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class MonthSplit:
+    """A period as whole months of receipt (``first``…``last``, ``YYYY-MM``; none when ``first`` is
+    ``None``) and the days at its edges that are not whole months (``edges``)."""
+
+    first: str | None
+    last: str | None
+    edges: tuple[Period, ...]
+
+
+def split_months(period: Period, today: date) -> MonthSplit:
+    """The whole months of ``period`` and its partial edges. A period reaching ``today`` holds its
+    last month whole: no case is received after today."""
+    start = period.start if period.start.day == 1 else _next_month(period.start)
+    last_month_whole = period.end >= today or _next_month(period.end) - timedelta(days=1) == period.end
+    after = _next_month(period.end) if last_month_whole else period.end.replace(day=1)  # the day after the months
+    if start >= after:
+        return MonthSplit(None, None, (period,))
+    edges = []
+    if period.start < start:
+        edges.append(Period(period.start, start - timedelta(days=1)))
+    if after <= period.end:
+        edges.append(Period(after, period.end))
+    return MonthSplit(_month_key(start), _month_key(after - timedelta(days=1)), tuple(edges))
 
 
 def _day(value: str | None, field: str) -> date | None:
@@ -155,13 +190,45 @@ def merged(histograms: Iterable[tuple[tuple[int, int], ...]]) -> tuple[tuple[int
     return tuple(sorted(together.items()))
 
 
-def total(rows: list[Figures], label: str) -> Figures:
+def combined(parts: Iterable[list[Figures]]) -> list[Figures]:
+    """The figures of several counts of disjoint cases, group by group (same key: counts added,
+    histograms merged), ordered by key."""
+    groups: dict[str | int, list[Figures]] = {}
+    for rows in parts:
+        for row in rows:
+            groups.setdefault(row.key, []).append(row)
+    return [_summed(key, rows[0].label, rows) for key, rows in sorted(groups.items())]
+
+
+def _summed(key: str | int, label: str, rows: list[Figures]) -> Figures:
     return Figures(
-        key="total",
+        key=key,
         label=label,
         closing_days=merged(row.closing_days for row in rows),
         **{name: sum(getattr(row, name) for row in rows) for name in COUNTS},
     )
+
+
+NUMBERS = re.compile(r"\d+")
+
+
+def histogram_text(histogram: Iterable[tuple[int, int]]) -> str:
+    """A histogram as stored in a row: ``days:cases`` pairs, comma-separated."""
+    return ",".join(f"{value}:{times}" for value, times in histogram)
+
+
+def histogram_of(text: str) -> tuple[tuple[int, int], ...]:
+    """The histogram of ``histogram_text``, or of several joined by commas (a value's times added)."""
+    numbers = list(map(int, NUMBERS.findall(text)))  # value, times, value, times…: a region reads thousands
+    together: dict[int, int] = {}
+    for place in range(0, len(numbers), 2):
+        value = numbers[place]
+        together[value] = together.get(value, 0) + numbers[place + 1]
+    return tuple(sorted(together.items()))
+
+
+def total(rows: list[Figures], label: str) -> Figures:
+    return _summed("total", label, rows)
 
 
 def ranking(rows: list[Figures]) -> list[Figures]:

@@ -75,7 +75,13 @@ def _today(counties: Sequence[TenantInfo], now: datetime) -> str:
     return _per_county(counties, lambda county: date_literal.format(now.astimezone(county.zone).date().isoformat()))
 
 
-def _month() -> str:
+def joined(column: str) -> str:
+    """SQL for a group's texts of ``column`` joined by commas."""
+    return f"string_agg({column}, ',')" if _postgres() else f"group_concat({column}, ',')"
+
+
+def case_month() -> str:
+    """SQL for a case's month of receipt, ``YYYY-MM``."""
     return "to_char(c.received_on, 'YYYY-MM')" if _postgres() else "strftime('%Y-%m', c.received_on)"
 
 
@@ -92,9 +98,7 @@ NAMING = {
 Calendars = dict[int, WorkCalendar]  # county id → its calendar (app.calendar.services.calendars_of)
 
 
-def _working_days(
-    counties: Sequence[TenantInfo], calendars: Calendars, first: date, last: date
-) -> Callable[[str], str]:
+def working_days(counties: Sequence[TenantInfo], calendars: Calendars, first: date, last: date) -> Callable[[str], str]:
     """SQL for a day's working-day ordinal on its case's county's calendar (the days a case took
     are the difference of two, as the calendar module counts them: the day of receipt never
     counts): an array (PostgreSQL) or JSON list (SQLite) of ordinals from ``first`` to ``last``,
@@ -122,56 +126,41 @@ def _working_days(
     return ordinal
 
 
-async def deadline_figures(
-    counties: Sequence[TenantInfo],
-    by: By,
-    period: Period,
-    now: datetime,
-    *,
-    line: str | None = None,
-    calendars: Calendars | None = None,
-) -> list[Figures]:
-    """The figures of the cases received in ``period`` by the ``counties``, one row per group
-    (only groups with cases), ordered by key; ``line`` narrows to one line code.
-
-    Each group comes back as a histogram of the working days its closed cases took (a few dozen
-    rows a group), so medians are exact for any grouping and for totals, on either database."""
-    if not counties:
-        return []
-    raw = {By.COUNTY: "c.tenant", By.LINE: "c.line", By.HANDLER: "c.handler", By.MONTH: _month()}[by]
-    join, key, label = NAMING[by]
-    calendars = calendars or await calendars_of(county.id for county in counties)
-    last_day = max(period.end, *(now.astimezone(county.zone).date() for county in counties))
-    ordinal = _working_days(counties, calendars, period.start, last_day)
-    in_counties = ", ".join("{}" for _ in counties)
-    line_filter = "AND c.line IN (SELECT id FROM line WHERE code = {})" if line is not None else ""
+def case_counts(counties: Sequence[TenantInfo], now: datetime, ordinal: Callable[[str], str]) -> str:
+    """SQL select list over cases ``c``: the working days a closed case took (``close_days``, NULL
+    while open) and the counts of ``COUNTS``, for a statement grouped by its other columns and
+    ``close_days``."""
     decided_on = _decided_on(counties, now)
+    return f"""{ordinal(decided_on)} - {ordinal("c.received_on")} AS close_days,
+        COUNT(*) AS received,
+        COUNT(c.decided_at) AS closed,
+        SUM(CASE WHEN {decided_on} <= c.due_on THEN 1 ELSE 0 END) AS closed_on_time,
+        SUM(CASE WHEN c.decided_at IS NULL AND c.due_on < {_today(counties, now)} THEN 1 ELSE 0 END) AS open_overdue,
+        SUM(CASE WHEN c.extension_days > 0 THEN 1 ELSE 0 END) AS extensions"""
+
+
+def placeholders(counties: Sequence[TenantInfo]) -> str:
+    return ", ".join("{}" for _ in counties)
+
+
+LINE_FILTER = "AND {column} IN (SELECT id FROM line WHERE code = {{}})"
+
+
+async def grouped_figures(by: By, groups: str, values: Sequence) -> list[Figures]:
+    """The figures of ``groups``, a statement of rows (``grp``, ``close_days``, ``COUNTS``…) with
+    the ``values`` of its places, named and summed by ``by``'s key, ordered by key."""
+    join, key, label = NAMING[by]
+    sums = ", ".join(f"SUM(a.{name}) AS {name}" for name in COUNTS)
     sql = f"""
-        SELECT {key} AS key, MIN({label}) AS label, a.close_days, SUM(a.received) AS received,
-            SUM(a.closed) AS closed, SUM(a.closed_on_time) AS closed_on_time,
-            SUM(a.open_overdue) AS open_overdue, SUM(a.extensions) AS extensions
-        FROM (
-            SELECT {raw} AS grp, {ordinal(decided_on)} - {ordinal("c.received_on")} AS close_days,
-                COUNT(*) AS received,
-                COUNT(c.decided_at) AS closed,
-                SUM(CASE WHEN {decided_on} <= c.due_on THEN 1 ELSE 0 END) AS closed_on_time,
-                SUM(CASE WHEN c.decided_at IS NULL AND c.due_on < {_today(counties, now)} THEN 1 ELSE 0 END)
-                    AS open_overdue,
-                SUM(CASE WHEN c.extension_days > 0 THEN 1 ELSE 0 END) AS extensions
-            FROM assistance_case c
-            WHERE c.tenant IN ({in_counties}) AND c.received_on >= {{}} AND c.received_on <= {{}} {line_filter}
-            GROUP BY 1, 2
-        ) a
+        SELECT {key} AS key, MIN({label}) AS label, a.close_days, {sums}
+        FROM ({groups}) a
         {join}
         GROUP BY {key}, a.close_days
         ORDER BY {key}
     """
-    values = [*(county.id for county in counties), period.start, period.end]
-    if line is not None:
-        values.append(line)
-    groups: dict[str | int, dict] = {}
+    found: dict[str | int, dict] = {}
     for row in await Case.raw(sql, *values):
-        group = groups.setdefault(row["key"], {"label": row["label"], "days": {}, **dict.fromkeys(COUNTS, 0)})
+        group = found.setdefault(row["key"], {"label": row["label"], "days": {}, **dict.fromkeys(COUNTS, 0)})
         for name in COUNTS:
             group[name] += int(row[name] or 0)
         if row["close_days"] is not None:
@@ -183,8 +172,42 @@ async def deadline_figures(
             closing_days=tuple(sorted(group["days"].items())),
             **{name: group[name] for name in COUNTS},
         )
-        for key, group in groups.items()
+        for key, group in found.items()
     ]
+
+
+async def live_figures(
+    counties: Sequence[TenantInfo],
+    by: By,
+    period: Period,
+    now: datetime,
+    *,
+    line: str | None = None,
+    calendars: Calendars | None = None,
+) -> list[Figures]:
+    """The figures of the cases received in ``period`` by the ``counties``, counted from the cases
+    themselves, one row per group (only groups with cases), ordered by key; ``line`` narrows to
+    one line code. ``app.stats.tally.deadline_figures`` reads the worker's tally instead where it can.
+
+    Each group comes back as a histogram of the working days its closed cases took (a few dozen
+    rows a group), so medians are exact for any grouping and for totals, on either database."""
+    if not counties:
+        return []
+    raw = {By.COUNTY: "c.tenant", By.LINE: "c.line", By.HANDLER: "c.handler", By.MONTH: case_month()}[by]
+    calendars = calendars or await calendars_of(county.id for county in counties)
+    last_day = max(period.end, *(now.astimezone(county.zone).date() for county in counties))
+    ordinal = working_days(counties, calendars, period.start, last_day)
+    line_filter = LINE_FILTER.format(column="c.line") if line is not None else ""
+    groups = f"""
+        SELECT {raw} AS grp, {case_counts(counties, now, ordinal)}
+        FROM assistance_case c
+        WHERE c.tenant IN ({placeholders(counties)}) AND c.received_on >= {{}} AND c.received_on <= {{}} {line_filter}
+        GROUP BY 1, 2
+    """
+    values = [*(county.id for county in counties), period.start, period.end]
+    if line is not None:
+        values.append(line)
+    return await grouped_figures(by, groups, values)
 
 
 ACCOUNTABILITY_KEYS = {

@@ -4,7 +4,7 @@ scoped by the gate each came through (``TenantContext`` or ``RegionContext``).""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from app import clock
@@ -14,7 +14,8 @@ from app.regions.services import RegionContext
 from app.stats import coverage, figures
 from app.stats.coverage import AbsenceFigures
 from app.stats.figures import COUNTY_GROUPINGS, REGION_GROUPINGS, By, Figures, Period
-from app.stats.queries import absence_figures, accountability_by_level, deadline_figures, grades_by_cycle
+from app.stats.queries import absence_figures, accountability_by_level, grades_by_cycle
+from app.stats.tally import Built, built, deadline_figures
 from app.tenancy.context import TenantContext, TenantInfo
 
 DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
@@ -89,14 +90,22 @@ class Overview:
     grades: dict[tuple[str, int], dict[str, int]]  # (county slug, year) → grade → people
     absences: list[AbsenceFigures]  # by the breakdown's grouping
     absence_total: AbsenceFigures
+    as_of: datetime | None  # the deadline figures are those of this instant (None: of now)
+
+
+def _as_of(tallied: Built, counties: tuple[TenantInfo, ...]) -> datetime | None:
+    """The oldest tally read, on the counties' clock: the figures are at least as fresh as that."""
+    oldest = min(tallied.values(), default=None)
+    return oldest and oldest.astimezone(counties[0].zone)
 
 
 async def _overview(counties: tuple[TenantInfo, ...], by: By, period: Period, *, line: str | None = None) -> Overview:
     now = clock.now()
     calendars = await calendars_of(county.id for county in counties)
-    breakdown = await deadline_figures(counties, by, period, now, line=line, calendars=calendars)
+    tallied = await built(counties)
+    breakdown = await deadline_figures(counties, by, period, now, line=line, calendars=calendars, tallied=tallied)
     absences = await absence_figures(counties, by, period, now, calendars=calendars)
-    months = await deadline_figures(counties, By.MONTH, period, now, line=line, calendars=calendars)
+    months = await deadline_figures(counties, By.MONTH, period, now, line=line, calendars=calendars, tallied=tallied)
     return Overview(
         period=period,
         breakdown=breakdown,
@@ -106,6 +115,7 @@ async def _overview(counties: tuple[TenantInfo, ...], by: By, period: Period, *,
         grades=await grades_by_cycle(counties, period),
         absences=absences,
         absence_total=coverage.total(absences, _("合计")),
+        as_of=_as_of(tallied, counties),
     )
 
 
@@ -145,6 +155,7 @@ class Report:
     absences: dict[str | int, AbsenceFigures]  # by the rows' keys
     absence_total: AbsenceFigures
     issued_on: date  # the figures are those of this day (open cases may still close)
+    as_of: datetime | None  # the deadline figures are those of this instant (None: of now)
 
     @property
     def month(self) -> str:
@@ -156,7 +167,8 @@ async def _report(issuer: str, counties: tuple[TenantInfo, ...], by: By, month: 
     now, today = clock.now(), _today(counties)
     period = figures.month_period(month, today)
     calendars = await calendars_of(county.id for county in counties)
-    rows = await deadline_figures(counties, by, period, now, calendars=calendars)
+    tallied = await built(counties)
+    rows = await deadline_figures(counties, by, period, now, calendars=calendars, tallied=tallied)
     absences = {row.key: row for row in await absence_figures(counties, by, period, now, calendars=calendars)}
     named = {county.slug: county.name for county in counties} if by == By.COUNTY else {}
     named |= {key: row.label for key, row in absences.items()}
@@ -164,7 +176,8 @@ async def _report(issuer: str, counties: tuple[TenantInfo, ...], by: By, month: 
     rows += [Figures(key=key, label=label) for key, label in named.items() if key not in found]
     ordered = figures.ranking(rows) if by == By.COUNTY else sorted(rows, key=lambda row: row.key)
     total = figures.total(rows, "合计")
-    return Report(issuer, period, by, ordered, total, absences, coverage.total(list(absences.values()), "合计"), today)
+    absence_total = coverage.total(list(absences.values()), "合计")
+    return Report(issuer, period, by, ordered, total, absences, absence_total, today, _as_of(tallied, counties))
 
 
 async def region_report(rctx: RegionContext, month: str | None) -> Report:

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
+from redis.exceptions import RedisError
 
 from app.absences.services import KIND_LABELS
 from app.cases.rules import LEVEL_LABELS
@@ -14,7 +17,7 @@ from app.evaluation.scoring import GRADE_LABELS
 from app.i18n import gettext as _
 from app.regions.gate import Oversight
 from app.regions.services import regions_of
-from app.stats import charts
+from app.stats import charts, tally
 from app.stats.api import End, Start
 from app.stats.export import filename, report_workbook
 from app.stats.figures import days, percent
@@ -29,8 +32,25 @@ from app.stats.services import (
 )
 from app.tenancy.permissions import Permission
 from app.web.excel import download
-from app.web.guards import County, requires, signed_in
+from app.web.guards import CONTEXT_KEY, County, requires, signed_in
+from app.web.identity import services_of
 from app.web.render import page
+
+log = logging.getLogger("portal.stats")
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def after_county_write(request: Request) -> None:
+    """After a county request that may have written (a case decided, extended, received…), the
+    worker rebuilds the county's tally within the minute. Marking a request that changed nothing
+    costs one rebuild; a mark lost to Redis is caught up after ``tally.REFRESH``."""
+    context = request.state.get(CONTEXT_KEY)
+    if request.method in READS or context is None:
+        return
+    try:
+        await tally.mark_changed(services_of(request).redis, context.tenant.id)
+    except RedisError as exc:
+        log.warning("statistics tally of %s not marked changed: %s", context.tenant.slug, exc)
 
 
 def _charts(overview: Overview, breakdown_title: str) -> dict:

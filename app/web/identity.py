@@ -10,6 +10,7 @@ cookie says, so a token planted in the browser or left from before sign-in is wo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from litestar import Request
@@ -57,6 +58,16 @@ def client_address(scope: Scope, trusted_proxies: frozenset[str]) -> str:
     return peer
 
 
+# The county a path belongs to (``/t/{slug}/…`` pages, ``/api/v1/t/{slug}/…`` calls), looked up
+# with the person so that the tenant guard needs no query of its own.
+COUNTY_PATH = re.compile(r"^/(?:api/v1/)?t/([^/]+)")
+
+
+def county_slug_of(path: str) -> str:
+    found = COUNTY_PATH.match(path)
+    return found.group(1) if found else ""
+
+
 def is_api_path(path: str) -> bool:
     return path.startswith("/api/")
 
@@ -68,26 +79,27 @@ class IdentityMiddleware(ASGIMiddleware):
         request: Request = Request(scope)
         services = services_of(request)
         scope["state"]["address"] = client_address(scope, services.settings.trusted_proxies)
-        identity: Identity | None = None
-        session: Session | None = None
-        if is_api_path(scope["path"]):
+        with db.county(None):  # the tenant guard names it; it ends with the request
+            scope["user"], scope["auth"] = await self.identify(request, services)
+            await next_app(scope, receive, send)
+
+    async def identify(self, request: Request, services: Services) -> tuple[Identity | None, Session | None]:
+        county_slug = county_slug_of(request.scope["path"])
+        if is_api_path(request.scope["path"]):
             header = request.headers.get("authorization", "")
             scheme, _, token = header.partition(" ")
-            if scheme.lower() == "bearer" and token:
-                token = token.strip()
-                identity = await identity_for_token(token) or await inspector_for_token(token)
-        else:
-            language = request.cookies.get(LANGUAGE_COOKIE, DEFAULT_LANGUAGE)
-            set_language(language if language in LANGUAGES else DEFAULT_LANGUAGE)
-            session = await services.sessions.load(request.cookies.get(COOKIE_NAME, ""))
-            if session is not None:
-                identity = await identity_of(session.user_id)
-                if identity is None:  # disabled since: the session dies now
-                    await services.sessions.destroy(session)
-                    session = None
-                else:
-                    request.cookies[CSRF_COOKIE] = session.csrf_token  # what the CSRF middleware reads
-        scope["user"] = identity
-        scope["auth"] = session
-        with db.county(None):  # the tenant guard names it; it ends with the request
-            await next_app(scope, receive, send)
+            if scheme.lower() != "bearer" or not token:
+                return None, None
+            token = token.strip()
+            return await identity_for_token(token, county_slug) or await inspector_for_token(token), None
+        language = request.cookies.get(LANGUAGE_COOKIE, DEFAULT_LANGUAGE)
+        set_language(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+        session = await services.sessions.load(request.cookies.get(COOKIE_NAME, ""))
+        if session is None:
+            return None, None
+        identity = await identity_of(session.user_id, county_slug)
+        if identity is None:  # disabled since: the session dies now
+            await services.sessions.destroy(session)
+            return None, None
+        request.cookies[CSRF_COOKIE] = session.csrf_token  # what the CSRF middleware reads
+        return identity, session

@@ -17,8 +17,8 @@ from app.settings import Settings
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/portal_bench")
 
 
-async def fresh_database() -> None:
-    admin_url, name = BENCH_URL.rsplit("/", 1)
+async def fresh_database(url: str = BENCH_URL) -> None:
+    admin_url, name = url.rsplit("/", 1)
     connection = await asyncpg.connect(f"{admin_url}/postgres")
     try:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -31,7 +32,7 @@ def live_server(database):
     env = {
         **os.environ,
         "PORTAL_MODE": "test",
-        "SECRET_KEY": "browser-test-" + "b" * 32,
+        "SECRET_KEY": secrets.token_urlsafe(32),  # a strong one: the admin dashboard's check says OK
         "DATABASE_URL": database_url(),
         "REDIS_URL": REDIS_URL,
     }

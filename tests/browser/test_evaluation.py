@@ -41,10 +41,20 @@ async def test_an_evaluator_rates_and_the_admin_computes_the_results(live_server
     await page.click("text=改为按德、能、勤、绩、廉五项打分")
     row = page.locator(f"#task-leadership-{wang}")
     for name, value in zip(("de", "neng", "qin", "ji", "lian"), ("18", "17", "18", "17", "18"), strict=True):
-        await row.locator(f"input[name={name}]").fill(value)
+        await row.locator(f"input[name='leadership.{wang}.{name}']").fill(value)
     assert await row.locator("output.sum").inner_text() == "88.00"
-    await row.locator("button", has_text="保存").click()
+    # Another row only half filled in: nothing is saved, and that row says why.
+    hou = people["houweili"]
+    await page.fill(f"input[name='leadership.{hou}.de']", "15")
+    await page.click("#rating-grid button:has-text('保存全部评分')")
+    await page.wait_for_selector(f"#task-leadership-{hou} >> text=五项分数须齐全")
+    assert "未评分" in await row.inner_text()
+    await page.fill(f"input[name='leadership.{hou}.de']", "")
+    await page.click("#rating-grid button:has-text('保存全部评分')")
     await page.wait_for_selector(f"#task-leadership-{wang} >> text=已保存 88.00")
+    assert await page.inner_text(f"#task-leadership-{wang} td.grade") == "优秀"
+    # 科室互评 is for colleagues: the leader has no such table, and no self-rating either.
+    assert await page.locator("#tasks h3", has_text="科室互评").count() == 0
     # The leader is no subject: nothing to rate of himself, and no self-rating table.
     assert await page.locator("#tasks h3", has_text="个人自评").count() == 0
 

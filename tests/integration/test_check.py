@@ -51,7 +51,7 @@ async def test_an_unreachable_mail_server_is_a_warning(settings, redis):
     mail = {"enabled": True, "host": "127.0.0.1", "port": 1, "from_address": "a@b.cn"}
     await Tenant.update({Tenant.settings: {SETTINGS_KEY: mail}}).where(Tenant.id == tenant.id)
     findings = {f.label: f for f in await run_all(Probe(settings, redis))}
-    assert findings["邮件服务器"].level is Level.WARN and findings["邮件服务器"].detail == "127.0.0.1:1"
+    assert findings["发信服务器"].level is Level.WARN and findings["发信服务器"].detail == "127.0.0.1:1"
 
 
 async def test_the_admin_sees_the_check_and_staff_do_not(settings, redis):

@@ -368,6 +368,42 @@ async def test_an_evaluator_who_is_also_a_subject_never_gives_their_own_leadersh
     assert (demo["wangxiaolei"], "leadership") in {(t.staff_id, t.component) for t in tasks}
 
 
+async def test_no_peer_tasks_for_the_leadership_group_or_the_admin_and_computed_results_stay(demo):
+    """科室互评 is for colleagues: the leader, the evaluator and the admin get no such task and are refused;
+    a rating such a person gave before the rule stays, so a computed cycle scores the same again."""
+    await demo.add("judge", roles=("staff", "evaluator"))
+    cycle = await demo.open(step="internal")
+    wang = await Subject.select(Subject.id).where(Subject.person == demo["wangxiaolei"]).first()
+    given_before_the_rule = Rating(
+        tenant=(await demo.ctx("admin")).tenant.id,
+        cycle=cycle.id,
+        subject=wang["id"],
+        component="peer",
+        rater_key=f"user:{demo['leader']}",
+        rater=demo["leader"],
+        score=Decimal("60"),
+        entered_by=demo["leader"],
+        updated_at=datetime.now(ZONE),
+    )
+    await given_before_the_rule.save()
+    await services.compute(await demo.ctx("admin"), cycle.id)
+    before = await Result.select(Result.subject, Result.status, Result.components).order_by(Result.subject)
+    for username in ("leader", "zhaoming", "admin", "judge"):
+        tasks = await services.my_tasks(await demo.ctx(username), cycle.id)
+        assert "peer" not in {t.component for t in tasks}, username
+        await refused(
+            demo.rate(username, cycle.id, "wangxiaolei", "peer", 90),
+            message="科室互评由本股室同事填写，领导小组成员和管理员不参加",
+        )
+    colleagues = {
+        t.staff_id for t in await services.my_tasks(await demo.ctx("houweili"), cycle.id) if t.component == "peer"
+    }
+    assert colleagues == {demo[u] for u in SECTION} - {demo["houweili"]} | {demo["judge"]}
+    await services.compute(await demo.ctx("admin"), cycle.id)
+    assert await Result.select(Result.subject, Result.status, Result.components).order_by(Result.subject) == before
+    assert (await demo.results(cycle.id))["wangxiaolei"].components["peer"] == "60.00"
+
+
 async def test_leadership_only_by_evaluators_and_grassroots_only_by_link_or_on_paper(demo):
     cycle = await demo.open(step="external")
     for username in ("houweili", "head", "admin"):
@@ -1028,3 +1064,103 @@ async def test_printed_grassroots_links_carry_a_qr_code_of_each_link(demo, setti
     for url in urls:
         assert f"<title>{url}</title>" in printed.text  # the SVG of this very link
     assert printed.text.count("<svg") == 2
+
+
+# === the rating grid (one form, one save) ==========================================================
+
+
+async def test_the_rating_grid_saves_every_filled_row_at_once_and_leaves_blank_rows(demo, settings):
+    cycle = await demo.open(step="internal")
+    wang, zhu = demo["wangxiaolei"], demo["zhuwenjun"]
+    async with portal(settings) as client:
+        await sign_in(client, SLUG, "leader")
+        page = await client.get(f"/t/{SLUG}/evaluations/{cycle.id}")
+        assert f'name="leadership.{wang}.score"' in page.text and page.text.count('id="rating-grid"') == 1
+        saved = await post_form(
+            client,
+            f"/t/{SLUG}/evaluations/{cycle.id}/ratings",
+            {"mode": "total", f"leadership.{wang}.score": "88", f"leadership.{zhu}.score": "59.5"},
+            headers={"HX-Request": "true", "HX-Target": "tasks"},
+        )
+        again = await post_form(
+            client,
+            f"/t/{SLUG}/evaluations/{cycle.id}/ratings",
+            {"mode": "total", f"leadership.{wang}.score": "88.00", f"leadership.{zhu}.score": "59.5"},
+            headers={"HX-Request": "true", "HX-Target": "tasks"},
+        )
+    assert saved.status_code == 200 and "已保存 2 项评分" in saved.text
+    assert 'id="tasks"' in saved.text and "<html" not in saved.text  # the block alone, swapped in place
+    assert "已保存 88.00" in saved.text and "不称职" in saved.text  # 59.50: its grade beside it
+    assert "评分没有变化" in again.text
+    rows = await Rating.select(Rating.subject.person.as_alias("person"), Rating.score).order_by(Rating.id)
+    assert [(r["person"], r["score"]) for r in rows] == [(wang, Decimal("88.00")), (zhu, Decimal("59.50"))]
+    assert len(await audited("evaluation.rate")) == 2  # saving the same again wrote nothing
+
+
+async def test_one_bad_cell_saves_nothing_and_each_bad_row_says_why_in_chinese(demo, settings):
+    cycle = await demo.open(step="internal")
+    wang, hou, zhu = demo["wangxiaolei"], demo["houweili"], demo["zhuwenjun"]
+    path = f"/t/{SLUG}/evaluations/{cycle.id}/ratings"
+    async with portal(settings) as client:
+        await sign_in(client, SLUG, "head")
+        async with nothing_changes():
+            answer = await post_form(
+                client,
+                path,
+                {
+                    "mode": "dims",
+                    **{f"peer.{wang}.{d}": "18" for d in ("de", "neng", "qin", "ji", "lian")},
+                    **{
+                        f"peer.{hou}.{d}": v
+                        for d, v in zip(
+                            ("de", "neng", "qin", "ji", "lian"), ("17", "25", "18", "18", "18"), strict=True
+                        )
+                    },
+                    f"peer.{zhu}.de": "15",
+                },
+                headers={"HX-Request": "true", "HX-Target": "tasks"},
+            )
+        page = await post_form(client, path, {"mode": "total", f"peer.{wang}.score": "abc"})
+    assert answer.status_code == 400
+    assert "2 处评分有误，均未保存" in answer.text
+    assert "“能”须在 0 到 20 分之间" in answer.text and "五项分数须齐全" in answer.text
+    assert answer.text.count('aria-invalid="true"') == 10  # 侯伟丽's and 朱文君's five cells
+    assert (
+        f'name="peer.{hou}.de" class="dim" type="number" min="0" max="20" step="0.01" inputmode="decimal" value="17"'
+        in answer.text
+    )
+    assert page.status_code == 400 and "<html" in page.text and "“总分”须为数字" in page.text
+
+
+async def test_rate_all_refuses_the_whole_grid_when_one_row_may_not_be_given(demo):
+    cycle = await demo.open(step="internal")
+    wang, hou = demo["wangxiaolei"], demo["houweili"]
+    rows = [services.Entry(hou, "peer", score="80"), services.Entry(wang, "peer", score="99")]
+    caught = await refused(services.rate_all(await demo.ctx("wangxiaolei"), cycle.id, rows))
+    assert {key: e.message for key, e in caught.by_entry.items()} == {f"peer.{wang}": "科室互评不能给自己评分"}
+    assert await services.rate_all(await demo.ctx("wangxiaolei"), cycle.id, rows[:1]) == 1
+
+
+async def test_a_cycle_of_more_subjects_than_one_statement_holds_opens_and_computes(demo):
+    """Above 2,730 subjects one INSERT of every result passed PostgreSQL's 32,767 parameters."""
+    admin = await demo.ctx("admin")
+    tenant = admin.tenant.id
+    many = 3000
+    await User.raw(
+        "INSERT INTO portal_user (tenant, username, name, created_at) "
+        "SELECT {}, 'many' || n, '人员' || n, now() FROM generate_series(1, {}) n",
+        tenant,
+        many,
+    )
+    await User.raw(
+        "INSERT INTO role_grant (tenant, \"user\", role) SELECT tenant, id, 'staff' FROM portal_user "
+        "WHERE username LIKE 'many%'"
+    )
+    cycle = await demo.open(step="external")
+    await demo.on_paper(cycle.id, "head", 60)
+    assert await services.compute(admin, cycle.id) == many + len(SECTION)
+    assert await Result.count().where(Result.cycle == cycle.id) == many + len(SECTION)
+    assert await Rectification.count() == 1  # the head, 60 everywhere
+    # Computing again replaces the results, still in batches.
+    assert await services.compute(admin, cycle.id) == many + len(SECTION)
+    assert await Result.count().where(Result.cycle == cycle.id) == many + len(SECTION)

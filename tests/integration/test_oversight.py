@@ -9,8 +9,9 @@ import pytest
 
 from app import clock
 from app.audit.tables import AuditRecord
+from app.cases.tables import Case
 from app.tenancy.services import find_by_slug
-from tests.helpers import api_token, county, person, portal, sign_in
+from tests.helpers import api_token, county, person, portal, post_form, sign_in
 from tests.stats_helpers import case, inspector, inspector_token, region
 
 pytestmark = pytest.mark.usefixtures("clean_db", "redis")
@@ -268,3 +269,35 @@ async def test_the_grade_distribution_of_finalised_cycles(settings):
     counts = r"<td>(\d+)</td>" * 5
     rows = re.findall(rf'<tr><th scope="row">(.县)</th>{counts}</tr>', page.text)
     assert rows == [("甲县", str(year), "1", "2", "0", "0")]
+
+
+async def test_the_pages_read_the_workers_tally_and_say_how_fresh_it_is(settings):
+    from app.stats import tally
+
+    await two_counties_in_a_region()
+    month = (TODAY - timedelta(days=30)).strftime("%Y-%m")
+    async with portal(settings) as client:
+        await sign_in(client, "", "nina")
+        live = [await client.get(f"/r/north/?{YEAR}"), await client.get(f"/r/north/report?month={month}")]
+        for slug in ("aa", "bb"):
+            await tally.rebuild(await find_by_slug(slug), clock.now())
+        tallied = [await client.get(f"/r/north/?{YEAR}"), await client.get(f"/r/north/report?month={month}")]
+    for before, after in zip(live, tallied, strict=True):
+        assert after.status_code == 200, after.text
+        assert "数据截至" not in before.text and "数据截至" in after.text
+        without_note = re.sub(r"<p class=\"muted\">数据截至[^<]*</p>", "", after.text)
+        assert re.sub(r"\s+", " ", without_note) == re.sub(r"\s+", " ", before.text)
+
+
+async def test_a_county_write_marks_its_tally_changed_and_a_read_does_not(settings, redis):
+    from app.stats import tally
+
+    await two_counties_in_a_region()
+    case_id = (await Case.select(Case.id).where(Case.tenant == (await find_by_slug("aa")).id).first())["id"]
+    async with portal(settings) as client:
+        await sign_in(client, "aa", "ann")
+        await client.get(f"/t/aa/cases/{case_id}")
+        assert not await redis.sismember(tally.CHANGED_KEY, (await find_by_slug("aa")).id)
+        step = await post_form(client, f"/t/aa/cases/{case_id}/accept")
+    assert step.status_code in (303, 400)
+    assert await redis.smembers(tally.CHANGED_KEY) == {str((await find_by_slug("aa")).id).encode()}

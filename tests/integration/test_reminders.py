@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from app import db
 from app.absences import services as absences
 from app.absences.rules import Action
 from app.absences.substitution import sweep
@@ -80,6 +81,17 @@ async def test_each_stage_reaches_the_handler_once_and_overdue_also_the_section_
     ]
     assert await inbox(people["head"]) == ["reminder.overdue"]
     assert await Reminder.count() == 4
+
+
+async def test_a_second_scan_the_same_day_writes_nothing(people, monkeypatch):
+    for _ in range(3):
+        await urban_case(people)
+    today = working_days_before(DUE, 1)
+    assert (await run_scan(people, today)).reminders == 3
+    inserts = []
+    monkeypatch.setattr(db, "insert_new", lambda *arguments, **options: inserts.append(arguments))
+    report = await run_scan(people, today)
+    assert (report.looked_at, report.reminders, inserts) == (3, 0, [])
 
 
 async def test_a_case_far_from_its_due_date_is_not_even_read(people):

@@ -6,8 +6,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from app.stats import tally
 from app.stats.figures import By, Period
-from app.stats.queries import deadline_figures
+from app.stats.tally import deadline_figures
 from tests.helpers import county, person
 from tests.stats_helpers import case
 
@@ -15,7 +18,20 @@ NOW = datetime(2026, 3, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 
 
-async def test_each_figure_counts_what_it_says(any_db):
+@pytest.fixture(params=["live", "tallied"])
+def read(request):
+    """The figures counted from the cases, or from the tally rebuilt at the same instant: the same."""
+
+    async def figures_of(counties, by, period, now, **options):
+        if request.param == "tallied":
+            for info in counties:
+                await tally.rebuild(info, now)
+        return await deadline_figures(counties, by, period, now, **options)
+
+    return figures_of
+
+
+async def test_each_figure_counts_what_it_says(any_db, read):
     a, b = await county("aa"), await county("bb")
     ann, bob = await person("aa", "ann"), await person("bb", "bob")
     # aa: on time (decided on the due day, late evening: the county's day, not UTC's), late, open overdue,
@@ -35,7 +51,7 @@ async def test_each_figure_counts_what_it_says(any_db):
     # bb: nothing closed.
     await case(b, bob, received_on=date(2026, 3, 5), due_on=date(2026, 3, 19))
 
-    rows = await deadline_figures((a, b), By.COUNTY, MARCH, NOW)
+    rows = await read((a, b), By.COUNTY, MARCH, NOW)
 
     assert [row.as_json() for row in rows] == [
         {
@@ -62,7 +78,7 @@ async def test_each_figure_counts_what_it_says(any_db):
     assert rows[0].label == "aa县"
 
 
-async def test_groupings_and_the_line_filter(any_db):
+async def test_groupings_and_the_line_filter(any_db, read):
     a = await county("aa")
     ann, amy = await person("aa", "ann"), await person("aa", "amy")
     await case(a, ann, received_on=date(2026, 1, 5), due_on=date(2026, 1, 12), decided_on=date(2026, 1, 9))
@@ -72,9 +88,9 @@ async def test_groupings_and_the_line_filter(any_db):
     )
     whole = Period(date(2026, 1, 1), date(2026, 3, 31))
 
-    months = await deadline_figures((a,), By.MONTH, whole, NOW)
-    lines = await deadline_figures((a,), By.LINE, whole, NOW)
-    handlers = await deadline_figures((a,), By.HANDLER, whole, NOW, line="medical")
+    months = await read((a,), By.MONTH, whole, NOW)
+    lines = await read((a,), By.LINE, whole, NOW)
+    handlers = await read((a,), By.HANDLER, whole, NOW, line="medical")
 
     assert [(r.key, r.received, r.on_time_rate) for r in months] == [
         ("2026-01", 1, Decimal("1.0000")),
@@ -87,7 +103,7 @@ async def test_groupings_and_the_line_filter(any_db):
     assert [(r.key, r.label, r.closed_on_time) for r in handlers] == [(ann, "Ann", 1), (amy, "Amy", 0)]
 
 
-async def test_working_days_to_close_follow_each_countys_own_calendar(any_db):
+async def test_working_days_to_close_follow_each_countys_own_calendar(any_db, read):
     from app.calendar.services import set_day
     from app.tenancy.context import TenantContext
     from tests.helpers import OPERATOR
@@ -102,19 +118,19 @@ async def test_working_days_to_close_follow_each_countys_own_calendar(any_db):
         await case(info, handler, received_on=date(2026, 3, 27), due_on=date(2026, 4, 7))
     april = datetime(2026, 4, 3, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
-    rows = await deadline_figures((a, b), By.COUNTY, MARCH, april)
-    months = await deadline_figures((a, b), By.MONTH, MARCH, april)
+    rows = await read((a, b), By.COUNTY, MARCH, april)
+    months = await read((a, b), By.MONTH, MARCH, april)
 
     assert [(row.key, row.closed, row.median_days) for row in rows] == [("aa", 1, Decimal(3)), ("bb", 1, Decimal(4))]
     assert months[0].closing_days == ((3, 1), (4, 1))
     assert months[0].median_days == Decimal("3.5")
 
 
-async def test_no_counties_no_figures(any_db):
-    assert await deadline_figures((), By.COUNTY, MARCH, NOW) == []
+async def test_no_counties_no_figures(any_db, read):
+    assert await read((), By.COUNTY, MARCH, NOW) == []
 
 
-async def test_each_county_decides_on_its_own_clock(any_db):
+async def test_each_county_decides_on_its_own_clock(any_db, read):
     from app.setup.services import create_tenant
     from tests.helpers import OPERATOR
 
@@ -131,7 +147,7 @@ async def test_each_county_decides_on_its_own_clock(any_db):
             decided_on=date(2026, 3, 9),
             decided_at_hour=23,
         )
-    rows = await deadline_figures((a, b), By.COUNTY, MARCH, NOW)
+    rows = await read((a, b), By.COUNTY, MARCH, NOW)
     assert [(row.key, row.closed_on_time) for row in rows] == [("aa", 1), ("bb", 1)]
 
 

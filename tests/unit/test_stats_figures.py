@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from app.errors import InvalidInput
-from app.stats import charts
+from app.stats import charts, figures
 from app.stats.figures import (
     COUNTY_GROUPINGS,
     REGION_GROUPINGS,
@@ -120,3 +120,35 @@ def test_medians_of_groups_are_taken_from_their_merged_histograms_not_averaged()
     assert merged(row.closing_days for row in rows) == ((1, 3), (9, 1))
     assert total(rows, "合计").median_days == Decimal(1)
     assert total(rows, "合计").as_json()["median_working_days"] == "1"
+
+
+def test_a_period_splits_into_whole_months_and_its_partial_edges():
+    today = date(2026, 3, 20)
+    whole = figures.split_months(Period(date(2026, 1, 1), date(2026, 2, 28)), today)
+    assert (whole.first, whole.last, whole.edges) == ("2026-01", "2026-02", ())
+    edges = figures.split_months(Period(date(2026, 1, 15), date(2026, 3, 10)), date(2026, 4, 1))
+    assert (edges.first, edges.last) == ("2026-02", "2026-02")
+    assert edges.edges == (Period(date(2026, 1, 15), date(2026, 1, 31)), Period(date(2026, 3, 1), date(2026, 3, 10)))
+    # Up to today (or after): the running month is whole, no case is received later.
+    running = figures.split_months(Period(date(2025, 12, 1), today), today)
+    assert (running.first, running.last, running.edges) == ("2025-12", "2026-03", ())
+    inside = figures.split_months(Period(date(2026, 2, 3), date(2026, 2, 20)), today)
+    assert (inside.first, inside.edges) == (None, (Period(date(2026, 2, 3), date(2026, 2, 20)),))
+
+
+def test_counts_of_disjoint_cases_combine_group_by_group():
+    a = Figures(key="aa", label="甲", received=2, closed=2, closed_on_time=1, closing_days=((1, 1), (4, 1)))
+    b = Figures(key="aa", label="甲", received=1, closed=1, closed_on_time=1, closing_days=((4, 1),))
+    c = Figures(key="bb", label="乙", received=1)
+    assert figures.combined([[c], [a], [b]]) == [
+        Figures(key="aa", label="甲", received=3, closed=3, closed_on_time=2, closing_days=((1, 1), (4, 2))),
+        c,
+    ]
+
+
+def test_a_histogram_is_stored_as_text_and_joined_texts_add_up():
+    stored = figures.histogram_text(((0, 2), (5, 1), (12, 3)))
+    assert stored == "0:2,5:1,12:3"
+    assert figures.histogram_of(stored) == ((0, 2), (5, 1), (12, 3))
+    assert figures.histogram_of(",".join([stored, "", "5:4,1:1"])) == ((0, 2), (1, 1), (5, 5), (12, 3))
+    assert figures.histogram_of("") == ()
