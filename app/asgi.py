@@ -24,7 +24,6 @@ from app.accounts import web as accounts_web
 from app.accounts.passwords import use_fast_hashing
 from app.accounts.ratelimit import LoginLimits, LoginThrottle
 from app.accounts.sessions import SessionStore
-from app.audit import web as audit_web
 from app.calendar import api as calendar_api
 from app.calendar import office_web
 from app.calendar import web as calendar_web
@@ -33,6 +32,7 @@ from app.cases import web as cases_web
 from app.dashboard import web as dashboard_web
 from app.evaluation import api as evaluation_api
 from app.evaluation import web as evaluation_web
+from app.history import web as audit_web
 from app.imports import api as imports_api
 from app.imports import web as imports_web
 from app.jobs import api as jobs_api
@@ -46,11 +46,11 @@ from app.robots import web as robots_web
 from app.rota import api as rota_api
 from app.rota import web as rota_web
 from app.settings import Mode, Settings
+from app.setup import web as setup_web
 from app.staff import api as staff_api
 from app.staff import web as staff_web
 from app.stats import api as stats_api
 from app.stats import web as stats_web
-from app.tenancy import web as tenancy_web
 from app.todo import web as todo_web
 from app.web.bodies import MAX_BODY_BYTES, check_body
 from app.web.errors import EXCEPTION_HANDLERS
@@ -107,7 +107,7 @@ COUNTY_API = documented(
 )
 PUBLIC = [
     *accounts_web.PUBLIC,
-    *tenancy_web.PUBLIC,
+    *setup_web.PUBLIC,
     *regions_web.PUBLIC,
     *calendar_web.PUBLIC,
     *evaluation_web.PUBLIC,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import os
 import secrets
 import socket
@@ -17,19 +16,6 @@ from pathlib import Path
 
 from app.errors import InvalidInput
 from app.settings import Mode, Settings, SettingsError
-
-
-def _operator() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
-def cli_actor(command: str):
-    from app.tenancy.context import Actor
-
-    return Actor(user_id=None, label=f"portal {command} ({_operator()})"[:100], address="cli", is_superadmin=True)
 
 
 async def _with_db(settings: Settings, work):
@@ -78,8 +64,9 @@ def cmd_check(args, settings_unused) -> int:
 
 
 def cmd_tenant(args, settings: Settings) -> None:
-    from app.regions import as_code as regions
-    from app.tenancy import as_code as counties
+    from app.setup import as_code as counties
+    from app.setup import regions_as_code as regions
+    from app.tenancy.context import cli_actor
 
     path = Path(args.file)
     # tenants/regions.toml declares the regions; every other file one county.
@@ -102,6 +89,7 @@ def cmd_tenant(args, settings: Settings) -> None:
 def cmd_user_add(args, settings: Settings) -> None:
     from app.accounts.services import add_user
     from app.regions.services import INSPECTOR_ROLE, add_inspector
+    from app.tenancy.context import cli_actor
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else secrets.token_urlsafe(12)
 
@@ -139,7 +127,7 @@ def cmd_token_create(args, settings: Settings) -> None:
     from app.accounts.services import create_token
     from app.accounts.tables import User
     from app.regions.services import create_token as create_inspector_token
-    from app.tenancy.context import TenantContext
+    from app.tenancy.context import TenantContext, cli_actor
     from app.tenancy.services import find_by_slug
 
     if bool(args.tenant) == bool(args.region):

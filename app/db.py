@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from piccolo.apps.migrations.tables import Migration
+from piccolo.conf.apps import ENVIRONMENT_VARIABLE, Finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -138,7 +139,6 @@ def _statement_cache(url: str) -> tuple[str, int | None]:
 
 def configure(settings: Settings) -> Engine:
     """Make every table of the app use the database of ``settings``."""
-    os.environ["PICCOLO_CONF"] = "app.piccolo_conf"  # how Piccolo's migration runner finds ``DB``
     # Whoever reads this database may need the secrets sealed in it (and a migration seals them).
     secrets.use_key(settings.sealing_key)
 
@@ -147,11 +147,12 @@ def configure(settings: Settings) -> Engine:
 
 def bind(new_engine: Engine) -> Engine:
     global _engine
-    from app.piccolo_conf import all_tables
-
     _engine = new_engine
+    # The registry of tables is found as Piccolo's own commands find it (its migration runner
+    # reads ``DB`` there too), so this module need not import the registry that imports it.
+    os.environ[ENVIRONMENT_VARIABLE] = "app.piccolo_conf"
     # Piccolo's own migration ledger caches the engine it first found: rebind it too.
-    for table in [*all_tables(), Migration]:
+    for table in [*Finder().get_table_classes(), Migration]:
         table._meta.db = new_engine
     return new_engine
 

@@ -86,9 +86,8 @@ async def _demo_mail(slug: str, sink_port: int, url: str) -> None:
     """The demo county sends its e-mail to the sink, and its people have demo addresses; a
     county whose administrator set up real e-mail is left as it is."""
     from app.accounts.tables import User
-    from app.cli import cli_actor
     from app.notifications import mail
-    from app.tenancy.context import TenantContext
+    from app.tenancy.context import TenantContext, cli_actor
     from app.tenancy.services import find_by_slug
 
     tenant = await find_by_slug(slug)
@@ -126,10 +125,9 @@ def _robot_sink():
 async def _demo_robots(slug: str, sink, hosts: frozenset[str]) -> None:
     """The demo county's two robots post to the sink, whose address changes with each start;
     robots an administrator added are left as they are."""
-    from app.cli import cli_actor
     from app.robots import services
     from app.robots.rules import Event
-    from app.tenancy.context import TenantContext
+    from app.tenancy.context import TenantContext, cli_actor
     from app.tenancy.services import find_by_slug
 
     tenant = await find_by_slug(slug)
@@ -155,9 +153,9 @@ async def _prepare(
     from app import db
     from app.accounts.services import set_password
     from app.accounts.tables import RoleGrant, User
-    from app.cli import cli_actor
     from app.regions.services import INSPECTOR_ROLE
     from app.regions.tables import Inspector
+    from app.tenancy.context import cli_actor
 
     with contextlib.redirect_stdout(io.StringIO()):  # Piccolo's per-migration chatter
         await db.migrate(settings)
@@ -207,10 +205,10 @@ async def seed(files: list[Path], actor: Actor) -> None:
     inspector. The browser journeys of the user guide (``docs/``) start from the same."""
     from app.accounts.services import add_user
     from app.accounts.tables import User
-    from app.regions import as_code as regions
     from app.regions.services import add_inspector
     from app.regions.tables import Region
-    from app.tenancy import as_code
+    from app.setup import as_code
+    from app.setup import regions_as_code as regions
 
     for path in (path for path in files if not regions.is_regions_file(path)):
         changes = await as_code.apply(as_code.load_file(path), actor)
@@ -416,9 +414,8 @@ async def _history(slug: str) -> None:
     from app.cases.idnumber import check_character
     from app.cases.rules import case_dates
     from app.cases.tables import Case
-    from app.cli import cli_actor
     from app.rota.tables import Assignment, Line
-    from app.tenancy.context import TenantContext
+    from app.tenancy.context import TenantContext, cli_actor
     from app.tenancy.services import find_by_slug
 
     tenant = await find_by_slug(slug)

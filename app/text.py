@@ -56,3 +56,14 @@ _IN_MSGSPEC_MESSAGES = tuple(
 def is_rule_broken(validation_message: str) -> bool:
     """Whether msgspec's message about a decoded body says it broke this rule."""
     return any(quoted in validation_message for quoted in _IN_MSGSPEC_MESSAGES)
+
+
+def collapse_spaces(text: str) -> str:
+    """Runs of white space (line breaks too) as one space, none at either end: how a label, a
+    reason or a search term is kept, so that two spellings of one text compare equal."""
+    return " ".join(text.split())
+
+
+def without_spaces(text: str) -> str:
+    """No white space at all: how a number typed or pasted with spaces (ID, account) is read."""
+    return "".join(text.split())

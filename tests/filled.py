@@ -20,12 +20,12 @@ from app.cases.tables import Case
 from app.demo import HISTORY_COUNTIES, _demo_mail, _history, _liven_up, _sample_cases
 from app.evaluation import services as evaluation
 from app.jobs import JobKind, enqueue
-from app.regions import as_code as regions
 from app.regions.services import add_inspector
 from app.regions.services import create_token as inspector_token
 from app.robots import services as robots
 from app.robots.rules import Event
-from app.tenancy import as_code
+from app.setup import as_code
+from app.setup import regions_as_code as regions
 from app.tenancy.services import find_by_slug
 from tests.helpers import OPERATOR, context_of, start_leave
 from workers.deadlines import _deadlines

@@ -11,9 +11,10 @@ from app.absences import services as absences
 from app.absences.rules import Action
 from app.accounts.services import add_user, create_token
 from app.asgi import create_app
+from app.setup.services import create_tenant
 from app.tenancy.context import Actor, TenantContext
 from app.tenancy.permissions import Role
-from app.tenancy.services import create_tenant, find_by_slug
+from app.tenancy.services import find_by_slug
 
 OPERATOR = Actor(user_id=None, label="tests", address="127.0.0.1", is_superadmin=True)
 PASSWORD = "correct horse battery"
@@ -76,7 +77,7 @@ async def demo_county() -> dict[str, int]:
 
     from app.accounts.services import set_password
     from app.accounts.tables import User
-    from app.tenancy import as_code
+    from app.setup import as_code
 
     await as_code.apply(as_code.load_file(Path(__file__).parent.parent / "tenants" / "dangshan.toml"), OPERATOR)
     ids = {u["username"]: u["id"] for u in await User.select(User.id, User.username)}

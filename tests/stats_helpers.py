@@ -56,7 +56,7 @@ async def case(
 
 async def region(slug: str, counties: list[str], name: str = "") -> None:
     """Region ``slug`` of these counties, loaded as tenants/regions.toml would load it."""
-    from app.regions import as_code
+    from app.setup import regions_as_code as as_code
 
     spec = as_code.RegionsFile(region=[as_code.RegionSpec(slug=slug, name=name or f"{slug}市", counties=counties)])
     await as_code.apply(spec, OPERATOR)

@@ -1,4 +1,4 @@
-from piccolo.columns import Boolean, ForeignKey, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from app.accounts.tables import User
@@ -8,6 +8,8 @@ from app.tenancy.tables import Tenant
 
 class Absence(Table):
     """An absence notice (离岗告示): who is away, why, until when, and who approved it."""
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     person = ForeignKey(User, index=True, on_delete=OnDelete.restrict)
@@ -39,6 +41,8 @@ NOTICE_COLUMNS = (Absence.status, Absence.starts_at, Absence.ends_at, Absence.re
 class Substitution(Table):
     """Who acted on a line while its A holder was on leave (第四条): opened and closed by the job."""
 
+    id: Serial
+
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     absence = ForeignKey(Absence, index=True, on_delete=OnDelete.restrict)
     line = ForeignKey(Line, index=True, on_delete=OnDelete.restrict)
@@ -50,6 +54,8 @@ class Substitution(Table):
 
 class EscalationPick(Table):
     """The qualified person a section head or leader chose for a line whose A and B are both away."""
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     line = ForeignKey(Line, index=True, on_delete=OnDelete.restrict)

@@ -49,6 +49,8 @@ class Identity:
 
 NAME_LIMIT, PHONE_LIMIT, EMAIL_LIMIT = 60, 30, 120  # the columns' lengths
 # A plain check (one @, a dot in the domain, no spaces): the mail server has the last word.
+# A username: what tenant files, the regions file and inspectors use.
+USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,59}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
@@ -123,6 +125,8 @@ async def language_of(user_id: int) -> str:
 async def keep_language(user_id: int, language: str) -> None:
     """Remember the person's choice for their next sign-in (a preference: not audited)."""
     await User.update({User.language: language}).where(User.id == user_id)
+
+
 async def identity_of(user_id: int, county_slug: str = "") -> Identity | None:
     """The active user with ``user_id`` and their roles, or ``None``; with the county of
     ``county_slug`` when they belong to it."""

@@ -1,4 +1,4 @@
-from piccolo.columns import Boolean, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, OnDelete, Serial, Timestamptz, Varchar
 from piccolo.table import Table
 
 from app.tenancy.tables import Tenant
@@ -9,6 +9,8 @@ class User(Table, tablename="portal_user"):
 
     Never deleted: history refers to people. ``active`` off ends their sessions and tokens.
     """
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, null=True, index=True, on_delete=OnDelete.restrict)
     username = Varchar(length=60, index=True)
@@ -26,6 +28,8 @@ class User(Table, tablename="portal_user"):
 class RoleGrant(Table):
     """One role held by one user (a person may hold several)."""
 
+    id: Serial
+
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     user = ForeignKey(User, index=True, on_delete=OnDelete.cascade)
     role = Varchar(length=20)
@@ -33,6 +37,8 @@ class RoleGrant(Table):
 
 class ApiToken(Table):
     """A bearer token for /api/v1; only its SHA-256 is stored."""
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     user = ForeignKey(User, index=True, on_delete=OnDelete.cascade)

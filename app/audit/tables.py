@@ -1,16 +1,21 @@
-from piccolo.columns import JSONB, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns import JSONB, ForeignKey, OnDelete, Serial, Timestamptz, Varchar
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
-from app.accounts.tables import User
 from app.tenancy.tables import Tenant
 
 
 class AuditRecord(Table):
     """One change: who, when, what (before/after), from where. Append-only."""
 
+    id: Serial
+
     tenant = ForeignKey(Tenant, null=True, index=True, on_delete=OnDelete.restrict)
     at = Timestamptz(index=True)
-    actor = ForeignKey(User, null=True, on_delete=OnDelete.restrict)
+    # Named, not imported: accounts record their changes here, so the audit sits below them.
+    actor = ForeignKey(
+        LazyTableReference("User", module_path="app.accounts.tables"), null=True, on_delete=OnDelete.restrict
+    )
     actor_label = Varchar(length=100)
     action = Varchar(length=60, index=True)
     entity = Varchar(length=40, index=True)

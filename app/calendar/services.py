@@ -31,6 +31,7 @@ from app.i18n import N_
 from app.i18n.messages import Said, label, said
 from app.tenancy.context import Actor, Forbidden, NotFound, TenantContext
 from app.tenancy.services import list_tenants
+from app.text import collapse_spaces
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 """Days outside these years are typing mistakes, not schedules."""
@@ -77,7 +78,7 @@ def parse_working_days(raw: str) -> int:
 
 def clean_note(note: str) -> str:
     """The note as saved: whitespace collapsed, at most the column's length."""
-    note = " ".join(note.split())
+    note = collapse_spaces(note)
     if len(note) > NOTE_LIMIT:
         raise InvalidInput("备注不能超过 {limit} 个字符", limit=NOTE_LIMIT)
     return note

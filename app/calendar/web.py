@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from litestar import Request, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
+from app import clock
 from app.calendar import services
 from app.calendar.workdays import SOURCE_COUNTY, SOURCE_GLOBAL, DayInfo
 from app.errors import InvalidInput
@@ -66,7 +67,7 @@ def county_scope(ctx: TenantContext) -> Scope:
 
 def global_scope(request: Request) -> Scope:
     actor = request.scope["user"].actor(request.state.get("address", ""))
-    today = datetime.now(ZoneInfo(services_of(request).settings.default_timezone)).date()
+    today = clock.now().astimezone(ZoneInfo(services_of(request).settings.default_timezone)).date()
     return Scope(
         template="calendar/global.html",
         path=GLOBAL_PATH,

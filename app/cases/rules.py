@@ -12,6 +12,7 @@ import msgspec
 from app.calendar.workdays import MAX_WORKING_DAYS, DueDate, WorkCalendar
 from app.errors import InvalidInput
 from app.i18n import N_
+from app.text import collapse_spaces
 
 POSTING_DAYS = 7
 """A public posting (公示) runs seven calendar days, the first day included."""
@@ -131,7 +132,7 @@ def remedy_due_on(calendar: WorkCalendar, recorded_on: date) -> date:
 def check_remedy(text: str, due_on: date | None, done_on: date | None, recorded_on: date, today: date) -> str:
     """A remedy as a head or admin edits it: some text, a due date and a done date not before the
     warning, and nothing done in the future."""
-    text = " ".join(text.split())
+    text = collapse_spaces(text)
     if not text:
         raise InvalidInput("请填写补救措施")
     if len(text) > 500:
@@ -205,7 +206,7 @@ def check_missing_items(items: list[str]) -> list[str]:
     """The list of a one-time notice: at least one item, each said once, each short enough to print."""
     cleaned: list[str] = []
     for item in items:
-        text = " ".join(item.split())
+        text = collapse_spaces(item)
         if not text or text in cleaned:
             continue
         if len(text) > 200:
@@ -296,8 +297,8 @@ def check_prior_reviews(reviews: list[PriorReview], received_on: date) -> list[P
         cleaned = msgspec.structs.replace(
             review,
             level=level.value,
-            outcome=" ".join(review.outcome.split()),
-            document=" ".join(review.document.split()),
+            outcome=collapse_spaces(review.outcome),
+            document=collapse_spaces(review.document),
         )
         if cleaned.empty:
             continue

@@ -59,7 +59,7 @@ from app.rota.tables import Assignment, Line
 from app.tenancy.context import Forbidden, NotFound, TenantContext
 from app.tenancy.permissions import Permission
 from app.tenancy.services import settings_of
-from app.text import SingleLine
+from app.text import SingleLine, collapse_spaces
 
 PAGE_SIZE = 50
 # A posting is entered when it goes up, give or take a week (e.g. put up on Friday, entered Monday).
@@ -298,7 +298,7 @@ class Application(msgspec.Struct, forbid_unknown_fields=True):
 
 
 def clean_text(value: str, label: str, limit: int, *, required: bool = True) -> str:
-    text = " ".join(str(value).split())
+    text = collapse_spaces(str(value))
     if required and not text:
         raise InvalidInput("请填写{field}", field=label)
     if len(text) > limit:

@@ -8,6 +8,7 @@ from piccolo.columns import (
     Integer,
     Numeric,
     OnDelete,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -21,6 +22,8 @@ from app.tenancy.tables import Tenant
 
 class Case(Table, tablename="assistance_case"):
     """An application for assistance, from receipt to filing."""
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     line = ForeignKey(Line, index=True, on_delete=OnDelete.restrict)
@@ -54,6 +57,8 @@ class Case(Table, tablename="assistance_case"):
 class CaseEvent(Table):
     """One entry of a case's timeline: a step, a document, a change of handler. Never changed."""
 
+    id: Serial
+
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     case = ForeignKey(Case, index=True, on_delete=OnDelete.restrict)
     at = Timestamptz()
@@ -71,6 +76,8 @@ class CaseEvent(Table):
 class MaterialNotice(Table):
     """一次性告知: every missing material, listed at once; a second list needs a reason."""
 
+    id: Serial
+
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     case = ForeignKey(Case, index=True, on_delete=OnDelete.restrict)
     items = JSONB()
@@ -84,6 +91,8 @@ class MaterialNotice(Table):
 class Receipt(Table):
     """A written receipt (书面凭证) of acceptance or refusal, numbered per county."""
 
+    id: Serial
+
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     case = ForeignKey(Case, index=True, on_delete=OnDelete.restrict)
     number = Integer()
@@ -95,6 +104,8 @@ class Receipt(Table):
 
 class Survey(Table):
     """入户调查: when, what was found, the internal conclusion (never shown to the applicant)."""
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     case = ForeignKey(Case, index=True, on_delete=OnDelete.restrict)
@@ -108,6 +119,8 @@ class Survey(Table):
 class Investigator(Table):
     """One of the (at least two) investigators of a survey; signs with their own account."""
 
+    id: Serial
+
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     survey = ForeignKey(Survey, index=True, on_delete=OnDelete.restrict)
     person = ForeignKey(User, on_delete=OnDelete.restrict)
@@ -116,6 +129,8 @@ class Investigator(Table):
 
 class Posting(Table):
     """公示: seven days where the public can object."""
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     case = ForeignKey(Case, index=True, on_delete=OnDelete.restrict)
@@ -128,6 +143,8 @@ class Posting(Table):
 
 class Objection(Table):
     """An objection raised during a posting; the case cannot be approved while one is open."""
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     case = ForeignKey(Case, index=True, on_delete=OnDelete.restrict)
@@ -143,6 +160,8 @@ class Objection(Table):
 
 class Extension(Table):
     """A leader's extension of the time limit (第十一条), with the due dates before and after."""
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     case = ForeignKey(Case, index=True, on_delete=OnDelete.restrict)
@@ -161,6 +180,8 @@ class AccountabilityRecord(Table):
     record (level ``head``) through ``head_record``.
     """
 
+    id: Serial
+
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     person = ForeignKey(User, index=True, on_delete=OnDelete.restrict)
     occasion_on = Date()
@@ -177,6 +198,8 @@ class AccountabilityRecord(Table):
 class Offence(Table, tablename="accountability_offence"):
     """One offence: a case that passed its due date unfinished, on its occasion's record."""
 
+    id: Serial
+
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     record = ForeignKey(AccountabilityRecord, index=True, on_delete=OnDelete.restrict)
     case = ForeignKey(Case, index=True, on_delete=OnDelete.restrict)
@@ -185,6 +208,8 @@ class Offence(Table, tablename="accountability_offence"):
 
 class GrassrootsReview(Table):
     """城乡医疗救助: the village's or the town's review and posting, as recorded at intake."""
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     case = ForeignKey(Case, index=True, on_delete=OnDelete.restrict)
@@ -201,6 +226,8 @@ class Enquiry(Table):
 
     A referral stays the first receiver's until the other office confirms it (首问负责制 第三条).
     """
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     first_receiver = ForeignKey(User, index=True, on_delete=OnDelete.restrict)

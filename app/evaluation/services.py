@@ -32,7 +32,8 @@ from app.i18n import N_, gettext, messages
 from app.i18n.messages import said
 from app.tenancy.context import Actor, Forbidden, NotFound, TenantContext, TenantInfo
 from app.tenancy.permissions import Permission, Role
-from app.tenancy.tables import Tenant
+from app.tenancy.services import find_by_id
+from app.text import collapse_spaces
 
 STEPS = ("self", "internal", "external", "group_review", "feedback")
 STEP_LABELS = {
@@ -103,8 +104,10 @@ def _cycle_view(row: dict) -> CycleView:
 
 
 async def get_cycle(ctx: TenantContext, cycle_id: int) -> CycleView:
-    await ctx.get(Cycle, cycle_id)
-    return _cycle_view(await ctx.select(Cycle).where(Cycle.id == cycle_id).output(load_json=True).first())
+    await ctx.get(Cycle, cycle_id)  # NotFound unless it is this county's
+    row = await ctx.select(Cycle).where(Cycle.id == cycle_id).output(load_json=True).first()
+    assert row is not None  # found just above; cycles are never deleted
+    return _cycle_view(row)
 
 
 async def list_cycles(ctx: TenantContext) -> list[CycleView]:
@@ -235,7 +238,7 @@ async def finalise(ctx: TenantContext, cycle_id: int, policy: str = "") -> Cycle
 async def reopen(ctx: TenantContext, cycle_id: int, reason: str) -> CycleView:
     """Only an admin, with a reason on the record."""
     ctx.actor.require(Permission.EVALUATION_MANAGE)
-    reason = " ".join(reason.split())
+    reason = collapse_spaces(reason)
     if not reason or len(reason) > 300:
         raise InvalidInput("重新打开已定稿的考评须写明理由（300 字以内）")
     async with db.transaction():
@@ -300,7 +303,7 @@ def _component(raw: str) -> Component:
 
 def _rater_key(ctx: TenantContext, component: Component, subject: dict, rater_label: str) -> tuple[str, str]:
     """Who the rating is from, after checking they may give it: (rater_key, label)."""
-    label = " ".join(rater_label.split())
+    label = collapse_spaces(rater_label)
     if label:  # a blank label names nobody: not a paper rating
         # A rating collected on paper, entered by an admin on behalf of the named rater.
         ctx.actor.require(Permission.EVALUATION_MANAGE)
@@ -554,7 +557,7 @@ async def create_links(ctx: TenantContext, cycle_id: int, count: int, prefix: st
     ctx.actor.require(Permission.EVALUATION_MANAGE)
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_LINKS:
         raise InvalidInput("一次可生成 1–{max} 个测评链接", max=MAX_LINKS)
-    prefix = " ".join(prefix.split())[:40] or DEFAULT_PREFIX
+    prefix = collapse_spaces(prefix)[:40] or DEFAULT_PREFIX
     now = clock.now()
     created = []
     async with db.transaction():
@@ -612,8 +615,9 @@ async def open_link(token: str) -> LinkForm:
     link = await RatingLink.select().where(RatingLink.token_hash == _token_hash(token)).first()
     if link is None or link["used_at"] is not None or link["expires_at"] <= clock.now():
         raise NotFound("rating link")
-    tenant = await Tenant.select().where(Tenant.id == link["tenant"]).first()
-    info = TenantInfo(id=tenant["id"], slug=tenant["slug"], name=tenant["name"], timezone=tenant["timezone"])
+    info = await find_by_id(link["tenant"])
+    if info is None:
+        raise NotFound("rating link")
     ctx = TenantContext(tenant=info, actor=_link_actor(link))
     cycle = await get_cycle(ctx, link["cycle"])
     if not cycle.accepts(Component.GRASSROOTS):
@@ -873,7 +877,7 @@ async def feedback(ctx: TenantContext, cycle_id: int, staff_id: int) -> ResultVi
 
 async def close_rectification(ctx: TenantContext, cycle_id: int, staff_id: int, note: str) -> None:
     ctx.actor.require(Permission.EVALUATION_MANAGE)
-    note = " ".join(note.split())
+    note = collapse_spaces(note)
     if not note:
         raise InvalidInput("请写明整改情况")
     async with db.transaction():

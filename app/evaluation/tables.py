@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from piccolo.columns import JSONB, Boolean, ForeignKey, Integer, Numeric, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import JSONB, Boolean, ForeignKey, Integer, Numeric, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from app.accounts.tables import User
@@ -11,6 +11,8 @@ from app.tenancy.tables import Tenant
 
 class Cycle(Table, tablename="evaluation_cycle"):
     """One county's review of one year, with its weights and where it stands."""
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     year = Integer()
@@ -26,6 +28,7 @@ class Cycle(Table, tablename="evaluation_cycle"):
 
 
 class Subject(Table, tablename="evaluation_subject"):
+    id: Serial
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     cycle = ForeignKey(Cycle, index=True, on_delete=OnDelete.restrict)
     person = ForeignKey(User, on_delete=OnDelete.restrict)
@@ -33,6 +36,8 @@ class Subject(Table, tablename="evaluation_subject"):
 
 class RatingLink(Table, tablename="evaluation_link"):
     """A single-use, expiring link for a grassroots rater without an account (基层测评)."""
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     cycle = ForeignKey(Cycle, index=True, on_delete=OnDelete.restrict)
@@ -50,6 +55,8 @@ class Rating(Table, tablename="evaluation_rating"):
     collected on paper and entered by an admin).
     """
 
+    id: Serial
+
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     cycle = ForeignKey(Cycle, index=True, on_delete=OnDelete.restrict)
     subject = ForeignKey(Subject, index=True, on_delete=OnDelete.restrict)
@@ -65,6 +72,8 @@ class Rating(Table, tablename="evaluation_rating"):
 
 class Result(Table, tablename="evaluation_result"):
     """A subject's computed result; replaced as a whole by each computation."""
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     cycle = ForeignKey(Cycle, index=True, on_delete=OnDelete.restrict)
@@ -83,6 +92,8 @@ class Result(Table, tablename="evaluation_result"):
 
 class Rectification(Table, tablename="evaluation_rectification"):
     """第六条: a subject below 70 is given a rectification item, which the admin tracks to its end."""
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     cycle = ForeignKey(Cycle, index=True, on_delete=OnDelete.restrict)

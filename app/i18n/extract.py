@@ -6,6 +6,8 @@ prints the messages still missing from it, ready to paste and translate.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sys
 
 from babel.messages.extract import extract_from_dir
@@ -17,11 +19,20 @@ from app.settings import PROJECT_ROOT
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "said": None}
 
 
+def _every_module() -> None:
+    """Import every module of the portal (by walking it, so that this tool at the ground imports
+    nothing above it by name): then every error class is known."""
+    import app
+
+    for module in pkgutil.walk_packages(app.__path__, "app."):
+        if ".piccolo_" not in module.name:  # Piccolo's apps and migrations are loaded by its registry
+            importlib.import_module(module.name)
+
+
 def _error_classes() -> list[str]:
-    import app.asgi  # noqa: F401  (imports every feature, so every error class is known)
-    import app.cli  # noqa: F401
-    import app.tenancy.as_code  # noqa: F401
     from app.errors import InvalidInput
+
+    _every_module()
 
     found, pending = [], [InvalidInput]
     while pending:

@@ -22,6 +22,7 @@ from app.cases.rules import check_household_size, check_received_on
 from app.errors import InvalidInput
 from app.i18n import N_
 from app.tenancy.permissions import ROLE_LABELS
+from app.text import collapse_spaces
 
 # The columns' lengths in the database, said first in words.
 USERNAME_LIMIT, NAME_LIMIT, PHONE_LIMIT, ADDRESS_LIMIT, NOTE_LIMIT = 60, 60, 30, 200, 300
@@ -239,9 +240,9 @@ def words(limit: int, *, note: bool = False) -> Callable[[object, str], str]:
             raise InvalidInput("{field}应为文字", field=column)
         raw = str(value)
         if note:
-            cleaned = "\n".join(" ".join(line.split()) for line in raw.strip().splitlines())
+            cleaned = "\n".join(collapse_spaces(line) for line in raw.strip().splitlines())
         else:
-            cleaned = " ".join(raw.split())
+            cleaned = collapse_spaces(raw)
         text.check(cleaned, column, note=note)
         if len(cleaned) > limit:
             raise InvalidInput("{field}不能超过 {limit} 个字符", field=column, limit=limit)

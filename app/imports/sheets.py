@@ -19,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from app.errors import InvalidInput
 from app.i18n import gettext
 from app.imports.rules import MAX_CELL_CHARS, Column, Formula, Overlong, SheetRow
+from app.text import without_spaces
 
 MAX_FILE_BYTES = 1_000_000  # the portal's body limit: a sheet of a few thousand rows is ~200 KB
 MAX_UNPACKED_BYTES = 40_000_000  # what the file's parts may unpack to (a zip bomb stops here)
@@ -102,7 +103,7 @@ def _rows(sheet, columns: Sequence[Column], max_rows: int) -> list[SheetRow]:
 
 
 def _header(value: object) -> str:
-    return "".join(str(value).split()) if value is not None else ""
+    return without_spaces(str(value)) if value is not None else ""
 
 
 def _value(cell) -> object:

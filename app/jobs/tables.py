@@ -1,4 +1,4 @@
-from piccolo.columns import JSON, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns import JSON, ForeignKey, Integer, OnDelete, Serial, Timestamptz, Varchar
 from piccolo.table import Table
 
 from app.tenancy.tables import Tenant
@@ -12,6 +12,8 @@ class JobRecord(Table, tablename="job_record"):
     ``heartbeat_at`` moves every few seconds while a worker runs the job, so a job whose worker
     died is seen at once and run again (``app.jobs.recover``).
     """
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     job_id = Varchar(length=120, unique=True)

@@ -34,6 +34,7 @@ from app.notifications.tables import EmailOutbox
 from app.secrets import seal, unseal
 from app.tenancy.context import TenantContext
 from app.tenancy.tables import Tenant
+from app.text import collapse_spaces
 
 SETTINGS_KEY = "email"  # Tenant.settings["email"]
 TLS_MODES = ("none", "starttls", "ssl")
@@ -224,7 +225,7 @@ async def save_settings(ctx: TenantContext, values: dict, allowed_hosts: frozens
 def compose(county: CountyMail, message: str, link: str = "") -> tuple[str, str]:
     """Subject and body of the e-mail that goes with an inbox message, in the current language."""
     # One line: a header with a line break (a reason typed in a text area) cannot be sent at all.
-    line = " ".join(message.split())
+    line = collapse_spaces(message)
     short = line if len(line) <= SUBJECT_LENGTH else line[: SUBJECT_LENGTH - 1] + "…"
     subject = gettext("【{county}社会救助股】{message}").format(county=county.name, message=short)
     lines = [message, ""]

@@ -1,4 +1,4 @@
-from piccolo.columns import JSONB, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import JSONB, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from app.accounts.tables import User
@@ -11,6 +11,8 @@ class Notification(Table):
     ``dedupe_key`` is unique per county: a job that runs twice, or on two workers at once,
     cannot tell the same thing twice.
     """
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     user = ForeignKey(User, index=True, on_delete=OnDelete.restrict)
@@ -34,6 +36,8 @@ class EmailOutbox(Table, tablename="email_outbox"):
     the same row and a worker that dies mid-send leaves it to be retried once the lease is over.
     A test message (the settings page) has no notification.
     """
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     notification = ForeignKey(Notification, null=True, default=None, on_delete=OnDelete.cascade)

@@ -15,13 +15,12 @@ from typing import TypeVar
 
 from app import clock, db
 from app.accounts.passwords import hash_password
-from app.accounts.services import Identity, check_person, identity_of
+from app.accounts.services import USERNAME, Identity, check_person, identity_of
 from app.accounts.tables import User
 from app.audit.services import record
 from app.audit.tables import AuditRecord
 from app.errors import InvalidInput
 from app.regions.tables import Inspector, InspectorToken, Region, RegionCounty
-from app.tenancy.as_code import USERNAME
 from app.tenancy.context import Actor, Forbidden, NotFound, TenantInfo
 from app.tenancy.services import tenant_info
 

@@ -1,4 +1,4 @@
-from piccolo.columns import Date, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns import Date, ForeignKey, OnDelete, Serial, Timestamptz, Varchar
 from piccolo.table import Table
 
 from app.cases.tables import Case
@@ -11,6 +11,8 @@ class Reminder(Table):
     The unique key, not the job queue, is what makes a reminder go out exactly once: a scan that
     runs twice, on two workers at once, or again after a crash, finds the row already there.
     """
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     case = ForeignKey(Case, index=True, on_delete=OnDelete.restrict)

@@ -1,4 +1,4 @@
-from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from app.tenancy.tables import Tenant
@@ -10,6 +10,8 @@ class Robot(Table):
     The webhook address carries the robot's key or access token, so it is sealed at rest like the
     DingTalk signing secret (``app.secrets``); ``address`` is the host alone, for pages and checks.
     """
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     platform = Varchar(length=10)
@@ -30,6 +32,8 @@ class RobotDelivery(Table, tablename="robot_delivery"):
     is new; sent by the worker, which claims a row by a conditional UPDATE with a lease (two
     workers never post the same row; a dead worker's row is due again after the lease).
     """
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     robot = ForeignKey(Robot, index=True, on_delete=OnDelete.cascade)

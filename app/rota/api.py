@@ -9,28 +9,22 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from app.rota import services
 from app.rota.posts import LineSpec
 from app.tenancy.permissions import Permission
-from app.text import MultiLine, SingleLine
+from app.text import SingleLine
 from app.web.guards import County, requires
 
-
-class NewLine(msgspec.Struct, forbid_unknown_fields=True):
-    code: SingleLine
-    name: SingleLine
-    working_days: int
-    separated_working_days: int | None = None
-    needs_survey: bool = True
-    needs_posting: bool = True
-    materials: MultiLine = ""
-
-
-class LineChanges(msgspec.Struct, forbid_unknown_fields=True):
-    name: SingleLine | msgspec.UnsetType = msgspec.UNSET
-    working_days: int | msgspec.UnsetType = msgspec.UNSET
-    separated_working_days: int | None | msgspec.UnsetType = msgspec.UNSET
-    needs_survey: bool | msgspec.UnsetType = msgspec.UNSET
-    needs_posting: bool | msgspec.UnsetType = msgspec.UNSET
-    materials: MultiLine | msgspec.UnsetType = msgspec.UNSET
-    active: bool | msgspec.UnsetType = msgspec.UNSET
+# A PATCH body: any of a line's settings (``LineSpec`` but its code), and ``active``.
+LineChanges = msgspec.defstruct(
+    "LineChanges",
+    [
+        *(
+            (field.name, field.type | msgspec.UnsetType, msgspec.UNSET)
+            for field in msgspec.structs.fields(LineSpec)
+            if field.name != "code"
+        ),
+        ("active", bool | msgspec.UnsetType, msgspec.UNSET),
+    ],
+    forbid_unknown_fields=True,
+)
 
 
 class NewAssignment(msgspec.Struct, forbid_unknown_fields=True):
@@ -56,8 +50,8 @@ async def list_lines(ctx: County) -> list[dict]:
 
 
 @post("/lines", guards=[requires(Permission.ROTA_MANAGE)])
-async def create_line(ctx: County, data: JSONBody[NewLine]) -> dict:
-    return line_json(await services.create_line(ctx, LineSpec(**msgspec.structs.asdict(data))))
+async def create_line(ctx: County, data: JSONBody[LineSpec]) -> dict:
+    return line_json(await services.create_line(ctx, data))
 
 
 @patch("/lines/{code:str}", guards=[requires(Permission.ROTA_MANAGE)])

@@ -5,22 +5,38 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import msgspec
+
 from app.errors import InvalidInput
+from app.text import MultiLine, SingleLine
 
 LINE_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 MAX_WORKING_DAYS = 60
 
 
-@dataclass(frozen=True)
-class LineSpec:
-    code: str
-    name: str
+class LineSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A line's fields, declared once: the page's form, the API's body (its changes are derived
+    from it in ``rota.api``) and a tenant file's ``[[lines]]`` (which adds ``active``)."""
+
+    code: SingleLine
+    name: SingleLine
     working_days: int
     separated_working_days: int | None = None
     # The line's casework pipeline (SPEC §6) and its checklist for the one-time notice.
     needs_survey: bool = True
     needs_posting: bool = True
-    materials: str = ""
+    materials: MultiLine = ""
+
+    def settings(self) -> dict:
+        """What is stored and audited of the line besides its code."""
+        return {key: getattr(self, key) for key in LINE_SETTINGS} | {
+            "name": self.name.strip(),
+            "materials": self.materials.strip(),
+        }
+
+
+# The fields of a line an administrator edits (``active`` too, through ``update_line``).
+LINE_SETTINGS = tuple(name for name in LineSpec.__struct_fields__ if name != "code")
 
 
 MAX_MATERIALS = 2000

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
+
+import msgspec
 
 from app import clock, db
 from app.absences.rules import IN_FORCE, Category, Notice
@@ -14,7 +16,7 @@ from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
 from app.errors import InvalidInput
 from app.i18n.messages import said
-from app.rota.posts import DEFAULT_LINES, LineSpec, Person, check_line, check_post
+from app.rota.posts import DEFAULT_LINES, LINE_SETTINGS, LineSpec, Person, check_line, check_post
 from app.rota.rules import Post, RotaEntry, Status, case_acting, resolve
 from app.rota.tables import Assignment, Line, Qualification
 from app.tenancy.context import NotFound, TenantContext
@@ -44,10 +46,6 @@ class LineView:
     def settings(self) -> dict:
         """What an administrator sets on a line, as the audit trail records it."""
         return {key: getattr(self, key) for key in LINE_SETTINGS}
-
-
-# The columns of a line an administrator edits (``active`` too, through ``update_line``).
-LINE_SETTINGS = ("name", "working_days", "separated_working_days", "needs_survey", "needs_posting", "materials")
 
 
 @dataclass(frozen=True)
@@ -131,17 +129,7 @@ async def line(ctx: TenantContext, code: str) -> LineView:
 async def add_default_lines(ctx: TenantContext) -> None:
     """A new county starts with the statutory lines (inside the caller's transaction)."""
     for position, spec in enumerate(DEFAULT_LINES):
-        await ctx.new(
-            Line,
-            code=spec.code,
-            name=spec.name,
-            working_days=spec.working_days,
-            separated_working_days=spec.separated_working_days,
-            needs_survey=spec.needs_survey,
-            needs_posting=spec.needs_posting,
-            position=position,
-            active=True,
-        ).save()
+        await ctx.new(Line, code=spec.code, position=position, active=True, **spec.settings()).save()
 
 
 async def create_line(ctx: TenantContext, spec: LineSpec) -> LineView:
@@ -150,7 +138,7 @@ async def create_line(ctx: TenantContext, spec: LineSpec) -> LineView:
         if await ctx.count(Line).where(Line.code == spec.code):
             raise InvalidInput("岗位代码 {code} 已存在", code=spec.code)
         position = len(await ctx.select(Line, Line.id))
-        settings = _settings_of(spec)
+        settings = spec.settings()
         row = ctx.new(Line, code=spec.code, position=position, active=True, **settings)
         await row.save()
         await record_in(
@@ -164,16 +152,11 @@ async def create_line(ctx: TenantContext, spec: LineSpec) -> LineView:
     return await line(ctx, spec.code)
 
 
-def _settings_of(spec: LineSpec) -> dict:
-    settings = {key: getattr(spec, key) for key in LINE_SETTINGS}
-    return {**settings, "name": spec.name.strip(), "materials": spec.materials.strip()}
-
-
 async def update_line(ctx: TenantContext, code: str, spec: LineSpec, active: bool = True) -> LineView:
     current = await line(ctx, code)
-    check_line(replace(spec, code=code))
+    check_line(msgspec.structs.replace(spec, code=code))
     before = {**current.settings(), "active": current.active}
-    after = {**_settings_of(spec), "active": active}
+    after = {**spec.settings(), "active": active}
     if before == after:
         return current
     async with db.transaction():

@@ -1,4 +1,4 @@
-from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from app.accounts.tables import User
@@ -7,6 +7,8 @@ from app.tenancy.tables import Tenant
 
 class Line(Table):
     """A business line (业务岗位): a kind of work with its own cases and statutory time limit."""
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     code = Varchar(length=40)
@@ -26,6 +28,8 @@ class Line(Table):
 class Qualification(Table):
     """A person is familiar with a line's business (同岗替代 第一条) and may back it up."""
 
+    id: Serial
+
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     user = ForeignKey(User, index=True, on_delete=OnDelete.restrict)
     line = ForeignKey(Line, index=True, on_delete=OnDelete.restrict)
@@ -36,6 +40,8 @@ class Assignment(Table, tablename="line_assignment"):
 
     Rows are never changed except to close them: the table is the assignment history.
     """
+
+    id: Serial
 
     tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
     line = ForeignKey(Line, index=True, on_delete=OnDelete.restrict)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from app.text import collapse_spaces
+
 STATUSES = ("active", "inactive", "all")
 
 
@@ -31,7 +33,7 @@ class StaffQuery:
     @classmethod
     def of(cls, text: str = "", role: str = "", line: str = "", status: str = "all") -> StaffQuery:
         """From the page's query string; an unknown status means everyone."""
-        return cls(" ".join(text.split()), role.strip(), line.strip(), status if status in STATUSES else "all")
+        return cls(collapse_spaces(text), role.strip(), line.strip(), status if status in STATUSES else "all")
 
     def matches(self, person: Person) -> bool:
         wanted = self.text.casefold()

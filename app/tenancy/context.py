@@ -5,6 +5,7 @@ A row of another county is indistinguishable from a row that does not exist (``N
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -49,6 +50,18 @@ class Actor:
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
             raise Forbidden(permission)
+
+
+def cli_actor(command: str) -> Actor:
+    """The operator running ``portal <command>`` (or the demo, or a benchmark) on this machine."""
+    return Actor(user_id=None, label=f"portal {command} ({_operator()})"[:100], address="cli", is_superadmin=True)
+
+
+def _operator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,14 @@
-"""Counties: creating them (superadmin) and finding them by slug."""
+"""Counties: finding them by slug or id, their settings (a new county: ``app.setup.services``)."""
 
 from __future__ import annotations
 
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from app import clock, db
-from app.audit.services import record, record_in
+from app import db
+from app.audit.services import record_in
 from app.errors import InvalidInput
-from app.rota.services import add_default_lines
-from app.tenancy.context import Actor, Forbidden, TenantContext, TenantInfo
+from app.tenancy.context import TenantContext, TenantInfo
 from app.tenancy.tables import Tenant
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
@@ -64,30 +63,6 @@ async def settings_of_counties(tenant_ids: list[int]) -> dict[int, dict]:
 async def list_tenants() -> list[TenantInfo]:
     rows = await Tenant.select(Tenant.id, Tenant.slug, Tenant.name, Tenant.timezone).order_by(Tenant.slug)
     return [tenant_info(row) for row in rows]
-
-
-async def create_tenant(actor: Actor, slug: str, name: str, timezone: str = "Asia/Shanghai") -> TenantInfo:
-    if not actor.is_superadmin:
-        raise Forbidden("only a superadmin creates counties")
-    slug, name = slug.strip(), name.strip()
-    validate_tenant_fields(slug, name, timezone)
-    async with db.transaction():
-        if await Tenant.exists().where(Tenant.slug == slug):
-            raise InvalidTenant("县代码 {slug} 已存在", slug=slug)
-        row = Tenant(slug=slug, name=name, timezone=timezone, settings={}, created_at=clock.now())
-        await row.save()
-        await record(
-            actor,
-            tenant_id=row.id,
-            action="tenant.create",
-            entity="tenant",
-            entity_id=row.id,
-            summary=f"{name} ({slug})",
-            after={"slug": slug, "name": name, "timezone": timezone},
-        )
-        info = TenantInfo(id=row.id, slug=slug, name=name, timezone=timezone)
-        await add_default_lines(TenantContext(tenant=info, actor=actor))
-    return info
 
 
 async def save_setting(ctx: TenantContext, key: str, value: object, *, summary: str) -> bool:

@@ -20,10 +20,9 @@ from seed import BENCH_URL, bench_settings, fresh_database
 
 from app import clock, db
 from app.accounts.tables import User
-from app.cli import cli_actor
 from app.evaluation import services
-from app.tenancy.context import Actor, TenantContext
-from app.tenancy.services import create_tenant
+from app.setup.services import create_tenant
+from app.tenancy.context import Actor, TenantContext, cli_actor
 
 STAFF = """
 INSERT INTO portal_user (tenant, username, name, created_at)

@@ -15,8 +15,8 @@ import time
 import asyncpg
 
 from app import db
-from app.cli import cli_actor
-from app.tenancy.services import create_tenant
+from app.setup.services import create_tenant
+from app.tenancy.context import cli_actor
 
 STAFF = 35  # + admin, leader, head, two evaluators = 40 people
 OPEN_SHARE = 0.15

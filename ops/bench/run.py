@@ -39,8 +39,7 @@ from app.accounts.sessions import COOKIE_NAME
 from app.accounts.tables import User
 from app.asgi import create_app
 from app.cases.tables import Case
-from app.cli import cli_actor
-from app.tenancy.context import TenantContext
+from app.tenancy.context import TenantContext, cli_actor
 from app.tenancy.services import find_by_slug
 
 HERE = os.path.dirname(os.path.abspath(__file__))

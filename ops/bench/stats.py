@@ -25,12 +25,11 @@ from seed import BENCH_URL, seeded_database
 
 from app import clock, db
 from app.cases.tables import Case
-from app.cli import cli_actor
-from app.regions import as_code
 from app.regions.services import RegionContext, RegionInfo
+from app.setup import regions_as_code as as_code
 from app.stats import services, tally
 from app.stats.figures import By, Period
-from app.tenancy.context import TenantContext
+from app.tenancy.context import TenantContext, cli_actor
 from app.tenancy.services import list_tenants
 
 # The seed receives cases over ten weeks around today: spread them over the year before today,

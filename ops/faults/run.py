@@ -45,7 +45,7 @@ from app.evaluation.tables import Result, Subject  # noqa: E402
 from app.jobs.tables import JobRecord  # noqa: E402
 from app.notifications.tables import Notification  # noqa: E402
 from app.settings import Settings  # noqa: E402
-from app.tenancy import as_code  # noqa: E402
+from app.setup import as_code  # noqa: E402
 from app.tenancy.context import Actor, TenantContext  # noqa: E402
 from app.tenancy.services import find_by_slug  # noqa: E402
 

@@ -55,7 +55,7 @@ async def test_admin_changes_a_backup_on_the_board_without_a_reload(live_server,
 
     from app.accounts.services import set_password
     from app.accounts.tables import User
-    from app.tenancy import as_code
+    from app.setup import as_code
     from tests.helpers import OPERATOR
 
     await as_code.apply(as_code.load_file(Path("tenants/dangshan.toml")), OPERATOR)

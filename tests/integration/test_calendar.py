@@ -15,7 +15,7 @@ from app.cases.rules import case_dates
 from app.cases.tables import Case, CaseEvent
 from app.rota.tables import Line
 from app.settings import PROJECT_ROOT
-from app.tenancy import as_code
+from app.setup import as_code
 from app.tenancy.context import Actor, TenantContext
 from app.tenancy.services import find_by_slug
 from tests.helpers import OPERATOR, api_token, county, demo_county, person, portal, post_form, sign_in

@@ -45,7 +45,7 @@ from app.errors import InvalidInput
 from app.notifications.tables import Notification
 from app.rota import services as rota_services
 from app.rota.posts import LineSpec
-from app.tenancy import as_code
+from app.setup import as_code
 from app.tenancy.context import Forbidden, TenantContext
 from app.tenancy.services import find_by_slug
 from tests.helpers import OPERATOR, context_of, demo_county, portal, post_form, sign_in

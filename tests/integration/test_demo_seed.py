@@ -9,7 +9,7 @@ import pytest
 from app.audit.tables import AuditRecord
 from app.cases.tables import Case, CaseEvent
 from app.demo import DEMO_TENANT, _demo_mail, _sample_cases
-from app.tenancy import as_code
+from app.setup import as_code
 from app.tenancy.services import find_by_slug
 from tests.helpers import OPERATOR, demo_county
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from app.audit.tables import AuditRecord
-from app.regions import as_code
 from app.regions.services import RegionError, create_token, identity_for_token
 from app.regions.tables import Inspector, InspectorToken, Region, RegionCounty
+from app.setup import regions_as_code as as_code
 from tests.helpers import OPERATOR, county, person
 from tests.stats_helpers import inspector, region
 

@@ -11,7 +11,7 @@ from app.accounts.tables import User
 from app.audit.tables import AuditRecord
 from app.rota.tables import Assignment
 from app.settings import PROJECT_ROOT
-from app.tenancy import as_code
+from app.setup import as_code
 from tests.helpers import OPERATOR, PASSWORD, api_token, county, person, portal, post_form, sign_in
 
 pytestmark = pytest.mark.usefixtures("clean_db", "redis")

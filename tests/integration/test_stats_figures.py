@@ -131,7 +131,7 @@ async def test_no_counties_no_figures(any_db, read):
 
 
 async def test_each_county_decides_on_its_own_clock(any_db, read):
-    from app.tenancy.services import create_tenant
+    from app.setup.services import create_tenant
     from tests.helpers import OPERATOR
 
     a = await county("aa")

@@ -12,7 +12,7 @@ from app.audit.tables import AuditRecord
 from app.calendar.tables import CalendarDay
 from app.rota.tables import Line
 from app.settings import PROJECT_ROOT
-from app.tenancy import as_code
+from app.setup import as_code
 from app.tenancy.tables import Tenant
 from tests.helpers import OPERATOR
 

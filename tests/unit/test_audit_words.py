@@ -3,7 +3,7 @@
 from zoneinfo import ZoneInfo
 
 from app import i18n
-from app.audit.words import Names, describe
+from app.history.words import Names, describe
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NAMES = Names(

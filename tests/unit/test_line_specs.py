@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-
+import msgspec
 import pytest
 
 from app.cases.pipeline import Pipeline, Status
@@ -28,8 +27,8 @@ def test_every_other_default_line_keeps_both_steps():
 def test_a_dibao_line_cannot_turn_the_survey_off_but_may_turn_the_posting_off(code):
     spec = DEFAULTS[code]
     with pytest.raises(InvalidInput, match="household survey"):
-        check_line(dataclasses.replace(spec, needs_survey=False))
-    check_line(dataclasses.replace(spec, needs_posting=False))
+        check_line(msgspec.structs.replace(spec, needs_survey=False))
+    check_line(msgspec.structs.replace(spec, needs_posting=False))
 
 
 @pytest.mark.parametrize("code", ["medical", "temporary", "other", "county_own"])

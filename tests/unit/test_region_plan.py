@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.regions.as_code import RegionFileError, parse, plan
+from app.setup.regions_as_code import RegionFileError, parse, plan
 
 FILE = """
 [[region]]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.tenancy.as_code import CurrentState, TenantFileError, parse, plan
+from app.setup.as_code import CurrentState, TenantFileError, parse, plan
 
 FILE = """
 slug = "dangshan"

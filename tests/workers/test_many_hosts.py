@@ -24,7 +24,7 @@ import pytest
 from app.absences.tables import Substitution
 from app.accounts.tables import User
 from app.settings import PROJECT_ROOT
-from app.tenancy import as_code
+from app.setup import as_code
 from app.tenancy.services import find_by_slug
 from tests.conftest import REDIS_URL, database_url
 from tests.helpers import OPERATOR, api_token, start_leave

@@ -12,7 +12,7 @@ from app.absences.tables import Substitution
 from app.accounts.tables import User
 from app.jobs.tables import JobRecord
 from app.notifications.tables import Notification
-from app.tenancy import as_code
+from app.setup import as_code
 from tests.helpers import OPERATOR, api_token, context_of, demo_county, portal, start_leave
 from tests.workers.processes import kill, until, worker_process
 from workers.settings import build_worker

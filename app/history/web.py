@@ -11,9 +11,9 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
-from app.audit import words
 from app.audit.labels import ACTION_LABELS
 from app.audit.services import AuditFilter, browse
+from app.history import words
 from app.i18n import gettext as _
 from app.tenancy.permissions import Permission
 from app.web.guards import County, requires

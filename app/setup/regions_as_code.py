@@ -18,7 +18,7 @@ from app.audit.services import record
 from app.errors import InvalidInput
 from app.i18n.messages import said
 from app.regions.tables import Region, RegionCounty
-from app.tenancy.as_code import Change, read
+from app.setup.as_code import Change, read
 from app.tenancy.context import Actor
 from app.tenancy.services import SLUG_PATTERN
 from app.tenancy.tables import Tenant

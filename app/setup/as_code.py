@@ -8,7 +8,6 @@ are (an admin may have decided a day on the calendar page).
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,7 +17,7 @@ from typing import Any
 import msgspec
 
 from app import clock, db
-from app.accounts.services import check_email
+from app.accounts.services import USERNAME, check_email
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record
 from app.calendar import office_hours
@@ -28,12 +27,10 @@ from app.errors import InvalidInput
 from app.i18n.messages import said
 from app.rota.posts import DEFAULT_LINES, LineSpec, Person, check_line, check_post
 from app.rota.tables import Assignment, Line, Qualification
-from app.tenancy.context import Actor, TenantContext
+from app.tenancy.context import Actor, TenantContext, TenantInfo
 from app.tenancy.permissions import Role
-from app.tenancy.services import find_by_slug, validate_tenant_fields
+from app.tenancy.services import validate_tenant_fields
 from app.tenancy.tables import Tenant
-
-USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,59}$")
 
 
 class StaffSpec(msgspec.Struct, forbid_unknown_fields=True):
@@ -47,14 +44,7 @@ class StaffSpec(msgspec.Struct, forbid_unknown_fields=True):
     active: bool = True
 
 
-class LineFileSpec(msgspec.Struct, forbid_unknown_fields=True):
-    code: str
-    name: str
-    working_days: int
-    separated_working_days: int | None = None
-    needs_survey: bool = True
-    needs_posting: bool = True
-    materials: str = ""
+class LineFileSpec(LineSpec, frozen=True, forbid_unknown_fields=True):
     active: bool = True
 
 
@@ -93,7 +83,7 @@ class TenantSpec(msgspec.Struct, forbid_unknown_fields=True):
     name: str
     timezone: str = "Asia/Shanghai"
     lines: list[LineFileSpec] = msgspec.field(
-        default_factory=lambda: [LineFileSpec(**vars(spec)) for spec in DEFAULT_LINES]
+        default_factory=lambda: [LineFileSpec(**msgspec.structs.asdict(spec)) for spec in DEFAULT_LINES]
     )
     staff: list[StaffSpec] = []
     assignments: dict[str, PostSpec] = {}
@@ -129,7 +119,7 @@ def _check(spec: TenantSpec) -> None:
     codes: set[str] = set()
     for index, line in enumerate(spec.lines):
         try:
-            check_line(LineSpec(**{k: v for k, v in msgspec.structs.asdict(line).items() if k != "active"}))
+            check_line(line)
         except InvalidInput as exc:
             raise TenantFileError("lines[{index}]：{problem}", index=index, problem=exc.localized()) from None
         if line.code in codes:
@@ -247,16 +237,7 @@ class CurrentState:
 
 
 def _line_values(line: LineFileSpec, position: int) -> dict[str, Any]:
-    return {
-        "name": line.name.strip(),
-        "working_days": line.working_days,
-        "separated_working_days": line.separated_working_days,
-        "needs_survey": line.needs_survey,
-        "needs_posting": line.needs_posting,
-        "materials": line.materials.strip(),
-        "active": line.active,
-        "position": position,
-    }
+    return {**line.settings(), "active": line.active, "position": position}
 
 
 def _staff_values(person: StaffSpec) -> dict[str, Any]:
@@ -391,7 +372,8 @@ async def apply(spec: TenantSpec, actor: Actor) -> list[Change]:
             )
         if any(change.entity == "calendar_day" for change in changes):
             # The county's days changed: its open cases follow, in this same transaction.
-            await calendar.recompute_county(TenantContext(tenant=await find_by_slug(spec.slug), actor=actor))
+            county = TenantInfo(id=tenant_id, slug=spec.slug, name=spec.name, timezone=spec.timezone)
+            await calendar.recompute_county(TenantContext(tenant=county, actor=actor))
     return changes
 
 

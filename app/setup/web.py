@@ -6,7 +6,8 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from app.errors import InvalidInput
-from app.tenancy.services import create_tenant, list_tenants
+from app.setup.services import create_tenant
+from app.tenancy.services import list_tenants
 from app.web.feedback import Done, done
 from app.web.guards import superadmin_guard
 from app.web.render import page
