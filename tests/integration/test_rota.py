@@ -257,7 +257,7 @@ async def test_board_changes_a_backup_in_place(settings, dangshan):
         )
         assert fragment.status_code == 200 and "<html" not in fragment.text
         row = fragment.text.split('id="line-urban_dibao"')[1].split("</tr>")[0]
-        assert '<td class="b">孙静</td>' in row
+        assert '<td class="b" data-label="B岗">孙静</td>' in row
         refused = await post_form(
             client,
             "/t/dangshan/rota/urban_dibao/assignment",
