@@ -66,13 +66,18 @@ async def test_a_county_request_names_its_county_to_every_statement_after_the_id
 ):
     ours, _ = two_counties
     told = []
-    tell = db._as_app_role
+    begin, tell = db._begin_as_app_role, db._as_app_role
 
-    async def spied(connection):
+    def spied_begin():  # a statement outside a transaction
+        told.append(db._county.get())
+        return begin()
+
+    async def spied_tell(connection):  # a transaction's
         told.append(db._county.get())
         await tell(connection)
 
-    monkeypatch.setattr(db, "_as_app_role", spied)
+    monkeypatch.setattr(db, "_begin_as_app_role", spied_begin)
+    monkeypatch.setattr(db, "_as_app_role", spied_tell)
     async with portal(settings) as client:
         token = await api_token("dangshan", await person("dangshan", "caller", ["admin"]))
         told.clear()
