@@ -43,13 +43,13 @@ async def tenant_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     )
 
 
-def superadmin_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def superadmin_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if not signed_in(connection).is_superadmin:
         raise PermissionDeniedException("superadmin only")
 
 
 def requires(permission: Permission):
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # async: no thread hop
         context: TenantContext = connection.state[CONTEXT_KEY]
         if not context.actor.can(permission):
             raise PermissionDeniedException(f"this needs the permission {permission}")
