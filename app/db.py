@@ -64,6 +64,19 @@ async def _as_app_role(connection) -> None:
     )
 
 
+_BEGIN = "BEGIN;"
+_COMMIT, _ROLLBACK = "COMMIT;", "ROLLBACK;"
+
+
+def _begin_as_app_role() -> str:
+    """BEGIN, the app's role and the request's county as one simple query: one round trip where
+    BEGIN and a parameterised ``_ROLE_AND_COUNTY`` take two. Only values the app controls are
+    written into it: a constant role name and an integer county id."""
+    county_id = _county.get()
+    tenant = "" if county_id is None else int(county_id)
+    return f"{_BEGIN} SELECT set_config('role', '{APP_ROLE}', true), set_config('portal.tenant', '{tenant}', true)"
+
+
 class _CountyTransaction(PostgresTransaction):
     async def begin(self) -> None:
         await super().begin()
@@ -74,15 +87,23 @@ class _CountyTransaction(PostgresTransaction):
 class CountyEngine(PostgresEngine):
     """PostgreSQL where every pooled statement runs in a transaction that names the app's role and
     the county (row-level security, above); a statement outside ``transaction()`` gets one of its
-    own. Session state is never set, so nothing needs resetting when a connection is released."""
+    own, opened with its role and county in one round trip (then the statement, then COMMIT).
+    Session state is never set, so nothing needs resetting when a connection is released."""
 
     def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
         return _CountyTransaction(engine=self, allow_nested=allow_nested)
 
     async def _run_in_pool(self, query: str, args=None):
-        async with self.pool.acquire() as connection, connection.transaction():
-            await _as_app_role(connection)
-            return await connection.fetch(query, *(args or []))
+        async with self.pool.acquire() as connection:
+            await connection.execute(_begin_as_app_role())
+            try:
+                rows = await connection.fetch(query, *(args or []))
+            except Exception:
+                await connection.execute(_ROLLBACK)
+                raise
+            # (Cancelled mid-statement: the pool rolls back the open transaction on release.)
+            await connection.execute(_COMMIT)
+            return rows
 
 
 async def _nothing_to_reset(connection) -> None:
@@ -91,12 +112,12 @@ async def _nothing_to_reset(connection) -> None:
 
 _statements = 0
 # What wraps each statement (its transaction, the role and county), not the app's own queries.
-_WRAPPING = frozenset({"BEGIN;", "COMMIT;", "ROLLBACK;", _ROLE_AND_COUNTY})
+_WRAPPING = frozenset({_BEGIN, _COMMIT, _ROLLBACK, _ROLE_AND_COUNTY})
 
 
 def _count_statement(record) -> None:
     global _statements
-    if record.query not in _WRAPPING:
+    if record.query not in _WRAPPING and not record.query.startswith(_BEGIN):
         _statements += 1
 
 

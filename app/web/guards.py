@@ -27,7 +27,10 @@ def signed_in(connection: ASGIConnection) -> Identity:
     return identity
 
 
-def tenant_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def tenant_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    # Async on purpose: Litestar runs a sync guard in a worker thread, whose copy of the context
+    # would take the county (``db.enter_county``) away with it, leaving the handler without the
+    # row-level-security backstop (and its queries planned over every county).
     # The identity carries the county of the path when the person belongs to it (one statement
     # found both, app.web.identity); another county is answered like a county that does not exist.
     identity = signed_in(connection)
@@ -40,13 +43,13 @@ def tenant_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     )
 
 
-def superadmin_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def superadmin_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if not signed_in(connection).is_superadmin:
         raise PermissionDeniedException("superadmin only")
 
 
 def requires(permission: Permission):
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # async: no thread hop
         context: TenantContext = connection.state[CONTEXT_KEY]
         if not context.actor.can(permission):
             raise PermissionDeniedException(f"this needs the permission {permission}")

@@ -348,7 +348,9 @@ async def main(arguments) -> None:
     redis = Redis.from_url(REDIS_URL)
     await redis.flushdb()
     await redis.aclose()
-    all_pages = pages(case_id)
+    all_pages = [
+        page for page in pages(case_id) if not page.main or not arguments.only or any(n in page.name for n in arguments.only)
+    ]
     statements = await statements_per_request(settings, all_pages, token)
     redis = Redis.from_url(REDIS_URL)
     await redis.flushdb()  # the sign-ins above count against the login limit
@@ -406,6 +408,9 @@ if __name__ == "__main__":
     parser.add_argument("--users", type=int, default=32, help="concurrent connections")
     parser.add_argument("--seconds", type=float, default=20, help="per page")
     parser.add_argument("--workers", type=int, default=4, help="web processes of each server")
+    parser.add_argument(
+        "--only", action="append", metavar="NAME", help="only the portal's pages whose name contains NAME (repeatable)"
+    )
     parser.add_argument("--quick", action="store_true", help="10 counties × 1,000 cases, 5 s a page")
     parser.add_argument("--reuse", action="store_true", help="keep the database an earlier run seeded")
     parser.add_argument("--seed-only", action="store_true", help="seed, then stop (measure later with --reuse)")

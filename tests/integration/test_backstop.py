@@ -61,6 +61,33 @@ async def test_the_county_ends_with_the_request(settings, two_counties):
         assert {row["tenant"] for row in await User.select(User.tenant)} == {ours, theirs}
 
 
+async def test_a_county_request_names_its_county_to_every_statement_after_the_identity(
+    settings, two_counties, monkeypatch
+):
+    ours, _ = two_counties
+    told = []
+    begin, tell = db._begin_as_app_role, db._as_app_role
+
+    def spied_begin():  # a statement outside a transaction
+        told.append(db._county.get())
+        return begin()
+
+    async def spied_tell(connection):  # a transaction's
+        told.append(db._county.get())
+        await tell(connection)
+
+    monkeypatch.setattr(db, "_begin_as_app_role", spied_begin)
+    monkeypatch.setattr(db, "_as_app_role", spied_tell)
+    async with portal(settings) as client:
+        token = await api_token("dangshan", await person("dangshan", "caller", ["admin"]))
+        told.clear()
+        answer = await client.get("/api/v1/t/dangshan/staff", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200
+    # The identity is found before the county is known; the handler's statements all run in it.
+    assert told[0] is None
+    assert told[1:] and set(told[1:]) == {ours}
+
+
 @pytest.fixture
 async def two_counties():
     ours, theirs = await county("dangshan"), await county("xiaoxian")
