@@ -349,7 +349,9 @@ async def main(arguments) -> None:
     await redis.flushdb()
     await redis.aclose()
     all_pages = [
-        page for page in pages(case_id) if not page.main or not arguments.only or any(n in page.name for n in arguments.only)
+        page
+        for page in pages(case_id)
+        if not page.main or not arguments.only or any(n in page.name for n in arguments.only)
     ]
     statements = await statements_per_request(settings, all_pages, token)
     redis = Redis.from_url(REDIS_URL)
