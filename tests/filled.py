@@ -26,6 +26,7 @@ from app.robots import services as robots
 from app.robots.rules import Event
 from app.setup import as_code
 from app.setup import regions_as_code as regions
+from app.stats import tally
 from app.tenancy.services import find_by_slug
 from tests.helpers import OPERATOR, context_of, start_leave
 from workers.deadlines import _deadlines
@@ -69,6 +70,7 @@ async def fill(queue=None) -> None:
     await set_global_year_entered(OPERATOR, year, True)
     await set_global_day(OPERATOR, clock.now().date() + timedelta(days=50), False, "全市放假")
     await _case_moves(admin, leader)
+    await tally.rebuild(tenant, clock.now())  # the statistics' summary of those cases
     await log_enquiry(
         admin, NewEnquiry(visitor="张三", channel="phone", question="低保怎么申请？", answer="带身份证来")
     )

@@ -27,8 +27,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(database):
+def live_server(database, tmp_path_factory):
     port = _free_port()
+    # The server's log goes to a file: a pipe nobody reads fills up (64 KB of access log) and
+    # then blocks the server in the middle of a later test.
+    log_path = tmp_path_factory.mktemp("live_server") / "serve.log"
+    log = log_path.open("w")
     env = {
         **os.environ,
         "PORTAL_MODE": "test",
@@ -40,9 +44,8 @@ def live_server(database):
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
         cwd=PROJECT_ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
-        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -52,14 +55,20 @@ def live_server(database):
             break
         except OSError:
             if server.poll() is not None:
-                pytest.fail(f"portal serve exited: {server.stdout.read()}")
+                pytest.fail(f"portal serve exited: {log_path.read_text()[-4000:]}")
             time.sleep(0.2)
     else:
         server.kill()
         pytest.fail("portal serve did not answer /healthz within 30 s")
     yield url
     server.terminate()
-    server.wait(timeout=10)
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        pytest.fail(f"portal serve did not stop within 10 s of SIGTERM: {log_path.read_text()[-4000:]}")
+    finally:
+        log.close()
 
 
 @pytest.fixture(scope="session")
