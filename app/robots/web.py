@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Request, delete, get, post
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
 
 from app.errors import InvalidInput
@@ -73,12 +73,12 @@ async def add_robot(request: Request, ctx: County) -> Template | Redirect:
 
 
 @get("/settings/robots/{robot_id:int}", guards=MANAGE)
-async def robot_page(request: Request, ctx: County, robot_id: int) -> Template:
+async def robot_page(request: Request, ctx: County, robot_id: FromPath[int]) -> Template:
     return page(request, "robots/robot.html", await _context(ctx, robot_id))
 
 
 @post("/settings/robots/{robot_id:int}", guards=MANAGE)
-async def save_robot(request: Request, ctx: County, robot_id: int) -> Template | Redirect:
+async def save_robot(request: Request, ctx: County, robot_id: FromPath[int]) -> Template | Redirect:
     form = await request.form()
     try:
         await services.update_robot(ctx, robot_id, _from_form(form), _operator(request)[0])
@@ -88,13 +88,13 @@ async def save_robot(request: Request, ctx: County, robot_id: int) -> Template |
 
 
 @post("/settings/robots/{robot_id:int}/delete", guards=MANAGE)
-async def delete_robot_page(request: Request, ctx: County, robot_id: int) -> Redirect:
+async def delete_robot_page(request: Request, ctx: County, robot_id: FromPath[int]) -> Redirect:
     await services.delete_robot(ctx, robot_id)
     return done(request, Redirect(f"/t/{ctx.tenant.slug}/settings/robots", status_code=303), Done.DELETED)
 
 
 @post("/settings/robots/{robot_id:int}/test", guards=MANAGE)
-async def test_robot(request: Request, ctx: County, robot_id: int) -> Template:
+async def test_robot(request: Request, ctx: County, robot_id: FromPath[int]) -> Template:
     """Posted now (not by the worker), so the admin sees at once whether the group receives it."""
     hosts, base_url = _operator(request)
     tested = await delivery.send_test(ctx, robot_id, hosts=hosts, base_url=base_url)
@@ -125,7 +125,7 @@ async def create_robot(request: Request, ctx: County, data: JSONBody[RobotBody])
 
 
 @delete("/settings/robots/{robot_id:int}", guards=MANAGE, status_code=204)
-async def remove_robot(ctx: County, robot_id: int) -> None:
+async def remove_robot(ctx: County, robot_id: FromPath[int]) -> None:
     await services.delete_robot(ctx, robot_id)
 
 
