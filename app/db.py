@@ -7,12 +7,13 @@ the migrations and the tests all talk to the database the settings name.
 from __future__ import annotations
 
 import os
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from contextvars import ContextVar
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from asyncpg import InterfaceError, InternalClientError, PostgresError
 from piccolo.apps.migrations.tables import Migration
 from piccolo.conf.apps import ENVIRONMENT_VARIABLE, Finder
 from piccolo.engine.base import Engine
@@ -95,15 +96,30 @@ class CountyEngine(PostgresEngine):
 
     async def _run_in_pool(self, query: str, args=None):
         async with self.pool.acquire() as connection:
-            await connection.execute(_begin_as_app_role())
+            await _simple(connection, _begin_as_app_role())
             try:
                 rows = await connection.fetch(query, *(args or []))
+            except InternalClientError as broken:
+                raise ConnectionError("the database connection broke") from broken
             except Exception:
-                await connection.execute(_ROLLBACK)
+                # A failed ROLLBACK means the connection broke too: the server rolls back, the pool
+                # discards or resets it on release, and the statement's own error is the one to tell.
+                with suppress(InterfaceError, ConnectionError, PostgresError, OSError):
+                    await _simple(connection, _ROLLBACK)
                 raise
             # (Cancelled mid-statement: the pool rolls back the open transaction on release.)
-            await connection.execute(_COMMIT)
+            await _simple(connection, _COMMIT)
             return rows
+
+
+async def _simple(connection, sql: str) -> None:
+    """One simple-protocol round trip. asyncpg's InternalClientError ("another operation is in
+    progress") here means the server went away under the connection (seen when PostgreSQL stops):
+    nothing was sent and the server rolls the transaction back, so it is a backend that is down."""
+    try:
+        await connection.execute(sql)
+    except InternalClientError as broken:
+        raise ConnectionError("the database connection broke") from broken
 
 
 async def _nothing_to_reset(connection) -> None:

@@ -140,6 +140,9 @@ class PrivateRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
 
+LOGS = ROOT / "var" / "faults"
+
+
 class PortalProcess:
     """``portal serve`` or ``portal worker`` on the private instances."""
 
@@ -148,13 +151,16 @@ class PortalProcess:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", *self.args],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        # Kept after the run (var/faults/serve.log, worker.log): an unexpected answer is explained there.
+        LOGS.mkdir(parents=True, exist_ok=True)
+        with (LOGS / f"{self.args[0]}.log").open("a") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "app.cli", *self.args],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def start_if_stopped(self) -> None:
         if self.process is None or self.process.poll() is not None:
