@@ -20,10 +20,6 @@ REMINDER_HOUR = 8
 DEADLINES_SECONDS = 600  # the period of its periodic run (workers/settings.PERIODIC)
 
 
-def _lock_name(tenant_id: int) -> str:
-    return f"portal:lock:deadlines:{tenant_id}"
-
-
 async def _deadlines(county: TenantInfo, *, remind: bool) -> dict:
     ctx = TenantContext(county, DEADLINE_KEEPER)
     today = county.now().date()
@@ -50,4 +46,4 @@ async def deadline_scan_all(ctx: dict) -> dict:
     async def deadlines(county: TenantInfo) -> dict:
         return await _deadlines(county, remind=county.now().hour >= REMINDER_HOUR)
 
-    return (await each_county(ctx, "deadlines", DEADLINES_SECONDS, deadlines, _lock_name)).as_dict()
+    return (await each_county(ctx, "deadlines", DEADLINES_SECONDS, deadlines)).as_dict()

@@ -16,10 +16,6 @@ from workers.partitioned import each_county
 MAIL_SECONDS = 60  # the period of its periodic run (workers/settings.PERIODIC)
 
 
-def _lock_name(tenant_id: int) -> str:
-    return f"portal:lock:email:{tenant_id}"
-
-
 async def send_email(ctx: dict, outbox_id: int) -> str:
     return await deliver(outbox_id)
 
@@ -30,4 +26,4 @@ async def deliver_due_emails(ctx: dict) -> dict:
     async def county_mail(county: TenantInfo) -> dict:
         return asdict(await deliver_due(tenant_id=county.id))
 
-    return (await each_county(ctx, "email", MAIL_SECONDS, county_mail, _lock_name)).as_dict()
+    return (await each_county(ctx, "email", MAIL_SECONDS, county_mail)).as_dict()

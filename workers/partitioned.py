@@ -57,12 +57,16 @@ def tick_of(period_seconds: int, at: float | None = None) -> int:
     return int((time.time() if at is None else at) // period_seconds)
 
 
+def county_lock(kind: str, tenant_id: int) -> str:
+    """The lock one county's ``kind`` of work is done under, by a periodic run or on demand."""
+    return f"portal:lock:{kind}:{tenant_id}"
+
+
 async def each_county(
     ctx: dict,
     kind: str,
     period_seconds: int,
     work: Callable[[TenantInfo], Awaitable[object]],
-    lock_name: Callable[[int], str],
 ) -> Share:
     redis = ctx["redis"]
     me = ctx.get("worker_name") or worker_name()
@@ -72,19 +76,19 @@ async def each_county(
     random.shuffle(counties)
     busy: list[TenantInfo] = []
     for county in counties:
-        if not await _one(redis, ledger, me, county, work, lock_name, share, wait=0):
+        if not await _one(redis, ledger, me, county, work, kind, share, wait=0):
             busy.append(county)
     for county in busy:
-        if not await _one(redis, ledger, me, county, work, lock_name, share, wait=LOCK_SECONDS):
+        if not await _one(redis, ledger, me, county, work, kind, share, wait=LOCK_SECONDS):
             # Held for longer than a dead holder's lock lasts: a live worker is at it.
             log.info("%s of %s left to the worker holding it", kind, county.slug)
     return share
 
 
-async def _one(redis, ledger: str, me: str, county: TenantInfo, work, lock_name, share: Share, *, wait: float) -> bool:
+async def _one(redis, ledger: str, me: str, county: TenantInfo, work, kind: str, share: Share, *, wait: float) -> bool:
     """Do ``county`` unless done; ``False`` when its lock stayed busy for ``wait`` seconds."""
     try:
-        async with held(redis, lock_name(county.id), wait=wait):
+        async with held(redis, county_lock(kind, county.id), wait=wait):
             if await redis.hexists(ledger, county.id):
                 share.done_elsewhere += 1
                 return True

@@ -14,10 +14,6 @@ from workers.partitioned import each_county
 ROBOT_SECONDS = 60  # the period of its periodic run (workers/settings.PERIODIC)
 
 
-def _lock_name(tenant_id: int) -> str:
-    return f"portal:lock:robots:{tenant_id}"
-
-
 async def deliver_due_robot_messages(ctx: dict) -> dict:
     """Every minute: each county's due robot messages, shared with the other workers."""
     settings = ctx["settings"]
@@ -25,4 +21,4 @@ async def deliver_due_robot_messages(ctx: dict) -> dict:
     async def county_robots(county: TenantInfo) -> dict:
         return asdict(await deliver_due(hosts=settings.webhook_hosts, base_url=settings.base_url, tenant_id=county.id))
 
-    return (await each_county(ctx, "robots", ROBOT_SECONDS, county_robots, _lock_name)).as_dict()
+    return (await each_county(ctx, "robots", ROBOT_SECONDS, county_robots)).as_dict()

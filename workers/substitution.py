@@ -12,7 +12,7 @@ from dataclasses import asdict
 from app.absences.substitution import sweep
 from app.jobs import set_progress
 from app.tenancy.services import find_by_id
-from workers.partitioned import each_county
+from workers.partitioned import county_lock, each_county
 from workers.running import held
 
 # An on-demand sweep follows a decision: it waits for a running sweep rather than being lost.
@@ -21,15 +21,11 @@ ON_DEMAND_WAIT = 120
 SWEEP_SECONDS = 60  # the period of its periodic run (workers/settings.PERIODIC)
 
 
-def _lock_name(tenant_id: int) -> str:
-    return f"portal:lock:sweep:{tenant_id}"
-
-
 async def substitution_sweep(ctx: dict, tenant_id: int) -> dict:
     county = await find_by_id(tenant_id)
     if county is None:
         return {"skipped": "no such county"}
-    async with held(ctx["redis"], _lock_name(tenant_id), wait=ON_DEMAND_WAIT):
+    async with held(ctx["redis"], county_lock("substitution", tenant_id), wait=ON_DEMAND_WAIT):
         report = await sweep(county)
     await set_progress(ctx["redis"], ctx["job_id"], 100)
     return asdict(report)
@@ -38,4 +34,4 @@ async def substitution_sweep(ctx: dict, tenant_id: int) -> dict:
 async def substitution_sweep_all(ctx: dict) -> dict:
     """Every minute: every county, shared with the other workers (``partitioned``), so
     a missed trigger or a leave that started unseen is caught up."""
-    return (await each_county(ctx, "substitution", SWEEP_SECONDS, sweep, _lock_name)).as_dict()
+    return (await each_county(ctx, "substitution", SWEEP_SECONDS, sweep)).as_dict()

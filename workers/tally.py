@@ -16,10 +16,6 @@ from workers.partitioned import each_county
 TALLY_SECONDS = 60  # the period of its periodic run (workers/settings.PERIODIC)
 
 
-def _lock_name(tenant_id: int) -> str:
-    return f"portal:lock:tally:{tenant_id}"
-
-
 async def rebuild_tallies(ctx: dict) -> dict:
     """This worker's share of the minute, with ``rebuilt``: the counties it rebuilt."""
     redis = ctx["redis"]
@@ -37,4 +33,4 @@ async def rebuild_tallies(ctx: dict) -> dict:
             raise
         return {"rebuilt": 1}
 
-    return (await each_county(ctx, "tally", TALLY_SECONDS, rebuild_when_due, _lock_name)).as_dict()
+    return (await each_county(ctx, "tally", TALLY_SECONDS, rebuild_when_due)).as_dict()

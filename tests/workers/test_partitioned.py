@@ -10,14 +10,14 @@ import pytest
 
 from tests.helpers import county
 from workers import partitioned, running
-from workers.partitioned import DUPLICATES, LEDGER, Periodic, each_county, seconds_to_next
+from workers.partitioned import DUPLICATES, LEDGER, Periodic, county_lock, each_county, seconds_to_next
 
 pytestmark = pytest.mark.usefixtures("clean_db")
 COUNTIES = 12
 
 
 def lock_of(tenant_id: int) -> str:
-    return f"portal:lock:test:{tenant_id}"
+    return county_lock("test", tenant_id)
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ async def test_three_workers_share_the_counties_and_a_dead_holder_is_replaced(re
     orphan = tenants[0].id
     assert await redis.lock(lock_of(orphan), timeout=2).acquire()
     shares = await asyncio.gather(
-        *(each_county({"redis": redis, "worker_name": f"w{n}"}, "test", 60, work, lock_of) for n in range(3))
+        *(each_county({"redis": redis, "worker_name": f"w{n}"}, "test", 60, work) for n in range(3))
     )
     assert done == {tenant.id: 1 for tenant in tenants}  # every county, once
     assert sum(share.totals["opened"] for share in shares) == COUNTIES
@@ -50,7 +50,7 @@ async def test_three_workers_share_the_counties_and_a_dead_holder_is_replaced(re
     assert len(ledger) == COUNTIES and await redis.get(DUPLICATES) is None
 
     # The same tick again (a worker started late): nothing is done twice.
-    again = await each_county({"redis": redis, "worker_name": "late"}, "test", 60, work, lock_of)
+    again = await each_county({"redis": redis, "worker_name": "late"}, "test", 60, work)
     assert again.done == [] and again.done_elsewhere == COUNTIES and sum(done.values()) == COUNTIES
 
 
@@ -61,7 +61,7 @@ async def test_a_failing_county_does_not_stop_the_others(redis):
         if each.id == tenants[1].id:
             raise RuntimeError("broken county")
 
-    share = await each_county({"redis": redis}, "test", 60, work, lock_of)
+    share = await each_county({"redis": redis}, "test", 60, work)
     assert share.failed == [tenants[1].slug] and len(share.done) == 2
 
 
