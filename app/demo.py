@@ -111,7 +111,7 @@ def _robot_sink():
     sent under var/robots/; the DingTalk one checks signatures and a keyword as DingTalk does."""
     import hashlib
 
-    from app.robots.rules import Platform
+    from app.domain.robot import Platform
     from app.robots.sink import RobotSink, SinkRobot
 
     secret = "SEC" + hashlib.sha256(f"demo robot {_secret_key()}".encode()).hexdigest()[:40]
@@ -125,8 +125,8 @@ def _robot_sink():
 async def _demo_robots(slug: str, sink, hosts: frozenset[str]) -> None:
     """The demo county's two robots post to the sink, whose address changes with each start;
     robots an administrator added are left as they are."""
+    from app.domain.robot import Event
     from app.robots import services
-    from app.robots.rules import Event
     from app.tenancy.context import TenantContext, cli_actor
     from app.tenancy.services import find_by_slug
 
@@ -261,7 +261,7 @@ async def _liven_up(slug: str) -> None:
 
 def _demo_id_number(serial: int) -> str:
     """A well-formed (checksummed) ID number of a fictional person born in 砀山县 (341321)."""
-    from app.cases.idnumber import check_character
+    from app.domain.idnumber import check_character
 
     first_17 = f"341321{1950 + serial * 7}0{1 + serial % 9}1{serial % 10}{serial:03d}"
     return first_17 + check_character(first_17)
@@ -278,8 +278,8 @@ async def _sample_cases(slug: str) -> None:
     from app.accounts.tables import User
     from app.calendar.services import calendar_of
     from app.cases import enquiries, services
-    from app.cases.rules import PriorReview
     from app.cases.tables import Case
+    from app.domain.casework import PriorReview
     from app.tenancy.context import TenantContext
     from app.tenancy.services import find_by_slug
 
@@ -411,9 +411,9 @@ async def _history(slug: str) -> None:
     from datetime import date, datetime, time
 
     from app.calendar.services import calendar_of
-    from app.cases.idnumber import check_character
-    from app.cases.rules import case_dates
     from app.cases.tables import Case
+    from app.domain.casework import case_dates
+    from app.domain.idnumber import check_character
     from app.rota.tables import Assignment, Line
     from app.tenancy.context import TenantContext, cli_actor
     from app.tenancy.services import find_by_slug

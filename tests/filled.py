@@ -18,12 +18,12 @@ from app.cases import services as cases
 from app.cases.enquiries import NewEnquiry, log_enquiry
 from app.cases.tables import Case
 from app.demo import HISTORY_COUNTIES, _demo_mail, _history, _liven_up, _sample_cases
+from app.domain.robot import Event
 from app.evaluation import services as evaluation
 from app.jobs import JobKind, enqueue
 from app.regions.services import add_inspector
 from app.regions.services import create_token as inspector_token
 from app.robots import services as robots
-from app.robots.rules import Event
 from app.setup import as_code
 from app.setup import regions_as_code as regions
 from app.stats import tally

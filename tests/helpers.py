@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 import httpx
 
 from app.absences import services as absences
-from app.absences.rules import Action
 from app.accounts.services import add_user, create_token
 from app.asgi import create_app
+from app.domain.absence import Action
 from app.setup.services import create_tenant
 from app.tenancy.context import Actor, TenantContext
 from app.tenancy.permissions import Role

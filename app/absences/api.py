@@ -10,7 +10,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from app.absences import services
-from app.absences.rules import Action
+from app.domain.absence import Action
 from app.jobs import JobKind, enqueue
 from app.rota.services import parse_instant
 from app.tenancy.context import TenantContext

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from app.absences.rules import Status
+from app.domain.absence import Status
 from app.errors import InvalidInput
 
 NOT_AWAY = frozenset({Status.REJECTED, Status.CANCELLED})

@@ -11,7 +11,12 @@ from datetime import datetime, time, timedelta
 
 from app import clock, db
 from app.absences.month import Away, Day, Month, weeks
-from app.absences.rules import (
+from app.absences.tables import Absence, EscalationPick, Substitution
+from app.accounts.tables import RoleGrant, User
+from app.audit.services import record_in
+from app.calendar.office import office_hours_of
+from app.calendar.services import calendar_of
+from app.domain.absence import (
     BLOCKING,
     IN_FORCE,
     Action,
@@ -26,18 +31,13 @@ from app.absences.rules import (
     door_line,
     initial_status,
 )
-from app.absences.tables import Absence, EscalationPick, Substitution
-from app.accounts.tables import RoleGrant, User
-from app.audit.services import record_in
-from app.calendar.office import office_hours_of
-from app.calendar.office_hours import working_time
-from app.calendar.services import calendar_of
+from app.domain.office_hours import working_time
+from app.domain.rota import Status as RotaStatus
 from app.errors import InvalidInput
 from app.i18n import N_
 from app.i18n.messages import Said, label, said
 from app.notifications.services import notify, tell
 from app.rota import services as rota
-from app.rota.rules import Status as RotaStatus
 from app.staff.services import holders_of
 from app.tenancy.context import Forbidden, TenantContext
 from app.tenancy.permissions import Permission, Role

@@ -14,20 +14,20 @@ from datetime import datetime
 from piccolo.query import WhereRaw
 
 from app import clock, db
-from app.absences.rules import Category, Notice, Status, current_status
 from app.absences.services import STATUS_LABELS, door_notice
 from app.absences.tables import Absence, EscalationPick, Substitution
 from app.accounts.tables import User
 from app.audit.services import record_in
 from app.cases.events import record_event
-from app.cases.pipeline import OPEN
 from app.cases.tables import Case
+from app.domain.absence import Category, Notice, Status, current_status
+from app.domain.pipeline import OPEN
+from app.domain.rota import STATUS_LABELS as ROTA_STATUS_LABELS
+from app.domain.rota import Status as RotaStatus
 from app.i18n import N_
 from app.i18n.messages import Said, label, said
 from app.notifications.services import tell
 from app.rota import services as rota
-from app.rota.rules import STATUS_LABELS as ROTA_STATUS_LABELS
-from app.rota.rules import Status as RotaStatus
 from app.staff.services import holders_of
 from app.tenancy.context import Actor, TenantContext, TenantInfo
 from app.tenancy.permissions import Role

@@ -14,7 +14,7 @@ from app import clock
 from app.absences import services
 from app.absences.api import sweep_soon
 from app.absences.month import Month
-from app.absences.rules import Action, Kind, Notice, check_action
+from app.domain.absence import Action, Kind, Notice, check_action
 from app.errors import InvalidInput
 from app.rota.services import line, parse_instant
 from app.staff.services import list_staff

@@ -7,7 +7,7 @@ from litestar import delete, get, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from app.calendar import services
-from app.calendar.workdays import DayInfo
+from app.domain.workdays import DayInfo
 from app.tenancy.permissions import Permission
 from app.text import SingleLine
 from app.web.guards import County, requires

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from app.calendar import office_hours
-from app.calendar.office_hours import OfficeHours
 from app.calendar.services import calendar_of
+from app.domain import office_hours
+from app.domain.office_hours import OfficeHours
 from app.tenancy.context import TenantContext
 from app.tenancy.services import save_setting, settings_of, settings_of_counties
 

@@ -9,7 +9,7 @@ from litestar.params import JSONBody
 from litestar.response import Redirect, Template
 
 from app.calendar.office import office_hours_of, set_office_hours
-from app.calendar.office_hours import SEASON_NAMES
+from app.domain.office_hours import SEASON_NAMES
 from app.errors import InvalidInput
 from app.tenancy.permissions import Permission
 from app.web.feedback import Done, done

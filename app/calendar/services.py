@@ -14,7 +14,11 @@ from datetime import date
 from app import clock, db
 from app.audit.services import record, record_in
 from app.calendar.tables import CalendarDay, CalendarYear, GlobalCalendarDay, GlobalCalendarYear
-from app.calendar.workdays import (
+from app.cases.events import record_event
+from app.cases.tables import Case
+from app.domain.casework import CaseDates, case_dates
+from app.domain.pipeline import OPEN
+from app.domain.workdays import (
     SOURCE_COUNTY,
     SOURCE_GLOBAL,
     DayInfo,
@@ -22,10 +26,6 @@ from app.calendar.workdays import (
     WorkCalendar,
     years_needing_entry,
 )
-from app.cases.events import record_event
-from app.cases.pipeline import OPEN
-from app.cases.rules import CaseDates, case_dates
-from app.cases.tables import Case
 from app.errors import InvalidInput
 from app.i18n import N_
 from app.i18n.messages import Said, label, said

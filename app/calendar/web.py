@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 
 from app import clock
 from app.calendar import services
-from app.calendar.workdays import SOURCE_COUNTY, SOURCE_GLOBAL, DayInfo
+from app.domain.workdays import SOURCE_COUNTY, SOURCE_GLOBAL, DayInfo
 from app.errors import InvalidInput
 from app.tenancy.context import NotFound, TenantContext
 from app.tenancy.permissions import Permission

@@ -18,9 +18,9 @@ from app import clock, db
 from app.accounts.tables import User
 from app.audit.services import record_in
 from app.calendar.services import calendar_of
-from app.cases.pipeline import OPEN
-from app.cases.rules import LADDER, LEVEL_LABELS, Level, Served, check_remedy, ladder_level, remedy_due_on
 from app.cases.tables import AccountabilityRecord, Case, Offence
+from app.domain.casework import LADDER, LEVEL_LABELS, Level, Served, check_remedy, ladder_level, remedy_due_on
+from app.domain.pipeline import OPEN
 from app.errors import InvalidInput
 from app.i18n.messages import Said, label, said
 from app.notifications.services import tell

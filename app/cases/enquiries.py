@@ -11,9 +11,9 @@ import msgspec
 
 from app import clock, db
 from app.audit.services import record_in
-from app.cases.rules import Channel, EnquiryStatus, check_enquiry_outcome, enquiry_status
 from app.cases.services import clean_text
 from app.cases.tables import Case, Enquiry
+from app.domain.casework import Channel, EnquiryStatus, check_enquiry_outcome, enquiry_status
 from app.errors import InvalidInput
 from app.i18n.messages import said
 from app.tenancy.context import NotFound, TenantContext

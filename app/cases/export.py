@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.cases.pipeline import STATUS_LABELS
 from app.cases.services import CaseView
+from app.domain.pipeline import STATUS_LABELS
 from app.web import excel
 
 COLUMNS = (

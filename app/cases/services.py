@@ -21,23 +21,7 @@ from app.absences.tables import Substitution
 from app.accounts.tables import User
 from app.audit.services import record_in
 from app.calendar.services import calendar_of
-from app.calendar.workdays import WorkCalendar
-from app.cases import idnumber
 from app.cases.events import record_event
-from app.cases.pipeline import ACTION_LABELS, DECISIONS, OPEN, Action, Pipeline, Status
-from app.cases.rules import (
-    MAX_EXTENSION_DAYS,
-    IncomeLimits,
-    PostingWindow,
-    PriorReview,
-    case_dates,
-    check_household_size,
-    check_investigators,
-    check_missing_items,
-    check_prior_reviews,
-    check_received_on,
-    eligibility_hint,
-)
 from app.cases.tables import (
     Case,
     CaseEvent,
@@ -50,10 +34,26 @@ from app.cases.tables import (
     Receipt,
     Survey,
 )
+from app.domain import idnumber
+from app.domain.casework import (
+    MAX_EXTENSION_DAYS,
+    IncomeLimits,
+    PostingWindow,
+    PriorReview,
+    case_dates,
+    check_household_size,
+    check_investigators,
+    check_missing_items,
+    check_prior_reviews,
+    check_received_on,
+    eligibility_hint,
+)
+from app.domain.pipeline import ACTION_LABELS, DECISIONS, OPEN, Action, Pipeline, Status
+from app.domain.reminder import Stage, deadline_stage, horizon
+from app.domain.workdays import WorkCalendar
 from app.errors import InvalidInput
 from app.i18n.messages import Said, jsonable, label, said
 from app.notifications.services import Message, notify_many
-from app.reminders.rules import Stage, deadline_stage, horizon
 from app.rota import services as rota
 from app.rota.tables import Assignment, Line
 from app.tenancy.context import Forbidden, NotFound, TenantContext

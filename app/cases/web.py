@@ -14,8 +14,7 @@ from app.cases import accountability as records
 from app.cases import enquiries, services
 from app.cases.events import EVENT_LABELS
 from app.cases.export import workbook
-from app.cases.pipeline import ACTION_LABELS, STATUS_LABELS, Status
-from app.cases.rules import (
+from app.domain.casework import (
     CHANNEL_LABELS,
     ENQUIRY_STATUS_LABELS,
     LEVEL_LABELS,
@@ -27,6 +26,7 @@ from app.cases.rules import (
     case_dates,
     checklist,
 )
+from app.domain.pipeline import ACTION_LABELS, STATUS_LABELS, Status
 from app.errors import InvalidInput
 from app.rota.services import line_rows
 from app.rota.tables import Line

@@ -13,8 +13,8 @@ from app.absences.services import awaiting_decision, list_absences
 from app.audit.services import recent_changes
 from app.cases import enquiries
 from app.cases import services as cases
+from app.domain.reminder import STAGE_LABELS
 from app.notifications.mail import failures_since
-from app.reminders.rules import STAGE_LABELS
 from app.rota.services import snapshot, uncovered
 from app.staff.services import holders_of
 from app.tenancy.permissions import Permission, Role

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from app.evaluation.scoring import Component
+from app.domain.scoring import Component
 from app.i18n import N_
 from app.tenancy.permissions import Role
 

@@ -15,18 +15,19 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from app import clock, db
-from app.absences.rules import IN_FORCE, Notice, away_until
-from app.absences.rules import Status as AbsenceStatus
 from app.absences.tables import NOTICE_COLUMNS, Absence
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
 from app.calendar.office import office_hours_of
-from app.calendar.office_hours import working_days_away
 from app.calendar.services import calendar_of
 from app.cases.accountability import Record, records_of_year
+from app.domain import scoring
+from app.domain.absence import IN_FORCE, Notice, away_until
+from app.domain.absence import Status as AbsenceStatus
+from app.domain.office_hours import working_days_away
+from app.domain.scoring import COMPONENTS, Component, Weights
 from app.errors import InvalidInput
-from app.evaluation import raters, scoring
-from app.evaluation.scoring import COMPONENTS, Component, Weights
+from app.evaluation import raters
 from app.evaluation.tables import Cycle, Rating, RatingLink, Rectification, Result, Subject
 from app.i18n import N_, gettext, messages
 from app.i18n.messages import said

@@ -12,10 +12,8 @@ from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
-from app.cases.rules import LEVEL_LABELS
-from app.errors import InvalidInput
-from app.evaluation import services
-from app.evaluation.scoring import (
+from app.domain.casework import LEVEL_LABELS
+from app.domain.scoring import (
     COMPONENT_LABELS,
     COMPONENTS,
     DEFAULT_WEIGHTS,
@@ -29,6 +27,8 @@ from app.evaluation.scoring import (
     Status,
     grade_of,
 )
+from app.errors import InvalidInput
+from app.evaluation import services
 from app.evaluation.tables import Subject
 from app.i18n import N_
 from app.jobs import JobKind, JobState, enqueue, state

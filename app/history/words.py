@@ -19,17 +19,17 @@ from app.absences.services import STATUS_LABELS as ABSENCE_STATUS_LABELS
 from app.absences.tables import Absence
 from app.accounts.tables import User
 from app.audit.labels import action_label
-from app.cases.pipeline import STATUS_LABELS as CASE_STATUS_LABELS
-from app.cases.rules import ENQUIRY_STATUS_LABELS, LEVEL_LABELS
 from app.cases.tables import AccountabilityRecord, Case, Enquiry
-from app.evaluation.scoring import COMPONENT_LABELS
+from app.domain.casework import ENQUIRY_STATUS_LABELS, LEVEL_LABELS
+from app.domain.pipeline import STATUS_LABELS as CASE_STATUS_LABELS
+from app.domain.robot import EVENT_LABELS as ROBOT_EVENT_LABELS
+from app.domain.robot import PLATFORM_LABELS
+from app.domain.rota import STATUS_LABELS as ROTA_STATUS_LABELS
+from app.domain.scoring import COMPONENT_LABELS
 from app.evaluation.services import STEP_LABELS, shown_label
 from app.evaluation.tables import Cycle
 from app.i18n import N_, gettext, messages
 from app.notifications.mail import TLS_LABELS
-from app.robots.rules import EVENT_LABELS as ROBOT_EVENT_LABELS
-from app.robots.rules import PLATFORM_LABELS
-from app.rota.rules import STATUS_LABELS as ROTA_STATUS_LABELS
 from app.rota.tables import Line
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import ROLE_LABELS

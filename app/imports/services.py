@@ -17,15 +17,16 @@ from app import db
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
 from app.calendar.services import calendar_of
-from app.cases import idnumber
 from app.cases import services as cases
 from app.cases.events import record_event
-from app.cases.pipeline import STATUS_LABELS
 from app.cases.tables import Case
+from app.domain import idnumber
+from app.domain import sheet_rows as rules
+from app.domain.pipeline import STATUS_LABELS
 from app.errors import InvalidInput
 from app.i18n import N_
 from app.i18n.messages import label, said
-from app.imports import rules, sheets
+from app.imports import sheets
 from app.rota import services as rota
 from app.rota.tables import Line, Qualification
 from app.staff import services as staff

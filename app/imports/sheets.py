@@ -16,9 +16,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from app.domain.sheet_rows import MAX_CELL_CHARS, Column, Formula, Overlong, SheetRow
 from app.errors import InvalidInput
 from app.i18n import gettext
-from app.imports.rules import MAX_CELL_CHARS, Column, Formula, Overlong, SheetRow
 from app.text import without_spaces
 
 MAX_FILE_BYTES = 1_000_000  # the portal's body limit: a sheet of a few thousand rows is ~200 KB

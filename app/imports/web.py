@@ -7,9 +7,9 @@ from litestar import Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.response import Response, Template
 
+from app.domain.sheet_rows import OUTCOME_LABELS
 from app.errors import InvalidInput
 from app.imports import services
-from app.imports.rules import OUTCOME_LABELS
 from app.imports.services import KIND_LABELS, Kind
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission

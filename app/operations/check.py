@@ -21,9 +21,9 @@ from redis.asyncio import Redis
 
 from app import clock, i18n
 from app.calendar.tables import CalendarYear, GlobalCalendarYear
+from app.domain.robot import webhook_of
 from app.i18n import N_
 from app.notifications.mail import SETTINGS_KEY, MailSettings
-from app.robots.rules import webhook_of
 from app.robots.tables import Robot
 from app.secrets import unseal
 from app.settings import Settings

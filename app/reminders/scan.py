@@ -18,12 +18,10 @@ from piccolo.query import WhereRaw
 
 from app import clock, db
 from app.calendar.services import calendar_of
-from app.cases.pipeline import OPEN, Status
-from app.cases.rules import PostingWindow
 from app.cases.tables import Case, MaterialNotice, Posting
-from app.i18n.messages import Said, label, said
-from app.notifications.services import Message, notify_many
-from app.reminders.rules import (
+from app.domain.casework import PostingWindow
+from app.domain.pipeline import OPEN, Status
+from app.domain.reminder import (
     STAGE_LABELS,
     Stage,
     deadline_stage,
@@ -31,6 +29,8 @@ from app.reminders.rules import (
     notice_stage,
     posting_stage,
 )
+from app.i18n.messages import Said, label, said
+from app.notifications.services import Message, notify_many
 from app.reminders.tables import Reminder
 from app.staff.services import holders_of
 from app.tenancy.context import TenantContext

@@ -22,11 +22,11 @@ import httpx
 
 from app import clock, db
 from app.accounts.tables import RoleGrant
+from app.domain import robot as rules
+from app.domain.robot import Outcome, Platform
 from app.i18n.messages import said
 from app.notifications import mail
 from app.notifications.services import tell
-from app.robots import rules
-from app.robots.rules import Outcome, Platform
 from app.robots.tables import Robot, RobotDelivery
 from app.secrets import unseal
 from app.tenancy.context import TenantContext

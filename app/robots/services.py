@@ -14,9 +14,7 @@ from datetime import datetime
 from app import clock, db
 from app.accounts.tables import User
 from app.audit.services import record_in
-from app.errors import InvalidInput
-from app.i18n.messages import said
-from app.robots.rules import (
+from app.domain.robot import (
     TITLES,
     Event,
     Platform,
@@ -25,6 +23,8 @@ from app.robots.rules import (
     message_key,
     webhook_of,
 )
+from app.errors import InvalidInput
+from app.i18n.messages import said
 from app.robots.tables import Robot, RobotDelivery
 from app.secrets import seal, unseal
 from app.tenancy.context import TenantContext

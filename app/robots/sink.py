@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
-from app.robots.rules import Platform, dingtalk_sign
+from app.domain.robot import Platform, dingtalk_sign
 
 SIGN_LEEWAY_MS = 3600 * 1000
 

@@ -8,10 +8,10 @@ from litestar import Request, delete, get, post
 from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
 
+from app.domain.robot import EVENT_LABELS, MAX_ATTEMPTS, PLATFORM_LABELS
 from app.errors import InvalidInput
 from app.notifications.mail import STATUS_LABELS
 from app.robots import delivery, services
-from app.robots.rules import EVENT_LABELS, MAX_ATTEMPTS, PLATFORM_LABELS
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
 from app.text import SingleLine

@@ -8,16 +8,16 @@ from datetime import datetime
 import msgspec
 
 from app import clock, db
-from app.absences.rules import IN_FORCE, Category, Notice
-from app.absences.rules import Status as AbsenceStatus
-from app.absences.rules import away_at as notice_away_at
 from app.absences.tables import NOTICE_COLUMNS, Absence, EscalationPick
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
+from app.domain.absence import IN_FORCE, Category, Notice
+from app.domain.absence import Status as AbsenceStatus
+from app.domain.absence import away_at as notice_away_at
+from app.domain.rota import Post, RotaEntry, Status, case_acting, resolve
 from app.errors import InvalidInput
 from app.i18n.messages import said
 from app.rota.posts import DEFAULT_LINES, LINE_SETTINGS, LineSpec, Person, check_line, check_post
-from app.rota.rules import Post, RotaEntry, Status, case_acting, resolve
 from app.rota.tables import Assignment, Line, Qualification
 from app.tenancy.context import NotFound, TenantContext
 from app.tenancy.permissions import Role

@@ -20,9 +20,9 @@ from app import clock, db
 from app.accounts.services import USERNAME, check_email
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record
-from app.calendar import office_hours
 from app.calendar import services as calendar
 from app.calendar.tables import CalendarDay
+from app.domain import office_hours
 from app.errors import InvalidInput
 from app.i18n.messages import said
 from app.rota.posts import DEFAULT_LINES, LineSpec, Person, check_line, check_post

@@ -6,10 +6,10 @@ from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from app.domain.staff_search import StaffQuery, find
 from app.errors import InvalidInput
 from app.rota.services import lines
 from app.staff import services
-from app.staff.search import StaffQuery, find
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import ROLE_LABELS, Permission
 from app.web.feedback import Done, done

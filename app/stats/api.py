@@ -16,9 +16,9 @@ from typing import Annotated
 from litestar import get
 from litestar.params import FromQuery, QueryParameter
 
+from app.domain.figures import COUNTY_GROUPINGS, REGION_GROUPINGS, By
 from app.regions.gate import Oversight
 from app.stats import services
-from app.stats.figures import COUNTY_GROUPINGS, REGION_GROUPINGS, By
 from app.tenancy.permissions import Permission
 from app.web.guards import County, requires
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
-from app.stats.figures import percent
+from app.domain.figures import percent
 
 WIDTH = 640
 LABEL_WIDTH = 150

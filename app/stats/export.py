@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.stats.coverage import AbsenceFigures
-from app.stats.figures import By
+from app.domain.coverage import AbsenceFigures
+from app.domain.figures import By
 from app.stats.services import Report
 from app.web import excel
 

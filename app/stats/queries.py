@@ -15,20 +15,20 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.query.functions.aggregate import Count
 
 from app import db
-from app.absences.rules import IN_FORCE, Notice, away_until
-from app.absences.rules import Status as AbsenceStatus
 from app.absences.tables import NOTICE_COLUMNS, Absence, Substitution
 from app.calendar.office import office_hours_of_counties
 from app.calendar.services import calendars_of
-from app.calendar.workdays import WorkCalendar
 from app.cases.tables import AccountabilityRecord, Case
-from app.evaluation.scoring import Status
+from app.domain import coverage
+from app.domain.absence import IN_FORCE, Notice, away_until
+from app.domain.absence import Status as AbsenceStatus
+from app.domain.coverage import AbsenceFigures, Away, CountyTime, LineInfo, Uncovered
+from app.domain.figures import COUNTS, By, Figures, Period
+from app.domain.rota import Status as RotaStatus
+from app.domain.scoring import Status
+from app.domain.workdays import WorkCalendar
 from app.evaluation.tables import Result
-from app.rota.rules import Status as RotaStatus
 from app.rota.tables import Line
-from app.stats import coverage
-from app.stats.coverage import AbsenceFigures, Away, CountyTime, LineInfo, Uncovered
-from app.stats.figures import COUNTS, By, Figures, Period
 from app.tenancy.context import TenantInfo
 
 
@@ -282,7 +282,7 @@ async def absence_figures(
     counties: Sequence[TenantInfo], by: By, period: Period, now: datetime, *, calendars: Calendars | None = None
 ) -> list[AbsenceFigures]:
     """Working days away by kind and the lines' uncovered office time of the ``counties`` in
-    ``period`` (see ``app.stats.coverage``): four statements (six without ``calendars``), whatever the period."""
+    ``period`` (see ``app.domain.coverage``): four statements (six without ``calendars``), whatever the period."""
     if not counties:
         return []
     ids = [county.id for county in counties]

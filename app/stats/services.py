@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 from app import clock
 from app.calendar.services import calendars_of
+from app.domain import coverage, figures
+from app.domain.coverage import AbsenceFigures
+from app.domain.figures import COUNTY_GROUPINGS, REGION_GROUPINGS, By, Figures, Period
 from app.i18n import gettext as _
 from app.regions.services import RegionContext
-from app.stats import coverage, figures
-from app.stats.coverage import AbsenceFigures
-from app.stats.figures import COUNTY_GROUPINGS, REGION_GROUPINGS, By, Figures, Period
 from app.stats.queries import absence_figures, accountability_by_level, grades_by_cycle
 from app.stats.tally import Built, built, deadline_figures
 from app.tenancy.context import TenantContext, TenantInfo

@@ -18,8 +18,8 @@ from datetime import date, datetime, timedelta
 from app import db
 from app.calendar.services import calendars_of
 from app.cases.tables import Case
-from app.stats import figures
-from app.stats.figures import COUNTS, By, Figures, Period
+from app.domain import figures
+from app.domain.figures import COUNTS, By, Figures, Period
 from app.stats.queries import (
     LINE_FILTER,
     Calendars,

@@ -12,15 +12,15 @@ from litestar.response import Redirect, Response, Template
 from redis.exceptions import RedisError
 
 from app.absences.services import KIND_LABELS
-from app.cases.rules import LEVEL_LABELS
-from app.evaluation.scoring import GRADE_LABELS
+from app.domain.casework import LEVEL_LABELS
+from app.domain.figures import days, percent
+from app.domain.scoring import GRADE_LABELS
 from app.i18n import gettext as _
 from app.regions.gate import Oversight
 from app.regions.services import regions_of
 from app.stats import charts, tally
 from app.stats.api import End, Start
 from app.stats.export import filename, report_workbook
-from app.stats.figures import days, percent
 from app.stats.services import (
     Overview,
     Report,

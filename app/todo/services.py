@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.absences.rules import Status as AbsenceStatus
 from app.absences.services import AbsenceView, awaiting_decision, list_absences
 from app.cases import enquiries
 from app.cases import services as cases
+from app.domain.absence import Status as AbsenceStatus
+from app.domain.reminder import Stage
 from app.evaluation.services import CycleView, Task, list_cycles, my_tasks
-from app.reminders.rules import Stage
 from app.rota.services import RotaRow, snapshot
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission

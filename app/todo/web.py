@@ -6,8 +6,8 @@ from litestar import Request, get
 from litestar.response import Template
 
 from app.absences import services as absence_services
-from app.evaluation.scoring import COMPONENT_LABELS
-from app.reminders.rules import STAGE_LABELS
+from app.domain.reminder import STAGE_LABELS
+from app.domain.scoring import COMPONENT_LABELS
 from app.tenancy.permissions import Permission
 from app.todo.services import todo_of
 from app.web.guards import County, requires

@@ -25,10 +25,10 @@ from seed import BENCH_URL, seeded_database
 
 from app import clock, db
 from app.cases.tables import Case
+from app.domain.figures import By, Period
 from app.regions.services import RegionContext, RegionInfo
 from app.setup import regions_as_code as as_code
 from app.stats import services, tally
-from app.stats.figures import By, Period
 from app.tenancy.context import TenantContext, cli_actor
 from app.tenancy.services import list_tenants
 

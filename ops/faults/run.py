@@ -34,12 +34,12 @@ sys.path.insert(0, str(ROOT))
 
 from app import db  # noqa: E402
 from app.absences import services as absences  # noqa: E402
-from app.absences.rules import Action  # noqa: E402
 from app.absences.tables import Absence, Substitution  # noqa: E402
 from app.accounts.passwords import use_fast_hashing  # noqa: E402
 from app.accounts.services import create_token, identity_of  # noqa: E402
 from app.accounts.tables import User  # noqa: E402
 from app.audit.tables import AuditRecord  # noqa: E402
+from app.domain.absence import Action  # noqa: E402
 from app.evaluation import services as evaluation  # noqa: E402
 from app.evaluation.tables import Result, Subject  # noqa: E402
 from app.jobs.tables import JobRecord  # noqa: E402

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.absences import services as absences
-from app.absences.rules import Action
 from app.cases.services import Application, intake
+from app.domain.absence import Action
 from app.evaluation.services import open_cycle, set_step
 from tests.browser import sign_in_as
 from tests.helpers import context_of, demo_county

@@ -9,10 +9,10 @@ import pytest
 from chinese_calendar import is_workday
 
 from app.absences import services
-from app.absences.rules import Action, Category
 from app.absences.substitution import sweep
 from app.absences.tables import Absence, Substitution
 from app.calendar.office import office_hours_of
+from app.domain.absence import Action, Category
 from app.errors import InvalidInput
 from app.notifications.tables import Notification
 from app.rota.services import people_away, rota

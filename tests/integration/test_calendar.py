@@ -10,9 +10,9 @@ import pytest
 from app.audit.tables import AuditRecord
 from app.calendar import services
 from app.calendar.tables import CalendarDay, GlobalCalendarDay
-from app.calendar.workdays import DayInfo, DayOverride, WorkCalendar
-from app.cases.rules import case_dates
 from app.cases.tables import Case, CaseEvent
+from app.domain.casework import case_dates
+from app.domain.workdays import DayInfo, DayOverride, WorkCalendar
 from app.rota.tables import Line
 from app.settings import PROJECT_ROOT
 from app.setup import as_code

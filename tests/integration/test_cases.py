@@ -20,12 +20,10 @@ from openpyxl import load_workbook
 
 from app import db
 from app.absences import services as absences
-from app.absences.rules import Action as AbsenceAction
 from app.absences.substitution import sweep
 from app.accounts.tables import User
 from app.audit.tables import AuditRecord
 from app.calendar.services import recompute_county, set_day
-from app.calendar.workdays import WorkCalendar
 from app.cases import services
 from app.cases.services import Application, CaseFilter, CaseView
 from app.cases.tables import (
@@ -41,6 +39,8 @@ from app.cases.tables import (
     Receipt,
     Survey,
 )
+from app.domain.absence import Action as AbsenceAction
+from app.domain.workdays import WorkCalendar
 from app.errors import InvalidInput
 from app.notifications.tables import Notification
 from app.rota import services as rota_services

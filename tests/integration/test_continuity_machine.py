@@ -29,12 +29,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from app import clock, db
 from app.absences import services as absences
 from app.absences import substitution
-from app.absences.rules import Action, Category
 from app.absences.tables import Absence, EscalationPick, Substitution
 from app.accounts.tables import User
 from app.cases import services as cases
-from app.cases.pipeline import OPEN
 from app.cases.tables import Case
+from app.domain.absence import Action, Category
+from app.domain.pipeline import OPEN
 from app.errors import InvalidInput
 from app.notifications.tables import Notification
 from app.piccolo_conf import all_tables

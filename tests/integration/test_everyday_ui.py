@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 
 from app.absences import services
-from app.absences.rules import Action
+from app.domain.absence import Action
 from app.rota.services import line
 from app.web.feedback import COOKIE
 from tests.helpers import context_of, demo_county, portal, post_form, sign_in

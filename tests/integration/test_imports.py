@@ -14,9 +14,9 @@ from app.accounts.tables import RoleGrant, User
 from app.audit.tables import AuditRecord
 from app.calendar.services import calendar_of
 from app.cases import services as cases
-from app.cases.rules import case_dates
 from app.cases.tables import Case, CaseEvent
-from app.imports.rules import CASE_COLUMNS, STAFF_COLUMNS
+from app.domain.casework import case_dates
+from app.domain.sheet_rows import CASE_COLUMNS, STAFF_COLUMNS
 from app.imports.services import Kind, run
 from app.imports.sheets import MAX_ROWS
 from app.reminders.tables import Reminder

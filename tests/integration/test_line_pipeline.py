@@ -8,7 +8,7 @@ import pytest
 
 from app.audit.tables import AuditRecord
 from app.cases import services
-from app.cases.rules import DEFAULT_MATERIALS
+from app.domain.casework import DEFAULT_MATERIALS
 from app.errors import InvalidInput
 from tests.helpers import api_token, context_of, demo_county, portal, post_form, sign_in
 

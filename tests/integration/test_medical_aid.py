@@ -9,9 +9,9 @@ from datetime import date, timedelta
 import pytest
 
 from app.cases import services
-from app.cases.pipeline import Pipeline, Status
-from app.cases.rules import PriorReview
 from app.cases.tables import GrassrootsReview
+from app.domain.casework import PriorReview
+from app.domain.pipeline import Pipeline, Status
 from app.errors import InvalidInput
 from app.rota.posts import DEFAULT_LINES, LineSpec
 from app.rota.services import create_line, line

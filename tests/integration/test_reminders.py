@@ -9,10 +9,10 @@ import pytest
 
 from app import db
 from app.absences import services as absences
-from app.absences.rules import Action
 from app.absences.substitution import sweep
-from app.calendar.workdays import WorkCalendar
 from app.cases import services
+from app.domain.absence import Action
+from app.domain.workdays import WorkCalendar
 from app.notifications.tables import Notification
 from app.reminders.scan import scan
 from app.reminders.tables import Reminder

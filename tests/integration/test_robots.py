@@ -15,12 +15,12 @@ import pytest
 
 from app import clock
 from app.accounts.services import add_user
+from app.domain.robot import MAX_ATTEMPTS, Platform
 from app.errors import InvalidInput
 from app.notifications.services import Message, tell
 from app.notifications.tables import Notification
 from app.reminders.tables import Reminder
 from app.robots import delivery, services
-from app.robots.rules import MAX_ATTEMPTS, Platform
 from app.robots.services import RobotSettings
 from app.robots.sink import Received, RobotSink, SinkRobot
 from app.robots.tables import Robot, RobotDelivery

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.domain.figures import By, Period
 from app.stats import tally
-from app.stats.figures import By, Period
 from app.stats.tally import deadline_figures
 from tests.helpers import county, person
 from tests.stats_helpers import case

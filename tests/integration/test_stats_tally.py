@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app import clock
+from app.domain.figures import By, Period
 from app.stats import tally
-from app.stats.figures import By, Period
 from app.stats.queries import live_figures
 from app.stats.tables import DeadlineTally, MonthTally, TallyState
 from tests.helpers import county, person

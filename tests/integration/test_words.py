@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 import pytest
 
 from app.absences import services as absences
-from app.absences.rules import Action
 from app.absences.substitution import sweep
 from app.absences.tables import Absence
 from app.accounts.tables import User
 from app.cases.tables import Case, CaseEvent, Enquiry, Extension, MaterialNotice, Objection, Posting
 from app.demo import DEMO_TENANT, _sample_cases
+from app.domain.absence import Action
 from app.evaluation import services as evaluation
 from app.rota.tables import Line
 from app.tenancy.tables import Tenant

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app import i18n
-from app.absences.rules import (
+from app.domain.absence import (
     BLOCKING,
     BRIEF_LIMIT,
     IN_FORCE,

@@ -2,9 +2,9 @@
 
 import re
 
-from app.absences.rules import Action as AbsenceAction
 from app.audit.labels import ACTION_LABELS, action_label
-from app.cases.pipeline import Action as CaseAction
+from app.domain.absence import Action as AbsenceAction
+from app.domain.pipeline import Action as CaseAction
 from app.settings import PROJECT_ROOT
 
 RECORDED = re.compile(r'action="([a-z_]+\.[a-z_]+)"')

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app import i18n
-from app.cases.pipeline import (
+from app.domain.pipeline import (
     ACTION_LABELS,
     DECIDED,
     DECISIONS,

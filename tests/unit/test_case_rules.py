@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.calendar.workdays import DayOverride, WorkCalendar
-from app.cases.rules import (
+from app.domain.casework import (
     LADDER,
     LEVEL_LABELS,
     NOTICE_WORKING_DAYS,
@@ -36,6 +35,7 @@ from app.cases.rules import (
     ladder_level,
     remedy_due_on,
 )
+from app.domain.workdays import DayOverride, WorkCalendar
 from app.errors import InvalidInput
 
 CAL = WorkCalendar()

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.cases.idnumber import check_character, mask, validate
+from app.domain.idnumber import check_character, mask, validate
 from app.errors import InvalidInput
 
 TODAY = date(2026, 11, 26)

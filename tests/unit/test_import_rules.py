@@ -1,4 +1,4 @@
-"""The import's checks (app/imports/rules.py), on plain rows: every problem by row and column, and
+"""The import's checks (app/domain/sheet_rows.py), on plain rows: every problem by row and column, and
 what a good row does (create, update, unchanged)."""
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from app.cases.idnumber import check_character
-from app.errors import InvalidInput
-from app.imports import rules, sheets
-from app.imports.rules import (
+from app.domain import sheet_rows as rules
+from app.domain.idnumber import check_character
+from app.domain.sheet_rows import (
     CASE_COLUMNS,
     STAFF_COLUMNS,
     County,
@@ -26,6 +25,8 @@ from app.imports.rules import (
     check_cases,
     check_staff,
 )
+from app.errors import InvalidInput
+from app.imports import sheets
 
 # No deadline: on a shared, busy machine an example (openpyxl reading bytes) can take seconds.
 UNHURRIED = settings(deadline=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from app.cases.pipeline import Pipeline, Status
+from app.domain.pipeline import Pipeline, Status
 from app.errors import InvalidInput
 from app.rota.posts import DEFAULT_LINES, SURVEY_REQUIRED, LineSpec, check_line
 

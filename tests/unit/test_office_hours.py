@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.absences.rules import Category, categorize
-from app.calendar import office_hours
-from app.calendar.office_hours import DEFAULT, Session, working_days_away, working_time
+from app.domain import office_hours
+from app.domain.absence import Category, categorize
+from app.domain.office_hours import DEFAULT, Session, working_days_away, working_time
 from app.errors import InvalidInput
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from app.domain.scoring import Component
 from app.evaluation.raters import is_peer, refusal
-from app.evaluation.scoring import Component
 from app.tenancy.permissions import Role
 
 ME, COLLEAGUE = 1, 2

@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from app.robots import rules
-from app.robots.rules import Event, Outcome, Platform
+from app.domain import robot as rules
+from app.domain.robot import Event, Outcome, Platform
 
 
 @pytest.mark.parametrize(

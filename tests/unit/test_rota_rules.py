@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.rota.rules import Post, RotaEntry, Status, present, resolve, resolve_line
+from app.domain.rota import Post, RotaEntry, Status, present, resolve, resolve_line
 
 # The 砀山县 seed: 王效雷=1, 侯伟丽=2, 朱文君=3, 孙静=4, section head 刘晓梅=5.
 WANG, HOU, ZHU, SUN, LIU = 1, 2, 3, 4, 5

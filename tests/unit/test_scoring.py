@@ -12,8 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app import i18n
-from app.errors import InvalidInput
-from app.evaluation.scoring import (
+from app.domain.scoring import (
     COMPONENT_LABELS,
     COMPONENTS,
     DEFAULT_WEIGHTS,
@@ -30,6 +29,7 @@ from app.evaluation.scoring import (
     grade_of,
     score_subject,
 )
+from app.errors import InvalidInput
 from app.i18n.extract import translated
 
 

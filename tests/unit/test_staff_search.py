@@ -1,4 +1,4 @@
-"""Finding people on the staff list (app/staff/search.py)."""
+"""Finding people on the staff list (app/domain/staff_search.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from app.staff.search import StaffQuery, find
+from app.domain.staff_search import StaffQuery, find
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from app.errors import InvalidInput
-from app.stats import charts, figures
-from app.stats.figures import (
+from app.domain import figures
+from app.domain.figures import (
     COUNTY_GROUPINGS,
     REGION_GROUPINGS,
     By,
@@ -25,6 +24,8 @@ from app.stats.figures import (
     ranking,
     total,
 )
+from app.errors import InvalidInput
+from app.stats import charts
 
 TODAY = date(2026, 12, 4)
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.calendar.workdays import (
+from app.domain.workdays import (
     MAX_WORKING_DAYS,
     DayInfo,
     DayOverride,

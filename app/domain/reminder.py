@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from app.calendar.workdays import WorkCalendar
-from app.cases.rules import PostingWindow
+from app.domain.casework import PostingWindow
+from app.domain.workdays import WorkCalendar
 from app.i18n import N_
 
 

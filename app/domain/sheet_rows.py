@@ -16,9 +16,9 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from app import text
-from app.cases import idnumber
-from app.cases.pipeline import OPEN, STATUS_LABELS, Pipeline, Status
-from app.cases.rules import check_household_size, check_received_on
+from app.domain import idnumber
+from app.domain.casework import check_household_size, check_received_on
+from app.domain.pipeline import OPEN, STATUS_LABELS, Pipeline, Status
 from app.errors import InvalidInput
 from app.i18n import N_
 from app.tenancy.permissions import ROLE_LABELS

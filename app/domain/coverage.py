@@ -15,8 +15,8 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from app.calendar.office_hours import OfficeHours, office_time_within, working_days_away
-from app.stats.figures import RATE_PLACES, By, Period, month_period
+from app.domain.figures import RATE_PLACES, By, Period, month_period
+from app.domain.office_hours import OfficeHours, office_time_within, working_days_away
 
 Span = tuple[datetime, datetime]
 HOUR = Decimal(3600)

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 import msgspec
 
-from app.calendar.workdays import MAX_WORKING_DAYS, DueDate, WorkCalendar
+from app.domain.workdays import MAX_WORKING_DAYS, DueDate, WorkCalendar
 from app.errors import InvalidInput
 from app.i18n import N_
 from app.text import collapse_spaces
