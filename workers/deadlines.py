@@ -1,23 +1,19 @@
-"""arq jobs of the deadline work of every county: accountability for overdue cases (第十三条)
-and the reminder scan (SPEC §8). Both are idempotent, so the cron may run them as often as wanted
-and an admin's "run now" may overlap it."""
+"""The deadline work of a county: accountability for overdue cases (第十三条) and the reminder scan
+(SPEC §8). Both are idempotent, so the periodic run may do them as often as wanted and an admin's
+"run now" may follow it."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
 from app.cases.accountability import record_overdue
-from app.jobs import set_progress
 from app.reminders.scan import scan
 from app.tenancy.context import Actor, TenantContext, TenantInfo
-from app.tenancy.services import find_by_id
-from workers.partitioned import each_county
+from workers.partitioned import Periodic, on_demand
 
 DEADLINE_KEEPER = Actor(user_id=None, label="后台任务：限时办结", address="worker")
 # Reminders wait for the working morning of the county; accountability is recorded at any hour.
 REMINDER_HOUR = 8
-
-DEADLINES_SECONDS = 600  # the period of its periodic run (workers/settings.PERIODIC)
 
 
 async def _deadlines(county: TenantInfo, *, remind: bool) -> dict:
@@ -29,21 +25,19 @@ async def _deadlines(county: TenantInfo, *, remind: bool) -> dict:
     return report
 
 
+async def deadlines_on_the_clock(ctx: dict, county: TenantInfo) -> dict:
+    """Periodically, each county in its own time zone."""
+    return await _deadlines(county, remind=county.now().hour >= REMINDER_HOUR)
+
+
+async def deadlines_now(ctx: dict, county: TenantInfo) -> dict:
+    """On demand (an admin's "run now"), whatever the hour."""
+    return await _deadlines(county, remind=True)
+
+
+# Records become due just after midnight of each county; every ten minutes catches up soon.
+DEADLINES = Periodic("deadlines", deadlines_on_the_clock, period_seconds=600, offset_seconds=15)
+
+
 async def reminder_scan(ctx: dict, tenant_id: int) -> dict:
-    """On demand (an admin's "run now"): one county, whatever the hour."""
-    county = await find_by_id(tenant_id)
-    if county is None:
-        return {"skipped": "no such county"}
-    report = await _deadlines(county, remind=True)
-    await set_progress(ctx["redis"], ctx["job_id"], 100)
-    return report
-
-
-async def deadline_scan_all(ctx: dict) -> dict:
-    """Every ten minutes: every county, each in its own time zone, shared with the
-    other workers (``partitioned``)."""
-
-    async def deadlines(county: TenantInfo) -> dict:
-        return await _deadlines(county, remind=county.now().hour >= REMINDER_HOUR)
-
-    return (await each_county(ctx, "deadlines", DEADLINES_SECONDS, deadlines)).as_dict()
+    return await on_demand(ctx, DEADLINES.kind, tenant_id, deadlines_now)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import os
 import socket
-import time
+
+from app import clock
 
 HEARTBEAT_KEY = "portal:worker:heartbeat"
 WORKER_KEY = "portal:worker:alive:"
@@ -18,7 +19,7 @@ def worker_name() -> str:
 
 
 async def beat(ctx: dict) -> float:
-    now = time.time()
+    now = clock.now().timestamp()
     await ctx["redis"].set(HEARTBEAT_KEY, now, ex=STALE_AFTER_SECONDS * 10)
     await ctx["redis"].set(WORKER_KEY + worker_name(), now, ex=STALE_AFTER_SECONDS)
     return now

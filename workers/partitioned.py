@@ -1,4 +1,9 @@
-"""Periodic work shared by any number of workers on any number of hosts, county by county.
+"""A county's work, run periodically for every county or on demand for one, under one lock.
+
+A periodic job is a ``Periodic``: a kind of work and the function that does it for one county,
+``work(ctx, county)``; no periodic job walks the counties itself. On demand (a job enqueued
+through ``app.jobs``) the same kind of work runs for one county through ``on_demand``, under the
+same county lock, so the two never overlap in a county.
 
 Every worker runs each periodic job's tick itself (``run_periodically``, see ``Periodic``). For each county a
 worker takes the county's lock (``running.held``: it dies with its holder within
@@ -17,13 +22,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field, is_dataclass
+from functools import partial
 
+from app import clock
+from app.jobs import set_progress
 from app.tenancy.context import TenantInfo
-from app.tenancy.services import list_tenants
+from app.tenancy.services import find_by_id, list_tenants
 from workers.heartbeat import worker_name
 from workers.running import LOCK_SECONDS, Busy, held
 
@@ -31,6 +38,15 @@ log = logging.getLogger("portal.jobs")
 LEDGER = "portal:periodic:{kind}:{tick}"
 DUPLICATES = "portal:periodic:duplicates"
 KEEP_LEDGER_SECONDS = 86400
+# An on-demand job follows someone's action: it waits for a running one rather than being lost.
+ON_DEMAND_WAIT = 120
+
+# A county's work: (the worker's context, the county) → its report (a dataclass or a dict of counts).
+CountyWork = Callable[[dict, TenantInfo], Awaitable[object]]
+
+
+def as_report(report: object) -> dict:
+    return asdict(report) if is_dataclass(report) else report if isinstance(report, dict) else {}
 
 
 @dataclass
@@ -44,8 +60,7 @@ class Share:
     totals: Counter = field(default_factory=Counter)  # the counties' reports, added up
 
     def add(self, report: object) -> None:
-        values = asdict(report) if is_dataclass(report) else report if isinstance(report, dict) else {}
-        self.totals.update({key: value for key, value in values.items() if isinstance(value, int)})
+        self.totals.update({key: value for key, value in as_report(report).items() if isinstance(value, int)})
 
     def as_dict(self) -> dict:
         done = {"tick": self.tick, "done": len(self.done), "done_elsewhere": self.done_elsewhere, "failed": self.failed}
@@ -54,7 +69,7 @@ class Share:
 
 def tick_of(period_seconds: int, at: float | None = None) -> int:
     """The tick a run belongs to: the same number on every host for one scheduled run."""
-    return int((time.time() if at is None else at) // period_seconds)
+    return int((clock.now().timestamp() if at is None else at) // period_seconds)
 
 
 def county_lock(kind: str, tenant_id: int) -> str:
@@ -106,15 +121,32 @@ async def _one(redis, ledger: str, me: str, county: TenantInfo, work, kind: str,
     return True
 
 
+async def on_demand(ctx: dict, kind: str, tenant_id: int, work: CountyWork, *, wait: float = ON_DEMAND_WAIT) -> dict:
+    """One county's ``kind`` of work for a job of that county (``app.jobs.enqueue``), under the lock
+    of its periodic run; a county deleted since the job was enqueued is skipped."""
+    county = await find_by_id(tenant_id)
+    if county is None:
+        return {"skipped": "no such county"}
+    async with held(ctx["redis"], county_lock(kind, tenant_id), wait=wait):
+        report = as_report(await work(ctx, county))
+    await set_progress(ctx["redis"], ctx["job_id"], 100)
+    return report
+
+
 @dataclass(frozen=True)
 class Periodic:
-    """A job every worker runs at each tick itself, not through the queue: a queued tick may be
-    taken by any worker, even one that already runs the same tick, and then one process would do
-    every county while the others idle."""
+    """A kind of work every worker runs at each tick itself, for every county (``each_county``),
+    not through the queue: a queued tick may be taken by any worker, even one that already runs the
+    same tick, and then one process would do every county while the others idle."""
 
-    job: Callable[[dict], Awaitable[dict]]
+    kind: str  # the name of its county lock and of its ledger
+    work: CountyWork
     period_seconds: int
     offset_seconds: int  # into each period, so that the jobs do not all start at the same second
+
+    async def run(self, ctx: dict) -> dict:
+        """One tick: this worker's share of the counties."""
+        return (await each_county(ctx, self.kind, self.period_seconds, partial(self.work, ctx))).as_dict()
 
 
 def seconds_to_next(periodic: Periodic, now: float) -> float:
@@ -126,7 +158,7 @@ async def run_periodically(ctx: dict, periodic: Periodic) -> None:
     """At start, then at each tick, until cancelled (the worker shutting down)."""
     while True:
         try:
-            log.info("%s: %s", periodic.job.__name__, await periodic.job(ctx))
+            log.info("%s: %s", periodic.kind, await periodic.run(ctx))
         except Exception:  # Redis or the database away for a moment: the next tick tries again
-            log.exception("%s failed", periodic.job.__name__)
-        await asyncio.sleep(seconds_to_next(periodic, time.time()))
+            log.exception("%s failed", periodic.kind)
+        await asyncio.sleep(seconds_to_next(periodic, clock.now().timestamp()))

@@ -10,29 +10,19 @@ from arq.worker import Worker
 
 from app import db
 from app.settings import Settings
-from workers.deadlines import DEADLINES_SECONDS, deadline_scan_all, reminder_scan
-from workers.email import MAIL_SECONDS, deliver_due_emails, send_email
+from workers.deadlines import DEADLINES, reminder_scan
+from workers.email import MAIL
 from workers.evaluation import evaluation_compute
 from workers.heartbeat import beat, farewell, worker_name
-from workers.partitioned import Periodic, run_periodically
-from workers.robots import ROBOT_SECONDS, deliver_due_robot_messages
+from workers.partitioned import run_periodically
+from workers.robots import ROBOTS
 from workers.running import every, recover_jobs, tracked
-from workers.substitution import SWEEP_SECONDS, substitution_sweep, substitution_sweep_all
-from workers.tally import TALLY_SECONDS, rebuild_tallies
+from workers.substitution import SWEEPS, substitution_sweep
+from workers.tally import TALLY
 
 BEAT_SECONDS = 30
 # Shared county by county among every worker (workers/partitioned.py), each also run at start.
-PERIODIC = [
-    Periodic(substitution_sweep_all, SWEEP_SECONDS, 30),
-    # E-mails due (new ones, and retries after their pause, or after a worker died mid-send).
-    Periodic(deliver_due_emails, MAIL_SECONDS, 45),
-    # Robot messages due; each run posts at most the platforms' 20 a minute per robot.
-    Periodic(deliver_due_robot_messages, ROBOT_SECONDS, 50),
-    # Records become due just after midnight of each county; every ten minutes catches up soon.
-    Periodic(deadline_scan_all, DEADLINES_SECONDS, 15),
-    # The statistics' tally of each county written to, of another day, or grown old.
-    Periodic(rebuild_tallies, TALLY_SECONDS, 40),
-]
+PERIODIC = [SWEEPS, MAIL, ROBOTS, DEADLINES, TALLY]
 
 
 def build_worker(settings: Settings, **options) -> Worker:
@@ -57,14 +47,15 @@ def build_worker(settings: Settings, **options) -> Worker:
         await ctx["db"].__aexit__(None, None, None)
 
     return Worker(
+        # The jobs of a county that ``app.jobs.enqueue`` sends, each ``(ctx, tenant_id, *args)``.
         functions=[
             func(tracked(substitution_sweep), timeout=300),
             func(tracked(reminder_scan), timeout=600),
-            func(send_email, timeout=120),
             func(tracked(evaluation_compute), timeout=600),
         ],
         cron_jobs=[
-            # Jobs that Redis lost or whose worker died are queued again within seconds.
+            # Jobs that Redis lost or whose worker died are queued again within seconds (the one
+            # job across counties: it reads only the job records).
             cron(recover_jobs, second={5, 20, 35, 50}, run_at_startup=True, unique=True, timeout=60),
         ],
         redis_settings=RedisSettings.from_dsn(settings.redis_url),

@@ -27,7 +27,7 @@ from app.robots.tables import Robot, RobotDelivery
 from app.tenancy.services import find_by_slug
 from tests.helpers import OPERATOR, PASSWORD, api_token, context_of, county, demo_county, portal, post_form, sign_in
 from tests.integration.test_reminders import DUE, run_scan, urban_case, working_days_before
-from workers.robots import deliver_due_robot_messages
+from workers.robots import ROBOTS
 
 pytestmark = pytest.mark.usefixtures("clean_db", "redis")
 
@@ -456,6 +456,6 @@ async def test_the_workers_cron_posts_with_the_operators_settings(settings, redi
     await add_robots(dangshan, sink, hosts)
     await overdue(dangshan)
     worker = {"settings": replace(settings, webhook_hosts=hosts, base_url=BASE_URL), "redis": redis}
-    assert (await deliver_due_robot_messages(worker))["sent"] == 2
+    assert (await ROBOTS.run(worker))["sent"] == 2
     assert all(f"({BASE_URL}/t/dangshan/cases/7)" in r.content for r in sink.received)
     assert (await deliver(hosts)).sent == 0

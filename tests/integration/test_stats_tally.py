@@ -16,14 +16,14 @@ from app.stats.queries import live_figures
 from app.stats.tables import DeadlineTally, MonthTally, TallyState
 from tests.helpers import county, person
 from tests.stats_helpers import case
-from workers.tally import rebuild_tallies
+from workers.tally import TALLY
 
 
 async def _run_cron(redis) -> int:
     """One tick of the periodic job, as if in a minute of its own: the counties rebuilt."""
     for ledger in await redis.keys("portal:periodic:tally:*"):
         await redis.delete(ledger)
-    return (await rebuild_tallies({"redis": redis, "worker_name": "test"})).get("rebuilt", 0)
+    return (await TALLY.run({"redis": redis, "worker_name": "test"})).get("rebuilt", 0)
 
 
 NOW = datetime(2026, 3, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

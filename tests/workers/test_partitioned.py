@@ -8,9 +8,11 @@ from collections import Counter
 
 import pytest
 
+from app.jobs import PROGRESS_KEY
 from tests.helpers import county
 from workers import partitioned, running
-from workers.partitioned import DUPLICATES, LEDGER, Periodic, county_lock, each_county, seconds_to_next
+from workers.partitioned import DUPLICATES, LEDGER, Periodic, county_lock, each_county, on_demand, seconds_to_next
+from workers.running import Busy
 
 pytestmark = pytest.mark.usefixtures("clean_db")
 COUNTIES = 12
@@ -66,8 +68,27 @@ async def test_a_failing_county_does_not_stop_the_others(redis):
 
 
 def test_a_periodic_job_waits_for_its_next_second_in_the_period():
-    sweep = Periodic(job=None, period_seconds=60, offset_seconds=30)
+    sweep = Periodic("test", work=None, period_seconds=60, offset_seconds=30)
     minute = 1_000_020.0  # second 0 of a minute
     assert seconds_to_next(sweep, minute + 20) == pytest.approx(10)
     assert seconds_to_next(sweep, minute + 30.2) == pytest.approx(59.8)  # just ran: the next minute's
     assert seconds_to_next(sweep, minute + 29.9) == pytest.approx(60.1)  # started a moment early: not again
+
+
+async def test_a_job_on_demand_waits_for_the_periodic_run_of_its_county(redis):
+    tenant = await county("dangshan")
+    ctx = {"redis": redis, "job_id": "test:job"}
+    seen = []
+
+    async def work(_: dict, each) -> dict:
+        seen.append(each.slug)
+        return {"opened": 1}
+
+    periodic = Periodic("test", work, period_seconds=60, offset_seconds=0)
+    async with running.held(redis, lock_of(tenant.id), wait=0):  # the periodic run holds the county
+        with pytest.raises(Busy):
+            await on_demand(ctx, periodic.kind, tenant.id, work, wait=0.2)
+    assert seen == []
+    assert await on_demand(ctx, periodic.kind, tenant.id, work) == {"opened": 1}
+    assert seen == ["dangshan"] and await redis.get(PROGRESS_KEY.format(job_id="test:job")) == b"100"
+    assert await on_demand(ctx, periodic.kind, tenant.id + 1000, work) == {"skipped": "no such county"}
