@@ -14,12 +14,12 @@ import os
 import secrets
 import shutil
 import socket
-import time
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app import clock
 from app.settings import PROJECT_ROOT, Mode, Settings
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ class _MailSink:
         return self.controller.port
 
     async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd's handler hook
-        name = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}.eml"
+        name = f"{clock.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}.eml"
         (self.folder / name).write_bytes(envelope.original_content or envelope.content)
         return "250 Message accepted"
 
@@ -273,7 +273,6 @@ async def _sample_cases(slug: str) -> None:
     received on Saturday with the village's and the town's review, and two enquiries."""
     from datetime import date, datetime, time
 
-    from app import clock
     from app.accounts.services import identity_of
     from app.accounts.tables import User
     from app.calendar.services import calendar_of

@@ -13,11 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import time
 from dataclasses import dataclass
 
 from litestar.middleware.csrf import generate_csrf_token
 from redis.asyncio import Redis
+
+from app import clock
 
 COOKIE_NAME = "portal_session"
 
@@ -51,7 +52,7 @@ class SessionStore:
         session = Session(
             id=secrets.token_urlsafe(32),
             user_id=user_id,
-            created_at=time.time(),
+            created_at=clock.now().timestamp(),
             csrf_token=generate_csrf_token(self.csrf_secret),
         )
         payload = json.dumps({"user_id": user_id, "created_at": session.created_at, "csrf": session.csrf_token})
@@ -76,7 +77,7 @@ class SessionStore:
         session = Session(
             id=session_id, user_id=data["user_id"], created_at=data["created_at"], csrf_token=data["csrf"]
         )
-        remaining = session.created_at + self.max_age_seconds - time.time()
+        remaining = session.created_at + self.max_age_seconds - clock.now().timestamp()
         if remaining <= 0:
             await self.destroy(session)
             return None

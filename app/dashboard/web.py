@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from litestar import Request, get
 from litestar.response import Template
 
@@ -35,7 +33,7 @@ async def dashboard(request: Request, ctx: County) -> Template:
         context["recent_changes"] = await recent_changes(ctx, 8)
     if ctx.actor.can(Permission.SETTINGS_MANAGE):
         beat = await last_beat(services_of(request).redis)
-        context["worker_alive"] = beat is not None and time.time() - beat < STALE_AFTER_SECONDS
+        context["worker_alive"] = beat is not None and clock.now().timestamp() - beat < STALE_AFTER_SECONDS
         context["email_failures"] = await failures_since(ctx)
     context["approvals"] = await awaiting_decision(ctx)
     context["urgent"] = await cases.urgent_cases(ctx, ctx.actor.user_id)

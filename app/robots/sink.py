@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
+from app import clock
 from app.domain.robot import Platform, dingtalk_sign
 
 SIGN_LEEWAY_MS = 3600 * 1000
@@ -39,7 +40,7 @@ class Received:
     token: str
     body: dict
     signature: str  # "verified", or "none" for a robot without a secret
-    at: float = field(default_factory=time.time)
+    at: float = field(default_factory=lambda: clock.now().timestamp())
 
     @property
     def content(self) -> str:
@@ -126,7 +127,7 @@ class RobotSink:
             timestamp = int(query.get("timestamp", ""))
         except ValueError:
             return "sign not match, timestamp missing"
-        if abs(time.time() * 1000 - timestamp) > SIGN_LEEWAY_MS:
+        if abs(clock.now().timestamp() * 1000 - timestamp) > SIGN_LEEWAY_MS:
             return "sign not match, timestamp is timeout"
         # parse_qs has already URL-decoded ``sign`` once; DingTalk's value is the base64 itself.
         expected = dingtalk_sign(robot.secret, timestamp)

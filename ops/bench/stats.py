@@ -71,7 +71,7 @@ async def main(counties: int, cases: int, repeats: int) -> None:
         actor = cli_actor("bench")
         region = RegionContext(RegionInfo(0, "bench", "基准市"), tuple(tenants), actor)
         county = TenantContext(tenant=tenants[0], actor=actor)
-        today = date.today()
+        today = county.tenant.now().date()
         # Twelve whole months (the last one running): what the tally answers alone.
         first = today.year * 12 + today.month - 1 - 11
         year = (date(first // 12, first % 12 + 1, 1).isoformat(), today.isoformat())

@@ -23,7 +23,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -32,7 +32,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from app import db  # noqa: E402
+from app import clock, db  # noqa: E402
 from app.absences import services as absences  # noqa: E402
 from app.absences.tables import Absence, Substitution  # noqa: E402
 from app.accounts.passwords import use_fast_hashing  # noqa: E402
@@ -55,7 +55,7 @@ LINES = 40  # lines of a fault county: a sweep with 40 substitutions to open tak
 
 
 def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+    print(f"[{clock.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
 
 
 # --- private instances --------------------------------------------------------------------------
@@ -223,7 +223,7 @@ async def fault_county(slug: str) -> County:
         return TenantContext(tenant, (await identity_of(people[username])).actor("127.0.0.1"))
 
     leader, admin = await as_person("leader"), await as_person("admin")
-    start = datetime.now().astimezone() - timedelta(minutes=1)
+    start = clock.now() - timedelta(minutes=1)
     for n in range(LINES):
         absence = await absences.post(
             await as_person(f"a{n}"),
@@ -236,7 +236,7 @@ async def fault_county(slug: str) -> County:
             handover="见交接单",
         )
         await absences.decide(leader, absence.id, Action.APPROVE)
-    cycle = await evaluation.open_cycle(admin, datetime.now().year)
+    cycle = await evaluation.open_cycle(admin, tenant.now().year)
     token = (await create_token(TenantContext(tenant, OPERATOR), people["admin"], "faults")).token
     return County(slug, tenant.id, people, token, cycle.id)
 
@@ -409,7 +409,7 @@ async def postgres_down_under_load(client, pg: PrivatePostgres, county: County, 
     answers: list[tuple[float, int]] = []
     stop = asyncio.Event()
     person = county.people["admin"]
-    starts = datetime.now().astimezone() + timedelta(days=30)
+    starts = clock.now() + timedelta(days=30)
 
     async def load(n: int) -> None:
         count = 0
