@@ -14,6 +14,7 @@ runs (``app.web.forms.refuse_control_characters``).
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated
 
 import msgspec
@@ -67,3 +68,9 @@ def collapse_spaces(text: str) -> str:
 def without_spaces(text: str) -> str:
     """No white space at all: how a number typed or pasted with spaces (ID, account) is read."""
     return "".join(text.split())
+
+
+def half_width(text: str) -> str:
+    """Full-width digits, letters and punctuation as their ASCII (NFKC): how a number or a date
+    typed with a Chinese input method is read."""
+    return unicodedata.normalize("NFKC", text)

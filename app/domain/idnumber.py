@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 
 from app.errors import InvalidInput
-from app.text import without_spaces
+from app.text import half_width, without_spaces
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARACTERS = "10X98765432"
@@ -24,7 +23,7 @@ def check_character(first_17: str) -> str:
 def validate(raw: str, today: date) -> str:
     """The number in its canonical form (upper-case X, no spaces), or ``InvalidInput`` saying why."""
     # NFKC turns full-width input (an IME left in full-width mode: "３４１３…ｘ") into ASCII.
-    number = without_spaces(unicodedata.normalize("NFKC", str(raw))).upper()
+    number = without_spaces(half_width(str(raw))).upper()
     if len(number) != 18:
         raise InvalidInput("身份证号须为 18 位，现为 {length} 位", length=len(number))
     if not _SHAPE.match(number):

@@ -9,7 +9,6 @@ sheet applied twice changes nothing the second time.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -22,7 +21,7 @@ from app.domain.pipeline import OPEN, STATUS_LABELS, Pipeline, Status
 from app.errors import InvalidInput
 from app.i18n import N_
 from app.tenancy.permissions import ROLE_LABELS
-from app.text import collapse_spaces
+from app.text import collapse_spaces, half_width
 
 # The columns' lengths in the database, said first in words.
 USERNAME_LIMIT, NAME_LIMIT, PHONE_LIMIT, ADDRESS_LIMIT, NOTE_LIMIT = 60, 60, 30, 200, 300
@@ -265,7 +264,7 @@ def whole_number(value: object, column: str) -> int:
         return int(value)
     if isinstance(value, int):
         return value
-    digits = unicodedata.normalize("NFKC", str(value)).strip()
+    digits = half_width(str(value)).strip()
     if isinstance(value, str) and re.fullmatch(r"\d{1,6}", digits, re.ASCII):
         return int(digits)
     raise InvalidInput("{field}应为整数，不是 {value}", field=column, value=shown(value))
@@ -277,7 +276,7 @@ def day(value: object, column: str) -> date:
     if isinstance(value, date):
         return value
     if isinstance(value, str):
-        written = unicodedata.normalize("NFKC", value).strip()
+        written = half_width(value).strip()
         for shape in _DATE_SHAPES:
             match = shape.match(written)
             if match:
