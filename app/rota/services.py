@@ -17,7 +17,7 @@ from app.domain.absence import away_at as notice_away_at
 from app.domain.rota import Post, RotaEntry, Status, case_acting, resolve
 from app.errors import InvalidInput
 from app.i18n.messages import said
-from app.rota.posts import DEFAULT_LINES, LINE_SETTINGS, LineSpec, Person, check_line, check_post
+from app.rota.posts import DEFAULT_LINES, LineSpec, Person, check_line, check_post
 from app.rota.tables import Assignment, Line, Qualification
 from app.tenancy.context import NotFound, TenantContext
 from app.tenancy.permissions import Role
@@ -29,23 +29,13 @@ class StaffRef:
     name: str
 
 
-@dataclass(frozen=True)
-class LineView:
+class LineView(LineSpec, frozen=True, kw_only=True):
+    """A stored line: its fields (``LineSpec``, declared there once), whether it is in use, its A and B."""
+
     id: int
-    code: str
-    name: str
-    working_days: int
-    separated_working_days: int | None
     active: bool
     a: StaffRef | None
     b: StaffRef | None
-    needs_survey: bool = True
-    needs_posting: bool = True
-    materials: str = ""
-
-    def settings(self) -> dict:
-        """What an administrator sets on a line, as the audit trail records it."""
-        return {key: getattr(self, key) for key in LINE_SETTINGS}
 
 
 @dataclass(frozen=True)
@@ -94,17 +84,11 @@ def _views(rows: list[dict], posts: dict[int, dict], names: dict[int, str]) -> l
 
     return [
         LineView(
+            *(row[field] for field in LineSpec.__struct_fields__),
             id=row["id"],
-            code=row["code"],
-            name=row["name"],
-            working_days=row["working_days"],
-            separated_working_days=row["separated_working_days"],
             active=row["active"],
             a=ref(posts.get(row["id"], {}).get("a")),
             b=ref(posts.get(row["id"], {}).get("b")),
-            needs_survey=row["needs_survey"],
-            needs_posting=row["needs_posting"],
-            materials=row["materials"],
         )
         for row in rows
     ]
