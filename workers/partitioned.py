@@ -46,7 +46,10 @@ CountyWork = Callable[[dict, TenantInfo], Awaitable[object]]
 
 
 def as_report(report: object) -> dict:
-    return asdict(report) if is_dataclass(report) else report if isinstance(report, dict) else {}
+    """A county's report as a dict: a dataclass's fields, a dict as it is, anything else empty."""
+    if is_dataclass(report) and not isinstance(report, type):
+        return asdict(report)
+    return report if isinstance(report, dict) else {}
 
 
 @dataclass
