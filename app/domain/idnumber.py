@@ -20,10 +20,15 @@ def check_character(first_17: str) -> str:
     return _CHECK_CHARACTERS[total % 11]
 
 
+def canonical(raw: object) -> str:
+    """The number as it is stored and looked up: ASCII (an IME left in full-width mode types
+    "３４１３…ｘ"), no spaces, upper-case X."""
+    return without_spaces(half_width(str(raw))).upper()
+
+
 def validate(raw: str, today: date) -> str:
-    """The number in its canonical form (upper-case X, no spaces), or ``InvalidInput`` saying why."""
-    # NFKC turns full-width input (an IME left in full-width mode: "３４１３…ｘ") into ASCII.
-    number = without_spaces(half_width(str(raw))).upper()
+    """The number in its canonical form, or ``InvalidInput`` saying why."""
+    number = canonical(raw)
     if len(number) != 18:
         raise InvalidInput("身份证号须为 18 位，现为 {length} 位", length=len(number))
     if not _SHAPE.match(number):

@@ -32,7 +32,6 @@ from app.rota.tables import Line, Qualification
 from app.staff import services as staff
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Role
-from app.text import without_spaces
 
 CASE_WORKERS = (Role.STAFF, Role.SECTION_HEAD)
 PREVIEW_ROWS = 300  # a preview lists this many rows at most (the counts cover them all)
@@ -202,7 +201,7 @@ def _id_numbers(rows: list[rules.SheetRow]) -> set[str]:
     for row in rows:
         value = row.cells.get("身份证号")
         if isinstance(value, str):
-            found.add(without_spaces(value).upper())
+            found.add(idnumber.canonical(value))
     return found
 
 

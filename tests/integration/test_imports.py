@@ -156,6 +156,17 @@ async def test_open_cases_import_with_calendar_due_dates_a_timeline_entry_and_on
     assert await AuditRecord.count().where(AuditRecord.action == "case.import") == 2
 
 
+async def test_a_case_typed_again_in_full_width_digits_is_the_case_already_imported(settings, admin):
+    """The sheet's ID numbers are looked up as intake stores them (``idnumber.canonical``)."""
+    full_width = str.maketrans("0123456789X", "０１２３４５６７８９ｘ")
+    typed_again = [[*row[:2], row[2].translate(full_width), *row[3:]] for row in ledger_rows()]
+    async with portal(settings) as api:
+        await send(api, "cases", xlsx(CASE_HEADERS, ledger_rows()), admin)
+        again = await send(api, "cases", xlsx(CASE_HEADERS, typed_again), admin)
+    assert (again.status_code, again.json()["created"], again.json()["unchanged"]) == (200, 0, 2), again.text
+    assert await Case.count() == 2
+
+
 async def test_imported_overdue_cases_are_reminded_like_any_other(settings, admin, people):
     from app.reminders.scan import scan
 
