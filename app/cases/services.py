@@ -991,7 +991,7 @@ async def _substitutions_during(ctx: TenantContext, case: dict) -> list[dict]:
         Substitution.ended_at,
         Substitution.status,
         Substitution.substitute.name.as_alias("substitute_name"),
-        Substitution.absence.person.name.as_alias("person_name"),
+        Substitution.absence._.person._.name.as_alias("person_name"),
         Substitution.absence.reason.as_alias("reason"),
     ).where(
         (Substitution.line == case["line"])

@@ -55,7 +55,7 @@ REVIEW_FIELD_PREFIXES = tuple(f"{level}_" for level in ReviewLevel)
 async def _case_workers(ctx: TenantContext) -> list[dict]:
     """Who can receive, investigate or handle a case: the section's active staff and its head."""
     rows = await ctx.select(RoleGrant, RoleGrant.user.as_alias("id"), RoleGrant.user.name.as_alias("name")).where(
-        RoleGrant.role.is_in(sorted(CASE_WORKERS)) & RoleGrant.user.active.eq(True)
+        RoleGrant.role.is_in(sorted(CASE_WORKERS)) & RoleGrant.user._.active.eq(True)
     )
     return sorted({row["id"]: row for row in rows}.values(), key=lambda row: row["id"])
 

@@ -100,7 +100,7 @@ async def _tell_admins(target: Target, reason: str) -> None:
     """A robot gave up on a message: the county's admins hear of it once a day per robot."""
     tenant = await Tenant.select(Tenant.slug, Tenant.timezone).where(Tenant.id == target.tenant).first()
     admins = await RoleGrant.select(RoleGrant.user).where(
-        (RoleGrant.tenant == target.tenant) & (RoleGrant.role == Role.ADMIN) & RoleGrant.user.active.eq(True)
+        (RoleGrant.tenant == target.tenant) & (RoleGrant.role == Role.ADMIN) & RoleGrant.user._.active.eq(True)
     )
     today = clock.now().astimezone(ZoneInfo(tenant["timezone"])).date()
     await tell(

@@ -265,7 +265,7 @@ async def grades_by_cycle(counties: Sequence[TenantInfo], period: Period) -> dic
         )
         .where(
             Result.tenant.is_in([county.id for county in counties])
-            & Result.cycle.locked.eq(True)
+            & Result.cycle._.locked.eq(True)
             & (Result.status == Status.SCORED.value)
             & (Result.cycle.year >= period.start.year)
             & (Result.cycle.year <= period.end.year)

@@ -70,8 +70,7 @@ async def save_setting(ctx: TenantContext, key: str, value: object, *, summary: 
     was already so. Two admins saving at once queue on the county's row."""
     async with db.transaction():
         await db.serialize(Tenant, ctx.tenant.id)
-        row = await Tenant.select(Tenant.settings).where(Tenant.id == ctx.tenant.id).output(load_json=True).first()
-        stored = row["settings"] or {}
+        stored = await settings_of(ctx.tenant.id)
         if stored.get(key) == value:
             return False
         await Tenant.update({Tenant.settings: {**stored, key: value}}).where(Tenant.id == ctx.tenant.id)
