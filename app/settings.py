@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -67,7 +67,7 @@ class Settings:
                 "SECRET_KEY must be set to at least 32 random characters in production mode "
                 "(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
-        values = dict(
+        settings = cls(
             database_url=env.get("DATABASE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'portal.sqlite'}"),
             redis_url=env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
             secret_key=secret_key,
@@ -80,8 +80,7 @@ class Settings:
             session_idle_minutes=_positive_int(env, "SESSION_IDLE_MINUTES", 30),
             session_max_hours=_positive_int(env, "SESSION_MAX_HOURS", 12),
         )
-        values.update(overrides)
-        settings = cls(**values)
+        settings = replace(settings, **overrides)
         _check_database_url(settings.database_url)
         return settings
 

@@ -44,7 +44,10 @@ class Share:
     totals: Counter = field(default_factory=Counter)  # the counties' reports, added up
 
     def add(self, report: object) -> None:
-        values = asdict(report) if is_dataclass(report) else report if isinstance(report, dict) else {}
+        if is_dataclass(report) and not isinstance(report, type):
+            values = asdict(report)
+        else:
+            values = report if isinstance(report, dict) else {}
         self.totals.update({key: value for key, value in values.items() if isinstance(value, int)})
 
     def as_dict(self) -> dict:

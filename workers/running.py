@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 
+from arq.typing import WorkerCoroutine
 from redis.exceptions import LockError, RedisError
 
 from app import jobs
@@ -73,7 +74,7 @@ async def held(redis, name: str, *, wait: float):
             log.warning("lock %s was already gone at the end (%s); the job's work stands", name, exc)
 
 
-def tracked(job: Callable[..., Awaitable[dict]]) -> Callable[..., Awaitable[dict]]:
+def tracked(job: Callable[..., Awaitable[dict]]) -> WorkerCoroutine:
     """The arq function for ``job`` (a function of a kind in ``app.jobs.FUNCTIONS``)."""
 
     @functools.wraps(job)

@@ -139,7 +139,8 @@ async def authenticate(tenant_slug: str, username: str, password: str) -> Identi
     # No county chosen: a user of no county (a superadmin, or a region's inspector).
     query = query.where(User.tenant.slug == tenant_slug) if tenant_slug else query.where(User.tenant.is_null())
     row = await query.first()
-    if not await verify_password(row["password_hash"] if row else "", password):
+    verified = await verify_password(row["password_hash"] if row else "", password)
+    if row is None or not verified:
         return None
     return await identity_of(row["id"])
 

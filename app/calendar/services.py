@@ -7,7 +7,7 @@ A superadmin's change does so in every county.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
 from datetime import date
 
@@ -513,8 +513,8 @@ def year_view(
     today: date,
     county_overrides: Iterable[DayOverride],
     global_overrides: Iterable[DayOverride],
-    county_years: set[int] = frozenset(),
-    global_years: set[int] = frozenset(),
+    county_years: Set[int] = frozenset(),
+    global_years: Set[int] = frozenset(),
 ) -> YearView:
     """Twelve month grids and the counts the page heads them with (pure)."""
     check_year(year)
