@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager, contextmanager, suppress
 from contextvars import ContextVar
 from decimal import Decimal
 from pathlib import Path
+from typing import overload
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from asyncpg import InterfaceError, InternalClientError, PostgresError
@@ -324,6 +325,14 @@ def _array_type(column) -> str:
 _CENTS = Decimal("0.01")
 
 
-def two_places(value) -> Decimal | None:
+@overload
+def two_places(value: None) -> None: ...
+
+
+@overload
+def two_places(value: Decimal | int | float | str) -> Decimal: ...
+
+
+def two_places(value: Decimal | int | float | str | None) -> Decimal | None:
     """A NUMERIC(…, 2) value as read back, with its two places: SQLite hands back 89.2 for 89.20."""
     return None if value is None else Decimal(value).quantize(_CENTS)
