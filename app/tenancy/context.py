@@ -127,7 +127,7 @@ class TenantContext:
             raise NotFound(f"{table.__name__} {row_id!r}")
         return row
 
-    async def select_one(self, table: type[T], row_id: Any, *columns) -> dict:
+    async def select_one(self, table: type[T], row_id: Any, *columns) -> dict[str, Any]:
         """Like ``get``, as a dict of ``columns`` (joins allowed) in one query."""
         key = self._key(table, row_id)
         row = await self.select(table, *columns).where(table._meta.primary_key == key).first()
