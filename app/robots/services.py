@@ -31,7 +31,7 @@ from app.secrets import seal, unseal
 from app.tenancy.context import TenantContext
 from app.text import check
 
-if TYPE_CHECKING:  # notify_many calls queue_for: the module is imported by the inbox's
+if TYPE_CHECKING:  # the inbox imports this module (notify_many calls queue_for): no run-time import back
     from app.notifications.services import Message
 
 NAME_LIMIT, URL_LIMIT, SECRET_LIMIT, KEYWORD_LIMIT = 60, 500, 200, 40

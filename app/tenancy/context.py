@@ -137,5 +137,5 @@ class TenantContext:
 
     def new(self, table: type[T], **values) -> T:
         """A new row of this county (save it inside the caller's transaction)."""
-        self._tenant_of(table)
+        self._tenant_of(table)  # refuses a table that carries no tenant
         return table(tenant=self.tenant.id, **values)
