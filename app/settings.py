@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,7 +60,7 @@ class Settings:
         return self.database_url.startswith("sqlite:")
 
     @classmethod
-    def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None, **overrides) -> Settings:
+    def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None, **overrides: Any) -> Settings:
         env = os.environ if environ is None else environ
         mode = _parse_mode(env.get("PORTAL_MODE", Mode.PRODUCTION))
         secret_key = env.get("SECRET_KEY", "")
@@ -92,12 +94,12 @@ def _parse_mode(raw: str) -> Mode:
         raise SettingsError(f"PORTAL_MODE must be one of {', '.join(Mode)}, not {raw!r}") from None
 
 
-def _names(env, key: str) -> frozenset[str]:
+def _names(env: Mapping[str, str], key: str) -> frozenset[str]:
     """A comma-separated list from the environment."""
     return frozenset(name.strip().lower() for name in env.get(key, "").split(",") if name.strip())
 
 
-def _positive_int(env, name: str, default: int) -> int:
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None:
         return default

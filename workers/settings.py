@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from arq import cron, func
 from arq.connections import RedisSettings
@@ -35,7 +36,7 @@ PERIODIC = [
 ]
 
 
-def build_worker(settings: Settings, **options) -> Worker:
+def build_worker(settings: Settings, **options: Any) -> Worker:  # options: arq's Worker's
     async def startup(ctx: dict) -> None:
         ctx["settings"] = settings
         ctx["worker_name"] = worker_name()

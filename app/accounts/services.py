@@ -95,7 +95,7 @@ WHERE u.id = ({who}) AND u.active
 """
 
 
-async def _identity(who: str, *arguments, county_slug: str = "") -> Identity | None:
+async def _identity(who: str, *arguments: object, county_slug: str = "") -> Identity | None:
     sql = IDENTITY.format(roles="string_agg(g.role, ',')" if db.is_postgres() else "group_concat(g.role, ',')", who=who)
     rows = await User.raw(sql, county_slug, *arguments)
     if not rows:

@@ -97,7 +97,7 @@ class Notice:
     recorded_afterwards: bool = False
 
     @classmethod
-    def of(cls, row) -> Notice:
+    def of(cls, row: object) -> Notice:
         """The facts of a stored notice (a row as a dict, or a table object)."""
         get: Callable[[str], Any] = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
         return cls(

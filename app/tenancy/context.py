@@ -98,7 +98,8 @@ class TenantContext:
             raise TypeError(f"{table.__name__} carries no tenant and cannot be scoped")
         return column
 
-    def select(self, table: type[T], *columns) -> Select[T]:
+    # columns: what Piccolo's select takes, lists of columns (``all_columns()``) too, which its annotation omits.
+    def select(self, table: type[T], *columns: Any) -> Select[T]:
         return table.select(*columns).where(self._tenant_of(table) == self.tenant.id)
 
     def objects(self, table: type[T]) -> Objects[T]:
@@ -127,7 +128,7 @@ class TenantContext:
             raise NotFound(f"{table.__name__} {row_id!r}")
         return row
 
-    async def select_one(self, table: type[T], row_id: Any, *columns) -> dict[str, Any]:
+    async def select_one(self, table: type[T], row_id: Any, *columns: Any) -> dict[str, Any]:
         """Like ``get``, as a dict of ``columns`` (joins allowed) in one query."""
         key = self._key(table, row_id)
         row = await self.select(table, *columns).where(table._meta.primary_key == key).first()
@@ -135,7 +136,7 @@ class TenantContext:
             raise NotFound(f"{table.__name__} {row_id!r}")
         return row
 
-    def new(self, table: type[T], **values) -> T:
+    def new(self, table: type[T], **values: Any) -> T:
         """A new row of this county (save it inside the caller's transaction)."""
         self._tenant_of(table)  # refuses a table that carries no tenant
         return table(tenant=self.tenant.id, **values)

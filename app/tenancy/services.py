@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from piccolo.custom_types import Combinable
+
 from app import db
 from app.audit.services import record_in
 from app.errors import InvalidInput
@@ -33,7 +35,7 @@ def tenant_info(row: dict) -> TenantInfo:
     return TenantInfo(id=row["id"], slug=row["slug"], name=row["name"], timezone=row["timezone"])
 
 
-async def _find(where) -> TenantInfo | None:
+async def _find(where: Combinable) -> TenantInfo | None:
     row = await Tenant.select(Tenant.id, Tenant.slug, Tenant.name, Tenant.timezone).where(where).first()
     return tenant_info(row) if row else None
 
