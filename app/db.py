@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager, contextmanager, suppress
 from contextvars import ContextVar
 from decimal import Decimal
 from pathlib import Path
+from typing import overload
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from asyncpg import InterfaceError, InternalClientError, PostgresError
@@ -19,6 +20,7 @@ from piccolo.conf.apps import ENVIRONMENT_VARIABLE, Finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
 
 from app import secrets
 from app.settings import Settings
@@ -95,6 +97,8 @@ class CountyEngine(PostgresEngine):
         return _CountyTransaction(engine=self, allow_nested=allow_nested)
 
     async def _run_in_pool(self, query: str, args=None):
+        if not self.pool:  # as Piccolo's own
+            raise ValueError("A pool isn't currently running.")
         async with self.pool.acquire() as connection:
             await _simple(connection, _begin_as_app_role())
             try:
@@ -189,7 +193,8 @@ def bind(new_engine: Engine) -> Engine:
     # reads ``DB`` there too), so this module need not import the registry that imports it.
     os.environ[ENVIRONMENT_VARIABLE] = "app.piccolo_conf"
     # Piccolo's own migration ledger caches the engine it first found: rebind it too.
-    for table in [*Finder().get_table_classes(), Migration]:
+    tables: list[type[Table]] = [*Finder().get_table_classes(), Migration]
+    for table in tables:
         table._meta.db = new_engine
     return new_engine
 
@@ -320,6 +325,14 @@ def _array_type(column) -> str:
 _CENTS = Decimal("0.01")
 
 
-def two_places(value) -> Decimal | None:
+@overload
+def two_places(value: None) -> None: ...
+
+
+@overload
+def two_places(value: Decimal | int | float | str) -> Decimal: ...
+
+
+def two_places(value: Decimal | int | float | str | None) -> Decimal | None:
     """A NUMERIC(…, 2) value as read back, with its two places: SQLite hands back 89.2 for 89.20."""
     return None if value is None else Decimal(value).quantize(_CENTS)

@@ -247,6 +247,8 @@ async def _liven_up(slug: str) -> None:
     if tenant is None or clerk is None or await Absence.exists().where(Absence.tenant == tenant.id):
         return
     identity = await identity_of(clerk["id"])
+    if identity is None:  # the clerk's account was switched off: nobody to be away
+        return
     tomorrow = (tenant.now() + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
     await post(
         TenantContext(tenant=tenant, actor=identity.actor("demo")),
@@ -290,7 +292,10 @@ async def _sample_cases(slug: str) -> None:
         return
 
     async def as_user(username: str) -> TenantContext:
-        return TenantContext(tenant=tenant, actor=(await identity_of(ids[username])).actor("demo"))
+        identity = await identity_of(ids[username])
+        if identity is None:
+            raise LookupError(f"the demo's {username} is not active")
+        return TenantContext(tenant=tenant, actor=identity.actor("demo"))
 
     today = tenant.now().date()
     calendar = await calendar_of(await as_user("wangxiaolei"))

@@ -10,7 +10,7 @@ from app import i18n
 
 
 class InvalidInput(ValueError):
-    def __init__(self, message: str, **fields) -> None:
+    def __init__(self, message: str, **fields: object) -> None:
         self.message = message
         self.fields = fields
         super().__init__(self.in_language("en"))

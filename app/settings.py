@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,7 +60,7 @@ class Settings:
         return self.database_url.startswith("sqlite:")
 
     @classmethod
-    def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None, **overrides) -> Settings:
+    def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None, **overrides: Any) -> Settings:
         env = os.environ if environ is None else environ
         mode = _parse_mode(env.get("PORTAL_MODE", Mode.PRODUCTION))
         secret_key = env.get("SECRET_KEY", "")
@@ -67,7 +69,7 @@ class Settings:
                 "SECRET_KEY must be set to at least 32 random characters in production mode "
                 "(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
-        values = dict(
+        settings = cls(
             database_url=env.get("DATABASE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'portal.sqlite'}"),
             redis_url=env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
             secret_key=secret_key,
@@ -80,8 +82,7 @@ class Settings:
             session_idle_minutes=_positive_int(env, "SESSION_IDLE_MINUTES", 30),
             session_max_hours=_positive_int(env, "SESSION_MAX_HOURS", 12),
         )
-        values.update(overrides)
-        settings = cls(**values)
+        settings = replace(settings, **overrides)
         _check_database_url(settings.database_url)
         return settings
 
@@ -93,12 +94,12 @@ def _parse_mode(raw: str) -> Mode:
         raise SettingsError(f"PORTAL_MODE must be one of {', '.join(Mode)}, not {raw!r}") from None
 
 
-def _names(env, key: str) -> frozenset[str]:
+def _names(env: Mapping[str, str], key: str) -> frozenset[str]:
     """A comma-separated list from the environment."""
     return frozenset(name.strip().lower() for name in env.get(key, "").split(",") if name.strip())
 
 
-def _positive_int(env, name: str, default: int) -> int:
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None:
         return default

@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import socket
 
+from redis.asyncio import Redis
+
 from app import clock
 
 HEARTBEAT_KEY = "portal:worker:heartbeat"
@@ -30,12 +32,12 @@ async def farewell(ctx: dict) -> None:
     await ctx["redis"].delete(WORKER_KEY + worker_name())
 
 
-async def last_beat(redis) -> float | None:
+async def last_beat(redis: Redis) -> float | None:
     raw = await redis.get(HEARTBEAT_KEY)
     return float(raw) if raw is not None else None
 
 
-async def live_workers(redis) -> list[str]:
+async def live_workers(redis: Redis) -> list[str]:
     """The workers that beat within ``STALE_AFTER_SECONDS`` (their keys expire after it)."""
     names = [key.decode() if isinstance(key, bytes) else key async for key in redis.scan_iter(match=WORKER_KEY + "*")]
     return sorted(name.removeprefix(WORKER_KEY) for name in names)

@@ -14,10 +14,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 
+from arq.typing import WorkerCoroutine
+from redis.asyncio import Redis
 from redis.exceptions import LockError, RedisError
 
 from app import jobs
@@ -31,7 +33,7 @@ class Busy(Exception):
 
 
 @asynccontextmanager
-async def every(seconds: float, action: Callable[[], Awaitable[object]], what: str):
+async def every(seconds: float, action: Callable[[], Awaitable[object]], what: str) -> AsyncIterator[None]:
     """Run ``action`` every ``seconds`` in the background while the block runs. A failing action
     is logged and tried again next time: the block's work must not stop for it."""
 
@@ -51,7 +53,7 @@ async def every(seconds: float, action: Callable[[], Awaitable[object]], what: s
 
 
 @asynccontextmanager
-async def held(redis, name: str, *, wait: float):
+async def held(redis: Redis, name: str, *, wait: float) -> AsyncIterator[None]:
     """Hold the lock ``name`` for the block, waiting at most ``wait`` seconds for it (``Busy``)."""
     lock = redis.lock(name, timeout=LOCK_SECONDS, blocking_timeout=wait)
     if not await lock.acquire():
@@ -73,11 +75,11 @@ async def held(redis, name: str, *, wait: float):
             log.warning("lock %s was already gone at the end (%s); the job's work stands", name, exc)
 
 
-def tracked(job: Callable[..., Awaitable[dict]]) -> Callable[..., Awaitable[dict]]:
+def tracked(job: Callable[..., Awaitable[dict]]) -> WorkerCoroutine:
     """The arq function for ``job`` (a function of a kind in ``app.jobs.FUNCTIONS``)."""
 
     @functools.wraps(job)
-    async def run(ctx: dict, *args) -> dict:
+    async def run(ctx: dict, *args: object) -> dict:
         queue_id = ctx["job_id"]
         if not await jobs.claim(queue_id):
             return {"skipped": "done already, running elsewhere, or superseded by a retry"}

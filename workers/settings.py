@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from arq import cron, func
 from arq.connections import RedisSettings
@@ -25,7 +26,7 @@ BEAT_SECONDS = 30
 PERIODIC = [SWEEPS, MAIL, ROBOTS, DEADLINES, TALLY]
 
 
-def build_worker(settings: Settings, **options) -> Worker:
+def build_worker(settings: Settings, **options: Any) -> Worker:  # options: arq's Worker's
     async def startup(ctx: dict) -> None:
         ctx["settings"] = settings
         ctx["worker_name"] = worker_name()

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from piccolo.columns import Column
+
 from app import clock, db
 from app.absences.month import Away, Day, Month, weeks
 from app.absences.tables import Absence, EscalationPick, Substitution
@@ -415,7 +417,7 @@ async def decide(ctx: TenantContext, absence_id: int, action: Action, note: str 
         raise Forbidden("only the person, an approver or an admin marks a return")
     before = current_status(Notice.of(row), now)
     after = check_action(action, Notice.of(row), now)
-    values = {Absence.status: after}
+    values: dict[Column, object] = {Absence.status: after}
     if action in (Action.APPROVE, Action.REJECT):
         values.update(
             {Absence.decided_by: ctx.actor.user_id, Absence.decided_at: now, Absence.decision_note: note.strip()[:300]}
@@ -468,7 +470,7 @@ async def _tell_office(ctx: TenantContext, row: Absence) -> None:
     if not usernames:
         return
     users = await ctx.select(User, User.id).where(User.username.is_in(usernames) & User.active.eq(True))
-    person = await ctx.select(User, User.name).where(User.id == row.person).first()
+    person = await ctx.select_one(User, row.person, User.name)
     starts, ends = row.starts_at.astimezone(ctx.tenant.zone), row.ends_at.astimezone(ctx.tenant.zone)
     await tell(
         ctx.tenant.id,

@@ -127,9 +127,9 @@ async def reconcile_substitutions(ctx: TenantContext, snap: rota.Snapshot, now: 
                 wanted[(leave["id"], row.line.id)] = row
     people = {leave["id"]: leave["person"] for leave in leaves}
     for current in await ctx.select(Substitution).where(Substitution.ended_at.is_null()):
-        row = wanted.get((current["absence"], current["line"]))
-        if row is None or (row.entry.acting, row.entry.status.value) != (current["substitute"], current["status"]):
-            await _close(ctx, current, now, report, person_back=row is None)
+        held = wanted.get((current["absence"], current["line"]))
+        if held is None or (held.entry.acting, held.entry.status.value) != (current["substitute"], current["status"]):
+            await _close(ctx, current, now, report, person_back=held is None)
     still_open = {
         (r["absence"], r["line"])
         for r in await ctx.select(Substitution, Substitution.absence, Substitution.line).where(

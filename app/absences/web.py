@@ -96,7 +96,7 @@ async def preview(
 ) -> Template:
     """What the notice will be: category, who approves, who takes over (before it is sent)."""
     context: dict = {"category": None, "approver": None, "substitutes": (), "problem": "", "labels": services}
-    person_id = staff_id if staff_id and ctx.actor.can(Permission.ABSENCE_MANAGE) else ctx.actor.user_id
+    person_id = staff_id if staff_id and ctx.actor.can(Permission.ABSENCE_MANAGE) else ctx.actor.require_user()
     try:
         start, end = _when(ctx, starts_at, "离岗时间"), _when(ctx, ends_at, "预计返回时间")
         planned = await services.preview(ctx, person_id, start, end)
@@ -112,7 +112,7 @@ async def post_absence(request: Request, ctx: County) -> Template | Redirect:
     fields = ("kind", "reason", "starts_at", "ends_at", "contact", "handover", "staff_id", "show_contact")
     values = {k: form.get(k, "") for k in fields}
     try:
-        person_id = _person(values["staff_id"]) if values["staff_id"] else ctx.actor.user_id
+        person_id = _person(values["staff_id"]) if values["staff_id"] else ctx.actor.require_user()
         absence = await services.post(
             ctx,
             person_id=person_id,

@@ -95,7 +95,7 @@ WHERE u.id = ({who}) AND u.active
 """
 
 
-async def _identity(who: str, *arguments, county_slug: str = "") -> Identity | None:
+async def _identity(who: str, *arguments: object, county_slug: str = "") -> Identity | None:
     sql = IDENTITY.format(roles="string_agg(g.role, ',')" if db.is_postgres() else "group_concat(g.role, ',')", who=who)
     rows = await User.raw(sql, county_slug, *arguments)
     if not rows:
@@ -139,7 +139,8 @@ async def authenticate(tenant_slug: str, username: str, password: str) -> Identi
     # No county chosen: a user of no county (a superadmin, or a region's inspector).
     query = query.where(User.tenant.slug == tenant_slug) if tenant_slug else query.where(User.tenant.is_null())
     row = await query.first()
-    if not await verify_password(row["password_hash"] if row else "", password):
+    verified = await verify_password(row["password_hash"] if row else "", password)
+    if row is None or not verified:
         return None
     return await identity_of(row["id"])
 

@@ -93,7 +93,8 @@ class SessionStore:
 
     async def destroy_all_for(self, user_id: int) -> int:
         """End every session of a user (disabled, or password changed); returns how many."""
-        digests = await self.redis.smembers(self._user_key(user_id))
+        # redis-py types its asyncio commands as sync-or-async (redis/redis-py#2399).
+        digests = await self.redis.smembers(self._user_key(user_id))  # type: ignore[misc]
         keys = [self._key(d.decode() if isinstance(d, bytes) else d) for d in digests]
         async with self.redis.pipeline(transaction=True) as pipe:
             if keys:

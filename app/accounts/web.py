@@ -146,7 +146,7 @@ async def create_token(request: Request, ctx: County) -> Template:
     form = await request.form()
     error, new_token = "", None
     try:
-        new_token = await services.create_token(ctx, ctx.actor.user_id, form.get("label", ""))
+        new_token = await services.create_token(ctx, ctx.actor.require_user(), form.get("label", ""))
     except InvalidInput as exc:
         error = exc.localized()
     response = page(

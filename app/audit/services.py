@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from piccolo.query import Select
+
 from app import clock
 from app.audit.tables import AuditRecord
 from app.i18n.messages import Said, stored
@@ -73,7 +75,7 @@ class AuditPage:
     has_next: bool
 
 
-def _readable(ctx: TenantContext):
+def _readable(ctx: TenantContext) -> Select[AuditRecord]:
     """The county's audit rows the actor may read, newest first."""
     query = ctx.select(AuditRecord).order_by(AuditRecord.id, ascending=False).output(load_json=True)
     if not ctx.actor.can(Permission.EVALUATION_MANAGE):

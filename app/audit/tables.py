@@ -13,7 +13,7 @@ class AuditRecord(Table):
     tenant = ForeignKey(Tenant, null=True, index=True, on_delete=OnDelete.restrict)
     at = Timestamptz(index=True)
     # Named, not imported: accounts record their changes here, so the audit sits below them.
-    actor = ForeignKey(
+    actor: ForeignKey[Table] = ForeignKey(
         LazyTableReference("User", module_path="app.accounts.tables"), null=True, on_delete=OnDelete.restrict
     )
     actor_label = Varchar(length=100)

@@ -7,9 +7,10 @@ A superadmin's change does so in every county.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from app import clock, db
 from app.audit.services import record, record_in
@@ -277,7 +278,8 @@ def _values(row: dict | None) -> dict | None:
 async def set_day(ctx: TenantContext, day: date, workday: bool, note: str) -> DayInfo:
     """The county decides a day (e.g. next year's holiday before the package knows it); audited."""
     check_year(day.year)
-    wanted = {"workday": bool(workday), "note": clean_note(note)}
+    note = clean_note(note)
+    wanted = {"workday": bool(workday), "note": note}
     async with db.transaction():
         await _lock_county(ctx)
         current = await ctx.select(CalendarDay).where(CalendarDay.day == day).first()
@@ -294,7 +296,7 @@ async def set_day(ctx: TenantContext, day: date, workday: bool, note: str) -> Da
                 action="calendar_day.set",
                 entity="calendar_day",
                 entity_id=day.isoformat(),
-                summary=_day_summary(day, workday, wanted["note"]),
+                summary=_day_summary(day, workday, note),
                 before=_values(current),
                 after=wanted,
             )
@@ -342,12 +344,13 @@ async def set_global_day(actor: Actor, day: date, workday: bool, note: str) -> D
     """The superadmin decides a day for every county (a county's own decision still comes first)."""
     _require_superadmin(actor)
     check_year(day.year)
-    wanted = {"workday": bool(workday), "note": clean_note(note)}
+    note = clean_note(note)
+    wanted = {"workday": bool(workday), "note": note}
     async with db.transaction():
         await db.serialize(GlobalCalendarDay)
         current = await GlobalCalendarDay.select().where(GlobalCalendarDay.day == day).first()
         if _values(current) != wanted:
-            values = {**wanted, "updated_by_label": actor.label[:100], "updated_at": clock.now()}
+            values: dict[str, Any] = {**wanted, "updated_by_label": actor.label[:100], "updated_at": clock.now()}
             if current is None:
                 await GlobalCalendarDay.insert(GlobalCalendarDay(day=day, **values))
             else:
@@ -360,7 +363,7 @@ async def set_global_day(actor: Actor, day: date, workday: bool, note: str) -> D
                 action="global_calendar_day.set",
                 entity="global_calendar_day",
                 entity_id=day.isoformat(),
-                summary=_day_summary(day, workday, wanted["note"]),
+                summary=_day_summary(day, workday, note),
                 before=_values(current),
                 after=wanted,
             )
@@ -402,8 +405,8 @@ async def set_year_entered(ctx: TenantContext, year: int, entered: bool) -> bool
     async with db.transaction():
         await _lock_county(ctx)
         current = await ctx.select(CalendarYear, CalendarYear.id).where(CalendarYear.year == year).first()
-        if bool(current) != entered:
-            if entered:
+        if (current is not None) != entered:
+            if current is None:
                 await CalendarYear.insert(
                     ctx.new(CalendarYear, year=year, entered_by=ctx.actor.user_id, entered_at=clock.now())
                 )
@@ -431,8 +434,8 @@ async def set_global_year_entered(actor: Actor, year: int, entered: bool) -> boo
     async with db.transaction():
         await db.serialize(GlobalCalendarDay)
         current = await GlobalCalendarYear.select(GlobalCalendarYear.id).where(GlobalCalendarYear.year == year).first()
-        if bool(current) != entered:
-            if entered:
+        if (current is not None) != entered:
+            if current is None:
                 await GlobalCalendarYear.insert(
                     GlobalCalendarYear(year=year, entered_by_label=actor.label[:100], entered_at=clock.now())
                 )
@@ -513,8 +516,8 @@ def year_view(
     today: date,
     county_overrides: Iterable[DayOverride],
     global_overrides: Iterable[DayOverride],
-    county_years: set[int] = frozenset(),
-    global_years: set[int] = frozenset(),
+    county_years: Set[int] = frozenset(),
+    global_years: Set[int] = frozenset(),
 ) -> YearView:
     """Twelve month grids and the counts the page heads them with (pure)."""
     check_year(year)

@@ -283,7 +283,7 @@ async def _load(ctx: TenantContext, query) -> list[Record]:
                 Offence.record,
                 Offence.case,
                 Offence.case.applicant_name.as_alias("applicant_name"),
-                Offence.case.line.name.as_alias("line_name"),
+                Offence.case._.line._.name.as_alias("line_name"),
             )
             .where(Offence.record.is_in(wanted))
             .order_by(Offence.case)

@@ -4,10 +4,12 @@ receiver stays responsible until that office confirms) or the case it became."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import msgspec
+from piccolo.custom_types import Combinable
 
 from app import clock, db
 from app.audit.services import record_in
@@ -235,7 +237,7 @@ def _filtered(query, chosen: EnquiryFilter):
 
 
 # ``enquiry_status`` as SQL, so the register filters in the database.
-_STATUS_WHERE = {
+_STATUS_WHERE: dict[EnquiryStatus, Callable[[], Combinable]] = {
     EnquiryStatus.BECAME_CASE: lambda: Enquiry.case.is_not_null(),
     EnquiryStatus.REFERRED: lambda: (
         Enquiry.case.is_null() & (Enquiry.referred_to != "") & Enquiry.referral_confirmed_on.is_null()

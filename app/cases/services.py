@@ -468,7 +468,7 @@ async def _open_cases_of(ctx: TenantContext, line_id: int, id_number: str) -> li
 
 
 async def pipeline_of(ctx: TenantContext, line_id: int) -> Pipeline:
-    row = await ctx.select(Line, Line.needs_survey, Line.needs_posting).where(Line.id == line_id).first()
+    row = await ctx.select_one(Line, line_id, Line.needs_survey, Line.needs_posting)
     return Pipeline(survey=row["needs_survey"], posting=row["needs_posting"])
 
 
@@ -991,7 +991,7 @@ async def _substitutions_during(ctx: TenantContext, case: dict) -> list[dict]:
         Substitution.ended_at,
         Substitution.status,
         Substitution.substitute.name.as_alias("substitute_name"),
-        Substitution.absence.person.name.as_alias("person_name"),
+        Substitution.absence._.person._.name.as_alias("person_name"),
         Substitution.absence.reason.as_alias("reason"),
     ).where(
         (Substitution.line == case["line"])
@@ -1056,7 +1056,9 @@ async def urgent_cases(ctx: TenantContext, user_id: int, shown: int = 8) -> dict
     )
     grouped: dict[str, list[int]] = {stage.value: [] for stage in URGENCY}
     for row in rows:
-        grouped[deadline_stage(calendar, today, row["due_on"]).value].append(row["id"])
+        stage = deadline_stage(calendar, today, row["due_on"])
+        if stage is not None:  # within the horizon, as selected
+            grouped[stage.value].append(row["id"])
     first = [case_id for ids in grouped.values() for case_id in ids[:shown]]
     views = {}
     if first:

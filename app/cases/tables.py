@@ -191,7 +191,7 @@ class AccountabilityRecord(Table):
     remedy = Text(default="")
     remedy_due_on = Date(null=True, default=None)
     remedy_done_on = Date(null=True, default=None)
-    head_record = ForeignKey("self", null=True, on_delete=OnDelete.restrict)
+    head_record: ForeignKey["AccountabilityRecord"] = ForeignKey("self", null=True, on_delete=OnDelete.restrict)
     created_at = Timestamptz()
 
 

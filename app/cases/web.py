@@ -30,7 +30,7 @@ from app.domain.pipeline import ACTION_LABELS, STATUS_LABELS, Status
 from app.errors import InvalidInput
 from app.rota.services import line_rows
 from app.rota.tables import Line
-from app.tenancy.context import TenantContext
+from app.tenancy.context import NotFound, TenantContext
 from app.tenancy.permissions import Permission, Role
 from app.web.excel import download
 from app.web.feedback import Done, done
@@ -55,7 +55,7 @@ REVIEW_FIELD_PREFIXES = tuple(f"{level}_" for level in ReviewLevel)
 async def _case_workers(ctx: TenantContext) -> list[dict]:
     """Who can receive, investigate or handle a case: the section's active staff and its head."""
     rows = await ctx.select(RoleGrant, RoleGrant.user.as_alias("id"), RoleGrant.user.name.as_alias("name")).where(
-        RoleGrant.role.is_in(sorted(CASE_WORKERS)) & RoleGrant.user.active.eq(True)
+        RoleGrant.role.is_in(sorted(CASE_WORKERS)) & RoleGrant.user._.active.eq(True)
     )
     return sorted({row["id"]: row for row in rows}.values(), key=lambda row: row["id"])
 
@@ -197,6 +197,8 @@ async def _case_page(
     """The case page; after a refused step, that step's form comes back with what was typed."""
     folder = await services.case_file(ctx, case_id)
     line = await ctx.select(Line, Line.code, Line.materials).where(Line.code == folder.case.line_code).first()
+    if line is None:  # a case's line is never deleted
+        raise NotFound(f"Line {folder.case.line_code!r}")
     context = {
         "f": folder,
         "c": folder.case,

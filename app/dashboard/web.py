@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, get
 from litestar.response import Template
 
@@ -24,7 +26,7 @@ from workers.heartbeat import STALE_AFTER_SECONDS, last_beat
 
 @get("/", name="dashboard", guards=[requires(Permission.DASHBOARD_VIEW)])
 async def dashboard(request: Request, ctx: County) -> Template:
-    context = {
+    context: dict[str, Any] = {
         "worker_alive": None,
         "recent_changes": [],
         "email_failures": 0,
@@ -36,10 +38,11 @@ async def dashboard(request: Request, ctx: County) -> Template:
         context["worker_alive"] = beat is not None and clock.now().timestamp() - beat < STALE_AFTER_SECONDS
         context["email_failures"] = await failures_since(ctx)
     context["approvals"] = await awaiting_decision(ctx)
-    context["urgent"] = await cases.urgent_cases(ctx, ctx.actor.user_id)
-    context["open_cases"] = await cases.open_count(ctx, ctx.actor.user_id)
-    context["to_sign"] = await cases.awaiting_my_signature(ctx, ctx.actor.user_id)
-    context["open_referrals"] = await enquiries.my_open_referrals(ctx, ctx.actor.user_id)
+    me = ctx.actor.require_user()
+    context["urgent"] = await cases.urgent_cases(ctx, me)
+    context["open_cases"] = await cases.open_count(ctx, me)
+    context["to_sign"] = await cases.awaiting_my_signature(ctx, me)
+    context["open_referrals"] = await enquiries.my_open_referrals(ctx, me)
     context["to_decide"] = await cases.awaiting_decision(ctx) if ctx.actor.can(Permission.CASE_DECIDE) else []
     context["stage_labels"] = STAGE_LABELS
     context["labels"] = absence_services

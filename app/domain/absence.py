@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from app.errors import InvalidInput
 
@@ -96,9 +97,9 @@ class Notice:
     recorded_afterwards: bool = False
 
     @classmethod
-    def of(cls, row) -> Notice:
+    def of(cls, row: object) -> Notice:
         """The facts of a stored notice (a row as a dict, or a table object)."""
-        get = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
+        get: Callable[[str], Any] = row.get if isinstance(row, dict) else lambda key: getattr(row, key)
         return cls(
             Status(get("status")), get("starts_at"), get("ends_at"), get("returned_at"), get("recorded_afterwards")
         )

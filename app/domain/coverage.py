@@ -102,7 +102,7 @@ def _slices(by: By, period: Period) -> list[tuple[str | None, date, date]]:
     """The stretches measured apart: each month of the period (by month), else the period."""
     if by != By.MONTH:
         return [(None, period.start, period.end)]
-    found = []
+    found: list[tuple[str | None, date, date]] = []
     for month in period.months:
         whole = month_period(month, period.start)
         found.append((month, max(whole.start, period.start), min(whole.end, period.end)))
@@ -130,8 +130,8 @@ def absence_figures(
     for item in away:
         spans_of.setdefault((item.county, item.person, item.kind), []).append(item.span)
     gaps_of: dict[int, list[Span]] = {}
-    for item in uncovered:
-        gaps_of.setdefault(item.line, []).append(item.span)
+    for stretch in uncovered:
+        gaps_of.setdefault(stretch.line, []).append(stretch.span)
     for month, first, last in _slices(by, period):
         if by != By.LINE:
             for (county, person, kind), spans in spans_of.items():
@@ -174,13 +174,15 @@ def _group(
     names: dict[int, str] | None = None,
 ) -> tuple[str | int, str]:
     """The group's key and label, as the deadline figures name them."""
-    if by == By.MONTH:
+    if by == By.MONTH and month is not None:
         return month, month
     if by == By.COUNTY:
         return counties[county][0], counties[county][1]
-    if by == By.LINE:
+    if by == By.LINE and line is not None:
         return line.code, line.name
-    return person, (names or {}).get(person, "")
+    if by == By.HANDLER and person is not None:
+        return person, (names or {}).get(person, "")
+    raise ValueError(f"nothing to group by {by}")
 
 
 def total(rows: list[AbsenceFigures], label: str) -> AbsenceFigures:

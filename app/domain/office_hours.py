@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from app.errors import InvalidInput
@@ -94,7 +95,7 @@ def _clock_time(raw: object, field: str) -> time | None:
         return _bad_time(field, raw)
 
 
-def _bad_time(field: str, raw: object) -> None:
+def _bad_time(field: str, raw: object) -> NoReturn:
     raise InvalidInput("{field}：时间 {value} 格式不对，应为 时:分（如 08:30）", field=field, value=str(raw))
 
 

@@ -36,6 +36,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import Any
 
 from app.errors import InvalidInput
 from app.i18n import N_
@@ -204,7 +205,7 @@ class Rating:
     @classmethod
     def total(cls, score: object) -> Rating:
         """One total 0–100 with at most 2 decimals (Decimal, int or text)."""
-        return cls(score)  # validated and normalised to 2 places by __post_init__
+        return cls(_decimal(_cents(score, TOTAL_LABEL, TOTAL_MAX)))
 
     @property
     def by_dimension(self) -> dict[Dimension, Decimal] | None:
@@ -255,14 +256,16 @@ class Weights:
 
     def __post_init__(self) -> None:
         total = 0
-        wholes = {component: _whole_percentage(getattr(self, component.value)) for component in COMPONENTS}
-        for component, whole in wholes.items():
+        wholes: dict[Component, int] = {}
+        for component in COMPONENTS:
+            whole = _whole_percentage(getattr(self, component.value))
             if whole is None:
                 raise InvalidInput(
                     "“{component}”的权重须为不小于 0 的整数，不是 {value}",
                     component=COMPONENT_LABELS[component],
                     value=str(getattr(self, component.value)),
                 )
+            wholes[component] = whole
         for component, whole in wholes.items():
             if whole > 100:
                 raise InvalidInput(
@@ -283,7 +286,8 @@ class Weights:
         for component in COMPONENTS:
             if component not in weights:
                 raise InvalidInput("缺少“{component}”的权重", component=COMPONENT_LABELS[component])
-        return cls(**{c.value: weights[c] for c in COMPONENTS})
+        given: dict[str, Any] = {c.value: weights[c] for c in COMPONENTS}  # as given: __post_init__ checks them
+        return cls(**given)
 
     def of(self, component: Component | str) -> int:
         return getattr(self, Component(component).value)
@@ -328,7 +332,7 @@ def _grade_of_cents(cents: int) -> Grade:
 
 def _component(key: object) -> Component:
     try:
-        return Component(key)
+        return Component(str(key))
     except ValueError:
         raise InvalidInput("未知的考评项目：{component}", component=str(key)) from None
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from app import text
 from app.domain import idnumber
@@ -206,7 +207,9 @@ class _Reader:
     def refuse(self, column: str, error: InvalidInput) -> None:
         self.problems.append(Problem(self.row.number, column, error))
 
-    def take(self, column: str, parse: Callable[[object, str], object]):
+    def take(self, column: str, parse: Callable[[object, str], object]) -> Any:
+        """The cell as ``parse`` reads it; None when blank (an optional column) or refused (a
+        problem of the row, which then builds no entry). Any: each column's parser its own type."""
         value = self.row.cells.get(column)
         try:
             if isinstance(value, Formula):

@@ -26,13 +26,13 @@ PEER_ROLES = frozenset({Role.STAFF, Role.SECTION_HEAD})
 NOT_PEERS = frozenset({Role.EVALUATOR, Role.LEADER, Role.ADMIN})
 
 
-def is_peer(roles: Iterable[Role]) -> bool:
+def is_peer(roles: Iterable[str]) -> bool:
     """A colleague in the section, and not one of those who rate it from above or run the cycle."""
     held = set(roles)
     return bool(held & PEER_ROLES) and not held & NOT_PEERS
 
 
-def refusal(component: Component, *, rater: int, roles: Iterable[Role], subject: int) -> str | None:
+def refusal(component: Component, *, rater: int, roles: Iterable[str], subject: int) -> str | None:
     """Why ``rater`` (holding ``roles``) may not rate ``subject`` in ``component``; ``None`` if they may.
 
     The answer is an untranslated message for ``InvalidInput``."""

@@ -118,7 +118,7 @@ async def list_cycles(ctx: TenantContext) -> list[CycleView]:
 
 async def _section_staff(ctx: TenantContext) -> list[int]:
     rows = await ctx.select(RoleGrant, RoleGrant.user).where(
-        RoleGrant.role.is_in(list(SUBJECT_ROLES)) & RoleGrant.user.active.eq(True)
+        RoleGrant.role.is_in(list(SUBJECT_ROLES)) & RoleGrant.user._.active.eq(True)
     )
     return sorted({row["user"] for row in rows})
 
@@ -311,7 +311,7 @@ def _rater_key(ctx: TenantContext, component: Component, subject: dict, rater_la
         if len(label) > 60:
             raise InvalidInput("评分人名称不能超过 60 个字符")
         return f"paper:{label}", label
-    me = ctx.actor.user_id
+    me = ctx.actor.require_user()
     refused = raters.refusal(component, rater=me, roles=ctx.actor.roles, subject=subject["person"])
     if refused:
         raise InvalidInput(refused)
@@ -836,7 +836,7 @@ async def _results(ctx: TenantContext, cycle_id: int, person: int | None = None)
         Result,
         Result.all_columns(),
         Result.subject.person.as_alias("person"),
-        Result.subject.person.name.as_alias("name"),
+        Result.subject._.person._.name.as_alias("name"),
     ).where(Result.cycle == cycle.id)
     if person is not None:
         query = query.where(Result.subject.person == person)

@@ -5,8 +5,10 @@ behind a single-use link (``/rate/{token}``, outside the county routers)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
@@ -56,7 +58,7 @@ STEP_SHORT = {
 TASK_COMPONENTS = (Component.SELF, Component.LEADERSHIP, Component.PEER)
 MODES = ("total", "dims")
 SORTS = ("score", "score_asc")
-LABELS = {
+LABELS: dict[str, Mapping[Any, str]] = {
     "step": STEP_SHORT,
     "step_long": services.STEP_LABELS,
     "component": {c.value: label for c, label in COMPONENT_LABELS.items()},
@@ -290,7 +292,7 @@ async def rate(request: Request, ctx: County, cycle_id: FromPath[int]) -> Templa
     nothing and each bad row marked (in place for HTMX, else with the page)."""
     await services.get_cycle(ctx, cycle_id)
     form = await request.form()
-    mode = form.get("mode") if form.get("mode") in MODES else "total"
+    mode = str(form.get("mode")) if form.get("mode") in MODES else "total"
     values, entries = _grid_entries(form, await services.my_tasks(ctx, cycle_id), mode)
     try:
         saved = await services.rate_all(ctx, cycle_id, entries)

@@ -9,7 +9,7 @@ This module reads other features' tables for their names only: it is a read mode
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
@@ -141,7 +141,7 @@ PEOPLE_FIELDS = frozenset(
 )
 LINE_FIELDS = frozenset({"line", "qualifications"})
 POLICY_LABELS = {"reweight": N_("缺项按现有项目折算"), "": N_("不折算")}
-CHOICES = {
+CHOICES: dict[str, Mapping[Any, str]] = {
     "kind": KIND_LABELS,
     "category": CATEGORY_LABELS,
     "level": LEVEL_LABELS,
@@ -153,7 +153,7 @@ CHOICES = {
     "events": ROBOT_EVENT_LABELS,
 }
 # A status means something else in each area: the part of the action before the dot says which.
-STATUS_CHOICES = {
+STATUS_CHOICES: dict[str, Mapping[Any, str]] = {
     "case": CASE_STATUS_LABELS,
     "absence": ABSENCE_STATUS_LABELS,
     "substitution": ROTA_STATUS_LABELS,
@@ -220,7 +220,7 @@ def _many(value: Any) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def _choice(labels: dict, value: Any) -> str:
+def _choice(labels: Mapping[Any, str], value: Any) -> str:
     found = {str(key): label for key, label in labels.items()}.get(str(value))
     return gettext(found) if found is not None else str(value)
 
@@ -257,8 +257,8 @@ def value_text(area: str, key: str, value: Any, names: Names, zone: tzinfo) -> s
         return _choice(STATUS_CHOICES[area], value)
     if key in CHOICES:
         return gettext("、").join(_choice(CHOICES[key], item) for item in _many(value))
-    if key == "absence" and _int(value) in names.absences:
-        return gettext("{person}的离岗").format(person=names.people.get(names.absences[_int(value)], ""))
+    if key == "absence" and (absence := _int(value)) in names.absences:
+        return gettext("{person}的离岗").format(person=names.people.get(names.absences[absence], ""))
     if key == "rater" and isinstance(value, str):
         return _rater(value, names)
     if isinstance(value, dict) and "key" in value:  # a message the system wrote (app.i18n.messages)
@@ -293,7 +293,7 @@ def changes_of(row: dict, names: Names, zone: tzinfo) -> list[FieldChange]:
 
 
 # Rows written before message keys ended their summary with a code: (action, its pattern, its labels).
-OLD_CODES = {
+OLD_CODES: dict[str, tuple[re.Pattern[str], Mapping[Any, str]]] = {
     "absence.status": (re.compile(r"：([a-z_]+)$"), ABSENCE_STATUS_LABELS),
     "substitution.open": (re.compile(r"（([a-z_]+)）$"), ROTA_STATUS_LABELS),
 }

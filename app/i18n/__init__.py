@@ -7,6 +7,7 @@ their English. The catalogue is compiled in memory at first use (no binary files
 from __future__ import annotations
 
 import gettext as _gettext
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -45,7 +46,7 @@ def set_language(language: str) -> None:
 
 
 @contextmanager
-def language(code: str):
+def language(code: str) -> Iterator[None]:
     token = _language.set(code if code in LANGUAGES else DEFAULT_LANGUAGE)
     try:
         yield

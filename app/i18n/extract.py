@@ -59,7 +59,7 @@ def messages() -> set[str]:
 def translated(language: str = "en") -> dict[str, str]:
     with (CATALOGUE_DIR / f"{language}.po").open("rb") as source:
         catalogue = read_po(source)
-    return {m.id: m.string for m in catalogue if m.id and isinstance(m.id, str)}
+    return {m.id: m.string for m in catalogue if m.id and isinstance(m.id, str) and isinstance(m.string, str)}
 
 
 def missing(language: str = "en") -> list[str]:

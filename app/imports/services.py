@@ -8,6 +8,7 @@ create), and writes every row or none. Rows are written by the same services as 
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -161,7 +162,7 @@ async def template(ctx: TenantContext, kind: Kind) -> bytes:
 # --- the county as the rules see it ---------------------------------------------------------------
 
 
-async def _county(ctx: TenantContext, *, id_numbers: set[str] = frozenset(), all_lines: bool = False) -> rules.County:
+async def _county(ctx: TenantContext, *, id_numbers: Set[str] = frozenset(), all_lines: bool = False) -> rules.County:
     lines_query = ctx.select(Line, Line.id, Line.code, Line.name, Line.needs_survey, Line.needs_posting)
     if not all_lines:
         lines_query = lines_query.where(Line.active.eq(True))

@@ -8,7 +8,7 @@ traceback: any failure of the reader on a broken file is the file's fault, never
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from io import BytesIO
 
 from openpyxl import Workbook, load_workbook
@@ -115,7 +115,7 @@ def _value(cell) -> object:
     return value
 
 
-def template(title: str, columns: Sequence[Column], example: Sequence, choices: dict[str, Sequence[str]]) -> bytes:
+def template(title: str, columns: Sequence[Column], example: Sequence, choices: Mapping[str, Sequence[str]]) -> bytes:
     """A sheet to fill in: the headers, text format where digits must stay as typed, a drop-down
     list for a column in ``choices``; a second sheet explains each column with an example row."""
     book = Workbook()

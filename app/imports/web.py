@@ -34,6 +34,7 @@ async def _upload(request: Request, ctx: TenantContext, kind: Kind) -> Template:
     form = await request.form()
     upload = form.get("file")
     apply = form.get("apply") == "1"
+    result: dict[str, object]
     try:
         if not isinstance(upload, UploadFile):
             raise InvalidInput("请选择要导入的 Excel 文件（.xlsx）")

@@ -23,6 +23,7 @@ from email.utils import formataddr, formatdate
 from enum import StrEnum
 
 import aiosmtplib
+from piccolo.columns import Column
 
 from app import clock, db, i18n
 from app.accounts.services import EMAIL_LIMIT, EMAIL_PATTERN
@@ -32,6 +33,7 @@ from app.errors import InvalidInput
 from app.i18n import N_, gettext, messages
 from app.notifications.tables import EmailOutbox
 from app.secrets import seal, unseal
+from app.tenancy import services as tenancy
 from app.tenancy.context import TenantContext
 from app.tenancy.tables import Tenant
 from app.text import collapse_spaces
@@ -194,8 +196,7 @@ async def save_settings(ctx: TenantContext, values: dict, allowed_hosts: frozens
     cancels what was still waiting to be sent."""
     async with db.transaction():
         await db.serialize(Tenant, ctx.tenant.id)  # two admins saving at once: one after the other
-        row = await Tenant.select(Tenant.settings).where(Tenant.id == ctx.tenant.id).output(load_json=True).first()
-        stored = row["settings"] or {}
+        stored = await tenancy.settings_of(ctx.tenant.id)
         current = MailSettings.of(stored.get(SETTINGS_KEY))
         wanted = check_settings(values, current, allowed_hosts)
         if wanted == current:
@@ -339,7 +340,7 @@ async def deliver(outbox_id: int, *, now: datetime | None = None) -> str:
         await _smtp_send(county, row)
     except Exception as exc:  # any failure of this attempt: recorded, retried later or given up
         given_up = row["attempts"] >= MAX_ATTEMPTS
-        values = {EmailOutbox.last_error: _reason(exc)}
+        values: dict[Column, object] = {EmailOutbox.last_error: _reason(exc)}
         if given_up:
             values[EmailOutbox.status] = Status.FAILED.value
         else:
@@ -451,7 +452,7 @@ def _local(ctx: TenantContext, row: dict) -> dict:
 
 
 async def _row(ctx: TenantContext, outbox_id: int) -> dict:
-    return _local(ctx, await ctx.select(EmailOutbox, *_COLUMNS).where(EmailOutbox.id == outbox_id).first())
+    return _local(ctx, await ctx.select_one(EmailOutbox, outbox_id, *_COLUMNS))
 
 
 async def recent(ctx: TenantContext, limit: int = RECENT) -> list[dict]:

@@ -29,7 +29,7 @@ from app.notifications import mail
 from app.notifications.services import tell
 from app.robots.tables import Robot, RobotDelivery
 from app.secrets import unseal
-from app.tenancy.context import TenantContext
+from app.tenancy.context import NotFound, TenantContext
 from app.tenancy.permissions import Role
 from app.tenancy.tables import Tenant
 
@@ -99,8 +99,10 @@ async def _finish(row: dict, values: dict) -> None:
 async def _tell_admins(target: Target, reason: str) -> None:
     """A robot gave up on a message: the county's admins hear of it once a day per robot."""
     tenant = await Tenant.select(Tenant.slug, Tenant.timezone).where(Tenant.id == target.tenant).first()
+    if tenant is None:  # the county is gone, and its admins with it
+        return
     admins = await RoleGrant.select(RoleGrant.user).where(
-        (RoleGrant.tenant == target.tenant) & (RoleGrant.role == Role.ADMIN) & RoleGrant.user.active.eq(True)
+        (RoleGrant.tenant == target.tenant) & (RoleGrant.role == Role.ADMIN) & RoleGrant.user._.active.eq(True)
     )
     today = clock.now().astimezone(ZoneInfo(tenant["timezone"])).date()
     await tell(
@@ -230,10 +232,13 @@ async def send_test(ctx: TenantContext, robot_id: int, *, hosts: frozenset[str],
     )
     await row.save()
     async with httpx.AsyncClient() as client:
+        target = await _target(robot_id)
+        if target is None:  # deleted meanwhile
+            raise NotFound(f"Robot {robot_id}")
         # A robot switched off can still be tried out before it is switched on.
-        target = replace(await _target(robot_id), active=True)
+        target = replace(target, active=True)
         outcome = await deliver(row.id, target, hosts=hosts, base_url=base_url, client=client, now=now)
     if outcome in ("retry", "rate_limited"):
         # The admin reads the answer now: a test is tried once, not posted by the worker hours later.
         await _finish({"id": row.id}, {RobotDelivery.status: "failed"})
-    return await RobotDelivery.select().where(RobotDelivery.id == row.id).first()
+    return await ctx.select_one(RobotDelivery, row.id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from app import clock, db
 from app.accounts.tables import User
@@ -29,6 +30,9 @@ from app.robots.tables import Robot, RobotDelivery
 from app.secrets import seal, unseal
 from app.tenancy.context import TenantContext
 from app.text import check
+
+if TYPE_CHECKING:  # the inbox imports this module (notify_many calls queue_for): no run-time import back
+    from app.notifications.services import Message
 
 NAME_LIMIT, URL_LIMIT, SECRET_LIMIT, KEYWORD_LIMIT = 60, 500, 200, 40
 RECENT = 100
@@ -58,12 +62,9 @@ def _checked(given: RobotSettings, hosts: frozenset[str], keep_url: str = "") ->
     url = given.url.strip() or keep_url
     for value, field in ((name, "机器人名称"), (url, "Webhook 地址"), (given.keyword, "关键词")):
         check(value, field)
-    if not url or len(url) > URL_LIMIT or webhook_of(url) is None:
-        raise InvalidInput("Webhook 地址须是以 http:// 或 https:// 开头的完整地址")
+    address = _address(url)
     if not allowed(url, hosts):
-        raise InvalidInput(
-            "本平台不允许向 {host} 发送消息（运维人员可在 PORTAL_WEBHOOK_HOSTS 中允许）", host=webhook_of(url).address
-        )
+        raise InvalidInput("本平台不允许向 {host} 发送消息（运维人员可在 PORTAL_WEBHOOK_HOSTS 中允许）", host=address)
     if len(given.secret) > SECRET_LIMIT or len(given.keyword.strip()) > KEYWORD_LIMIT:
         raise InvalidInput(
             "加签密钥不能超过 {secret} 个字符，关键词不能超过 {keyword} 个字符",
@@ -79,12 +80,20 @@ def _checked(given: RobotSettings, hosts: frozenset[str], keep_url: str = "") ->
     return RobotSettings(platform.value, name, url, events, given.secret.strip(), given.keyword.strip(), given.active)
 
 
+def _address(url: str) -> str:
+    """The host (and port) a webhook address posts to; refused unless a whole http(s) address."""
+    webhook = webhook_of(url) if url and len(url) <= URL_LIMIT else None
+    if webhook is None:
+        raise InvalidInput("Webhook 地址须是以 http:// 或 https:// 开头的完整地址")
+    return webhook.address
+
+
 def _row_values(wanted: RobotSettings, secret: str) -> dict:
     return {
         "platform": wanted.platform,
         "name": wanted.name,
         "url": seal(wanted.url),
-        "address": webhook_of(wanted.url).address,
+        "address": _address(wanted.url),
         "secret": seal(secret),
         "keyword": wanted.keyword,
         "events": ",".join(wanted.events),
@@ -97,7 +106,7 @@ def _audited(wanted: RobotSettings, secret: str) -> dict:
     return {
         "platform": wanted.platform,
         "name": wanted.name,
-        "address": webhook_of(wanted.url).address,
+        "address": _address(wanted.url),
         "secret": "******" if secret else "",
         "keyword": wanted.keyword,
         "events": list(wanted.events),
@@ -184,18 +193,17 @@ async def robots(ctx: TenantContext) -> list[dict]:
 
 
 async def get_robot(ctx: TenantContext, robot_id: int) -> dict:
-    await ctx.get(Robot, robot_id)  # NotFound for another county's
-    return _public(await Robot.select(*_PUBLIC).where(Robot.id == robot_id).first())
+    return _public(await ctx.select_one(Robot, robot_id, *_PUBLIC))  # NotFound for another county's
 
 
 # Queueing ----------------------------------------------------------------------------------------
 
 
-async def queue_for(tenant_id: int, messages) -> int:
+async def queue_for(tenant_id: int, messages: list[Message]) -> int:
     """Ledger rows for the county's robots that receive these new inbox messages
     (``notifications.services.Message``), each event once per robot however many were told.
     Called by ``notify_many`` inside its transaction; returns how many rows are new."""
-    by_key: dict[str, tuple[Event, object, list[int]]] = {}
+    by_key: dict[str, tuple[Event, Message, list[int]]] = {}
     for m in messages:
         event = event_of(m.kind)
         if event is not None:

@@ -79,7 +79,7 @@ class RobotSink:
 
     @property
     def address(self) -> str:
-        host, port = self.server.server_address[:2]
+        host, port = self.server.socket.getsockname()[:2]
         return f"{host}:{port}"
 
     def url(self, robot: SinkRobot) -> str:

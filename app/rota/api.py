@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
 from litestar import get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -12,19 +14,23 @@ from app.tenancy.permissions import Permission
 from app.text import SingleLine
 from app.web.guards import County, requires
 
-# A PATCH body: any of a line's settings (``LineSpec`` but its code), and ``active``.
-LineChanges = msgspec.defstruct(
-    "LineChanges",
-    [
-        *(
-            (field.name, field.type | msgspec.UnsetType, msgspec.UNSET)
-            for field in msgspec.structs.fields(LineSpec)
-            if field.name != "code"
-        ),
-        ("active", bool | msgspec.UnsetType, msgspec.UNSET),
-    ],
-    forbid_unknown_fields=True,
-)
+# A PATCH body: any of a line's settings (``LineSpec`` but its code), and ``active``. A struct made
+# at run time is no type to the checker: to it, any struct.
+if TYPE_CHECKING:
+    LineChanges = msgspec.Struct
+else:
+    LineChanges = msgspec.defstruct(
+        "LineChanges",
+        [
+            *(
+                (field.name, field.type | msgspec.UnsetType, msgspec.UNSET)
+                for field in msgspec.structs.fields(LineSpec)
+                if field.name != "code"
+            ),
+            ("active", bool | msgspec.UnsetType, msgspec.UNSET),
+        ],
+        forbid_unknown_fields=True,
+    )
 
 
 class NewAssignment(msgspec.Struct, forbid_unknown_fields=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -251,7 +252,7 @@ class Snapshot:
 
 
 async def snapshot(
-    ctx: TenantContext, at: datetime | None = None, *, also_away: set[int] = frozenset(), with_picks: bool = True
+    ctx: TenantContext, at: datetime | None = None, *, also_away: Set[int] = frozenset(), with_picks: bool = True
 ) -> Snapshot:
     """Per line: A, B, who is acting and the status at ``at`` (default: now).
 
@@ -283,7 +284,7 @@ async def snapshot(
 
 
 async def rota(
-    ctx: TenantContext, at: datetime | None = None, *, also_away: set[int] = frozenset(), with_picks: bool = True
+    ctx: TenantContext, at: datetime | None = None, *, also_away: Set[int] = frozenset(), with_picks: bool = True
 ) -> list[RotaRow]:
     """Per line: A, B, who is acting and the status at ``at`` (default: now)."""
     return (await snapshot(ctx, at, also_away=also_away, with_picks=with_picks)).rows

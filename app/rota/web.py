@@ -58,8 +58,9 @@ async def change_post(request: Request, ctx: County, code: FromPath[str]) -> Tem
     except InvalidInput as exc:
         return await _board(request, ctx, None, exc.localized(), status_code=400)
     # Undo = the same form with the previous holders (a new post, so the history keeps both changes).
-    changed = before.a and before.b and (before.a.id, before.b.id) != (a, b)
-    undo = f"/t/{ctx.tenant.slug}/rota/{code}/assignment?a={before.a.id}&b={before.b.id}" if changed else ""
+    undo = ""
+    if before.a and before.b and (before.a.id, before.b.id) != (a, b):
+        undo = f"/t/{ctx.tenant.slug}/rota/{code}/assignment?a={before.a.id}&b={before.b.id}"
     if request.headers.get("hx-request"):
         return done(request, await _board(request, ctx, None), Done.POST_CHANGED, undo=undo)
     return done(request, Redirect(f"/t/{ctx.tenant.slug}/rota", status_code=303), Done.POST_CHANGED, undo=undo)
@@ -89,16 +90,16 @@ async def lines_page(request: Request, ctx: County) -> Template:
     return page(request, "rota/lines.html", {"lines": await services.lines(ctx, include_inactive=True), "error": ""})
 
 
-def _days(raw: str, optional: bool = False) -> int | None:
-    return None if optional and not raw.strip() else parse_working_days(raw)
+def _optional_days(raw: str) -> int | None:
+    return parse_working_days(raw) if raw.strip() else None
 
 
 def _line_spec(code: str, form) -> LineSpec:
     return LineSpec(
         code,
         form.get("name", ""),
-        _days(form.get("working_days", "")),
-        _days(form.get("separated_working_days", ""), optional=True),
+        parse_working_days(form.get("working_days", "")),
+        _optional_days(form.get("separated_working_days", "")),
         needs_survey=form.get("needs_survey") == "on",
         needs_posting=form.get("needs_posting") == "on",
         materials=form.get("materials", ""),

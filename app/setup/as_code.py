@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+from piccolo.columns import Column
 
 from app import clock, db
 from app.accounts.services import USERNAME, check_email
@@ -27,7 +28,7 @@ from app.errors import InvalidInput
 from app.i18n.messages import said
 from app.rota.posts import DEFAULT_LINES, LineSpec, Person, check_line, check_post
 from app.rota.tables import Assignment, Line, Qualification
-from app.tenancy.context import Actor, TenantContext, TenantInfo
+from app.tenancy.context import Actor, NotFound, TenantContext, TenantInfo
 from app.tenancy.permissions import Role
 from app.tenancy.services import validate_tenant_fields
 from app.tenancy.tables import Tenant
@@ -288,8 +289,8 @@ def plan(spec: TenantSpec, current: CurrentState) -> list[Change]:
             changes.append(Change("assignment.update", "assignment", code, have, wanted))
     for entry in spec.calendar:
         key = entry.day.isoformat()
-        wanted = {"workday": entry.workday, "note": calendar.clean_note(entry.note)}
-        compare("calendar_day", "calendar_day", key, current.calendar.get(key), wanted)
+        day = {"workday": entry.workday, "note": calendar.clean_note(entry.note)}
+        compare("calendar_day", "calendar_day", key, current.calendar.get(key), day)
     return changes
 
 
@@ -383,16 +384,20 @@ async def _apply_tenant(spec: TenantSpec, change: Change | None, now: datetime) 
         row = Tenant(slug=spec.slug, name=spec.name, timezone=spec.timezone, settings=settings, created_at=now)
         await row.save()
         return row.id
+    current = (
+        await Tenant.select(Tenant.id, Tenant.settings).where(Tenant.slug == spec.slug).output(load_json=True).first()
+    )
+    if current is None:  # deleted since the plan was made
+        raise NotFound(f"county {spec.slug}")
     if change is not None:
-        current = await Tenant.select(Tenant.settings).where(Tenant.slug == spec.slug).output(load_json=True).first()
         await Tenant.update(
             {
                 Tenant.name: spec.name,
                 Tenant.timezone: spec.timezone,
                 Tenant.settings: {**(current["settings"] or {}), **settings},
             }
-        ).where(Tenant.slug == spec.slug)
-    return (await Tenant.select(Tenant.id).where(Tenant.slug == spec.slug).first())["id"]
+        ).where(Tenant.id == current["id"])
+    return current["id"]
 
 
 async def _id_of(table, tenant_id: int, column, value) -> int:
@@ -428,7 +433,11 @@ async def _apply_user(tenant_id: int, change: Change, actor: Actor, now: datetim
         user_id = user.id
     else:
         user_id = await _id_of(User, tenant_id, User.username, change.key)
-        managed = {User.name: values["name"], User.phone: values["phone"], User.active: values["active"]}
+        managed: dict[Column | str, Any] = {
+            User.name: values["name"],
+            User.phone: values["phone"],
+            User.active: values["active"],
+        }
         if "email" in values:
             managed[User.email] = values["email"]
         await User.update(managed).where(User.id == user_id)

@@ -19,7 +19,7 @@ from app.errors import InvalidInput
 from app.i18n.messages import said
 from app.regions.tables import Region, RegionCounty
 from app.setup.as_code import Change, read
-from app.tenancy.context import Actor
+from app.tenancy.context import Actor, NotFound
 from app.tenancy.services import SLUG_PATTERN
 from app.tenancy.tables import Tenant
 
@@ -156,7 +156,10 @@ async def _apply_region(change: Change) -> int:
         await row.save()
         region_id = row.id
     else:
-        region_id = (await Region.select(Region.id).where(Region.slug == change.key).first())["id"]
+        region = await Region.select(Region.id).where(Region.slug == change.key).first()
+        if region is None:  # deleted since the plan was made
+            raise NotFound(f"region {change.key}")
+        region_id = region["id"]
         await Region.update({Region.name: name}).where(Region.id == region_id)
     await RegionCounty.delete().where(
         (RegionCounty.region == region_id) & RegionCounty.tenant.not_in(list(tenants.values()) or [0])

@@ -63,10 +63,15 @@ def _decided_on(counties: Sequence[TenantInfo], now: datetime) -> str:
     """
     if _postgres():
         return f"(c.decided_at AT TIME ZONE {_per_county(counties, _zone)})::date"
-    shift = _per_county(
-        counties, lambda county: f"'{int(now.astimezone(county.zone).utcoffset().total_seconds() // 60):+d} minutes'"
-    )
+    shift = _per_county(counties, lambda county: f"'{_minutes_from_utc(county, now):+d} minutes'")
     return f"date(c.decided_at, {shift})"
+
+
+def _minutes_from_utc(county: TenantInfo, now: datetime) -> int:
+    offset = now.astimezone(county.zone).utcoffset()
+    if offset is None:  # never: the county's clock is a named zone
+        raise ValueError(f"no UTC offset for {county.timezone}")
+    return int(offset.total_seconds() // 60)
 
 
 def _today(counties: Sequence[TenantInfo], now: datetime) -> str:
@@ -265,7 +270,7 @@ async def grades_by_cycle(counties: Sequence[TenantInfo], period: Period) -> dic
         )
         .where(
             Result.tenant.is_in([county.id for county in counties])
-            & Result.cycle.locked.eq(True)
+            & Result.cycle._.locked.eq(True)
             & (Result.status == Status.SCORED.value)
             & (Result.cycle.year >= period.start.year)
             & (Result.cycle.year <= period.end.year)

@@ -86,7 +86,7 @@ class Overview:
     breakdown: list[Figures]
     trend: list[Figures]
     total: Figures
-    accountability: dict[str, dict[str, int]]  # county slug → level → records in the period
+    accountability: dict[str | int, dict[str, int]]  # county slug → level → records in the period
     grades: dict[tuple[str, int], dict[str, int]]  # (county slug, year) → grade → people
     absences: list[AbsenceFigures]  # by the breakdown's grouping
     absence_total: AbsenceFigures
@@ -170,7 +170,7 @@ async def _report(issuer: str, counties: tuple[TenantInfo, ...], by: By, month: 
     tallied = await built(counties)
     rows = await deadline_figures(counties, by, period, now, calendars=calendars, tallied=tallied)
     absences = {row.key: row for row in await absence_figures(counties, by, period, now, calendars=calendars)}
-    named = {county.slug: county.name for county in counties} if by == By.COUNTY else {}
+    named: dict[str | int, str] = {county.slug: county.name for county in counties} if by == By.COUNTY else {}
     named |= {key: row.label for key, row in absences.items()}
     found = {row.key for row in rows}
     rows += [Figures(key=key, label=label) for key, label in named.items() if key not in found]

@@ -89,12 +89,12 @@ async def _months_of(county: TenantInfo) -> list[MonthTally]:
         months.setdefault(row["month"], []).append(row)
     return [
         MonthTally(
+            {MonthTally._meta.get_column_by_name(name): sum(int(row[name]) for row in groups) for name in COUNTS},
             tenant=county.id,
             month=month,
             closing_days=figures.histogram_text(
                 (row["close_days"], int(row["closed"])) for row in groups if row["close_days"] is not None
             ),
-            **{name: sum(int(row[name]) for row in groups) for name in COUNTS},
         )
         for month, groups in months.items()
     ]
@@ -198,7 +198,7 @@ async def deadline_figures(
     parts = [await live_figures(without, by, period, now, line=line, calendars=calendars)]
     if with_tally:
         split = figures.split_months(period, now.astimezone(with_tally[0].zone).date())
-        if split.first is not None:
+        if split.first is not None and split.last is not None:  # whole months to read from the tally
             if line is None and by in (By.COUNTY, By.MONTH):
                 parts.append(await _month_figures(with_tally, by, split.first, split.last))
             else:

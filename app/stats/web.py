@@ -59,7 +59,9 @@ def _charts(overview: Overview, breakdown_title: str) -> dict:
         "breakdown_chart": charts.rate_bars(
             [(row.label, row.on_time_rate) for row in overview.breakdown], breakdown_title
         ),
-        "trend_chart": charts.rate_trend([(row.key, row.on_time_rate) for row in overview.trend], _("按月按时办结率")),
+        "trend_chart": charts.rate_trend(
+            [(str(row.key), row.on_time_rate) for row in overview.trend], _("按月按时办结率")
+        ),
         "breakdown_title": breakdown_title,
         "percent": percent,
         "days": days,

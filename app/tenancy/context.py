@@ -51,6 +51,12 @@ class Actor:
         if not self.can(permission):
             raise Forbidden(permission)
 
+    def require_user(self) -> int:
+        """The signed-in user's id, for what only a person has (their cases, their signature)."""
+        if self.user_id is None:  # an operator at the command line
+            raise Forbidden("no user account")
+        return self.user_id
+
 
 def cli_actor(command: str) -> Actor:
     """The operator running ``portal <command>`` (or the demo, or a benchmark) on this machine."""
@@ -84,25 +90,26 @@ class TenantContext:
     tenant: TenantInfo
     actor: Actor
 
-    def _check(self, table: type[Table]) -> None:
-        if not isinstance(getattr(table, "tenant", None), ForeignKey):
+    @staticmethod
+    def _tenant_of(table: type[Table]) -> ForeignKey:
+        """The table's ``tenant`` column; a table without one cannot be scoped."""
+        column = getattr(table, "tenant", None)
+        if not isinstance(column, ForeignKey):
             raise TypeError(f"{table.__name__} carries no tenant and cannot be scoped")
+        return column
 
-    def select(self, table: type[T], *columns) -> Select:
-        self._check(table)
-        return table.select(*columns).where(table.tenant == self.tenant.id)
+    # columns: what Piccolo's select takes, lists of columns (``all_columns()``) too, which its annotation omits.
+    def select(self, table: type[T], *columns: Any) -> Select[T]:
+        return table.select(*columns).where(self._tenant_of(table) == self.tenant.id)
 
-    def objects(self, table: type[T]) -> Objects:
-        self._check(table)
-        return table.objects().where(table.tenant == self.tenant.id)
+    def objects(self, table: type[T]) -> Objects[T]:
+        return table.objects().where(self._tenant_of(table) == self.tenant.id)
 
     def count(self, table: type[T]) -> Count:
-        self._check(table)
-        return table.count().where(table.tenant == self.tenant.id)
+        return table.count().where(self._tenant_of(table) == self.tenant.id)
 
-    def update(self, table: type[T], values: dict) -> Update:
-        self._check(table)
-        return table.update(values).where(table.tenant == self.tenant.id)
+    def update(self, table: type[T], values: dict) -> Update[T]:
+        return table.update(values).where(self._tenant_of(table) == self.tenant.id)
 
     @staticmethod
     def _key(table: type[T], row_id: Any) -> int:
@@ -116,13 +123,12 @@ class TenantContext:
 
     async def get(self, table: type[T], row_id: Any) -> T:
         """The row with ``row_id`` in this county, or ``NotFound``."""
-        self._check(table)
         row = await self.objects(table).where(table._meta.primary_key == self._key(table, row_id)).first()
         if row is None:
             raise NotFound(f"{table.__name__} {row_id!r}")
         return row
 
-    async def select_one(self, table: type[T], row_id: Any, *columns) -> dict:
+    async def select_one(self, table: type[T], row_id: Any, *columns: Any) -> dict[str, Any]:
         """Like ``get``, as a dict of ``columns`` (joins allowed) in one query."""
         key = self._key(table, row_id)
         row = await self.select(table, *columns).where(table._meta.primary_key == key).first()
@@ -130,7 +136,7 @@ class TenantContext:
             raise NotFound(f"{table.__name__} {row_id!r}")
         return row
 
-    def new(self, table: type[T], **values) -> T:
+    def new(self, table: type[T], **values: Any) -> T:
         """A new row of this county (save it inside the caller's transaction)."""
-        self._check(table)
+        self._tenant_of(table)  # refuses a table that carries no tenant
         return table(tenant=self.tenant.id, **values)

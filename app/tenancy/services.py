@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from piccolo.custom_types import Combinable
+
 from app import db
 from app.audit.services import record_in
 from app.errors import InvalidInput
@@ -33,7 +35,7 @@ def tenant_info(row: dict) -> TenantInfo:
     return TenantInfo(id=row["id"], slug=row["slug"], name=row["name"], timezone=row["timezone"])
 
 
-async def _find(where) -> TenantInfo | None:
+async def _find(where: Combinable) -> TenantInfo | None:
     row = await Tenant.select(Tenant.id, Tenant.slug, Tenant.name, Tenant.timezone).where(where).first()
     return tenant_info(row) if row else None
 
@@ -70,8 +72,7 @@ async def save_setting(ctx: TenantContext, key: str, value: object, *, summary: 
     was already so. Two admins saving at once queue on the county's row."""
     async with db.transaction():
         await db.serialize(Tenant, ctx.tenant.id)
-        row = await Tenant.select(Tenant.settings).where(Tenant.id == ctx.tenant.id).output(load_json=True).first()
-        stored = row["settings"] or {}
+        stored = await settings_of(ctx.tenant.id)
         if stored.get(key) == value:
             return False
         await Tenant.update({Tenant.settings: {**stored, key: value}}).where(Tenant.id == ctx.tenant.id)

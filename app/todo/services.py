@@ -73,7 +73,7 @@ async def _lines_to_pick(ctx: TenantContext) -> list[RotaRow]:
 
 
 async def todo_of(ctx: TenantContext) -> Todo:
-    me = ctx.actor.user_id
+    me = ctx.actor.require_user()
     can = ctx.actor.can
     mine = await list_absences(ctx, person_id=me, limit=20)
     urgent = await cases.urgent_cases(ctx, me) if can(Permission.CASE_WORK) else {}

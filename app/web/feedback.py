@@ -92,7 +92,7 @@ def _with_event(response: Response, toast: Toast) -> None:
 
 def done(request: Request, response: R, what: Done = Done.SAVED, *, undo: str = "") -> R:
     """Tells the person that the change behind ``response`` worked (and how to take it back)."""
-    if 300 <= response.status_code < 400:
+    if response.status_code is not None and 300 <= response.status_code < 400:
         response.set_cookie(
             COOKIE,
             quote(f"{what.name} {undo}", safe=""),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal, overload
 
 from app.errors import InvalidInput
 
@@ -12,6 +13,14 @@ def whole_number(raw: object, label: str) -> int:
         return int(str(raw).strip())
     except ValueError:
         raise InvalidInput("{field}须为整数", field=label) from None
+
+
+@overload
+def day(raw: str, label: str, *, required: Literal[True]) -> date: ...
+
+
+@overload
+def day(raw: str, label: str, *, required: bool = False) -> date | None: ...
 
 
 def day(raw: str, label: str, *, required: bool = False) -> date | None:

@@ -6,6 +6,8 @@ declare their permission with ``requires(...)``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
@@ -48,15 +50,20 @@ async def superadmin_guard(connection: ASGIConnection, _: BaseRouteHandler) -> N
         raise PermissionDeniedException("superadmin only")
 
 
-def requires(permission: Permission):
-    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # async: no thread hop
-        context: TenantContext = connection.state[CONTEXT_KEY]
-        if not context.actor.can(permission):
-            raise PermissionDeniedException(f"this needs the permission {permission}")
+@dataclass(frozen=True)
+class PermissionGuard:
+    """The county's actor must hold ``permission`` (which the API reference, docs/api.md, reads)."""
 
-    guard.__name__ = f"requires_{permission.value.replace(':', '_')}"
-    guard.permission = permission  # read by the API reference (docs/api.md)
-    return guard
+    permission: Permission
+
+    async def __call__(self, connection: ASGIConnection, _: BaseRouteHandler) -> None:  # async: no thread hop
+        context: TenantContext = connection.state[CONTEXT_KEY]
+        if not context.actor.can(self.permission):
+            raise PermissionDeniedException(f"this needs the permission {self.permission}")
+
+
+def requires(permission: Permission) -> PermissionGuard:
+    return PermissionGuard(permission)
 
 
 def tenant_context(request: Request) -> TenantContext:

@@ -13,13 +13,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from arq.connections import ArqRedis
 from litestar import Request
+from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
+from redis.asyncio import Redis
 
 from app import db
+from app.accounts.ratelimit import LoginThrottle
 from app.accounts.services import Identity, identity_for_token, identity_of
-from app.accounts.sessions import COOKIE_NAME, Session
+from app.accounts.sessions import COOKIE_NAME, Session, SessionStore
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language
 from app.regions.services import identity_for_token as inspector_for_token
 from app.settings import Settings
@@ -34,10 +38,10 @@ class Services:
     """Process-wide collaborators, kept on ``app.state.services``."""
 
     settings: Settings
-    redis: object
-    queue: object  # arq's ArqRedis: app.jobs enqueues through it
-    sessions: object
-    throttle: object
+    redis: Redis
+    queue: ArqRedis  # app.jobs enqueues through it
+    sessions: SessionStore
+    throttle: LoginThrottle
 
 
 def services_of(connection) -> Services:
@@ -73,7 +77,7 @@ def is_api_path(path: str) -> bool:
 
 
 class IdentityMiddleware(ASGIMiddleware):
-    scopes = ("http",)
+    scopes = (ScopeType.HTTP,)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         request: Request = Request(scope)

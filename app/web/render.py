@@ -57,7 +57,8 @@ def build_environment(templates_dir: Path) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    # Jinja's i18n extension adds the method when the environment is made: no stub knows it.
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["dt"] = _datetime
     env.filters["decimal"] = _decimal
     env.filters["qr"] = _qr
@@ -95,6 +96,7 @@ def page(
     htmx = getattr(request, "htmx", None)
     target = htmx.target if htmx and not htmx.boosted else None
     headers = {"Vary": "HX-Request, HX-Target"}
+    response: Template
     if target in fragments:
         response = HTMXBlockTemplate(
             template_name=template, block_name=target, context=context, status_code=status_code, headers=headers

@@ -1,6 +1,6 @@
 import pytest
 
-from app.tenancy.context import Actor, Forbidden
+from app.tenancy.context import Actor, Forbidden, cli_actor
 from app.tenancy.permissions import ROLE_PERMISSIONS, Permission, Role, permissions_of
 
 
@@ -32,6 +32,12 @@ def test_actor_require_refuses_what_its_roles_do_not_give():
     assert clerk.can(Permission.TOKENS_OWN)
     with pytest.raises(Forbidden):
         clerk.require(Permission.AUDIT_READ)
+
+
+def test_only_a_signed_in_person_has_a_user_id_to_act_as():
+    assert Actor(user_id=7, label="clerk", roles=frozenset({"staff"})).require_user() == 7
+    with pytest.raises(Forbidden):  # their to-do list, their signature: never None passed on
+        cli_actor("demo").require_user()
 
 
 def test_unknown_role_is_an_error_not_a_silent_nothing():
