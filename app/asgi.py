@@ -31,6 +31,8 @@ from app.cases import api as cases_api
 from app.cases import web as cases_web
 from app.dashboard import web as dashboard_web
 from app.evaluation import api as evaluation_api
+from app.evaluation import link_web as evaluation_link_web
+from app.evaluation import results_web as evaluation_results_web
 from app.evaluation import web as evaluation_web
 from app.history import web as audit_web
 from app.imports import api as imports_api
@@ -82,6 +84,7 @@ COUNTY_PAGES = [
     *cases_web.PAGES,
     *jobs_web.PAGES,
     *evaluation_web.PAGES,
+    *evaluation_results_web.PAGES,
     *stats_web.PAGES,
     *imports_web.PAGES,
     *operations_web.PAGES,
@@ -110,7 +113,7 @@ PUBLIC = [
     *setup_web.PUBLIC,
     *regions_web.PUBLIC,
     *calendar_web.PUBLIC,
-    *evaluation_web.PUBLIC,
+    *evaluation_link_web.PUBLIC,
     *stats_web.PUBLIC,
     *operations_web.ADMIN_PAGES,
     health,
