@@ -45,6 +45,7 @@ from app.operations import web as operations_web
 from app.regions import web as regions_web
 from app.regions.gate import region_context, region_guard
 from app.robots import web as robots_web
+from app.robots.services import hear_the_inbox
 from app.rota import api as rota_api
 from app.rota import web as rota_web
 from app.settings import Mode, Settings
@@ -124,6 +125,7 @@ PUBLIC = [
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     use_fast_hashing(settings.mode is Mode.TEST)
+    hear_the_inbox()
 
     @asynccontextmanager
     async def lifespan(app: Litestar):

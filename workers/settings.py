@@ -9,6 +9,7 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 
 from app import db
+from app.robots.services import hear_the_inbox
 from app.settings import Settings
 from workers.deadlines import DEADLINES_SECONDS, deadline_scan_all, reminder_scan
 from workers.email import MAIL_SECONDS, deliver_due_emails, send_email
@@ -36,6 +37,8 @@ PERIODIC = [
 
 
 def build_worker(settings: Settings, **options) -> Worker:
+    hear_the_inbox()
+
     async def startup(ctx: dict) -> None:
         ctx["settings"] = settings
         ctx["worker_name"] = worker_name()
