@@ -32,8 +32,6 @@ from app.cases import web as cases_web
 from app.dashboard import web as dashboard_web
 from app.evaluation import api as evaluation_api
 from app.evaluation import link_web as evaluation_link_web
-from app.evaluation import results_web as evaluation_results_web
-from app.evaluation import web as evaluation_web
 from app.history import web as audit_web
 from app.imports import api as imports_api
 from app.imports import web as imports_web
@@ -42,6 +40,8 @@ from app.jobs import web as jobs_web
 from app.notifications import settings_web
 from app.notifications import web as notifications_web
 from app.operations import web as operations_web
+from app.pages import evaluation as evaluation_pages
+from app.pages import evaluation_results as evaluation_results_pages
 from app.regions import web as regions_web
 from app.regions.gate import region_context, region_guard
 from app.robots import web as robots_web
@@ -84,8 +84,8 @@ COUNTY_PAGES = [
     *calendar_web.PAGES,
     *cases_web.PAGES,
     *jobs_web.PAGES,
-    *evaluation_web.PAGES,
-    *evaluation_results_web.PAGES,
+    *evaluation_pages.PAGES,
+    *evaluation_results_pages.PAGES,
     *stats_web.PAGES,
     *imports_web.PAGES,
     *operations_web.PAGES,

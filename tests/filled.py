@@ -20,7 +20,8 @@ from app.cases.tables import Case
 from app.demo import _demo_mail
 from app.demo_samples import HISTORY_COUNTIES, liven_up, sample_cases, year_of_history
 from app.domain.robot import Event
-from app.evaluation import cycles, grassroots, outcomes, ratings
+from app.evaluation import cycles, grassroots, ratings
+from app.flows import evaluation_inputs
 from app.jobs import JobKind, enqueue
 from app.regions.services import add_inspector
 from app.regions.services import create_token as inspector_token
@@ -79,7 +80,7 @@ async def fill(queue=None) -> None:
     await grassroots.create_links(admin, cycle.id, 2)
     clerk = await as_person("sunjing")
     await ratings.rate(clerk, cycle.id, staff_id=people["sunjing"], component="self", score=92)
-    await outcomes.compute(admin, cycle.id)
+    await evaluation_inputs.compute(admin, cycle.id)
     await create_token(admin, people["admin"], "backup test")
     await add_inspector(OPERATOR, region_slug="suzhou", username="inspector", name="督查")
     await inspector_token(OPERATOR, region_slug="suzhou", username="inspector", label="backup test")

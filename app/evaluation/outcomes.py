@@ -3,21 +3,15 @@ rectification. The score itself is ``scoring`` (pure)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from app import clock, db
-from app.absences.tables import NOTICE_COLUMNS, Absence
 from app.audit.services import record_in
-from app.calendar.office import office_hours_of
 from app.calendar.services import calendar_of
-from app.cases.accountability import Record, records_of_year
 from app.domain import scoring
-from app.domain.absence import IN_FORCE, Notice, away_until
-from app.domain.absence import Status as AbsenceStatus
-from app.domain.office_hours import working_days_away
 from app.domain.scoring import COMPONENTS
 from app.errors import InvalidInput
 from app.evaluation.cycles import get_cycle, subject_of
@@ -50,40 +44,6 @@ async def progress(ctx: TenantContext, cycle_id: int) -> list[dict]:
     ]
 
 
-def _year_bounds(year: int) -> tuple[date, date]:
-    return date(year, 1, 1), date(year, 12, 31)
-
-
-# 第七条 counts leave the person takes for themselves; official business and annual leave do not count.
-EXCLUDING_KINDS = ("sick", "personal", "study")
-
-
-async def absent_days(ctx: TenantContext, year: int) -> dict[int, Decimal]:
-    """第七条: working days of the year each person was away for sickness, personal leave or study,
-    each day once and by its share of office time (a one-hour absence is a fraction of a day)."""
-    first, last = _year_bounds(year)
-    zone = ctx.tenant.zone
-    rows = await ctx.select(Absence, Absence.person, *NOTICE_COLUMNS).where(
-        Absence.kind.is_in(list(EXCLUDING_KINDS))
-        & Absence.status.is_in([*IN_FORCE, AbsenceStatus.RETURNED])
-        & (Absence.starts_at <= datetime(last.year, 12, 31, 23, 59, tzinfo=zone))
-        & (Absence.ends_at >= datetime(first.year, 1, 1, tzinfo=zone))
-    )
-    spans: dict[int, list[tuple[datetime, datetime]]] = {}
-    now = clock.now()
-    for row in rows:
-        spans.setdefault(row["person"], []).append((row["starts_at"], away_until(Notice.of(row), now)))
-    if not spans:
-        return {}
-    calendar, hours = await calendar_of(ctx), await office_hours_of(ctx)
-    return {
-        person: working_days_away(
-            person_spans, first=first, last=last, hours=hours, zone=zone, is_workday=calendar.is_workday
-        )
-        for person, person_spans in spans.items()
-    }
-
-
 async def year_working_days(ctx: TenantContext, year: int) -> int:
     """The working days of the cycle year on the county's calendar."""
     return (await calendar_of(ctx)).working_days_between(date(year - 1, 12, 31), date(year, 12, 31))
@@ -92,15 +52,17 @@ async def year_working_days(ctx: TenantContext, year: int) -> int:
 Progress = Callable[[int], Awaitable[None]]
 
 
-async def compute(ctx: TenantContext, cycle_id: int, report: Progress | None = None) -> int:
+async def compute(
+    ctx: TenantContext, cycle_id: int, away: Mapping[int, Decimal], report: Progress | None = None
+) -> int:
     """Score every subject from one read of the ratings (a consistent snapshot however many
-    arrive meanwhile) and replace the results in one transaction; safe to repeat."""
+    arrive meanwhile) and replace the results in one transaction; safe to repeat. ``away``: the
+    working days each person was away in the cycle's year (第七条), gathered by the caller."""
     cycle = await get_cycle(ctx, cycle_id)
     subjects = await ctx.select(Subject, Subject.id, Subject.person).where(Subject.cycle == cycle.id)
     ratings: dict[int, dict[str, list[Decimal]]] = {}
     for row in await ctx.select(Rating, Rating.subject, Rating.component, Rating.score).where(Rating.cycle == cycle.id):
         ratings.setdefault(row["subject"], {}).setdefault(row["component"], []).append(Decimal(row["score"]))
-    away = await absent_days(ctx, cycle.year)
     working_days = await year_working_days(ctx, cycle.year)
     reweight = cycle.locked and cycle.finalise_policy == "reweight"
     now = clock.now()
@@ -134,7 +96,9 @@ async def compute(ctx: TenantContext, cycle_id: int, report: Progress | None = N
     return len(results)
 
 
-def _result_row(ctx: TenantContext, cycle_id: int, subject: dict, outcome, away: dict, now: datetime) -> Result:
+def _result_row(
+    ctx: TenantContext, cycle_id: int, subject: dict, outcome, away: Mapping[int, Decimal], now: datetime
+) -> Result:
     return ctx.new(
         Result,
         cycle=cycle_id,
@@ -163,8 +127,9 @@ class ResultView:
     raters: dict[str, int]
     needs_rectification: bool
     absent_days: Decimal  # working days away (sick, personal, study)
-    # The subject's overdue-accountability records of the cycle's year (第十三条), shown beside them.
-    accountability: list[Record]
+    # The subject's overdue-accountability records of the cycle's year (第十三条), shown beside them:
+    # the cases' records, handed in by whoever asks for the results with them.
+    accountability: Sequence[object]
     rectification: dict | None
 
     def as_dict(self) -> dict:
@@ -179,13 +144,17 @@ class ResultView:
         }
 
 
-async def results(ctx: TenantContext, cycle_id: int) -> list[ResultView]:
-    """The computed results, best first, with the year's overdue-case records beside each."""
+async def results(
+    ctx: TenantContext, cycle_id: int, accountability: Mapping[int, Sequence[object]] | None = None
+) -> list[ResultView]:
+    """The computed results, best first, with the year's overdue-case records (by person) beside each."""
     ctx.actor.require(Permission.EVALUATION_RESULTS)
-    return await _results(ctx, cycle_id)
+    return await _results(ctx, cycle_id, accountability or {})
 
 
-async def _results(ctx: TenantContext, cycle_id: int, person: int | None = None) -> list[ResultView]:
+async def _results(
+    ctx: TenantContext, cycle_id: int, accountability: Mapping[int, Sequence[object]], person: int | None = None
+) -> list[ResultView]:
     cycle = await get_cycle(ctx, cycle_id)
     query = ctx.select(
         Result,
@@ -196,7 +165,6 @@ async def _results(ctx: TenantContext, cycle_id: int, person: int | None = None)
     if person is not None:
         query = query.where(Result.subject.person == person)
     rows = await query.output(load_json=True)
-    records = await records_of_year(ctx, cycle.year)
     items = {row["subject"]: row for row in await ctx.select(Rectification).where(Rectification.cycle == cycle.id)}
     views = [
         ResultView(
@@ -210,7 +178,7 @@ async def _results(ctx: TenantContext, cycle_id: int, person: int | None = None)
             raters=row["raters"],
             needs_rectification=row["needs_rectification"],
             absent_days=db.two_places(row["absent_working_days"]),
-            accountability=records.get(row["person"], []),
+            accountability=accountability.get(row["person"], []),
             rectification=items.get(row["subject"]),
         )
         for row in rows
@@ -218,7 +186,9 @@ async def _results(ctx: TenantContext, cycle_id: int, person: int | None = None)
     return sorted(views, key=lambda v: (v.score is None, -(v.score or 0), v.name))
 
 
-async def feedback(ctx: TenantContext, cycle_id: int, staff_id: int) -> ResultView | None:
+async def feedback(
+    ctx: TenantContext, cycle_id: int, staff_id: int, accountability: Mapping[int, Sequence[object]] | None = None
+) -> ResultView | None:
     """A subject's own result, once the cycle reaches feedback; evaluators and admins any time."""
     cycle = await get_cycle(ctx, cycle_id)
     own = staff_id == ctx.actor.user_id
@@ -227,7 +197,7 @@ async def feedback(ctx: TenantContext, cycle_id: int, staff_id: int) -> ResultVi
             raise Forbidden(Permission.EVALUATION_RESULTS)
         if cycle.step != "feedback" and not cycle.locked:
             return None
-    found = await _results(ctx, cycle_id, person=staff_id)
+    found = await _results(ctx, cycle_id, accountability or {}, person=staff_id)
     return found[0] if found else None
 
 

@@ -20,7 +20,8 @@ from seed import BENCH_URL, bench_settings, fresh_database
 
 from app import clock, db
 from app.accounts.tables import User
-from app.evaluation import cycles, outcomes
+from app.evaluation import cycles
+from app.flows import evaluation_inputs
 from app.setup.services import create_tenant
 from app.tenancy.context import Actor, TenantContext, cli_actor
 
@@ -53,7 +54,7 @@ async def main(subjects: int) -> None:
         await User.raw(RATINGS, clock.now(), cycle.id)
         for run in ("first", "again"):
             started = time.perf_counter()
-            computed = await outcomes.compute(admin, cycle.id)
+            computed = await evaluation_inputs.compute(admin, cycle.id)
             print(f"compute ({run}): {computed:,} subjects in {time.perf_counter() - started:.2f} s")
 
 

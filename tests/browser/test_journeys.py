@@ -20,7 +20,8 @@ from app.accounts.services import set_password
 from app.accounts.tables import User
 from app.cases.tables import Case
 from app.demo import DEMO_REGION, seed
-from app.evaluation import cycles, grassroots, outcomes, ratings
+from app.evaluation import cycles, grassroots, ratings
+from app.flows import evaluation_inputs
 from app.settings import PROJECT_ROOT
 from tests.browser.conftest import CHROMIUM_FLAGS
 from tests.helpers import OPERATOR, PASSWORD, context_of, start_leave
@@ -83,7 +84,7 @@ async def seeded() -> Demo:
                 score=score,
                 rater_label=label,
             )
-    await outcomes.compute(admin, cycle.id)
+    await evaluation_inputs.compute(admin, cycle.id)
     [link] = await grassroots.create_links(admin, cycle.id, 1, "城关镇测评人")
     case = (
         await Case.select(Case.id)

@@ -35,6 +35,7 @@ from app.cases.tables import AccountabilityRecord
 from app.errors import InvalidInput
 from app.evaluation import cycles, grassroots, outcomes, ratings
 from app.evaluation.tables import Cycle, Rating, RatingLink, Rectification, Result, Subject
+from app.flows import evaluation_inputs
 from app.tenancy.context import Forbidden, NotFound, TenantContext
 from tests.helpers import context_of, county, demo_county, person, portal, post_form, sign_in
 
@@ -102,7 +103,7 @@ class Demo:
     async def results(self, cycle_id: int) -> dict[str, outcomes.ResultView]:
         """username → result, as the admin sees them."""
         names = {v: k for k, v in self.people.items()}
-        return {names[r.staff_id]: r for r in await outcomes.results(await self.ctx("admin"), cycle_id)}
+        return {names[r.staff_id]: r for r in await evaluation_inputs.results(await self.ctx("admin"), cycle_id)}
 
 
 @pytest.fixture
@@ -223,7 +224,7 @@ async def assert_results_follow_the_stored_ratings(demo: Demo, cycle_id: int, **
     """One result per subject, each equal to the independent computation over the stored ratings."""
     stored = await stored_ratings(cycle_id)
     subjects = [row["person"] for row in await Subject.select(Subject.person).where(Subject.cycle == cycle_id)]
-    results = {r.staff_id: r for r in await outcomes.results(await demo.ctx("admin"), cycle_id)}
+    results = {r.staff_id: r for r in await evaluation_inputs.results(await demo.ctx("admin"), cycle_id)}
     assert sorted(results) == sorted(subjects)
     assert await Result.count().where(Result.cycle == cycle_id) == len(subjects)
     for staff_id in subjects:
@@ -330,7 +331,7 @@ async def test_subjects_are_added_once_and_only_from_the_county(demo):
     await refused(
         ratings.rate(xiaoxian_admin, cycle.id, staff_id=demo["wangxiaolei"], component="self", score=90), NotFound
     )
-    await refused(outcomes.compute(xiaoxian_admin, cycle.id), NotFound)
+    await refused(evaluation_inputs.compute(xiaoxian_admin, cycle.id), NotFound)
 
 
 # === who rates what, and when =========================================================================
@@ -386,7 +387,7 @@ async def test_no_peer_tasks_for_the_leadership_group_or_the_admin_and_computed_
         updated_at=datetime.now(ZONE),
     )
     await given_before_the_rule.save()
-    await outcomes.compute(await demo.ctx("admin"), cycle.id)
+    await evaluation_inputs.compute(await demo.ctx("admin"), cycle.id)
     before = await Result.select(Result.subject, Result.status, Result.components).order_by(Result.subject)
     for username in ("leader", "zhaoming", "admin", "judge"):
         tasks = await ratings.my_tasks(await demo.ctx(username), cycle.id)
@@ -399,7 +400,7 @@ async def test_no_peer_tasks_for_the_leadership_group_or_the_admin_and_computed_
         t.staff_id for t in await ratings.my_tasks(await demo.ctx("houweili"), cycle.id) if t.component == "peer"
     }
     assert colleagues == {demo[u] for u in SECTION} - {demo["houweili"]} | {demo["judge"]}
-    await outcomes.compute(await demo.ctx("admin"), cycle.id)
+    await evaluation_inputs.compute(await demo.ctx("admin"), cycle.id)
     assert await Result.select(Result.subject, Result.status, Result.components).order_by(Result.subject) == before
     assert (await demo.results(cycle.id))["wangxiaolei"].components["peer"] == "60.00"
 
@@ -675,7 +676,7 @@ async def test_a_worked_example_with_trimming_matches_an_independent_computation
             given[next(u for u in SECTION if demo[u] == staff_id)].setdefault("grassroots", []).append(score)
     await give("admin", "wangxiaolei", "grassroots", 71, label="城关镇 张三")
 
-    assert await outcomes.compute(await demo.ctx("admin"), cycle.id) == len(SECTION)
+    assert await evaluation_inputs.compute(await demo.ctx("admin"), cycle.id) == len(SECTION)
     found = await demo.results(cycle.id)
     for username in SECTION:
         assert seen(found[username]) == independent(given[username]), username
@@ -707,7 +708,7 @@ async def test_a_worked_example_with_trimming_matches_an_independent_computation
     assert found["sunjing"].missing == ["leadership", "peer", "self"]
     assert found["sunjing"].components == {"grassroots": "72.50"}
     # Best first, the unscored after.
-    assert [r.staff_id for r in await outcomes.results(await demo.ctx("admin"), cycle.id)][:2] == [
+    assert [r.staff_id for r in await evaluation_inputs.results(await demo.ctx("admin"), cycle.id)][:2] == [
         demo["wangxiaolei"],
         demo["head"],
     ]
@@ -727,7 +728,7 @@ async def test_trimming_off_and_chosen_weights_are_followed(demo):
     await demo.rate("admin", cycle.id, "sunjing", "grassroots", 33, label="张三")
     await demo.rate("sunjing", cycle.id, "sunjing", "self", 10)  # weighted 0: reported, not counted
     await demo.on_paper(cycle.id, "houweili", 90, components=("leadership", "peer", "grassroots"))
-    await outcomes.compute(await demo.ctx("admin"), cycle.id)
+    await evaluation_inputs.compute(await demo.ctx("admin"), cycle.id)
     found = await demo.results(cycle.id)
     assert seen(found["sunjing"]) == independent(given, weights, trim=False)
     assert found["sunjing"].score == Decimal("68.11")  # (50 × 76.598 + 30 × 77.385 + 20 × 33) / 100 = 68.1145
@@ -794,11 +795,11 @@ async def test_more_than_half_the_years_working_days_away_excludes(demo):
     cycle = await demo.open(step="external")
     for username in ("zhuwenjun", "sunjing", "houweili"):
         await demo.on_paper(cycle.id, username, 90)
-    assert await outcomes.absent_days(await demo.ctx("admin"), YEAR) == {
+    assert await evaluation_inputs.absent_days(await demo.ctx("admin"), YEAR) == {
         demo["zhuwenjun"]: Decimal(half),
         demo["sunjing"]: Decimal(half + 1),
     }
-    await outcomes.compute(await demo.ctx("admin"), cycle.id)
+    await evaluation_inputs.compute(await demo.ctx("admin"), cycle.id)
     found = await demo.results(cycle.id)
     assert (found["zhuwenjun"].status, found["zhuwenjun"].score, found["zhuwenjun"].absent_days) == (
         "scored",
@@ -817,7 +818,9 @@ async def test_more_than_half_the_years_working_days_away_excludes(demo):
     assert (found["houweili"].status, found["houweili"].absent_days) == ("scored", Decimal(0))
     # The previous year saw only its own working days of 孙静's leave.
     december = working_days_of(date(YEAR - 1, 12, 1), date(YEAR - 1, 12, 31))
-    assert await outcomes.absent_days(await demo.ctx("admin"), YEAR - 1) == {demo["sunjing"]: Decimal(len(december))}
+    assert await evaluation_inputs.absent_days(await demo.ctx("admin"), YEAR - 1) == {
+        demo["sunjing"]: Decimal(len(december))
+    }
 
 
 async def test_hours_away_count_as_shares_of_a_working_day(demo):
@@ -827,7 +830,7 @@ async def test_hours_away_count_as_shares_of_a_working_day(demo):
     await away(
         demo, "zhuwenjun", "sick", at(day[0], 17), datetime(day[1].year, day[1].month, day[1].day, 9, tzinfo=ZONE)
     )
-    days = await outcomes.absent_days(await demo.ctx("admin"), YEAR)
+    days = await evaluation_inputs.absent_days(await demo.ctx("admin"), YEAR)
     assert days == {demo["zhuwenjun"]: Decimal("0.36")}  # (60 + 30 + 60) of 420 office minutes
 
 
@@ -836,8 +839,8 @@ async def test_below_70_opens_one_rectification_item_which_the_admin_closes(demo
     await demo.on_paper(cycle.id, "head", "69.99")
     await demo.on_paper(cycle.id, "wangxiaolei", 70)
     admin = await demo.ctx("admin")
-    await outcomes.compute(admin, cycle.id)
-    await outcomes.compute(admin, cycle.id)
+    await evaluation_inputs.compute(admin, cycle.id)
+    await evaluation_inputs.compute(admin, cycle.id)
     [item] = await Rectification.select()
     assert (item["subject"], item["closed_at"]) == (
         (await Subject.select(Subject.id).where(Subject.person == demo["head"]).first())["id"],
@@ -855,7 +858,7 @@ async def test_below_70_opens_one_rectification_item_which_the_admin_closes(demo
     await refused(outcomes.close_rectification(admin, cycle.id, demo["wangxiaolei"], "无"), message="没有待整改的事项")
     await outcomes.close_rectification(admin, cycle.id, demo["head"], "已谈话，制定整改措施")
     await refused(outcomes.close_rectification(admin, cycle.id, demo["head"], "再次"), message="没有待整改的事项")
-    await outcomes.compute(admin, cycle.id)
+    await evaluation_inputs.compute(admin, cycle.id)
     [item] = await Rectification.select()
     assert item["note"] == "已谈话，制定整改措施" and item["closed_by"] == demo["admin"] and item["closed_at"]
     assert (await demo.results(cycle.id))["head"].rectification["note"] == "已谈话，制定整改措施"
@@ -869,14 +872,14 @@ async def test_finalising_with_reweight_scores_the_present_components(demo):
     await demo.rate("wangxiaolei", cycle.id, "wangxiaolei", "self", 95)
     await demo.rate("admin", cycle.id, "wangxiaolei", "grassroots", 71, label="张三")
     admin = await demo.ctx("admin")
-    await outcomes.compute(admin, cycle.id)
+    await evaluation_inputs.compute(admin, cycle.id)
     assert (await demo.results(cycle.id))["wangxiaolei"].status == "incomplete"
     await cycles.finalise(admin, cycle.id)
-    await outcomes.compute(admin, cycle.id)
+    await evaluation_inputs.compute(admin, cycle.id)
     assert (await demo.results(cycle.id))["wangxiaolei"].status == "incomplete"  # no policy: still incomplete
     await cycles.reopen(admin, cycle.id, "按现有项目折算")
     await cycles.finalise(admin, cycle.id, "reweight")
-    await outcomes.compute(admin, cycle.id)
+    await evaluation_inputs.compute(admin, cycle.id)
     found = await demo.results(cycle.id)
     wang = found["wangxiaolei"]
     # (10 × 80 + 10 × 95 + 10 × 71) / 30 = 82
@@ -890,7 +893,7 @@ async def test_finalising_with_reweight_scores_the_present_components(demo):
     assert found["houweili"].status == "incomplete"  # nothing to re-weight
     await assert_results_follow_the_stored_ratings(demo, cycle.id, reweight=True)
     await cycles.reopen(admin, cycle.id, "继续收集领导小组评分")
-    await outcomes.compute(admin, cycle.id)
+    await evaluation_inputs.compute(admin, cycle.id)
     assert (await demo.results(cycle.id))["wangxiaolei"].status == "incomplete"
 
 
@@ -904,9 +907,9 @@ async def test_computing_again_gives_the_same_results(demo):
         columns = [c for c in Result._meta.columns if c._meta.name not in ("id", "computed_at")]
         return await Result.select(*columns).order_by(Result.subject).output(load_json=True)
 
-    assert await outcomes.compute(admin, cycle.id) == len(SECTION)
+    assert await evaluation_inputs.compute(admin, cycle.id) == len(SECTION)
     first = await rows()
-    assert await outcomes.compute(admin, cycle.id) == len(SECTION)
+    assert await evaluation_inputs.compute(admin, cycle.id) == len(SECTION)
     assert await rows() == first and len(first) == len(SECTION)
     assert await Rectification.count() == 1  # head: 60 on all four components
     await assert_results_follow_the_stored_ratings(demo, cycle.id)
@@ -933,7 +936,7 @@ async def test_the_years_overdue_case_records_are_shown_beside_each_subject(demo
         AccountabilityRecord.id == records[0]["id"]
     )
     cycle = await demo.open(year=year)
-    await outcomes.compute(await demo.ctx("admin"), cycle.id)
+    await evaluation_inputs.compute(await demo.ctx("admin"), cycle.id)
     found = await demo.results(cycle.id)
     beside = {u: [(a.level, a.occasion_on, len(a.case_ids)) for a in r.accountability] for u, r in found.items()}
     expected = [("admonition", records[1]["occasion_on"], 3)]
@@ -958,10 +961,12 @@ async def test_computing_while_ratings_arrive_reads_one_consistent_snapshot(demo
         for i, component in enumerate(COMPONENTS)
     ]
     burst += [demo.rate(rater, cycle.id, "wangxiaolei", "peer", 61) for rater in ("houweili", "zhuwenjun", "sunjing")]
-    counted = await asyncio.gather(outcomes.compute(admin, cycle.id), *burst, outcomes.compute(admin, cycle.id))
+    counted = await asyncio.gather(
+        evaluation_inputs.compute(admin, cycle.id), *burst, evaluation_inputs.compute(admin, cycle.id)
+    )
     assert counted[0] == counted[-1] == len(SECTION)
     assert await Rating.count() == len(SECTION) * 4 * 2 + 3
-    await outcomes.compute(admin, cycle.id)
+    await evaluation_inputs.compute(admin, cycle.id)
     await assert_results_follow_the_stored_ratings(demo, cycle.id)
 
 
@@ -975,17 +980,17 @@ async def test_the_cycle_as_a_whole_from_opening_to_locked_results(demo):
     await cycles.set_step(admin, cycle.id, "external")
     [token] = await links_of(demo, cycle.id, 1)
     await grassroots.rate_by_link(token, every_subject(demo, "80"))
-    assert await outcomes.compute(admin, cycle.id) == len(SECTION)
+    assert await evaluation_inputs.compute(admin, cycle.id) == len(SECTION)
     # 70 × 92 + 10 × 85 + 10 × 90 + 10 × 80 = 8990 → 89.90
     wang = (await demo.results(cycle.id))["wangxiaolei"]
     assert (wang.status, wang.score, wang.grade) == ("scored", Decimal("89.90"), "excellent")
     await cycles.set_step(admin, cycle.id, "feedback")
-    own = await outcomes.feedback(await demo.ctx("wangxiaolei"), cycle.id, demo["wangxiaolei"])
+    own = await evaluation_inputs.feedback(await demo.ctx("wangxiaolei"), cycle.id, demo["wangxiaolei"])
     assert own.score == Decimal("89.90")
-    await refused(outcomes.feedback(await demo.ctx("wangxiaolei"), cycle.id, demo["houweili"]), Forbidden)
-    await refused(outcomes.results(await demo.ctx("wangxiaolei"), cycle.id), Forbidden)
+    await refused(evaluation_inputs.feedback(await demo.ctx("wangxiaolei"), cycle.id, demo["houweili"]), Forbidden)
+    await refused(evaluation_inputs.results(await demo.ctx("wangxiaolei"), cycle.id), Forbidden)
     await cycles.finalise(admin, cycle.id)
-    assert await outcomes.compute(admin, cycle.id) == len(SECTION)
+    assert await evaluation_inputs.compute(admin, cycle.id) == len(SECTION)
     assert await Result.count() == len(SECTION)
     assert (await cycles.get_cycle(admin, cycle.id)).locked is True
 
@@ -1013,7 +1018,7 @@ async def test_a_late_return_counts_until_the_return_and_someone_overdue_is_stil
                 created_at=planned_end,
             )
         )
-    days = await outcomes.absent_days(ctx, year)
+    days = await evaluation_inputs.absent_days(ctx, year)
     assert days[demo["zhuwenjun"]] == len(working_days_of(date(year, 1, 1), date(year, 1, 20)))
     # Still away now: every working day up to yesterday, and today's office time up to now.
     before_today = len(working_days_of(date(year, 1, 1), today.date() - timedelta(days=1)))
@@ -1023,7 +1028,7 @@ async def test_a_late_return_counts_until_the_return_and_someone_overdue_is_stil
 async def test_the_results_export_to_excel_with_chinese_headers_and_the_cycles_weights(demo, settings):
     cycle = await demo.open(step="external", weights={"leadership": 60, "peer": 20, "self": 10, "grassroots": 10})
     await demo.on_paper(cycle.id, "wangxiaolei", "88.5")
-    await outcomes.compute(await demo.ctx("admin"), cycle.id)
+    await evaluation_inputs.compute(await demo.ctx("admin"), cycle.id)
     async with portal(settings) as client:
         await sign_in(client, "dangshan", "admin")
         answer = await client.get(f"/t/dangshan/evaluations/{cycle.id}/results.xlsx")
@@ -1047,7 +1052,7 @@ async def test_on_either_database_scores_keep_their_two_decimal_places(demo_on_a
     demo = demo_on_any_db
     cycle = await demo.open(step="external")
     await demo.on_paper(cycle.id, "wangxiaolei", "89.2")
-    await outcomes.compute(await demo.ctx("admin"), cycle.id)
+    await evaluation_inputs.compute(await demo.ctx("admin"), cycle.id)
     found = await demo.results(cycle.id)
     assert found["wangxiaolei"].as_dict()["score"] == "89.20"
 
@@ -1158,9 +1163,9 @@ async def test_a_cycle_of_more_subjects_than_one_statement_holds_opens_and_compu
     )
     cycle = await demo.open(step="external")
     await demo.on_paper(cycle.id, "head", 60)
-    assert await outcomes.compute(admin, cycle.id) == many + len(SECTION)
+    assert await evaluation_inputs.compute(admin, cycle.id) == many + len(SECTION)
     assert await Result.count().where(Result.cycle == cycle.id) == many + len(SECTION)
     assert await Rectification.count() == 1  # the head, 60 everywhere
     # Computing again replaces the results, still in batches.
-    assert await outcomes.compute(admin, cycle.id) == many + len(SECTION)
+    assert await evaluation_inputs.compute(admin, cycle.id) == many + len(SECTION)
     assert await Result.count().where(Result.cycle == cycle.id) == many + len(SECTION)

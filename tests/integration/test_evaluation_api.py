@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from app.accounts.tables import User
-from app.evaluation import cycles, outcomes
+from app.evaluation import cycles
+from app.flows import evaluation_inputs
 from tests.helpers import api_token, demo_county, portal
 from tests.integration.test_evaluation import (
     COMPONENTS,
@@ -147,7 +148,7 @@ async def test_a_cycle_through_the_api(settings, demo, redis):
         assert job.json() == {"job_id": job_id, "status": "queued", "progress": 0}
         assert await redis.zcard("arq:queue") == 1
         # What the worker does (its own tests run it): compute, then read through the API.
-        await outcomes.compute(await demo.ctx("admin"), cycle["id"])
+        await evaluation_inputs.compute(await demo.ctx("admin"), cycle["id"])
         answer = await api.get("admin", f"{path}/results")
         seen_by_evaluator = await api.get("zhaoming", f"{path}/results")
         progress = await api.get("admin", f"{path}/progress")
@@ -377,7 +378,7 @@ async def test_a_cycle_of_another_county_is_not_found(settings, demo, redis):
 async def test_staff_can_neither_compute_nor_read_the_results(settings, demo, redis):
     cycle = await demo.open(step="external")
     await demo.on_paper(cycle.id, "wangxiaolei", 90)
-    await outcomes.compute(await demo.ctx("admin"), cycle.id)
+    await evaluation_inputs.compute(await demo.ctx("admin"), cycle.id)
     path = f"{CYCLES}/{cycle.id}"
     async with speaking(settings, demo, "houweili", "head", "zhaoming", "leader") as api, nothing_changes():
         answers = {

@@ -1,6 +1,7 @@
 """Evaluation pages (SPEC §9, issue 7): the cycles, a cycle's page (steps, progress, links, paper
 ratings, the compute job, finalising) with each member's own rating tasks. The results and feedback
-are in ``results_web``, the public grassroots form in ``link_web``."""
+are in ``evaluation_results``, the public grassroots form in ``app.evaluation.link_web``. Above the
+features: the results beside each subject carry the cases' overdue-accountability records."""
 
 from __future__ import annotations
 
@@ -29,10 +30,10 @@ from app.domain.scoring import (
 from app.errors import InvalidInput
 from app.evaluation import cycles, grassroots, outcomes, ratings
 from app.evaluation.tables import Subject
+from app.flows import evaluation_inputs
 from app.i18n import N_
 from app.jobs import JobKind, JobState, enqueue, state
 from app.jobs.web import STATUS_LABELS as JOB_STATUS_LABELS
-from app.staff.services import list_staff
 from app.tenancy.context import NotFound, TenantContext
 from app.tenancy.permissions import Permission
 from app.web.feedback import Done, done
@@ -149,7 +150,7 @@ async def _is_subject(ctx: TenantContext, cycle_id: int) -> bool:
 
 
 async def results_context(ctx: TenantContext, cycle: cycles.CycleView, sort: str = "score") -> dict:
-    rows = await outcomes.results(ctx, cycle.id)
+    rows = await evaluation_inputs.results(ctx, cycle.id)
     if sort == "score_asc":
         rows = sorted(rows, key=lambda r: (r.score is None, r.score or 0, r.name))
     counts = {g.value: 0 for g in Grade}
@@ -204,7 +205,7 @@ async def _cycle_page(
         subjects = {row["staff_id"] for row in progress}
         context.update(
             progress=progress,
-            candidates=[p for p in await list_staff(ctx) if p.active and p.id not in subjects],
+            candidates=[p for p in await cycles.active_people(ctx) if p["id"] not in subjects],
             links=await grassroots.list_links(ctx, cycle.id),
             now=ctx.tenant.now(),
             **await results_context(ctx, cycle),

@@ -20,9 +20,10 @@ from app.domain.scoring import (
 )
 from app.errors import InvalidInput
 from app.evaluation import cycles, outcomes
-from app.evaluation.web import LABELS, base_url, is_htmx, job_of, results_context
+from app.flows import evaluation_inputs
 from app.i18n import N_
 from app.jobs import JobState
+from app.pages.evaluation import LABELS, base_url, is_htmx, job_of, results_context
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
 from app.web import excel
@@ -112,7 +113,7 @@ def _workbook(cycle: cycles.CycleView, rows: list[outcomes.ResultView], county: 
 @get("/evaluations/{cycle_id:int}/results.xlsx", guards=[requires(Permission.EVALUATION_RESULTS)])
 async def export(ctx: County, cycle_id: FromPath[int]) -> Response:
     cycle = await cycles.get_cycle(ctx, cycle_id)
-    rows = await outcomes.results(ctx, cycle.id)
+    rows = await evaluation_inputs.results(ctx, cycle.id)
     return download(_workbook(cycle, rows, ctx.tenant.name), f"evaluation-{ctx.tenant.slug}-{cycle.year}.xlsx")
 
 
@@ -135,7 +136,7 @@ async def close_rectification(request: Request, ctx: County, cycle_id: FromPath[
 @get("/evaluations/{cycle_id:int}/feedback/{staff_id:int}", guards=[requires(Permission.EVALUATION_RATE)])
 async def feedback(request: Request, ctx: County, cycle_id: FromPath[int], staff_id: FromPath[int]) -> Template:
     cycle = await cycles.get_cycle(ctx, cycle_id)
-    result = await outcomes.feedback(ctx, cycle.id, staff_id)
+    result = await evaluation_inputs.feedback(ctx, cycle.id, staff_id)
     released = cycle.step == "feedback" or cycle.locked or ctx.actor.can(Permission.EVALUATION_RESULTS)
     context = {
         "cycle": cycle,
