@@ -19,8 +19,6 @@ from redis.asyncio import Redis
 from app import db
 from app.absences import api as absences_api
 from app.absences import web as absences_web
-from app.accounts import api as accounts_api
-from app.accounts import web as accounts_web
 from app.accounts.passwords import use_fast_hashing
 from app.accounts.ratelimit import LoginLimits, LoginThrottle
 from app.accounts.sessions import SessionStore
@@ -40,10 +38,11 @@ from app.jobs import web as jobs_web
 from app.notifications import settings_web
 from app.notifications import web as notifications_web
 from app.operations import web as operations_web
+from app.pages import accounts as accounts_web
+from app.pages import accounts_api
 from app.pages import evaluation as evaluation_pages
 from app.pages import evaluation_results as evaluation_results_pages
-from app.regions import web as regions_web
-from app.regions.gate import region_context, region_guard
+from app.pages import regions as regions_web
 from app.robots import web as robots_web
 from app.robots.services import hear_the_inbox
 from app.rota import api as rota_api
@@ -63,6 +62,7 @@ from app.web.health import health
 from app.web.identity import API_PREFIX, IdentityMiddleware, Services
 from app.web.methods import complete_allow_header
 from app.web.openapi import StrictStructSchemaPlugin, documented
+from app.web.region_gate import region_context, region_guard
 from app.web.render import template_engine
 from app.web.security import add_security_headers
 
