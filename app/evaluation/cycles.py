@@ -101,12 +101,6 @@ async def _section_staff(ctx: TenantContext) -> list[int]:
     return sorted({row["user"] for row in rows})
 
 
-async def active_people(ctx: TenantContext) -> list[dict]:
-    """The county's active people (``id``, ``name``) in the order they were added: whom a subject may
-    be added from."""
-    return await ctx.select(User, User.id, User.name).where(User.active.eq(True)).order_by(User.id)
-
-
 async def open_cycle(
     ctx: TenantContext, year: int, weights: Mapping[str, object] | None = None, trim: bool = True
 ) -> CycleView:

@@ -12,6 +12,7 @@ from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from app.accounts.services import members
 from app.domain.casework import LEVEL_LABELS
 from app.domain.scoring import (
     COMPONENT_LABELS,
@@ -205,7 +206,7 @@ async def _cycle_page(
         subjects = {row["staff_id"] for row in progress}
         context.update(
             progress=progress,
-            candidates=[p for p in await cycles.active_people(ctx) if p["id"] not in subjects],
+            candidates=[p for p in await members(ctx) if p.active and p.id not in subjects],
             links=await grassroots.list_links(ctx, cycle.id),
             now=ctx.tenant.now(),
             **await results_context(ctx, cycle),
