@@ -32,15 +32,15 @@ TOUCHED_BY_REQUESTS = {("api_token", "last_used_at")}
 FILL = """
 import asyncio
 from app import db
-from app.demo_samples import HISTORY_COUNTIES, year_of_history, liven_up, sample_cases
+from app.demo import HISTORY_COUNTIES, _history, _liven_up, _sample_cases
 from app.settings import Settings
 
 async def fill():
     async with db.connected(Settings.from_env()):
-        await liven_up("dangshan")
-        await sample_cases("dangshan")
+        await _liven_up("dangshan")
+        await _sample_cases("dangshan")
         for slug in HISTORY_COUNTIES:
-            await year_of_history(slug)
+            await _history(slug)
 
 asyncio.run(fill())
 """
