@@ -19,8 +19,6 @@ from redis.asyncio import Redis
 from app import db
 from app.absences import api as absences_api
 from app.absences import web as absences_web
-from app.accounts import api as accounts_api
-from app.accounts import web as accounts_web
 from app.accounts.passwords import use_fast_hashing
 from app.accounts.ratelimit import LoginLimits, LoginThrottle
 from app.accounts.sessions import SessionStore
@@ -31,7 +29,7 @@ from app.cases import api as cases_api
 from app.cases import web as cases_web
 from app.dashboard import web as dashboard_web
 from app.evaluation import api as evaluation_api
-from app.evaluation import web as evaluation_web
+from app.evaluation import link_web as evaluation_link_web
 from app.history import web as audit_web
 from app.imports import api as imports_api
 from app.imports import web as imports_web
@@ -40,9 +38,13 @@ from app.jobs import web as jobs_web
 from app.notifications import settings_web
 from app.notifications import web as notifications_web
 from app.operations import web as operations_web
-from app.regions import web as regions_web
-from app.regions.gate import region_context, region_guard
+from app.pages import accounts as accounts_web
+from app.pages import accounts_api
+from app.pages import evaluation as evaluation_pages
+from app.pages import evaluation_results as evaluation_results_pages
+from app.pages import regions as regions_web
 from app.robots import web as robots_web
+from app.robots.services import hear_the_inbox
 from app.rota import api as rota_api
 from app.rota import web as rota_web
 from app.settings import Mode, Settings
@@ -60,6 +62,7 @@ from app.web.health import health
 from app.web.identity import API_PREFIX, IdentityMiddleware, Services
 from app.web.methods import complete_allow_header
 from app.web.openapi import StrictStructSchemaPlugin, documented
+from app.web.region_gate import region_context, region_guard
 from app.web.render import template_engine
 from app.web.security import add_security_headers
 
@@ -81,7 +84,8 @@ COUNTY_PAGES = [
     *calendar_web.PAGES,
     *cases_web.PAGES,
     *jobs_web.PAGES,
-    *evaluation_web.PAGES,
+    *evaluation_pages.PAGES,
+    *evaluation_results_pages.PAGES,
     *stats_web.PAGES,
     *imports_web.PAGES,
     *operations_web.PAGES,
@@ -110,7 +114,7 @@ PUBLIC = [
     *setup_web.PUBLIC,
     *regions_web.PUBLIC,
     *calendar_web.PUBLIC,
-    *evaluation_web.PUBLIC,
+    *evaluation_link_web.PUBLIC,
     *stats_web.PUBLIC,
     *operations_web.ADMIN_PAGES,
     health,
@@ -121,6 +125,7 @@ PUBLIC = [
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     use_fast_hashing(settings.mode is Mode.TEST)
+    hear_the_inbox()
 
     @asynccontextmanager
     async def lifespan(app: Litestar):

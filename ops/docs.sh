@@ -10,5 +10,5 @@ if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
   echo "docs: installing fonts-noto-cjk for the screenshots" >&2
   apt_install fonts-noto-cjk
 fi
-python -m app.web.api_reference docs/api.md
+python -m app.api_reference docs/api.md
 PORTAL_DOCS_SCREENSHOTS=1 exec bash ops/test.sh tests/browser/test_journeys.py -q -p no:cacheprovider "$@"

@@ -17,11 +17,15 @@ from redis.asyncio import Redis
 from app import db
 from app.accounts.passwords import use_fast_hashing
 from app.piccolo_conf import all_tables
+from app.robots.services import hear_the_inbox
 from app.settings import Settings
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_DATABASE = os.environ.get("TEST_PG_DATABASE", "portal_test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+# The robots hear the inbox in every test, as in the web app and the worker, which register them at start.
+hear_the_inbox()
 
 
 def database_url(name: str = PG_DATABASE) -> str:

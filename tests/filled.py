@@ -17,9 +17,11 @@ from app.calendar.services import set_day, set_global_day, set_global_year_enter
 from app.cases import services as cases
 from app.cases.enquiries import NewEnquiry, log_enquiry
 from app.cases.tables import Case
-from app.demo import HISTORY_COUNTIES, _demo_mail, _history, _liven_up, _sample_cases
+from app.demo import _demo_mail
+from app.demo_samples import HISTORY_COUNTIES, liven_up, sample_cases, year_of_history
 from app.domain.robot import Event
-from app.evaluation import services as evaluation
+from app.evaluation import cycles, grassroots, ratings
+from app.flows import evaluation_inputs
 from app.jobs import JobKind, enqueue
 from app.regions.services import add_inspector
 from app.regions.services import create_token as inspector_token
@@ -43,10 +45,10 @@ async def fill(queue=None) -> None:
         await as_code.apply(as_code.load_file(path), OPERATOR)
     for path in filter(regions.is_regions_file, files):
         await regions.apply(regions.load_file(path), OPERATOR)
-    await _liven_up(COUNTY)
-    await _sample_cases(COUNTY)
+    await liven_up(COUNTY)
+    await sample_cases(COUNTY)
     for slug in HISTORY_COUNTIES:
-        await _history(slug)
+        await year_of_history(slug)
     await _demo_mail(COUNTY, 2525, "http://127.0.0.1:8000/")
     tenant = await find_by_slug(COUNTY)
     people = {
@@ -74,11 +76,11 @@ async def fill(queue=None) -> None:
     await log_enquiry(
         admin, NewEnquiry(visitor="张三", channel="phone", question="低保怎么申请？", answer="带身份证来")
     )
-    cycle = await evaluation.open_cycle(admin, year - 1)
-    await evaluation.create_links(admin, cycle.id, 2)
+    cycle = await cycles.open_cycle(admin, year - 1)
+    await grassroots.create_links(admin, cycle.id, 2)
     clerk = await as_person("sunjing")
-    await evaluation.rate(clerk, cycle.id, staff_id=people["sunjing"], component="self", score=92)
-    await evaluation.compute(admin, cycle.id)
+    await ratings.rate(clerk, cycle.id, staff_id=people["sunjing"], component="self", score=92)
+    await evaluation_inputs.compute(admin, cycle.id)
     await create_token(admin, people["admin"], "backup test")
     await add_inspector(OPERATOR, region_slug="suzhou", username="inspector", name="督查")
     await inspector_token(OPERATOR, region_slug="suzhou", username="inspector", label="backup test")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.evaluation.services import compute
+from app.flows.evaluation_inputs import compute
 from app.jobs import set_progress
 from app.tenancy.context import Actor, TenantContext, TenantInfo
 from app.tenancy.permissions import Role

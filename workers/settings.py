@@ -10,6 +10,7 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 
 from app import db
+from app.robots.services import hear_the_inbox
 from app.settings import Settings
 from workers.deadlines import DEADLINES, reminder_scan
 from workers.email import MAIL
@@ -27,6 +28,8 @@ PERIODIC = [SWEEPS, MAIL, ROBOTS, DEADLINES, TALLY]
 
 
 def build_worker(settings: Settings, **options: Any) -> Worker:  # options: arq's Worker's
+    hear_the_inbox()
+
     async def startup(ctx: dict) -> None:
         ctx["settings"] = settings
         ctx["worker_name"] = worker_name()

@@ -14,6 +14,7 @@ from piccolo.columns import Column
 from app import clock, db
 from app.absences.month import Away, Day, Month, weeks
 from app.absences.tables import Absence, EscalationPick, Substitution
+from app.accounts.services import holders_of
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
 from app.calendar.office import office_hours_of
@@ -40,7 +41,6 @@ from app.i18n import N_
 from app.i18n.messages import Said, label, said
 from app.notifications.services import notify, tell
 from app.rota import services as rota
-from app.staff.services import holders_of
 from app.tenancy.context import Forbidden, TenantContext
 from app.tenancy.permissions import Permission, Role
 from app.tenancy.services import settings_of

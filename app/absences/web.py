@@ -14,10 +14,10 @@ from app import clock
 from app.absences import services
 from app.absences.api import sweep_soon
 from app.absences.month import Month
+from app.accounts.services import members
 from app.domain.absence import Action, Kind, Notice, check_action
 from app.errors import InvalidInput
 from app.rota.services import line, parse_instant
-from app.staff.services import list_staff
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
 from app.web.feedback import Done, done
@@ -47,7 +47,7 @@ def _person(raw: str) -> int:
 
 
 async def _list_context(ctx: TenantContext, **extra) -> dict:
-    people = [p for p in await list_staff(ctx) if p.active] if ctx.actor.can(Permission.ABSENCE_MANAGE) else []
+    people = [p for p in await members(ctx) if p.active] if ctx.actor.can(Permission.ABSENCE_MANAGE) else []
     return {
         "mine": await services.list_absences(ctx, person_id=ctx.actor.user_id, limit=20),
         "current": await services.list_absences(ctx, active_at=ctx.tenant.now()),
@@ -76,7 +76,7 @@ async def overview_page(
     month: FromQuery[str] = "",
 ) -> Template:
     """Everyone's absences: away today, coming up, waiting for a decision, and a month's calendar."""
-    context = {"people": await list_staff(ctx), "labels": services, "error": "", "shown": None, "query": None}
+    context = {"people": await members(ctx), "labels": services, "error": "", "shown": None, "query": None}
     try:
         query = services.OverviewQuery(Month.parse(month, ctx.tenant.now().date()), staff_id, kind, status)
     except InvalidInput as exc:
@@ -144,7 +144,7 @@ def _cancellable(absence: services.AbsenceView) -> bool:
 
 @get("/absences/afterwards", guards=[requires(Permission.ABSENCE_MANAGE)])
 async def afterwards_form(request: Request, ctx: County) -> Template:
-    people = await list_staff(ctx)
+    people = await members(ctx)
     return page(
         request,
         "absences/afterwards.html",
@@ -170,7 +170,7 @@ async def record_afterwards(request: Request, ctx: County) -> Template | Redirec
             request,
             "absences/afterwards.html",
             {
-                "people": await list_staff(ctx),
+                "people": await members(ctx),
                 "kinds": list(Kind),
                 "error": exc.localized(),
                 "form": values,

@@ -312,3 +312,26 @@ async def set_active(ctx: TenantContext, user_id: int, active: bool) -> None:
             before={"active": user.active},
             after={"active": active},
         )
+
+
+@dataclass(frozen=True)
+class Member:
+    """Someone of the county as the other capabilities choose or name them."""
+
+    id: int
+    name: str
+    active: bool
+
+
+async def members(ctx: TenantContext) -> list[Member]:
+    """The county's people in the order they were added, the inactive ones too (history names them)."""
+    rows = await ctx.select(User, User.id, User.name, User.active).order_by(User.id)
+    return [Member(row["id"], row["name"], row["active"]) for row in rows]
+
+
+async def holders_of(ctx: TenantContext, roles: list[str]) -> list[int]:
+    """Active people holding any of ``roles`` (who to ask, who to tell)."""
+    rows = await ctx.select(RoleGrant, RoleGrant.user).where(
+        RoleGrant.role.is_in(roles) & RoleGrant.user._.active.eq(True)
+    )
+    return sorted({row["user"] for row in rows})

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from app.audit.county_settings import save_setting
 from app.calendar.services import calendar_of
 from app.domain import office_hours
 from app.domain.office_hours import OfficeHours
 from app.tenancy.context import TenantContext
-from app.tenancy.services import save_setting, settings_of, settings_of_counties
+from app.tenancy.services import settings_of, settings_of_counties
 
 SETTINGS_KEY = "office_hours"
 

@@ -9,7 +9,7 @@ from litestar import Request, get, post
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED
 
-from app.evaluation import services
+from app.evaluation import cycles, grassroots, outcomes, ratings
 from app.jobs import JobKind, enqueue
 from app.tenancy.permissions import Permission
 from app.text import SingleLine
@@ -51,32 +51,32 @@ class Reopen(msgspec.Struct, forbid_unknown_fields=True):
 
 class NewLinks(msgspec.Struct, forbid_unknown_fields=True):
     count: int
-    prefix: SingleLine = services.DEFAULT_PREFIX
+    prefix: SingleLine = grassroots.DEFAULT_PREFIX
 
 
 @get("/evaluations/cycles", guards=[requires(Permission.EVALUATION_RATE)])
 async def list_cycles(ctx: County) -> list[dict]:
-    return [cycle.as_dict() for cycle in await services.list_cycles(ctx)]
+    return [cycle.as_dict() for cycle in await cycles.list_cycles(ctx)]
 
 
 @post("/evaluations/cycles", guards=[requires(Permission.EVALUATION_MANAGE)])
 async def open_cycle(ctx: County, data: JSONBody[NewCycle]) -> dict:
-    return (await services.open_cycle(ctx, data.year, data.weights, data.trim)).as_dict()
+    return (await cycles.open_cycle(ctx, data.year, data.weights, data.trim)).as_dict()
 
 
 @get("/evaluations/cycles/{cycle_id:int}", guards=[requires(Permission.EVALUATION_RATE)])
 async def get_cycle(ctx: County, cycle_id: FromPath[int]) -> dict:
-    return (await services.get_cycle(ctx, cycle_id)).as_dict()
+    return (await cycles.get_cycle(ctx, cycle_id)).as_dict()
 
 
 @post("/evaluations/cycles/{cycle_id:int}/subjects", guards=[requires(Permission.EVALUATION_MANAGE)])
 async def add_subject(ctx: County, cycle_id: FromPath[int], data: JSONBody[NewSubject]) -> dict:
-    return await services.add_subject(ctx, cycle_id, data.staff_id)
+    return await cycles.add_subject(ctx, cycle_id, data.staff_id)
 
 
 @post("/evaluations/cycles/{cycle_id:int}/ratings", guards=[requires(Permission.EVALUATION_RATE)])
 async def rate(ctx: County, cycle_id: FromPath[int], data: JSONBody[NewRating]) -> dict:
-    return await services.rate(
+    return await ratings.rate(
         ctx,
         cycle_id,
         staff_id=data.staff_id,
@@ -89,22 +89,22 @@ async def rate(ctx: County, cycle_id: FromPath[int], data: JSONBody[NewRating]) 
 
 @post("/evaluations/cycles/{cycle_id:int}/step", guards=[requires(Permission.EVALUATION_MANAGE)])
 async def set_step(ctx: County, cycle_id: FromPath[int], data: JSONBody[Step]) -> dict:
-    return (await services.set_step(ctx, cycle_id, data.step)).as_dict()
+    return (await cycles.set_step(ctx, cycle_id, data.step)).as_dict()
 
 
 @post("/evaluations/cycles/{cycle_id:int}/finalise", guards=[requires(Permission.EVALUATION_MANAGE)])
 async def finalise(ctx: County, cycle_id: FromPath[int], data: JSONBody[Finalise | None] = None) -> dict:
-    return (await services.finalise(ctx, cycle_id, data.policy if data else "")).as_dict()
+    return (await cycles.finalise(ctx, cycle_id, data.policy if data else "")).as_dict()
 
 
 @post("/evaluations/cycles/{cycle_id:int}/reopen", guards=[requires(Permission.EVALUATION_MANAGE)])
 async def reopen(ctx: County, cycle_id: FromPath[int], data: JSONBody[Reopen]) -> dict:
-    return (await services.reopen(ctx, cycle_id, data.reason)).as_dict()
+    return (await cycles.reopen(ctx, cycle_id, data.reason)).as_dict()
 
 
 @post("/evaluations/cycles/{cycle_id:int}/links", guards=[requires(Permission.EVALUATION_MANAGE)])
 async def create_links(ctx: County, cycle_id: FromPath[int], data: JSONBody[NewLinks]) -> list[dict]:
-    links = await services.create_links(ctx, cycle_id, data.count, data.prefix)
+    links = await grassroots.create_links(ctx, cycle_id, data.count, data.prefix)
     return [{**link, "expires_at": link["expires_at"].isoformat()} for link in links]
 
 
@@ -114,18 +114,18 @@ async def create_links(ctx: County, cycle_id: FromPath[int], data: JSONBody[NewL
     status_code=HTTP_202_ACCEPTED,
 )
 async def compute(request: Request, ctx: County, cycle_id: FromPath[int]) -> dict:
-    await services.get_cycle(ctx, cycle_id)
+    await cycles.get_cycle(ctx, cycle_id)
     return {"job_id": await enqueue(services_of(request).queue, JobKind.EVALUATION, ctx.tenant.id, cycle_id)}
 
 
 @get("/evaluations/cycles/{cycle_id:int}/results", guards=[requires(Permission.EVALUATION_RESULTS)])
 async def results(ctx: County, cycle_id: FromPath[int]) -> list[dict]:
-    return [result.as_dict() for result in await services.results(ctx, cycle_id)]
+    return [result.as_dict() for result in await outcomes.results(ctx, cycle_id)]
 
 
 @get("/evaluations/cycles/{cycle_id:int}/progress", guards=[requires(Permission.EVALUATION_MANAGE)])
 async def progress(ctx: County, cycle_id: FromPath[int]) -> list[dict]:
-    return await services.progress(ctx, cycle_id)
+    return await outcomes.progress(ctx, cycle_id)
 
 
 API = [

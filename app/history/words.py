@@ -26,7 +26,8 @@ from app.domain.robot import EVENT_LABELS as ROBOT_EVENT_LABELS
 from app.domain.robot import PLATFORM_LABELS
 from app.domain.rota import STATUS_LABELS as ROTA_STATUS_LABELS
 from app.domain.scoring import COMPONENT_LABELS
-from app.evaluation.services import STEP_LABELS, shown_label
+from app.evaluation.cycles import STEP_LABELS
+from app.evaluation.grassroots import shown_label
 from app.evaluation.tables import Cycle
 from app.i18n import N_, gettext, messages
 from app.notifications.mail import TLS_LABELS

@@ -1,17 +1,17 @@
 """The in-app inbox: told once (by a dedupe key), read by its owner only; also by e-mail where the
-county sends e-mail (``app.notifications.mail``), and to the county's group robots that receive
-the event (``app.robots.services``)."""
+county sends e-mail (``app.notifications.mail``), and heard by whoever listens (the county's group
+robots: ``app.robots.services.hear_the_inbox``)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from app import clock, db
 from app.i18n.messages import Said, stored
 from app.notifications import mail
 from app.notifications.tables import Notification
-from app.robots import services as robots
 from app.tenancy.context import NotFound, TenantContext
 
 PAGE_SIZE = 50
@@ -77,10 +77,22 @@ async def tell(
     return await notify_many(tenant_id, messages)
 
 
+# Who else hears of new messages, inside the telling transaction: registered from above (the
+# robots, by the web app and the worker at start), so the inbox imports no feature.
+Listener = Callable[[int, list[Message]], Awaitable[object]]
+_listeners: list[Listener] = []
+
+
+def listen(listener: Listener) -> None:
+    """``listener(tenant_id, messages)`` hears each batch of new messages, once however often added."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
 async def notify_many(tenant_id: int, messages: list[Message]) -> int:
     """Tell many messages in one statement, each unless its key was told already; returns how many
     were new. New ones are also queued as e-mail, in the same transaction, when the county sends
-    e-mail and the person has an address, and for the county's robots that receive their event."""
+    e-mail and the person has an address, and handed to the listeners (the robots) there too."""
     if not messages:
         return 0
     now = clock.now()
@@ -94,7 +106,8 @@ async def notify_many(tenant_id: int, messages: list[Message]) -> int:
         new = {row["dedupe_key"] for row in inserted}
         # Group chats read the county's own language: the Chinese text.
         told = [replace(m, message=stored(m.message)[0]) for m in messages if m.dedupe_key[:200] in new]
-        await robots.queue_for(tenant_id, told)
+        for listener in _listeners:
+            await listener(tenant_id, told)
     return len(inserted)
 
 

@@ -26,6 +26,7 @@ from app.domain.robot import (
 )
 from app.errors import InvalidInput
 from app.i18n.messages import said
+from app.notifications import services as inbox
 from app.robots.tables import Robot, RobotDelivery
 from app.secrets import seal, unseal
 from app.tenancy.context import TenantContext
@@ -202,7 +203,7 @@ async def get_robot(ctx: TenantContext, robot_id: int) -> dict:
 async def queue_for(tenant_id: int, messages: list[Message]) -> int:
     """Ledger rows for the county's robots that receive these new inbox messages
     (``notifications.services.Message``), each event once per robot however many were told.
-    Called by ``notify_many`` inside its transaction; returns how many rows are new."""
+    Heard from ``notify_many`` inside its transaction; returns how many rows are new."""
     by_key: dict[str, tuple[Event, Message, list[int]]] = {}
     for m in messages:
         event = event_of(m.kind)
@@ -295,3 +296,9 @@ def delivery_json(row: dict) -> dict:
         "next_attempt_at": when(row["next_attempt_at"]) if row["status"] == "pending" else None,
         "sent_at": when(row["sent_at"]),
     }
+
+
+def hear_the_inbox() -> None:
+    """From now on the robots hear each batch of new inbox messages (``queue_for``); the web app and
+    the worker call this at start, since the inbox does not know the robots."""
+    inbox.listen(queue_for)

@@ -13,7 +13,7 @@ from app.calendar.services import parse_working_days
 from app.errors import InvalidInput
 from app.rota import services
 from app.rota.posts import LineSpec
-from app.staff.services import list_staff
+from app.rota.qualifications import candidates
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
 from app.web.feedback import Done, done
@@ -31,7 +31,7 @@ async def _board(request: Request, ctx: TenantContext, at: datetime | None, erro
         "at": shown_at,
         "at_given": at is not None,
         "error": error,
-        "people": [p for p in await list_staff(ctx) if p.active],
+        "people": await candidates(ctx),
     }
     return page(request, "rota/board.html", context, status_code=status_code, fragments=("board",))
 

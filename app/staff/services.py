@@ -2,6 +2,8 @@
 
 People are never deleted: history refers to them. Someone who holds an A or B post cannot be
 deactivated, or lose the qualification of a line they back up, until a replacement is set.
+The qualifications and the posts are the rota's (``app.rota.qualifications``): staff stands above
+the features, beside the flows, and changes a person's account and the lines they know in one step.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from app.accounts.services import add_user, check_email, check_person, check_rol
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
 from app.errors import InvalidInput
-from app.rota.tables import Assignment, Line, Qualification
+from app.rota import qualifications as qualified
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Role
 
@@ -43,27 +45,15 @@ class StaffView:
         }
 
 
-async def _line_codes(ctx: TenantContext) -> dict[int, str]:
-    return {row["id"]: row["code"] for row in await ctx.select(Line, Line.id, Line.code)}
-
-
 async def list_staff(ctx: TenantContext, *, only: int | None = None) -> list[StaffView]:
     users = ctx.select(User, User.id, User.username, User.name, User.phone, User.email, User.active).order_by(User.id)
     grants = ctx.select(RoleGrant, RoleGrant.user, RoleGrant.role)
-    skills = ctx.select(Qualification, Qualification.user, Qualification.line)
     if only is not None:
-        users, grants, skills = (
-            users.where(User.id == only),
-            grants.where(RoleGrant.user == only),
-            skills.where(Qualification.user == only),
-        )
-    codes = await _line_codes(ctx)
+        users, grants = users.where(User.id == only), grants.where(RoleGrant.user == only)
     roles: dict[int, list[str]] = {}
     for grant in await grants:
         roles.setdefault(grant["user"], []).append(grant["role"])
-    known: dict[int, list[str]] = {}
-    for skill in await skills:
-        known.setdefault(skill["user"], []).append(codes[skill["line"]])
+    known = await qualified.qualifications(ctx, only=only)
     return [
         StaffView(
             id=u["id"],
@@ -92,29 +82,6 @@ def _some_roles(roles: Iterable[str]) -> list[str]:
     return checked
 
 
-async def _line_ids(ctx: TenantContext, codes: Iterable[str]) -> dict[str, int]:
-    wanted = sorted(set(codes))
-    by_code = {code: line_id for line_id, code in (await _line_codes(ctx)).items()}
-    unknown = [code for code in wanted if code not in by_code]
-    if unknown:
-        raise InvalidInput("未知岗位：{codes}", codes="、".join(unknown))
-    return {code: by_code[code] for code in wanted}
-
-
-@dataclass(frozen=True)
-class HeldPost:
-    code: str
-    line_name: str
-    post: str  # "A" or "B"
-
-
-async def _posts_held(ctx: TenantContext, staff_id: int) -> list[HeldPost]:
-    rows = await ctx.select(Assignment, Assignment.line.code, Assignment.line.name, Assignment.a).where(
-        Assignment.valid_to.is_null() & ((Assignment.a == staff_id) | (Assignment.b == staff_id))
-    )
-    return [HeldPost(row["line.code"], row["line.name"], "A" if row["a"] == staff_id else "B") for row in rows]
-
-
 async def create_staff(
     ctx: TenantContext,
     *,
@@ -128,7 +95,7 @@ async def create_staff(
 ) -> StaffView:
     roles = _some_roles(roles)
     async with db.transaction():
-        line_ids = await _line_ids(ctx, qualifications)
+        line_ids = await qualified.line_ids(ctx, qualifications)
         user_id = await add_user(
             ctx.actor,
             tenant_slug=ctx.tenant.slug,
@@ -139,8 +106,7 @@ async def create_staff(
             phone=phone.strip(),
             email=email,
         )
-        for line_id in line_ids.values():
-            await ctx.new(Qualification, user=user_id, line=line_id).save()
+        await qualified.add_qualifications(ctx, user_id, line_ids.values())
         if line_ids:
             await record_in(
                 ctx,
@@ -183,7 +149,7 @@ async def update_staff(
         after["roles"] = _some_roles(roles)
     line_ids: dict[str, int] = {}
     if qualifications is not UNSET:
-        line_ids = await _line_ids(ctx, qualifications)
+        line_ids = await qualified.line_ids(ctx, qualifications)
         after["qualifications"] = sorted(line_ids)
     if active is not UNSET:
         after["active"] = bool(active)
@@ -208,11 +174,7 @@ async def update_staff(
             await RoleGrant.delete().where((RoleGrant.tenant == ctx.tenant.id) & (RoleGrant.user == staff_id))
             await RoleGrant.insert(*(ctx.new(RoleGrant, user=staff_id, role=role) for role in changed["roles"]))
         if "qualifications" in changed:
-            await Qualification.delete().where(
-                (Qualification.tenant == ctx.tenant.id) & (Qualification.user == staff_id)
-            )
-            if line_ids:
-                await Qualification.insert(*(ctx.new(Qualification, user=staff_id, line=i) for i in line_ids.values()))
+            await qualified.replace_qualifications(ctx, staff_id, line_ids.values())
         await record_in(
             ctx,
             action="staff.update",
@@ -226,7 +188,7 @@ async def update_staff(
 
 
 async def _check_still_staffed(ctx: TenantContext, current: StaffView, changed: dict) -> None:
-    posts = await _posts_held(ctx, current.id)
+    posts = await qualified.posts_held(ctx, current.id)
     if changed.get("active") is False and posts:
         held = "、".join(f"{p.line_name} {p.post}岗" for p in posts)
         raise InvalidInput("{name} 现任 {posts}，请先为这些岗位指定接替人员，再停用", name=current.name, posts=held)
@@ -254,11 +216,3 @@ async def _keep_an_admin(ctx: TenantContext, current: StaffView, changed: dict) 
     admins = await ctx.count(RoleGrant).where((RoleGrant.role == Role.ADMIN) & RoleGrant.user._.active.eq(True))
     if admins <= 1:
         raise InvalidInput("{name} 是本县唯一的管理员，不能取消其管理员身份或停用", name=current.name)
-
-
-async def holders_of(ctx: TenantContext, roles: list[str]) -> list[int]:
-    """Active people holding any of ``roles`` (who to ask, who to tell)."""
-    rows = await ctx.select(RoleGrant, RoleGrant.user).where(
-        RoleGrant.role.is_in(roles) & RoleGrant.user._.active.eq(True)
-    )
-    return sorted({row["user"] for row in rows})

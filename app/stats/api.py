@@ -17,10 +17,10 @@ from litestar import get
 from litestar.params import FromQuery, QueryParameter
 
 from app.domain.figures import COUNTY_GROUPINGS, REGION_GROUPINGS, By
-from app.regions.gate import Oversight
 from app.stats import services
 from app.tenancy.permissions import Permission
 from app.web.guards import County, requires
+from app.web.region_gate import Oversight
 
 # ``from`` and ``to`` as SPEC §13 names them (``from`` is a Python keyword).
 Start = Annotated[str | None, QueryParameter(name="from", description="first day, YYYY-MM-DD")]

@@ -16,7 +16,6 @@ from app.domain.casework import LEVEL_LABELS
 from app.domain.figures import days, percent
 from app.domain.scoring import GRADE_LABELS
 from app.i18n import gettext as _
-from app.regions.gate import Oversight
 from app.regions.services import regions_of
 from app.stats import charts, tally
 from app.stats.api import End, Start
@@ -34,6 +33,7 @@ from app.tenancy.permissions import Permission
 from app.web.excel import download
 from app.web.guards import CONTEXT_KEY, County, requires, signed_in
 from app.web.identity import services_of
+from app.web.region_gate import Oversight
 from app.web.render import page
 
 log = logging.getLogger("portal.stats")

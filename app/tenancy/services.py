@@ -7,10 +7,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from piccolo.custom_types import Combinable
 
-from app import db
-from app.audit.services import record_in
 from app.errors import InvalidInput
-from app.tenancy.context import TenantContext, TenantInfo
+from app.tenancy.context import TenantInfo
 from app.tenancy.tables import Tenant
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
@@ -65,24 +63,3 @@ async def settings_of_counties(tenant_ids: list[int]) -> dict[int, dict]:
 async def list_tenants() -> list[TenantInfo]:
     rows = await Tenant.select(Tenant.id, Tenant.slug, Tenant.name, Tenant.timezone).order_by(Tenant.slug)
     return [tenant_info(row) for row in rows]
-
-
-async def save_setting(ctx: TenantContext, key: str, value: object, *, summary: str) -> bool:
-    """Store one section of the county's settings, audited with before and after; False when it
-    was already so. Two admins saving at once queue on the county's row."""
-    async with db.transaction():
-        await db.serialize(Tenant, ctx.tenant.id)
-        stored = await settings_of(ctx.tenant.id)
-        if stored.get(key) == value:
-            return False
-        await Tenant.update({Tenant.settings: {**stored, key: value}}).where(Tenant.id == ctx.tenant.id)
-        await record_in(
-            ctx,
-            action=f"settings.{key}",
-            entity="tenant",
-            entity_id=ctx.tenant.id,
-            summary=summary,
-            before={key: stored.get(key)},
-            after={key: value},
-        )
-    return True

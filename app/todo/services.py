@@ -15,7 +15,8 @@ from app.cases import enquiries
 from app.cases import services as cases
 from app.domain.absence import Status as AbsenceStatus
 from app.domain.reminder import Stage
-from app.evaluation.services import CycleView, Task, list_cycles, my_tasks
+from app.evaluation.cycles import CycleView, list_cycles
+from app.evaluation.ratings import Task, my_tasks
 from app.rota.services import RotaRow, snapshot
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission

@@ -20,7 +20,8 @@ from seed import BENCH_URL, bench_settings, fresh_database
 
 from app import clock, db
 from app.accounts.tables import User
-from app.evaluation import services
+from app.evaluation import cycles
+from app.flows import evaluation_inputs
 from app.setup.services import create_tenant
 from app.tenancy.context import Actor, TenantContext, cli_actor
 
@@ -48,12 +49,12 @@ async def main(subjects: int) -> None:
         admin = TenantContext(county, Actor(user_id=None, label="bench", roles=frozenset({"admin"})))
         await User.raw(STAFF, county.id, subjects)
         await User.raw(ROLES, county.id)
-        cycle = await services.open_cycle(admin, clock.now().year - 1)
-        await services.set_step(admin, cycle.id, "external")
+        cycle = await cycles.open_cycle(admin, clock.now().year - 1)
+        await cycles.set_step(admin, cycle.id, "external")
         await User.raw(RATINGS, clock.now(), cycle.id)
         for run in ("first", "again"):
             started = time.perf_counter()
-            computed = await services.compute(admin, cycle.id)
+            computed = await evaluation_inputs.compute(admin, cycle.id)
             print(f"compute ({run}): {computed:,} subjects in {time.perf_counter() - started:.2f} s")
 
 

@@ -40,7 +40,7 @@ from app.accounts.services import create_token, identity_of  # noqa: E402
 from app.accounts.tables import User  # noqa: E402
 from app.audit.tables import AuditRecord  # noqa: E402
 from app.domain.absence import Action  # noqa: E402
-from app.evaluation import services as evaluation  # noqa: E402
+from app.evaluation import cycles  # noqa: E402
 from app.evaluation.tables import Result, Subject  # noqa: E402
 from app.jobs.tables import JobRecord  # noqa: E402
 from app.notifications.tables import Notification  # noqa: E402
@@ -236,7 +236,7 @@ async def fault_county(slug: str) -> County:
             handover="见交接单",
         )
         await absences.decide(leader, absence.id, Action.APPROVE)
-    cycle = await evaluation.open_cycle(admin, tenant.now().year)
+    cycle = await cycles.open_cycle(admin, tenant.now().year)
     token = (await create_token(TenantContext(tenant, OPERATOR), people["admin"], "faults")).token
     return County(slug, tenant.id, people, token, cycle.id)
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.evaluation import services
+from app.evaluation import cycles, ratings
 from tests.browser import sign_in_as
 from tests.helpers import context_of, demo_county
 from workers.settings import build_worker
@@ -19,13 +19,13 @@ async def cycle_at_external_step(people: dict[str, int]) -> tuple[int, int]:
     """This year's cycle at 外部测评, where 王效雷 already has his self, peer and paper grassroots ratings."""
     admin = await context_of("dangshan", people["admin"])
     year = datetime.now(ZoneInfo("Asia/Shanghai")).year
-    cycle = await services.open_cycle(admin, year)
-    await services.set_step(admin, cycle.id, "external")
+    cycle = await cycles.open_cycle(admin, year)
+    await cycles.set_step(admin, cycle.id, "external")
     wang = people["wangxiaolei"]
-    await services.rate(await context_of("dangshan", wang), cycle.id, staff_id=wang, component="self", score="90")
+    await ratings.rate(await context_of("dangshan", wang), cycle.id, staff_id=wang, component="self", score="90")
     peer = await context_of("dangshan", people["houweili"])
-    await services.rate(peer, cycle.id, staff_id=wang, component="peer", score="80")
-    await services.rate(admin, cycle.id, staff_id=wang, component="grassroots", score="70", rater_label="李庄镇 王某")
+    await ratings.rate(peer, cycle.id, staff_id=wang, component="peer", score="80")
+    await ratings.rate(admin, cycle.id, staff_id=wang, component="grassroots", score="70", rater_label="李庄镇 王某")
     return cycle.id, year
 
 

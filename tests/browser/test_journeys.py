@@ -20,7 +20,8 @@ from app.accounts.services import set_password
 from app.accounts.tables import User
 from app.cases.tables import Case
 from app.demo import DEMO_REGION, seed
-from app.evaluation import services as evaluation
+from app.evaluation import cycles, grassroots, ratings
+from app.flows import evaluation_inputs
 from app.settings import PROJECT_ROOT
 from tests.browser.conftest import CHROMIUM_FLAGS
 from tests.helpers import OPERATOR, PASSWORD, context_of, start_leave
@@ -67,15 +68,15 @@ async def seeded() -> Demo:
     admin = await context_of(SLUG, people["admin"])
     await start_leave({**people, "_approver": "leader"}, "zhuwenjun")
     await sweep(admin.tenant)  # her lines and cases to 侯伟丽 now, as the worker would within a minute
-    cycle = await evaluation.open_cycle(admin, admin.tenant.now().year)
-    await evaluation.set_step(admin, cycle.id, "external")
+    cycle = await cycles.open_cycle(admin, admin.tenant.now().year)
+    await cycles.set_step(admin, cycle.id, "external")
     for subject, level in SECTION.items():
         given = [(subject, "self", level + 4), ("admin", "grassroots", level - 2)]
         given += [(rater, "leadership", level + n) for n, rater in enumerate(("leader", "zhaoming"))]
         given += [(rater, "peer", level - 1) for rater in SECTION if rater not in (subject, "wangxiaolei")]
         for rater, component, score in given:
             label = "城关镇 张某" if component == "grassroots" else ""
-            await evaluation.rate(
+            await ratings.rate(
                 await context_of(SLUG, people[rater]),
                 cycle.id,
                 staff_id=people[subject],
@@ -83,8 +84,8 @@ async def seeded() -> Demo:
                 score=score,
                 rater_label=label,
             )
-    await evaluation.compute(admin, cycle.id)
-    [link] = await evaluation.create_links(admin, cycle.id, 1, "城关镇测评人")
+    await evaluation_inputs.compute(admin, cycle.id)
+    [link] = await grassroots.create_links(admin, cycle.id, 1, "城关镇测评人")
     case = (
         await Case.select(Case.id)
         .where(Case.handler == people["wangxiaolei"])

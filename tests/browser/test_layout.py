@@ -11,7 +11,7 @@ import pytest
 from app.absences import services as absences
 from app.cases.services import Application, intake
 from app.domain.absence import Action
-from app.evaluation.services import open_cycle, set_step
+from app.evaluation.cycles import open_cycle, set_step
 from tests.browser import sign_in_as
 from tests.helpers import context_of, demo_county
 

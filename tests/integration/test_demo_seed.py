@@ -8,7 +8,8 @@ import pytest
 
 from app.audit.tables import AuditRecord
 from app.cases.tables import Case, CaseEvent
-from app.demo import DEMO_TENANT, _demo_mail, _sample_cases
+from app.demo import DEMO_TENANT, _demo_mail
+from app.demo_samples import sample_cases
 from app.setup import as_code
 from app.tenancy.services import find_by_slug
 from tests.helpers import OPERATOR, demo_county
@@ -20,7 +21,7 @@ DEMO_FILE = Path(__file__).parents[2] / "tenants" / "dangshan.toml"
 
 async def test_the_sample_cases_are_dated_as_their_events():
     await demo_county()
-    await _sample_cases(DEMO_TENANT)
+    await sample_cases(DEMO_TENANT)
     zone = (await find_by_slug(DEMO_TENANT)).zone
     cases = await Case.select(Case.id, Case.received_on)
     assert len(cases) == 7

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
+from app.api_reference import BEGIN, END, endpoint_block
 from app.asgi import create_app
 from app.settings import PROJECT_ROOT
-from app.web.api_reference import BEGIN, END, endpoint_block
 from tests.conftest import make_settings
 
 DOCS = PROJECT_ROOT / "docs"
@@ -21,7 +21,7 @@ def test_the_api_guide_lists_exactly_the_endpoints_the_app_serves():
     guide = (DOCS / "api.md").read_text(encoding="utf-8")
     committed = guide[guide.index(BEGIN) : guide.index(END) + len(END)]
     assert committed == endpoint_block(create_app(make_settings())), (
-        "docs/api.md is out of date: run `python -m app.web.api_reference`"
+        "docs/api.md is out of date: run `python -m app.api_reference`"
     )
 
 

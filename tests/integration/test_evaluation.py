@@ -33,8 +33,9 @@ from app.cases import services as cases
 from app.cases.accountability import record_overdue
 from app.cases.tables import AccountabilityRecord
 from app.errors import InvalidInput
-from app.evaluation import services
+from app.evaluation import cycles, grassroots, outcomes, ratings
 from app.evaluation.tables import Cycle, Rating, RatingLink, Rectification, Result, Subject
+from app.flows import evaluation_inputs
 from app.tenancy.context import Forbidden, NotFound, TenantContext
 from tests.helpers import context_of, county, demo_county, person, portal, post_form, sign_in
 
@@ -73,18 +74,18 @@ class Demo:
         self.people[username] = await person(SLUG, username, roles=roles)
         return self.people[username]
 
-    async def open(self, year: int = YEAR, step: str = "self", **options) -> services.CycleView:
+    async def open(self, year: int = YEAR, step: str = "self", **options) -> cycles.CycleView:
         """A cycle opened by the admin and moved on to ``step``."""
         admin = await self.ctx("admin")
-        cycle = await services.open_cycle(admin, year, **options)
+        cycle = await cycles.open_cycle(admin, year, **options)
         if step != cycle.step:
-            cycle = await services.set_step(admin, cycle.id, step)
+            cycle = await cycles.set_step(admin, cycle.id, step)
         return cycle
 
     async def rate(
         self, rater: str, cycle_id: int, subject: str, component: str, score=None, *, dimensions=None, label=""
     ) -> dict:
-        return await services.rate(
+        return await ratings.rate(
             await self.ctx(rater),
             cycle_id,
             staff_id=self.people[subject],
@@ -99,10 +100,10 @@ class Demo:
         for component in components:
             await self.rate("admin", cycle_id, subject, component, score, label=label)
 
-    async def results(self, cycle_id: int) -> dict[str, services.ResultView]:
+    async def results(self, cycle_id: int) -> dict[str, outcomes.ResultView]:
         """username → result, as the admin sees them."""
         names = {v: k for k, v in self.people.items()}
-        return {names[r.staff_id]: r for r in await services.results(await self.ctx("admin"), cycle_id)}
+        return {names[r.staff_id]: r for r in await evaluation_inputs.results(await self.ctx("admin"), cycle_id)}
 
 
 @pytest.fixture
@@ -197,7 +198,7 @@ def independent(
     return Expected("scored", score, grade_of(score), shown, missing, score < 70)
 
 
-def seen(result: services.ResultView) -> Expected:
+def seen(result: outcomes.ResultView) -> Expected:
     return Expected(
         result.status,
         result.score,
@@ -223,7 +224,7 @@ async def assert_results_follow_the_stored_ratings(demo: Demo, cycle_id: int, **
     """One result per subject, each equal to the independent computation over the stored ratings."""
     stored = await stored_ratings(cycle_id)
     subjects = [row["person"] for row in await Subject.select(Subject.person).where(Subject.cycle == cycle_id)]
-    results = {r.staff_id: r for r in await services.results(await demo.ctx("admin"), cycle_id)}
+    results = {r.staff_id: r for r in await evaluation_inputs.results(await demo.ctx("admin"), cycle_id)}
     assert sorted(results) == sorted(subjects)
     assert await Result.count().where(Result.cycle == cycle_id) == len(subjects)
     for staff_id in subjects:
@@ -292,11 +293,11 @@ BAD_WEIGHTS = [
 async def test_weights_must_be_whole_numbers_adding_up_to_100(demo):
     admin = await demo.ctx("admin")
     for weights, message in BAD_WEIGHTS:
-        error = await refused(services.open_cycle(admin, YEAR, weights), message=message)
+        error = await refused(cycles.open_cycle(admin, YEAR, weights), message=message)
         if "total" in error.fields:
             assert error.fields["total"] == sum(weights.values())
     assert error.fields == {"component": "bonus"}
-    negative = await refused(services.open_cycle(admin, YEAR, BAD_WEIGHTS[2][0]))
+    negative = await refused(cycles.open_cycle(admin, YEAR, BAD_WEIGHTS[2][0]))
     assert negative.fields["value"] == "-10"
     cycle = await demo.open(weights={"leadership": 60, "peer": "20", "self": 0, "grassroots": 20}, trim=False)
     stored = await Cycle.select(Cycle.weights, Cycle.trim).where(Cycle.id == cycle.id).output(load_json=True).first()
@@ -306,31 +307,31 @@ async def test_weights_must_be_whole_numbers_adding_up_to_100(demo):
 async def test_one_cycle_per_year_and_only_the_admin_opens_one(demo):
     await demo.open()
     admin = await demo.ctx("admin")
-    await refused(services.open_cycle(admin, YEAR), message="{year} 年度的考评已经开始")
-    await refused(services.open_cycle(admin, 1999), message="考评年度须为 {low}–{high} 年")
+    await refused(cycles.open_cycle(admin, YEAR), message="{year} 年度的考评已经开始")
+    await refused(cycles.open_cycle(admin, 1999), message="考评年度须为 {low}–{high} 年")
     for username in ("leader", "zhaoming", "wangxiaolei"):
-        await refused(services.open_cycle(await demo.ctx(username), YEAR + 1), Forbidden)
+        await refused(cycles.open_cycle(await demo.ctx(username), YEAR + 1), Forbidden)
     assert [row["year"] for row in await Cycle.select(Cycle.year)] == [YEAR]
 
 
 async def test_subjects_are_added_once_and_only_from_the_county(demo):
     cycle = await demo.open()
     admin = await demo.ctx("admin")
-    added = await services.add_subject(admin, cycle.id, demo["zhaoming"])
+    added = await cycles.add_subject(admin, cycle.id, demo["zhaoming"])
     assert (added["staff_id"], added["name"], added["cycle_id"]) == (demo["zhaoming"], "赵明", cycle.id)
     assert await Subject.count().where(Subject.cycle == cycle.id) == len(SECTION) + 1
     assert (await audited("evaluation.subject"))[0]["after"] == {"staff_id": demo["zhaoming"]}
-    await refused(services.add_subject(admin, cycle.id, demo["zhaoming"]), message="{name} 已是本次考评的对象")
-    await refused(services.add_subject(admin, cycle.id, 999_999), message="考评对象须为本县在职人员")
-    await refused(services.add_subject(await demo.ctx("leader"), cycle.id, demo["admin"]), Forbidden)
+    await refused(cycles.add_subject(admin, cycle.id, demo["zhaoming"]), message="{name} 已是本次考评的对象")
+    await refused(cycles.add_subject(admin, cycle.id, 999_999), message="考评对象须为本县在职人员")
+    await refused(cycles.add_subject(await demo.ctx("leader"), cycle.id, demo["admin"]), Forbidden)
     xiaoxian_admin, xiaoxian_staff = await other_county()
-    await refused(services.add_subject(admin, cycle.id, xiaoxian_staff), message="考评对象须为本县在职人员")
+    await refused(cycles.add_subject(admin, cycle.id, xiaoxian_staff), message="考评对象须为本县在职人员")
     # The other county's admin cannot reach this county's cycle: it does not exist for them.
-    await refused(services.add_subject(xiaoxian_admin, cycle.id, xiaoxian_staff), NotFound)
+    await refused(cycles.add_subject(xiaoxian_admin, cycle.id, xiaoxian_staff), NotFound)
     await refused(
-        services.rate(xiaoxian_admin, cycle.id, staff_id=demo["wangxiaolei"], component="self", score=90), NotFound
+        ratings.rate(xiaoxian_admin, cycle.id, staff_id=demo["wangxiaolei"], component="self", score=90), NotFound
     )
-    await refused(services.compute(xiaoxian_admin, cycle.id), NotFound)
+    await refused(evaluation_inputs.compute(xiaoxian_admin, cycle.id), NotFound)
 
 
 # === who rates what, and when =========================================================================
@@ -363,7 +364,7 @@ async def test_an_evaluator_who_is_also_a_subject_never_gives_their_own_leadersh
     cycle = await demo.open(step="internal")
     await refused(demo.rate("judge", cycle.id, "judge", "leadership", 100), message="领导小组考核不能给自己评分")
     await demo.rate("judge", cycle.id, "wangxiaolei", "leadership", 90)
-    tasks = await services.my_tasks(await demo.ctx("judge"), cycle.id)
+    tasks = await ratings.my_tasks(await demo.ctx("judge"), cycle.id)
     assert (demo["judge"], "leadership") not in {(t.staff_id, t.component) for t in tasks}
     assert (demo["wangxiaolei"], "leadership") in {(t.staff_id, t.component) for t in tasks}
 
@@ -386,20 +387,20 @@ async def test_no_peer_tasks_for_the_leadership_group_or_the_admin_and_computed_
         updated_at=datetime.now(ZONE),
     )
     await given_before_the_rule.save()
-    await services.compute(await demo.ctx("admin"), cycle.id)
+    await evaluation_inputs.compute(await demo.ctx("admin"), cycle.id)
     before = await Result.select(Result.subject, Result.status, Result.components).order_by(Result.subject)
     for username in ("leader", "zhaoming", "admin", "judge"):
-        tasks = await services.my_tasks(await demo.ctx(username), cycle.id)
+        tasks = await ratings.my_tasks(await demo.ctx(username), cycle.id)
         assert "peer" not in {t.component for t in tasks}, username
         await refused(
             demo.rate(username, cycle.id, "wangxiaolei", "peer", 90),
             message="科室互评由本股室同事填写，领导小组成员和管理员不参加",
         )
     colleagues = {
-        t.staff_id for t in await services.my_tasks(await demo.ctx("houweili"), cycle.id) if t.component == "peer"
+        t.staff_id for t in await ratings.my_tasks(await demo.ctx("houweili"), cycle.id) if t.component == "peer"
     }
     assert colleagues == {demo[u] for u in SECTION} - {demo["houweili"]} | {demo["judge"]}
-    await services.compute(await demo.ctx("admin"), cycle.id)
+    await evaluation_inputs.compute(await demo.ctx("admin"), cycle.id)
     assert await Result.select(Result.subject, Result.status, Result.components).order_by(Result.subject) == before
     assert (await demo.results(cycle.id))["wangxiaolei"].components["peer"] == "60.00"
 
@@ -474,7 +475,7 @@ ACCEPTED_AT = {
 async def test_each_component_opens_at_its_step_and_every_rating_closes_at_feedback(demo):
     cycle = await demo.open()
     for score, (step, accepted) in enumerate(ACCEPTED_AT.items(), start=80):
-        await services.set_step(await demo.ctx("admin"), cycle.id, step)
+        await cycles.set_step(await demo.ctx("admin"), cycle.id, step)
         attempts = {
             "self": demo.rate("wangxiaolei", cycle.id, "wangxiaolei", "self", score),
             "leadership": demo.rate("leader", cycle.id, "wangxiaolei", "leadership", score),
@@ -530,10 +531,10 @@ async def test_a_finalised_cycle_refuses_every_rating_until_the_admin_reopens_it
     cycle = await demo.open(step="external")
     await demo.rate("houweili", cycle.id, "wangxiaolei", "peer", 80)
     admin = await demo.ctx("admin")
-    await refused(services.finalise(await demo.ctx("leader"), cycle.id), Forbidden)
-    await refused(services.finalise(admin, cycle.id, "generous"), message="没有“{policy}”这个定稿方式")
-    await refused(services.reopen(admin, cycle.id, "改分"), message="该考评尚未定稿")
-    locked = await services.finalise(admin, cycle.id)
+    await refused(cycles.finalise(await demo.ctx("leader"), cycle.id), Forbidden)
+    await refused(cycles.finalise(admin, cycle.id, "generous"), message="没有“{policy}”这个定稿方式")
+    await refused(cycles.reopen(admin, cycle.id, "改分"), message="该考评尚未定稿")
+    locked = await cycles.finalise(admin, cycle.id)
     assert (locked.locked, locked.finalise_policy) == (True, "")
     for attempt in (
         demo.rate("houweili", cycle.id, "wangxiaolei", "peer", 90),
@@ -541,17 +542,17 @@ async def test_a_finalised_cycle_refuses_every_rating_until_the_admin_reopens_it
         demo.rate("wangxiaolei", cycle.id, "wangxiaolei", "self", 90),
         demo.rate("leader", cycle.id, "wangxiaolei", "leadership", 90),
         demo.rate("admin", cycle.id, "wangxiaolei", "grassroots", 90, label="张三"),
-        services.set_step(admin, cycle.id, "feedback"),
-        services.add_subject(admin, cycle.id, demo["zhaoming"]),
-        services.create_links(admin, cycle.id, 2),
-        services.finalise(admin, cycle.id),
+        cycles.set_step(admin, cycle.id, "feedback"),
+        cycles.add_subject(admin, cycle.id, demo["zhaoming"]),
+        grassroots.create_links(admin, cycle.id, 2),
+        cycles.finalise(admin, cycle.id),
     ):
         await refused(attempt, message="{year} 年度考评已定稿锁定，不能再修改")
     for username in ("leader", "zhaoming", "houweili"):
-        await refused(services.reopen(await demo.ctx(username), cycle.id, "改分"), Forbidden)
-    await refused(services.reopen(admin, cycle.id, "   "), message="重新打开已定稿的考评须写明理由（300 字以内）")
-    await refused(services.reopen(admin, cycle.id, "理" * 301))
-    reopened = await services.reopen(admin, cycle.id, "  侯伟丽  的评分录入有误 ")
+        await refused(cycles.reopen(await demo.ctx(username), cycle.id, "改分"), Forbidden)
+    await refused(cycles.reopen(admin, cycle.id, "   "), message="重新打开已定稿的考评须写明理由（300 字以内）")
+    await refused(cycles.reopen(admin, cycle.id, "理" * 301))
+    reopened = await cycles.reopen(admin, cycle.id, "  侯伟丽  的评分录入有误 ")
     assert reopened.locked is False
     [record] = await audited("evaluation.reopen")
     assert (record["actor"], record["before"], record["after"]) == (
@@ -567,7 +568,7 @@ async def test_a_finalised_cycle_refuses_every_rating_until_the_admin_reopens_it
 
 
 async def links_of(demo: Demo, cycle_id: int, count: int) -> list[str]:
-    return [link["token"] for link in await services.create_links(await demo.ctx("admin"), cycle_id, count)]
+    return [link["token"] for link in await grassroots.create_links(await demo.ctx("admin"), cycle_id, count)]
 
 
 def every_subject(demo: Demo, score, **special) -> dict[int, object]:
@@ -576,24 +577,24 @@ def every_subject(demo: Demo, score, **special) -> dict[int, object]:
 
 async def test_a_link_shows_the_subjects_rates_them_all_once_and_is_used_up(demo):
     cycle = await demo.open(step="external")
-    links = await services.create_links(await demo.ctx("admin"), cycle.id, 2, prefix="城关镇")
+    links = await grassroots.create_links(await demo.ctx("admin"), cycle.id, 2, prefix="城关镇")
     assert [link["label"] for link in links] == ["城关镇1", "城关镇2"]
     assert await RatingLink.count().where(RatingLink.token_hash.is_in([link["token"] for link in links])) == 0
     token = links[0]["token"]
-    form = await services.open_link(token)
+    form = await grassroots.open_link(token)
     assert (form.year, form.label, form.tenant.slug) == (YEAR, "城关镇1", SLUG)
     assert sorted(s["person"] for s in form.subjects) == sorted(demo[u] for u in SECTION)
-    await refused(services.rate_by_link(token, every_subject(demo, 80, sunjing=None)))
-    await refused(services.rate_by_link(token, every_subject(demo, 80, sunjing=101)))
-    await refused(services.rate_by_link(token, {demo["wangxiaolei"]: 80}), message="请为每一位考评对象打分")
+    await refused(grassroots.rate_by_link(token, every_subject(demo, 80, sunjing=None)))
+    await refused(grassroots.rate_by_link(token, every_subject(demo, 80, sunjing=101)))
+    await refused(grassroots.rate_by_link(token, {demo["wangxiaolei"]: 80}), message="请为每一位考评对象打分")
     await refused(
-        services.rate_by_link(token, {**every_subject(demo, 80), demo["zhaoming"]: 80}),
+        grassroots.rate_by_link(token, {**every_subject(demo, 80), demo["zhaoming"]: 80}),
         message="该人员不是本次考评的对象",
     )
-    assert await services.rate_by_link(token, every_subject(demo, 80, wangxiaolei="85.5")) == len(SECTION)
-    await refused(services.open_link(token), NotFound)
-    await refused(services.rate_by_link(token, every_subject(demo, 60)), NotFound)
-    await refused(services.open_link("not-a-token"), NotFound)
+    assert await grassroots.rate_by_link(token, every_subject(demo, 80, wangxiaolei="85.5")) == len(SECTION)
+    await refused(grassroots.open_link(token), NotFound)
+    await refused(grassroots.rate_by_link(token, every_subject(demo, 60)), NotFound)
+    await refused(grassroots.open_link("not-a-token"), NotFound)
     rows = await Rating.select(Rating.rater_key, Rating.rater_label, Rating.rater, Rating.score).where(
         Rating.subject.person == demo["wangxiaolei"]
     )
@@ -605,17 +606,17 @@ async def test_a_link_shows_the_subjects_rates_them_all_once_and_is_used_up(demo
 
 async def test_an_expired_link_or_a_link_before_the_external_step_is_not_found(demo):
     cycle = await demo.open(step="internal")
-    early, expired, late = await services.create_links(await demo.ctx("admin"), cycle.id, 3)
-    await refused(services.rate_by_link(early["token"], every_subject(demo, 80)), NotFound)
-    await services.set_step(await demo.ctx("admin"), cycle.id, "external")
+    early, expired, late = await grassroots.create_links(await demo.ctx("admin"), cycle.id, 3)
+    await refused(grassroots.rate_by_link(early["token"], every_subject(demo, 80)), NotFound)
+    await cycles.set_step(await demo.ctx("admin"), cycle.id, "external")
     await RatingLink.update({RatingLink.expires_at: datetime.now().astimezone() - timedelta(seconds=1)}).where(
         RatingLink.id == expired["id"]
     )
-    await refused(services.open_link(expired["token"]), NotFound)
-    await refused(services.rate_by_link(expired["token"], every_subject(demo, 80)), NotFound)
-    assert await services.rate_by_link(early["token"], every_subject(demo, 80)) == len(SECTION)
-    await services.finalise(await demo.ctx("admin"), cycle.id)
-    await refused(services.rate_by_link(late["token"], every_subject(demo, 80)), NotFound)
+    await refused(grassroots.open_link(expired["token"]), NotFound)
+    await refused(grassroots.rate_by_link(expired["token"], every_subject(demo, 80)), NotFound)
+    assert await grassroots.rate_by_link(early["token"], every_subject(demo, 80)) == len(SECTION)
+    await cycles.finalise(await demo.ctx("admin"), cycle.id)
+    await refused(grassroots.rate_by_link(late["token"], every_subject(demo, 80)), NotFound)
     unused = await RatingLink.select(RatingLink.id).where(RatingLink.used_at.is_null()).order_by(RatingLink.id)
     assert unused == [{"id": expired["id"]}, {"id": late["id"]}]
 
@@ -623,12 +624,12 @@ async def test_an_expired_link_or_a_link_before_the_external_step_is_not_found(d
 async def test_the_same_link_sent_twice_at_once_rates_once(demo):
     cycle = await demo.open(step="external")
     [token] = await links_of(demo, cycle.id, 1)
-    outcomes = await asyncio.gather(
-        services.rate_by_link(token, every_subject(demo, 80)),
-        services.rate_by_link(token, every_subject(demo, 60)),
+    tries = await asyncio.gather(
+        grassroots.rate_by_link(token, every_subject(demo, 80)),
+        grassroots.rate_by_link(token, every_subject(demo, 60)),
         return_exceptions=True,
     )
-    assert sorted(type(o).__name__ for o in outcomes) == ["NotFound", "int"], outcomes
+    assert sorted(type(o).__name__ for o in tries) == ["NotFound", "int"], tries
     scores = {row["score"] for row in await Rating.select(Rating.score)}
     assert await Rating.count() == len(SECTION) and len(scores) == 1
     assert len(await audited("evaluation.rate")) == len(SECTION)
@@ -651,7 +652,7 @@ async def test_a_worked_example_with_trimming_matches_an_independent_computation
     await give("wangxiaolei", "wangxiaolei", "self", 93)
     await give("houweili", "houweili", "self", "88.5")
     await give("head", "head", "self", 60)
-    await services.set_step(await demo.ctx("admin"), cycle.id, "internal")
+    await cycles.set_step(await demo.ctx("admin"), cycle.id, "internal")
     # 王效雷: six leadership raters, so the highest (95.5) and the lowest (79) are dropped.
     await give("leader", "wangxiaolei", "leadership", dimensions=[18, "17.5", 19, 18, "19.25"])  # 91.75
     for rater, score in (("zhaoming", 88), ("judge1", "95.5"), ("judge2", 79), ("judge3", "90.33"), ("judge4", 86)):
@@ -664,18 +665,18 @@ async def test_a_worked_example_with_trimming_matches_an_independent_computation
     await give("wangxiaolei", "head", "peer", 68)
     await give("houweili", "head", "peer", 64)
     await give("sunjing", "houweili", "peer", 80)  # 侯伟丽 has no leadership rating
-    await services.set_step(await demo.ctx("admin"), cycle.id, "external")
+    await cycles.set_step(await demo.ctx("admin"), cycle.id, "external")
     for token, scores in zip(
         await links_of(demo, cycle.id, 2),
         (every_subject(demo, 75, wangxiaolei=80), every_subject(demo, 70, wangxiaolei="85.5")),
         strict=True,
     ):
-        await services.rate_by_link(token, scores)
+        await grassroots.rate_by_link(token, scores)
         for staff_id, score in scores.items():
             given[next(u for u in SECTION if demo[u] == staff_id)].setdefault("grassroots", []).append(score)
     await give("admin", "wangxiaolei", "grassroots", 71, label="城关镇 张三")
 
-    assert await services.compute(await demo.ctx("admin"), cycle.id) == len(SECTION)
+    assert await evaluation_inputs.compute(await demo.ctx("admin"), cycle.id) == len(SECTION)
     found = await demo.results(cycle.id)
     for username in SECTION:
         assert seen(found[username]) == independent(given[username]), username
@@ -707,7 +708,7 @@ async def test_a_worked_example_with_trimming_matches_an_independent_computation
     assert found["sunjing"].missing == ["leadership", "peer", "self"]
     assert found["sunjing"].components == {"grassroots": "72.50"}
     # Best first, the unscored after.
-    assert [r.staff_id for r in await services.results(await demo.ctx("admin"), cycle.id)][:2] == [
+    assert [r.staff_id for r in await evaluation_inputs.results(await demo.ctx("admin"), cycle.id)][:2] == [
         demo["wangxiaolei"],
         demo["head"],
     ]
@@ -727,7 +728,7 @@ async def test_trimming_off_and_chosen_weights_are_followed(demo):
     await demo.rate("admin", cycle.id, "sunjing", "grassroots", 33, label="张三")
     await demo.rate("sunjing", cycle.id, "sunjing", "self", 10)  # weighted 0: reported, not counted
     await demo.on_paper(cycle.id, "houweili", 90, components=("leadership", "peer", "grassroots"))
-    await services.compute(await demo.ctx("admin"), cycle.id)
+    await evaluation_inputs.compute(await demo.ctx("admin"), cycle.id)
     found = await demo.results(cycle.id)
     assert seen(found["sunjing"]) == independent(given, weights, trim=False)
     assert found["sunjing"].score == Decimal("68.11")  # (50 × 76.598 + 30 × 77.385 + 20 × 33) / 100 = 68.1145
@@ -794,11 +795,11 @@ async def test_more_than_half_the_years_working_days_away_excludes(demo):
     cycle = await demo.open(step="external")
     for username in ("zhuwenjun", "sunjing", "houweili"):
         await demo.on_paper(cycle.id, username, 90)
-    assert await services.absent_days(await demo.ctx("admin"), YEAR) == {
+    assert await evaluation_inputs.absent_days(await demo.ctx("admin"), YEAR) == {
         demo["zhuwenjun"]: Decimal(half),
         demo["sunjing"]: Decimal(half + 1),
     }
-    await services.compute(await demo.ctx("admin"), cycle.id)
+    await evaluation_inputs.compute(await demo.ctx("admin"), cycle.id)
     found = await demo.results(cycle.id)
     assert (found["zhuwenjun"].status, found["zhuwenjun"].score, found["zhuwenjun"].absent_days) == (
         "scored",
@@ -817,7 +818,9 @@ async def test_more_than_half_the_years_working_days_away_excludes(demo):
     assert (found["houweili"].status, found["houweili"].absent_days) == ("scored", Decimal(0))
     # The previous year saw only its own working days of 孙静's leave.
     december = working_days_of(date(YEAR - 1, 12, 1), date(YEAR - 1, 12, 31))
-    assert await services.absent_days(await demo.ctx("admin"), YEAR - 1) == {demo["sunjing"]: Decimal(len(december))}
+    assert await evaluation_inputs.absent_days(await demo.ctx("admin"), YEAR - 1) == {
+        demo["sunjing"]: Decimal(len(december))
+    }
 
 
 async def test_hours_away_count_as_shares_of_a_working_day(demo):
@@ -827,7 +830,7 @@ async def test_hours_away_count_as_shares_of_a_working_day(demo):
     await away(
         demo, "zhuwenjun", "sick", at(day[0], 17), datetime(day[1].year, day[1].month, day[1].day, 9, tzinfo=ZONE)
     )
-    days = await services.absent_days(await demo.ctx("admin"), YEAR)
+    days = await evaluation_inputs.absent_days(await demo.ctx("admin"), YEAR)
     assert days == {demo["zhuwenjun"]: Decimal("0.36")}  # (60 + 30 + 60) of 420 office minutes
 
 
@@ -836,8 +839,8 @@ async def test_below_70_opens_one_rectification_item_which_the_admin_closes(demo
     await demo.on_paper(cycle.id, "head", "69.99")
     await demo.on_paper(cycle.id, "wangxiaolei", 70)
     admin = await demo.ctx("admin")
-    await services.compute(admin, cycle.id)
-    await services.compute(admin, cycle.id)
+    await evaluation_inputs.compute(admin, cycle.id)
+    await evaluation_inputs.compute(admin, cycle.id)
     [item] = await Rectification.select()
     assert (item["subject"], item["closed_at"]) == (
         (await Subject.select(Subject.id).where(Subject.person == demo["head"]).first())["id"],
@@ -850,12 +853,12 @@ async def test_below_70_opens_one_rectification_item_which_the_admin_closes(demo
         True,
     )
     assert (found["wangxiaolei"].grade, found["wangxiaolei"].needs_rectification) == ("competent", False)
-    await refused(services.close_rectification(await demo.ctx("leader"), cycle.id, demo["head"], "已整改"), Forbidden)
-    await refused(services.close_rectification(admin, cycle.id, demo["head"], "  "), message="请写明整改情况")
-    await refused(services.close_rectification(admin, cycle.id, demo["wangxiaolei"], "无"), message="没有待整改的事项")
-    await services.close_rectification(admin, cycle.id, demo["head"], "已谈话，制定整改措施")
-    await refused(services.close_rectification(admin, cycle.id, demo["head"], "再次"), message="没有待整改的事项")
-    await services.compute(admin, cycle.id)
+    await refused(outcomes.close_rectification(await demo.ctx("leader"), cycle.id, demo["head"], "已整改"), Forbidden)
+    await refused(outcomes.close_rectification(admin, cycle.id, demo["head"], "  "), message="请写明整改情况")
+    await refused(outcomes.close_rectification(admin, cycle.id, demo["wangxiaolei"], "无"), message="没有待整改的事项")
+    await outcomes.close_rectification(admin, cycle.id, demo["head"], "已谈话，制定整改措施")
+    await refused(outcomes.close_rectification(admin, cycle.id, demo["head"], "再次"), message="没有待整改的事项")
+    await evaluation_inputs.compute(admin, cycle.id)
     [item] = await Rectification.select()
     assert item["note"] == "已谈话，制定整改措施" and item["closed_by"] == demo["admin"] and item["closed_at"]
     assert (await demo.results(cycle.id))["head"].rectification["note"] == "已谈话，制定整改措施"
@@ -869,14 +872,14 @@ async def test_finalising_with_reweight_scores_the_present_components(demo):
     await demo.rate("wangxiaolei", cycle.id, "wangxiaolei", "self", 95)
     await demo.rate("admin", cycle.id, "wangxiaolei", "grassroots", 71, label="张三")
     admin = await demo.ctx("admin")
-    await services.compute(admin, cycle.id)
+    await evaluation_inputs.compute(admin, cycle.id)
     assert (await demo.results(cycle.id))["wangxiaolei"].status == "incomplete"
-    await services.finalise(admin, cycle.id)
-    await services.compute(admin, cycle.id)
+    await cycles.finalise(admin, cycle.id)
+    await evaluation_inputs.compute(admin, cycle.id)
     assert (await demo.results(cycle.id))["wangxiaolei"].status == "incomplete"  # no policy: still incomplete
-    await services.reopen(admin, cycle.id, "按现有项目折算")
-    await services.finalise(admin, cycle.id, "reweight")
-    await services.compute(admin, cycle.id)
+    await cycles.reopen(admin, cycle.id, "按现有项目折算")
+    await cycles.finalise(admin, cycle.id, "reweight")
+    await evaluation_inputs.compute(admin, cycle.id)
     found = await demo.results(cycle.id)
     wang = found["wangxiaolei"]
     # (10 × 80 + 10 × 95 + 10 × 71) / 30 = 82
@@ -889,8 +892,8 @@ async def test_finalising_with_reweight_scores_the_present_components(demo):
     assert seen(wang) == independent(given, reweight=True)
     assert found["houweili"].status == "incomplete"  # nothing to re-weight
     await assert_results_follow_the_stored_ratings(demo, cycle.id, reweight=True)
-    await services.reopen(admin, cycle.id, "继续收集领导小组评分")
-    await services.compute(admin, cycle.id)
+    await cycles.reopen(admin, cycle.id, "继续收集领导小组评分")
+    await evaluation_inputs.compute(admin, cycle.id)
     assert (await demo.results(cycle.id))["wangxiaolei"].status == "incomplete"
 
 
@@ -904,9 +907,9 @@ async def test_computing_again_gives_the_same_results(demo):
         columns = [c for c in Result._meta.columns if c._meta.name not in ("id", "computed_at")]
         return await Result.select(*columns).order_by(Result.subject).output(load_json=True)
 
-    assert await services.compute(admin, cycle.id) == len(SECTION)
+    assert await evaluation_inputs.compute(admin, cycle.id) == len(SECTION)
     first = await rows()
-    assert await services.compute(admin, cycle.id) == len(SECTION)
+    assert await evaluation_inputs.compute(admin, cycle.id) == len(SECTION)
     assert await rows() == first and len(first) == len(SECTION)
     assert await Rectification.count() == 1  # head: 60 on all four components
     await assert_results_follow_the_stored_ratings(demo, cycle.id)
@@ -933,7 +936,7 @@ async def test_the_years_overdue_case_records_are_shown_beside_each_subject(demo
         AccountabilityRecord.id == records[0]["id"]
     )
     cycle = await demo.open(year=year)
-    await services.compute(await demo.ctx("admin"), cycle.id)
+    await evaluation_inputs.compute(await demo.ctx("admin"), cycle.id)
     found = await demo.results(cycle.id)
     beside = {u: [(a.level, a.occasion_on, len(a.case_ids)) for a in r.accountability] for u, r in found.items()}
     expected = [("admonition", records[1]["occasion_on"], 3)]
@@ -958,10 +961,12 @@ async def test_computing_while_ratings_arrive_reads_one_consistent_snapshot(demo
         for i, component in enumerate(COMPONENTS)
     ]
     burst += [demo.rate(rater, cycle.id, "wangxiaolei", "peer", 61) for rater in ("houweili", "zhuwenjun", "sunjing")]
-    counted = await asyncio.gather(services.compute(admin, cycle.id), *burst, services.compute(admin, cycle.id))
+    counted = await asyncio.gather(
+        evaluation_inputs.compute(admin, cycle.id), *burst, evaluation_inputs.compute(admin, cycle.id)
+    )
     assert counted[0] == counted[-1] == len(SECTION)
     assert await Rating.count() == len(SECTION) * 4 * 2 + 3
-    await services.compute(admin, cycle.id)
+    await evaluation_inputs.compute(admin, cycle.id)
     await assert_results_follow_the_stored_ratings(demo, cycle.id)
 
 
@@ -969,25 +974,25 @@ async def test_the_cycle_as_a_whole_from_opening_to_locked_results(demo):
     admin = await demo.ctx("admin")
     cycle = await demo.open()
     await demo.rate("wangxiaolei", cycle.id, "wangxiaolei", "self", "90")
-    await services.set_step(admin, cycle.id, "internal")
+    await cycles.set_step(admin, cycle.id, "internal")
     await demo.rate("leader", cycle.id, "wangxiaolei", "leadership", dimensions=[18, 18, 19, 18, 19])
     await demo.rate("houweili", cycle.id, "wangxiaolei", "peer", 85)
-    await services.set_step(admin, cycle.id, "external")
+    await cycles.set_step(admin, cycle.id, "external")
     [token] = await links_of(demo, cycle.id, 1)
-    await services.rate_by_link(token, every_subject(demo, "80"))
-    assert await services.compute(admin, cycle.id) == len(SECTION)
+    await grassroots.rate_by_link(token, every_subject(demo, "80"))
+    assert await evaluation_inputs.compute(admin, cycle.id) == len(SECTION)
     # 70 × 92 + 10 × 85 + 10 × 90 + 10 × 80 = 8990 → 89.90
     wang = (await demo.results(cycle.id))["wangxiaolei"]
     assert (wang.status, wang.score, wang.grade) == ("scored", Decimal("89.90"), "excellent")
-    await services.set_step(admin, cycle.id, "feedback")
-    own = await services.feedback(await demo.ctx("wangxiaolei"), cycle.id, demo["wangxiaolei"])
+    await cycles.set_step(admin, cycle.id, "feedback")
+    own = await evaluation_inputs.feedback(await demo.ctx("wangxiaolei"), cycle.id, demo["wangxiaolei"])
     assert own.score == Decimal("89.90")
-    await refused(services.feedback(await demo.ctx("wangxiaolei"), cycle.id, demo["houweili"]), Forbidden)
-    await refused(services.results(await demo.ctx("wangxiaolei"), cycle.id), Forbidden)
-    await services.finalise(admin, cycle.id)
-    assert await services.compute(admin, cycle.id) == len(SECTION)
+    await refused(evaluation_inputs.feedback(await demo.ctx("wangxiaolei"), cycle.id, demo["houweili"]), Forbidden)
+    await refused(evaluation_inputs.results(await demo.ctx("wangxiaolei"), cycle.id), Forbidden)
+    await cycles.finalise(admin, cycle.id)
+    assert await evaluation_inputs.compute(admin, cycle.id) == len(SECTION)
     assert await Result.count() == len(SECTION)
-    assert (await services.get_cycle(admin, cycle.id)).locked is True
+    assert (await cycles.get_cycle(admin, cycle.id)).locked is True
 
 
 async def test_a_late_return_counts_until_the_return_and_someone_overdue_is_still_away(demo):
@@ -1013,7 +1018,7 @@ async def test_a_late_return_counts_until_the_return_and_someone_overdue_is_stil
                 created_at=planned_end,
             )
         )
-    days = await services.absent_days(ctx, year)
+    days = await evaluation_inputs.absent_days(ctx, year)
     assert days[demo["zhuwenjun"]] == len(working_days_of(date(year, 1, 1), date(year, 1, 20)))
     # Still away now: every working day up to yesterday, and today's office time up to now.
     before_today = len(working_days_of(date(year, 1, 1), today.date() - timedelta(days=1)))
@@ -1023,7 +1028,7 @@ async def test_a_late_return_counts_until_the_return_and_someone_overdue_is_stil
 async def test_the_results_export_to_excel_with_chinese_headers_and_the_cycles_weights(demo, settings):
     cycle = await demo.open(step="external", weights={"leadership": 60, "peer": 20, "self": 10, "grassroots": 10})
     await demo.on_paper(cycle.id, "wangxiaolei", "88.5")
-    await services.compute(await demo.ctx("admin"), cycle.id)
+    await evaluation_inputs.compute(await demo.ctx("admin"), cycle.id)
     async with portal(settings) as client:
         await sign_in(client, "dangshan", "admin")
         answer = await client.get(f"/t/dangshan/evaluations/{cycle.id}/results.xlsx")
@@ -1047,7 +1052,7 @@ async def test_on_either_database_scores_keep_their_two_decimal_places(demo_on_a
     demo = demo_on_any_db
     cycle = await demo.open(step="external")
     await demo.on_paper(cycle.id, "wangxiaolei", "89.2")
-    await services.compute(await demo.ctx("admin"), cycle.id)
+    await evaluation_inputs.compute(await demo.ctx("admin"), cycle.id)
     found = await demo.results(cycle.id)
     assert found["wangxiaolei"].as_dict()["score"] == "89.20"
 
@@ -1135,10 +1140,10 @@ async def test_one_bad_cell_saves_nothing_and_each_bad_row_says_why_in_chinese(d
 async def test_rate_all_refuses_the_whole_grid_when_one_row_may_not_be_given(demo):
     cycle = await demo.open(step="internal")
     wang, hou = demo["wangxiaolei"], demo["houweili"]
-    rows = [services.Entry(hou, "peer", score="80"), services.Entry(wang, "peer", score="99")]
-    caught = await refused(services.rate_all(await demo.ctx("wangxiaolei"), cycle.id, rows))
+    rows = [ratings.Entry(hou, "peer", score="80"), ratings.Entry(wang, "peer", score="99")]
+    caught = await refused(ratings.rate_all(await demo.ctx("wangxiaolei"), cycle.id, rows))
     assert {key: e.message for key, e in caught.by_entry.items()} == {f"peer.{wang}": "科室互评不能给自己评分"}
-    assert await services.rate_all(await demo.ctx("wangxiaolei"), cycle.id, rows[:1]) == 1
+    assert await ratings.rate_all(await demo.ctx("wangxiaolei"), cycle.id, rows[:1]) == 1
 
 
 async def test_a_cycle_of_more_subjects_than_one_statement_holds_opens_and_computes(demo):
@@ -1158,9 +1163,9 @@ async def test_a_cycle_of_more_subjects_than_one_statement_holds_opens_and_compu
     )
     cycle = await demo.open(step="external")
     await demo.on_paper(cycle.id, "head", 60)
-    assert await services.compute(admin, cycle.id) == many + len(SECTION)
+    assert await evaluation_inputs.compute(admin, cycle.id) == many + len(SECTION)
     assert await Result.count().where(Result.cycle == cycle.id) == many + len(SECTION)
     assert await Rectification.count() == 1  # the head, 60 everywhere
     # Computing again replaces the results, still in batches.
-    assert await services.compute(admin, cycle.id) == many + len(SECTION)
+    assert await evaluation_inputs.compute(admin, cycle.id) == many + len(SECTION)
     assert await Result.count().where(Result.cycle == cycle.id) == many + len(SECTION)

@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from app.accounts.tables import User
-from app.evaluation import services
+from app.evaluation import cycles
+from app.flows import evaluation_inputs
 from tests.helpers import api_token, demo_county, portal
 from tests.integration.test_evaluation import (
     COMPONENTS,
@@ -147,7 +148,7 @@ async def test_a_cycle_through_the_api(settings, demo, redis):
         assert job.json() == {"job_id": job_id, "status": "queued", "progress": 0}
         assert await redis.zcard("arq:queue") == 1
         # What the worker does (its own tests run it): compute, then read through the API.
-        await services.compute(await demo.ctx("admin"), cycle["id"])
+        await evaluation_inputs.compute(await demo.ctx("admin"), cycle["id"])
         answer = await api.get("admin", f"{path}/results")
         seen_by_evaluator = await api.get("zhaoming", f"{path}/results")
         progress = await api.get("admin", f"{path}/progress")
@@ -294,12 +295,12 @@ def body_for(demo: Demo, body: dict) -> dict:
 
 async def at_step(demo: Demo, cycle_id: int, step: str) -> None:
     admin = await demo.ctx("admin")
-    if (await services.get_cycle(admin, cycle_id)).locked:
-        await services.reopen(admin, cycle_id, "测试")
+    if (await cycles.get_cycle(admin, cycle_id)).locked:
+        await cycles.reopen(admin, cycle_id, "测试")
     if step == "locked":
-        await services.finalise(admin, cycle_id)
+        await cycles.finalise(admin, cycle_id)
     else:
-        await services.set_step(admin, cycle_id, step)
+        await cycles.set_step(admin, cycle_id, step)
 
 
 async def refused_by_the_rules(api: Api, demo: Demo, cycle_id: int, case: tuple) -> httpx.Response:
@@ -349,7 +350,7 @@ async def test_a_paper_rating_is_for_admins_only(settings, demo):
 async def test_a_cycle_of_another_county_is_not_found(settings, demo, redis):
     ours = await demo.open(step="external")
     their_admin, their_staff = await other_county()
-    theirs = await services.open_cycle(their_admin, YEAR)
+    theirs = await cycles.open_cycle(their_admin, YEAR)
     assert theirs.id != ours.id
     path = f"{CYCLES}/{theirs.id}"
     staff = {"staff_id": demo["wangxiaolei"]}
@@ -377,7 +378,7 @@ async def test_a_cycle_of_another_county_is_not_found(settings, demo, redis):
 async def test_staff_can_neither_compute_nor_read_the_results(settings, demo, redis):
     cycle = await demo.open(step="external")
     await demo.on_paper(cycle.id, "wangxiaolei", 90)
-    await services.compute(await demo.ctx("admin"), cycle.id)
+    await evaluation_inputs.compute(await demo.ctx("admin"), cycle.id)
     path = f"{CYCLES}/{cycle.id}"
     async with speaking(settings, demo, "houweili", "head", "zhaoming", "leader") as api, nothing_changes():
         answers = {
@@ -392,11 +393,11 @@ async def test_staff_can_neither_compute_nor_read_the_results(settings, demo, re
             "evaluator progress": await api.get("zhaoming", f"{path}/progress"),
         }
         evaluator = await api.get("zhaoming", f"{path}/results")
-        cycles = await api.get("houweili", CYCLES)
+        listed = await api.get("houweili", CYCLES)
     assert {name: a.status_code for name, a in answers.items()} == {name: 403 for name in answers}
     assert await redis.zcard("arq:queue") == 0
     assert evaluator.status_code == 200 and evaluator.json()[0]["score"] == "90.00"
-    assert [c["id"] for c in cycles.json()] == [cycle.id]
+    assert [c["id"] for c in listed.json()] == [cycle.id]
 
 
 async def test_finalise_and_an_audited_reopen_by_the_admin_only(settings, demo):

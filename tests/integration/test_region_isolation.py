@@ -16,7 +16,7 @@ from litestar.routes import HTTPRoute
 
 from app import db
 from app.cases.tables import Case
-from app.regions.gate import region_guard
+from app.web.region_gate import region_guard
 from tests.helpers import county, person, portal, sign_in
 from tests.stats_helpers import case, inspector, inspector_token, region
 

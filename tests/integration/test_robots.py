@@ -17,6 +17,7 @@ from app import clock
 from app.accounts.services import add_user
 from app.domain.robot import MAX_ATTEMPTS, Platform
 from app.errors import InvalidInput
+from app.notifications import services as inbox
 from app.notifications.services import Message, tell
 from app.notifications.tables import Notification
 from app.reminders.tables import Reminder
@@ -144,6 +145,24 @@ async def test_an_event_told_to_two_people_is_posted_once_to_each_robot(dangshan
     assert (await deliver(hosts)).sent == 0
     assert len(sink.received) == 2
     assert {row["status"] for row in await ledger()} == {"sent"}
+
+
+async def test_a_listener_hears_each_new_message_once_however_often_it_is_registered(dangshan, monkeypatch):
+    # The inbox calls no feature: the robots listen (the web app, the worker and the tests register
+    # them at start, in one process possibly more than once).
+    monkeypatch.setattr(inbox, "_listeners", [])
+    heard = []
+
+    async def listener(tenant_id: int, messages: list[Message]) -> None:
+        heard.append((tenant_id, sorted((m.user_id, m.dedupe_key) for m in messages)))
+
+    inbox.listen(listener)
+    inbox.listen(listener)
+    assert await overdue(dangshan) == 2
+    assert await overdue(dangshan) == 0  # told already: nothing new to hear
+    key = "reminder:case:7:overdue:2026-11-16"
+    told = [(person, f"{key}:{person}") for person in (dangshan["wangxiaolei"], dangshan["lihead"])]
+    assert [(county, batch) for county, batch in heard if batch] == [(dangshan["tenant"], told)]
 
 
 async def test_one_robots_breakdown_leaves_the_others_run_whole(dangshan, sink, hosts, monkeypatch):

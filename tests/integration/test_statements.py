@@ -12,7 +12,8 @@ import pytest
 
 from app import db
 from app.cases.tables import Case
-from app.demo import DEMO_TENANT, _history, _sample_cases
+from app.demo import DEMO_TENANT
+from app.demo_samples import sample_cases, year_of_history
 from tests.helpers import api_token, demo_county, portal, sign_in
 
 pytestmark = pytest.mark.usefixtures("clean_db", "redis")
@@ -50,8 +51,8 @@ async def statements_of(client, path: str, **options) -> int:
 
 async def test_every_main_page_and_api_list_sends_no_more_statements_than_its_budget(settings):
     people = await demo_county()
-    await _sample_cases(DEMO_TENANT)
-    await _history(DEMO_TENANT)
+    await sample_cases(DEMO_TENANT)
+    await year_of_history(DEMO_TENANT)
     case = (await Case.select(Case.id).where(Case.status != "closed").first())["id"]
     counted = {}
     async with portal(settings) as client:

@@ -13,9 +13,10 @@ from app.absences.substitution import sweep
 from app.absences.tables import Absence
 from app.accounts.tables import User
 from app.cases.tables import Case, CaseEvent, Enquiry, Extension, MaterialNotice, Objection, Posting
-from app.demo import DEMO_TENANT, _sample_cases
+from app.demo import DEMO_TENANT
+from app.demo_samples import sample_cases
 from app.domain.absence import Action
-from app.evaluation import services as evaluation
+from app.evaluation import cycles
 from app.rota.tables import Line
 from app.tenancy.tables import Tenant
 from tests.helpers import context_of, demo_county, portal, post_form, sign_in
@@ -40,7 +41,7 @@ def shown_text(html: str) -> str:
 
 async def a_week_of_work(people: dict[str, int]) -> None:
     """The county from its file, the sample cases, a leave with its substitution, an evaluation."""
-    await _sample_cases(DEMO_TENANT)
+    await sample_cases(DEMO_TENANT)
     clerk = await context_of(DEMO_TENANT, people["wangxiaolei"])
     start = datetime.now().astimezone() - timedelta(minutes=1)
     absence = await absences.post(
@@ -56,8 +57,8 @@ async def a_week_of_work(people: dict[str, int]) -> None:
     await absences.decide(await context_of(DEMO_TENANT, people["leader"]), absence.id, Action.APPROVE)
     await sweep(clerk.tenant)
     admin = await context_of(DEMO_TENANT, people["admin"])
-    cycle = await evaluation.open_cycle(admin, datetime.now().year)
-    await evaluation.set_step(admin, cycle.id, "internal")
+    cycle = await cycles.open_cycle(admin, datetime.now().year)
+    await cycles.set_step(admin, cycle.id, "internal")
 
 
 async def proper_nouns() -> list[str]:

@@ -44,7 +44,7 @@ def test_an_old_row_with_only_text_shows_its_text_and_params_may_be_json_text():
 
 
 def test_a_grassroots_link_with_the_default_prefix_reads_in_the_readers_language():
-    from app.evaluation.services import shown_label
+    from app.evaluation.grassroots import shown_label
 
     assert shown_label("基层测评人3") == "基层测评人3"
     with i18n.language("en"):

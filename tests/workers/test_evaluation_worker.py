@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from app.evaluation import services
+from app.evaluation import grassroots
 from app.evaluation.tables import Cycle, Rectification, Result
 from app.jobs import PROGRESS_KEY
 from tests.helpers import demo_county
@@ -41,7 +41,7 @@ async def rated_cycle(demo: Demo) -> int:
         await demo.rate(rater, cycle.id, "wangxiaolei", "peer", 84)
         await demo.rate(rater, cycle.id, "head", "peer", "65.5")
     [token] = await links_of(demo, cycle.id, 1)
-    await services.rate_by_link(token, every_subject(demo, 78, head=66))
+    await grassroots.rate_by_link(token, every_subject(demo, 78, head=66))
     return cycle.id
 
 

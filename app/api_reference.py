@@ -1,5 +1,5 @@
 """The endpoint list of ``docs/api.md``, written from the app's own OpenAPI schema and route guards,
-so the guide cannot drift from the code: ``python -m app.web.api_reference`` rewrites the block
+so the guide cannot drift from the code: ``python -m app.api_reference`` rewrites the block
 between the markers, and a test fails when the committed block differs.
 
 Each operation: method, path, the roles whose permissions allow it (from ``requires(...)`` and the
@@ -16,7 +16,7 @@ from litestar import Litestar
 
 from app.tenancy.permissions import ROLE_PERMISSIONS, Role
 
-BEGIN = "<!-- endpoints:begin (python -m app.web.api_reference writes this block) -->"
+BEGIN = "<!-- endpoints:begin (python -m app.api_reference writes this block) -->"
 END = "<!-- endpoints:end -->"
 METHODS = ("get", "post", "put", "patch", "delete")
 COUNTY = "/api/v1/t/{tenant}/"

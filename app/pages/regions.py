@@ -10,9 +10,9 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.errors import InvalidInput
-from app.regions.gate import Oversight
 from app.regions.services import add_inspector, create_token, looks, region_views, revoke_token
 from app.web.guards import signed_in, superadmin_guard
+from app.web.region_gate import Oversight
 from app.web.render import page
 
 # Looks are shown on China's clock outside a region (every county here keeps it).
