@@ -86,7 +86,7 @@ async def overview_page(
     return page(request, "absences/overview.html", context, status_code=400 if context["error"] else 200)
 
 
-@get("/absences/preview", guards=[requires(Permission.ABSENCE_POST)])
+@get("/absences/preview", name="absence_preview", guards=[requires(Permission.ABSENCE_POST)])
 async def preview(
     request: Request,
     ctx: County,
@@ -106,7 +106,7 @@ async def preview(
     return page(request, "absences/preview.html", context)
 
 
-@post("/absences", guards=[requires(Permission.ABSENCE_POST)])
+@post("/absences", name="absence_post", guards=[requires(Permission.ABSENCE_POST)])
 async def post_absence(request: Request, ctx: County) -> Template | Redirect:
     form = await request.form()
     fields = ("kind", "reason", "starts_at", "ends_at", "contact", "handover", "staff_id", "show_contact")
@@ -142,7 +142,7 @@ def _cancellable(absence: services.AbsenceView) -> bool:
     return True
 
 
-@get("/absences/afterwards", guards=[requires(Permission.ABSENCE_MANAGE)])
+@get("/absences/afterwards", name="absence_afterwards", guards=[requires(Permission.ABSENCE_MANAGE)])
 async def afterwards_form(request: Request, ctx: County) -> Template:
     people = await list_staff(ctx)
     return page(
@@ -152,7 +152,7 @@ async def afterwards_form(request: Request, ctx: County) -> Template:
     )
 
 
-@post("/absences/afterwards", guards=[requires(Permission.ABSENCE_MANAGE)])
+@post("/absences/afterwards", name="absence_afterwards_record", guards=[requires(Permission.ABSENCE_MANAGE)])
 async def record_afterwards(request: Request, ctx: County) -> Template | Redirect:
     form = await request.form()
     values = {k: form.get(k, "") for k in ("staff_id", "kind", "reason", "starts_at", "ends_at")}
@@ -183,7 +183,7 @@ async def record_afterwards(request: Request, ctx: County) -> Template | Redirec
     )
 
 
-@get("/absences/door-notice", guards=[requires(Permission.ABSENCE_POST)])
+@get("/absences/door-notice", name="door_notice", guards=[requires(Permission.ABSENCE_POST)])
 async def door_notice(request: Request, ctx: County) -> Template:
     return page(request, "absences/door.html", {"door": await services.door_notice(ctx), "labels": services})
 
@@ -203,12 +203,12 @@ async def _detail(
     return page(request, "absences/detail.html", context, status_code=status_code, fragments=("decision",))
 
 
-@get("/absences/{absence_id:int}", guards=[requires(Permission.ABSENCE_POST)])
+@get("/absences/{absence_id:int}", name="absence", guards=[requires(Permission.ABSENCE_POST)])
 async def absence_page(request: Request, ctx: County, absence_id: FromPath[int]) -> Template:
     return await _detail(request, ctx, absence_id)
 
 
-@post("/absences/{absence_id:int}/{action:str}", guards=[requires(Permission.ABSENCE_POST)])
+@post("/absences/{absence_id:int}/{action:str}", name="absence_decide", guards=[requires(Permission.ABSENCE_POST)])
 async def decide(
     request: Request, ctx: County, absence_id: FromPath[int], action: FromPath[str]
 ) -> Template | Redirect:
@@ -230,7 +230,7 @@ async def decide(
     return done(request, Redirect(target, status_code=303), DECIDED[chosen])
 
 
-@post("/rota/{code:str}/pick", guards=[requires(Permission.ESCALATION_PICK)])
+@post("/rota/{code:str}/pick", name="rota_pick", guards=[requires(Permission.ESCALATION_PICK)])
 async def pick(request: Request, ctx: County, code: FromPath[str]) -> Redirect:
     await line(ctx, code)
     form = await request.form()

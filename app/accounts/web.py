@@ -61,7 +61,7 @@ async def login_form(request: Request, next: FromQuery[str] = "", tenant: FromQu
     )
 
 
-@post("/login")
+@post("/login", name="login_submit")
 async def login(request: Request) -> Template | Redirect:
     form = await request.form()
     tenant_slug, username = form.get("tenant", "").strip(), form.get("username", "").strip()
@@ -141,7 +141,7 @@ async def tokens_page(request: Request, ctx: County) -> Template:
     )
 
 
-@post("/tokens", guards=[requires(Permission.TOKENS_OWN)])
+@post("/tokens", name="token_create", guards=[requires(Permission.TOKENS_OWN)])
 async def create_token(request: Request, ctx: County) -> Template:
     form = await request.form()
     error, new_token = "", None
@@ -158,7 +158,7 @@ async def create_token(request: Request, ctx: County) -> Template:
     return done(request, response, Done.TOKEN_CREATED) if new_token else response
 
 
-@post("/tokens/{token_id:int}/revoke", guards=[requires(Permission.TOKENS_OWN)])
+@post("/tokens/{token_id:int}/revoke", name="token_revoke", guards=[requires(Permission.TOKENS_OWN)])
 async def revoke_token(request: Request, ctx: County, token_id: FromPath[int]) -> Template:
     await services.revoke_token(ctx, token_id)
     response = page(

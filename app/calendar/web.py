@@ -192,7 +192,7 @@ async def county_page(
     )
 
 
-@post("/calendar", guards=[requires(Permission.CALENDAR_MANAGE)])
+@post("/calendar", name="calendar_change", guards=[requires(Permission.CALENDAR_MANAGE)])
 async def county_change(request: Request, ctx: County) -> Template | Redirect:
     return await _change(request, county_scope(ctx))
 
@@ -208,7 +208,7 @@ async def global_page(request: Request, year: FromQuery[str] = "", day: FromQuer
     return _render(request, scope, view, status_code=400 if error else 200, error=error, **_picked(day, view))
 
 
-@post(GLOBAL_PATH, guards=[superadmin_guard])
+@post(GLOBAL_PATH, name="global_calendar_change", guards=[superadmin_guard])
 async def global_change(request: Request) -> Template | Redirect:
     return await _change(request, global_scope(request))
 

@@ -98,7 +98,7 @@ async def cycles(request: Request, ctx: County) -> Template:
     return await _list_page(request, ctx)
 
 
-@post("/evaluations", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post("/evaluations", name="evaluation_open", guards=[requires(Permission.EVALUATION_MANAGE)])
 async def open_cycle(request: Request, ctx: County) -> Template | Redirect:
     form = dict(await request.form())
     try:
@@ -215,7 +215,7 @@ async def _cycle_page(
     return page(request, "evaluation/cycle.html", context, status_code=status_code, fragments=("cycle", "tasks"))
 
 
-@get("/evaluations/{cycle_id:int}", guards=[requires(Permission.EVALUATION_RATE)])
+@get("/evaluations/{cycle_id:int}", name="evaluation", guards=[requires(Permission.EVALUATION_RATE)])
 async def cycle_page(request: Request, ctx: County, cycle_id: FromPath[int]) -> Template:
     return await _cycle_page(request, ctx, cycle_id)
 
@@ -232,7 +232,7 @@ async def _recompute(request: Request, ctx: TenantContext, cycle_id: int) -> Job
     return JobState(job_id, "queued", 0)
 
 
-@post("/evaluations/{cycle_id:int}/step", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post("/evaluations/{cycle_id:int}/step", name="evaluation_step", guards=[requires(Permission.EVALUATION_MANAGE)])
 async def set_step(request: Request, ctx: County, cycle_id: FromPath[int]) -> Template | Redirect:
     await services.get_cycle(ctx, cycle_id)
     form = await request.form()
@@ -243,7 +243,11 @@ async def set_step(request: Request, ctx: County, cycle_id: FromPath[int]) -> Te
     return await _after_change(request, ctx, cycle_id)
 
 
-@post("/evaluations/{cycle_id:int}/subjects", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post(
+    "/evaluations/{cycle_id:int}/subjects",
+    name="evaluation_subject_add",
+    guards=[requires(Permission.EVALUATION_MANAGE)],
+)
 async def add_subject(request: Request, ctx: County, cycle_id: FromPath[int]) -> Template | Redirect:
     await services.get_cycle(ctx, cycle_id)
     form = await request.form()
@@ -284,7 +288,7 @@ def _grid_entries(form, tasks: list[services.Task], mode: str) -> tuple[dict, li
     return values, entries
 
 
-@post("/evaluations/{cycle_id:int}/ratings", guards=[requires(Permission.EVALUATION_RATE)])
+@post("/evaluations/{cycle_id:int}/ratings", name="evaluation_rate", guards=[requires(Permission.EVALUATION_RATE)])
 async def rate(request: Request, ctx: County, cycle_id: FromPath[int]) -> Template | Redirect:
     """The whole "我要评分" grid in one request: every filled row saved in one transaction, or
     nothing and each bad row marked (in place for HTMX, else with the page)."""
@@ -307,7 +311,7 @@ async def rate(request: Request, ctx: County, cycle_id: FromPath[int]) -> Templa
     return done(request, answer, Done.RATING_SAVED) if saved else answer  # nothing changed: no toast
 
 
-@post("/evaluations/{cycle_id:int}/paper", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post("/evaluations/{cycle_id:int}/paper", name="evaluation_paper", guards=[requires(Permission.EVALUATION_MANAGE)])
 async def paper_rating(request: Request, ctx: County, cycle_id: FromPath[int]) -> Template | Redirect:
     """A rating collected on paper, entered by the admin on behalf of the named rater."""
     await services.get_cycle(ctx, cycle_id)
@@ -331,7 +335,7 @@ async def paper_rating(request: Request, ctx: County, cycle_id: FromPath[int]) -
     return await _after_change(request, ctx, cycle_id)
 
 
-@post("/evaluations/{cycle_id:int}/links", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post("/evaluations/{cycle_id:int}/links", name="evaluation_links", guards=[requires(Permission.EVALUATION_MANAGE)])
 async def create_links(request: Request, ctx: County, cycle_id: FromPath[int]) -> Template:
     """New links, shown this once as a printable list (only their hashes are kept)."""
     cycle = await services.get_cycle(ctx, cycle_id)
@@ -349,7 +353,9 @@ async def create_links(request: Request, ctx: County, cycle_id: FromPath[int]) -
     return page(request, "evaluation/links.html", context, status_code=201)
 
 
-@post("/evaluations/{cycle_id:int}/finalise", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post(
+    "/evaluations/{cycle_id:int}/finalise", name="evaluation_finalise", guards=[requires(Permission.EVALUATION_MANAGE)]
+)
 async def finalise(request: Request, ctx: County, cycle_id: FromPath[int]) -> Template | Redirect:
     """Lock the cycle, then score again (the policy changes how incomplete subjects are scored)."""
     await services.get_cycle(ctx, cycle_id)
@@ -361,7 +367,7 @@ async def finalise(request: Request, ctx: County, cycle_id: FromPath[int]) -> Te
     return await _after_change(request, ctx, cycle_id, await _recompute(request, ctx, cycle_id))
 
 
-@post("/evaluations/{cycle_id:int}/reopen", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post("/evaluations/{cycle_id:int}/reopen", name="evaluation_reopen", guards=[requires(Permission.EVALUATION_MANAGE)])
 async def reopen(request: Request, ctx: County, cycle_id: FromPath[int]) -> Template | Redirect:
     await services.get_cycle(ctx, cycle_id)
     form = await request.form()
@@ -383,7 +389,7 @@ def _compute_fragment(request: Request, ctx: TenantContext, cycle, job: JobState
     return response
 
 
-@post("/evaluations/{cycle_id:int}/compute", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post("/evaluations/{cycle_id:int}/compute", name="evaluation_compute", guards=[requires(Permission.EVALUATION_MANAGE)])
 async def compute(request: Request, ctx: County, cycle_id: FromPath[int]) -> Template | Redirect:
     cycle = await services.get_cycle(ctx, cycle_id)
     job = await _recompute(request, ctx, cycle.id)
@@ -401,7 +407,11 @@ async def _job(request: Request, ctx: TenantContext, job_id: str) -> JobState | 
         return None
 
 
-@get("/evaluations/{cycle_id:int}/compute", guards=[requires(Permission.EVALUATION_MANAGE)])
+@get(
+    "/evaluations/{cycle_id:int}/compute",
+    name="evaluation_compute_status",
+    guards=[requires(Permission.EVALUATION_MANAGE)],
+)
 async def compute_status(request: Request, ctx: County, cycle_id: FromPath[int], job: FromQuery[str] = "") -> Template:
     """The job's progress, polled every second while it runs."""
     cycle = await services.get_cycle(ctx, cycle_id)
@@ -436,7 +446,7 @@ async def _results_page(
     return page(request, "evaluation/results.html", context, status_code=status_code, fragments=("results",))
 
 
-@get("/evaluations/{cycle_id:int}/results", guards=[requires(Permission.EVALUATION_RESULTS)])
+@get("/evaluations/{cycle_id:int}/results", name="evaluation_results", guards=[requires(Permission.EVALUATION_RESULTS)])
 async def results(
     request: Request, ctx: County, cycle_id: FromPath[int], sort: FromQuery[str] = "score", job: FromQuery[str] = ""
 ) -> Template:
@@ -487,14 +497,22 @@ def _workbook(cycle: services.CycleView, rows: list[services.ResultView], county
     return excel.workbook(title, f"{cycle.year}年度考评结果", columns, values, freeze="B2")
 
 
-@get("/evaluations/{cycle_id:int}/results.xlsx", guards=[requires(Permission.EVALUATION_RESULTS)])
+@get(
+    "/evaluations/{cycle_id:int}/results.xlsx",
+    name="evaluation_results_xlsx",
+    guards=[requires(Permission.EVALUATION_RESULTS)],
+)
 async def export(ctx: County, cycle_id: FromPath[int]) -> Response:
     cycle = await services.get_cycle(ctx, cycle_id)
     rows = await services.results(ctx, cycle.id)
     return download(_workbook(cycle, rows, ctx.tenant.name), f"evaluation-{ctx.tenant.slug}-{cycle.year}.xlsx")
 
 
-@post("/evaluations/{cycle_id:int}/rectifications", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post(
+    "/evaluations/{cycle_id:int}/rectifications",
+    name="evaluation_rectification",
+    guards=[requires(Permission.EVALUATION_MANAGE)],
+)
 async def close_rectification(request: Request, ctx: County, cycle_id: FromPath[int]) -> Template | Redirect:
     await services.get_cycle(ctx, cycle_id)
     form = await request.form()
@@ -513,7 +531,11 @@ async def close_rectification(request: Request, ctx: County, cycle_id: FromPath[
 # --- feedback -----------------------------------------------------------------------------------
 
 
-@get("/evaluations/{cycle_id:int}/feedback/{staff_id:int}", guards=[requires(Permission.EVALUATION_RATE)])
+@get(
+    "/evaluations/{cycle_id:int}/feedback/{staff_id:int}",
+    name="evaluation_feedback",
+    guards=[requires(Permission.EVALUATION_RATE)],
+)
 async def feedback(request: Request, ctx: County, cycle_id: FromPath[int], staff_id: FromPath[int]) -> Template:
     cycle = await services.get_cycle(ctx, cycle_id)
     result = await services.feedback(ctx, cycle.id, staff_id)
@@ -569,7 +591,7 @@ async def rate_link(request: Request, token: FromPath[str]) -> Template:
     return _link_page(request, form)
 
 
-@post("/rate/{token:str}")
+@post("/rate/{token:str}", name="rate_link_submit")
 async def rate_link_submit(request: Request, token: FromPath[str]) -> Template:
     try:
         form = await services.open_link(token)

@@ -33,7 +33,7 @@ async def regions_admin(request: Request) -> Template:
     return await _admin_page(request)
 
 
-@post("/admin/regions/inspectors", guards=[superadmin_guard])
+@post("/admin/regions/inspectors", name="admin_region_inspector_add", guards=[superadmin_guard])
 async def new_inspector(request: Request) -> Template | Redirect:
     form = await request.form()
     values = {key: form.get(key, "") for key in ("region", "username", "name", "phone")}
@@ -51,7 +51,7 @@ async def new_inspector(request: Request) -> Template | Redirect:
     return Redirect("/admin/regions")
 
 
-@post("/admin/regions/tokens", guards=[superadmin_guard])
+@post("/admin/regions/tokens", name="admin_region_token_add", guards=[superadmin_guard])
 async def new_token(request: Request) -> Template:
     """The token is shown on the answer once; only its hash is kept."""
     form = await request.form()
@@ -65,7 +65,7 @@ async def new_token(request: Request) -> Template:
     return await _admin_page(request, new_token=token.token)
 
 
-@post("/admin/regions/tokens/{token_id:int}/revoke", guards=[superadmin_guard])
+@post("/admin/regions/tokens/{token_id:int}/revoke", name="admin_region_token_revoke", guards=[superadmin_guard])
 async def revoke(request: Request, token_id: FromPath[int]) -> Redirect:
     await revoke_token(_actor(request), token_id)
     return Redirect("/admin/regions")

@@ -18,7 +18,7 @@ async def tenants_page(request: Request) -> Template:
     return page(request, "tenancy/tenants.html", {"tenants": await list_tenants(), "error": "", "form": {}})
 
 
-@post("/admin/tenants", guards=[superadmin_guard])
+@post("/admin/tenants", name="tenant_add", guards=[superadmin_guard])
 async def add_tenant(request: Request) -> Template | Redirect:
     form = await request.form()
     values = {key: form.get(key, "").strip() for key in ("slug", "name", "timezone")}
