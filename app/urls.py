@@ -53,6 +53,6 @@ def url(name: str, /, *, query: Query | None = None, anchor: str = "", **params:
     path = path_of(name).format_map({key: quote(str(value), safe="") for key, value in params.items()})
     if query:
         pairs = query.items() if isinstance(query, Mapping) else query
-        encoded = urlencode([(key, value) for key, value in pairs if value is not None], doseq=True)
+        encoded = urlencode([(key, value) for key, value in pairs if value is not None], doseq=True, safe="/")
         path += f"?{encoded}" if encoded else ""
     return path + (f"#{anchor}" if anchor else "")

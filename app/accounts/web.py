@@ -14,6 +14,7 @@ from app.i18n import LANGUAGES
 from app.i18n import gettext as _
 from app.tenancy.permissions import Permission
 from app.tenancy.services import list_tenants
+from app.urls import url
 from app.web.feedback import Done, done
 from app.web.guards import County, requires
 from app.web.identity import CSRF_COOKIE, LANGUAGE_COOKIE, services_of
@@ -29,10 +30,10 @@ def _local_path(target: str, fallback: str) -> str:
 
 def _home(identity: services.Identity, tenants: dict[int, str]) -> str:
     if identity.is_superadmin:
-        return "/admin/tenants"
+        return url("tenants")
     if identity.tenant_id is None:  # a region's inspector
-        return "/regions"
-    return f"/t/{tenants[identity.tenant_id]}/"
+        return url("regions")
+    return url("dashboard", tenant=tenants[identity.tenant_id])
 
 
 def _session_cookies(request: Request, session: Session) -> list[Cookie]:
@@ -104,7 +105,7 @@ async def logout(request: Request) -> Redirect:
     session = request.scope.get("auth")
     if session is not None:
         await services_of(request).sessions.destroy(session)
-    return Redirect("/login", cookies=[_expired(COOKIE_NAME), _expired(CSRF_COOKIE)])
+    return Redirect(url("login"), cookies=[_expired(COOKIE_NAME), _expired(CSRF_COOKIE)])
 
 
 @post("/language", name="language")
@@ -124,7 +125,7 @@ async def switch_language(request: Request) -> Redirect:
 async def home(request: Request) -> Redirect:
     identity = request.scope.get("user")
     if identity is None:
-        return Redirect("/login")
+        return Redirect(url("login"))
     return Redirect(_home(identity, {t.id: t.slug for t in await list_tenants()}))
 
 

@@ -22,6 +22,7 @@ from app.domain.workdays import SOURCE_COUNTY, SOURCE_GLOBAL, DayInfo
 from app.errors import InvalidInput
 from app.tenancy.context import NotFound, TenantContext
 from app.tenancy.permissions import Permission
+from app.urls import url
 from app.web.feedback import done
 from app.web.guards import County, requires, superadmin_guard
 from app.web.identity import services_of
@@ -29,7 +30,6 @@ from app.web.render import page
 
 # HTMX asks for one of these regions by its id (hx-target); anything else gets the whole page.
 FRAGMENTS = ("year", "due")
-GLOBAL_PATH = "/admin/calendar"
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class Scope:
 def county_scope(ctx: TenantContext) -> Scope:
     return Scope(
         template="calendar/county.html",
-        path=f"/t/{ctx.tenant.slug}/calendar",
+        path=url("calendar", tenant=ctx.tenant.slug),
         source=SOURCE_COUNTY,
         this_year=ctx.tenant.now().year,
         editable=ctx.actor.can(Permission.CALENDAR_MANAGE),
@@ -70,7 +70,7 @@ def global_scope(request: Request) -> Scope:
     today = clock.now().astimezone(ZoneInfo(services_of(request).settings.default_timezone)).date()
     return Scope(
         template="calendar/global.html",
-        path=GLOBAL_PATH,
+        path=url("global_calendar"),
         source=SOURCE_GLOBAL,
         this_year=today.year,
         editable=True,
@@ -200,7 +200,7 @@ async def county_change(request: Request, ctx: County) -> Template | Redirect:
 # ---- every county (superadmin) --------------------------------------------------------------------------------------
 
 
-@get(GLOBAL_PATH, name="global_calendar", guards=[superadmin_guard])
+@get("/admin/calendar", name="global_calendar", guards=[superadmin_guard])
 async def global_page(request: Request, year: FromQuery[str] = "", day: FromQuery[str] = "") -> Template:
     scope = global_scope(request)
     shown, error = _year_or_this(year, scope)
@@ -208,7 +208,7 @@ async def global_page(request: Request, year: FromQuery[str] = "", day: FromQuer
     return _render(request, scope, view, status_code=400 if error else 200, error=error, **_picked(day, view))
 
 
-@post(GLOBAL_PATH, name="global_calendar_change", guards=[superadmin_guard])
+@post("/admin/calendar", name="global_calendar_change", guards=[superadmin_guard])
 async def global_change(request: Request) -> Template | Redirect:
     return await _change(request, global_scope(request))
 

@@ -27,6 +27,7 @@ from app.notifications.services import tell
 from app.staff.services import holders_of
 from app.tenancy.context import Forbidden, NotFound, TenantContext
 from app.tenancy.permissions import Permission, Role
+from app.urls import url
 
 BATCH = 500
 DEFAULT_REMEDY = "办结超期案件，书面说明超期原因并提出整改措施"
@@ -252,7 +253,7 @@ async def _new_record(
         kind="accountability",
         message=summary,
         key=f"accountability:{row.id}",
-        link=f"/t/{ctx.tenant.slug}/accountability/staff/{person}",
+        link=url("accountability_person", tenant=ctx.tenant.slug, staff_id=person),
     )
     return row.id
 

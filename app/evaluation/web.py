@@ -36,6 +36,7 @@ from app.jobs.web import STATUS_LABELS as JOB_STATUS_LABELS
 from app.staff.services import list_staff
 from app.tenancy.context import NotFound, TenantContext
 from app.tenancy.permissions import Permission
+from app.urls import url
 from app.web import excel
 from app.web.excel import download
 from app.web.feedback import Done, done
@@ -66,10 +67,6 @@ LABELS = {
     "job": JOB_STATUS_LABELS,
     "level": LEVEL_LABELS,
 }
-
-
-def _base(ctx: TenantContext, cycle_id: int) -> str:
-    return f"/t/{ctx.tenant.slug}/evaluations/{cycle_id}"
 
 
 def _is_htmx(request: Request) -> bool:
@@ -107,7 +104,9 @@ async def open_cycle(request: Request, ctx: County) -> Template | Redirect:
         cycle = await services.open_cycle(ctx, year, weights, trim=form.get("trim") == "on")
     except InvalidInput as exc:
         return await _list_page(request, ctx, form, exc.localized(), status_code=400)
-    return done(request, Redirect(_base(ctx, cycle.id), status_code=303), Done.CREATED)
+    return done(
+        request, Redirect(url("evaluation", tenant=ctx.tenant.slug, cycle_id=cycle.id), status_code=303), Done.CREATED
+    )
 
 
 # --- a cycle's page -----------------------------------------------------------------------------
@@ -186,7 +185,6 @@ async def _cycle_page(
     groups = [(c.value, [t for t in tasks if t.component == c.value]) for c in TASK_COMPONENTS]
     context: dict = {
         "cycle": cycle,
-        "base": _base(ctx, cycle.id),
         "steps": services.STEPS,
         "step_index": services.STEPS.index(cycle.step),
         "open_now": [c.value for c in COMPONENTS if cycle.accepts(c)],
@@ -224,7 +222,11 @@ async def _after_change(request: Request, ctx: TenantContext, cycle_id: int, job
     """An admin's change done: the cycle again (in place for HTMX, else a fresh load)."""
     if _is_htmx(request):
         return done(request, await _cycle_page(request, ctx, cycle_id, job=job), Done.CYCLE_CHANGED)
-    return done(request, Redirect(_base(ctx, cycle_id), status_code=303), Done.CYCLE_CHANGED)
+    return done(
+        request,
+        Redirect(url("evaluation", tenant=ctx.tenant.slug, cycle_id=cycle_id), status_code=303),
+        Done.CYCLE_CHANGED,
+    )
 
 
 async def _recompute(request: Request, ctx: TenantContext, cycle_id: int) -> JobState:
@@ -305,7 +307,14 @@ async def rate(request: Request, ctx: County, cycle_id: FromPath[int]) -> Templa
             request, ctx, cycle_id, error=exc.localized(), error_at="tasks", grid=grid, status_code=400
         )
     if not _is_htmx(request):
-        return done(request, Redirect(f"{_base(ctx, cycle_id)}?mode={mode}#tasks", status_code=303), Done.RATING_SAVED)
+        return done(
+            request,
+            Redirect(
+                url("evaluation", tenant=ctx.tenant.slug, cycle_id=cycle_id, query={"mode": mode}, anchor="tasks"),
+                status_code=303,
+            ),
+            Done.RATING_SAVED,
+        )
     grid = _saved_grid(mode, await services.my_tasks(ctx, cycle_id), saved)
     answer = await _cycle_page(request, ctx, cycle_id, grid=grid)
     return done(request, answer, Done.RATING_SAVED) if saved else answer  # nothing changed: no toast
@@ -349,7 +358,7 @@ async def create_links(request: Request, ctx: County, cycle_id: FromPath[int]) -
     for link in links:
         link["url"] = f"{site}/rate/{link['token']}"
         link["expires_at"] = link["expires_at"].astimezone(ctx.tenant.zone)
-    context = {"cycle": cycle, "links": links, "base": _base(ctx, cycle_id)}
+    context = {"cycle": cycle, "links": links}
     return page(request, "evaluation/links.html", context, status_code=201)
 
 
@@ -382,7 +391,7 @@ async def reopen(request: Request, ctx: County, cycle_id: FromPath[int]) -> Temp
 
 
 def _compute_fragment(request: Request, ctx: TenantContext, cycle, job: JobState | None) -> Template:
-    context = {"cycle": cycle, "base": _base(ctx, cycle.id), "job": job, "labels": LABELS}
+    context = {"cycle": cycle, "job": job, "labels": LABELS}
     response = page(request, "evaluation/_compute.html", context)
     if job is not None and job.status == "complete":
         response.headers["HX-Trigger"] = "evaluation-computed"  # the results table reloads itself
@@ -394,7 +403,10 @@ async def compute(request: Request, ctx: County, cycle_id: FromPath[int]) -> Tem
     cycle = await services.get_cycle(ctx, cycle_id)
     job = await _recompute(request, ctx, cycle.id)
     if not _is_htmx(request):
-        return Redirect(f"{_base(ctx, cycle.id)}/results?job={job.job_id}", status_code=303)
+        return Redirect(
+            url("evaluation_results", tenant=ctx.tenant.slug, cycle_id=cycle.id, query={"job": job.job_id}),
+            status_code=303,
+        )
     return _compute_fragment(request, ctx, cycle, job)
 
 
@@ -434,7 +446,6 @@ async def _results_page(
     cycle = await services.get_cycle(ctx, cycle_id)
     context = {
         "cycle": cycle,
-        "base": _base(ctx, cycle.id),
         "components": COMPONENTS,
         "labels": LABELS,
         "job": job,
@@ -525,7 +536,13 @@ async def close_rectification(request: Request, ctx: County, cycle_id: FromPath[
         )
     if _is_htmx(request):
         return done(request, await _results_page(request, ctx, cycle_id))
-    return done(request, Redirect(f"{_base(ctx, cycle_id)}/results#rectifications", status_code=303))
+    return done(
+        request,
+        Redirect(
+            url("evaluation_results", tenant=ctx.tenant.slug, cycle_id=cycle_id, anchor="rectifications"),
+            status_code=303,
+        ),
+    )
 
 
 # --- feedback -----------------------------------------------------------------------------------
@@ -542,7 +559,6 @@ async def feedback(request: Request, ctx: County, cycle_id: FromPath[int], staff
     released = cycle.step == "feedback" or cycle.locked or ctx.actor.can(Permission.EVALUATION_RESULTS)
     context = {
         "cycle": cycle,
-        "base": _base(ctx, cycle.id),
         "r": result,
         "released": released,
         "weights": {c.value: w for c, w in cycle.weights.as_dict().items()},

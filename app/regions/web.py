@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from app.errors import InvalidInput
 from app.regions.gate import Oversight
 from app.regions.services import add_inspector, create_token, looks, region_views, revoke_token
+from app.urls import url
 from app.web.guards import signed_in, superadmin_guard
 from app.web.render import page
 
@@ -48,7 +49,7 @@ async def new_inspector(request: Request) -> Template | Redirect:
         )
     except InvalidInput as exc:
         return await _admin_page(request, status_code=400, error=exc.localized(), form=values)
-    return Redirect("/admin/regions")
+    return Redirect(url("admin_regions"))
 
 
 @post("/admin/regions/tokens", name="admin_region_token_add", guards=[superadmin_guard])
@@ -68,7 +69,7 @@ async def new_token(request: Request) -> Template:
 @post("/admin/regions/tokens/{token_id:int}/revoke", name="admin_region_token_revoke", guards=[superadmin_guard])
 async def revoke(request: Request, token_id: FromPath[int]) -> Redirect:
     await revoke_token(_actor(request), token_id)
-    return Redirect("/admin/regions")
+    return Redirect(url("admin_regions"))
 
 
 @get("/admin/regions/looks", name="admin_region_looks", guards=[superadmin_guard])

@@ -12,6 +12,7 @@ from app.rota.services import lines
 from app.staff import services
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import ROLE_LABELS, Permission
+from app.urls import url
 from app.web.feedback import Done, done
 from app.web.guards import County, requires
 from app.web.render import page
@@ -73,7 +74,11 @@ async def create_person(request: Request, ctx: County) -> Template | Redirect:
         )
         context = await _form_context(ctx, person=attempted, error=exc.localized())
         return page(request, "staff/form.html", context, status_code=400)
-    return done(request, Redirect(f"/t/{ctx.tenant.slug}/staff/{created.id}", status_code=303), Done.STAFF_CREATED)
+    return done(
+        request,
+        Redirect(url("staff_person", tenant=ctx.tenant.slug, staff_id=created.id), status_code=303),
+        Done.STAFF_CREATED,
+    )
 
 
 @get("/staff/{staff_id:int}", name="staff_person", guards=[requires(Permission.STAFF_VIEW)])
@@ -91,7 +96,11 @@ async def update_person(request: Request, ctx: County, staff_id: FromPath[int]) 
         current = await services.get_staff(ctx, staff_id)
         context = await _form_context(ctx, person=current, error=exc.localized())
         return page(request, "staff/form.html", context, status_code=400)
-    return done(request, Redirect(f"/t/{ctx.tenant.slug}/staff/{staff_id}", status_code=303), Done.STAFF_SAVED)
+    return done(
+        request,
+        Redirect(url("staff_person", tenant=ctx.tenant.slug, staff_id=staff_id), status_code=303),
+        Done.STAFF_SAVED,
+    )
 
 
 PAGES = [staff_list, new_person, create_person, person, update_person]

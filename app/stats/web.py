@@ -31,6 +31,7 @@ from app.stats.services import (
     region_report,
 )
 from app.tenancy.permissions import Permission
+from app.urls import url
 from app.web.excel import download
 from app.web.guards import CONTEXT_KEY, County, requires, signed_in
 from app.web.identity import services_of
@@ -74,7 +75,7 @@ async def regions_page(request: Request) -> Template | Redirect:
     """Where an inspector lands: their region (the superadmin chooses among all)."""
     regions = await regions_of(signed_in(request))
     if len(regions) == 1:
-        return Redirect(f"/r/{regions[0].slug}/")
+        return Redirect(url("region_dashboard", region=regions[0].slug))
     if not regions:
         raise NotFoundException("no region")
     return page(request, "stats/regions.html", {"regions": regions})
@@ -124,7 +125,7 @@ def _report_page(request: Request, report: Report, base: str) -> Template:
 
 @get("/report", name="region_report")
 async def region_report_page(request: Request, rctx: Oversight, month: FromQuery[str | None] = None) -> Template:
-    return _report_page(request, await region_report(rctx, month), f"/r/{rctx.region.slug}/")
+    return _report_page(request, await region_report(rctx, month), url("region_dashboard", region=rctx.region.slug))
 
 
 @get("/report.xlsx", name="region_report_xlsx")
@@ -135,7 +136,7 @@ async def region_report_xlsx(rctx: Oversight, month: FromQuery[str | None] = Non
 
 @get("/stats/report", name="county_report", guards=[requires(Permission.STATS_VIEW)])
 async def county_report_page(request: Request, ctx: County, month: FromQuery[str | None] = None) -> Template:
-    return _report_page(request, await county_report(ctx, month), f"/t/{ctx.tenant.slug}/stats")
+    return _report_page(request, await county_report(ctx, month), url("county_stats", tenant=ctx.tenant.slug))
 
 
 @get("/stats/report.xlsx", name="county_report_xlsx", guards=[requires(Permission.STATS_VIEW)])
