@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin
-from litestar.routes import BaseRoute, HTTPRoute
+from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 from redis.asyncio import Redis
@@ -160,15 +159,13 @@ def routers() -> list[Router]:
     ]
 
 
-def load_routes(routes: Iterable[BaseRoute] | None = None) -> None:
-    """Fill ``app.urls`` from the named handlers of ``routes`` (by default: the routers'
-    own, for a process that builds links without serving)."""
-    if routes is None:
-        routes = (route for router in routers() for route in router.routes)
+def load_routes() -> None:
+    """Fill ``app.urls`` from the named handlers of the routers (it asks on its first link)."""
     urls.load(
         {
             handler.name: _linked_path(route.path_format, handler)
-            for route in routes
+            for router in routers()
+            for route in router.routes
             if isinstance(route, HTTPRoute)
             for handler in route.route_handlers
             if handler.name
@@ -237,5 +234,4 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     app.before_send.append(complete_allow_header(app))
-    load_routes(app.routes)
     return app

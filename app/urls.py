@@ -1,11 +1,11 @@
 """Internal URLs from route names (issue 14): ``url("case", tenant="demo", case_id=7)`` gives
 ``/t/demo/cases/7``; nothing in the portal writes a path by hand.
 
-The table (route name → path with its router's prefix) is the application's own: ``app.asgi``
-fills it from the routers it mounts. Links are also built where no request is being served (the
-worker's reminders and substitution sweep, commands, tests calling a service), so the first use in
-such a process loads the same table from ``app.asgi``. That module is imported by name: the ground
-sits below everything the routers mount, so a static import would tie every feature to every other.
+The table (route name → path with its router's prefix) is the application's own: the first link a
+process builds loads it from the routers ``app.asgi`` mounts, the same way in the web server and
+where no request is served (the worker's reminders and substitution sweep, commands, tests calling
+a service). ``app.asgi`` is imported by name: the ground sits below everything the routers mount,
+so a static import would tie every feature to every other.
 """
 
 from __future__ import annotations
