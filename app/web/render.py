@@ -48,11 +48,11 @@ def _datetime(context, value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> s
 def _url(context, name: str, /, **params) -> str:
     """``url("case", case_id=c.id)``: the page's county (``ctx``) or region (``rctx``) fills in
     ``tenant`` or ``region`` unless given."""
-    needed = urls.parameters(name)
-    if "tenant" in needed:
-        params.setdefault("tenant", context["ctx"].tenant.slug)
-    if "region" in needed:
-        params.setdefault("region", context["rctx"].region.slug)
+    missing = urls.parameters(name) - params.keys()
+    if "tenant" in missing:
+        params["tenant"] = context["ctx"].tenant.slug
+    if "region" in missing:
+        params["region"] = context["rctx"].region.slug
     return urls.url(name, **params)
 
 

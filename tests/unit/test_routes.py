@@ -102,6 +102,8 @@ def test_templates_take_the_county_or_region_from_the_page():
     assert render(ctx=county, rctx=region) == (
         "/t/demo/cases/7#work /r/north/looks /t/other/ /t/demo/cases?uncovered=1&amp;x=a%26b"
     )
+    # a page of no county or region (the superadmin's) names them
+    assert env.from_string("{{ url('region_dashboard', region='south') }}").render() == "/r/south/"
 
 
 # ---- nobody writes a county's URL by hand ----------------------------------------------------------------------------
