@@ -42,7 +42,6 @@ from app.staff.services import holders_of
 from app.tenancy.context import Forbidden, TenantContext
 from app.tenancy.permissions import Permission, Role
 from app.tenancy.services import settings_of
-from app.urls import url
 
 KIND_LABELS = {
     "official": N_("公出"),
@@ -374,7 +373,7 @@ async def post(
             status=initial_status(category, roles),
             approver_role=approver,
         )
-        link = url("absence", tenant=ctx.tenant.slug, absence_id=row.id)
+        link = ctx.url("absence", absence_id=row.id)
         if approver:
             await tell(
                 ctx.tenant.id,
@@ -447,7 +446,7 @@ async def decide(ctx: TenantContext, absence_id: int, action: Action, note: str 
                 ctx.tenant.id,
                 row.person,
                 kind=f"absence.{action.value}",
-                link=url("absence", tenant=ctx.tenant.slug, absence_id=row.id),
+                link=ctx.url("absence", absence_id=row.id),
                 message=(
                     said(
                         "您的离岗告示：{status}（{note}）",
@@ -475,7 +474,7 @@ async def _tell_office(ctx: TenantContext, row: Absence) -> None:
         ctx.tenant.id,
         [user["id"] for user in users],
         kind="absence.office",
-        link=url("absence", tenant=ctx.tenant.slug, absence_id=row.id),
+        link=ctx.url("absence", absence_id=row.id),
         message=said(
             "{person}请假（{kind}）{starts} 至 {ends}，已批准，请办公室备案",
             person=person["name"],

@@ -20,7 +20,6 @@ from app.rota.services import line, parse_instant
 from app.staff.services import list_staff
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
-from app.urls import url
 from app.web.feedback import Done, done
 from app.web.guards import County, requires
 from app.web.render import page
@@ -129,12 +128,8 @@ async def post_absence(request: Request, ctx: County) -> Template | Redirect:
         context = await _list_context(ctx, error=exc.localized(), form=values)
         return page(request, "absences/list.html", context, status_code=400)
     await sweep_soon(request, ctx)
-    path = url("absence", tenant=ctx.tenant.slug, absence_id=absence.id)
-    undo = (
-        url("absence_decide", tenant=ctx.tenant.slug, absence_id=absence.id, action="cancel")
-        if _cancellable(absence)
-        else ""
-    )
+    path = ctx.url("absence", absence_id=absence.id)
+    undo = ctx.url("absence_decide", absence_id=absence.id, action="cancel") if _cancellable(absence) else ""
     return done(request, Redirect(path, status_code=303), Done.ABSENCE_POSTED, undo=undo)
 
 
@@ -185,7 +180,7 @@ async def record_afterwards(request: Request, ctx: County) -> Template | Redirec
         )
     return done(
         request,
-        Redirect(url("absence", tenant=ctx.tenant.slug, absence_id=absence.id), status_code=303),
+        Redirect(ctx.url("absence", absence_id=absence.id), status_code=303),
         Done.ABSENCE_RECORDED,
     )
 
@@ -233,8 +228,8 @@ async def decide(
     await sweep_soon(request, ctx)
     if request.headers.get("hx-request") and not back:
         return done(request, await _detail(request, ctx, absence_id), DECIDED[chosen])
-    inside_county = back.startswith(url("dashboard", tenant=ctx.tenant.slug))
-    target = back if inside_county else url("absence", tenant=ctx.tenant.slug, absence_id=absence_id)
+    inside_county = back.startswith(ctx.url("dashboard"))
+    target = back if inside_county else ctx.url("absence", absence_id=absence_id)
     return done(request, Redirect(target, status_code=303), DECIDED[chosen])
 
 
@@ -248,7 +243,7 @@ async def pick(request: Request, ctx: County, code: FromPath[str]) -> Redirect:
         raise InvalidInput("请选择替岗人员") from None
     await services.pick(ctx, code, person_id)
     await sweep_soon(request, ctx)
-    return done(request, Redirect(url("rota", tenant=ctx.tenant.slug), status_code=303), Done.PICKED)
+    return done(request, Redirect(ctx.url("rota"), status_code=303), Done.PICKED)
 
 
 PAGES = [

@@ -12,7 +12,6 @@ from app.calendar.office import office_hours_of, set_office_hours
 from app.domain.office_hours import SEASON_NAMES
 from app.errors import InvalidInput
 from app.tenancy.permissions import Permission
-from app.urls import url
 from app.web.feedback import Done, done
 from app.web.guards import County, requires
 from app.web.render import page
@@ -89,7 +88,7 @@ async def save_office_hours(request: Request, ctx: County) -> Template | Redirec
     except InvalidInput as exc:
         context = {"hours": _shown(raw), "rows": SESSIONS_SHOWN, "error": exc.localized()}
         return page(request, "settings/office_hours.html", context, status_code=400)
-    return done(request, Redirect(url("office_hours", tenant=ctx.tenant.slug), status_code=303), Done.SETTINGS_SAVED)
+    return done(request, Redirect(ctx.url("office_hours"), status_code=303), Done.SETTINGS_SAVED)
 
 
 PAGES = [office_hours_page, save_office_hours]

@@ -54,7 +54,7 @@ class Scope:
 def county_scope(ctx: TenantContext) -> Scope:
     return Scope(
         template="calendar/county.html",
-        path=url("calendar", tenant=ctx.tenant.slug),
+        path=ctx.url("calendar"),
         source=SOURCE_COUNTY,
         this_year=ctx.tenant.now().year,
         editable=ctx.actor.can(Permission.CALENDAR_MANAGE),

@@ -27,7 +27,6 @@ from app.notifications.services import tell
 from app.staff.services import holders_of
 from app.tenancy.context import Forbidden, NotFound, TenantContext
 from app.tenancy.permissions import Permission, Role
-from app.urls import url
 
 BATCH = 500
 DEFAULT_REMEDY = "办结超期案件，书面说明超期原因并提出整改措施"
@@ -253,7 +252,7 @@ async def _new_record(
         kind="accountability",
         message=summary,
         key=f"accountability:{row.id}",
-        link=url("accountability_person", tenant=ctx.tenant.slug, staff_id=person),
+        link=ctx.url("accountability_person", staff_id=person),
     )
     return row.id
 

@@ -60,7 +60,6 @@ from app.tenancy.context import Forbidden, NotFound, TenantContext
 from app.tenancy.permissions import Permission
 from app.tenancy.services import settings_of
 from app.text import SingleLine, collapse_spaces
-from app.urls import url
 
 PAGE_SIZE = 50
 # A posting is entered when it goes up, give or take a week (e.g. put up on Friday, entered Monday).
@@ -677,7 +676,7 @@ async def _ask_for_signatures(ctx: TenantContext, case: Case, people: list[int])
                     case=case.id,
                 ),
                 f"survey:{case.id}:sign:{person_id}",
-                url("case", tenant=ctx.tenant.slug, case_id=case.id, anchor="survey"),
+                ctx.url("case", case_id=case.id, anchor="survey"),
                 case.id,
             )
             for person_id in people

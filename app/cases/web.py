@@ -32,7 +32,6 @@ from app.rota.services import line_rows
 from app.rota.tables import Line
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission, Role
-from app.urls import url
 from app.web.excel import download
 from app.web.feedback import Done, done
 from app.web.forms import day, whole_number
@@ -167,9 +166,7 @@ async def intake(request: Request, ctx: County) -> Template | Redirect:
         )
     except InvalidInput as exc:
         return page(request, "cases/new.html", await _intake_context(ctx, form, exc.localized()), status_code=400)
-    return done(
-        request, Redirect(url("case", tenant=ctx.tenant.slug, case_id=case.id), status_code=303), Done.CASE_CREATED
-    )
+    return done(request, Redirect(ctx.url("case", case_id=case.id), status_code=303), Done.CASE_CREATED)
 
 
 def _prior_reviews(form: dict) -> list[PriorReview]:
@@ -299,9 +296,7 @@ async def take_step(request: Request, ctx: County, case_id: FromPath[int], step:
         return await _case_page(request, ctx, case_id, exc.localized(), status_code=400, failed_step=step, form=form)
     if request.headers.get("hx-request"):
         return done(request, await _case_page(request, ctx, case_id), Done.CASE_STEP)
-    return done(
-        request, Redirect(url("case", tenant=ctx.tenant.slug, case_id=case_id), status_code=303), Done.CASE_STEP
-    )
+    return done(request, Redirect(ctx.url("case", case_id=case_id), status_code=303), Done.CASE_STEP)
 
 
 @post("/cases/{case_id:int}/id-number", name="case_id_number", guards=[requires(Permission.CASE_VIEW)])
@@ -379,7 +374,7 @@ async def remedy(request: Request, ctx: County, record_id: FromPath[int]) -> Tem
         )
     except InvalidInput as exc:
         return await _person_page(request, ctx, record.person_id, error=exc.localized(), failed=record_id, form=form)
-    back = url("accountability_person", tenant=ctx.tenant.slug, staff_id=record.person_id, anchor=f"record-{record_id}")
+    back = ctx.url("accountability_person", staff_id=record.person_id, anchor=f"record-{record_id}")
     return done(request, Redirect(back, status_code=303))
 
 
@@ -444,7 +439,7 @@ async def log_enquiry(request: Request, ctx: County) -> Template | Redirect:
         return await _register_page(request, ctx, form=form, error=exc.localized())
     return done(
         request,
-        Redirect(url("enquiry", tenant=ctx.tenant.slug, enquiry_id=enquiry.id), status_code=303),
+        Redirect(ctx.url("enquiry", enquiry_id=enquiry.id), status_code=303),
         Done.ENQUIRY_LOGGED,
     )
 
@@ -485,7 +480,7 @@ async def change_enquiry(
             raise NotFoundException(f"no change {change!r}")
     except InvalidInput as exc:
         return await _enquiry_page(request, ctx, enquiry_id, error=exc.localized(), form=form)
-    return done(request, Redirect(url("enquiry", tenant=ctx.tenant.slug, enquiry_id=enquiry_id), status_code=303))
+    return done(request, Redirect(ctx.url("enquiry", enquiry_id=enquiry_id), status_code=303))
 
 
 PAGES = [

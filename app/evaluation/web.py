@@ -36,7 +36,6 @@ from app.jobs.web import STATUS_LABELS as JOB_STATUS_LABELS
 from app.staff.services import list_staff
 from app.tenancy.context import NotFound, TenantContext
 from app.tenancy.permissions import Permission
-from app.urls import url
 from app.web import excel
 from app.web.excel import download
 from app.web.feedback import Done, done
@@ -104,9 +103,7 @@ async def open_cycle(request: Request, ctx: County) -> Template | Redirect:
         cycle = await services.open_cycle(ctx, year, weights, trim=form.get("trim") == "on")
     except InvalidInput as exc:
         return await _list_page(request, ctx, form, exc.localized(), status_code=400)
-    return done(
-        request, Redirect(url("evaluation", tenant=ctx.tenant.slug, cycle_id=cycle.id), status_code=303), Done.CREATED
-    )
+    return done(request, Redirect(ctx.url("evaluation", cycle_id=cycle.id), status_code=303), Done.CREATED)
 
 
 # --- a cycle's page -----------------------------------------------------------------------------
@@ -224,7 +221,7 @@ async def _after_change(request: Request, ctx: TenantContext, cycle_id: int, job
         return done(request, await _cycle_page(request, ctx, cycle_id, job=job), Done.CYCLE_CHANGED)
     return done(
         request,
-        Redirect(url("evaluation", tenant=ctx.tenant.slug, cycle_id=cycle_id), status_code=303),
+        Redirect(ctx.url("evaluation", cycle_id=cycle_id), status_code=303),
         Done.CYCLE_CHANGED,
     )
 
@@ -310,7 +307,7 @@ async def rate(request: Request, ctx: County, cycle_id: FromPath[int]) -> Templa
         return done(
             request,
             Redirect(
-                url("evaluation", tenant=ctx.tenant.slug, cycle_id=cycle_id, query={"mode": mode}, anchor="tasks"),
+                ctx.url("evaluation", cycle_id=cycle_id, query={"mode": mode}, anchor="tasks"),
                 status_code=303,
             ),
             Done.RATING_SAVED,
@@ -404,7 +401,7 @@ async def compute(request: Request, ctx: County, cycle_id: FromPath[int]) -> Tem
     job = await _recompute(request, ctx, cycle.id)
     if not _is_htmx(request):
         return Redirect(
-            url("evaluation_results", tenant=ctx.tenant.slug, cycle_id=cycle.id, query={"job": job.job_id}),
+            ctx.url("evaluation_results", cycle_id=cycle.id, query={"job": job.job_id}),
             status_code=303,
         )
     return _compute_fragment(request, ctx, cycle, job)
@@ -539,7 +536,7 @@ async def close_rectification(request: Request, ctx: County, cycle_id: FromPath[
     return done(
         request,
         Redirect(
-            url("evaluation_results", tenant=ctx.tenant.slug, cycle_id=cycle_id, anchor="rectifications"),
+            ctx.url("evaluation_results", cycle_id=cycle_id, anchor="rectifications"),
             status_code=303,
         ),
     )

@@ -14,7 +14,6 @@ from app.notifications import mail
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
 from app.text import SingleLine
-from app.urls import url
 from app.web.feedback import Done, done
 from app.web.guards import County, requires
 from app.web.identity import services_of
@@ -58,7 +57,7 @@ async def save_settings(request: Request, ctx: County) -> Template | Redirect:
         shown = {**{k: v for k, v in values.items() if k != "password"}, "password_set": bool(stored.password)}
         context = await _context(ctx, shown, error=exc.localized())
         return page(request, "settings/index.html", context, status_code=400)
-    return done(request, Redirect(url("settings", tenant=ctx.tenant.slug), status_code=303), Done.SETTINGS_SAVED)
+    return done(request, Redirect(ctx.url("settings"), status_code=303), Done.SETTINGS_SAVED)
 
 
 @post("/settings/test-email", name="settings_test_email", guards=[requires(Permission.SETTINGS_MANAGE)])

@@ -9,7 +9,6 @@ from litestar.response import Redirect, Template
 from app.notifications import services
 from app.notifications.tables import Notification
 from app.tenancy.permissions import Permission
-from app.urls import url
 from app.web.guards import County, requires
 from app.web.render import page
 
@@ -42,14 +41,14 @@ async def unread_badge(request: Request, ctx: County) -> Template:
 async def read_one(request: Request, ctx: County, notification_id: FromPath[int]) -> Redirect:
     await services.mark_read(ctx, notification_id)
     link = (await ctx.get(Notification, notification_id)).link  # marked read above, so it is the caller's
-    target = link or url("inbox", tenant=ctx.tenant.slug)
+    target = link or ctx.url("inbox")
     return Redirect(target, status_code=303)
 
 
 @post("/inbox/read-all", name="inbox_read_all", guards=[requires(Permission.DASHBOARD_VIEW)])
 async def read_all(request: Request, ctx: County) -> Redirect:
     await services.mark_read(ctx)
-    return Redirect(url("inbox", tenant=ctx.tenant.slug), status_code=303)
+    return Redirect(ctx.url("inbox"), status_code=303)
 
 
 @get("/notifications", name="api_notifications", guards=[requires(Permission.DASHBOARD_VIEW)])

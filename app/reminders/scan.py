@@ -35,7 +35,6 @@ from app.reminders.tables import Reminder
 from app.staff.services import holders_of
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Role
-from app.urls import url
 
 BATCH = 1000
 NOTICE_STAGES = (Stage.NOTICE_DAY_2, Stage.NOTICE_DAY_3)
@@ -152,7 +151,7 @@ async def _tell(ctx: TenantContext, found: list[Due], heads: list[int], report: 
                     kind=f"reminder.{due.stage.value}",
                     message=_message(due),
                     dedupe_key=f"reminder:{row['key']}:{user_id}",
-                    link=url("case", tenant=ctx.tenant.slug, case_id=due.case["id"]),
+                    link=ctx.url("case", case_id=due.case["id"]),
                     case_id=due.case["id"],
                 )
                 for user_id in sorted(recipients)

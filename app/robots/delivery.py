@@ -225,7 +225,7 @@ async def send_test(ctx: TenantContext, robot_id: int, *, hosts: frozenset[str],
         event="test",
         title="测试消息",
         text=f"{TEST_TEXT}（由 {ctx.actor.label} 于 {ctx.tenant.now():%Y-%m-%d %H:%M} 发送）",
-        link=url("robots", tenant=ctx.tenant.slug),
+        link=ctx.url("robots"),
         next_attempt_at=now,
         created_at=now,
     )

@@ -15,7 +15,6 @@ from app.robots import delivery, services
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
 from app.text import SingleLine
-from app.urls import url
 from app.web.feedback import Done, done
 from app.web.guards import County, requires
 from app.web.identity import services_of
@@ -70,9 +69,7 @@ async def add_robot(request: Request, ctx: County) -> Template | Redirect:
     except InvalidInput as exc:
         context = await _context(ctx, error=exc.localized(), form=dict(form, events=form.getall("events", [])))
         return page(request, "robots/index.html", context, status_code=400)
-    return done(
-        request, Redirect(url("robot", tenant=ctx.tenant.slug, robot_id=robot["id"]), status_code=303), Done.CREATED
-    )
+    return done(request, Redirect(ctx.url("robot", robot_id=robot["id"]), status_code=303), Done.CREATED)
 
 
 @get("/settings/robots/{robot_id:int}", name="robot", guards=MANAGE)
@@ -87,13 +84,13 @@ async def save_robot(request: Request, ctx: County, robot_id: FromPath[int]) -> 
         await services.update_robot(ctx, robot_id, _from_form(form), _operator(request)[0])
     except InvalidInput as exc:
         return page(request, "robots/robot.html", await _context(ctx, robot_id, error=exc.localized()), status_code=400)
-    return done(request, Redirect(url("robot", tenant=ctx.tenant.slug, robot_id=robot_id), status_code=303))
+    return done(request, Redirect(ctx.url("robot", robot_id=robot_id), status_code=303))
 
 
 @post("/settings/robots/{robot_id:int}/delete", name="robot_delete", guards=MANAGE)
 async def delete_robot_page(request: Request, ctx: County, robot_id: FromPath[int]) -> Redirect:
     await services.delete_robot(ctx, robot_id)
-    return done(request, Redirect(url("robots", tenant=ctx.tenant.slug), status_code=303), Done.DELETED)
+    return done(request, Redirect(ctx.url("robots"), status_code=303), Done.DELETED)
 
 
 @post("/settings/robots/{robot_id:int}/test", name="robot_test", guards=MANAGE)

@@ -16,7 +16,6 @@ from app.rota.posts import LineSpec
 from app.staff.services import list_staff
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
-from app.urls import url
 from app.web.feedback import Done, done
 from app.web.guards import County, requires
 from app.web.render import page
@@ -60,14 +59,10 @@ async def change_post(request: Request, ctx: County, code: FromPath[str]) -> Tem
         return await _board(request, ctx, None, exc.localized(), status_code=400)
     # Undo = the same form with the previous holders (a new post, so the history keeps both changes).
     changed = before.a and before.b and (before.a.id, before.b.id) != (a, b)
-    undo = (
-        url("rota_assignment", tenant=ctx.tenant.slug, code=code, query={"a": before.a.id, "b": before.b.id})
-        if changed
-        else ""
-    )
+    undo = ctx.url("rota_assignment", code=code, query={"a": before.a.id, "b": before.b.id}) if changed else ""
     if request.headers.get("hx-request"):
         return done(request, await _board(request, ctx, None), Done.POST_CHANGED, undo=undo)
-    return done(request, Redirect(url("rota", tenant=ctx.tenant.slug), status_code=303), Done.POST_CHANGED, undo=undo)
+    return done(request, Redirect(ctx.url("rota"), status_code=303), Done.POST_CHANGED, undo=undo)
 
 
 @get("/rota/print", name="rota_print", guards=[requires(Permission.ROTA_VIEW)])
@@ -118,7 +113,7 @@ async def add_line(request: Request, ctx: County) -> Template | Redirect:
     except InvalidInput as exc:
         context = {"lines": await services.lines(ctx, include_inactive=True), "error": exc.localized()}
         return page(request, "rota/lines.html", context, status_code=400)
-    return done(request, Redirect(url("lines", tenant=ctx.tenant.slug), status_code=303))
+    return done(request, Redirect(ctx.url("lines"), status_code=303))
 
 
 @post("/lines/{code:str}", name="line_save", guards=[requires(Permission.ROTA_MANAGE)])
@@ -130,7 +125,7 @@ async def edit_line(request: Request, ctx: County, code: FromPath[str]) -> Templ
     except InvalidInput as exc:
         context = {"lines": await services.lines(ctx, include_inactive=True), "error": exc.localized()}
         return page(request, "rota/lines.html", context, status_code=400)
-    return done(request, Redirect(url("lines", tenant=ctx.tenant.slug), status_code=303))
+    return done(request, Redirect(ctx.url("lines"), status_code=303))
 
 
 PAGES = [board, change_post, printable, post_history, lines_page, add_line, edit_line]

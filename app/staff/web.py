@@ -12,7 +12,6 @@ from app.rota.services import lines
 from app.staff import services
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import ROLE_LABELS, Permission
-from app.urls import url
 from app.web.feedback import Done, done
 from app.web.guards import County, requires
 from app.web.render import page
@@ -76,7 +75,7 @@ async def create_person(request: Request, ctx: County) -> Template | Redirect:
         return page(request, "staff/form.html", context, status_code=400)
     return done(
         request,
-        Redirect(url("staff_person", tenant=ctx.tenant.slug, staff_id=created.id), status_code=303),
+        Redirect(ctx.url("staff_person", staff_id=created.id), status_code=303),
         Done.STAFF_CREATED,
     )
 
@@ -98,7 +97,7 @@ async def update_person(request: Request, ctx: County, staff_id: FromPath[int]) 
         return page(request, "staff/form.html", context, status_code=400)
     return done(
         request,
-        Redirect(url("staff_person", tenant=ctx.tenant.slug, staff_id=staff_id), status_code=303),
+        Redirect(ctx.url("staff_person", staff_id=staff_id), status_code=303),
         Done.STAFF_SAVED,
     )
 

@@ -136,7 +136,7 @@ async def region_report_xlsx(rctx: Oversight, month: FromQuery[str | None] = Non
 
 @get("/stats/report", name="county_report", guards=[requires(Permission.STATS_VIEW)])
 async def county_report_page(request: Request, ctx: County, month: FromQuery[str | None] = None) -> Template:
-    return _report_page(request, await county_report(ctx, month), url("county_stats", tenant=ctx.tenant.slug))
+    return _report_page(request, await county_report(ctx, month), ctx.url("county_stats"))
 
 
 @get("/stats/report.xlsx", name="county_report_xlsx", guards=[requires(Permission.STATS_VIEW)])

@@ -11,6 +11,7 @@ from litestar.routes import HTTPRoute
 from app import urls
 from app.asgi import _linked_path, create_app
 from app.settings import PROJECT_ROOT
+from app.tenancy.context import TenantContext
 from app.urls import url
 from app.web.render import build_environment
 
@@ -55,6 +56,12 @@ def test_county_pages_and_api():
     assert url("api_case", tenant="demo", case_id=7) == "/api/v1/t/demo/cases/7"
     assert url("api_cases", tenant="demo") == "/api/v1/t/demo/cases"
     assert url("absences_overview", tenant="demo") == "/t/demo/absences/overview"
+
+
+def test_a_county_context_fills_in_its_county():
+    county = SimpleNamespace(tenant=SimpleNamespace(slug="demo"))
+    assert TenantContext.url(county, "case", case_id=7, anchor="survey") == "/t/demo/cases/7#survey"
+    assert TenantContext.url(county, "api_cases", query={"open": 1}) == "/api/v1/t/demo/cases?open=1"
 
 
 def test_a_routers_own_page_keeps_its_trailing_slash():
