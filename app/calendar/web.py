@@ -37,7 +37,7 @@ class Scope:
     """One county's calendar, or every county's (superadmin): what is shown, where changes go."""
 
     template: str
-    path: str
+    link: Callable[..., str]  # the page's URL, with a query: scope.link(year=2027)
     source: str  # the decisions this page changes: the county's or the superadmin's
     this_year: int
     editable: bool
@@ -54,7 +54,7 @@ class Scope:
 def county_scope(ctx: TenantContext) -> Scope:
     return Scope(
         template="calendar/county.html",
-        path=ctx.url("calendar"),
+        link=lambda **query: ctx.url("calendar", query=query),
         source=SOURCE_COUNTY,
         this_year=ctx.tenant.now().year,
         editable=ctx.actor.can(Permission.CALENDAR_MANAGE),
@@ -70,7 +70,7 @@ def global_scope(request: Request) -> Scope:
     today = clock.now().astimezone(ZoneInfo(services_of(request).settings.default_timezone)).date()
     return Scope(
         template="calendar/global.html",
-        path=url("global_calendar"),
+        link=lambda **query: url("global_calendar", query=query),
         source=SOURCE_GLOBAL,
         this_year=today.year,
         editable=True,
@@ -139,7 +139,7 @@ async def _change(request: Request, scope: Scope) -> Template | Redirect:
     except InvalidInput as exc:
         return _render(request, scope, await scope.year(shown), status_code=400, error=exc.localized(), form=values)
     if not request.headers.get("hx-request"):
-        return done(request, Redirect(f"{scope.path}?year={day.year}", status_code=303))
+        return done(request, Redirect(scope.link(year=day.year), status_code=303))
     view = await scope.year(day.year)
     return done(request, _render(request, scope, view, saved=saved, chosen=saved, form=_editor_form(saved)))
 
@@ -152,7 +152,7 @@ async def _mark_year(request: Request, scope: Scope, raw_year: str, entered: boo
     except InvalidInput as exc:
         return _render(request, scope, await scope.year(shown), status_code=400, error=exc.localized())
     if not request.headers.get("hx-request"):
-        return done(request, Redirect(f"{scope.path}?year={shown}", status_code=303))
+        return done(request, Redirect(scope.link(year=shown), status_code=303))
     return done(request, _render(request, scope, await scope.year(shown)))
 
 
