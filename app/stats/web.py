@@ -108,13 +108,14 @@ async def county_stats(
     return page(request, "stats/county.html", {"line": line or "", **_charts(overview, title)})
 
 
-def _report_page(request: Request, report: Report, base: str) -> Template:
-    """The printable A4 report; ``base`` is the statistics page it belongs to."""
+def _report_page(request: Request, report: Report, figures: str, workbook: str) -> Template:
+    """The printable A4 report; ``figures`` is the statistics page it belongs to, ``workbook`` its Excel."""
     chart = charts.rate_bars([(row.label, row.on_time_rate) for row in report.rows], "按时办结率")
     context = {
         "report": report,
         "chart": chart,
-        "base": base,
+        "figures": figures,
+        "workbook": workbook,
         "percent": percent,
         "days": days,
         "kind_labels": KIND_LABELS,
@@ -125,7 +126,10 @@ def _report_page(request: Request, report: Report, base: str) -> Template:
 
 @get("/report", name="region_report")
 async def region_report_page(request: Request, rctx: Oversight, month: FromQuery[str | None] = None) -> Template:
-    return _report_page(request, await region_report(rctx, month), url("region_dashboard", region=rctx.region.slug))
+    report = await region_report(rctx, month)
+    region = rctx.region.slug
+    workbook = url("region_report_xlsx", region=region, query={"month": report.month})
+    return _report_page(request, report, url("region_dashboard", region=region), workbook)
 
 
 @get("/report.xlsx", name="region_report_xlsx")
@@ -136,7 +140,9 @@ async def region_report_xlsx(rctx: Oversight, month: FromQuery[str | None] = Non
 
 @get("/stats/report", name="county_report", guards=[requires(Permission.STATS_VIEW)])
 async def county_report_page(request: Request, ctx: County, month: FromQuery[str | None] = None) -> Template:
-    return _report_page(request, await county_report(ctx, month), ctx.url("county_stats"))
+    report = await county_report(ctx, month)
+    workbook = ctx.url("county_report_xlsx", query={"month": report.month})
+    return _report_page(request, report, ctx.url("county_stats"), workbook)
 
 
 @get("/stats/report.xlsx", name="county_report_xlsx", guards=[requires(Permission.STATS_VIEW)])
