@@ -9,14 +9,16 @@ from arq.connections import RedisSettings, create_pool
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
+from litestar.handlers import HTTPRouteHandler
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin
+from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 from redis.asyncio import Redis
 
-from app import db
+from app import db, urls
 from app.absences import api as absences_api
 from app.absences import web as absences_web
 from app.accounts.passwords import use_fast_hashing
@@ -122,6 +124,64 @@ PUBLIC = [
 ]
 
 
+def routers() -> list[Router]:
+    """Everything the application serves, below the prefixes its URLs carry."""
+    county_dependencies = {"ctx": Provide(tenant_context, sync_to_thread=False)}
+    region_dependencies = {"rctx": Provide(region_context, sync_to_thread=False)}
+    return [
+        Router("/", route_handlers=PUBLIC, include_in_schema=False),  # pages: the schema is the API's
+        Router(
+            "/t/{tenant:str}",
+            route_handlers=COUNTY_PAGES,
+            guards=[tenant_guard],
+            dependencies=county_dependencies,
+            after_response=stats_web.after_county_write,
+            include_in_schema=False,
+        ),
+        Router(
+            "/api/v1/t/{tenant:str}",
+            route_handlers=COUNTY_API,
+            guards=[tenant_guard],
+            dependencies=county_dependencies,
+            after_response=stats_web.after_county_write,
+        ),
+        # A region's pages and API: behind the region gate, the only cross-county read path.
+        Router(
+            "/r/{region:str}",
+            route_handlers=[*stats_web.REGION_PAGES, *regions_web.REGION_PAGES],
+            guards=[region_guard],
+            dependencies=region_dependencies,
+            include_in_schema=False,
+        ),
+        Router(
+            "/api/v1/r/{region:str}",
+            route_handlers=documented(stats_api.REGION_API),
+            guards=[region_guard],
+            dependencies=region_dependencies,
+        ),
+        create_static_files_router(path="/static", directories=[STATIC_DIR], name="static", include_in_schema=False),
+    ]
+
+
+def load_routes() -> None:
+    """Fill ``app.urls`` from the named handlers of the routers (it asks on its first link)."""
+    urls.load(
+        {
+            handler.name: _linked_path(route.path_format, handler)
+            for router in routers()
+            for route in router.routes
+            if isinstance(route, HTTPRoute)
+            for handler in route.route_handlers
+            if handler.name
+        }
+    )
+
+
+def _linked_path(path: str, handler: HTTPRouteHandler) -> str:
+    """A router's own page (``/t/{tenant}``) is linked with the trailing slash it always had."""
+    return f"{path}/" if "/" in handler.paths and path != "/" else path
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     use_fast_hashing(settings.mode is Mode.TEST)
@@ -157,44 +217,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await redis.aclose()
                 await queue.aclose()
 
-    county_dependencies = {"ctx": Provide(tenant_context, sync_to_thread=False)}
-    region_dependencies = {"rctx": Provide(region_context, sync_to_thread=False)}
     app = Litestar(
-        route_handlers=[
-            Router("/", route_handlers=PUBLIC, include_in_schema=False),  # pages: the schema is the API's
-            Router(
-                "/t/{tenant:str}",
-                route_handlers=COUNTY_PAGES,
-                guards=[tenant_guard],
-                dependencies=county_dependencies,
-                after_response=stats_web.after_county_write,
-                include_in_schema=False,
-            ),
-            Router(
-                "/api/v1/t/{tenant:str}",
-                route_handlers=COUNTY_API,
-                guards=[tenant_guard],
-                dependencies=county_dependencies,
-                after_response=stats_web.after_county_write,
-            ),
-            # A region's pages and API: behind the region gate, the only cross-county read path.
-            Router(
-                "/r/{region:str}",
-                route_handlers=[*stats_web.REGION_PAGES, *regions_web.REGION_PAGES],
-                guards=[region_guard],
-                dependencies=region_dependencies,
-                include_in_schema=False,
-            ),
-            Router(
-                "/api/v1/r/{region:str}",
-                route_handlers=documented(stats_api.REGION_API),
-                guards=[region_guard],
-                dependencies=region_dependencies,
-            ),
-            create_static_files_router(
-                path="/static", directories=[STATIC_DIR], name="static", include_in_schema=False
-            ),
-        ],
+        route_handlers=routers(),
         lifespan=[lifespan],
         middleware=[IdentityMiddleware()],
         before_request=check_body,

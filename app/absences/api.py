@@ -52,7 +52,7 @@ async def sweep_soon(request: Request, ctx: TenantContext) -> None:
     await enqueue(services_of(request).queue, JobKind.SUBSTITUTION, ctx.tenant.id)
 
 
-@post("/absences", guards=[requires(Permission.ABSENCE_POST)])
+@post("/absences", name="api_absence_post", guards=[requires(Permission.ABSENCE_POST)])
 async def post_absence(request: Request, ctx: County, data: JSONBody[NewAbsence]) -> dict:
     absence = await services.post(
         ctx,
@@ -69,7 +69,7 @@ async def post_absence(request: Request, ctx: County, data: JSONBody[NewAbsence]
     return absence.as_dict()
 
 
-@post("/absences/afterwards", guards=[requires(Permission.ABSENCE_MANAGE)])
+@post("/absences/afterwards", name="api_absence_afterwards", guards=[requires(Permission.ABSENCE_MANAGE)])
 async def record_afterwards(ctx: County, data: JSONBody[PastAbsence]) -> dict:
     absence = await services.record_afterwards(
         ctx, person_id=data.staff_id, kind=data.kind, reason=data.reason, starts_at=data.starts_at, ends_at=data.ends_at
@@ -77,17 +77,17 @@ async def record_afterwards(ctx: County, data: JSONBody[PastAbsence]) -> dict:
     return absence.as_dict()
 
 
-@get("/absences", guards=[requires(Permission.ABSENCE_POST)])
+@get("/absences", name="api_absences", guards=[requires(Permission.ABSENCE_POST)])
 async def list_absences(ctx: County, active_at: FromQuery[str] = "") -> list[dict]:
     return [a.as_dict() for a in await services.list_absences(ctx, active_at=parse_instant(ctx, active_at))]
 
 
-@get("/absences/{absence_id:int}", guards=[requires(Permission.ABSENCE_POST)])
+@get("/absences/{absence_id:int}", name="api_absence", guards=[requires(Permission.ABSENCE_POST)])
 async def get_absence(ctx: County, absence_id: FromPath[int]) -> dict:
     return (await services.get_absence(ctx, absence_id)).as_dict()
 
 
-@post("/absences/{absence_id:int}/{action:str}", guards=[requires(Permission.ABSENCE_POST)])
+@post("/absences/{absence_id:int}/{action:str}", name="api_absence_decide", guards=[requires(Permission.ABSENCE_POST)])
 async def decide(
     request: Request,
     ctx: County,
@@ -105,14 +105,14 @@ async def decide(
     return absence.as_dict()
 
 
-@post("/lines/{code:str}/pick", guards=[requires(Permission.ESCALATION_PICK)])
+@post("/lines/{code:str}/pick", name="api_rota_pick", guards=[requires(Permission.ESCALATION_PICK)])
 async def pick(request: Request, ctx: County, code: FromPath[str], data: JSONBody[Pick]) -> dict:
     await services.pick(ctx, code, data.staff_id)
     await sweep_soon(request, ctx)
     return {"line": code, "acting": data.staff_id}
 
 
-@get("/door-notice", guards=[requires(Permission.ABSENCE_POST)])
+@get("/door-notice", name="api_door_notice", guards=[requires(Permission.ABSENCE_POST)])
 async def door_notice(ctx: County) -> dict:
     notice = await services.door_notice(ctx)
     entries = notice.entries if notice else []

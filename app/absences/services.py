@@ -375,7 +375,7 @@ async def post(
             status=initial_status(category, roles),
             approver_role=approver,
         )
-        link = f"/t/{ctx.tenant.slug}/absences/{row.id}"
+        link = ctx.url("absence", absence_id=row.id)
         if approver:
             await tell(
                 ctx.tenant.id,
@@ -448,7 +448,7 @@ async def decide(ctx: TenantContext, absence_id: int, action: Action, note: str 
                 ctx.tenant.id,
                 row.person,
                 kind=f"absence.{action.value}",
-                link=f"/t/{ctx.tenant.slug}/absences/{row.id}",
+                link=ctx.url("absence", absence_id=row.id),
                 message=(
                     said(
                         "您的离岗告示：{status}（{note}）",
@@ -476,7 +476,7 @@ async def _tell_office(ctx: TenantContext, row: Absence) -> None:
         ctx.tenant.id,
         [user["id"] for user in users],
         kind="absence.office",
-        link=f"/t/{ctx.tenant.slug}/absences/{row.id}",
+        link=ctx.url("absence", absence_id=row.id),
         message=said(
             "{person}请假（{kind}）{starts} 至 {ends}，已批准，请办公室备案",
             person=person["name"],

@@ -103,7 +103,7 @@ async def update_statuses(ctx: TenantContext, now: datetime, report: SweepReport
                         "{person}逾期未返岗（预计返回 {back}）", person=person, back=back.strftime("%m-%d %H:%M")
                     ),
                     key=f"absence:{row['id']}:overdue",
-                    link=f"/t/{ctx.tenant.slug}/absences/{row['id']}",
+                    link=ctx.url("absence", absence_id=row["id"]),
                 )
         if target == Status.OVERDUE:
             report.overdue += 1
@@ -145,7 +145,7 @@ async def _open(
     ctx: TenantContext, absence_id: int, person: int, row: rota.RotaRow, now: datetime, report: SweepReport
 ) -> None:
     entry = row.entry
-    link = f"/t/{ctx.tenant.slug}/absences/{absence_id}"
+    link = ctx.url("absence", absence_id=absence_id)
     async with db.transaction():
         inserted = (
             await Substitution.insert(
@@ -240,7 +240,7 @@ async def _close(ctx: TenantContext, current: dict, now: datetime, report: Sweep
                 report,
                 [current["substitute"]],
                 kind="substitution.end",
-                link=f"/t/{ctx.tenant.slug}/absences/{current['absence']}",
+                link=ctx.url("absence", absence_id=current["absence"]),
                 key=f"substitution-end:{current['id']}",
                 message=message,
             )
@@ -340,7 +340,7 @@ async def _tell_moved(
             report,
             await holders_of(ctx, [Role.SECTION_HEAD]),
             kind="case.uncovered",
-            link=f"/t/{ctx.tenant.slug}/cases?uncovered=1",
+            link=ctx.url("cases", query={"uncovered": 1}),
             key=key,
             message=said(
                 "{line}：{count}件未办结案件无人办理（经办人不在岗，且无人可替岗），请立即指定替岗人员",
@@ -354,7 +354,7 @@ async def _tell_moved(
             report,
             [wanted],
             kind="case.acting",
-            link=f"/t/{ctx.tenant.slug}/cases?handler={wanted}",
+            link=ctx.url("cases", query={"handler": wanted}),
             key=key,
             message=said("{line}：{count}件未办结案件转由您代为办理（经办人不在岗）", line=line_name, count=len(moved)),
         )
@@ -380,7 +380,7 @@ async def tell_neighbours(ctx: TenantContext, report: SweepReport) -> None:
         report,
         [u["id"] for u in users],
         kind="absence.all_out",
-        link=f"/t/{ctx.tenant.slug}/absences/door-notice",
+        link=ctx.url("door_notice"),
         key=f"door:{notice.since:%Y%m%d%H%M%S}",
         message=said("社会救助股人员全部外出，群众来访请代为接待：{away}", away=away),
         # The reasons stay in the neighbours' inboxes; a group reads who is out and until when.

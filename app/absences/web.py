@@ -86,7 +86,7 @@ async def overview_page(
     return page(request, "absences/overview.html", context, status_code=400 if context["error"] else 200)
 
 
-@get("/absences/preview", guards=[requires(Permission.ABSENCE_POST)])
+@get("/absences/preview", name="absence_preview", guards=[requires(Permission.ABSENCE_POST)])
 async def preview(
     request: Request,
     ctx: County,
@@ -106,7 +106,7 @@ async def preview(
     return page(request, "absences/preview.html", context)
 
 
-@post("/absences", guards=[requires(Permission.ABSENCE_POST)])
+@post("/absences", name="absence_post", guards=[requires(Permission.ABSENCE_POST)])
 async def post_absence(request: Request, ctx: County) -> Template | Redirect:
     form = await request.form()
     fields = ("kind", "reason", "starts_at", "ends_at", "contact", "handover", "staff_id", "show_contact")
@@ -128,8 +128,8 @@ async def post_absence(request: Request, ctx: County) -> Template | Redirect:
         context = await _list_context(ctx, error=exc.localized(), form=values)
         return page(request, "absences/list.html", context, status_code=400)
     await sweep_soon(request, ctx)
-    path = f"/t/{ctx.tenant.slug}/absences/{absence.id}"
-    undo = f"{path}/cancel" if _cancellable(absence) else ""
+    path = ctx.url("absence", absence_id=absence.id)
+    undo = ctx.url("absence_decide", absence_id=absence.id, action="cancel") if _cancellable(absence) else ""
     return done(request, Redirect(path, status_code=303), Done.ABSENCE_POSTED, undo=undo)
 
 
@@ -142,7 +142,7 @@ def _cancellable(absence: services.AbsenceView) -> bool:
     return True
 
 
-@get("/absences/afterwards", guards=[requires(Permission.ABSENCE_MANAGE)])
+@get("/absences/afterwards", name="absence_afterwards", guards=[requires(Permission.ABSENCE_MANAGE)])
 async def afterwards_form(request: Request, ctx: County) -> Template:
     people = await members(ctx)
     return page(
@@ -152,7 +152,7 @@ async def afterwards_form(request: Request, ctx: County) -> Template:
     )
 
 
-@post("/absences/afterwards", guards=[requires(Permission.ABSENCE_MANAGE)])
+@post("/absences/afterwards", name="absence_afterwards_record", guards=[requires(Permission.ABSENCE_MANAGE)])
 async def record_afterwards(request: Request, ctx: County) -> Template | Redirect:
     form = await request.form()
     values = {k: form.get(k, "") for k in ("staff_id", "kind", "reason", "starts_at", "ends_at")}
@@ -179,11 +179,13 @@ async def record_afterwards(request: Request, ctx: County) -> Template | Redirec
             status_code=400,
         )
     return done(
-        request, Redirect(f"/t/{ctx.tenant.slug}/absences/{absence.id}", status_code=303), Done.ABSENCE_RECORDED
+        request,
+        Redirect(ctx.url("absence", absence_id=absence.id), status_code=303),
+        Done.ABSENCE_RECORDED,
     )
 
 
-@get("/absences/door-notice", guards=[requires(Permission.ABSENCE_POST)])
+@get("/absences/door-notice", name="door_notice", guards=[requires(Permission.ABSENCE_POST)])
 async def door_notice(request: Request, ctx: County) -> Template:
     return page(request, "absences/door.html", {"door": await services.door_notice(ctx), "labels": services})
 
@@ -203,12 +205,12 @@ async def _detail(
     return page(request, "absences/detail.html", context, status_code=status_code, fragments=("decision",))
 
 
-@get("/absences/{absence_id:int}", guards=[requires(Permission.ABSENCE_POST)])
+@get("/absences/{absence_id:int}", name="absence", guards=[requires(Permission.ABSENCE_POST)])
 async def absence_page(request: Request, ctx: County, absence_id: FromPath[int]) -> Template:
     return await _detail(request, ctx, absence_id)
 
 
-@post("/absences/{absence_id:int}/{action:str}", guards=[requires(Permission.ABSENCE_POST)])
+@post("/absences/{absence_id:int}/{action:str}", name="absence_decide", guards=[requires(Permission.ABSENCE_POST)])
 async def decide(
     request: Request, ctx: County, absence_id: FromPath[int], action: FromPath[str]
 ) -> Template | Redirect:
@@ -226,11 +228,12 @@ async def decide(
     await sweep_soon(request, ctx)
     if request.headers.get("hx-request") and not back:
         return done(request, await _detail(request, ctx, absence_id), DECIDED[chosen])
-    target = back if back.startswith(f"/t/{ctx.tenant.slug}/") else f"/t/{ctx.tenant.slug}/absences/{absence_id}"
+    inside_county = back.startswith(ctx.url("dashboard"))
+    target = back if inside_county else ctx.url("absence", absence_id=absence_id)
     return done(request, Redirect(target, status_code=303), DECIDED[chosen])
 
 
-@post("/rota/{code:str}/pick", guards=[requires(Permission.ESCALATION_PICK)])
+@post("/rota/{code:str}/pick", name="rota_pick", guards=[requires(Permission.ESCALATION_PICK)])
 async def pick(request: Request, ctx: County, code: FromPath[str]) -> Redirect:
     await line(ctx, code)
     form = await request.form()
@@ -240,7 +243,7 @@ async def pick(request: Request, ctx: County, code: FromPath[str]) -> Redirect:
         raise InvalidInput("请选择替岗人员") from None
     await services.pick(ctx, code, person_id)
     await sweep_soon(request, ctx)
-    return done(request, Redirect(f"/t/{ctx.tenant.slug}/rota", status_code=303), Done.PICKED)
+    return done(request, Redirect(ctx.url("rota"), status_code=303), Done.PICKED)
 
 
 PAGES = [

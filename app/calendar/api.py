@@ -32,7 +32,7 @@ def day_json(info: DayInfo) -> dict:
     }
 
 
-@get("/calendar/due", guards=[requires(Permission.CASE_VIEW)])
+@get("/calendar/due", name="api_calendar_due", guards=[requires(Permission.CASE_VIEW)])
 async def due(ctx: County, start: FromQuery[str] = "", working_days: FromQuery[str] = "") -> dict:
     received_on = services.parse_day(start)
     count = services.parse_working_days(working_days)
@@ -40,24 +40,29 @@ async def due(ctx: County, start: FromQuery[str] = "", working_days: FromQuery[s
     return {"due_on": result.due_on.isoformat(), "provisional": result.provisional}
 
 
-@get("/calendar/days", guards=[requires(Permission.CASE_VIEW)])
+@get("/calendar/days", name="api_calendar_days", guards=[requires(Permission.CASE_VIEW)])
 async def year_days(ctx: County, year: FromQuery[str] = "") -> list[dict]:
     wanted = services.parse_year(year) if year else ctx.tenant.now().year
     calendar = await services.calendar_of(ctx)
     return [day_json(info) for month in range(1, 13) for info in calendar.month(wanted, month)]
 
 
-@put("/calendar/days/{day:str}", guards=[requires(Permission.CALENDAR_MANAGE)])
+@put("/calendar/days/{day:str}", name="api_calendar_day_set", guards=[requires(Permission.CALENDAR_MANAGE)])
 async def set_day(ctx: County, day: FromPath[str], data: JSONBody[DayDecision]) -> dict:
     return day_json(await services.set_day(ctx, services.parse_day(day), data.workday, data.note))
 
 
-@delete("/calendar/days/{day:str}", guards=[requires(Permission.CALENDAR_MANAGE)], status_code=200)
+@delete(
+    "/calendar/days/{day:str}",
+    name="api_calendar_day_clear",
+    guards=[requires(Permission.CALENDAR_MANAGE)],
+    status_code=200,
+)
 async def clear_day(ctx: County, day: FromPath[str]) -> dict:
     return day_json(await services.clear_day(ctx, services.parse_day(day)))
 
 
-@put("/calendar/years/{year:int}", guards=[requires(Permission.CALENDAR_MANAGE)])
+@put("/calendar/years/{year:int}", name="api_calendar_year_mark", guards=[requires(Permission.CALENDAR_MANAGE)])
 async def mark_year(ctx: County, year: FromPath[int], data: JSONBody[YearMark]) -> dict:
     """The county's schedule of the year is complete (or not): only then are its due dates final."""
     return {"year": year, "entered": await services.set_year_entered(ctx, year, data.entered)}

@@ -36,12 +36,12 @@ class OfficeHoursBody(msgspec.Struct, forbid_unknown_fields=True):
     winter: SeasonBody | None = None
 
 
-@get("/settings/office_hours", guards=[requires(Permission.SETTINGS_MANAGE)])
+@get("/settings/office_hours", name="api_office_hours", guards=[requires(Permission.SETTINGS_MANAGE)])
 async def office_hours_settings(ctx: County) -> dict:
     return (await office_hours_of(ctx)).as_json()
 
 
-@put("/settings/office_hours", guards=[requires(Permission.SETTINGS_MANAGE)])
+@put("/settings/office_hours", name="api_office_hours_put", guards=[requires(Permission.SETTINGS_MANAGE)])
 async def put_office_hours(ctx: County, data: JSONBody[OfficeHoursBody]) -> dict:
     raw = {key: value for key, value in msgspec.to_builtins(data).items() if value is not None}
     return (await set_office_hours(ctx, raw)).as_json()
@@ -80,7 +80,7 @@ async def office_hours_page(request: Request, ctx: County) -> Template:
     return page(request, "settings/office_hours.html", {"hours": _shown(hours), "rows": SESSIONS_SHOWN, "error": ""})
 
 
-@post("/settings/office-hours", guards=[requires(Permission.SETTINGS_MANAGE)])
+@post("/settings/office-hours", name="office_hours_save", guards=[requires(Permission.SETTINGS_MANAGE)])
 async def save_office_hours(request: Request, ctx: County) -> Template | Redirect:
     raw = _raw_from(await request.form())
     try:
@@ -88,7 +88,7 @@ async def save_office_hours(request: Request, ctx: County) -> Template | Redirec
     except InvalidInput as exc:
         context = {"hours": _shown(raw), "rows": SESSIONS_SHOWN, "error": exc.localized()}
         return page(request, "settings/office_hours.html", context, status_code=400)
-    return done(request, Redirect(f"/t/{ctx.tenant.slug}/settings/office-hours", status_code=303), Done.SETTINGS_SAVED)
+    return done(request, Redirect(ctx.url("office_hours"), status_code=303), Done.SETTINGS_SAVED)
 
 
 PAGES = [office_hours_page, save_office_hours]

@@ -22,6 +22,7 @@ from app.domain.workdays import SOURCE_COUNTY, SOURCE_GLOBAL, DayInfo
 from app.errors import InvalidInput
 from app.tenancy.context import NotFound, TenantContext
 from app.tenancy.permissions import Permission
+from app.urls import url
 from app.web.feedback import done
 from app.web.guards import County, requires, superadmin_guard
 from app.web.identity import services_of
@@ -29,7 +30,6 @@ from app.web.render import page
 
 # HTMX asks for one of these regions by its id (hx-target); anything else gets the whole page.
 FRAGMENTS = ("year", "due")
-GLOBAL_PATH = "/admin/calendar"
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Scope:
     """One county's calendar, or every county's (superadmin): what is shown, where changes go."""
 
     template: str
-    path: str
+    link: Callable[..., str]  # the page's URL, with a query: scope.link(year=2027)
     source: str  # the decisions this page changes: the county's or the superadmin's
     this_year: int
     editable: bool
@@ -54,7 +54,7 @@ class Scope:
 def county_scope(ctx: TenantContext) -> Scope:
     return Scope(
         template="calendar/county.html",
-        path=f"/t/{ctx.tenant.slug}/calendar",
+        link=lambda **query: ctx.url("calendar", query=query),
         source=SOURCE_COUNTY,
         this_year=ctx.tenant.now().year,
         editable=ctx.actor.can(Permission.CALENDAR_MANAGE),
@@ -70,7 +70,7 @@ def global_scope(request: Request) -> Scope:
     today = clock.now().astimezone(ZoneInfo(services_of(request).settings.default_timezone)).date()
     return Scope(
         template="calendar/global.html",
-        path=GLOBAL_PATH,
+        link=lambda **query: url("global_calendar", query=query),
         source=SOURCE_GLOBAL,
         this_year=today.year,
         editable=True,
@@ -139,7 +139,7 @@ async def _change(request: Request, scope: Scope) -> Template | Redirect:
     except InvalidInput as exc:
         return _render(request, scope, await scope.year(shown), status_code=400, error=exc.localized(), form=values)
     if not request.headers.get("hx-request"):
-        return done(request, Redirect(f"{scope.path}?year={day.year}", status_code=303))
+        return done(request, Redirect(scope.link(year=day.year), status_code=303))
     view = await scope.year(day.year)
     return done(request, _render(request, scope, view, saved=saved, chosen=saved, form=_editor_form(saved)))
 
@@ -152,7 +152,7 @@ async def _mark_year(request: Request, scope: Scope, raw_year: str, entered: boo
     except InvalidInput as exc:
         return _render(request, scope, await scope.year(shown), status_code=400, error=exc.localized())
     if not request.headers.get("hx-request"):
-        return done(request, Redirect(f"{scope.path}?year={shown}", status_code=303))
+        return done(request, Redirect(scope.link(year=shown), status_code=303))
     return done(request, _render(request, scope, await scope.year(shown)))
 
 
@@ -192,7 +192,7 @@ async def county_page(
     )
 
 
-@post("/calendar", guards=[requires(Permission.CALENDAR_MANAGE)])
+@post("/calendar", name="calendar_change", guards=[requires(Permission.CALENDAR_MANAGE)])
 async def county_change(request: Request, ctx: County) -> Template | Redirect:
     return await _change(request, county_scope(ctx))
 
@@ -200,7 +200,7 @@ async def county_change(request: Request, ctx: County) -> Template | Redirect:
 # ---- every county (superadmin) --------------------------------------------------------------------------------------
 
 
-@get(GLOBAL_PATH, name="global_calendar", guards=[superadmin_guard])
+@get("/admin/calendar", name="global_calendar", guards=[superadmin_guard])
 async def global_page(request: Request, year: FromQuery[str] = "", day: FromQuery[str] = "") -> Template:
     scope = global_scope(request)
     shown, error = _year_or_this(year, scope)
@@ -208,7 +208,7 @@ async def global_page(request: Request, year: FromQuery[str] = "", day: FromQuer
     return _render(request, scope, view, status_code=400 if error else 200, error=error, **_picked(day, view))
 
 
-@post(GLOBAL_PATH, guards=[superadmin_guard])
+@post("/admin/calendar", name="global_calendar_change", guards=[superadmin_guard])
 async def global_change(request: Request) -> Template | Redirect:
     return await _change(request, global_scope(request))
 

@@ -252,7 +252,7 @@ async def _new_record(
         kind="accountability",
         message=summary,
         key=f"accountability:{row.id}",
-        link=f"/t/{ctx.tenant.slug}/accountability/staff/{person}",
+        link=ctx.url("accountability_person", staff_id=person),
     )
     return row.id
 

@@ -64,12 +64,12 @@ class ExtensionRequest(msgspec.Struct, forbid_unknown_fields=True):
     reason: SingleLine
 
 
-@post("/cases", guards=[requires(Permission.CASE_WORK)])
+@post("/cases", name="api_case_create", guards=[requires(Permission.CASE_WORK)])
 async def create_case(ctx: County, data: JSONBody[services.Application]) -> dict:
     return (await services.intake(ctx, data)).as_dict()
 
 
-@get("/cases", guards=[requires(Permission.CASE_VIEW)])
+@get("/cases", name="api_cases", guards=[requires(Permission.CASE_VIEW)])
 async def list_cases(
     ctx: County,
     line: FromQuery[str] = "",
@@ -100,12 +100,12 @@ async def list_cases(
     }
 
 
-@get("/cases/{case_id:int}", guards=[requires(Permission.CASE_VIEW)])
+@get("/cases/{case_id:int}", name="api_case", guards=[requires(Permission.CASE_VIEW)])
 async def get_case(ctx: County, case_id: FromPath[int]) -> dict:
     return (await services.get_case(ctx, case_id)).as_dict()
 
 
-@get("/cases/{case_id:int}/timeline", guards=[requires(Permission.CASE_VIEW)])
+@get("/cases/{case_id:int}/timeline", name="api_case_timeline", guards=[requires(Permission.CASE_VIEW)])
 async def timeline(ctx: County, case_id: FromPath[int]) -> list[dict]:
     folder = await services.case_file(ctx, case_id)
     return [
@@ -121,7 +121,7 @@ async def timeline(ctx: County, case_id: FromPath[int]) -> list[dict]:
     ]
 
 
-@post("/cases/{case_id:int}/steps", guards=[requires(Permission.CASE_WORK)])
+@post("/cases/{case_id:int}/steps", name="api_case_step", guards=[requires(Permission.CASE_WORK)])
 async def step(ctx: County, case_id: FromPath[int], data: JSONBody[Step]) -> dict:
     await services.get_case(ctx, case_id)
     if data.action in ("accept", "refuse"):
@@ -133,18 +133,18 @@ async def step(ctx: County, case_id: FromPath[int], data: JSONBody[Step]) -> dic
     return case.as_dict()
 
 
-@post("/cases/{case_id:int}/decision", guards=[requires(Permission.CASE_DECIDE)])
+@post("/cases/{case_id:int}/decision", name="api_case_decide", guards=[requires(Permission.CASE_DECIDE)])
 async def decide(ctx: County, case_id: FromPath[int], data: JSONBody[Decision]) -> dict:
     return (await services.decide(ctx, case_id, data.approve, data.reason)).as_dict()
 
 
-@post("/cases/{case_id:int}/notices", guards=[requires(Permission.CASE_WORK)])
+@post("/cases/{case_id:int}/notices", name="api_case_notice", guards=[requires(Permission.CASE_WORK)])
 async def issue_notice(ctx: County, case_id: FromPath[int], data: JSONBody[Notice]) -> dict:
     notice_id = await services.issue_notice(ctx, case_id, data.items, data.reason)
     return {"id": notice_id, "case": (await services.get_case(ctx, case_id)).as_dict()}
 
 
-@post("/cases/{case_id:int}/survey", guards=[requires(Permission.CASE_WORK)])
+@post("/cases/{case_id:int}/survey", name="api_case_survey", guards=[requires(Permission.CASE_WORK)])
 async def record_survey(ctx: County, case_id: FromPath[int], data: JSONBody[SurveyRecord]) -> dict:
     survey_id = await services.record_survey(
         ctx,
@@ -157,24 +157,28 @@ async def record_survey(ctx: County, case_id: FromPath[int], data: JSONBody[Surv
     return {"id": survey_id, "case": (await services.get_case(ctx, case_id)).as_dict()}
 
 
-@post("/cases/{case_id:int}/survey/sign", guards=[requires(Permission.CASE_WORK)])
+@post("/cases/{case_id:int}/survey/sign", name="api_case_survey_sign", guards=[requires(Permission.CASE_WORK)])
 async def sign_survey(ctx: County, case_id: FromPath[int]) -> dict:
     await services.sign_survey(ctx, case_id)
     return (await services.get_case(ctx, case_id)).as_dict()
 
 
-@post("/cases/{case_id:int}/postings", guards=[requires(Permission.CASE_WORK)])
+@post("/cases/{case_id:int}/postings", name="api_case_posting", guards=[requires(Permission.CASE_WORK)])
 async def start_posting(ctx: County, case_id: FromPath[int], data: JSONBody[PostingStart]) -> dict:
     posting_id = await services.start_posting(ctx, case_id, data.starts_on, data.place)
     return {"id": posting_id, "case": (await services.get_case(ctx, case_id)).as_dict()}
 
 
-@post("/cases/{case_id:int}/objections", guards=[requires(Permission.CASE_WORK)])
+@post("/cases/{case_id:int}/objections", name="api_case_objection", guards=[requires(Permission.CASE_WORK)])
 async def record_objection(ctx: County, case_id: FromPath[int], data: JSONBody[NewObjection]) -> dict:
     return {"id": await services.record_objection(ctx, case_id, data.raised_on, data.raised_by, data.content)}
 
 
-@post("/cases/{case_id:int}/objections/{objection_id:int}/resolve", guards=[requires(Permission.CASE_WORK)])
+@post(
+    "/cases/{case_id:int}/objections/{objection_id:int}/resolve",
+    name="api_case_objection_resolve",
+    guards=[requires(Permission.CASE_WORK)],
+)
 async def resolve_objection(
     ctx: County, case_id: FromPath[int], objection_id: FromPath[int], data: JSONBody[Resolution]
 ) -> dict:
@@ -182,12 +186,12 @@ async def resolve_objection(
     return {"id": objection_id, "resolved": True}
 
 
-@post("/cases/{case_id:int}/extend", guards=[requires(Permission.CASE_EXTEND)])
+@post("/cases/{case_id:int}/extend", name="api_case_extend", guards=[requires(Permission.CASE_EXTEND)])
 async def extend(ctx: County, case_id: FromPath[int], data: JSONBody[ExtensionRequest]) -> dict:
     return (await services.extend(ctx, case_id, data.working_days, data.reason)).as_dict()
 
 
-@get("/accountability", guards=[requires(Permission.CASE_VIEW)])
+@get("/accountability", name="api_accountability", guards=[requires(Permission.CASE_VIEW)])
 async def accountability(
     ctx: County, staff_id: FromQuery[int | None] = None, year: FromQuery[int | None] = None
 ) -> list:
@@ -204,13 +208,17 @@ class Remedy(msgspec.Struct, forbid_unknown_fields=True):
     remedy_done_on: date | None = None
 
 
-@put("/accountability/{record_id:int}/remedy", guards=[requires(Permission.ACCOUNTABILITY_MANAGE)])
+@put(
+    "/accountability/{record_id:int}/remedy",
+    name="api_accountability_remedy",
+    guards=[requires(Permission.ACCOUNTABILITY_MANAGE)],
+)
 async def set_remedy(ctx: County, record_id: FromPath[int], data: JSONBody[Remedy]) -> dict:
     record = await records.set_remedy(ctx, record_id, data.remedy, data.remedy_due_on, data.remedy_done_on)
     return record.as_dict()
 
 
-@get("/enquiries", guards=[requires(Permission.CASE_VIEW)])
+@get("/enquiries", name="api_enquiries", guards=[requires(Permission.CASE_VIEW)])
 async def list_enquiries(
     ctx: County,
     status: FromQuery[str] = "",
@@ -229,12 +237,12 @@ async def list_enquiries(
     }
 
 
-@post("/enquiries", guards=[requires(Permission.CASE_WORK)])
+@post("/enquiries", name="api_enquiry_log", guards=[requires(Permission.CASE_WORK)])
 async def log_enquiry(ctx: County, data: JSONBody[enquiries.NewEnquiry]) -> dict:
     return (await enquiries.log_enquiry(ctx, data)).as_dict()
 
 
-@get("/enquiries/{enquiry_id:int}", guards=[requires(Permission.CASE_VIEW)])
+@get("/enquiries/{enquiry_id:int}", name="api_enquiry", guards=[requires(Permission.CASE_VIEW)])
 async def get_enquiry(ctx: County, enquiry_id: FromPath[int]) -> dict:
     return (await enquiries.get_enquiry(ctx, enquiry_id)).as_dict()
 
@@ -244,7 +252,7 @@ class Confirmation(msgspec.Struct, forbid_unknown_fields=True):
     note: str = ""
 
 
-@post("/enquiries/{enquiry_id:int}/confirm", guards=[requires(Permission.CASE_WORK)])
+@post("/enquiries/{enquiry_id:int}/confirm", name="api_enquiry_confirm", guards=[requires(Permission.CASE_WORK)])
 async def confirm_referral(ctx: County, enquiry_id: FromPath[int], data: JSONBody[Confirmation]) -> dict:
     return (await enquiries.confirm_referral(ctx, enquiry_id, data.confirmed_on, data.note)).as_dict()
 
@@ -253,7 +261,7 @@ class CaseLink(msgspec.Struct, forbid_unknown_fields=True):
     case_id: int
 
 
-@post("/enquiries/{enquiry_id:int}/link", guards=[requires(Permission.CASE_WORK)])
+@post("/enquiries/{enquiry_id:int}/link", name="api_enquiry_link", guards=[requires(Permission.CASE_WORK)])
 async def link_case(ctx: County, enquiry_id: FromPath[int], data: JSONBody[CaseLink]) -> dict:
     return (await enquiries.link_case(ctx, enquiry_id, data.case_id)).as_dict()
 

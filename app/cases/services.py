@@ -676,7 +676,7 @@ async def _ask_for_signatures(ctx: TenantContext, case: Case, people: list[int])
                     case=case.id,
                 ),
                 f"survey:{case.id}:sign:{person_id}",
-                f"/t/{ctx.tenant.slug}/cases/{case.id}#survey",
+                ctx.url("case", case_id=case.id, anchor="survey"),
                 case.id,
             )
             for person_id in people

@@ -97,7 +97,7 @@ async def register(request: Request, ctx: County) -> Template:
     return page(request, "cases/register.html", context, fragments=("results",))
 
 
-@get("/cases/export.xlsx", guards=[requires(Permission.CASE_VIEW)])
+@get("/cases/export.xlsx", name="cases_export", guards=[requires(Permission.CASE_VIEW)])
 async def export(request: Request, ctx: County) -> Response:
     cases = await services.all_cases(ctx, _filter_from(dict(request.query_params)))
     return download(workbook(cases, ctx.tenant.name), f"cases-{ctx.tenant.slug}-{ctx.tenant.now():%Y%m%d}.xlsx")
@@ -117,12 +117,12 @@ async def _intake_context(ctx: TenantContext, form: dict, error: str = "") -> di
     }
 
 
-@get("/cases/new", guards=[requires(Permission.CASE_WORK)])
+@get("/cases/new", name="case_new", guards=[requires(Permission.CASE_WORK)])
 async def intake_form(request: Request, ctx: County) -> Template:
     return page(request, "cases/new.html", await _intake_context(ctx, {}))
 
 
-@get("/cases/due-preview", guards=[requires(Permission.CASE_VIEW)])
+@get("/cases/due-preview", name="case_due_preview", guards=[requires(Permission.CASE_VIEW)])
 async def due_preview(
     request: Request,
     ctx: County,
@@ -144,7 +144,7 @@ async def due_preview(
     return page(request, "cases/due_preview.html", context)
 
 
-@post("/cases", guards=[requires(Permission.CASE_WORK)])
+@post("/cases", name="case_intake", guards=[requires(Permission.CASE_WORK)])
 async def intake(request: Request, ctx: County) -> Template | Redirect:
     form = dict(await request.form())
     try:
@@ -166,7 +166,7 @@ async def intake(request: Request, ctx: County) -> Template | Redirect:
         )
     except InvalidInput as exc:
         return page(request, "cases/new.html", await _intake_context(ctx, form, exc.localized()), status_code=400)
-    return done(request, Redirect(f"/t/{ctx.tenant.slug}/cases/{case.id}", status_code=303), Done.CASE_CREATED)
+    return done(request, Redirect(ctx.url("case", case_id=case.id), status_code=303), Done.CASE_CREATED)
 
 
 def _prior_reviews(form: dict) -> list[PriorReview]:
@@ -214,7 +214,7 @@ async def _case_page(
     return page(request, "cases/detail.html", context, status_code=status_code, fragments=("work",))
 
 
-@get("/cases/{case_id:int}", guards=[requires(Permission.CASE_VIEW)])
+@get("/cases/{case_id:int}", name="case", guards=[requires(Permission.CASE_VIEW)])
 async def case_page(request: Request, ctx: County, case_id: FromPath[int]) -> Template:
     return await _case_page(request, ctx, case_id)
 
@@ -284,7 +284,7 @@ STEPS = {
 }
 
 
-@post("/cases/{case_id:int}/{step:str}", guards=[requires(Permission.CASE_VIEW)])
+@post("/cases/{case_id:int}/{step:str}", name="case_step", guards=[requires(Permission.CASE_VIEW)])
 async def take_step(request: Request, ctx: County, case_id: FromPath[int], step: FromPath[str]) -> Template | Redirect:
     await services.get_case(ctx, case_id)
     if step not in STEPS:
@@ -298,33 +298,33 @@ async def take_step(request: Request, ctx: County, case_id: FromPath[int], step:
         return await _case_page(request, ctx, case_id, exc.localized(), status_code=400, failed_step=step, form=form)
     if request.headers.get("hx-request"):
         return done(request, await _case_page(request, ctx, case_id), Done.CASE_STEP)
-    return done(request, Redirect(f"/t/{ctx.tenant.slug}/cases/{case_id}", status_code=303), Done.CASE_STEP)
+    return done(request, Redirect(ctx.url("case", case_id=case_id), status_code=303), Done.CASE_STEP)
 
 
-@post("/cases/{case_id:int}/id-number", guards=[requires(Permission.CASE_VIEW)])
+@post("/cases/{case_id:int}/id-number", name="case_id_number", guards=[requires(Permission.CASE_VIEW)])
 async def reveal_id_number(request: Request, ctx: County, case_id: FromPath[int]) -> Template:
     number = await services.reveal_id_number(ctx, case_id)
     return page(request, "cases/id_number.html", {"number": number})
 
 
-@get("/cases/{case_id:int}/notices/{notice_id:int}", guards=[requires(Permission.CASE_VIEW)])
+@get("/cases/{case_id:int}/notices/{notice_id:int}", name="case_notice", guards=[requires(Permission.CASE_VIEW)])
 async def print_notice(request: Request, ctx: County, case_id: FromPath[int], notice_id: FromPath[int]) -> Template:
     return page(request, "cases/print_notice.html", await services.notice_payload(ctx, case_id, notice_id))
 
 
-@get("/cases/{case_id:int}/receipts/{receipt_id:int}", guards=[requires(Permission.CASE_VIEW)])
+@get("/cases/{case_id:int}/receipts/{receipt_id:int}", name="case_receipt", guards=[requires(Permission.CASE_VIEW)])
 async def print_receipt(request: Request, ctx: County, case_id: FromPath[int], receipt_id: FromPath[int]) -> Template:
     return page(request, "cases/print_receipt.html", await services.receipt_payload(ctx, case_id, receipt_id))
 
 
-@get("/cases/{case_id:int}/evidence", guards=[requires(Permission.CASE_VIEW)])
+@get("/cases/{case_id:int}/evidence", name="case_evidence", guards=[requires(Permission.CASE_VIEW)])
 async def evidence(request: Request, ctx: County, case_id: FromPath[int]) -> Template:
     """Everything about the case on paper, in one go, for an inspection."""
     folder = await services.case_file(ctx, case_id)
     return page(request, "cases/evidence.html", {"f": folder, "c": folder.case, "labels": LABELS})
 
 
-@get("/accountability", guards=[requires(Permission.CASE_VIEW)])
+@get("/accountability", name="accountability", guards=[requires(Permission.CASE_VIEW)])
 async def accountability(request: Request, ctx: County, year: FromQuery[int | None] = None) -> Template:
     by_person: dict[tuple[int, str], list] = {}
     for record in await records.list_records(ctx, year=year):
@@ -352,13 +352,17 @@ async def _person_page(
     return page(request, "cases/accountability_person.html", context, status_code=400 if error else 200)
 
 
-@get("/accountability/staff/{staff_id:int}", guards=[requires(Permission.CASE_VIEW)])
+@get("/accountability/staff/{staff_id:int}", name="accountability_person", guards=[requires(Permission.CASE_VIEW)])
 async def accountability_person(request: Request, ctx: County, staff_id: FromPath[int]) -> Template:
     """One person's records: each occasion with its cases, a warning's remedy, a sanction's head record."""
     return await _person_page(request, ctx, staff_id)
 
 
-@post("/accountability/{record_id:int}/remedy", guards=[requires(Permission.ACCOUNTABILITY_MANAGE)])
+@post(
+    "/accountability/{record_id:int}/remedy",
+    name="accountability_remedy",
+    guards=[requires(Permission.ACCOUNTABILITY_MANAGE)],
+)
 async def remedy(request: Request, ctx: County, record_id: FromPath[int]) -> Template | Redirect:
     record = await records.get_record(ctx, record_id)
     form = await request.form()
@@ -372,7 +376,7 @@ async def remedy(request: Request, ctx: County, record_id: FromPath[int]) -> Tem
         )
     except InvalidInput as exc:
         return await _person_page(request, ctx, record.person_id, error=exc.localized(), failed=record_id, form=form)
-    back = f"/t/{ctx.tenant.slug}/accountability/staff/{record.person_id}#record-{record_id}"
+    back = ctx.url("accountability_person", staff_id=record.person_id, anchor=f"record-{record_id}")
     return done(request, Redirect(back, status_code=303))
 
 
@@ -415,7 +419,7 @@ async def enquiry_register(request: Request, ctx: County) -> Template:
     return await _register_page(request, ctx)
 
 
-@post("/enquiries", guards=[requires(Permission.CASE_WORK)])
+@post("/enquiries", name="enquiry_log", guards=[requires(Permission.CASE_WORK)])
 async def log_enquiry(request: Request, ctx: County) -> Template | Redirect:
     form = await request.form()
     try:
@@ -435,7 +439,11 @@ async def log_enquiry(request: Request, ctx: County) -> Template | Redirect:
         )
     except InvalidInput as exc:
         return await _register_page(request, ctx, form=form, error=exc.localized())
-    return done(request, Redirect(f"/t/{ctx.tenant.slug}/enquiries/{enquiry.id}", status_code=303), Done.ENQUIRY_LOGGED)
+    return done(
+        request,
+        Redirect(ctx.url("enquiry", enquiry_id=enquiry.id), status_code=303),
+        Done.ENQUIRY_LOGGED,
+    )
 
 
 async def _enquiry_page(
@@ -451,12 +459,12 @@ async def _enquiry_page(
     return page(request, "cases/enquiry.html", context, status_code=400 if error else 200)
 
 
-@get("/enquiries/{enquiry_id:int}", guards=[requires(Permission.CASE_VIEW)])
+@get("/enquiries/{enquiry_id:int}", name="enquiry", guards=[requires(Permission.CASE_VIEW)])
 async def enquiry_page(request: Request, ctx: County, enquiry_id: FromPath[int]) -> Template:
     return await _enquiry_page(request, ctx, enquiry_id)
 
 
-@post("/enquiries/{enquiry_id:int}/{change:str}", guards=[requires(Permission.CASE_WORK)])
+@post("/enquiries/{enquiry_id:int}/{change:str}", name="enquiry_change", guards=[requires(Permission.CASE_WORK)])
 async def change_enquiry(
     request: Request, ctx: County, enquiry_id: FromPath[int], change: FromPath[str]
 ) -> Template | Redirect:
@@ -474,7 +482,7 @@ async def change_enquiry(
             raise NotFoundException(f"no change {change!r}")
     except InvalidInput as exc:
         return await _enquiry_page(request, ctx, enquiry_id, error=exc.localized(), form=form)
-    return done(request, Redirect(f"/t/{ctx.tenant.slug}/enquiries/{enquiry_id}", status_code=303))
+    return done(request, Redirect(ctx.url("enquiry", enquiry_id=enquiry_id), status_code=303))
 
 
 PAGES = [

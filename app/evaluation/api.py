@@ -54,27 +54,35 @@ class NewLinks(msgspec.Struct, forbid_unknown_fields=True):
     prefix: SingleLine = grassroots.DEFAULT_PREFIX
 
 
-@get("/evaluations/cycles", guards=[requires(Permission.EVALUATION_RATE)])
+@get("/evaluations/cycles", name="api_evaluations", guards=[requires(Permission.EVALUATION_RATE)])
 async def list_cycles(ctx: County) -> list[dict]:
     return [cycle.as_dict() for cycle in await cycles.list_cycles(ctx)]
 
 
-@post("/evaluations/cycles", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post("/evaluations/cycles", name="api_evaluation_open", guards=[requires(Permission.EVALUATION_MANAGE)])
 async def open_cycle(ctx: County, data: JSONBody[NewCycle]) -> dict:
     return (await cycles.open_cycle(ctx, data.year, data.weights, data.trim)).as_dict()
 
 
-@get("/evaluations/cycles/{cycle_id:int}", guards=[requires(Permission.EVALUATION_RATE)])
+@get("/evaluations/cycles/{cycle_id:int}", name="api_evaluation", guards=[requires(Permission.EVALUATION_RATE)])
 async def get_cycle(ctx: County, cycle_id: FromPath[int]) -> dict:
     return (await cycles.get_cycle(ctx, cycle_id)).as_dict()
 
 
-@post("/evaluations/cycles/{cycle_id:int}/subjects", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post(
+    "/evaluations/cycles/{cycle_id:int}/subjects",
+    name="api_evaluation_subject_add",
+    guards=[requires(Permission.EVALUATION_MANAGE)],
+)
 async def add_subject(ctx: County, cycle_id: FromPath[int], data: JSONBody[NewSubject]) -> dict:
     return await cycles.add_subject(ctx, cycle_id, data.staff_id)
 
 
-@post("/evaluations/cycles/{cycle_id:int}/ratings", guards=[requires(Permission.EVALUATION_RATE)])
+@post(
+    "/evaluations/cycles/{cycle_id:int}/ratings",
+    name="api_evaluation_rate",
+    guards=[requires(Permission.EVALUATION_RATE)],
+)
 async def rate(ctx: County, cycle_id: FromPath[int], data: JSONBody[NewRating]) -> dict:
     return await ratings.rate(
         ctx,
@@ -87,22 +95,38 @@ async def rate(ctx: County, cycle_id: FromPath[int], data: JSONBody[NewRating]) 
     )
 
 
-@post("/evaluations/cycles/{cycle_id:int}/step", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post(
+    "/evaluations/cycles/{cycle_id:int}/step",
+    name="api_evaluation_step",
+    guards=[requires(Permission.EVALUATION_MANAGE)],
+)
 async def set_step(ctx: County, cycle_id: FromPath[int], data: JSONBody[Step]) -> dict:
     return (await cycles.set_step(ctx, cycle_id, data.step)).as_dict()
 
 
-@post("/evaluations/cycles/{cycle_id:int}/finalise", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post(
+    "/evaluations/cycles/{cycle_id:int}/finalise",
+    name="api_evaluation_finalise",
+    guards=[requires(Permission.EVALUATION_MANAGE)],
+)
 async def finalise(ctx: County, cycle_id: FromPath[int], data: JSONBody[Finalise | None] = None) -> dict:
     return (await cycles.finalise(ctx, cycle_id, data.policy if data else "")).as_dict()
 
 
-@post("/evaluations/cycles/{cycle_id:int}/reopen", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post(
+    "/evaluations/cycles/{cycle_id:int}/reopen",
+    name="api_evaluation_reopen",
+    guards=[requires(Permission.EVALUATION_MANAGE)],
+)
 async def reopen(ctx: County, cycle_id: FromPath[int], data: JSONBody[Reopen]) -> dict:
     return (await cycles.reopen(ctx, cycle_id, data.reason)).as_dict()
 
 
-@post("/evaluations/cycles/{cycle_id:int}/links", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post(
+    "/evaluations/cycles/{cycle_id:int}/links",
+    name="api_evaluation_links",
+    guards=[requires(Permission.EVALUATION_MANAGE)],
+)
 async def create_links(ctx: County, cycle_id: FromPath[int], data: JSONBody[NewLinks]) -> list[dict]:
     links = await grassroots.create_links(ctx, cycle_id, data.count, data.prefix)
     return [{**link, "expires_at": link["expires_at"].isoformat()} for link in links]
@@ -110,6 +134,7 @@ async def create_links(ctx: County, cycle_id: FromPath[int], data: JSONBody[NewL
 
 @post(
     "/evaluations/cycles/{cycle_id:int}/compute",
+    name="api_evaluation_compute",
     guards=[requires(Permission.EVALUATION_MANAGE)],
     status_code=HTTP_202_ACCEPTED,
 )
@@ -118,12 +143,20 @@ async def compute(request: Request, ctx: County, cycle_id: FromPath[int]) -> dic
     return {"job_id": await enqueue(services_of(request).queue, JobKind.EVALUATION, ctx.tenant.id, cycle_id)}
 
 
-@get("/evaluations/cycles/{cycle_id:int}/results", guards=[requires(Permission.EVALUATION_RESULTS)])
+@get(
+    "/evaluations/cycles/{cycle_id:int}/results",
+    name="api_evaluation_results",
+    guards=[requires(Permission.EVALUATION_RESULTS)],
+)
 async def results(ctx: County, cycle_id: FromPath[int]) -> list[dict]:
     return [result.as_dict() for result in await outcomes.results(ctx, cycle_id)]
 
 
-@get("/evaluations/cycles/{cycle_id:int}/progress", guards=[requires(Permission.EVALUATION_MANAGE)])
+@get(
+    "/evaluations/cycles/{cycle_id:int}/progress",
+    name="api_evaluation_progress",
+    guards=[requires(Permission.EVALUATION_MANAGE)],
+)
 async def progress(ctx: County, cycle_id: FromPath[int]) -> list[dict]:
     return await outcomes.progress(ctx, cycle_id)
 

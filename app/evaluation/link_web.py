@@ -27,7 +27,7 @@ async def rate_link(request: Request, token: FromPath[str]) -> Template:
     return _link_page(request, form)
 
 
-@post("/rate/{token:str}")
+@post("/rate/{token:str}", name="rate_link_submit")
 async def rate_link_submit(request: Request, token: FromPath[str]) -> Template:
     try:
         form = await grassroots.open_link(token)

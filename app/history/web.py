@@ -60,7 +60,7 @@ async def audit_page(request: Request, ctx: County, wanted: NamedDependency[Audi
     return page(request, "audit/list.html", context, fragments=("results",))
 
 
-@get("/audit", guards=[requires(Permission.AUDIT_READ)], dependencies=FILTER)
+@get("/audit", name="api_audit", guards=[requires(Permission.AUDIT_READ)], dependencies=FILTER)
 async def audit_api(ctx: County, wanted: NamedDependency[AuditFilter]) -> dict:
     result = await browse(ctx, wanted)
     return {

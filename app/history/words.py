@@ -34,6 +34,7 @@ from app.notifications.mail import TLS_LABELS
 from app.rota.tables import Line
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import ROLE_LABELS
+from app.urls import url
 
 # What each kind of recorded thing is called (the filter shows these; the code stays in the URL).
 ENTITY_LABELS = {
@@ -313,28 +314,32 @@ def summary_of(row: dict) -> str:
     return text
 
 
-def thing_of(row: dict, names: Names, base: str) -> tuple[str, str]:
+def thing_of(row: dict, names: Names, county: str) -> tuple[str, str]:
     """What a row is about, in words, and the page that shows it ("" if none)."""
     entity, raw = row["entity"], row["entity_id"]
     number = _int(raw)
     if entity == "user" and number in names.people:
-        return names.people[number], f"{base}/staff/{number}"
+        return names.people[number], url("staff_person", tenant=county, staff_id=number)
     if entity == "line" and number in names.lines:
         return names.lines[number], ""
     if entity == "case" and number in names.cases:
-        return names.cases[number], f"{base}/cases/{number}"
+        return names.cases[number], url("case", tenant=county, case_id=number)
     if entity == "evaluation_cycle" and number in names.cycles:
-        return gettext("{year} 年度工作效能考评").format(year=names.cycles[number]), f"{base}/evaluations/{number}"
+        return gettext("{year} 年度工作效能考评").format(year=names.cycles[number]), url(
+            "evaluation", tenant=county, cycle_id=number
+        )
     if entity == "absence" and number in names.absences:
         person = names.absences[number]
         text = gettext("{person}的离岗").format(person=names.people.get(person, ""))
-        return text, f"{base}/absences/{number}"
+        return text, url("absence", tenant=county, absence_id=number)
     if entity == "accountability" and number in names.accountability:
         person = names.accountability[number]
         text = gettext("{person}的问责记录").format(person=names.people.get(person, ""))
-        return text, f"{base}/accountability/staff/{person}"
+        return text, url("accountability_person", tenant=county, staff_id=person)
     if entity == "enquiry" and number in names.enquiries:
-        return gettext("首问登记：{visitor}").format(visitor=names.enquiries[number]), f"{base}/enquiries/{number}"
+        return gettext("首问登记：{visitor}").format(visitor=names.enquiries[number]), url(
+            "enquiry", tenant=county, enquiry_id=number
+        )
     if entity == "calendar_year":
         return gettext("{year} 年日历").format(year=raw), ""
     if entity == "calendar_day":
@@ -348,8 +353,8 @@ def _system_actor(row: dict) -> str:
     return shown_label(label) if row.get("address") == "link" else gettext(label)
 
 
-def describe(row: dict, names: Names, zone: tzinfo, base: str) -> Entry:
-    thing, link = thing_of(row, names, base)
+def describe(row: dict, names: Names, zone: tzinfo, county: str) -> Entry:
+    thing, link = thing_of(row, names, county)
     address = row.get("address", "")
     return Entry(
         row=row,
@@ -441,8 +446,7 @@ async def look_up(ctx: TenantContext, rows: list[dict]) -> Names:
 
 async def in_words(ctx: TenantContext, rows: list[dict]) -> list[Entry]:
     names = await look_up(ctx, rows)
-    base = f"/t/{ctx.tenant.slug}"
-    return [describe(row, names, ctx.tenant.zone, base) for row in rows]
+    return [describe(row, names, ctx.tenant.zone, ctx.tenant.slug) for row in rows]
 
 
 def entity_choices() -> list[tuple[str, str]]:

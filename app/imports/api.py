@@ -58,14 +58,26 @@ async def _answer(ctx: TenantContext, kind: Kind, data: Upload, dry_run: bool) -
     return Response(msgspec.convert(report.as_dict(), ImportAnswer), status_code=200 if report.ok else 400)
 
 
-@post("/staff/import", guards=[requires(Permission.DATA_IMPORT)], status_code=200, responses=ANSWERS)
+@post(
+    "/staff/import",
+    name="api_import_staff",
+    guards=[requires(Permission.DATA_IMPORT)],
+    status_code=200,
+    responses=ANSWERS,
+)
 async def import_staff(
     ctx: County, data: Annotated[Upload, UPLOAD], dry_run: FromQuery[bool] = True
 ) -> Response[ImportAnswer]:
     return await _answer(ctx, Kind.STAFF, data, dry_run)
 
 
-@post("/cases/import", guards=[requires(Permission.DATA_IMPORT)], status_code=200, responses=ANSWERS)
+@post(
+    "/cases/import",
+    name="api_import_cases",
+    guards=[requires(Permission.DATA_IMPORT)],
+    status_code=200,
+    responses=ANSWERS,
+)
 async def import_cases(
     ctx: County, data: Annotated[Upload, UPLOAD], dry_run: FromQuery[bool] = True
 ) -> Response[ImportAnswer]:

@@ -51,22 +51,22 @@ async def _upload(request: Request, ctx: TenantContext, kind: Kind) -> Template:
     )
 
 
-@post("/imports/staff", guards=[requires(Permission.DATA_IMPORT)])
+@post("/imports/staff", name="import_staff", guards=[requires(Permission.DATA_IMPORT)])
 async def upload_staff(request: Request, ctx: County) -> Template:
     return await _upload(request, ctx, Kind.STAFF)
 
 
-@post("/imports/cases", guards=[requires(Permission.DATA_IMPORT)])
+@post("/imports/cases", name="import_cases", guards=[requires(Permission.DATA_IMPORT)])
 async def upload_cases(request: Request, ctx: County) -> Template:
     return await _upload(request, ctx, Kind.CASES)
 
 
-@get("/imports/staff/template.xlsx", guards=[requires(Permission.DATA_IMPORT)])
+@get("/imports/staff/template.xlsx", name="import_staff_template", guards=[requires(Permission.DATA_IMPORT)])
 async def staff_template(ctx: County) -> Response:
     return download(await services.template(ctx, Kind.STAFF), TEMPLATE_NAMES[Kind.STAFF])
 
 
-@get("/imports/cases/template.xlsx", guards=[requires(Permission.DATA_IMPORT)])
+@get("/imports/cases/template.xlsx", name="import_cases_template", guards=[requires(Permission.DATA_IMPORT)])
 async def cases_template(ctx: County) -> Response:
     return download(await services.template(ctx, Kind.CASES), TEMPLATE_NAMES[Kind.CASES])
 

@@ -12,12 +12,12 @@ from app.web.guards import County, requires
 from app.web.identity import services_of
 
 
-@post("/jobs/{kind:str}", guards=[requires(Permission.JOBS_RUN)], status_code=HTTP_202_ACCEPTED)
+@post("/jobs/{kind:str}", name="api_job_run", guards=[requires(Permission.JOBS_RUN)], status_code=HTTP_202_ACCEPTED)
 async def run_job(request: Request, ctx: County, kind: FromPath[str]) -> dict:
     return {"job_id": await enqueue(services_of(request).queue, sweep_kind(kind), ctx.tenant.id)}
 
 
-@get("/jobs/{job_id:str}", guards=[requires(Permission.DASHBOARD_VIEW)])
+@get("/jobs/{job_id:str}", name="api_job", guards=[requires(Permission.DASHBOARD_VIEW)])
 async def job_state(request: Request, ctx: County, job_id: FromPath[str]) -> dict:
     current = await state(ctx, services_of(request).queue, job_id)
     return {"job_id": current.job_id, "status": current.status, "progress": current.progress}

@@ -31,14 +31,14 @@ def _status(request: Request, job_id: str, kind: str, status: str) -> Template:
     return page(request, "jobs/status.html", context)
 
 
-@post("/jobs/{kind:str}", guards=[requires(Permission.JOBS_RUN)])
+@post("/jobs/{kind:str}", name="job_run", guards=[requires(Permission.JOBS_RUN)])
 async def run_now(request: Request, ctx: County, kind: FromPath[str]) -> Template:
     chosen = sweep_kind(kind)
     job_id = await enqueue(services_of(request).queue, chosen, ctx.tenant.id)
     return _status(request, job_id, chosen.value, "queued")
 
 
-@get("/jobs/{job_id:str}", guards=[requires(Permission.JOBS_RUN)])
+@get("/jobs/{job_id:str}", name="job", guards=[requires(Permission.JOBS_RUN)])
 async def job_status(request: Request, ctx: County, job_id: FromPath[str]) -> Template:
     current = await state(ctx, services_of(request).queue, job_id)
     return _status(request, job_id, job_id.split(":")[0], current.status)

@@ -43,7 +43,7 @@ async def settings_page(request: Request, ctx: County) -> Template:
     return page(request, "settings/index.html", await _context(ctx))
 
 
-@post("/settings", guards=[requires(Permission.SETTINGS_MANAGE)])
+@post("/settings", name="settings_save", guards=[requires(Permission.SETTINGS_MANAGE)])
 async def save_settings(request: Request, ctx: County) -> Template | Redirect:
     form = await request.form()
     values = {key: form.get(key, "") for key in FORM_FIELDS}
@@ -57,10 +57,10 @@ async def save_settings(request: Request, ctx: County) -> Template | Redirect:
         shown = {**{k: v for k, v in values.items() if k != "password"}, "password_set": bool(stored.password)}
         context = await _context(ctx, shown, error=exc.localized())
         return page(request, "settings/index.html", context, status_code=400)
-    return done(request, Redirect(f"/t/{ctx.tenant.slug}/settings", status_code=303), Done.SETTINGS_SAVED)
+    return done(request, Redirect(ctx.url("settings"), status_code=303), Done.SETTINGS_SAVED)
 
 
-@post("/settings/test-email", guards=[requires(Permission.SETTINGS_MANAGE)])
+@post("/settings/test-email", name="settings_test_email", guards=[requires(Permission.SETTINGS_MANAGE)])
 async def send_test(request: Request, ctx: County) -> Template:
     """Sent now (not by the worker), so the admin sees at once whether the settings work."""
     try:
@@ -85,19 +85,19 @@ class EmailSettingsBody(msgspec.Struct, forbid_unknown_fields=True):
     portal_url: SingleLine = ""
 
 
-@get("/settings/email", guards=[requires(Permission.SETTINGS_MANAGE)])
+@get("/settings/email", name="api_email_settings", guards=[requires(Permission.SETTINGS_MANAGE)])
 async def email_settings(ctx: County) -> dict:
     return (await mail.settings_of(ctx)).public()
 
 
-@put("/settings/email", guards=[requires(Permission.SETTINGS_MANAGE)])
+@put("/settings/email", name="api_email_settings_put", guards=[requires(Permission.SETTINGS_MANAGE)])
 async def put_email_settings(request: Request, ctx: County, data: JSONBody[EmailSettingsBody]) -> dict:
     allowed = services_of(request).settings.smtp_hosts
     given = {name: value for name, value in msgspec.structs.asdict(data).items() if value is not msgspec.UNSET}
     return (await mail.save_settings(ctx, given, allowed)).public()
 
 
-@get("/settings/email/deliveries", guards=[requires(Permission.SETTINGS_MANAGE)])
+@get("/settings/email/deliveries", name="api_email_deliveries", guards=[requires(Permission.SETTINGS_MANAGE)])
 async def deliveries(ctx: County) -> list[dict]:
     return [mail.as_json(row) for row in await mail.recent(ctx)]
 

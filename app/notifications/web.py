@@ -31,32 +31,36 @@ async def inbox_page(request: Request, ctx: County) -> Template:
     return page(request, "notifications/inbox.html", {"rows": rows}, fragments=("messages",))
 
 
-@get("/inbox/count", guards=[requires(Permission.DASHBOARD_VIEW)])
+@get("/inbox/count", name="inbox_count", guards=[requires(Permission.DASHBOARD_VIEW)])
 async def unread_badge(request: Request, ctx: County) -> Template:
     """Polled by the header (hx-trigger="every 30s")."""
     return page(request, "notifications/badge.html", {"unread": await services.unread_count(ctx)})
 
 
-@post("/inbox/{notification_id:int}/read", guards=[requires(Permission.DASHBOARD_VIEW)])
+@post("/inbox/{notification_id:int}/read", name="inbox_read", guards=[requires(Permission.DASHBOARD_VIEW)])
 async def read_one(request: Request, ctx: County, notification_id: FromPath[int]) -> Redirect:
     await services.mark_read(ctx, notification_id)
     link = (await ctx.get(Notification, notification_id)).link  # marked read above, so it is the caller's
-    target = link or f"/t/{ctx.tenant.slug}/inbox"
+    target = link or ctx.url("inbox")
     return Redirect(target, status_code=303)
 
 
-@post("/inbox/read-all", guards=[requires(Permission.DASHBOARD_VIEW)])
+@post("/inbox/read-all", name="inbox_read_all", guards=[requires(Permission.DASHBOARD_VIEW)])
 async def read_all(request: Request, ctx: County) -> Redirect:
     await services.mark_read(ctx)
-    return Redirect(f"/t/{ctx.tenant.slug}/inbox", status_code=303)
+    return Redirect(ctx.url("inbox"), status_code=303)
 
 
-@get("/notifications", guards=[requires(Permission.DASHBOARD_VIEW)])
+@get("/notifications", name="api_notifications", guards=[requires(Permission.DASHBOARD_VIEW)])
 async def list_api(ctx: County) -> list[dict]:
     return [as_json(row) for row in await services.inbox(ctx, limit=200)]
 
 
-@post("/notifications/{notification_id:int}/read", guards=[requires(Permission.DASHBOARD_VIEW)])
+@post(
+    "/notifications/{notification_id:int}/read",
+    name="api_notification_read",
+    guards=[requires(Permission.DASHBOARD_VIEW)],
+)
 async def read_api(ctx: County, notification_id: FromPath[int]) -> dict:
     await services.mark_read(ctx, notification_id)
     return {"id": notification_id, "read": True}

@@ -14,6 +14,7 @@ from app.i18n import LANGUAGES
 from app.i18n import gettext as _
 from app.tenancy.permissions import Permission
 from app.tenancy.services import list_tenants
+from app.urls import url
 from app.web.feedback import Done, done
 from app.web.guards import County, requires
 from app.web.identity import CSRF_COOKIE, LANGUAGE_COOKIE, services_of
@@ -29,10 +30,10 @@ def _local_path(target: str, fallback: str) -> str:
 
 def _home(identity: services.Identity, tenants: dict[int, str]) -> str:
     if identity.is_superadmin:
-        return "/admin/tenants"
+        return url("tenants")
     if identity.tenant_id is None:  # a region's inspector
-        return "/regions"
-    return f"/t/{tenants[identity.tenant_id]}/"
+        return url("regions")
+    return url("dashboard", tenant=tenants[identity.tenant_id])
 
 
 def _session_cookies(request: Request, session: Session) -> list[Cookie]:
@@ -61,7 +62,7 @@ async def login_form(request: Request, next: FromQuery[str] = "", tenant: FromQu
     )
 
 
-@post("/login")
+@post("/login", name="login_submit")
 async def login(request: Request) -> Template | Redirect:
     form = await request.form()
     tenant_slug, username = form.get("tenant", "").strip(), form.get("username", "").strip()
@@ -104,7 +105,7 @@ async def logout(request: Request) -> Redirect:
     session = request.scope.get("auth")
     if session is not None:
         await services_of(request).sessions.destroy(session)
-    return Redirect("/login", cookies=[_expired(COOKIE_NAME), _expired(CSRF_COOKIE)])
+    return Redirect(url("login"), cookies=[_expired(COOKIE_NAME), _expired(CSRF_COOKIE)])
 
 
 @post("/language", name="language")
@@ -124,7 +125,7 @@ async def switch_language(request: Request) -> Redirect:
 async def home(request: Request) -> Redirect:
     identity = request.scope.get("user")
     if identity is None:
-        return Redirect("/login")
+        return Redirect(url("login"))
     return Redirect(_home(identity, {t.id: t.slug for t in await list_tenants()}))
 
 
@@ -141,7 +142,7 @@ async def tokens_page(request: Request, ctx: County) -> Template:
     )
 
 
-@post("/tokens", guards=[requires(Permission.TOKENS_OWN)])
+@post("/tokens", name="token_create", guards=[requires(Permission.TOKENS_OWN)])
 async def create_token(request: Request, ctx: County) -> Template:
     form = await request.form()
     error, new_token = "", None
@@ -158,7 +159,7 @@ async def create_token(request: Request, ctx: County) -> Template:
     return done(request, response, Done.TOKEN_CREATED) if new_token else response
 
 
-@post("/tokens/{token_id:int}/revoke", guards=[requires(Permission.TOKENS_OWN)])
+@post("/tokens/{token_id:int}/revoke", name="token_revoke", guards=[requires(Permission.TOKENS_OWN)])
 async def revoke_token(request: Request, ctx: County, token_id: FromPath[int]) -> Template:
     await services.revoke_token(ctx, token_id)
     response = page(

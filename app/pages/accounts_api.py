@@ -8,7 +8,7 @@ from app.tenancy.permissions import Permission
 from app.web.guards import County, requires
 
 
-@get("/me", guards=[requires(Permission.DASHBOARD_VIEW)])
+@get("/me", name="api_me", guards=[requires(Permission.DASHBOARD_VIEW)])
 async def me(ctx: County) -> dict:
     return {
         "id": ctx.actor.user_id,

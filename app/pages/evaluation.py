@@ -69,10 +69,6 @@ LABELS: dict[str, Mapping[Any, str]] = {
 }
 
 
-def base_url(ctx: TenantContext, cycle_id: int) -> str:
-    return f"/t/{ctx.tenant.slug}/evaluations/{cycle_id}"
-
-
 def is_htmx(request: Request) -> bool:
     return bool(request.headers.get("hx-request"))
 
@@ -99,7 +95,7 @@ async def cycle_list(request: Request, ctx: County) -> Template:
     return await _list_page(request, ctx)
 
 
-@post("/evaluations", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post("/evaluations", name="evaluation_open", guards=[requires(Permission.EVALUATION_MANAGE)])
 async def open_cycle(request: Request, ctx: County) -> Template | Redirect:
     form = dict(await request.form())
     try:
@@ -108,7 +104,7 @@ async def open_cycle(request: Request, ctx: County) -> Template | Redirect:
         cycle = await cycles.open_cycle(ctx, year, weights, trim=form.get("trim") == "on")
     except InvalidInput as exc:
         return await _list_page(request, ctx, form, exc.localized(), status_code=400)
-    return done(request, Redirect(base_url(ctx, cycle.id), status_code=303), Done.CREATED)
+    return done(request, Redirect(ctx.url("evaluation", cycle_id=cycle.id), status_code=303), Done.CREATED)
 
 
 # --- a cycle's page -----------------------------------------------------------------------------
@@ -187,7 +183,6 @@ async def _cycle_page(
     groups = [(c.value, [t for t in tasks if t.component == c.value]) for c in TASK_COMPONENTS]
     context: dict = {
         "cycle": cycle,
-        "base": base_url(ctx, cycle.id),
         "steps": cycles.STEPS,
         "step_index": cycles.STEPS.index(cycle.step),
         "open_now": [c.value for c in COMPONENTS if cycle.accepts(c)],
@@ -216,7 +211,7 @@ async def _cycle_page(
     return page(request, "evaluation/cycle.html", context, status_code=status_code, fragments=("cycle", "tasks"))
 
 
-@get("/evaluations/{cycle_id:int}", guards=[requires(Permission.EVALUATION_RATE)])
+@get("/evaluations/{cycle_id:int}", name="evaluation", guards=[requires(Permission.EVALUATION_RATE)])
 async def cycle_page(request: Request, ctx: County, cycle_id: FromPath[int]) -> Template:
     return await _cycle_page(request, ctx, cycle_id)
 
@@ -225,7 +220,7 @@ async def _after_change(request: Request, ctx: TenantContext, cycle_id: int, job
     """An admin's change done: the cycle again (in place for HTMX, else a fresh load)."""
     if is_htmx(request):
         return done(request, await _cycle_page(request, ctx, cycle_id, job=job), Done.CYCLE_CHANGED)
-    return done(request, Redirect(base_url(ctx, cycle_id), status_code=303), Done.CYCLE_CHANGED)
+    return done(request, Redirect(ctx.url("evaluation", cycle_id=cycle_id), status_code=303), Done.CYCLE_CHANGED)
 
 
 async def _recompute(request: Request, ctx: TenantContext, cycle_id: int) -> JobState:
@@ -233,7 +228,7 @@ async def _recompute(request: Request, ctx: TenantContext, cycle_id: int) -> Job
     return JobState(job_id, "queued", 0)
 
 
-@post("/evaluations/{cycle_id:int}/step", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post("/evaluations/{cycle_id:int}/step", name="evaluation_step", guards=[requires(Permission.EVALUATION_MANAGE)])
 async def set_step(request: Request, ctx: County, cycle_id: FromPath[int]) -> Template | Redirect:
     await cycles.get_cycle(ctx, cycle_id)
     form = await request.form()
@@ -244,7 +239,11 @@ async def set_step(request: Request, ctx: County, cycle_id: FromPath[int]) -> Te
     return await _after_change(request, ctx, cycle_id)
 
 
-@post("/evaluations/{cycle_id:int}/subjects", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post(
+    "/evaluations/{cycle_id:int}/subjects",
+    name="evaluation_subject_add",
+    guards=[requires(Permission.EVALUATION_MANAGE)],
+)
 async def add_subject(request: Request, ctx: County, cycle_id: FromPath[int]) -> Template | Redirect:
     await cycles.get_cycle(ctx, cycle_id)
     form = await request.form()
@@ -285,7 +284,7 @@ def _grid_entries(form, tasks: list[ratings.Task], mode: str) -> tuple[dict, lis
     return values, entries
 
 
-@post("/evaluations/{cycle_id:int}/ratings", guards=[requires(Permission.EVALUATION_RATE)])
+@post("/evaluations/{cycle_id:int}/ratings", name="evaluation_rate", guards=[requires(Permission.EVALUATION_RATE)])
 async def rate(request: Request, ctx: County, cycle_id: FromPath[int]) -> Template | Redirect:
     """The whole "我要评分" grid in one request: every filled row saved in one transaction, or
     nothing and each bad row marked (in place for HTMX, else with the page)."""
@@ -303,14 +302,16 @@ async def rate(request: Request, ctx: County, cycle_id: FromPath[int]) -> Templa
         )
     if not is_htmx(request):
         return done(
-            request, Redirect(f"{base_url(ctx, cycle_id)}?mode={mode}#tasks", status_code=303), Done.RATING_SAVED
+            request,
+            Redirect(ctx.url("evaluation", cycle_id=cycle_id, query={"mode": mode}, anchor="tasks"), status_code=303),
+            Done.RATING_SAVED,
         )
     grid = _saved_grid(mode, await ratings.my_tasks(ctx, cycle_id), saved)
     answer = await _cycle_page(request, ctx, cycle_id, grid=grid)
     return done(request, answer, Done.RATING_SAVED) if saved else answer  # nothing changed: no toast
 
 
-@post("/evaluations/{cycle_id:int}/paper", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post("/evaluations/{cycle_id:int}/paper", name="evaluation_paper", guards=[requires(Permission.EVALUATION_MANAGE)])
 async def paper_rating(request: Request, ctx: County, cycle_id: FromPath[int]) -> Template | Redirect:
     """A rating collected on paper, entered by the admin on behalf of the named rater."""
     await cycles.get_cycle(ctx, cycle_id)
@@ -334,7 +335,7 @@ async def paper_rating(request: Request, ctx: County, cycle_id: FromPath[int]) -
     return await _after_change(request, ctx, cycle_id)
 
 
-@post("/evaluations/{cycle_id:int}/links", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post("/evaluations/{cycle_id:int}/links", name="evaluation_links", guards=[requires(Permission.EVALUATION_MANAGE)])
 async def create_links(request: Request, ctx: County, cycle_id: FromPath[int]) -> Template:
     """New links, shown this once as a printable list (only their hashes are kept)."""
     cycle = await cycles.get_cycle(ctx, cycle_id)
@@ -348,11 +349,13 @@ async def create_links(request: Request, ctx: County, cycle_id: FromPath[int]) -
     for link in links:
         link["url"] = f"{site}/rate/{link['token']}"
         link["expires_at"] = link["expires_at"].astimezone(ctx.tenant.zone)
-    context = {"cycle": cycle, "links": links, "base": base_url(ctx, cycle_id)}
+    context = {"cycle": cycle, "links": links}
     return page(request, "evaluation/links.html", context, status_code=201)
 
 
-@post("/evaluations/{cycle_id:int}/finalise", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post(
+    "/evaluations/{cycle_id:int}/finalise", name="evaluation_finalise", guards=[requires(Permission.EVALUATION_MANAGE)]
+)
 async def finalise(request: Request, ctx: County, cycle_id: FromPath[int]) -> Template | Redirect:
     """Lock the cycle, then score again (the policy changes how incomplete subjects are scored)."""
     await cycles.get_cycle(ctx, cycle_id)
@@ -364,7 +367,7 @@ async def finalise(request: Request, ctx: County, cycle_id: FromPath[int]) -> Te
     return await _after_change(request, ctx, cycle_id, await _recompute(request, ctx, cycle_id))
 
 
-@post("/evaluations/{cycle_id:int}/reopen", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post("/evaluations/{cycle_id:int}/reopen", name="evaluation_reopen", guards=[requires(Permission.EVALUATION_MANAGE)])
 async def reopen(request: Request, ctx: County, cycle_id: FromPath[int]) -> Template | Redirect:
     await cycles.get_cycle(ctx, cycle_id)
     form = await request.form()
@@ -379,19 +382,19 @@ async def reopen(request: Request, ctx: County, cycle_id: FromPath[int]) -> Temp
 
 
 def _compute_fragment(request: Request, ctx: TenantContext, cycle, job: JobState | None) -> Template:
-    context = {"cycle": cycle, "base": base_url(ctx, cycle.id), "job": job, "labels": LABELS}
+    context = {"cycle": cycle, "job": job, "labels": LABELS}
     response = page(request, "evaluation/_compute.html", context)
     if job is not None and job.status == "complete":
         response.headers["HX-Trigger"] = "evaluation-computed"  # the results table reloads itself
     return response
 
 
-@post("/evaluations/{cycle_id:int}/compute", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post("/evaluations/{cycle_id:int}/compute", name="evaluation_compute", guards=[requires(Permission.EVALUATION_MANAGE)])
 async def compute(request: Request, ctx: County, cycle_id: FromPath[int]) -> Template | Redirect:
     cycle = await cycles.get_cycle(ctx, cycle_id)
     job = await _recompute(request, ctx, cycle.id)
     if not is_htmx(request):
-        return Redirect(f"{base_url(ctx, cycle.id)}/results?job={job.job_id}", status_code=303)
+        return Redirect(ctx.url("evaluation_results", cycle_id=cycle.id, query={"job": job.job_id}), status_code=303)
     return _compute_fragment(request, ctx, cycle, job)
 
 
@@ -404,7 +407,11 @@ async def job_of(request: Request, ctx: TenantContext, job_id: str) -> JobState 
         return None
 
 
-@get("/evaluations/{cycle_id:int}/compute", guards=[requires(Permission.EVALUATION_MANAGE)])
+@get(
+    "/evaluations/{cycle_id:int}/compute",
+    name="evaluation_compute_status",
+    guards=[requires(Permission.EVALUATION_MANAGE)],
+)
 async def compute_status(request: Request, ctx: County, cycle_id: FromPath[int], job: FromQuery[str] = "") -> Template:
     """The job's progress, polled every second while it runs."""
     cycle = await cycles.get_cycle(ctx, cycle_id)

@@ -23,7 +23,7 @@ from app.evaluation import cycles, outcomes
 from app.flows import evaluation_inputs
 from app.i18n import N_
 from app.jobs import JobState
-from app.pages.evaluation import LABELS, base_url, is_htmx, job_of, results_context
+from app.pages.evaluation import LABELS, is_htmx, job_of, results_context
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
 from app.web import excel
@@ -47,7 +47,6 @@ async def _results_page(
     cycle = await cycles.get_cycle(ctx, cycle_id)
     context = {
         "cycle": cycle,
-        "base": base_url(ctx, cycle.id),
         "components": COMPONENTS,
         "labels": LABELS,
         "job": job,
@@ -59,7 +58,7 @@ async def _results_page(
     return page(request, "evaluation/results.html", context, status_code=status_code, fragments=("results",))
 
 
-@get("/evaluations/{cycle_id:int}/results", guards=[requires(Permission.EVALUATION_RESULTS)])
+@get("/evaluations/{cycle_id:int}/results", name="evaluation_results", guards=[requires(Permission.EVALUATION_RESULTS)])
 async def results(
     request: Request, ctx: County, cycle_id: FromPath[int], sort: FromQuery[str] = "score", job: FromQuery[str] = ""
 ) -> Template:
@@ -110,14 +109,22 @@ def _workbook(cycle: cycles.CycleView, rows: list[outcomes.ResultView], county: 
     return excel.workbook(title, f"{cycle.year}年度考评结果", columns, values, freeze="B2")
 
 
-@get("/evaluations/{cycle_id:int}/results.xlsx", guards=[requires(Permission.EVALUATION_RESULTS)])
+@get(
+    "/evaluations/{cycle_id:int}/results.xlsx",
+    name="evaluation_results_xlsx",
+    guards=[requires(Permission.EVALUATION_RESULTS)],
+)
 async def export(ctx: County, cycle_id: FromPath[int]) -> Response:
     cycle = await cycles.get_cycle(ctx, cycle_id)
     rows = await evaluation_inputs.results(ctx, cycle.id)
     return download(_workbook(cycle, rows, ctx.tenant.name), f"evaluation-{ctx.tenant.slug}-{cycle.year}.xlsx")
 
 
-@post("/evaluations/{cycle_id:int}/rectifications", guards=[requires(Permission.EVALUATION_MANAGE)])
+@post(
+    "/evaluations/{cycle_id:int}/rectifications",
+    name="evaluation_rectification",
+    guards=[requires(Permission.EVALUATION_MANAGE)],
+)
 async def close_rectification(request: Request, ctx: County, cycle_id: FromPath[int]) -> Template | Redirect:
     await cycles.get_cycle(ctx, cycle_id)
     form = await request.form()
@@ -130,17 +137,22 @@ async def close_rectification(request: Request, ctx: County, cycle_id: FromPath[
         )
     if is_htmx(request):
         return done(request, await _results_page(request, ctx, cycle_id))
-    return done(request, Redirect(f"{base_url(ctx, cycle_id)}/results#rectifications", status_code=303))
+    return done(
+        request, Redirect(ctx.url("evaluation_results", cycle_id=cycle_id, anchor="rectifications"), status_code=303)
+    )
 
 
-@get("/evaluations/{cycle_id:int}/feedback/{staff_id:int}", guards=[requires(Permission.EVALUATION_RATE)])
+@get(
+    "/evaluations/{cycle_id:int}/feedback/{staff_id:int}",
+    name="evaluation_feedback",
+    guards=[requires(Permission.EVALUATION_RATE)],
+)
 async def feedback(request: Request, ctx: County, cycle_id: FromPath[int], staff_id: FromPath[int]) -> Template:
     cycle = await cycles.get_cycle(ctx, cycle_id)
     result = await evaluation_inputs.feedback(ctx, cycle.id, staff_id)
     released = cycle.step == "feedback" or cycle.locked or ctx.actor.can(Permission.EVALUATION_RESULTS)
     context = {
         "cycle": cycle,
-        "base": base_url(ctx, cycle.id),
         "r": result,
         "released": released,
         "weights": {c.value: w for c, w in cycle.weights.as_dict().items()},

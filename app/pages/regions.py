@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 
 from app.errors import InvalidInput
 from app.regions.services import add_inspector, create_token, looks, region_views, revoke_token
+from app.urls import url
 from app.web.guards import signed_in, superadmin_guard
 from app.web.region_gate import Oversight
 from app.web.render import page
@@ -33,7 +34,7 @@ async def regions_admin(request: Request) -> Template:
     return await _admin_page(request)
 
 
-@post("/admin/regions/inspectors", guards=[superadmin_guard])
+@post("/admin/regions/inspectors", name="admin_region_inspector_add", guards=[superadmin_guard])
 async def new_inspector(request: Request) -> Template | Redirect:
     form = await request.form()
     values = {key: form.get(key, "") for key in ("region", "username", "name", "phone")}
@@ -48,10 +49,10 @@ async def new_inspector(request: Request) -> Template | Redirect:
         )
     except InvalidInput as exc:
         return await _admin_page(request, status_code=400, error=exc.localized(), form=values)
-    return Redirect("/admin/regions")
+    return Redirect(url("admin_regions"))
 
 
-@post("/admin/regions/tokens", guards=[superadmin_guard])
+@post("/admin/regions/tokens", name="admin_region_token_add", guards=[superadmin_guard])
 async def new_token(request: Request) -> Template:
     """The token is shown on the answer once; only its hash is kept."""
     form = await request.form()
@@ -65,10 +66,10 @@ async def new_token(request: Request) -> Template:
     return await _admin_page(request, new_token=token.token)
 
 
-@post("/admin/regions/tokens/{token_id:int}/revoke", guards=[superadmin_guard])
+@post("/admin/regions/tokens/{token_id:int}/revoke", name="admin_region_token_revoke", guards=[superadmin_guard])
 async def revoke(request: Request, token_id: FromPath[int]) -> Redirect:
     await revoke_token(_actor(request), token_id)
-    return Redirect("/admin/regions")
+    return Redirect(url("admin_regions"))
 
 
 @get("/admin/regions/looks", name="admin_region_looks", guards=[superadmin_guard])

@@ -151,7 +151,7 @@ async def _tell(ctx: TenantContext, found: list[Due], heads: list[int], report: 
                     kind=f"reminder.{due.stage.value}",
                     message=_message(due),
                     dedupe_key=f"reminder:{row['key']}:{user_id}",
-                    link=f"/t/{ctx.tenant.slug}/cases/{due.case['id']}",
+                    link=ctx.url("case", case_id=due.case["id"]),
                     case_id=due.case["id"],
                 )
                 for user_id in sorted(recipients)

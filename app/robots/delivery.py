@@ -32,6 +32,7 @@ from app.secrets import unseal
 from app.tenancy.context import NotFound, TenantContext
 from app.tenancy.permissions import Role
 from app.tenancy.tables import Tenant
+from app.urls import url
 
 # httpx logs every request's URL, and a webhook's URL is its key (DingTalk's also the signature).
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -111,7 +112,7 @@ async def _tell_admins(target: Target, reason: str) -> None:
         kind="robot.failed",
         message=said("机器人“{name}”发送消息失败：{reason}", name=target.name, reason=reason[:200]),
         key=f"robot:{target.id}:failed:{today}",
-        link=f"/t/{tenant['slug']}/settings/robots/{target.id}",
+        link=url("robot", tenant=tenant["slug"], robot_id=target.id),
     )
 
 
@@ -226,7 +227,7 @@ async def send_test(ctx: TenantContext, robot_id: int, *, hosts: frozenset[str],
         event="test",
         title="测试消息",
         text=f"{TEST_TEXT}（由 {ctx.actor.label} 于 {ctx.tenant.now():%Y-%m-%d %H:%M} 发送）",
-        link=f"/t/{ctx.tenant.slug}/settings/robots",
+        link=ctx.url("robots"),
         next_attempt_at=now,
         created_at=now,
     )

@@ -61,7 +61,7 @@ async def robots_page(request: Request, ctx: County) -> Template:
     return page(request, "robots/index.html", await _context(ctx))
 
 
-@post("/settings/robots", guards=MANAGE)
+@post("/settings/robots", name="robot_add", guards=MANAGE)
 async def add_robot(request: Request, ctx: County) -> Template | Redirect:
     form = await request.form()
     try:
@@ -69,31 +69,31 @@ async def add_robot(request: Request, ctx: County) -> Template | Redirect:
     except InvalidInput as exc:
         context = await _context(ctx, error=exc.localized(), form=dict(form, events=form.getall("events", [])))
         return page(request, "robots/index.html", context, status_code=400)
-    return done(request, Redirect(f"/t/{ctx.tenant.slug}/settings/robots/{robot['id']}", status_code=303), Done.CREATED)
+    return done(request, Redirect(ctx.url("robot", robot_id=robot["id"]), status_code=303), Done.CREATED)
 
 
-@get("/settings/robots/{robot_id:int}", guards=MANAGE)
+@get("/settings/robots/{robot_id:int}", name="robot", guards=MANAGE)
 async def robot_page(request: Request, ctx: County, robot_id: FromPath[int]) -> Template:
     return page(request, "robots/robot.html", await _context(ctx, robot_id))
 
 
-@post("/settings/robots/{robot_id:int}", guards=MANAGE)
+@post("/settings/robots/{robot_id:int}", name="robot_save", guards=MANAGE)
 async def save_robot(request: Request, ctx: County, robot_id: FromPath[int]) -> Template | Redirect:
     form = await request.form()
     try:
         await services.update_robot(ctx, robot_id, _from_form(form), _operator(request)[0])
     except InvalidInput as exc:
         return page(request, "robots/robot.html", await _context(ctx, robot_id, error=exc.localized()), status_code=400)
-    return done(request, Redirect(f"/t/{ctx.tenant.slug}/settings/robots/{robot_id}", status_code=303))
+    return done(request, Redirect(ctx.url("robot", robot_id=robot_id), status_code=303))
 
 
-@post("/settings/robots/{robot_id:int}/delete", guards=MANAGE)
+@post("/settings/robots/{robot_id:int}/delete", name="robot_delete", guards=MANAGE)
 async def delete_robot_page(request: Request, ctx: County, robot_id: FromPath[int]) -> Redirect:
     await services.delete_robot(ctx, robot_id)
-    return done(request, Redirect(f"/t/{ctx.tenant.slug}/settings/robots", status_code=303), Done.DELETED)
+    return done(request, Redirect(ctx.url("robots"), status_code=303), Done.DELETED)
 
 
-@post("/settings/robots/{robot_id:int}/test", guards=MANAGE)
+@post("/settings/robots/{robot_id:int}/test", name="robot_test", guards=MANAGE)
 async def test_robot(request: Request, ctx: County, robot_id: FromPath[int]) -> Template:
     """Posted now (not by the worker), so the admin sees at once whether the group receives it."""
     hosts, base_url = _operator(request)
@@ -111,12 +111,12 @@ class RobotBody(msgspec.Struct, forbid_unknown_fields=True):
     active: bool = True
 
 
-@get("/settings/robots", guards=MANAGE)
+@get("/settings/robots", name="api_robots", guards=MANAGE)
 async def list_robots(ctx: County) -> list[dict]:
     return [_as_json(robot) for robot in await services.robots(ctx)]
 
 
-@post("/settings/robots", guards=MANAGE, status_code=201)
+@post("/settings/robots", name="api_robot_create", guards=MANAGE, status_code=201)
 async def create_robot(request: Request, ctx: County, data: JSONBody[RobotBody]) -> dict:
     given = services.RobotSettings(
         data.kind, data.name, data.url, tuple(data.events), data.secret, data.keyword, data.active
@@ -124,12 +124,12 @@ async def create_robot(request: Request, ctx: County, data: JSONBody[RobotBody])
     return _as_json(await services.add_robot(ctx, given, _operator(request)[0]))
 
 
-@delete("/settings/robots/{robot_id:int}", guards=MANAGE, status_code=204)
+@delete("/settings/robots/{robot_id:int}", name="api_robot_delete", guards=MANAGE, status_code=204)
 async def remove_robot(ctx: County, robot_id: FromPath[int]) -> None:
     await services.delete_robot(ctx, robot_id)
 
 
-@get("/settings/robots/deliveries", guards=MANAGE)
+@get("/settings/robots/deliveries", name="api_robot_deliveries", guards=MANAGE)
 async def robot_deliveries(ctx: County) -> list[dict]:
     return [services.delivery_json(row) for row in await services.deliveries(ctx)]
 

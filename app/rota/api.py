@@ -50,17 +50,17 @@ def line_json(line: services.LineView) -> dict:
     }
 
 
-@get("/lines", guards=[requires(Permission.ROTA_VIEW)])
+@get("/lines", name="api_lines", guards=[requires(Permission.ROTA_VIEW)])
 async def list_lines(ctx: County) -> list[dict]:
     return [line_json(line) for line in await services.lines(ctx, include_inactive=True)]
 
 
-@post("/lines", guards=[requires(Permission.ROTA_MANAGE)])
+@post("/lines", name="api_line_create", guards=[requires(Permission.ROTA_MANAGE)])
 async def create_line(ctx: County, data: JSONBody[LineSpec]) -> dict:
     return line_json(await services.create_line(ctx, data))
 
 
-@patch("/lines/{code:str}", guards=[requires(Permission.ROTA_MANAGE)])
+@patch("/lines/{code:str}", name="api_line_update", guards=[requires(Permission.ROTA_MANAGE)])
 async def update_line(ctx: County, code: FromPath[str], data: JSONBody[LineChanges]) -> dict:
     current = await services.line(ctx, code)
     values = {**current.settings(), "active": current.active}
@@ -69,13 +69,13 @@ async def update_line(ctx: County, code: FromPath[str], data: JSONBody[LineChang
     return line_json(await services.update_line(ctx, code, LineSpec(code, **values), active=active))
 
 
-@put("/lines/{code:str}/assignment", guards=[requires(Permission.ROTA_MANAGE)])
+@put("/lines/{code:str}/assignment", name="api_line_assignment", guards=[requires(Permission.ROTA_MANAGE)])
 async def set_assignment(ctx: County, code: FromPath[str], data: JSONBody[NewAssignment]) -> dict:
     line = await services.assign(ctx, code, data.a, data.b, approved_by=data.approved_by, reason=data.reason)
     return line_json(line)
 
 
-@get("/lines/{code:str}/history", guards=[requires(Permission.ROTA_VIEW)])
+@get("/lines/{code:str}/history", name="api_line_history", guards=[requires(Permission.ROTA_VIEW)])
 async def assignment_history(ctx: County, code: FromPath[str]) -> list[dict]:
     return [
         {
@@ -91,7 +91,7 @@ async def assignment_history(ctx: County, code: FromPath[str]) -> list[dict]:
     ]
 
 
-@get("/rota", guards=[requires(Permission.ROTA_VIEW)])
+@get("/rota", name="api_rota", guards=[requires(Permission.ROTA_VIEW)])
 async def rota(ctx: County, at: FromQuery[str] = "") -> list[dict]:
     return [
         {

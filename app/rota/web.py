@@ -45,7 +45,7 @@ async def board(request: Request, ctx: County, at: FromQuery[str] = "") -> Templ
     return await _board(request, ctx, instant)
 
 
-@post("/rota/{code:str}/assignment", guards=[requires(Permission.ROTA_MANAGE)])
+@post("/rota/{code:str}/assignment", name="rota_assignment", guards=[requires(Permission.ROTA_MANAGE)])
 async def change_post(request: Request, ctx: County, code: FromPath[str]) -> Template | Redirect:
     before = await services.line(ctx, code)  # another county's line is not found, whatever the form says
     form = await request.form()
@@ -60,13 +60,13 @@ async def change_post(request: Request, ctx: County, code: FromPath[str]) -> Tem
     # Undo = the same form with the previous holders (a new post, so the history keeps both changes).
     undo = ""
     if before.a and before.b and (before.a.id, before.b.id) != (a, b):
-        undo = f"/t/{ctx.tenant.slug}/rota/{code}/assignment?a={before.a.id}&b={before.b.id}"
+        undo = ctx.url("rota_assignment", code=code, query={"a": before.a.id, "b": before.b.id})
     if request.headers.get("hx-request"):
         return done(request, await _board(request, ctx, None), Done.POST_CHANGED, undo=undo)
-    return done(request, Redirect(f"/t/{ctx.tenant.slug}/rota", status_code=303), Done.POST_CHANGED, undo=undo)
+    return done(request, Redirect(ctx.url("rota"), status_code=303), Done.POST_CHANGED, undo=undo)
 
 
-@get("/rota/print", guards=[requires(Permission.ROTA_VIEW)])
+@get("/rota/print", name="rota_print", guards=[requires(Permission.ROTA_VIEW)])
 async def printable(request: Request, ctx: County) -> Template:
     posted = [line for line in await services.lines(ctx) if line.a and line.b]
     numbered = [
@@ -75,7 +75,7 @@ async def printable(request: Request, ctx: County) -> Template:
     return page(request, "rota/print.html", {"numbered": numbered, "today": ctx.tenant.now().date()})
 
 
-@get("/rota/{code:str}/history", guards=[requires(Permission.ROTA_VIEW)])
+@get("/rota/{code:str}/history", name="rota_history", guards=[requires(Permission.ROTA_VIEW)])
 async def post_history(request: Request, ctx: County, code: FromPath[str]) -> Template:
     line = await services.line(ctx, code)
     rows = await services.history(ctx, code)
@@ -106,7 +106,7 @@ def _line_spec(code: str, form) -> LineSpec:
     )
 
 
-@post("/lines", guards=[requires(Permission.ROTA_MANAGE)])
+@post("/lines", name="line_add", guards=[requires(Permission.ROTA_MANAGE)])
 async def add_line(request: Request, ctx: County) -> Template | Redirect:
     form = await request.form()
     try:
@@ -114,10 +114,10 @@ async def add_line(request: Request, ctx: County) -> Template | Redirect:
     except InvalidInput as exc:
         context = {"lines": await services.lines(ctx, include_inactive=True), "error": exc.localized()}
         return page(request, "rota/lines.html", context, status_code=400)
-    return done(request, Redirect(f"/t/{ctx.tenant.slug}/lines", status_code=303))
+    return done(request, Redirect(ctx.url("lines"), status_code=303))
 
 
-@post("/lines/{code:str}", guards=[requires(Permission.ROTA_MANAGE)])
+@post("/lines/{code:str}", name="line_save", guards=[requires(Permission.ROTA_MANAGE)])
 async def edit_line(request: Request, ctx: County, code: FromPath[str]) -> Template | Redirect:
     await services.line(ctx, code)  # another county's line is not found, whatever the form says
     form = await request.form()
@@ -126,7 +126,7 @@ async def edit_line(request: Request, ctx: County, code: FromPath[str]) -> Templ
     except InvalidInput as exc:
         context = {"lines": await services.lines(ctx, include_inactive=True), "error": exc.localized()}
         return page(request, "rota/lines.html", context, status_code=400)
-    return done(request, Redirect(f"/t/{ctx.tenant.slug}/lines", status_code=303))
+    return done(request, Redirect(ctx.url("lines"), status_code=303))
 
 
 PAGES = [board, change_post, printable, post_history, lines_page, add_line, edit_line]

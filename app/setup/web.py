@@ -8,6 +8,7 @@ from litestar.response import Redirect, Template
 from app.errors import InvalidInput
 from app.setup.services import create_tenant
 from app.tenancy.services import list_tenants
+from app.urls import url
 from app.web.feedback import Done, done
 from app.web.guards import superadmin_guard
 from app.web.render import page
@@ -18,7 +19,7 @@ async def tenants_page(request: Request) -> Template:
     return page(request, "tenancy/tenants.html", {"tenants": await list_tenants(), "error": "", "form": {}})
 
 
-@post("/admin/tenants", guards=[superadmin_guard])
+@post("/admin/tenants", name="tenant_add", guards=[superadmin_guard])
 async def add_tenant(request: Request) -> Template | Redirect:
     form = await request.form()
     values = {key: form.get(key, "").strip() for key in ("slug", "name", "timezone")}
@@ -37,7 +38,7 @@ async def add_tenant(request: Request) -> Template | Redirect:
             {"tenants": await list_tenants(), "error": exc.localized(), "form": values},
             status_code=400,
         )
-    return done(request, Redirect("/admin/tenants"), Done.CREATED)
+    return done(request, Redirect(url("tenants")), Done.CREATED)
 
 
 PUBLIC = [tenants_page, add_tenant]

@@ -31,23 +31,23 @@ class StaffChanges(msgspec.Struct, forbid_unknown_fields=True):
     active: bool | msgspec.UnsetType = msgspec.UNSET
 
 
-@get("/staff", guards=[requires(Permission.STAFF_VIEW)])
+@get("/staff", name="api_staff", guards=[requires(Permission.STAFF_VIEW)])
 async def list_staff(ctx: County) -> list[dict]:
     return [person.as_dict() for person in await services.list_staff(ctx)]
 
 
-@post("/staff", guards=[requires(Permission.STAFF_MANAGE)])
+@post("/staff", name="api_staff_create", guards=[requires(Permission.STAFF_MANAGE)])
 async def create_staff(ctx: County, data: JSONBody[NewStaff]) -> dict:
     created = await services.create_staff(ctx, **msgspec.structs.asdict(data))
     return created.as_dict()
 
 
-@get("/staff/{staff_id:int}", guards=[requires(Permission.STAFF_VIEW)])
+@get("/staff/{staff_id:int}", name="api_staff_person", guards=[requires(Permission.STAFF_VIEW)])
 async def get_staff(ctx: County, staff_id: FromPath[int]) -> dict:
     return (await services.get_staff(ctx, staff_id)).as_dict()
 
 
-@patch("/staff/{staff_id:int}", guards=[requires(Permission.STAFF_MANAGE)])
+@patch("/staff/{staff_id:int}", name="api_staff_person_update", guards=[requires(Permission.STAFF_MANAGE)])
 async def update_staff(ctx: County, staff_id: FromPath[int], data: JSONBody[StaffChanges]) -> dict:
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
     return (await services.update_staff(ctx, staff_id, **changes)).as_dict()

@@ -47,13 +47,13 @@ async def staff_list(
     return page(request, "staff/list.html", context, fragments=("people",))
 
 
-@get("/staff/new", guards=[requires(Permission.STAFF_MANAGE)])
+@get("/staff/new", name="staff_new", guards=[requires(Permission.STAFF_MANAGE)])
 async def new_person(request: Request, ctx: County) -> Template:
     empty = services.StaffView(0, "", "", "", ("staff",), (), True)
     return page(request, "staff/form.html", await _form_context(ctx, person=empty))
 
 
-@post("/staff", guards=[requires(Permission.STAFF_MANAGE)])
+@post("/staff", name="staff_create", guards=[requires(Permission.STAFF_MANAGE)])
 async def create_person(request: Request, ctx: County) -> Template | Redirect:
     form = await request.form()
     values = _person_form(form)
@@ -73,15 +73,19 @@ async def create_person(request: Request, ctx: County) -> Template | Redirect:
         )
         context = await _form_context(ctx, person=attempted, error=exc.localized())
         return page(request, "staff/form.html", context, status_code=400)
-    return done(request, Redirect(f"/t/{ctx.tenant.slug}/staff/{created.id}", status_code=303), Done.STAFF_CREATED)
+    return done(
+        request,
+        Redirect(ctx.url("staff_person", staff_id=created.id), status_code=303),
+        Done.STAFF_CREATED,
+    )
 
 
-@get("/staff/{staff_id:int}", guards=[requires(Permission.STAFF_VIEW)])
+@get("/staff/{staff_id:int}", name="staff_person", guards=[requires(Permission.STAFF_VIEW)])
 async def person(request: Request, ctx: County, staff_id: FromPath[int]) -> Template:
     return page(request, "staff/form.html", await _form_context(ctx, person=await services.get_staff(ctx, staff_id)))
 
 
-@post("/staff/{staff_id:int}", guards=[requires(Permission.STAFF_MANAGE)])
+@post("/staff/{staff_id:int}", name="staff_person_save", guards=[requires(Permission.STAFF_MANAGE)])
 async def update_person(request: Request, ctx: County, staff_id: FromPath[int]) -> Template | Redirect:
     form = await request.form()
     values = _person_form(form)
@@ -91,7 +95,11 @@ async def update_person(request: Request, ctx: County, staff_id: FromPath[int]) 
         current = await services.get_staff(ctx, staff_id)
         context = await _form_context(ctx, person=current, error=exc.localized())
         return page(request, "staff/form.html", context, status_code=400)
-    return done(request, Redirect(f"/t/{ctx.tenant.slug}/staff/{staff_id}", status_code=303), Done.STAFF_SAVED)
+    return done(
+        request,
+        Redirect(ctx.url("staff_person", staff_id=staff_id), status_code=303),
+        Done.STAFF_SAVED,
+    )
 
 
 PAGES = [staff_list, new_person, create_person, person, update_person]

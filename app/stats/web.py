@@ -30,6 +30,7 @@ from app.stats.services import (
     region_report,
 )
 from app.tenancy.permissions import Permission
+from app.urls import url
 from app.web.excel import download
 from app.web.guards import CONTEXT_KEY, County, requires, signed_in
 from app.web.identity import services_of
@@ -76,7 +77,7 @@ async def regions_page(request: Request) -> Template | Redirect:
     """Where an inspector lands: their region (the superadmin chooses among all)."""
     regions = await regions_of(signed_in(request))
     if len(regions) == 1:
-        return Redirect(f"/r/{regions[0].slug}/")
+        return Redirect(url("region_dashboard", region=regions[0].slug))
     if not regions:
         raise NotFoundException("no region")
     return page(request, "stats/regions.html", {"regions": regions})
@@ -109,13 +110,14 @@ async def county_stats(
     return page(request, "stats/county.html", {"line": line or "", **_charts(overview, title)})
 
 
-def _report_page(request: Request, report: Report, base: str) -> Template:
-    """The printable A4 report; ``base`` is the statistics page it belongs to."""
+def _report_page(request: Request, report: Report, figures: str, workbook: str) -> Template:
+    """The printable A4 report; ``figures`` is the statistics page it belongs to, ``workbook`` its Excel."""
     chart = charts.rate_bars([(row.label, row.on_time_rate) for row in report.rows], "按时办结率")
     context = {
         "report": report,
         "chart": chart,
-        "base": base,
+        "figures": figures,
+        "workbook": workbook,
         "percent": percent,
         "days": days,
         "kind_labels": KIND_LABELS,
@@ -126,7 +128,10 @@ def _report_page(request: Request, report: Report, base: str) -> Template:
 
 @get("/report", name="region_report")
 async def region_report_page(request: Request, rctx: Oversight, month: FromQuery[str | None] = None) -> Template:
-    return _report_page(request, await region_report(rctx, month), f"/r/{rctx.region.slug}/")
+    report = await region_report(rctx, month)
+    region = rctx.region.slug
+    workbook = url("region_report_xlsx", region=region, query={"month": report.month})
+    return _report_page(request, report, url("region_dashboard", region=region), workbook)
 
 
 @get("/report.xlsx", name="region_report_xlsx")
@@ -137,7 +142,9 @@ async def region_report_xlsx(rctx: Oversight, month: FromQuery[str | None] = Non
 
 @get("/stats/report", name="county_report", guards=[requires(Permission.STATS_VIEW)])
 async def county_report_page(request: Request, ctx: County, month: FromQuery[str | None] = None) -> Template:
-    return _report_page(request, await county_report(ctx, month), f"/t/{ctx.tenant.slug}/stats")
+    report = await county_report(ctx, month)
+    workbook = ctx.url("county_report_xlsx", query={"month": report.month})
+    return _report_page(request, report, ctx.url("county_stats"), workbook)
 
 
 @get("/stats/report.xlsx", name="county_report_xlsx", guards=[requires(Permission.STATS_VIEW)])

@@ -15,7 +15,7 @@ from piccolo.columns import ForeignKey
 from piccolo.query import Count, Objects, Select, Update
 from piccolo.table import Table
 
-from app import clock
+from app import clock, urls
 from app.tenancy.permissions import Permission, permissions_of
 
 T = TypeVar("T", bound=Table)
@@ -140,3 +140,7 @@ class TenantContext:
         """A new row of this county (save it inside the caller's transaction)."""
         self._tenant_of(table)  # refuses a table that carries no tenant
         return table(tenant=self.tenant.id, **values)
+
+    def url(self, name: str, /, **params: Any) -> str:
+        """The path of route ``name`` in this county: ``ctx.url("case", case_id=7)`` (see ``app.urls.url``)."""
+        return urls.url(name, tenant=self.tenant.slug, **params)

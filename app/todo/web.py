@@ -25,7 +25,7 @@ async def todo_page(request: Request, ctx: County) -> Template:
     return page(request, "todo/index.html", context)
 
 
-@get("/todo/count", guards=[requires(Permission.DASHBOARD_VIEW)])
+@get("/todo/count", name="todo_count", guards=[requires(Permission.DASHBOARD_VIEW)])
 async def todo_badge(request: Request, ctx: County) -> Template:
     """Polled by the navigation (on load, after each change, every minute)."""
     return page(request, "todo/badge.html", {"count": (await todo_of(ctx)).count})

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-from urllib.parse import quote
 
 from asyncpg.exceptions import (
     DataError,
@@ -26,6 +25,7 @@ from app.errors import InvalidInput
 from app.i18n import N_
 from app.i18n import gettext as _
 from app.tenancy.context import Forbidden, NotFound
+from app.urls import url
 from app.web.identity import is_api_path
 
 log = logging.getLogger("portal.errors")
@@ -73,7 +73,7 @@ def _respond(request: Request, status: int, detail: str, extra=None, headers=Non
             body["extra"] = extra
         return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
     if status == 401:
-        target = f"/login?next={quote(request.url.path)}"
+        target = url("login", query={"next": request.url.path})
         if request.headers.get("hx-request"):
             return Response("", status_code=401, headers={"HX-Redirect": target})
         return Redirect(target)

@@ -12,6 +12,6 @@ from litestar.response import File
 ICON = Path(__file__).parents[1] / "static" / "favicon.svg"
 
 
-@get("/favicon.ico", include_in_schema=False, cache_control=CacheControlHeader(max_age=86400))
+@get("/favicon.ico", name="favicon", include_in_schema=False, cache_control=CacheControlHeader(max_age=86400))
 async def favicon() -> File:
     return File(ICON, media_type="image/svg+xml", content_disposition_type="inline")

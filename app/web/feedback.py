@@ -24,6 +24,7 @@ from litestar import Request, Response
 from litestar.response import Template
 
 from app.i18n import N_, gettext
+from app.urls import url
 from app.web.identity import services_of
 
 COOKIE = "portal_done"
@@ -118,7 +119,7 @@ def waiting(request: Request) -> Toast | None:
     if name not in Done.__members__:
         return None
     tenant = request.path_params.get("tenant")
-    own_county = bool(tenant) and undo.startswith(f"/t/{tenant}/") and bool(_UNDO_PATH.match(undo))
+    own_county = bool(tenant) and undo.startswith(url("dashboard", tenant=tenant)) and bool(_UNDO_PATH.match(undo))
     return Toast(gettext(Done[name].value), undo if own_county else "")
 
 

@@ -18,7 +18,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from markupsafe import Markup
 
-from app import i18n
+from app import i18n, urls
 from app.audit.labels import action_label
 from app.i18n import messages
 from app.tenancy.permissions import ROLE_LABELS, Permission
@@ -42,6 +42,18 @@ def _datetime(context, value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> s
     if county is not None and value.tzinfo is not None:
         value = value.astimezone(county.tenant.zone)
     return value.strftime(fmt)
+
+
+@pass_context
+def _url(context, name: str, /, **params) -> str:
+    """``url("case", case_id=c.id)``: the page's county (``ctx``) or region (``rctx``) fills in
+    ``tenant`` or ``region`` unless given."""
+    missing = urls.parameters(name) - params.keys()
+    if "tenant" in missing:
+        params["tenant"] = context["ctx"].tenant.slug
+    if "region" in missing:
+        params["region"] = context["rctx"].region.slug
+    return urls.url(name, **params)
 
 
 def _decimal(value: Decimal | None, places: int = 2) -> str:
@@ -70,6 +82,7 @@ def build_environment(templates_dir: Path) -> Environment:
         current_language=i18n.current_language,
         HTMX_FILE=HTMX_FILE,
         action_label=action_label,
+        url=_url,
     )
     return env
 

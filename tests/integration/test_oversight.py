@@ -178,12 +178,14 @@ async def test_the_monthly_report_prints_and_exports_for_a_region_and_a_county(s
     assert printed.status_code == 200, printed.text
     assert "限时办结情况通报" in printed.text and "共受理社会救助申请 3 件" in printed.text
     assert "按时办结率 66.7%" in printed.text
+    assert f'href="/r/north/report.xlsx?month={month}"' in printed.text and 'href="/r/north/"' in printed.text
     sheet = load_workbook(BytesIO(exported.content)).active
     assert [cell.value for cell in sheet[1]][:2] == ["县", "受理"]
     assert [sheet.cell(row, 1).value for row in (2, 3, 4)] == ["乙县", "甲县", "合计"]
     assert sheet.cell(3, 5).value == 50
     assert bad.status_code == 400
     assert county_printed.status_code == 200 and "城乡医疗救助" in county_printed.text
+    assert f'href="/t/aa/stats/report.xlsx?month={month}"' in county_printed.text
     assert load_workbook(BytesIO(county_exported.content)).active.cell(2, 1).value == "城乡医疗救助"
 
 

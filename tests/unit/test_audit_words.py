@@ -38,7 +38,7 @@ def test_ids_become_names_and_codes_become_labels():
         row("assignment.update", "line", 3, {"a": 7, "b": None}, {"a": 8, "b": 7, "approved_by": None}),
         NAMES,
         ZONE,
-        "/t/dangshan",
+        "dangshan",
     )
     assert entry.thing == "最低生活保障" and entry.action == "调整A/B岗"
     assert texts(entry) == ["A岗：孙静 → 李国栋", "B岗：— → 孙静", "批准人：—"]
@@ -46,7 +46,7 @@ def test_ids_become_names_and_codes_become_labels():
 
 def test_statuses_are_read_by_the_area_they_belong_to():
     absence = describe(
-        row("absence.status", "absence", 5, {"status": "approved"}, {"status": "active"}), NAMES, ZONE, "/t/x"
+        row("absence.status", "absence", 5, {"status": "approved"}, {"status": "active"}), NAMES, ZONE, "x"
     )
     assert absence.thing == "孙静的离岗" and absence.link == "/t/x/absences/5"
     assert texts(absence) == ["状态：已批准 → 离岗中"]
@@ -56,7 +56,7 @@ def test_statuses_are_read_by_the_area_they_belong_to():
     assert texts(opened) == ["替岗人员：—", "状态：无人替代"]
     closed = describe(row("substitution.close", "line", 3, {"absence": 5, "substitute": 8}, None), NAMES, ZONE, "")
     assert texts(closed) == ["所属离岗告示：孙静的离岗 → —", "替岗人员：李国栋 → —"]
-    case = describe(row("case.accept", "case", 12, {"status": "received"}, {"status": "accepted"}), NAMES, ZONE, "/t/x")
+    case = describe(row("case.accept", "case", 12, {"status": "received"}, {"status": "accepted"}), NAMES, ZONE, "x")
     assert (case.thing, case.link, texts(case)) == (
         "#12 最低生活保障 · 张三",
         "/t/x/cases/12",
@@ -76,7 +76,7 @@ def test_a_staff_member_is_named_and_linked_and_tenant_files_speak_by_username_a
         ),
         NAMES,
         ZONE,
-        "/t/dangshan",
+        "dangshan",
     )
     assert (entry.thing, entry.link) == ("孙静", "/t/dangshan/staff/7")
     assert entry.summary == "按县配置文件更新"
