@@ -259,17 +259,21 @@ async def insert_new(table, rows: list[dict], returning: tuple[str, ...]) -> lis
     ``returning`` columns of the rows inserted.
 
     On PostgreSQL the values travel as one array per column (``unnest``), so ten thousand rows
-    cost one small statement instead of a query string with a parameter per value.
+    cost one small statement instead of a query string with a parameter per value; SQLite gets
+    as many statements as its parameter limit needs.
     """
     if not rows:
         return []
     names = list(rows[0])
     if not isinstance(engine(), PostgresEngine):
-        return (
-            await table.insert(*(table(**row) for row in rows))
-            .on_conflict(action="DO NOTHING")
-            .returning(*(getattr(table, name) for name in returning))
-        )
+        inserted, per_statement = [], PARAMETER_LIMIT // len(table._meta.columns)
+        for start in range(0, len(rows), per_statement):
+            inserted += (
+                await table.insert(*(table(**row) for row in rows[start : start + per_statement]))
+                .on_conflict(action="DO NOTHING")
+                .returning(*(getattr(table, name) for name in returning))
+            )
+        return inserted
     columns = [getattr(table, name) for name in names]
     arrays = ", ".join(f"{{}}::{_array_type(column)}" for column in columns)
     sql = (
