@@ -19,6 +19,7 @@ from piccolo.conf.apps import ENVIRONMENT_VARIABLE, Finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
 
 from app import secrets
 from app.settings import Settings
@@ -296,6 +297,19 @@ async def claim_due(table, row_id: int, now, lease) -> dict | None:
         .returning(*table.all_columns())
     )
     return rows[0] if rows else None
+
+
+def count_of(query) -> QueryString:
+    """The number of rows ``query`` (a select, Piccolo's or raw) answers, to ask with ``counts``."""
+    return QueryString("SELECT count(*) FROM ({}) AS counted", query.querystrings[0])
+
+
+async def counts(*queries) -> list[int]:
+    """Several counts (Piccolo ``count()`` queries or ``count_of``) in one statement, one round trip."""
+    strings = [query if isinstance(query, QueryString) else query.querystrings[0] for query in queries]
+    columns = ", ".join(f"({{}}) AS n{i}" for i in range(len(strings)))
+    (row,) = await engine().run_querystring(QueryString(f"SELECT {columns}", *strings))
+    return [row[f"n{i}"] for i in range(len(strings))]
 
 
 # PostgreSQL takes at most 32,767 parameters in one statement (SQLite 32,766).

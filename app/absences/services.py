@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from piccolo.query import Count
+
 from app import clock, db
 from app.absences.month import Away, Day, Month, weeks
 from app.absences.tables import Absence, EscalationPick, Substitution
@@ -212,6 +214,12 @@ async def list_absences(
         query = query.where((Absence.starts_at <= active_at) & (in_force | requested))
         query = query.where(Absence.recorded_afterwards.eq(False))
     return await _views(ctx, await query)
+
+
+def overdue_returns(ctx: TenantContext, person_id: int) -> Count:
+    """How many of the person's absences are past their end with no return marked, as a query for
+    ``db.counts`` (the to-do's "mark your return")."""
+    return ctx.count(Absence).where((Absence.person == person_id) & (Absence.status == Status.OVERDUE))
 
 
 async def awaiting_decision(ctx: TenantContext) -> list[AbsenceView]:

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 import msgspec
-from piccolo.query import WhereRaw
+from piccolo.query import Count, Raw, WhereRaw
 
 from app import clock, db
 from app.absences.tables import Substitution
@@ -262,9 +262,8 @@ async def list_cases(ctx: TenantContext, chosen: CaseFilter, *, page_size: int =
         raise InvalidInput("没有“{status}”这个案件状态", status=chosen.status)
     enough = (max(chosen.page, 1) + COUNT_AHEAD_PAGES) * page_size
     # A count of at most one more than enough: a walk of that many index entries, not of the history.
-    # (The subquery is the county's own select: built by ``ctx``.)
     matching = _filtered(ctx, ctx.select(Case, Case.id), chosen).limit(enough + 1)
-    counted = (await Case.raw("SELECT count(*) AS n FROM ({}) AS matching", matching.querystrings[0]))[0]["n"]
+    (counted,) = await db.counts(db.count_of(matching))
     total, more = min(counted, enough), counted > enough
     pages = max(1, -(-total // page_size))
     current = min(max(chosen.page, 1), pages)
@@ -709,11 +708,12 @@ ORDER BY i.id
 """
 
 
-async def awaiting_my_signature(ctx: TenantContext, user_id: int) -> list[dict]:
-    """Surveys of open cases that name this person as an investigator who has not signed yet."""
+def awaiting_my_signature(ctx: TenantContext, user_id: int) -> Raw:
+    """Surveys of open cases that name this person as an investigator who has not signed yet (a
+    query: awaited for the rows, or counted with others by ``db.counts``)."""
     states = sorted(OPEN)
     sql = AWAITING_SIGNATURE.replace("IN ({})", f"IN ({', '.join('{}' for _ in states)})")
-    return await Investigator.raw(sql, ctx.tenant.id, user_id, *states)
+    return Investigator.raw(sql, ctx.tenant.id, user_id, *states)
 
 
 async def sign_survey(ctx: TenantContext, case_id: int) -> None:
@@ -1046,6 +1046,15 @@ class Bucket:
 async def uncovered_count(ctx: TenantContext) -> int:
     """Open cases nobody present can act on (SPEC §5): shouted on every admin dashboard."""
     return await ctx.count(Case).where(Case.acting_handler.is_null() & Case.status.is_in(sorted(OPEN)))
+
+
+def due_by_today(ctx: TenantContext, user_id: int) -> Count:
+    """How many of a person's open cases are overdue or due today (``urgent_cases``'s first two
+    groups: no calendar needed), as a query for ``db.counts``."""
+    today = ctx.tenant.now().date()
+    return ctx.count(Case).where(
+        (Case.acting_handler == user_id) & Case.status.is_in(sorted(OPEN)) & (Case.due_on <= today)
+    )
 
 
 async def urgent_cases(ctx: TenantContext, user_id: int, shown: int = 8) -> dict[str, Bucket]:

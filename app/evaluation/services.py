@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from piccolo.query import Count
+
 from app import clock, db
 from app.absences.tables import NOTICE_COLUMNS, Absence
 from app.accounts.tables import RoleGrant, User
@@ -109,6 +111,11 @@ async def get_cycle(ctx: TenantContext, cycle_id: int) -> CycleView:
     row = await ctx.select(Cycle).where(Cycle.id == cycle_id).output(load_json=True).first()
     assert row is not None  # found just above; cycles are never deleted
     return _cycle_view(row)
+
+
+def unlocked_cycles(ctx: TenantContext) -> Count:
+    """How many cycles still take ratings or changes, as a query for ``db.counts``."""
+    return ctx.count(Cycle).where(Cycle.locked.eq(False))
 
 
 async def list_cycles(ctx: TenantContext) -> list[CycleView]:

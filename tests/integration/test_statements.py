@@ -32,6 +32,9 @@ PAGES = {
     ("wangxiaolei", f"{T}/cases?overdue=1&page=2"): 6,
     ("wangxiaolei", f"{T}/cases/{{case}}"): 14,
     ("wangxiaolei", f"{T}/rota"): 11,
+    # The badge every page polls: one statement after the identity for a clerk.
+    ("wangxiaolei", f"{T}/todo/count"): 2,
+    ("head", f"{T}/todo/count"): 11,
 }
 API_CALLS = {
     ("wangxiaolei", f"{API}/cases"): 4,
