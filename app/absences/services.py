@@ -224,6 +224,15 @@ def overdue_returns(ctx: TenantContext, person_id: int) -> Count:
 
 async def awaiting_decision(ctx: TenantContext) -> list[AbsenceView]:
     """Notices the actor may decide now (as approver, or as the admin standing in; never their own)."""
+    return await _views(ctx, await _mine_to_decide(ctx), with_substitutes=True)
+
+
+async def awaiting_decision_count(ctx: TenantContext) -> int:
+    """How many ``awaiting_decision`` lists (the to-do badge), without building the views."""
+    return len(await _mine_to_decide(ctx))
+
+
+async def _mine_to_decide(ctx: TenantContext) -> list[dict]:
     if not ctx.actor.roles & {Role.SECTION_HEAD, Role.LEADER, Role.ADMIN}:
         return []
     pending = (
@@ -237,10 +246,9 @@ async def awaiting_decision(ctx: TenantContext) -> list[AbsenceView]:
         return []
     holders = {role: await holders_of(ctx, [role]) for role in {row["approver_role"] for row in pending}}
     admins = await holders_of(ctx, [Role.ADMIN])
-    mine = [
+    return [
         row for row in pending if ctx.actor.user_id in _deciders(holders[row["approver_role"]], admins, row["person"])
     ]
-    return await _views(ctx, mine, with_substitutes=True)
 
 
 async def approvers_of(ctx: TenantContext, role: str, person_id: int) -> list[int]:

@@ -14,7 +14,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 import msgspec
-from piccolo.query import Count, Raw, WhereRaw
+from piccolo.query import Count, Raw, Select, WhereRaw
+from piccolo.querystring import QueryString
 
 from app import clock, db
 from app.absences.tables import Substitution
@@ -1108,12 +1109,13 @@ def _at_last_step():
     return functools.reduce(operator.or_, conditions)
 
 
-async def awaiting_decision(ctx: TenantContext, limit: int = 50) -> list[CaseView]:
-    """Cases whose every step is done (posting over, no open objection): ready for 审批, soonest
-    due first; ``limit`` of them, found by the database."""
-    today = ctx.tenant.now().date()
-    rows = (
-        await ctx.select(Case, *_VIEW_COLUMNS)
+DECISIONS_SHOWN = 50
+
+
+def _ready_for_decision(ctx: TenantContext, today: date, *columns) -> Select:
+    """Cases whose every step is done (posting over, no open objection), soonest due first."""
+    return (
+        ctx.select(Case, *columns)
         .where(
             # The states first, for the (tenant, status, due_on) index; then which is each line's last.
             Case.status.is_in([Status.ACCEPTED, Status.SURVEYED, Status.POSTED])
@@ -1122,7 +1124,17 @@ async def awaiting_decision(ctx: TenantContext, limit: int = 50) -> list[CaseVie
         )
         .order_by(Case.due_on)
         .order_by(Case.id)
-        .limit(limit)
     )
+
+
+async def awaiting_decision(ctx: TenantContext, limit: int = DECISIONS_SHOWN) -> list[CaseView]:
+    """Cases ready for 审批; ``limit`` of them, found by the database."""
+    today = ctx.tenant.now().date()
+    rows = await _ready_for_decision(ctx, today, *_VIEW_COLUMNS).limit(limit)
     limits = await _income_limits(ctx)
     return [_view(row, today, limits) for row in rows]
+
+
+def awaiting_decision_count(ctx: TenantContext) -> QueryString:
+    """How many ``awaiting_decision`` lists (at most ``DECISIONS_SHOWN``), as a query for ``db.counts``."""
+    return db.count_of(_ready_for_decision(ctx, ctx.tenant.now().date(), Case.id).limit(DECISIONS_SHOWN))

@@ -11,7 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app import db
-from app.absences.services import AbsenceView, awaiting_decision, list_absences, overdue_returns
+from app.absences.services import (
+    AbsenceView,
+    awaiting_decision,
+    awaiting_decision_count,
+    list_absences,
+    overdue_returns,
+)
 from app.cases import enquiries
 from app.cases import services as cases
 from app.domain.absence import Status as AbsenceStatus
@@ -92,21 +98,21 @@ async def todo_of(ctx: TenantContext) -> Todo:
 
 async def todo_count(ctx: TenantContext) -> int:
     """``todo_of(ctx).count`` without building the list, for the badge every page polls: what
-    anyone may have (returns to mark, signatures, urgent cases, referrals, and whether a cycle is
-    open) counted in one statement; the ratings only while a cycle is open, and the deciders'
-    parts only for those who decide."""
+    anyone may have (returns to mark, signatures, urgent cases, referrals, cases to decide, and
+    whether a cycle is open) counted in one statement; the ratings only while a cycle is open,
+    absences to decide and lines to pick for only for those who may."""
     me = ctx.actor.user_id
     can = ctx.actor.can
     queries = [overdue_returns(ctx, me), db.count_of(cases.awaiting_my_signature(ctx, me)), unlocked_cycles(ctx)]
     if can(Permission.CASE_WORK):
         queries += [cases.due_by_today(ctx, me), enquiries.my_open_referrals(ctx, me)]
+    if can(Permission.CASE_DECIDE):
+        queries.append(cases.awaiting_decision_count(ctx))
     returns, signatures, open_cycles, *casework = await db.counts(*queries)
     count = returns + signatures + sum(casework)
     if open_cycles:
         count += sum(len(r.tasks) for r in await _ratings_due(ctx))
-    count += len(await awaiting_decision(ctx))  # no query unless the person decides absences
-    if can(Permission.CASE_DECIDE):
-        count += len(await cases.awaiting_decision(ctx))
+    count += await awaiting_decision_count(ctx)  # no query unless the person decides absences
     if can(Permission.ESCALATION_PICK):
         count += len(await _lines_to_pick(ctx))
     return count

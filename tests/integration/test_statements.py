@@ -32,9 +32,12 @@ PAGES = {
     ("wangxiaolei", f"{T}/cases?overdue=1&page=2"): 6,
     ("wangxiaolei", f"{T}/cases/{{case}}"): 14,
     ("wangxiaolei", f"{T}/rota"): 11,
-    # The badge every page polls: one statement after the identity for a clerk.
+    # The badge every page polls: one statement after the identity; those who pick for escalated
+    # lines also resolve the rota (6 statements), those who decide absences read the notices pending.
     ("wangxiaolei", f"{T}/todo/count"): 2,
-    ("head", f"{T}/todo/count"): 11,
+    ("admin", f"{T}/todo/count"): 3,
+    ("head", f"{T}/todo/count"): 9,
+    ("leader", f"{T}/todo/count"): 9,
 }
 API_CALLS = {
     ("wangxiaolei", f"{API}/cases"): 4,
