@@ -257,17 +257,14 @@ def _filtered(ctx: TenantContext, query, chosen: CaseFilter):
     return query
 
 
-async def list_cases(ctx: TenantContext, chosen: CaseFilter, *, page_size: int = PAGE_SIZE) -> CasePage:
-    """The register: filtered, soonest due first, one page at a time."""
-    if chosen.status and chosen.status not in set(Status):
-        raise InvalidInput("没有“{status}”这个案件状态", status=chosen.status)
-    enough = (max(chosen.page, 1) + COUNT_AHEAD_PAGES) * page_size
-    # A count of at most one more than enough: a walk of that many index entries, not of the history.
-    matching = _filtered(ctx, ctx.select(Case, Case.id), chosen).limit(enough + 1)
-    (counted,) = await db.counts(db.count_of(matching))
-    total, more = min(counted, enough), counted > enough
-    pages = max(1, -(-total // page_size))
-    current = min(max(chosen.page, 1), pages)
+def _enough(page: int, page_size: int) -> int:
+    return (page + COUNT_AHEAD_PAGES) * page_size
+
+
+def _register_page(ctx: TenantContext, chosen: CaseFilter, page: int, page_size: int) -> Select:
+    """One page of the register in full, each row with ``matching``: how many cases match, counted
+    up to one more than ``_enough`` (a walk of that many index entries, not of the history)."""
+    matching = _filtered(ctx, ctx.select(Case, Case.id), chosen).limit(_enough(page, page_size) + 1)
     # The page's ids first (an index-only walk of (tenant, due_on, id), however deep the page),
     # then only those rows in full with their joins: an OFFSET over the joined rows grew with it.
     page_ids = (
@@ -275,9 +272,31 @@ async def list_cases(ctx: TenantContext, chosen: CaseFilter, *, page_size: int =
         .order_by(Case.due_on)
         .order_by(Case.id)
         .limit(page_size)
-        .offset((current - 1) * page_size)
+        .offset((page - 1) * page_size)
     )
-    rows = await ctx.select(Case, *_VIEW_COLUMNS).where(Case.id.is_in(page_ids)).order_by(Case.due_on).order_by(Case.id)
+    return (
+        ctx.select(Case, *_VIEW_COLUMNS, QueryString("({})", db.count_of(matching)).as_alias("matching"))
+        .where(Case.id.is_in(page_ids))
+        .order_by(Case.due_on)
+        .order_by(Case.id)
+    )
+
+
+async def list_cases(ctx: TenantContext, chosen: CaseFilter, *, page_size: int = PAGE_SIZE) -> CasePage:
+    """The register: filtered, soonest due first, one page at a time, with its count: one statement."""
+    if chosen.status and chosen.status not in set(Status):
+        raise InvalidInput("没有“{status}”这个案件状态", status=chosen.status)
+    current = max(chosen.page, 1)
+    rows = await _register_page(ctx, chosen, current, page_size)
+    if not rows and current > 1:
+        # Past the last page (an old link, fewer cases now): the last page instead.
+        matching = _filtered(ctx, ctx.select(Case, Case.id), chosen).limit(_enough(current, page_size))
+        (counted,) = await db.counts(db.count_of(matching))
+        current = max(1, -(-counted // page_size))
+        rows = await _register_page(ctx, chosen, current, page_size)
+    counted = rows[0]["matching"] if rows else 0
+    total, more = min(counted, _enough(current, page_size)), counted > _enough(current, page_size)
+    pages = max(1, -(-total // page_size))
     today, limits = ctx.tenant.now().date(), await _income_limits(ctx)
     return CasePage([_view(row, today, limits) for row in rows], total, current, pages, chosen, more)
 
