@@ -971,11 +971,14 @@ class CaseFile:
     posting_blocks_approval: bool
     reviews: list[dict]
     duplicate_warnings: list[dict]
+    line_materials: str  # the line's own list of materials, for the checklist
 
 
 async def case_file(ctx: TenantContext, case_id: int) -> CaseFile:
     # The case, its line's pipeline and everything the file shows of it, from one read.
-    case = await ctx.select_one(Case, case_id, *_VIEW_COLUMNS, Case.line.needs_survey, Case.line.needs_posting)
+    case = await ctx.select_one(
+        Case, case_id, *_VIEW_COLUMNS, Case.line.needs_survey, Case.line.needs_posting, Case.line.materials
+    )
     today = ctx.tenant.now().date()
     view = _view(case, today, await _income_limits(ctx))
     pipeline = Pipeline(case["line.needs_survey"], case["line.needs_posting"])
@@ -1012,6 +1015,7 @@ async def case_file(ctx: TenantContext, case_id: int) -> CaseFile:
         .where(GrassrootsReview.case == case_id)
         .order_by(GrassrootsReview.id),
         duplicate_warnings=[event for event in events if event["kind"] == DUPLICATE_WARNING],
+        line_materials=case["line.materials"],
     )
 
 

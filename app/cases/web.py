@@ -196,13 +196,12 @@ async def _case_page(
 ):
     """The case page; after a refused step, that step's form comes back with what was typed."""
     folder = await services.case_file(ctx, case_id)
-    line = await ctx.select(Line, Line.code, Line.materials).where(Line.code == folder.case.line_code).first()
     context = {
         "f": folder,
         "c": folder.case,
         "labels": LABELS,
         "error": error,
-        "checklist": checklist(line["code"], line["materials"]),
+        "checklist": checklist(folder.case.line_code, folder.line_materials),
         "people": await _case_workers(ctx),
         "today": ctx.tenant.now().date(),
         "full_id": "",

@@ -32,7 +32,7 @@ PAGES = {
     ("wangxiaolei", f"{T}/cases?line=urban_dibao&page=2"): 5,
     # Past the last page (the demo has fewer overdue cases): counted again, then the last page.
     ("wangxiaolei", f"{T}/cases?overdue=1&page=2"): 7,
-    ("wangxiaolei", f"{T}/cases/{{case}}"): 14,
+    ("wangxiaolei", f"{T}/cases/{{case}}"): 13,
     ("wangxiaolei", f"{T}/rota"): 11,
     # The badge every page polls: one statement after the identity; those who pick for escalated
     # lines also resolve the rota (6 statements), those who decide absences read the notices pending.
