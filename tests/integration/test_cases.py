@@ -48,6 +48,7 @@ from app.rota.posts import LineSpec
 from app.setup import as_code
 from app.tenancy.context import Forbidden, TenantContext
 from app.tenancy.services import find_by_slug
+from app.todo.services import todo_count, todo_of
 from tests.helpers import OPERATOR, context_of, demo_county, portal, post_form, sign_in
 from tests.integration.test_absences import leave
 
@@ -1052,3 +1053,8 @@ async def test_cases_follow_the_substitute_on_sqlite_too(sqlite_db):
     await sweep_now()
     clerk = await acting_as(people, "wangxiaolei")
     assert (await services.get_case(clerk, case.id)).acting_handler_id == people["houweili"]
+    # The register's page and its bounded count in one statement, and the to-do badge's counts.
+    found = await services.list_cases(clerk, CaseFilter(page=5))
+    assert (found.total, found.page, found.more, [c.id for c in found.cases]) == (1, 1, False, [case.id])
+    substitute = await acting_as(people, "houweili")
+    assert await todo_count(substitute) == (await todo_of(substitute)).count
