@@ -20,6 +20,7 @@ from piccolo.conf.apps import ENVIRONMENT_VARIABLE, Finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from app import secrets
@@ -264,17 +265,21 @@ async def insert_new(table, rows: list[dict], returning: tuple[str, ...]) -> lis
     ``returning`` columns of the rows inserted.
 
     On PostgreSQL the values travel as one array per column (``unnest``), so ten thousand rows
-    cost one small statement instead of a query string with a parameter per value.
+    cost one small statement instead of a query string with a parameter per value; SQLite gets
+    as many statements as its parameter limit needs.
     """
     if not rows:
         return []
     names = list(rows[0])
     if not isinstance(engine(), PostgresEngine):
-        return (
-            await table.insert(*(table(**row) for row in rows))
-            .on_conflict(action="DO NOTHING")
-            .returning(*(getattr(table, name) for name in returning))
-        )
+        inserted, per_statement = [], PARAMETER_LIMIT // len(table._meta.columns)
+        for start in range(0, len(rows), per_statement):
+            inserted += (
+                await table.insert(*(table(**row) for row in rows[start : start + per_statement]))
+                .on_conflict(action="DO NOTHING")
+                .returning(*(getattr(table, name) for name in returning))
+            )
+        return inserted
     columns = [getattr(table, name) for name in names]
     arrays = ", ".join(f"{{}}::{_array_type(column)}" for column in columns)
     sql = (
@@ -297,6 +302,19 @@ async def claim_due(table, row_id: int, now, lease) -> dict | None:
         .returning(*table.all_columns())
     )
     return rows[0] if rows else None
+
+
+def count_of(query) -> QueryString:
+    """The number of rows ``query`` (a select, Piccolo's or raw) answers, to ask with ``counts``."""
+    return QueryString("SELECT count(*) FROM ({}) AS counted", query.querystrings[0])
+
+
+async def counts(*queries) -> list[int]:
+    """Several counts (Piccolo ``count()`` queries or ``count_of``) in one statement, one round trip."""
+    strings = [query if isinstance(query, QueryString) else query.querystrings[0] for query in queries]
+    columns = ", ".join(f"({{}}) AS n{i}" for i in range(len(strings)))
+    (row,) = await engine().run_querystring(QueryString(f"SELECT {columns}", *strings))
+    return [row[f"n{i}"] for i in range(len(strings))]
 
 
 # PostgreSQL takes at most 32,767 parameters in one statement (SQLite 32,766).

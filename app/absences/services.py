@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from piccolo.columns import Column
+from piccolo.query import Count
 
 from app import clock, db
 from app.absences.month import Away, Day, Month, weeks
@@ -216,8 +217,23 @@ async def list_absences(
     return await _views(ctx, await query)
 
 
+def overdue_returns(ctx: TenantContext, person_id: int) -> Count:
+    """How many of the person's absences are past their end with no return marked, as a query for
+    ``db.counts`` (the to-do's "mark your return")."""
+    return ctx.count(Absence).where((Absence.person == person_id) & (Absence.status == Status.OVERDUE))
+
+
 async def awaiting_decision(ctx: TenantContext) -> list[AbsenceView]:
     """Notices the actor may decide now (as approver, or as the admin standing in; never their own)."""
+    return await _views(ctx, await _mine_to_decide(ctx), with_substitutes=True)
+
+
+async def awaiting_decision_count(ctx: TenantContext) -> int:
+    """How many ``awaiting_decision`` lists (the to-do badge), without building the views."""
+    return len(await _mine_to_decide(ctx))
+
+
+async def _mine_to_decide(ctx: TenantContext) -> list[dict]:
     if not ctx.actor.roles & {Role.SECTION_HEAD, Role.LEADER, Role.ADMIN}:
         return []
     pending = (
@@ -231,10 +247,9 @@ async def awaiting_decision(ctx: TenantContext) -> list[AbsenceView]:
         return []
     holders = {role: await holders_of(ctx, [role]) for role in {row["approver_role"] for row in pending}}
     admins = await holders_of(ctx, [Role.ADMIN])
-    mine = [
+    return [
         row for row in pending if ctx.actor.user_id in _deciders(holders[row["approver_role"]], admins, row["person"])
     ]
-    return await _views(ctx, mine, with_substitutes=True)
 
 
 async def approvers_of(ctx: TenantContext, role: str, person_id: int) -> list[int]:

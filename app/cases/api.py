@@ -97,6 +97,8 @@ async def list_cases(
         "total": found.total,
         "page": found.page,
         "pages": found.pages,
+        # True: at least ``total`` cases and ``pages`` pages; the count reaches ten pages past ``page``.
+        "more": found.more,
     }
 
 

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 import msgspec
 from piccolo.custom_types import Combinable
+from piccolo.query import Count
 
 from app import clock, db
 from app.audit.services import record_in
@@ -263,6 +264,7 @@ async def list_enquiries(ctx: TenantContext, chosen: EnquiryFilter, *, page_size
     return EnquiryPage([_view(row) for row in rows], total, current, pages)
 
 
-async def my_open_referrals(ctx: TenantContext, user_id: int) -> int:
-    """Referrals still the person's own, for their dashboard: the other office has not confirmed."""
-    return await ctx.count(Enquiry).where((Enquiry.first_receiver == user_id) & _STATUS_WHERE[EnquiryStatus.REFERRED]())
+def my_open_referrals(ctx: TenantContext, user_id: int) -> Count:
+    """Referrals still the person's own, for their dashboard: the other office has not confirmed
+    (a count query: awaited alone, or with others by ``db.counts``)."""
+    return ctx.count(Enquiry).where((Enquiry.first_receiver == user_id) & _STATUS_WHERE[EnquiryStatus.REFERRED]())

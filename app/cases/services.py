@@ -14,7 +14,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 import msgspec
-from piccolo.query import WhereRaw
+from piccolo.query import Count, Raw, Select, WhereRaw
+from piccolo.querystring import QueryString
 
 from app import clock, db
 from app.absences.tables import Substitution
@@ -220,10 +221,17 @@ class CaseFilter:
 @dataclass
 class CasePage:
     cases: list[CaseView]
-    total: int
+    total: int  # exact, or with ``more`` a lower bound
     page: int
     pages: int
     filter: CaseFilter = field(default_factory=CaseFilter)
+    more: bool = False  # more cases than counted: the last page is further than ``pages``
+
+
+# The register counts at most this many pages past the one asked for: a count of every matching
+# case grew with the county's history (each year's decided cases). Beyond it the page says "more
+# than", and every next page still opens (and counts ten pages further).
+COUNT_AHEAD_PAGES = 10
 
 
 def _filtered(ctx: TenantContext, query, chosen: CaseFilter):
@@ -249,13 +257,14 @@ def _filtered(ctx: TenantContext, query, chosen: CaseFilter):
     return query
 
 
-async def list_cases(ctx: TenantContext, chosen: CaseFilter, *, page_size: int = PAGE_SIZE) -> CasePage:
-    """The register: filtered, soonest due first, one page at a time."""
-    if chosen.status and chosen.status not in set(Status):
-        raise InvalidInput("没有“{status}”这个案件状态", status=chosen.status)
-    total = await _filtered(ctx, ctx.count(Case), chosen)
-    pages = max(1, -(-total // page_size))
-    current = min(max(chosen.page, 1), pages)
+def _enough(page: int, page_size: int) -> int:
+    return (page + COUNT_AHEAD_PAGES) * page_size
+
+
+def _register_page(ctx: TenantContext, chosen: CaseFilter, page: int, page_size: int) -> Select:
+    """One page of the register in full, each row with ``matching``: how many cases match, counted
+    up to one more than ``_enough`` (a walk of that many index entries, not of the history)."""
+    matching = _filtered(ctx, ctx.select(Case, Case.id), chosen).limit(_enough(page, page_size) + 1)
     # The page's ids first (an index-only walk of (tenant, due_on, id), however deep the page),
     # then only those rows in full with their joins: an OFFSET over the joined rows grew with it.
     page_ids = (
@@ -263,11 +272,33 @@ async def list_cases(ctx: TenantContext, chosen: CaseFilter, *, page_size: int =
         .order_by(Case.due_on)
         .order_by(Case.id)
         .limit(page_size)
-        .offset((current - 1) * page_size)
+        .offset((page - 1) * page_size)
     )
-    rows = await ctx.select(Case, *_VIEW_COLUMNS).where(Case.id.is_in(page_ids)).order_by(Case.due_on).order_by(Case.id)
+    return (
+        ctx.select(Case, *_VIEW_COLUMNS, QueryString("({})", db.count_of(matching)).as_alias("matching"))
+        .where(Case.id.is_in(page_ids))
+        .order_by(Case.due_on)
+        .order_by(Case.id)
+    )
+
+
+async def list_cases(ctx: TenantContext, chosen: CaseFilter, *, page_size: int = PAGE_SIZE) -> CasePage:
+    """The register: filtered, soonest due first, one page at a time, with its count: one statement."""
+    if chosen.status and chosen.status not in set(Status):
+        raise InvalidInput("没有“{status}”这个案件状态", status=chosen.status)
+    current = max(chosen.page, 1)
+    rows = await _register_page(ctx, chosen, current, page_size)
+    if not rows and current > 1:
+        # Past the last page (an old link, fewer cases now): the last page instead.
+        matching = _filtered(ctx, ctx.select(Case, Case.id), chosen).limit(_enough(current, page_size))
+        (counted,) = await db.counts(db.count_of(matching))
+        current = max(1, -(-counted // page_size))
+        rows = await _register_page(ctx, chosen, current, page_size)
+    counted = rows[0]["matching"] if rows else 0
+    total, more = min(counted, _enough(current, page_size)), counted > _enough(current, page_size)
+    pages = max(1, -(-total // page_size))
     today, limits = ctx.tenant.now().date(), await _income_limits(ctx)
-    return CasePage([_view(row, today, limits) for row in rows], total, current, pages, chosen)
+    return CasePage([_view(row, today, limits) for row in rows], total, current, pages, chosen, more)
 
 
 async def all_cases(ctx: TenantContext, chosen: CaseFilter) -> list[CaseView]:
@@ -697,11 +728,12 @@ ORDER BY i.id
 """
 
 
-async def awaiting_my_signature(ctx: TenantContext, user_id: int) -> list[dict]:
-    """Surveys of open cases that name this person as an investigator who has not signed yet."""
+def awaiting_my_signature(ctx: TenantContext, user_id: int) -> Raw:
+    """Surveys of open cases that name this person as an investigator who has not signed yet (a
+    query: awaited for the rows, or counted with others by ``db.counts``)."""
     states = sorted(OPEN)
     sql = AWAITING_SIGNATURE.replace("IN ({})", f"IN ({', '.join('{}' for _ in states)})")
-    return await Investigator.raw(sql, ctx.tenant.id, user_id, *states)
+    return Investigator.raw(sql, ctx.tenant.id, user_id, *states)
 
 
 async def sign_survey(ctx: TenantContext, case_id: int) -> None:
@@ -939,11 +971,14 @@ class CaseFile:
     posting_blocks_approval: bool
     reviews: list[dict]
     duplicate_warnings: list[dict]
+    line_materials: str  # the line's own list of materials, for the checklist
 
 
 async def case_file(ctx: TenantContext, case_id: int) -> CaseFile:
     # The case, its line's pipeline and everything the file shows of it, from one read.
-    case = await ctx.select_one(Case, case_id, *_VIEW_COLUMNS, Case.line.needs_survey, Case.line.needs_posting)
+    case = await ctx.select_one(
+        Case, case_id, *_VIEW_COLUMNS, Case.line.needs_survey, Case.line.needs_posting, Case.line.materials
+    )
     today = ctx.tenant.now().date()
     view = _view(case, today, await _income_limits(ctx))
     pipeline = Pipeline(case["line.needs_survey"], case["line.needs_posting"])
@@ -980,6 +1015,7 @@ async def case_file(ctx: TenantContext, case_id: int) -> CaseFile:
         .where(GrassrootsReview.case == case_id)
         .order_by(GrassrootsReview.id),
         duplicate_warnings=[event for event in events if event["kind"] == DUPLICATE_WARNING],
+        line_materials=case["line.materials"],
     )
 
 
@@ -1036,6 +1072,15 @@ async def uncovered_count(ctx: TenantContext) -> int:
     return await ctx.count(Case).where(Case.acting_handler.is_null() & Case.status.is_in(sorted(OPEN)))
 
 
+def due_by_today(ctx: TenantContext, user_id: int) -> Count:
+    """How many of a person's open cases are overdue or due today (``urgent_cases``'s first two
+    groups: no calendar needed), as a query for ``db.counts``."""
+    today = ctx.tenant.now().date()
+    return ctx.count(Case).where(
+        (Case.acting_handler == user_id) & Case.status.is_in(sorted(OPEN)) & (Case.due_on <= today)
+    )
+
+
 async def urgent_cases(ctx: TenantContext, user_id: int, shown: int = 8) -> dict[str, Bucket]:
     """A person's open cases by urgency (overdue, today, 1 day, 3 days), as the reminders count them.
 
@@ -1089,12 +1134,13 @@ def _at_last_step():
     return functools.reduce(operator.or_, conditions)
 
 
-async def awaiting_decision(ctx: TenantContext, limit: int = 50) -> list[CaseView]:
-    """Cases whose every step is done (posting over, no open objection): ready for 审批, soonest
-    due first; ``limit`` of them, found by the database."""
-    today = ctx.tenant.now().date()
-    rows = (
-        await ctx.select(Case, *_VIEW_COLUMNS)
+DECISIONS_SHOWN = 50
+
+
+def _ready_for_decision(ctx: TenantContext, today: date, *columns) -> Select:
+    """Cases whose every step is done (posting over, no open objection), soonest due first."""
+    return (
+        ctx.select(Case, *columns)
         .where(
             # The states first, for the (tenant, status, due_on) index; then which is each line's last.
             Case.status.is_in([Status.ACCEPTED, Status.SURVEYED, Status.POSTED])
@@ -1103,7 +1149,17 @@ async def awaiting_decision(ctx: TenantContext, limit: int = 50) -> list[CaseVie
         )
         .order_by(Case.due_on)
         .order_by(Case.id)
-        .limit(limit)
     )
+
+
+async def awaiting_decision(ctx: TenantContext, limit: int = DECISIONS_SHOWN) -> list[CaseView]:
+    """Cases ready for 审批; ``limit`` of them, found by the database."""
+    today = ctx.tenant.now().date()
+    rows = await _ready_for_decision(ctx, today, *_VIEW_COLUMNS).limit(limit)
     limits = await _income_limits(ctx)
     return [_view(row, today, limits) for row in rows]
+
+
+def awaiting_decision_count(ctx: TenantContext) -> QueryString:
+    """How many ``awaiting_decision`` lists (at most ``DECISIONS_SHOWN``), as a query for ``db.counts``."""
+    return db.count_of(_ready_for_decision(ctx, ctx.tenant.now().date(), Case.id).limit(DECISIONS_SHOWN))

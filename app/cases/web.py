@@ -30,7 +30,7 @@ from app.domain.pipeline import ACTION_LABELS, STATUS_LABELS, Status
 from app.errors import InvalidInput
 from app.rota.services import line_rows
 from app.rota.tables import Line
-from app.tenancy.context import NotFound, TenantContext
+from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission, Role
 from app.web.excel import download
 from app.web.feedback import Done, done
@@ -196,15 +196,12 @@ async def _case_page(
 ):
     """The case page; after a refused step, that step's form comes back with what was typed."""
     folder = await services.case_file(ctx, case_id)
-    line = await ctx.select(Line, Line.code, Line.materials).where(Line.code == folder.case.line_code).first()
-    if line is None:  # a case's line is never deleted
-        raise NotFound(f"Line {folder.case.line_code!r}")
     context = {
         "f": folder,
         "c": folder.case,
         "labels": LABELS,
         "error": error,
-        "checklist": checklist(line["code"], line["materials"]),
+        "checklist": checklist(folder.case.line_code, folder.line_materials),
         "people": await _case_workers(ctx),
         "today": ctx.tenant.now().date(),
         "full_id": "",

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from piccolo.query import Count
+
 from app import clock, db
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
@@ -87,6 +89,11 @@ async def get_cycle(ctx: TenantContext, cycle_id: int) -> CycleView:
     row = await ctx.select(Cycle).where(Cycle.id == cycle_id).output(load_json=True).first()
     assert row is not None  # found just above; cycles are never deleted
     return _cycle_view(row)
+
+
+def unlocked_cycles(ctx: TenantContext) -> Count:
+    """How many cycles still take ratings or changes, as a query for ``db.counts``."""
+    return ctx.count(Cycle).where(Cycle.locked.eq(False))
 
 
 async def list_cycles(ctx: TenantContext) -> list[CycleView]:

@@ -259,28 +259,41 @@ async def queue_for(tenant_id: int, notifications: list[dict]) -> int:
         if row["email"]
     }
     now = clock.now()
+    # The same message to many people (a reminder to the handler and the heads) is rendered once a language.
+    rendered: dict[tuple, str] = {}
     rows = []
     for notification in notifications:
         recipient = recipients.get(notification["user"])
         if recipient is None:
             continue
-        with i18n.language(recipient["language"]):
-            subject, body = compose(county, messages.of_row(notification, "message"), notification["link"])
-        rows.append(
-            EmailOutbox(
-                tenant=tenant_id,
-                notification=notification["id"],
-                user=notification["user"],
-                to_address=recipient["email"],
-                subject=subject,
-                body=body,
-                status=Status.PENDING.value,
-                next_attempt_at=now,
-                created_at=now,
-            )
+        said_as = (
+            recipient["language"],
+            notification["message"],
+            notification["message_key"],
+            notification["message_params"],
         )
-    if rows:
-        await EmailOutbox.insert(*rows)
+        with i18n.language(recipient["language"]):
+            if said_as not in rendered:
+                rendered[said_as] = messages.of_row(notification, "message")
+            subject, body = compose(county, rendered[said_as], notification["link"])
+        rows.append(
+            {
+                "tenant": tenant_id,
+                "notification": notification["id"],
+                "user": notification["user"],
+                "to_address": recipient["email"],
+                "subject": subject,
+                "body": body,
+                "status": Status.PENDING.value,
+                "attempts": 0,
+                "last_error": "",
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+        )
+    # One statement however many (one array per column: no limit on parameters); nothing is skipped,
+    # the outbox has no key but its id.
+    await db.insert_new(EmailOutbox, rows, returning=("id",))
     return len(rows)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from app import clock, db
 from app.i18n.messages import Said, stored
@@ -30,21 +30,33 @@ class Message:
     # What a group chat may read, when the message says more than a name (a reason typed in).
     shared: str = ""
 
-    def row(self, tenant_id: int, now) -> dict:
-        text, key, params = stored(self.message)
+    def row(self, tenant_id: int, now, stored_message: tuple[str, str, str | None]) -> dict:
+        """The inbox row; ``stored_message`` is ``_stored_once`` of the message (text, key, params as JSON)."""
+        text, key, params = stored_message
         return {
             "tenant": tenant_id,
             "user": self.user_id,
             "kind": self.kind,
             "message": text[:300],
-            # As JSON text: one array per column travels to PostgreSQL (db.insert_new).
             "message_key": key,
-            "message_params": None if params is None else json.dumps(params, ensure_ascii=False),
+            "message_params": params,
             "link": self.link[:200],
             "case_id": self.case_id,
             "dedupe_key": self.dedupe_key[:200],
             "created_at": now,
         }
+
+
+def _stored_once(messages: list[Message]) -> dict[int, tuple[str, str, str | None]]:
+    """Each distinct message object's stored form (Chinese text, key, params as JSON text: one
+    array per column travels to PostgreSQL, ``db.insert_new``), rendered once however many people
+    it goes to (a reminder's message is one object for the handler and the heads)."""
+    forms: dict[int, tuple[str, str, str | None]] = {}
+    for m in messages:
+        if id(m.message) not in forms:
+            text, key, params = stored(m.message)
+            forms[id(m.message)] = (text, key, None if params is None else json.dumps(params, ensure_ascii=False))
+    return forms
 
 
 async def notify(
@@ -96,16 +108,15 @@ async def notify_many(tenant_id: int, messages: list[Message]) -> int:
     if not messages:
         return 0
     now = clock.now()
+    forms = _stored_once(messages)
+    rows = [m.row(tenant_id, now, forms[id(m.message)]) for m in messages]
     async with db.transaction():
-        inserted = await db.insert_new(
-            Notification,
-            [m.row(tenant_id, now) for m in messages],
-            returning=("id", "user", "message", "message_key", "message_params", "link", "dedupe_key"),
-        )
-        await mail.queue_for(tenant_id, inserted)
+        inserted = await db.insert_new(Notification, rows, returning=("id", "dedupe_key"))
+        # The e-mail needs each new row's message: taken from what was sent, not read back.
+        sent = {row["dedupe_key"]: row for row in rows}
+        await mail.queue_for(tenant_id, [{**sent[row["dedupe_key"]], "id": row["id"]} for row in inserted])
         new = {row["dedupe_key"] for row in inserted}
-        # Group chats read the county's own language: the Chinese text.
-        told = [replace(m, message=stored(m.message)[0]) for m in messages if m.dedupe_key[:200] in new]
+        told = [m for m in messages if m.dedupe_key[:200] in new]
         for listener in _listeners:
             await listener(tenant_id, told)
     return len(inserted)

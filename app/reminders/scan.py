@@ -145,11 +145,12 @@ async def _tell(ctx: TenantContext, found: list[Due], heads: list[int], report: 
             recipients = {acting} if acting is not None else set(heads)
             if due.stage is Stage.OVERDUE:
                 recipients.update(heads)
+            message = _message(due)  # one message, rendered once, for every recipient
             messages += [
                 Message(
                     user_id,
                     kind=f"reminder.{due.stage.value}",
-                    message=_message(due),
+                    message=message,
                     dedupe_key=f"reminder:{row['key']}:{user_id}",
                     link=ctx.url("case", case_id=due.case["id"]),
                     case_id=due.case["id"],

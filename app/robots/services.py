@@ -25,7 +25,7 @@ from app.domain.robot import (
     webhook_of,
 )
 from app.errors import InvalidInput
-from app.i18n.messages import said
+from app.i18n.messages import said, stored
 from app.notifications import services as inbox
 from app.robots.tables import Robot, RobotDelivery
 from app.secrets import seal, unseal
@@ -203,7 +203,8 @@ async def get_robot(ctx: TenantContext, robot_id: int) -> dict:
 async def queue_for(tenant_id: int, messages: list[Message]) -> int:
     """Ledger rows for the county's robots that receive these new inbox messages
     (``notifications.services.Message``), each event once per robot however many were told.
-    Heard from ``notify_many`` inside its transaction; returns how many rows are new."""
+    Heard from ``notify_many`` inside its transaction; returns how many rows are new. Group chats
+    read the county's own language: the Chinese text, rendered only for what a robot receives."""
     by_key: dict[str, tuple[Event, Message, list[int]]] = {}
     for m in messages:
         event = event_of(m.kind)
@@ -231,7 +232,7 @@ async def queue_for(tenant_id: int, messages: list[Message]) -> int:
             "message_key": key,
             "event": event.value,
             "title": TITLES[event],
-            "text": m.shared or m.message,
+            "text": m.shared or stored(m.message)[0],
             "recipients": "、".join(names[user] for user in sorted(users) if user in names)[:300],
             "link": m.link[:200],
             "status": "pending",

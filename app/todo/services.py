@@ -10,12 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.absences.services import AbsenceView, awaiting_decision, list_absences
+from app import db
+from app.absences.services import (
+    AbsenceView,
+    awaiting_decision,
+    awaiting_decision_count,
+    list_absences,
+    overdue_returns,
+)
 from app.cases import enquiries
 from app.cases import services as cases
 from app.domain.absence import Status as AbsenceStatus
 from app.domain.reminder import Stage
-from app.evaluation.cycles import CycleView, list_cycles
+from app.evaluation.cycles import CycleView, list_cycles, unlocked_cycles
 from app.evaluation.ratings import Task, my_tasks
 from app.rota.services import RotaRow, snapshot
 from app.tenancy.context import TenantContext
@@ -88,3 +95,25 @@ async def todo_of(ctx: TenantContext) -> Todo:
         ratings=await _ratings_due(ctx),
         open_referrals=await enquiries.my_open_referrals(ctx, me) if can(Permission.CASE_WORK) else 0,
     )
+
+
+async def todo_count(ctx: TenantContext) -> int:
+    """``todo_of(ctx).count`` without building the list, for the badge every page polls: what
+    anyone may have (returns to mark, signatures, urgent cases, referrals, cases to decide, and
+    whether a cycle is open) counted in one statement; the ratings only while a cycle is open,
+    absences to decide and lines to pick for only for those who may."""
+    me = ctx.actor.require_user()
+    can = ctx.actor.can
+    queries = [overdue_returns(ctx, me), db.count_of(cases.awaiting_my_signature(ctx, me)), unlocked_cycles(ctx)]
+    if can(Permission.CASE_WORK):
+        queries += [cases.due_by_today(ctx, me), enquiries.my_open_referrals(ctx, me)]
+    if can(Permission.CASE_DECIDE):
+        queries.append(cases.awaiting_decision_count(ctx))
+    returns, signatures, open_cycles, *casework = await db.counts(*queries)
+    count = returns + signatures + sum(casework)
+    if open_cycles:
+        count += sum(len(r.tasks) for r in await _ratings_due(ctx))
+    count += await awaiting_decision_count(ctx)  # no query unless the person decides absences
+    if can(Permission.ESCALATION_PICK):
+        count += len(await _lines_to_pick(ctx))
+    return count

@@ -9,7 +9,7 @@ from app.absences import services as absence_services
 from app.domain.reminder import STAGE_LABELS
 from app.domain.scoring import COMPONENT_LABELS
 from app.tenancy.permissions import Permission
-from app.todo.services import todo_of
+from app.todo.services import todo_count, todo_of
 from app.web.guards import County, requires
 from app.web.render import page
 
@@ -27,8 +27,8 @@ async def todo_page(request: Request, ctx: County) -> Template:
 
 @get("/todo/count", name="todo_count", guards=[requires(Permission.DASHBOARD_VIEW)])
 async def todo_badge(request: Request, ctx: County) -> Template:
-    """Polled by the navigation (on load, after each change, every minute)."""
-    return page(request, "todo/badge.html", {"count": (await todo_of(ctx)).count})
+    """Polled by the navigation (on load, after each change, every minute): the count alone."""
+    return page(request, "todo/badge.html", {"count": await todo_count(ctx)})
 
 
 PAGES = [todo_page, todo_badge]

@@ -48,6 +48,7 @@ from app.rota.posts import LineSpec
 from app.setup import as_code
 from app.tenancy.context import Forbidden, TenantContext
 from app.tenancy.services import find_by_slug
+from app.todo.services import todo_count, todo_of
 from tests.helpers import OPERATOR, context_of, demo_county, portal, post_form, sign_in
 from tests.integration.test_absences import leave
 
@@ -777,6 +778,21 @@ async def test_the_register_comes_in_pages_of_fifty(people):
     assert (len(small.cases), small.pages) == (11, 3)
 
 
+async def test_the_register_counts_only_ten_pages_past_the_one_asked_for(people):
+    """A count of every matching case grew with the county's history: the register stops counting
+    ten pages ahead, says "more than", and every further page still opens."""
+    clerk = await acting_as(people, "wangxiaolei")
+    made = [(await services.intake(clerk, application(people, applicant_name=f"申请人{n:02d}"))).id for n in range(51)]
+
+    def seen(found) -> tuple:
+        return found.total, found.pages, found.more, [c.id for c in found.cases]
+
+    assert seen(await services.list_cases(clerk, CaseFilter(), page_size=2)) == (22, 11, True, made[:2])
+    assert seen(await services.list_cases(clerk, CaseFilter(page=11), page_size=2)) == (42, 21, True, made[20:22])
+    assert seen(await services.list_cases(clerk, CaseFilter(page=20), page_size=2)) == (51, 26, False, made[38:40])
+    assert (await services.list_cases(clerk, CaseFilter(page=99), page_size=2)).page == 26
+
+
 async def test_the_register_exports_to_excel_with_chinese_headers_and_masked_ids(people, settings):
     case = await case_at(people, "accepted", applicant_name="李四")
     await case_at(people, line="medical", applicant_name="王五")
@@ -1037,3 +1053,8 @@ async def test_cases_follow_the_substitute_on_sqlite_too(sqlite_db):
     await sweep_now()
     clerk = await acting_as(people, "wangxiaolei")
     assert (await services.get_case(clerk, case.id)).acting_handler_id == people["houweili"]
+    # The register's page and its bounded count in one statement, and the to-do badge's counts.
+    found = await services.list_cases(clerk, CaseFilter(page=5))
+    assert (found.total, found.page, found.more, [c.id for c in found.cases]) == (1, 1, False, [case.id])
+    substitute = await acting_as(people, "houweili")
+    assert await todo_count(substitute) == (await todo_of(substitute)).count

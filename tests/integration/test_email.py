@@ -20,7 +20,7 @@ from app.accounts.services import add_user, keep_language
 from app.audit.tables import AuditRecord
 from app.i18n.messages import said
 from app.notifications import mail
-from app.notifications.services import notify
+from app.notifications.services import Message, notify, notify_many
 from app.notifications.tables import EmailOutbox, Notification
 from app.settings import Settings
 from app.tenancy.services import find_by_slug
@@ -159,6 +159,28 @@ async def test_each_recipient_reads_the_email_in_the_language_of_their_account(d
     assert english["subject"] == "[砀山县 Social Assistance] written receipt no. 3"
     assert "Open: " in english["body"] and "书面凭证" not in english["body"] and "社会救助股" not in english["body"]
     assert chinese["subject"] == "【砀山县社会救助股】书面凭证第 3 号" and "查看：" in chinese["body"]
+
+
+async def test_a_catch_up_queues_thousands_of_emails_at_once_each_in_its_reader_language(dangshan, smtp):
+    """One message object told many times (as the reminder scan tells a case to its handler and
+    the heads) is rendered per reader's language; more rows than one statement's parameters allow."""
+    await configure(dangshan, smtp.port)
+    await keep_language(dangshan["admin"], "en")
+    receipt = said("书面凭证第 {number} 号", number=3)
+    messages = [
+        Message(dangshan[user], kind="note", message=receipt, dedupe_key=f"{user}:{n}", link=LINK)
+        for n in range(2500)
+        for user in ("admin", "clerk", "no_address")
+    ]
+    assert await notify_many(dangshan["tenant"], messages) == 7500
+    assert await notify_many(dangshan["tenant"], messages) == 0  # told already: nothing twice
+    queued = await EmailOutbox.select(EmailOutbox.user, EmailOutbox.subject)
+    assert len(queued) == 5000  # the person without an address gets the inbox only
+    subjects = {(row["user"], row["subject"]) for row in queued}
+    assert subjects == {
+        (dangshan["admin"], "[砀山县 Social Assistance] written receipt no. 3"),
+        (dangshan["clerk"], "【砀山县社会救助股】书面凭证第 3 号"),
+    }
 
 
 async def test_a_message_with_a_line_break_is_sent_with_a_one_line_subject(dangshan, smtp):
