@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from litestar import Request
 from litestar.middleware import ASGIMiddleware
+from litestar.status_codes import HTTP_400_BAD_REQUEST
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app import db
@@ -72,6 +73,19 @@ def is_api_path(path: str) -> bool:
     return path.startswith("/api/")
 
 
+def _ended_first(transaction, send: Send) -> Send:
+    """The request's transaction ends before its answer starts: committed when the answer is a
+    success or a redirect, rolled back on an error. A client that sees the answer (and asks the
+    next page, maybe of another server process) sees what the request wrote."""
+
+    async def send_when_ended(message) -> None:
+        if message["type"] == "http.response.start" and transaction.is_open():
+            await transaction.end(commit=message["status"] < HTTP_400_BAD_REQUEST)
+        await send(message)
+
+    return send_when_ended
+
+
 class IdentityMiddleware(ASGIMiddleware):
     scopes = ("http",)
 
@@ -80,8 +94,9 @@ class IdentityMiddleware(ASGIMiddleware):
         services = services_of(request)
         scope["state"]["address"] = client_address(scope, services.settings.trusted_proxies)
         with db.county(None):  # the tenant guard names it; it ends with the request
-            scope["user"], scope["auth"] = await self.identify(request, services)
-            await next_app(scope, receive, send)
+            async with db.request_transaction() as transaction:
+                scope["user"], scope["auth"] = await self.identify(request, services)
+                await next_app(scope, receive, send if transaction is None else _ended_first(transaction, send))
 
     async def identify(self, request: Request, services: Services) -> tuple[Identity | None, Session | None]:
         county_slug = county_slug_of(request.scope["path"])
