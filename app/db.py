@@ -288,8 +288,12 @@ _WRAPPING = frozenset({_BEGIN, _COMMIT, _ROLLBACK, _ROLE_AND_COUNTY})
 _WRAPPING_PREFIXES = (_BEGIN, _NAME_COUNTY, "SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT ")
 
 
+_round_trips = 0
+
+
 def _count_statement(record) -> None:
-    global _statements
+    global _statements, _round_trips
+    _round_trips += 1
     if record.query not in _WRAPPING and not record.query.startswith(_WRAPPING_PREFIXES):
         _statements += 1
 
@@ -304,6 +308,11 @@ def statements_run() -> int:
     transactions, savepoints, role and county around them (the benchmark and
     ``tests/integration/test_statements.py`` count them)."""
     return _statements
+
+
+def round_trips_run() -> int:
+    """Every query this process has sent through the pool, the wrapping included (the benchmark)."""
+    return _round_trips
 
 
 def build_engine(database_url: str) -> Engine:
