@@ -7,6 +7,8 @@ the migrations and the tests all talk to the database the settings name.
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager, contextmanager, suppress
 from contextvars import ContextVar
 from decimal import Decimal
@@ -32,6 +34,32 @@ _engine: Engine | None = None
 # Both are set per transaction (``CountyEngine``), never per connection: see NOTES "PgBouncer".
 APP_ROLE = "portal_app"
 _county: ContextVar[int | None] = ContextVar("county", default=None)
+
+
+# The tables each transaction on the pool writes (read from the statements sent), told to the
+# listeners of ``when_committed`` once it commits: what another process keeps of them is stale.
+_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+_written: ContextVar[set[str] | None] = ContextVar("written", default=None)
+_committed_listeners: list[Callable[[set[str]], Awaitable[None]]] = []
+
+
+@contextmanager
+def when_committed(listener: Callable[[set[str]], Awaitable[None]]):
+    """Within the block, ``listener(tables)`` after every transaction of this process that wrote
+    ``tables`` has committed (PostgreSQL)."""
+    _committed_listeners.append(listener)
+    try:
+        yield
+    finally:
+        _committed_listeners.remove(listener)
+
+
+async def _tell_committed(written: set[str]) -> None:
+    if written:
+        tables = set(written)
+        written.clear()
+        for listener in list(_committed_listeners):
+            await listener(tables)
 
 
 @contextmanager
@@ -91,10 +119,25 @@ def _begin_as_app_role() -> str:
 
 
 class _CountyTransaction(PostgresTransaction):
+    _written: set[str]
+
     async def begin(self) -> None:
         await super().begin()
+        self._written = set()
+        self._tracking = _written.set(self._written)
         if self.engine.pool is not None:  # the app's pool; migrations and operators stay the owner
             await _as_app_role(self.connection)
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent is not None:
+            return await super().__aexit__(exception_type, exception, traceback)
+        try:
+            committed = await super().__aexit__(exception_type, exception, traceback)
+        finally:
+            _written.reset(self._tracking)
+        if committed:
+            await _tell_committed(self._written)
+        return committed
 
 
 class CountyEngine(PostgresEngine):
@@ -119,6 +162,16 @@ class CountyEngine(PostgresEngine):
                 return await connection.fetch(query, *(args or []))
             except InternalClientError as broken:
                 raise ConnectionError("the database connection broke") from broken
+        written: set[str] = set()
+        tracking = _written.set(written)
+        try:
+            rows = await self._run_alone(query, args)
+        finally:
+            _written.reset(tracking)
+        await _tell_committed(written)
+        return rows
+
+    async def _run_alone(self, query: str, args=None):
         async with self.pool.acquire() as connection:
             await _simple(connection, _begin_as_app_role())
             try:
@@ -144,10 +197,11 @@ class _RequestTransaction:
     Nothing outlives the transaction, so it is as safe behind PgBouncer in transaction mode as a
     transaction per statement was."""
 
-    __slots__ = ("engine", "_connection", "_county", "_ended", "_savepoints")
+    __slots__ = ("engine", "written", "_connection", "_county", "_ended", "_savepoints")
 
     def __init__(self, engine: CountyEngine) -> None:
         self.engine = engine
+        self.written: set[str] = set()
         self._connection = None
         self._county: int | None = None
         self._ended = False
@@ -191,12 +245,14 @@ class _RequestTransaction:
             return
         try:
             if sql == _ROLLBACK:
+                self.written.clear()
                 with suppress(InterfaceError, ConnectionError, PostgresError, OSError):
                     await _simple(connection, sql)
             else:
                 await _simple(connection, sql)
         finally:
             await _discard(self.engine, connection)
+        await _tell_committed(self.written)
 
 
 async def _discard(engine: CountyEngine, connection) -> None:
@@ -248,7 +304,7 @@ async def request_transaction():
         yield None
         return
     request = _RequestTransaction(current)
-    token = _request.set(request)
+    token, tracking = _request.set(request), _written.set(request.written)
     try:
         yield request
     except BaseException:
@@ -257,6 +313,7 @@ async def request_transaction():
     else:
         await request.end(commit=True)
     finally:
+        _written.reset(tracking)
         _request.reset(token)
 
 
@@ -292,10 +349,14 @@ _round_trips = 0
 
 
 def _count_statement(record) -> None:
+    """asyncpg's query logger: called soon after each statement, in the context that sent it."""
     global _statements, _round_trips
     _round_trips += 1
     if record.query not in _WRAPPING and not record.query.startswith(_WRAPPING_PREFIXES):
         _statements += 1
+        written = _written.get()
+        if written is not None and (table := _WRITE.match(record.query)):
+            written.add(table.group(1).lower())
 
 
 async def _counted(connection) -> None:

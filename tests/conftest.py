@@ -18,6 +18,7 @@ from app import db
 from app.accounts.passwords import use_fast_hashing
 from app.piccolo_conf import all_tables
 from app.settings import Settings
+from app.tenancy import cache
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_DATABASE = os.environ.get("TEST_PG_DATABASE", "portal_test")
@@ -113,6 +114,7 @@ async def empty_database() -> None:
 async def clean_db(database):
     """An empty database for this test (emptied before, so a failure leaves its rows to look at)."""
     await empty_database()
+    cache.forget_all()  # the same counties come back with other rows
     return database
 
 

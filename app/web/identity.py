@@ -24,10 +24,12 @@ from app.accounts.sessions import COOKIE_NAME, Session
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language
 from app.regions.services import identity_for_token as inspector_for_token
 from app.settings import Settings
+from app.tenancy import cache
 
 LANGUAGE_COOKIE = "lang"
 CSRF_COOKIE = "csrftoken"  # Litestar's CSRFConfig default name
 API_PREFIX = "/api/v1/"
+READING_METHODS = frozenset({"GET", "HEAD"})
 
 
 @dataclass(frozen=True)
@@ -95,26 +97,37 @@ class IdentityMiddleware(ASGIMiddleware):
         scope["state"]["address"] = client_address(scope, services.settings.trusted_proxies)
         with db.county(None):  # the tenant guard names it; it ends with the request
             async with db.request_transaction() as transaction:
-                scope["user"], scope["auth"] = await self.identify(request, services)
-                await next_app(scope, receive, send if transaction is None else _ended_first(transaction, send))
+                # Pages a county keeps (app.tenancy.cache) only on PostgreSQL, for reading requests.
+                slug = county_slug_of(scope["path"]) if transaction is not None else ""
+                keys = cache.version_keys(slug) if slug and scope["method"] in READING_METHODS else ()
+                scope["user"], scope["auth"], versions = await self.identify(request, services, keys)
+                with cache.request_of(slug, versions):
+                    await next_app(scope, receive, send if transaction is None else _ended_first(transaction, send))
 
-    async def identify(self, request: Request, services: Services) -> tuple[Identity | None, Session | None]:
+    async def identify(
+        self, request: Request, services: Services, version_keys: tuple[str, ...]
+    ) -> tuple[Identity | None, Session | None, tuple[int, int] | None]:
+        """Who asks, their session, and the versions of what their county keeps (``version_keys``
+        read in the same Redis round trip as the session; None when not asked for)."""
         county_slug = county_slug_of(request.scope["path"])
         if is_api_path(request.scope["path"]):
             header = request.headers.get("authorization", "")
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token:
-                return None, None
+                return None, None, None
             token = token.strip()
-            return await identity_for_token(token, county_slug) or await inspector_for_token(token), None
+            identity = await identity_for_token(token, county_slug) or await inspector_for_token(token)
+            if identity is None or not version_keys:
+                return identity, None, None
+            return identity, None, cache.versions_of(await services.redis.mget(version_keys))
         language = request.cookies.get(LANGUAGE_COOKIE, DEFAULT_LANGUAGE)
         set_language(language if language in LANGUAGES else DEFAULT_LANGUAGE)
-        session = await services.sessions.load(request.cookies.get(COOKIE_NAME, ""))
+        session, versions = await services.sessions.load_with(request.cookies.get(COOKIE_NAME, ""), version_keys)
         if session is None:
-            return None, None
+            return None, None, None
         identity = await identity_of(session.user_id, county_slug)
         if identity is None:  # disabled since: the session dies now
             await services.sessions.destroy(session)
-            return None, None
+            return None, None, None
         request.cookies[CSRF_COOKIE] = session.csrf_token  # what the CSRF middleware reads
-        return identity, session
+        return identity, session, cache.versions_of(versions) if versions else None
