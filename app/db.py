@@ -72,6 +72,11 @@ def county(tenant_id: int | None):
         _county.reset(token)
 
 
+def current_county() -> int | None:
+    """The county the current request works in (None: not a county request, or not yet)."""
+    return _county.get()
+
+
 def enter_county(tenant_id: int) -> None:
     """Within a ``county(None)`` block (a request), from here on: county ``tenant_id``."""
     _county.set(tenant_id)

@@ -80,11 +80,12 @@ def _current(query, at: datetime | None = None):
 
 
 async def line_rows(ctx: TenantContext, include_inactive: bool = False) -> list[dict]:
-    """The county's lines as stored, in their order (for lists that need no posts)."""
+    """The county's lines as stored, in their order (for lists that need no posts); kept by the
+    process (shared: not to be changed)."""
     query = ctx.select(Line).order_by(Line.position).order_by(Line.id)
     if not include_inactive:
         query = query.where(Line.active.eq(True))
-    return await query
+    return await cache.kept(ctx.tenant.id, "lines:all" if include_inactive else "lines", query.run)
 
 
 def _views(rows: list[dict], posts: dict[int, dict], names: dict[int, str]) -> list[LineView]:
@@ -311,7 +312,7 @@ async def _facts_at(ctx: TenantContext, at: datetime | None) -> tuple[_RotaFacts
     if at is not None:
         return await _rota_facts(ctx, at), at
     now = clock.now()
-    facts = await cache.kept(ctx.tenant.slug, "rota", lambda: _rota_facts(ctx, now))
+    facts = await cache.kept(ctx.tenant.id, "rota", lambda: _rota_facts(ctx, now))
     return (facts if facts.since <= now else await _rota_facts(ctx, now)), now
 
 

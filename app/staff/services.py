@@ -15,6 +15,7 @@ from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
 from app.errors import InvalidInput
 from app.rota.tables import Assignment, Line, Qualification
+from app.tenancy import cache
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Role
 
@@ -48,6 +49,14 @@ async def _line_codes(ctx: TenantContext) -> dict[int, str]:
 
 
 async def list_staff(ctx: TenantContext, *, only: int | None = None) -> list[StaffView]:
+    """The county's people (or the one ``only``) with their roles and lines; everyone is kept by
+    the process."""
+    if only is None:
+        return list(await cache.kept(ctx.tenant.id, "staff", lambda: _staff_views(ctx)))
+    return await _staff_views(ctx, only)
+
+
+async def _staff_views(ctx: TenantContext, only: int | None = None) -> list[StaffView]:
     users = ctx.select(User, User.id, User.username, User.name, User.phone, User.email, User.active).order_by(User.id)
     grants = ctx.select(RoleGrant, RoleGrant.user, RoleGrant.role)
     skills = ctx.select(Qualification, Qualification.user, Qualification.line)
@@ -257,8 +266,15 @@ async def _keep_an_admin(ctx: TenantContext, current: StaffView, changed: dict) 
 
 
 async def holders_of(ctx: TenantContext, roles: list[str]) -> list[int]:
-    """Active people holding any of ``roles`` (who to ask, who to tell)."""
-    rows = await ctx.select(RoleGrant, RoleGrant.user).where(
-        RoleGrant.role.is_in(roles) & RoleGrant.user.active.eq(True)
-    )
-    return sorted({row["user"] for row in rows})
+    """Active people holding any of ``roles`` (who to ask, who to tell), kept by the process."""
+
+    async def holders() -> list[int]:
+        rows = await ctx.select(RoleGrant, RoleGrant.user).where(
+            RoleGrant.role.is_in(roles) & RoleGrant.user.active.eq(True)
+        )
+        return sorted({row["user"] for row in rows})
+
+    return list(await cache.kept(ctx.tenant.id, f"holders:{','.join(sorted(roles))}", holders))
+
+
+cache.keeps_rows_of(RoleGrant, User, Qualification, Line)

@@ -27,8 +27,25 @@ from app import db
 log = logging.getLogger(__name__)
 
 MAX_AGE = 60.0  # seconds
-# The tables what is kept is read from (``keeps_rows_of``): a write to any other changes nothing kept.
-TABLES: set[str] = set()
+# The tables what is kept is read from: a write to any other changes nothing kept. Named here,
+# not gathered from the modules that keep (a command or worker that writes may not import them);
+# each of those checks its tables against this list when imported (``keeps_rows_of``).
+TABLES = frozenset(
+    {
+        "tenant",
+        "portal_user",
+        "role_grant",
+        "line",
+        "line_assignment",
+        "qualification",
+        "absence",
+        "escalation_pick",
+        "calendar_day",
+        "calendar_year",
+        "global_calendar_day",
+        "global_calendar_year",
+    }
+)
 OUTSIDE_COUNTIES = "portal:counties:version"
 T = TypeVar("T")
 
@@ -37,13 +54,16 @@ _county: ContextVar[str | None] = ContextVar("cached_county", default=None)
 _version: ContextVar[tuple[int, int] | None] = ContextVar("county_version", default=None)
 # The processes' listeners of committed writes: nothing is kept while there is none.
 _watching: list = []
-# County slug → (versions, when kept, name → value).
-_kept: dict[str, tuple[tuple[int, int], float, dict[str, object]]] = {}
+# County id → (versions, when kept, name → value).
+_kept: dict[int, tuple[tuple[int, int], float, dict[str, object]]] = {}
 
 
 def keeps_rows_of(*tables) -> None:
-    """Declare what a kept value is read from (the module that keeps it, at import)."""
-    TABLES.update(table._meta.tablename for table in tables)
+    """What a module keeps is read from ``tables``: each must be in ``TABLES``, or a write to it
+    would leave what is kept stale."""
+    missing = {table._meta.tablename for table in tables} - TABLES
+    if missing:
+        raise RuntimeError(f"app.tenancy.cache.TABLES lacks {sorted(missing)}: writes to them would not be seen")
 
 
 def version_keys(slug: str) -> tuple[str, str]:
@@ -69,16 +89,17 @@ def request_of(slug: str, versions: tuple[int, int] | None):
         _county.reset(county)
 
 
-async def kept(slug: str, name: str, load: Callable[[], Awaitable[T]]) -> T:
-    """``load()``'s answer for county ``slug``, from this process while its versions hold. The
-    answer is shared by every request: callers must not change it."""
+async def kept(tenant_id: int, name: str, load: Callable[[], Awaitable[T]]) -> T:
+    """``load()``'s answer for county ``tenant_id``, from this process while its versions hold
+    (only in a request of that county, once the tenant guard named it). The answer is shared by
+    every request: callers must not change it."""
     versions = _version.get()
-    if versions is None or _county.get() != slug or not _watching:
+    if versions is None or db.current_county() != tenant_id or not _watching:
         return await load()
-    entry = _kept.get(slug)
+    entry = _kept.get(tenant_id)
     if entry is None or entry[0] != versions or time.monotonic() - entry[1] > MAX_AGE:
         entry = (versions, time.monotonic(), {})
-        _kept[slug] = entry
+        _kept[tenant_id] = entry
     values = entry[2]
     if name not in values:
         values[name] = await load()
@@ -93,11 +114,11 @@ def invalidated_by_writes(redis):
     async def committed(tables: set[str]) -> None:
         if tables.isdisjoint(TABLES):
             return
-        slug = _county.get()
-        if slug is None:
+        slug, county = _county.get(), db.current_county()
+        if slug is None or county is None:
             _kept.clear()
         else:
-            _kept.pop(slug, None)
+            _kept.pop(county, None)
         try:
             await redis.incr(version_keys(slug)[0] if slug else OUTSIDE_COUNTIES)
         except (RedisError, OSError) as exc:

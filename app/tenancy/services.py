@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from app import db
 from app.audit.services import record_in
 from app.errors import InvalidInput
+from app.tenancy import cache
 from app.tenancy.context import TenantContext, TenantInfo
 from app.tenancy.tables import Tenant
 
@@ -47,9 +48,17 @@ async def find_by_id(tenant_id: int) -> TenantInfo | None:
 
 
 async def settings_of(tenant_id: int) -> dict:
-    """A county's settings (see tenants/<slug>.toml): door notice, and more as capabilities arrive."""
-    row = await Tenant.select(Tenant.settings).where(Tenant.id == tenant_id).output(load_json=True).first()
-    return (row or {}).get("settings") or {}
+    """A county's settings (see tenants/<slug>.toml): door notice, and more as capabilities arrive.
+    Kept by the process (shared: not to be changed)."""
+
+    async def stored() -> dict:
+        row = await Tenant.select(Tenant.settings).where(Tenant.id == tenant_id).output(load_json=True).first()
+        return (row or {}).get("settings") or {}
+
+    return await cache.kept(tenant_id, "settings", stored)
+
+
+cache.keeps_rows_of(Tenant)
 
 
 async def settings_of_counties(tenant_ids: list[int]) -> dict[int, dict]:
