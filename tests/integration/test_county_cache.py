@@ -4,18 +4,24 @@ made outside any request (a worker), and who is away follows the clock without a
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import date, timedelta
 
 import pytest
 import time_machine
 
 from app import clock, db
 from app.absences import services as absences
+from app.accounts.services import add_user
+from app.calendar.services import calendar_of, set_day
 from app.domain.absence import Action
-from app.rota.services import snapshot
-from app.rota.tables import Assignment
+from app.rota.services import line_rows, snapshot
+from app.rota.tables import Assignment, Line
+from app.staff.services import holders_of
 from app.tenancy import cache
-from tests.helpers import api_token, context_of, demo_county, portal, post_form, sign_in
+from app.tenancy.permissions import Role
+from app.tenancy.services import save_setting, settings_of
+from tests.helpers import OPERATOR, api_token, context_of, demo_county, portal, post_form, sign_in
 
 pytestmark = pytest.mark.usefixtures("clean_db", "redis")
 
@@ -101,9 +107,81 @@ async def test_who_is_away_follows_the_clock_from_what_was_kept(redis, office_ti
         handover="见交接单",
     )
     await absences.decide(await context_of("dangshan", people["leader"]), leave.id, Action.APPROVE)
-    with cache.invalidated_by_writes(redis), cache.request_of("dangshan", (0, 0)):
+    with cache.invalidated_by_writes(redis), db.county(clerk.tenant.id), cache.request_of("dangshan", (0, 0)):
         assert people["wangxiaolei"] not in (await snapshot(clerk)).away
         read = db.statements_run()
         with time_machine.travel(starts + timedelta(minutes=5), tick=False):
             assert people["wangxiaolei"] in (await snapshot(clerk)).away
         assert db.statements_run() == read  # decided in Python from the rows kept
+
+
+async def read_as_request(redis, ctx, read):
+    """``read(ctx)`` as a county page of this process would: its answer and the statements sent."""
+    versions = cache.versions_of(await redis.mget(cache.version_keys(ctx.tenant.slug)))
+    with db.county(ctx.tenant.id), cache.request_of(ctx.tenant.slug, versions):
+        async with db.request_transaction():
+            before = db.statements_run()
+            value = await read(ctx)
+            await asyncio.sleep(0)  # asyncpg tells its query loggers soon after each statement
+            return value, db.statements_run() - before
+
+
+async def write(ctx, change, in_request: bool):
+    if not in_request:  # a worker, a command
+        await change(ctx)
+        return
+    with db.county(ctx.tenant.id), cache.request_of(ctx.tenant.slug, None):
+        async with db.request_transaction():
+            await change(ctx)
+
+
+async def _rename_other_line(ctx):
+    await ctx.update(Line, {Line.name: "其他救助（改）"}).where(Line.code == "other")
+
+
+async def _close_a_weekday(ctx):
+    await set_day(ctx, A_WEEKDAY, False, "停电")
+
+
+async def _another_admin(ctx):
+    await add_user(
+        OPERATOR, tenant_slug="dangshan", username="admin2", name="Admin2", roles=["admin"], password="x" * 12
+    )
+
+
+A_WEEKDAY = date(2031, 3, 4)  # a Tuesday of a year no calendar knows
+KEPT = {
+    "settings": (lambda ctx: _setting(ctx), lambda ctx: save_setting(ctx, "probe", 1, summary="probe")),
+    "calendar": (lambda ctx: _workday(ctx), _close_a_weekday),
+    "lines": (lambda ctx: _line_names(ctx), _rename_other_line),
+    "role holders": (lambda ctx: holders_of(ctx, [Role.ADMIN]), _another_admin),
+}
+
+
+async def _setting(ctx):
+    return (await settings_of(ctx.tenant.id)).get("probe")
+
+
+async def _workday(ctx):
+    return (await calendar_of(ctx)).day(A_WEEKDAY).workday
+
+
+async def _line_names(ctx):
+    return [row["name"] for row in await line_rows(ctx)]
+
+
+@pytest.mark.parametrize("in_request", [True, False], ids=["in a county request", "outside requests"])
+@pytest.mark.parametrize("kept", list(KEPT))
+async def test_every_kept_value_is_read_afresh_after_a_change_in_any_process(redis, kept, in_request):
+    read, change = KEPT[kept]
+    people = await demo_county()
+    ctx = await context_of("dangshan", people["admin"])
+    with cache.invalidated_by_writes(redis):
+        before, _ = await read_as_request(redis, ctx, read)
+        again, statements = await read_as_request(redis, ctx, read)
+        assert again == before and statements == 0  # kept
+        kept_by_another_process = dict(cache._kept)
+        await write(ctx, change, in_request)
+        cache._kept.update(kept_by_another_process)  # its memory: only Redis tells it
+        after, statements = await read_as_request(redis, ctx, read)
+    assert after != before and statements > 0
