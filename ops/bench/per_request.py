@@ -19,12 +19,10 @@ import cProfile
 import pstats
 import time
 
-import httpx
-from run import SIGNED_IN, _backends, _cpu_seconds, answered, headers_for, pages, prepare, sign_in
+from run import _backends, _cpu_seconds, answered, headers_for, in_process, pages, prepare
 from seed import BENCH_URL, bench_settings
 
 from app import db
-from app.asgi import create_app
 
 
 def backend_cpu(database: str) -> float:
@@ -54,26 +52,18 @@ async def main(arguments) -> None:
         for page in pages(case_id)
         if page.main and (not arguments.only or any(name in page.name for name in arguments.only))
     ]
-    app = create_app(settings)
-    async with app.lifespan():
-        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client:
-            cookies = {}
-            for username in SIGNED_IN:
-                client.cookies.clear()
-                cookies[username] = await sign_in(client, username)
-            client.cookies.clear()
-            print("| page | app CPU ms | PostgreSQL CPU ms | statements | round trips |\n|---|---:|---:|---:|---:|")
-            for page in chosen:
-                headers = headers_for(page, cookies, token)
-                if page.name == arguments.profile:
-                    profiler = cProfile.Profile()
-                    profiler.enable()
-                figures = await measure(client, page.path, headers, arguments.repeat, database)
-                if page.name == arguments.profile:
-                    profiler.disable()
-                    profiled = profiler
-                print(f"| {page.name} | " + " | ".join(f"{value:.1f}" for value in figures.values()) + " |")
+    async with in_process(settings) as (client, cookies):
+        print("| page | app CPU ms | PostgreSQL CPU ms | statements | round trips |\n|---|---:|---:|---:|---:|")
+        for page in chosen:
+            headers = headers_for(page, cookies, token)
+            if page.name == arguments.profile:
+                profiler = cProfile.Profile()
+                profiler.enable()
+            figures = await measure(client, page.path, headers, arguments.repeat, database)
+            if page.name == arguments.profile:
+                profiler.disable()
+                profiled = profiler
+            print(f"| {page.name} | " + " | ".join(f"{value:.1f}" for value in figures.values()) + " |")
     if arguments.profile:
         pstats.Stats(profiled).sort_stats("cumulative").print_stats(arguments.lines)
 

@@ -63,18 +63,8 @@ async def test_the_county_ends_with_the_request(settings, two_counties):
         assert {row["tenant"] for row in await User.select(User.tenant)} == {ours, theirs}
 
 
-async def test_a_county_request_names_its_county_to_every_statement_after_the_identity(
-    settings, two_counties, monkeypatch
-):
+async def test_a_county_request_names_its_county_to_every_statement_after_the_identity(settings, two_counties, sent):
     ours, _ = two_counties
-    sent = []
-    count = db._count_statement
-
-    def logged(record):  # every query the pool's connections send, in order
-        sent.append(record.query)
-        count(record)
-
-    monkeypatch.setattr(db, "_count_statement", logged)
     async with portal(settings) as client:
         token = await api_token("dangshan", await person("dangshan", "caller", ["admin"]))
         sent.clear()
@@ -92,15 +82,7 @@ async def test_a_county_request_names_its_county_to_every_statement_after_the_id
     assert in_force[1:] and set(in_force[1:]) == {str(ours)}
 
 
-async def test_a_request_runs_its_statements_in_one_transaction(settings, two_counties, monkeypatch):
-    sent = []
-    count = db._count_statement
-
-    def logged(record):
-        sent.append(record.query)
-        count(record)
-
-    monkeypatch.setattr(db, "_count_statement", logged)
+async def test_a_request_runs_its_statements_in_one_transaction(settings, two_counties, sent):
     async with portal(settings) as client:
         token = await api_token("dangshan", await person("dangshan", "caller", ["admin"]))
         sent.clear()
@@ -109,6 +91,20 @@ async def test_a_request_runs_its_statements_in_one_transaction(settings, two_co
     assert len(sent) > 4
     assert sum(query.startswith("BEGIN") for query in sent) == 1
     assert sent[-1] == "COMMIT;"
+
+
+@pytest.fixture
+def sent(monkeypatch) -> list[str]:
+    """Every query the pool's connections send from now on, in order (for apps started after)."""
+    queries = []
+    count = db._count_statement
+
+    def logged(record):
+        queries.append(record.query)
+        count(record)
+
+    monkeypatch.setattr(db, "_count_statement", logged)
+    return queries
 
 
 @pytest.fixture
