@@ -1,19 +1,21 @@
-"""What every county page re-reads and rarely changes (the rota's posts, people, lines,
-qualifications, absences and picks not yet over), kept in this process while nothing changed.
+"""What every county page re-reads and rarely changes (the rota's facts, the county's settings,
+calendar, lines and people), kept in this process while nothing changed.
 
 "Nothing changed" is a version in Redis: one counter per county and one for changes made outside
-any county request (workers, commands), read together with the session in the request's one
-Redis round trip (``app.web.identity``). Every transaction that writes one of ``TABLES`` bumps
-a counter once it has committed (``app.db.when_committed``: the data layer sees every write, so
-no write path can forget it): the county's in a county request, the global one elsewhere; this
-process forgets what it kept at once, every other process on its next request. A request that
-writes reads nothing from here, and code outside a request always reads the database. Should a
-bump be lost to an unreachable Redis, nothing is kept longer than ``MAX_AGE``.
+any county request (workers, commands), under an epoch that a flushed Redis loses; all three are
+read with the session in the request's one Redis round trip (``app.web.identity``). Every
+transaction that writes one of ``TABLES`` bumps a counter once it has committed
+(``app.db.when_committed``: the data layer sees every write, so no write path can forget it): the
+county's in a county request, the global one elsewhere; this process forgets what it kept at once,
+every other process on its next request. A request that writes reads nothing from here, and code
+outside a request always reads the database. Should a bump be lost to an unreachable Redis,
+nothing is kept longer than ``MAX_AGE``.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import contextmanager
@@ -47,15 +49,16 @@ TABLES = frozenset(
     }
 )
 OUTSIDE_COUNTIES = "portal:counties:version"
+EPOCH = "portal:counties:epoch"
 T = TypeVar("T")
 
 # The county of the current request (its slug), and its versions when the request may read here.
 _county: ContextVar[str | None] = ContextVar("cached_county", default=None)
-_version: ContextVar[tuple[int, int] | None] = ContextVar("county_version", default=None)
+_version: ContextVar[tuple[str, int, int] | None] = ContextVar("county_version", default=None)
 # The processes' listeners of committed writes: nothing is kept while there is none.
 _watching: list = []
 # County id → (versions, when kept, name → value).
-_kept: dict[int, tuple[tuple[int, int], float, dict[str, object]]] = {}
+_kept: dict[int, tuple[tuple[str, int, int], float, dict[str, object]]] = {}
 
 
 def keeps_rows_of(*tables) -> None:
@@ -66,19 +69,30 @@ def keeps_rows_of(*tables) -> None:
         raise RuntimeError(f"app.tenancy.cache.TABLES lacks {sorted(missing)}: writes to them would not be seen")
 
 
-def version_keys(slug: str) -> tuple[str, str]:
-    """The Redis keys of a county's versions: its own and the one of changes outside counties."""
-    return f"portal:county:{slug}:version", OUTSIDE_COUNTIES
+def version_keys(slug: str) -> tuple[str, str, str]:
+    """The Redis keys of a county's versions: the epoch, its own counter and the one of changes
+    outside counties."""
+    return EPOCH, county_key(slug), OUTSIDE_COUNTIES
 
 
-def versions_of(raw: list) -> tuple[int, int]:
-    """The counters as Redis answers them; one never bumped (or a flushed Redis) is 0."""
-    county, outside = raw
-    return int(county or 0), int(outside or 0)
+def county_key(slug: str) -> str:
+    return f"portal:county:{slug}:version"
+
+
+async def versions_of(redis, raw: list) -> tuple[str, int, int] | None:
+    """The versions as Redis answers ``version_keys``; a counter never bumped is 0. Without an
+    epoch (Redis new, flushed or restarted: its counters may have gone back to 0 while the
+    database changed) nothing kept before counts: a new epoch begins."""
+    epoch, county, outside = raw
+    if epoch is None:
+        epoch = secrets.token_hex(8)
+        if not await redis.set(EPOCH, epoch, nx=True):
+            return None  # another process began it just now
+    return epoch.decode() if isinstance(epoch, bytes) else epoch, int(county or 0), int(outside or 0)
 
 
 @contextmanager
-def request_of(slug: str, versions: tuple[int, int] | None):
+def request_of(slug: str, versions: tuple[str, int, int] | None):
     """Within the block, a request of county ``slug``: what is kept for ``versions`` serves it
     (``None``: a request that writes, or versions unknown: the database does)."""
     county, version = _county.set(slug or None), _version.set(versions)
@@ -120,7 +134,7 @@ def invalidated_by_writes(redis):
         else:
             _kept.pop(county, None)
         try:
-            await redis.incr(version_keys(slug)[0] if slug else OUTSIDE_COUNTIES)
+            await redis.incr(county_key(slug) if slug else OUTSIDE_COUNTIES)
         except (RedisError, OSError) as exc:
             log.warning("%s changed but no version was bumped (%s): kept for up to %ss", slug or "all", exc, MAX_AGE)
 
@@ -132,8 +146,3 @@ def invalidated_by_writes(redis):
     finally:
         _watching.remove(committed)
         _kept.clear()
-
-
-def forget_all() -> None:
-    """This process keeps nothing (a test that empties the database behind the app's back)."""
-    _kept.clear()

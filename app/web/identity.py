@@ -106,7 +106,7 @@ class IdentityMiddleware(ASGIMiddleware):
 
     async def identify(
         self, request: Request, services: Services, version_keys: tuple[str, ...]
-    ) -> tuple[Identity | None, Session | None, tuple[int, int] | None]:
+    ) -> tuple[Identity | None, Session | None, tuple[str, int, int] | None]:
         """Who asks, their session, and the versions of what their county keeps (``version_keys``
         read in the same Redis round trip as the session; None when not asked for)."""
         county_slug = county_slug_of(request.scope["path"])
@@ -119,7 +119,7 @@ class IdentityMiddleware(ASGIMiddleware):
             identity = await identity_for_token(token, county_slug) or await inspector_for_token(token)
             if identity is None or not version_keys:
                 return identity, None, None
-            return identity, None, cache.versions_of(await services.redis.mget(version_keys))
+            return identity, None, await cache.versions_of(services.redis, await services.redis.mget(version_keys))
         language = request.cookies.get(LANGUAGE_COOKIE, DEFAULT_LANGUAGE)
         set_language(language if language in LANGUAGES else DEFAULT_LANGUAGE)
         session, versions = await services.sessions.load_with(request.cookies.get(COOKIE_NAME, ""), version_keys)
@@ -130,4 +130,4 @@ class IdentityMiddleware(ASGIMiddleware):
             await services.sessions.destroy(session)
             return None, None, None
         request.cookies[CSRF_COOKIE] = session.csrf_token  # what the CSRF middleware reads
-        return identity, session, cache.versions_of(versions) if versions else None
+        return identity, session, await cache.versions_of(services.redis, versions) if versions else None
