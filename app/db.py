@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from asyncpg import InterfaceError, InternalClientError, PostgresError
+from asyncpg import InterfaceError, InternalClientError, Pool, PostgresError
 from piccolo.apps.migrations.tables import Migration
 from piccolo.conf.apps import ENVIRONMENT_VARIABLE, Finder
 from piccolo.engine.base import Engine
@@ -202,10 +202,11 @@ class _RequestTransaction:
     Nothing outlives the transaction, so it is as safe behind PgBouncer in transaction mode as a
     transaction per statement was."""
 
-    __slots__ = ("engine", "written", "_connection", "_county", "_ended", "_savepoints")
+    __slots__ = ("engine", "written", "_pool", "_connection", "_county", "_ended", "_savepoints")
 
-    def __init__(self, engine: CountyEngine) -> None:
+    def __init__(self, engine: CountyEngine, pool: Pool) -> None:
         self.engine = engine
+        self._pool = pool
         self.written: set[str] = set()
         self._connection = None
         self._county: int | None = None
@@ -219,11 +220,11 @@ class _RequestTransaction:
     async def connection(self):
         """The transaction's connection, begun on first use, with the request's current county."""
         if self._connection is None:
-            connection = await self.engine.pool.acquire()
+            connection = await self._pool.acquire()
             try:
                 await _simple(connection, _begin_as_app_role())
             except BaseException:
-                await _discard(self.engine, connection)
+                await _discard(self._pool, connection)
                 raise
             self._connection, self._county = connection, _county.get()
         elif _county.get() != self._county:
@@ -256,16 +257,16 @@ class _RequestTransaction:
             else:
                 await _simple(connection, sql)
         finally:
-            await _discard(self.engine, connection)
+            await _discard(self._pool, connection)
         await _tell_committed(self.written)
 
 
-async def _discard(engine: CountyEngine, connection) -> None:
+async def _discard(pool: Pool, connection) -> None:
     """Back to the pool; a connection still inside a transaction (a COMMIT or ROLLBACK that did
     not arrive, a cancelled request) is closed instead, so nothing is left open on the server."""
     if not connection.is_closed() and connection.is_in_transaction():
         connection.terminate()
-    await engine.pool.release(connection)
+    await pool.release(connection)
 
 
 class _Savepoint(PostgresTransaction):
@@ -308,7 +309,7 @@ async def request_transaction():
     if not isinstance(current, CountyEngine) or current.pool is None:
         yield None
         return
-    request = _RequestTransaction(current)
+    request = _RequestTransaction(current, current.pool)
     token, tracking = _request.set(request), _written.set(request.written)
     try:
         yield request

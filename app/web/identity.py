@@ -99,7 +99,7 @@ class IdentityMiddleware(ASGIMiddleware):
             async with db.request_transaction() as transaction:
                 # Pages a county keeps (app.tenancy.cache) only on PostgreSQL, for reading requests.
                 slug = county_slug_of(scope["path"]) if transaction is not None else ""
-                keys = cache.version_keys(slug) if slug and scope["method"] in READING_METHODS else ()
+                keys = cache.version_keys(slug) if slug and request.method in READING_METHODS else ()
                 scope["user"], scope["auth"], versions = await self.identify(request, services, keys)
                 with cache.request_of(slug, versions):
                     await next_app(scope, receive, send if transaction is None else _ended_first(transaction, send))
