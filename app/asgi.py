@@ -55,6 +55,7 @@ from app.staff import api as staff_api
 from app.staff import web as staff_web
 from app.stats import api as stats_api
 from app.stats import web as stats_web
+from app.tenancy import cache
 from app.todo import web as todo_web
 from app.web.bodies import MAX_BODY_BYTES, check_body
 from app.web.errors import EXCEPTION_HANDLERS
@@ -212,7 +213,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 ),
             )
             try:
-                yield
+                with cache.invalidated_by_writes(redis):
+                    yield
             finally:
                 await redis.aclose()
                 await queue.aclose()

@@ -19,10 +19,19 @@ from app.settings import Mode, Settings, SettingsError
 
 
 async def _with_db(settings: Settings, work):
-    from app import db
+    from redis.asyncio import Redis
 
-    async with db.connected(settings):
-        return await work()
+    from app import db
+    from app.tenancy import cache
+
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        # What a command changes (people, lines, posts) reaches the running web processes at once.
+        async with db.connected(settings):
+            with cache.invalidated_by_writes(redis):
+                return await work()
+    finally:
+        await redis.aclose()
 
 
 def cmd_migrate(args, settings: Settings) -> None:

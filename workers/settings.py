@@ -12,6 +12,7 @@ from arq.worker import Worker
 from app import db
 from app.robots.services import hear_the_inbox
 from app.settings import Settings
+from app.tenancy import cache
 from workers.deadlines import DEADLINES, reminder_scan
 from workers.email import MAIL
 from workers.evaluation import evaluation_compute
@@ -35,6 +36,9 @@ def build_worker(settings: Settings, **options: Any) -> Worker:  # options: arq'
         ctx["worker_name"] = worker_name()
         ctx["db"] = db.connected(settings)
         await ctx["db"].__aenter__()
+        # What the workers change (absences the sweep moves on, picks it ends) reaches every web process.
+        ctx["invalidating"] = cache.invalidated_by_writes(ctx["redis"])
+        ctx["invalidating"].__enter__()
         await beat(ctx)
         # Each worker beats and runs the periodic work itself (a cron job is queued: any worker
         # might take it, and one worker might take all).
@@ -48,6 +52,7 @@ def build_worker(settings: Settings, **options: Any) -> Worker:  # options: arq'
         await asyncio.gather(*ctx["periodic"], return_exceptions=True)
         await ctx["beating"].__aexit__(None, None, None)
         await farewell(ctx)
+        ctx["invalidating"].__exit__(None, None, None)
         await ctx["db"].__aexit__(None, None, None)
 
     return Worker(

@@ -13,6 +13,7 @@ from app.accounts.passwords import hash_password, verify_password
 from app.accounts.tables import ApiToken, RoleGrant, User
 from app.audit.services import record, record_in
 from app.errors import InvalidInput
+from app.tenancy import cache
 from app.tenancy.context import Actor, NotFound, TenantContext, TenantInfo
 from app.tenancy.permissions import Role
 from app.tenancy.tables import Tenant
@@ -330,8 +331,15 @@ async def members(ctx: TenantContext) -> list[Member]:
 
 
 async def holders_of(ctx: TenantContext, roles: list[str]) -> list[int]:
-    """Active people holding any of ``roles`` (who to ask, who to tell)."""
-    rows = await ctx.select(RoleGrant, RoleGrant.user).where(
-        RoleGrant.role.is_in(roles) & RoleGrant.user._.active.eq(True)
-    )
-    return sorted({row["user"] for row in rows})
+    """Active people holding any of ``roles`` (who to ask, who to tell), kept by the process."""
+
+    async def holders() -> list[int]:
+        rows = await ctx.select(RoleGrant, RoleGrant.user).where(
+            RoleGrant.role.is_in(roles) & RoleGrant.user._.active.eq(True)
+        )
+        return sorted({row["user"] for row in rows})
+
+    return list(await cache.kept(ctx.tenant.id, f"holders:{','.join(sorted(roles))}", holders))
+
+
+cache.keeps_rows_of(RoleGrant, User)

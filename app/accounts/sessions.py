@@ -65,25 +65,39 @@ class SessionStore:
 
     async def load(self, session_id: str) -> Session | None:
         """The live session, its idle clock restarted; ``None`` when unknown, idle or too old."""
+        return (await self.load_with(session_id, ()))[0]
+
+    async def load_with(self, session_id: str, keys: tuple[str, ...]) -> tuple[Session | None, list]:
+        """``load`` and the values of ``keys`` in the same round trip (no values without a session)."""
         if not session_id or len(session_id) > 100:
-            return None
+            return None, []
         key = self._key(_digest(session_id))
         # Read and restart the idle clock in one round trip; only a session near its maximum age
         # needs a second one to keep its end.
-        raw = await self.redis.getex(key, ex=self.idle_seconds)
-        if raw is None:
-            return None
-        data = json.loads(raw)
-        session = Session(
-            id=session_id, user_id=data["user_id"], created_at=data["created_at"], csrf_token=data["csrf"]
-        )
+        if keys:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.getex(key, ex=self.idle_seconds)
+                pipe.mget(keys)
+                raw, values = await pipe.execute()
+        else:
+            raw, values = await self.redis.getex(key, ex=self.idle_seconds), []
+        session = self._parsed(session_id, raw)
+        if session is None:
+            return None, []
         remaining = session.created_at + self.max_age_seconds - clock.now().timestamp()
         if remaining <= 0:
             await self.destroy(session)
-            return None
+            return None, []
         if remaining < self.idle_seconds:
             await self.redis.expire(key, int(remaining) or 1)
-        return session
+        return session, values
+
+    @staticmethod
+    def _parsed(session_id: str, raw: bytes | str | None) -> Session | None:
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return Session(id=session_id, user_id=data["user_id"], created_at=data["created_at"], csrf_token=data["csrf"])
 
     async def destroy(self, session: Session) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:

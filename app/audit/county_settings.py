@@ -6,7 +6,7 @@ from __future__ import annotations
 from app import db
 from app.audit.services import record_in
 from app.tenancy.context import TenantContext
-from app.tenancy.services import settings_of
+from app.tenancy.services import stored_settings
 from app.tenancy.tables import Tenant
 
 
@@ -15,7 +15,7 @@ async def save_setting(ctx: TenantContext, key: str, value: object, *, summary: 
     was already so. Two admins saving at once queue on the county's row."""
     async with db.transaction():
         await db.serialize(Tenant, ctx.tenant.id)
-        stored = await settings_of(ctx.tenant.id)
+        stored = await stored_settings(ctx.tenant.id)
         if stored.get(key) == value:
             return False
         await Tenant.update({Tenant.settings: {**stored, key: value}}).where(Tenant.id == ctx.tenant.id)

@@ -30,6 +30,7 @@ from app.domain.workdays import (
 from app.errors import InvalidInput
 from app.i18n import N_
 from app.i18n.messages import Said, label, said
+from app.tenancy import cache
 from app.tenancy.context import Actor, Forbidden, NotFound, TenantContext
 from app.tenancy.services import list_tenants
 from app.text import collapse_spaces
@@ -121,7 +122,15 @@ UNION ALL SELECT 'global', NULL, NULL, '', year FROM global_calendar_year
 
 
 async def calendar_of(ctx: TenantContext) -> WorkCalendar:
-    """The county's working days: its overrides, then the superadmin's, then the statutory calendar."""
+    """The county's working days: its overrides, then the superadmin's, then the statutory calendar
+    (kept by the process)."""
+    return await cache.kept(ctx.tenant.id, "calendar", lambda: _calendar_of(ctx))
+
+
+cache.keeps_rows_of(CalendarDay, CalendarYear, GlobalCalendarDay, GlobalCalendarYear)
+
+
+async def _calendar_of(ctx: TenantContext) -> WorkCalendar:
     overrides: dict[str, list[DayOverride]] = {"county": [], "global": []}
     entered = set()
     for row in await CalendarDay.raw(CALENDAR, ctx.tenant.id, ctx.tenant.id):

@@ -30,6 +30,7 @@ from app.domain.pipeline import ACTION_LABELS, STATUS_LABELS, Status
 from app.errors import InvalidInput
 from app.rota.services import line_rows
 from app.rota.tables import Line
+from app.tenancy import cache
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission, Role
 from app.web.excel import download
@@ -53,11 +54,16 @@ REVIEW_FIELD_PREFIXES = tuple(f"{level}_" for level in ReviewLevel)
 
 
 async def _case_workers(ctx: TenantContext) -> list[dict]:
-    """Who can receive, investigate or handle a case: the section's active staff and its head."""
-    rows = await ctx.select(RoleGrant, RoleGrant.user.as_alias("id"), RoleGrant.user.name.as_alias("name")).where(
-        RoleGrant.role.is_in(sorted(CASE_WORKERS)) & RoleGrant.user._.active.eq(True)
-    )
-    return sorted({row["id"]: row for row in rows}.values(), key=lambda row: row["id"])
+    """Who can receive, investigate or handle a case: the section's active staff and its head
+    (kept by the process: role grants and people are among what it keeps)."""
+
+    async def workers() -> list[dict]:
+        rows = await ctx.select(RoleGrant, RoleGrant.user.as_alias("id"), RoleGrant.user.name.as_alias("name")).where(
+            RoleGrant.role.is_in(sorted(CASE_WORKERS)) & RoleGrant.user._.active.eq(True)
+        )
+        return sorted({row["id"]: row for row in rows}.values(), key=lambda row: row["id"])
+
+    return await cache.kept(ctx.tenant.id, "case workers", workers)
 
 
 def _filter_from(query: dict) -> services.CaseFilter:

@@ -20,7 +20,7 @@ from arq.connections import ArqRedis
 from arq.jobs import Job, JobStatus
 from redis.exceptions import RedisError
 
-from app import clock
+from app import clock, db
 from app.jobs.tables import JobRecord
 from app.tenancy.context import NotFound, TenantContext
 
@@ -103,6 +103,7 @@ async def enqueue(queue: ArqRedis, kind: JobKind, tenant_id: int, *args) -> str:
         status=Status.QUEUED.value,
         enqueued_at=clock.now(),
     ).save()
+    await db.commit_so_far()  # the worker reads the record (and what the request changed)
     await _submit(queue, FUNCTIONS[kind], job_id, tenant_id, list(args))
     return job_id
 

@@ -20,6 +20,7 @@ from app.errors import InvalidInput
 from app.i18n.messages import said
 from app.rota.posts import DEFAULT_LINES, LineSpec, Person, check_line, check_post
 from app.rota.tables import Assignment, Line, Qualification
+from app.tenancy import cache
 from app.tenancy.context import NotFound, TenantContext
 from app.tenancy.permissions import Role
 
@@ -70,11 +71,12 @@ def _current(query, at: datetime | None = None):
 
 
 async def line_rows(ctx: TenantContext, include_inactive: bool = False) -> list[dict]:
-    """The county's lines as stored, in their order (for lists that need no posts)."""
+    """The county's lines as stored, in their order (for lists that need no posts); kept by the
+    process (shared: not to be changed)."""
     query = ctx.select(Line).order_by(Line.position).order_by(Line.id)
     if not include_inactive:
         query = query.where(Line.active.eq(True))
-    return await query
+    return await cache.kept(ctx.tenant.id, "lines:all" if include_inactive else "lines", query.run)
 
 
 def _views(rows: list[dict], posts: dict[int, dict], names: dict[int, str]) -> list[LineView]:
@@ -251,6 +253,54 @@ class Snapshot:
         return case_acting(handler, self.entry_of(line_id), active=self.active, away=self.away)
 
 
+@dataclass(frozen=True)
+class _RotaFacts:
+    """What the rota is resolved from: everything of the county not over by ``since`` (posts,
+    people, lines, qualifications, absences, the head's picks), so that one read serves any
+    instant from ``since`` on and a process may keep it (``app.tenancy.cache``)."""
+
+    since: datetime
+    posts: list[dict]
+    users: list[dict]
+    lines: list[dict]
+    qualifications: list[dict]
+    absences: list[dict]
+    picks: list[dict]
+
+
+cache.keeps_rows_of(Assignment, User, Line, Qualification, Absence, EscalationPick)
+
+
+async def _rota_facts(ctx: TenantContext, since: datetime) -> _RotaFacts:
+    not_over = Assignment.valid_to.is_null() | (Assignment.valid_to > since)
+    return _RotaFacts(
+        since=since,
+        posts=await ctx.select(Assignment, Assignment.line, Assignment.a, Assignment.b, Assignment.valid_from).where(
+            not_over
+        ),
+        users=await ctx.select(User, User.id, User.name, User.active),
+        lines=await line_rows(ctx),
+        qualifications=await ctx.select(Qualification, Qualification.user, Qualification.line),
+        absences=await ctx.select(Absence, Absence.person, Absence.category, *NOTICE_COLUMNS).where(
+            Absence.status.is_in([*IN_FORCE, AbsenceStatus.RETURNED])
+            & (Absence.returned_at.is_null() | (Absence.returned_at > since))
+        ),
+        picks=await ctx.select(
+            EscalationPick, EscalationPick.line.code, EscalationPick.acting, EscalationPick.chosen_at
+        ).where(EscalationPick.ended_at.is_null() | (EscalationPick.ended_at > since)),
+    )
+
+
+async def _facts_at(ctx: TenantContext, at: datetime | None) -> tuple[_RotaFacts, datetime]:
+    """The facts for ``at`` (default: now): now's as this process keeps them, unless the clock
+    went back before they were read (tests travel in time); another instant's from the database."""
+    if at is not None:
+        return await _rota_facts(ctx, at), at
+    now = clock.now()
+    facts = await cache.kept(ctx.tenant.id, "rota", lambda: _rota_facts(ctx, now))
+    return (facts if facts.since <= now else await _rota_facts(ctx, now)), now
+
+
 async def snapshot(
     ctx: TenantContext, at: datetime | None = None, *, also_away: Set[int] = frozenset(), with_picks: bool = True
 ) -> Snapshot:
@@ -258,29 +308,35 @@ async def snapshot(
 
     ``also_away`` asks "what if these people were away too" (someone whose absence is not yet approved).
     """
-    at = at or clock.now()
-    posts_at = await _posts_at(ctx, at)
-    users = await ctx.select(User, User.id, User.name, User.active)
-    names = {u["id"]: u["name"] for u in users}
+    facts, at = await _facts_at(ctx, at)
+    posts_at = {post["line"]: post for post in facts.posts if post["valid_from"] <= at}
+    names = {u["id"]: u["name"] for u in facts.users}
     # The lines as posted at ``at``: one read of posts and people serves the views and the rota.
-    views = _views(await line_rows(ctx), posts_at, names)
+    views = _views(facts.lines, posts_at, names)
     qualified: dict[str, set[int]] = {}
     codes = {view.id: view.code for view in views}
-    for q in await ctx.select(Qualification, Qualification.user, Qualification.line):
+    for q in facts.qualifications:
         if q["line"] in codes:
             qualified.setdefault(codes[q["line"]], set()).add(q["user"])
     posts = [Post(view.code, posts_at.get(view.id, {}).get("a"), posts_at.get(view.id, {}).get("b")) for view in views]
-    active = frozenset(u["id"] for u in users if u["active"])
-    away = frozenset(await people_away(ctx, at) | set(also_away))
-    entries = resolve(
-        posts,
-        active=active,
-        away=away,
-        qualified=qualified,
-        picks=await picks_at(ctx, at) if with_picks else {},
-    )
+    active = frozenset(u["id"] for u in facts.users if u["active"])
+    away = frozenset(_away_at(facts.absences, at) | set(also_away))
+    picks = {pick["line.code"]: pick["acting"] for pick in facts.picks if pick["chosen_at"] <= at}
+    entries = resolve(posts, active=active, away=away, qualified=qualified, picks=picks if with_picks else {})
     rows = [RotaRow(line=view, entry=entry, names=names) for view, entry in zip(views, entries, strict=True)]
     return Snapshot(rows=rows, active=active, away=away, names=names)
+
+
+def _away_at(absences: list[dict], at: datetime) -> set[int]:
+    """Who of ``absences`` (rows not over before ``at``) is away at ``at``: ``people_away``'s rule."""
+    return {
+        row["person"]
+        for row in absences
+        if row["starts_at"] <= at
+        and (row["returned_at"] is None or row["returned_at"] > at)
+        and row["category"] != Category.NONE
+        and notice_away_at(Notice.of(row), at)
+    }
 
 
 async def rota(

@@ -17,6 +17,8 @@ from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
 from app.errors import InvalidInput
 from app.rota import qualifications as qualified
+from app.rota.tables import Line, Qualification
+from app.tenancy import cache
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Role
 
@@ -46,6 +48,14 @@ class StaffView:
 
 
 async def list_staff(ctx: TenantContext, *, only: int | None = None) -> list[StaffView]:
+    """The county's people (or the one ``only``) with their roles and lines; everyone is kept by
+    the process."""
+    if only is None:
+        return list(await cache.kept(ctx.tenant.id, "staff", lambda: _staff_views(ctx)))
+    return await _staff_views(ctx, only)
+
+
+async def _staff_views(ctx: TenantContext, only: int | None = None) -> list[StaffView]:
     users = ctx.select(User, User.id, User.username, User.name, User.phone, User.email, User.active).order_by(User.id)
     grants = ctx.select(RoleGrant, RoleGrant.user, RoleGrant.role)
     if only is not None:
@@ -216,3 +226,6 @@ async def _keep_an_admin(ctx: TenantContext, current: StaffView, changed: dict) 
     admins = await ctx.count(RoleGrant).where((RoleGrant.role == Role.ADMIN) & RoleGrant.user._.active.eq(True))
     if admins <= 1:
         raise InvalidInput("{name} 是本县唯一的管理员，不能取消其管理员身份或停用", name=current.name)
+
+
+cache.keeps_rows_of(RoleGrant, User, Qualification, Line)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from piccolo.custom_types import Combinable
 
 from app.errors import InvalidInput
+from app.tenancy import cache
 from app.tenancy.context import TenantInfo
 from app.tenancy.tables import Tenant
 
@@ -47,9 +48,18 @@ async def find_by_id(tenant_id: int) -> TenantInfo | None:
 
 
 async def settings_of(tenant_id: int) -> dict:
-    """A county's settings (see tenants/<slug>.toml): door notice, and more as capabilities arrive."""
+    """A county's settings (see tenants/<slug>.toml): door notice, and more as capabilities arrive.
+    Kept by the process (shared: not to be changed)."""
+    return await cache.kept(tenant_id, "settings", lambda: stored_settings(tenant_id))
+
+
+async def stored_settings(tenant_id: int) -> dict:
+    """A county's settings as the database holds them now (for a change: never the kept copy)."""
     row = await Tenant.select(Tenant.settings).where(Tenant.id == tenant_id).output(load_json=True).first()
     return (row or {}).get("settings") or {}
+
+
+cache.keeps_rows_of(Tenant)
 
 
 async def settings_of_counties(tenant_ids: list[int]) -> dict[int, dict]:

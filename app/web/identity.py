@@ -17,6 +17,7 @@ from arq.connections import ArqRedis
 from litestar import Request
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
+from litestar.status_codes import HTTP_400_BAD_REQUEST
 from litestar.types import ASGIApp, Receive, Scope, Send
 from redis.asyncio import Redis
 
@@ -27,10 +28,12 @@ from app.accounts.sessions import COOKIE_NAME, Session, SessionStore
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language
 from app.regions.services import identity_for_token as inspector_for_token
 from app.settings import Settings
+from app.tenancy import cache
 
 LANGUAGE_COOKIE = "lang"
 CSRF_COOKIE = "csrftoken"  # Litestar's CSRFConfig default name
 API_PREFIX = "/api/v1/"
+READING_METHODS = frozenset({"GET", "HEAD"})
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,19 @@ def is_api_path(path: str) -> bool:
     return path.startswith("/api/")
 
 
+def _ended_first(transaction, send: Send) -> Send:
+    """The request's transaction ends before its answer starts: committed when the answer is a
+    success or a redirect, rolled back on an error. A client that sees the answer (and asks the
+    next page, maybe of another server process) sees what the request wrote."""
+
+    async def send_when_ended(message) -> None:
+        if message["type"] == "http.response.start" and transaction.is_open():
+            await transaction.end(commit=message["status"] < HTTP_400_BAD_REQUEST)
+        await send(message)
+
+    return send_when_ended
+
+
 class IdentityMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
@@ -84,26 +100,38 @@ class IdentityMiddleware(ASGIMiddleware):
         services = services_of(request)
         scope["state"]["address"] = client_address(scope, services.settings.trusted_proxies)
         with db.county(None):  # the tenant guard names it; it ends with the request
-            scope["user"], scope["auth"] = await self.identify(request, services)
-            await next_app(scope, receive, send)
+            async with db.request_transaction() as transaction:
+                # Pages a county keeps (app.tenancy.cache) only on PostgreSQL, for reading requests.
+                slug = county_slug_of(scope["path"]) if transaction is not None else ""
+                keys = cache.version_keys(slug) if slug and request.method in READING_METHODS else ()
+                scope["user"], scope["auth"], versions = await self.identify(request, services, keys)
+                with cache.request_of(slug, versions):
+                    await next_app(scope, receive, send if transaction is None else _ended_first(transaction, send))
 
-    async def identify(self, request: Request, services: Services) -> tuple[Identity | None, Session | None]:
+    async def identify(
+        self, request: Request, services: Services, version_keys: tuple[str, ...]
+    ) -> tuple[Identity | None, Session | None, tuple[str, int, int] | None]:
+        """Who asks, their session, and the versions of what their county keeps (``version_keys``
+        read in the same Redis round trip as the session; None when not asked for)."""
         county_slug = county_slug_of(request.scope["path"])
         if is_api_path(request.scope["path"]):
             header = request.headers.get("authorization", "")
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token:
-                return None, None
+                return None, None, None
             token = token.strip()
-            return await identity_for_token(token, county_slug) or await inspector_for_token(token), None
+            identity = await identity_for_token(token, county_slug) or await inspector_for_token(token)
+            if identity is None or not version_keys:
+                return identity, None, None
+            return identity, None, await cache.versions_of(services.redis, await services.redis.mget(version_keys))
         language = request.cookies.get(LANGUAGE_COOKIE, DEFAULT_LANGUAGE)
         set_language(language if language in LANGUAGES else DEFAULT_LANGUAGE)
-        session = await services.sessions.load(request.cookies.get(COOKIE_NAME, ""))
+        session, versions = await services.sessions.load_with(request.cookies.get(COOKIE_NAME, ""), version_keys)
         if session is None:
-            return None, None
+            return None, None, None
         identity = await identity_of(session.user_id, county_slug)
         if identity is None:  # disabled since: the session dies now
             await services.sessions.destroy(session)
-            return None, None
+            return None, None, None
         request.cookies[CSRF_COOKIE] = session.csrf_token  # what the CSRF middleware reads
-        return identity, session
+        return identity, session, await cache.versions_of(services.redis, versions) if versions else None

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -163,9 +164,9 @@ def headers_for(page: Page, cookies: dict[str, dict[str, str]], token: str) -> d
     return {}
 
 
-async def statements_per_request(settings, all_pages: list[Page], token: str) -> dict[str, int]:
-    """The same app in this process: statements of the second of two requests of each page."""
-    counted = {}
+@asynccontextmanager
+async def in_process(settings):
+    """The app in this process, and the cookies of everyone in SIGNED_IN: (client, cookies)."""
     app = create_app(settings)
     async with app.lifespan():
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
@@ -175,13 +176,20 @@ async def statements_per_request(settings, all_pages: list[Page], token: str) ->
                 client.cookies.clear()
                 cookies[username] = await sign_in(client, username)
             client.cookies.clear()
-            for page in all_pages:
-                if page.main:
-                    headers = headers_for(page, cookies, token)
-                    await answered(client, page.path, headers)
-                    before = db.statements_run()
-                    await answered(client, page.path, headers)
-                    counted[page.name] = db.statements_run() - before
+            yield client, cookies
+
+
+async def statements_per_request(settings, all_pages: list[Page], token: str) -> dict[str, int]:
+    """The same app in this process: statements of the second of two requests of each page."""
+    counted = {}
+    async with in_process(settings) as (client, cookies):
+        for page in all_pages:
+            if page.main:
+                headers = headers_for(page, cookies, token)
+                await answered(client, page.path, headers)
+                before = db.statements_run()
+                await answered(client, page.path, headers)
+                counted[page.name] = db.statements_run() - before
     return counted
 
 

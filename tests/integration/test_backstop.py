@@ -3,6 +3,8 @@ county request has it), a query that forgets ``ctx`` still sees and writes only 
 
 from __future__ import annotations
 
+import re
+
 import asyncpg
 import pytest
 
@@ -61,31 +63,48 @@ async def test_the_county_ends_with_the_request(settings, two_counties):
         assert {row["tenant"] for row in await User.select(User.tenant)} == {ours, theirs}
 
 
-async def test_a_county_request_names_its_county_to_every_statement_after_the_identity(
-    settings, two_counties, monkeypatch
-):
+async def test_a_county_request_names_its_county_to_every_statement_after_the_identity(settings, two_counties, sent):
     ours, _ = two_counties
-    told = []
-    begin, tell = db._begin_as_app_role, db._as_app_role
-
-    def spied_begin():  # a statement outside a transaction
-        told.append(db._county.get())
-        return begin()
-
-    async def spied_tell(connection):  # a transaction's
-        told.append(db._county.get())
-        await tell(connection)
-
-    monkeypatch.setattr(db, "_begin_as_app_role", spied_begin)
-    monkeypatch.setattr(db, "_as_app_role", spied_tell)
     async with portal(settings) as client:
         token = await api_token("dangshan", await person("dangshan", "caller", ["admin"]))
-        told.clear()
+        sent.clear()
         answer = await client.get("/api/v1/t/dangshan/staff", headers={"Authorization": f"Bearer {token}"})
         assert answer.status_code == 200
+    # The county in force for each of the app's statements, as the server was told it.
+    told, in_force = None, []
+    for query in sent:
+        if named := re.search(r"set_config\('portal\.tenant', '(\d*)', true\)", query):
+            told = named.group(1)
+        elif not query.startswith(("COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+            in_force.append(told)
     # The identity is found before the county is known; the handler's statements all run in it.
-    assert told[0] is None
-    assert told[1:] and set(told[1:]) == {ours}
+    assert in_force[0] == ""
+    assert in_force[1:] and set(in_force[1:]) == {str(ours)}
+
+
+async def test_a_request_runs_its_statements_in_one_transaction(settings, two_counties, sent):
+    async with portal(settings) as client:
+        token = await api_token("dangshan", await person("dangshan", "caller", ["admin"]))
+        sent.clear()
+        answer = await client.get("/api/v1/t/dangshan/staff", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200
+    assert len(sent) > 4
+    assert sum(query.startswith("BEGIN") for query in sent) == 1
+    assert sent[-1] == "COMMIT;"
+
+
+@pytest.fixture
+def sent(monkeypatch) -> list[str]:
+    """Every query the pool's connections send from now on, in order (for apps started after)."""
+    queries = []
+    count = db._count_statement
+
+    def logged(record):
+        queries.append(record.query)
+        count(record)
+
+    monkeypatch.setattr(db, "_count_statement", logged)
+    return queries
 
 
 @pytest.fixture

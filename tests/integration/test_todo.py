@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.demo import DEMO_TENANT, _history, _sample_cases
+from app.demo import DEMO_TENANT
+from app.demo_samples import sample_cases, year_of_history
 from app.todo.services import todo_count, todo_of
 from tests.helpers import context_of, demo_county
 
@@ -14,8 +15,8 @@ pytestmark = pytest.mark.usefixtures("clean_db", "redis")
 
 async def test_the_badge_counts_what_the_todo_list_shows_for_everyone():
     people = await demo_county()
-    await _sample_cases(DEMO_TENANT)
-    await _history(DEMO_TENANT)
+    await sample_cases(DEMO_TENANT)
+    await year_of_history(DEMO_TENANT)
     counted = {}
     for username, user_id in people.items():
         ctx = await context_of(DEMO_TENANT, user_id)
