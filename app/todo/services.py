@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.absences.services import AbsenceView, awaiting_decision, list_absences
-from app.cases import enquiries
-from app.cases import services as cases
+from app.cases import enquiries, register, survey
 from app.domain.absence import Status as AbsenceStatus
 from app.domain.reminder import Stage
 from app.evaluation.services import CycleView, Task, list_cycles, my_tasks
@@ -34,9 +33,9 @@ class Ratings:
 class Todo:
     absences_to_decide: list[AbsenceView] = field(default_factory=list)
     returns_to_mark: list[AbsenceView] = field(default_factory=list)
-    urgent_cases: dict[str, cases.Bucket] = field(default_factory=dict)
+    urgent_cases: dict[str, register.Bucket] = field(default_factory=dict)
     signatures: list[dict] = field(default_factory=list)
-    cases_to_decide: list[cases.CaseView] = field(default_factory=list)
+    cases_to_decide: list[register.CaseView] = field(default_factory=list)
     lines_to_pick: list[RotaRow] = field(default_factory=list)
     ratings: list[Ratings] = field(default_factory=list)
     open_referrals: int = 0
@@ -76,13 +75,13 @@ async def todo_of(ctx: TenantContext) -> Todo:
     me = ctx.actor.user_id
     can = ctx.actor.can
     mine = await list_absences(ctx, person_id=me, limit=20)
-    urgent = await cases.urgent_cases(ctx, me) if can(Permission.CASE_WORK) else {}
+    urgent = await register.urgent_cases(ctx, me) if can(Permission.CASE_WORK) else {}
     return Todo(
         absences_to_decide=await awaiting_decision(ctx),
         returns_to_mark=[a for a in mine if a.status == AbsenceStatus.OVERDUE],
         urgent_cases={stage: urgent[stage] for stage in URGENT_STAGES if urgent.get(stage) and urgent[stage].total},
-        signatures=await cases.awaiting_my_signature(ctx, me),
-        cases_to_decide=await cases.awaiting_decision(ctx) if can(Permission.CASE_DECIDE) else [],
+        signatures=await survey.awaiting_my_signature(ctx, me),
+        cases_to_decide=await register.awaiting_decision(ctx) if can(Permission.CASE_DECIDE) else [],
         lines_to_pick=await _lines_to_pick(ctx) if can(Permission.ESCALATION_PICK) else [],
         ratings=await _ratings_due(ctx),
         open_referrals=await enquiries.my_open_referrals(ctx, me) if can(Permission.CASE_WORK) else 0,

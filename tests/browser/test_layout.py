@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.absences import services as absences
-from app.cases.services import Application, intake
+from app.cases.intake import Application, intake
 from app.domain.absence import Action
 from app.evaluation.services import open_cycle, set_step
 from tests.browser import sign_in_as

@@ -31,7 +31,7 @@ from app.absences import services as absences
 from app.absences import substitution
 from app.absences.tables import Absence, EscalationPick, Substitution
 from app.accounts.tables import User
-from app.cases import services as cases
+from app.cases import intake
 from app.cases.tables import Case
 from app.domain.absence import Action, Category
 from app.domain.pipeline import OPEN
@@ -155,7 +155,7 @@ class Continuity(RuleBasedStateMachine):
 
     @rule(line=st.sampled_from(LINES))
     def application_arrives(self, line: str) -> None:
-        application = cases.Application(
+        application = intake.Application(
             line=line,
             applicant_name="张三",
             applicant_id_number=ID_NUMBER,
@@ -163,7 +163,7 @@ class Continuity(RuleBasedStateMachine):
             received_on=self.ctx("sunjing").tenant.now().date(),
             first_receiver_id=self.people["sunjing"],
         )
-        self.run(cases.intake(self.ctx("sunjing"), application))
+        self.run(intake.intake(self.ctx("sunjing"), application))
         self.step()
 
     @rule()
