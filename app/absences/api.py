@@ -9,7 +9,7 @@ from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from app.absences import services
+from app.absences import door, services
 from app.domain.absence import Action
 from app.jobs import JobKind, enqueue
 from app.rota.services import parse_instant
@@ -114,7 +114,7 @@ async def pick(request: Request, ctx: County, code: FromPath[str], data: JSONBod
 
 @get("/door-notice", guards=[requires(Permission.ABSENCE_POST)])
 async def door_notice(ctx: County) -> dict:
-    notice = await services.door_notice(ctx)
+    notice = await door.door_notice(ctx)
     entries = notice.entries if notice else []
     return {
         "all_out": notice is not None,

@@ -7,10 +7,9 @@ Substitution itself (who takes over lines while someone is on leave) is reconcil
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from app import clock, db
-from app.absences.month import Away, Day, Month, weeks
 from app.absences.tables import Absence, EscalationPick, Substitution
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
@@ -18,7 +17,6 @@ from app.calendar.office import office_hours_of
 from app.calendar.services import calendar_of
 from app.domain.absence import (
     BLOCKING,
-    IN_FORCE,
     Action,
     Category,
     Kind,
@@ -28,7 +26,6 @@ from app.domain.absence import (
     categorize,
     check_action,
     current_status,
-    door_line,
     initial_status,
 )
 from app.domain.office_hours import working_time
@@ -158,7 +155,7 @@ async def preview(ctx: TenantContext, person_id: int, starts_at: datetime, ends_
     return Preview(category, approver_role(category, roles), substitutes)
 
 
-async def _views(ctx: TenantContext, rows: list[dict], *, with_substitutes: bool = False) -> list[AbsenceView]:
+async def absence_views(ctx: TenantContext, rows: list[dict], *, with_substitutes: bool = False) -> list[AbsenceView]:
     if not rows:  # most dashboards: nothing pending, nobody away
         return []
     names = {u["id"]: u["name"] for u in await ctx.select(User, User.id, User.name)}
@@ -194,7 +191,7 @@ async def _views(ctx: TenantContext, rows: list[dict], *, with_substitutes: bool
 
 
 async def get_absence(ctx: TenantContext, absence_id: int) -> AbsenceView:
-    return (await _views(ctx, [await ctx.select_one(Absence, absence_id)], with_substitutes=True))[0]
+    return (await absence_views(ctx, [await ctx.select_one(Absence, absence_id)], with_substitutes=True))[0]
 
 
 async def list_absences(
@@ -211,7 +208,7 @@ async def list_absences(
         requested = (Absence.status == Status.PENDING) & (Absence.ends_at > active_at)
         query = query.where((Absence.starts_at <= active_at) & (in_force | requested))
         query = query.where(Absence.recorded_afterwards.eq(False))
-    return await _views(ctx, await query)
+    return await absence_views(ctx, await query)
 
 
 async def awaiting_decision(ctx: TenantContext) -> list[AbsenceView]:
@@ -232,7 +229,7 @@ async def awaiting_decision(ctx: TenantContext) -> list[AbsenceView]:
     mine = [
         row for row in pending if ctx.actor.user_id in _deciders(holders[row["approver_role"]], admins, row["person"])
     ]
-    return await _views(ctx, mine, with_substitutes=True)
+    return await absence_views(ctx, mine, with_substitutes=True)
 
 
 async def approvers_of(ctx: TenantContext, role: str, person_id: int) -> list[int]:
@@ -515,66 +512,6 @@ async def record_afterwards(
     return await get_absence(ctx, row.id)
 
 
-@dataclass(frozen=True)
-class DoorEntry:
-    person_name: str
-    kind: str
-    reason: str  # as shown on the door: official business, or only the kind
-    ends_at: datetime
-    phone: str
-
-
-@dataclass(frozen=True)
-class DoorNotice:
-    at: datetime
-    entries: list[DoorEntry]
-    since: datetime  # when the last person left: one 'everyone is out' episode
-    neighbour_offices: list[str]
-    office_phone: str
-    notify: list[str]  # usernames told in their inbox
-
-
-async def door_notice(ctx: TenantContext, at: datetime | None = None) -> DoorNotice | None:
-    """When everyone of the section is out at once (第四条): who, why, back when, how to reach them,
-    as fit for a public door (no personal reason, no private number unless the person chose it)."""
-    at = at or clock.now()
-    section = set(await holders_of(ctx, [Role.STAFF, Role.SECTION_HEAD]))
-    if not section:
-        return None
-    away = await rota.people_away(ctx, at, even_briefly=True)
-    if not section <= away:
-        return None
-    absences = [
-        a
-        for a in await list_absences(ctx, active_at=None)
-        if a.person_id in section and a.status in ("active", "overdue", "approved") and a.starts_at <= at
-    ]
-    latest: dict[int, AbsenceView] = {}
-    for absence in absences:
-        latest.setdefault(absence.person_id, absence)
-    settings = await settings_of(ctx.tenant.id)
-    configured, office_phone = settings.get("door_notice", {}), settings.get("office", {}).get("phone", "")
-    entries = []
-    for absence in sorted(latest.values(), key=lambda a: a.ends_at):
-        line = door_line(
-            Kind(absence.kind),
-            absence.reason,
-            KIND_LABELS[absence.kind],
-            absence.contact,
-            absence.show_contact,
-            office_phone,
-        )
-        entries.append(DoorEntry(absence.person_name, absence.kind, line.reason, absence.ends_at, line.phone))
-    return DoorNotice(
-        at=at.astimezone(ctx.tenant.zone),
-        entries=entries,
-        since=max(a.starts_at for a in latest.values()),
-        neighbour_offices=configured.get("neighbour_offices", []),
-        office_phone=office_phone,
-        notify=configured.get("notify", []),
-    )
-
-
 async def pick(ctx: TenantContext, code: str, person_id: int) -> None:
     """The section head (or leader) chooses who acts on a line whose A and B are both away."""
     line = await rota.line(ctx, code)
@@ -623,90 +560,3 @@ async def substitution_history(ctx: TenantContext, absence_id: int) -> list[dict
         for key in ("started_at", "ended_at"):
             row[key] = row[key].astimezone(ctx.tenant.zone) if row[key] else None
     return rows
-
-
-# --- the overview for admins and heads (today, upcoming, pending, the month) -------------------------
-
-
-@dataclass(frozen=True)
-class OverviewQuery:
-    """What the overview is narrowed to: one person, one kind, one status; always one month."""
-
-    month: Month
-    person_id: int | None = None
-    kind: str = ""
-    status: str = ""
-
-    def __post_init__(self) -> None:
-        if self.kind and self.kind not in KIND_LABELS:
-            raise InvalidInput("没有这种离岗类型：{kind}", kind=self.kind)
-        if self.status and self.status not in STATUS_LABELS:
-            raise InvalidInput("没有这种状态：{status}", status=self.status)
-
-
-@dataclass(frozen=True)
-class Overview:
-    today: list[AbsenceView]
-    upcoming: list[AbsenceView]
-    pending: list[AbsenceView]
-    month: list[AbsenceView]  # every notice touching the month that matches the query, newest first
-    weeks: list[list[Day | None]]
-
-
-OVERVIEW_LIMIT = 500
-
-
-async def overview(ctx: TenantContext, query: OverviewQuery) -> Overview:
-    """Four lists and the month's calendar, each one query (the filters apply to all of them)."""
-    now = clock.now()
-    zone = ctx.tenant.zone
-    starts = datetime.combine(query.month.first, time(), zone)
-    ends = datetime.combine(query.month.last + timedelta(days=1), time(), zone)
-    chosen = []
-    if query.person_id is not None:
-        chosen.append(Absence.person == query.person_id)
-    if query.kind:
-        chosen.append(Absence.kind == query.kind)
-
-    async def views(where, *, newest_first: bool = False) -> list[AbsenceView]:
-        rows = await (
-            ctx.select(Absence)
-            .where(where, *chosen)
-            .order_by(Absence.starts_at, ascending=not newest_first)
-            .limit(OVERVIEW_LIMIT)
-        )
-        found = await _views(ctx, rows)
-        return [a for a in found if not query.status or a.status == query.status]
-
-    touching_month = (Absence.starts_at < ends) & (
-        (Absence.ends_at >= starts) | (Absence.returned_at >= starts) | (Absence.status == Status.OVERDUE)
-    )
-    in_force = Absence.status.is_in(sorted(IN_FORCE)) & (Absence.starts_at <= now) & Absence.returned_at.is_null()
-    month = await views(touching_month, newest_first=True)
-    calendar = await calendar_of(ctx)
-    return Overview(
-        today=await views(in_force & Absence.recorded_afterwards.eq(False)),
-        upcoming=await views(Absence.status.is_in([Status.APPROVED, Status.PENDING]) & (Absence.starts_at > now)),
-        pending=await views((Absence.status == Status.PENDING) & (Absence.ends_at > now)),
-        month=month,
-        weeks=weeks(
-            query.month,
-            [_away(a) for a in month],
-            calendar.is_workday,
-            lambda d: calendar.day(d).note,
-            now.astimezone(zone).date(),
-        ),
-    )
-
-
-def _away(absence: AbsenceView) -> Away:
-    return Away(
-        absence.id,
-        absence.person_name,
-        absence.kind,
-        absence.status,
-        absence.category,
-        absence.starts_at,
-        absence.ends_at,
-        absence.returned_at,
-    )

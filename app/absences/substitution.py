@@ -14,7 +14,8 @@ from datetime import datetime
 from piccolo.query import WhereRaw
 
 from app import clock, db
-from app.absences.services import STATUS_LABELS, door_notice
+from app.absences.door import door_notice
+from app.absences.services import STATUS_LABELS
 from app.absences.tables import Absence, EscalationPick, Substitution
 from app.accounts.tables import User
 from app.audit.services import record_in

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app import clock
-from app.absences import services
+from app.absences import door, overview, services
 from app.absences.api import sweep_soon
 from app.absences.month import Month
 from app.domain.absence import Action, Kind, Notice, check_action
@@ -55,7 +55,7 @@ async def _list_context(ctx: TenantContext, **extra) -> dict:
         "people": people,
         "error": "",
         "form": {},
-        "door": await services.door_notice(ctx),
+        "door": await door.door_notice(ctx),
         "labels": services,
         **extra,
     }
@@ -78,11 +78,11 @@ async def overview_page(
     """Everyone's absences: away today, coming up, waiting for a decision, and a month's calendar."""
     context = {"people": await list_staff(ctx), "labels": services, "error": "", "shown": None, "query": None}
     try:
-        query = services.OverviewQuery(Month.parse(month, ctx.tenant.now().date()), staff_id, kind, status)
+        query = overview.OverviewQuery(Month.parse(month, ctx.tenant.now().date()), staff_id, kind, status)
     except InvalidInput as exc:
         context["error"] = exc.localized()
-        query = services.OverviewQuery(Month.parse("", ctx.tenant.now().date()))
-    context.update(query=query, shown=await services.overview(ctx, query))
+        query = overview.OverviewQuery(Month.parse("", ctx.tenant.now().date()))
+    context.update(query=query, shown=await overview.overview(ctx, query))
     return page(request, "absences/overview.html", context, status_code=400 if context["error"] else 200)
 
 
@@ -185,7 +185,7 @@ async def record_afterwards(request: Request, ctx: County) -> Template | Redirec
 
 @get("/absences/door-notice", guards=[requires(Permission.ABSENCE_POST)])
 async def door_notice(request: Request, ctx: County) -> Template:
-    return page(request, "absences/door.html", {"door": await services.door_notice(ctx), "labels": services})
+    return page(request, "absences/door.html", {"door": await door.door_notice(ctx), "labels": services})
 
 
 async def _detail(

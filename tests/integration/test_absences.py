@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from chinese_calendar import is_workday
 
-from app.absences import services
+from app.absences import door, services
 from app.absences.substitution import sweep
 from app.absences.tables import Absence, Substitution
 from app.calendar.office import office_hours_of
@@ -296,7 +296,7 @@ async def test_recorded_afterwards_counts_but_substitutes_nobody(people):
 
 async def test_door_notice_appears_when_everyone_of_the_section_is_out(people):
     ctx = await context_of("dangshan", people["admin"])
-    assert await services.door_notice(ctx) is None
+    assert await door.door_notice(ctx) is None
     for username in ("head", "wangxiaolei", "houweili", "zhuwenjun", "sunjing"):
         person_ctx = await context_of("dangshan", people[username])
         start = now() - timedelta(minutes=5)
@@ -309,7 +309,7 @@ async def test_door_notice_appears_when_everyone_of_the_section_is_out(people):
             ends_at=start + timedelta(minutes=30),
             contact=f"1390000{people[username]}",
         )
-    notice = await services.door_notice(ctx)
+    notice = await door.door_notice(ctx)
     assert notice is not None and len(notice.entries) == 5
     assert {e.reason for e in notice.entries} == {"全员下乡核查"}
     assert notice.neighbour_offices == ["局办公室（0557-8012300）", "社会事务股（0557-8012302）"]
