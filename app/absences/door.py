@@ -9,9 +9,9 @@ from datetime import datetime
 
 from app import clock
 from app.absences.services import KIND_LABELS, AbsenceView, list_absences
+from app.accounts.services import holders_of
 from app.domain.absence import Kind, door_line
 from app.rota import services as rota
-from app.staff.services import holders_of
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Role
 from app.tenancy.services import settings_of

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from app import clock, db
 from app.absences.tables import Absence, EscalationPick, Substitution
+from app.accounts.services import holders_of
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
 from app.calendar.office import office_hours_of
@@ -35,7 +36,6 @@ from app.i18n import N_
 from app.i18n.messages import Said, label, said
 from app.notifications.services import notify, tell
 from app.rota import services as rota
-from app.staff.services import holders_of
 from app.tenancy.context import Forbidden, TenantContext
 from app.tenancy.permissions import Permission, Role
 from app.tenancy.services import settings_of

@@ -17,6 +17,7 @@ from app import clock, db
 from app.absences.door import door_notice
 from app.absences.services import STATUS_LABELS
 from app.absences.tables import Absence, EscalationPick, Substitution
+from app.accounts.services import holders_of
 from app.accounts.tables import User
 from app.audit.services import record_in
 from app.cases.events import record_event
@@ -29,7 +30,6 @@ from app.i18n import N_
 from app.i18n.messages import Said, label, said
 from app.notifications.services import tell
 from app.rota import services as rota
-from app.staff.services import holders_of
 from app.tenancy.context import Actor, TenantContext, TenantInfo
 from app.tenancy.permissions import Role
 

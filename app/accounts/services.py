@@ -311,3 +311,11 @@ async def set_active(ctx: TenantContext, user_id: int, active: bool) -> None:
             before={"active": user.active},
             after={"active": active},
         )
+
+
+async def holders_of(ctx: TenantContext, roles: list[str]) -> list[int]:
+    """Active people holding any of ``roles`` (who to ask, who to tell)."""
+    rows = await ctx.select(RoleGrant, RoleGrant.user).where(
+        RoleGrant.role.is_in(roles) & RoleGrant.user.active.eq(True)
+    )
+    return sorted({row["user"] for row in rows})

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from app import clock, db
+from app.accounts.services import holders_of
 from app.accounts.tables import User
 from app.audit.services import record_in
 from app.calendar.services import calendar_of
@@ -24,7 +25,6 @@ from app.domain.pipeline import OPEN
 from app.errors import InvalidInput
 from app.i18n.messages import Said, label, said
 from app.notifications.services import tell
-from app.staff.services import holders_of
 from app.tenancy.context import Forbidden, NotFound, TenantContext
 from app.tenancy.permissions import Permission, Role
 

@@ -10,12 +10,12 @@ from litestar.response import Template
 from app import clock
 from app.absences import services as absence_services
 from app.absences.services import awaiting_decision, list_absences
+from app.accounts.services import holders_of
 from app.audit.services import recent_changes
 from app.cases import enquiries, register, survey
 from app.domain.reminder import STAGE_LABELS
 from app.notifications.mail import failures_since
 from app.rota.services import snapshot, uncovered
-from app.staff.services import holders_of
 from app.tenancy.permissions import Permission, Role
 from app.web.guards import County, requires
 from app.web.identity import services_of

@@ -17,6 +17,7 @@ from datetime import date
 from piccolo.query import WhereRaw
 
 from app import clock, db
+from app.accounts.services import holders_of
 from app.calendar.services import calendar_of
 from app.cases.tables import Case, MaterialNotice, Posting
 from app.domain.casework import PostingWindow
@@ -32,7 +33,6 @@ from app.domain.reminder import (
 from app.i18n.messages import Said, label, said
 from app.notifications.services import Message, notify_many
 from app.reminders.tables import Reminder
-from app.staff.services import holders_of
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Role
 

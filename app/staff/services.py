@@ -254,11 +254,3 @@ async def _keep_an_admin(ctx: TenantContext, current: StaffView, changed: dict) 
     admins = await ctx.count(RoleGrant).where((RoleGrant.role == Role.ADMIN) & RoleGrant.user.active.eq(True))
     if admins <= 1:
         raise InvalidInput("{name} 是本县唯一的管理员，不能取消其管理员身份或停用", name=current.name)
-
-
-async def holders_of(ctx: TenantContext, roles: list[str]) -> list[int]:
-    """Active people holding any of ``roles`` (who to ask, who to tell)."""
-    rows = await ctx.select(RoleGrant, RoleGrant.user).where(
-        RoleGrant.role.is_in(roles) & RoleGrant.user.active.eq(True)
-    )
-    return sorted({row["user"] for row in rows})
