@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from app import clock
-from app.absences.substitution import sweep
+from app.flows.substitution import sweep
 from app.accounts.passwords import use_fast_hashing
 from app.accounts.services import create_token
 from app.accounts.tables import User

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from app.absences.substitution import sweep
+from app.flows.substitution import sweep
 from app.jobs import set_progress
 from app.tenancy.services import find_by_id
 from workers.partitioned import county_lock, each_county

@@ -1,7 +1,7 @@
 """Absence notices: posting, approval, cancel and return, 补录, the door notice and escalation picks.
 
 Substitution itself (who takes over lines while someone is on leave) is reconciled by
-``app.absences.substitution.sweep``, which the web triggers after each decision and a cron runs.
+``app.flows.substitution.sweep``, which the web triggers after each decision and a cron runs.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import async_playwright
 
-from app.absences.substitution import sweep
+from app.flows.substitution import sweep
 from app.accounts.services import set_password
 from app.accounts.tables import User
 from app.cases.tables import Case

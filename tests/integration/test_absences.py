@@ -9,7 +9,7 @@ import pytest
 from chinese_calendar import is_workday
 
 from app.absences import door, services
-from app.absences.substitution import sweep
+from app.flows.substitution import sweep
 from app.absences.tables import Absence, Substitution
 from app.calendar.office import office_hours_of
 from app.domain.absence import Action, Category
@@ -247,7 +247,7 @@ async def test_two_sweeps_at_once_end_in_one_state_with_one_message_each(people)
 async def test_a_sweep_interrupted_half_way_is_completed_by_the_next(people, monkeypatch):
     await leave(people, "wangxiaolei")
     county = (await context_of("dangshan", people["admin"])).tenant
-    from app.absences import substitution
+    from app.flows import substitution
 
     real_open, opened = substitution._open, []
 

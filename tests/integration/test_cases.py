@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 
 from app import db
 from app.absences import services as absences
-from app.absences.substitution import sweep
+from app.flows.substitution import sweep
 from app.accounts.tables import User
 from app.audit.tables import AuditRecord
 from app.calendar.services import recompute_county, set_day

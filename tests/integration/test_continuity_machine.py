@@ -28,7 +28,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from app import clock, db
 from app.absences import services as absences
-from app.absences import substitution
+from app.flows import substitution
 from app.absences.tables import Absence, EscalationPick, Substitution
 from app.accounts.tables import User
 from app.cases import intake

@@ -9,7 +9,7 @@ import pytest
 
 from app import db
 from app.absences import services as absences
-from app.absences.substitution import sweep
+from app.flows.substitution import sweep
 from app.cases import intake, posting, register, steps, survey
 from app.domain.absence import Action
 from app.domain.workdays import WorkCalendar

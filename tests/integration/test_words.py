@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from app.absences import services as absences
-from app.absences.substitution import sweep
+from app.flows.substitution import sweep
 from app.absences.tables import Absence
 from app.accounts.tables import User
 from app.cases.tables import Case, CaseEvent, Enquiry, Extension, MaterialNotice, Objection, Posting

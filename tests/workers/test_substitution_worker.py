@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from app import jobs
-from app.absences.substitution import sweep
+from app.flows.substitution import sweep
 from app.absences.tables import Substitution
 from app.accounts.tables import User
 from app.jobs.tables import JobRecord
