@@ -9,17 +9,17 @@ from datetime import timedelta
 from pathlib import Path
 
 from app import clock
-from app.flows.substitution import sweep
 from app.accounts.passwords import use_fast_hashing
 from app.accounts.services import create_token
 from app.accounts.tables import User
-from app.calendar.services import set_day, set_global_day, set_global_year_entered, set_year_entered
 from app.cases import posting, steps
 from app.cases.enquiries import NewEnquiry, log_enquiry
 from app.cases.tables import Case
 from app.demo import HISTORY_COUNTIES, _demo_mail, _history, _liven_up, _sample_cases
 from app.domain.robot import Event
 from app.evaluation import services as evaluation
+from app.flows.calendar import set_day, set_global_day, set_global_year_entered, set_year_entered
+from app.flows.substitution import sweep
 from app.jobs import JobKind, enqueue
 from app.regions.services import add_inspector
 from app.regions.services import create_token as inspector_token

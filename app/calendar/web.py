@@ -21,6 +21,7 @@ from app.calendar import services
 from app.calendar import year as year_page
 from app.domain.workdays import SOURCE_COUNTY, SOURCE_GLOBAL, DayInfo
 from app.errors import InvalidInput
+from app.flows import calendar as calendar_change
 from app.tenancy.context import NotFound, TenantContext
 from app.tenancy.permissions import Permission
 from app.web.feedback import done
@@ -60,9 +61,9 @@ def county_scope(ctx: TenantContext) -> Scope:
         this_year=ctx.tenant.now().year,
         editable=ctx.actor.can(Permission.CALENDAR_MANAGE),
         year=lambda year: year_page.county_year(ctx, year),
-        set_day=lambda day, workday, note: services.set_day(ctx, day, workday, note),
-        clear_day=lambda day: services.clear_day(ctx, day),
-        set_entered=lambda year, entered: services.set_year_entered(ctx, year, entered),
+        set_day=lambda day, workday, note: calendar_change.set_day(ctx, day, workday, note),
+        clear_day=lambda day: calendar_change.clear_day(ctx, day),
+        set_entered=lambda year, entered: calendar_change.set_year_entered(ctx, year, entered),
     )
 
 
@@ -76,9 +77,9 @@ def global_scope(request: Request) -> Scope:
         this_year=today.year,
         editable=True,
         year=lambda year: year_page.global_year(year, today),
-        set_day=lambda day, workday, note: services.set_global_day(actor, day, workday, note),
-        clear_day=lambda day: services.clear_global_day(actor, day),
-        set_entered=lambda year, entered: services.set_global_year_entered(actor, year, entered),
+        set_day=lambda day, workday, note: calendar_change.set_global_day(actor, day, workday, note),
+        clear_day=lambda day: calendar_change.clear_global_day(actor, day),
+        set_entered=lambda year, entered: calendar_change.set_global_year_entered(actor, year, entered),
     )
 
 

@@ -20,11 +20,10 @@ from openpyxl import load_workbook
 
 from app import db
 from app.absences import services as absences
-from app.flows.substitution import sweep
 from app.accounts.tables import User
 from app.audit.tables import AuditRecord
-from app.calendar.services import recompute_county, set_day
 from app.cases import intake, posting, register, steps, survey
+from app.cases.dates import recompute_county
 from app.cases.intake import Application
 from app.cases.register import CaseFilter, CaseView
 from app.cases.tables import (
@@ -43,6 +42,8 @@ from app.cases.tables import (
 from app.domain.absence import Action as AbsenceAction
 from app.domain.workdays import WorkCalendar
 from app.errors import InvalidInput
+from app.flows.calendar import set_day
+from app.flows.substitution import sweep
 from app.notifications.tables import Notification
 from app.rota import services as rota_services
 from app.rota.posts import LineSpec

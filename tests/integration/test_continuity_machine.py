@@ -28,7 +28,6 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from app import clock, db
 from app.absences import services as absences
-from app.flows import substitution
 from app.absences.tables import Absence, EscalationPick, Substitution
 from app.accounts.tables import User
 from app.cases import intake
@@ -36,6 +35,7 @@ from app.cases.tables import Case
 from app.domain.absence import Action, Category
 from app.domain.pipeline import OPEN
 from app.errors import InvalidInput
+from app.flows import substitution
 from app.notifications.tables import Notification
 from app.piccolo_conf import all_tables
 from app.rota import services as rota

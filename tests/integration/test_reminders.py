@@ -9,10 +9,10 @@ import pytest
 
 from app import db
 from app.absences import services as absences
-from app.flows.substitution import sweep
 from app.cases import intake, posting, register, steps, survey
 from app.domain.absence import Action
 from app.domain.workdays import WorkCalendar
+from app.flows.substitution import sweep
 from app.notifications.tables import Notification
 from app.reminders.scan import scan
 from app.reminders.tables import Reminder
