@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from app.cases.accountability import record_overdue
+from app.flows.reminders import scan
 from app.jobs import set_progress
-from app.reminders.scan import scan
 from app.tenancy.context import Actor, TenantContext, TenantInfo
 from app.tenancy.services import find_by_id
 from workers.partitioned import each_county

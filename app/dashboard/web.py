@@ -14,6 +14,7 @@ from app.accounts.services import holders_of
 from app.audit.services import recent_changes
 from app.cases import enquiries, register, survey
 from app.domain.reminder import STAGE_LABELS
+from app.flows import urgency
 from app.notifications.mail import failures_since
 from app.rota.services import snapshot, uncovered
 from app.tenancy.permissions import Permission, Role
@@ -37,7 +38,7 @@ async def dashboard(request: Request, ctx: County) -> Template:
         context["worker_alive"] = beat is not None and time.time() - beat < STALE_AFTER_SECONDS
         context["email_failures"] = await failures_since(ctx)
     context["approvals"] = await awaiting_decision(ctx)
-    context["urgent"] = await register.urgent_cases(ctx, ctx.actor.user_id)
+    context["urgent"] = await urgency.urgent_cases(ctx, ctx.actor.user_id)
     context["open_cases"] = await register.open_count(ctx, ctx.actor.user_id)
     context["to_sign"] = await survey.awaiting_my_signature(ctx, ctx.actor.user_id)
     context["open_referrals"] = await enquiries.my_open_referrals(ctx, ctx.actor.user_id)

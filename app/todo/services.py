@@ -15,6 +15,7 @@ from app.cases import enquiries, register, survey
 from app.domain.absence import Status as AbsenceStatus
 from app.domain.reminder import Stage
 from app.evaluation.services import CycleView, Task, list_cycles, my_tasks
+from app.flows import urgency
 from app.rota.services import RotaRow, snapshot
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
@@ -33,7 +34,7 @@ class Ratings:
 class Todo:
     absences_to_decide: list[AbsenceView] = field(default_factory=list)
     returns_to_mark: list[AbsenceView] = field(default_factory=list)
-    urgent_cases: dict[str, register.Bucket] = field(default_factory=dict)
+    urgent_cases: dict[str, urgency.Bucket] = field(default_factory=dict)
     signatures: list[dict] = field(default_factory=list)
     cases_to_decide: list[register.CaseView] = field(default_factory=list)
     lines_to_pick: list[RotaRow] = field(default_factory=list)
@@ -75,7 +76,7 @@ async def todo_of(ctx: TenantContext) -> Todo:
     me = ctx.actor.user_id
     can = ctx.actor.can
     mine = await list_absences(ctx, person_id=me, limit=20)
-    urgent = await register.urgent_cases(ctx, me) if can(Permission.CASE_WORK) else {}
+    urgent = await urgency.urgent_cases(ctx, me) if can(Permission.CASE_WORK) else {}
     return Todo(
         absences_to_decide=await awaiting_decision(ctx),
         returns_to_mark=[a for a in mine if a.status == AbsenceStatus.OVERDUE],

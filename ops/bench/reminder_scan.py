@@ -22,7 +22,7 @@ from datetime import timedelta
 from seed import seeded_database
 
 from app import db
-from app.reminders.scan import scan
+from app.flows.reminders import scan
 from app.reminders.tables import Reminder
 from app.tenancy.context import Actor, TenantContext
 from app.tenancy.services import list_tenants

@@ -157,7 +157,7 @@ async def test_open_cases_import_with_calendar_due_dates_a_timeline_entry_and_on
 
 
 async def test_imported_overdue_cases_are_reminded_like_any_other(settings, admin, people):
-    from app.reminders.scan import scan
+    from app.flows.reminders import scan
 
     async with portal(settings) as api:
         await send(api, "cases", xlsx(CASE_HEADERS, ledger_rows()), admin)

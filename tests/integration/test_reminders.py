@@ -12,9 +12,10 @@ from app.absences import services as absences
 from app.cases import intake, posting, register, steps, survey
 from app.domain.absence import Action
 from app.domain.workdays import WorkCalendar
+from app.flows import urgency
+from app.flows.reminders import scan
 from app.flows.substitution import sweep
 from app.notifications.tables import Notification
-from app.reminders.scan import scan
 from app.reminders.tables import Reminder
 from app.tenancy.services import find_by_slug
 from tests.helpers import context_of, demo_county, portal, sign_in
@@ -196,12 +197,12 @@ async def test_the_dashboard_shows_my_cases_by_urgency_and_cases_awaiting_decisi
     today = date.today()
     overdue = await urban_case(people, received_on=today - timedelta(days=30))
     clerk = await context_of("dangshan", people["wangxiaolei"])
-    buckets = await register.urgent_cases(clerk, people["wangxiaolei"])
+    buckets = await urgency.urgent_cases(clerk, people["wangxiaolei"])
     assert (buckets["overdue"].total, [c.id for c in buckets["overdue"].cases]) == (1, [overdue])
     assert [buckets[stage].total for stage in ("due_today", "due_in_1", "due_in_3")] == [0, 0, 0]
     for _ in range(9):
         await urban_case(people, received_on=today - timedelta(days=30))
-    crowded = (await register.urgent_cases(clerk, people["wangxiaolei"]))["overdue"]
+    crowded = (await urgency.urgent_cases(clerk, people["wangxiaolei"]))["overdue"]
     assert (crowded.total, len(crowded.cases), crowded.cases[0].id) == (10, 8, overdue)
     async with portal(settings) as client:
         await sign_in(client, "dangshan", "wangxiaolei")
