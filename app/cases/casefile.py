@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import msgspec
 
-from app.absences.tables import Substitution
 from app.cases.intake import DUPLICATE_WARNING
 from app.cases.register import VIEW_COLUMNS, CaseView, case_view, get_case, income_limits
 from app.cases.tables import (
@@ -35,6 +34,8 @@ class CaseFile:
     """Everything about one case, for its page and for the printed evidence pack (inspections)."""
 
     case: CaseView
+    # The line's list of materials (its own wording), for the checklist of what to bring.
+    materials: str
     actions: list[str]
     events: list[dict]
     notices: list[dict]
@@ -44,17 +45,21 @@ class CaseFile:
     postings: list[dict]
     objections: list[dict]
     extensions: list[dict]
-    substitutions: list[dict]
     # The latest posting as approval sees it; None before any.
     posting: PostingWindow | None
     posting_blocks_approval: bool
     reviews: list[dict]
     duplicate_warnings: list[dict]
+    # Who acted for the handler while the case was open (第四条): the absences' part, which
+    # app.flows.casefile adds.
+    substitutions: list[dict] = field(default_factory=list)
 
 
 async def case_file(ctx: TenantContext, case_id: int) -> CaseFile:
     # The case, its line's pipeline and everything the file shows of it, from one read.
-    case = await ctx.select_one(Case, case_id, *VIEW_COLUMNS, Case.line.needs_survey, Case.line.needs_posting)
+    case = await ctx.select_one(
+        Case, case_id, *VIEW_COLUMNS, Case.line.needs_survey, Case.line.needs_posting, Case.line.materials
+    )
     today = ctx.tenant.now().date()
     view = case_view(case, today, await income_limits(ctx))
     pipeline = Pipeline(case["line.needs_survey"], case["line.needs_posting"])
@@ -64,6 +69,7 @@ async def case_file(ctx: TenantContext, case_id: int) -> CaseFile:
     events = await ctx.select(CaseEvent).where(CaseEvent.case == case_id).order_by(CaseEvent.at).order_by(CaseEvent.id)
     return CaseFile(
         case=view,
+        materials=case["line.materials"],
         actions=[a.value for a in pipeline.allowed(Status(view.status))],
         events=events,
         notices=await ctx.select(MaterialNotice, MaterialNotice.all_columns(), MaterialNotice.issued_by.name)
@@ -84,7 +90,6 @@ async def case_file(ctx: TenantContext, case_id: int) -> CaseFile:
         extensions=await ctx.select(Extension, Extension.all_columns(), Extension.approved_by.name)
         .where(Extension.case == case_id)
         .order_by(Extension.id),
-        substitutions=await _substitutions_during(ctx, case),
         posting=window,
         posting_blocks_approval=bool(window and window.blocks_approval(today)),
         reviews=await ctx.select(GrassrootsReview)
@@ -92,26 +97,6 @@ async def case_file(ctx: TenantContext, case_id: int) -> CaseFile:
         .order_by(GrassrootsReview.id),
         duplicate_warnings=[event for event in events if event["kind"] == DUPLICATE_WARNING],
     )
-
-
-async def _substitutions_during(ctx: TenantContext, case: dict) -> list[dict]:
-    """Who acted for the handler on the case's line while the case was open (第四条)."""
-    query = ctx.select(
-        Substitution,
-        Substitution.started_at,
-        Substitution.ended_at,
-        Substitution.status,
-        Substitution.substitute.name.as_alias("substitute_name"),
-        Substitution.absence.person.name.as_alias("person_name"),
-        Substitution.absence.reason.as_alias("reason"),
-    ).where(
-        (Substitution.line == case["line"])
-        & (Substitution.absence.person == case["handler"])
-        & (Substitution.ended_at.is_null() | (Substitution.ended_at >= case["created_at"]))
-    )
-    if case["decided_at"]:
-        query = query.where(Substitution.started_at <= case["decided_at"])
-    return await query.order_by(Substitution.started_at)
 
 
 async def notice_payload(ctx: TenantContext, case_id: int, notice_id: int) -> dict:

@@ -30,16 +30,16 @@ from app.domain.casework import (
 from app.domain.pipeline import ACTION_LABELS, DECISIONS, OPEN, Action, Pipeline, Status
 from app.errors import InvalidInput
 from app.i18n.messages import Said, jsonable, label, said
-from app.rota.tables import Line
 from app.tenancy.context import Forbidden, TenantContext
 from app.tenancy.permissions import Permission
 
 # --- steps --------------------------------------------------------------------------------------
 
 
-async def pipeline_of(ctx: TenantContext, line_id: int) -> Pipeline:
-    row = await ctx.select(Line, Line.needs_survey, Line.needs_posting).where(Line.id == line_id).first()
-    return Pipeline(survey=row["needs_survey"], posting=row["needs_posting"])
+async def pipeline_of(ctx: TenantContext, case_id: int) -> Pipeline:
+    """The steps of the case's line (survey and posting on or off)."""
+    row = await ctx.select(Case, Case.line.needs_survey, Case.line.needs_posting).where(Case.id == case_id).first()
+    return Pipeline(survey=row["line.needs_survey"], posting=row["line.needs_posting"])
 
 
 async def locked_case(ctx: TenantContext, case_id: int) -> Case:
@@ -52,7 +52,7 @@ async def locked_case(ctx: TenantContext, case_id: int) -> Case:
 async def move(ctx: TenantContext, case: Case, action: Action, note: str | Said = "") -> Status:
     """The state change itself (inside the caller's transaction): checked, timestamped, recorded."""
     before = Status(case.status)
-    after = (await pipeline_of(ctx, case.line)).next_status(before, action)
+    after = (await pipeline_of(ctx, case.id)).next_status(before, action)
     now = clock.now()
     values = {Case.status: after.value, Case.status_changed_at: now}
     if action in DECISIONS or action == Action.REFUSE:

@@ -48,7 +48,7 @@ async def record_survey(
     async with db.transaction():
         case = await locked_case(ctx, case_id)
         # Refuses unless the case is at the survey step of its line.
-        (await pipeline_of(ctx, case.line)).next_status(case.status, Action.SURVEY)
+        (await pipeline_of(ctx, case.id)).next_status(case.status, Action.SURVEY)
         if await ctx.count(Survey).where(Survey.case == case.id):
             raise InvalidInput("本案件已有入户调查记录，请由调查人签字确认")
         if not case.received_on <= visited_on <= ctx.tenant.now().date():

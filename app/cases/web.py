@@ -30,6 +30,7 @@ from app.domain.casework import (
 )
 from app.domain.pipeline import ACTION_LABELS, STATUS_LABELS, Status
 from app.errors import InvalidInput
+from app.flows import casefile as flow_casefile
 from app.rota.services import line_rows
 from app.rota.tables import Line
 from app.tenancy.context import TenantContext
@@ -197,14 +198,13 @@ async def _case_page(
     form=None,
 ):
     """The case page; after a refused step, that step's form comes back with what was typed."""
-    folder = await casefile.case_file(ctx, case_id)
-    line = await ctx.select(Line, Line.code, Line.materials).where(Line.code == folder.case.line_code).first()
+    folder = await flow_casefile.case_file(ctx, case_id)
     context = {
         "f": folder,
         "c": folder.case,
         "labels": LABELS,
         "error": error,
-        "checklist": checklist(line["code"], line["materials"]),
+        "checklist": checklist(folder.case.line_code, folder.materials),
         "people": await _case_workers(ctx),
         "today": ctx.tenant.now().date(),
         "full_id": "",
@@ -320,7 +320,7 @@ async def print_receipt(request: Request, ctx: County, case_id: FromPath[int], r
 @get("/cases/{case_id:int}/evidence", guards=[requires(Permission.CASE_VIEW)])
 async def evidence(request: Request, ctx: County, case_id: FromPath[int]) -> Template:
     """Everything about the case on paper, in one go, for an inspection."""
-    folder = await casefile.case_file(ctx, case_id)
+    folder = await flow_casefile.case_file(ctx, case_id)
     return page(request, "cases/evidence.html", {"f": folder, "c": folder.case, "labels": LABELS})
 
 
