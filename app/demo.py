@@ -281,6 +281,7 @@ async def _sample_cases(slug: str) -> None:
     from app.cases import intake as case_intake
     from app.cases.tables import Case
     from app.domain.casework import PriorReview
+    from app.flows import intake as intake_flow
     from app.tenancy.context import TenantContext
     from app.tenancy.services import find_by_slug
 
@@ -322,7 +323,7 @@ async def _sample_cases(slug: str) -> None:
             **extra,
         )
         with on(application.received_on, 9, 7 * serial):
-            return (await case_intake.intake(await as_user(clerk), application)).id
+            return (await intake_flow.intake(await as_user(clerk), application)).id
 
     async def accept(ctx: TenantContext, case_id: int, days_ago: int) -> None:
         with on(working_days_ago(days_ago), 11, 0):
@@ -377,7 +378,7 @@ async def _sample_cases(slug: str) -> None:
         ],
     )
     with on(saturday, 10):
-        medical_id = (await case_intake.intake(zhu, medical)).id
+        medical_id = (await intake_flow.intake(zhu, medical)).id
     with on(saturday, 11):
         await steps.decide_intake(zhu, medical_id, True)
     await enquiries.log_enquiry(

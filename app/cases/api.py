@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from app.cases import accountability as records
 from app.cases import casefile, enquiries, intake, posting, register, steps, survey
 from app.errors import InvalidInput
+from app.flows import intake as intake_flow
 from app.tenancy.permissions import Permission
 from app.text import MultiLine, SingleLine
 from app.web.forms import day
@@ -66,7 +67,7 @@ class ExtensionRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 @post("/cases", guards=[requires(Permission.CASE_WORK)])
 async def create_case(ctx: County, data: JSONBody[intake.Application]) -> dict:
-    return (await intake.intake(ctx, data)).as_dict()
+    return (await intake_flow.intake(ctx, data)).as_dict()
 
 
 @get("/cases", guards=[requires(Permission.CASE_VIEW)])

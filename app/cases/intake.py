@@ -1,4 +1,4 @@
-"""Intake (SPEC §6): an application checked, dated and given to the line's A holder.
+"""Intake (SPEC §6): an application checked, dated and recorded for the handler the rota gives it.
 
 Every change is one transaction with its timeline entry and its audit row.
 """
@@ -33,8 +33,6 @@ from app.domain.pipeline import OPEN, Status
 from app.domain.workdays import WorkCalendar
 from app.errors import InvalidInput
 from app.i18n.messages import said
-from app.rota import services as rota
-from app.rota.tables import Assignment, Line
 from app.tenancy.context import TenantContext
 from app.text import SingleLine, collapse_spaces
 
@@ -83,13 +81,6 @@ def _money(raw: str) -> Decimal | None:
     return value.quantize(Decimal("0.01"))
 
 
-async def _line_row(ctx: TenantContext, code: str) -> dict:
-    row = await ctx.select(Line).where((Line.code == code) & Line.active.eq(True)).first()
-    if row is None:
-        raise InvalidInput("没有“{line}”这个业务岗位", line=code)
-    return row
-
-
 async def staff_member(ctx: TenantContext, user_id: int, label: str) -> dict:
     row = await ctx.select(User, User.id, User.name, User.active).where(User.id == user_id).first()
     if row is None or not row["active"]:
@@ -97,30 +88,18 @@ async def staff_member(ctx: TenantContext, user_id: int, label: str) -> dict:
     return row
 
 
-async def acting_for(ctx: TenantContext, line_id: int, handler_id: int) -> int | None:
-    """Who answers for a handler's case on a line now: the handler, or the line's acting holder
-    while they are away; None while nobody present can (the case starts uncovered)."""
-    return (await rota.snapshot(ctx)).case_acting(line_id, handler_id)
-
-
-async def intake(ctx: TenantContext, application: Application) -> CaseView:
-    """Receive an application: checked, dated, given to the line's A holder (or their substitute)."""
+async def receive(
+    ctx: TenantContext, application: Application, line: dict, *, handler: int, acting_handler: int | None
+) -> CaseView:
+    """Receive an application on ``line`` for ``handler``: checked, dated, recorded. Which line and
+    handler the rota gives it is app.flows.intake's part."""
     today = ctx.tenant.now().date()
-    line = await _line_row(ctx, application.line)
     name = clean_text(application.applicant_name, "申请人姓名", 60)
     number = idnumber.validate(application.applicant_id_number, today)
     check_household_size(application.household_size)
     check_received_on(application.received_on, today)
     receiver = await staff_member(ctx, application.first_receiver_id, "首问责任人")
     income = _money(application.monthly_income)
-    post = (
-        await ctx.select(Assignment, Assignment.a)
-        .where((Assignment.line == line["id"]) & Assignment.valid_to.is_null() & Assignment.a.is_not_null())
-        .first()
-    )
-    if post is None:
-        raise InvalidInput("{line}尚未设A岗，请管理员先在A/B岗设置中指定", line=line["name"])
-    handler = post["a"]
     calendar = await calendar_of(ctx)
     reviews = check_prior_reviews(application.prior_reviews, application.received_on)
     async with db.transaction():
@@ -139,7 +118,7 @@ async def intake(ctx: TenantContext, application: Application) -> CaseView:
             monthly_income=income,
             first_receiver=receiver["id"],
             handler=handler,
-            acting_handler=await acting_for(ctx, line["id"], handler),
+            acting_handler=acting_handler,
         )
         await row.save()
         await record_event(

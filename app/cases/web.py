@@ -31,6 +31,7 @@ from app.domain.casework import (
 from app.domain.pipeline import ACTION_LABELS, STATUS_LABELS, Status
 from app.errors import InvalidInput
 from app.flows import casefile as flow_casefile
+from app.flows import intake as intake_flow
 from app.rota.services import line_rows
 from app.rota.tables import Line
 from app.tenancy.context import TenantContext
@@ -151,7 +152,7 @@ async def due_preview(
 async def intake(request: Request, ctx: County) -> Template | Redirect:
     form = dict(await request.form())
     try:
-        case = await case_intake.intake(
+        case = await intake_flow.intake(
             ctx,
             case_intake.Application(
                 line=form.get("line", ""),

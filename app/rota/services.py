@@ -126,6 +126,24 @@ async def line(ctx: TenantContext, code: str) -> LineView:
     return _views(rows, await _posts_at(ctx), await _names(ctx))[0]
 
 
+async def active_line_row(ctx: TenantContext, code: str) -> dict:
+    """The active line of that code, as stored; refused (for a person to read) when there is none."""
+    row = await ctx.select(Line).where((Line.code == code) & Line.active.eq(True)).first()
+    if row is None:
+        raise InvalidInput("没有“{line}”这个业务岗位", line=code)
+    return row
+
+
+async def a_holder(ctx: TenantContext, line_id: int) -> int | None:
+    """Who holds the line's A post (None before anyone is assigned)."""
+    post = (
+        await ctx.select(Assignment, Assignment.a)
+        .where((Assignment.line == line_id) & Assignment.valid_to.is_null() & Assignment.a.is_not_null())
+        .first()
+    )
+    return None if post is None else post["a"]
+
+
 async def add_default_lines(ctx: TenantContext) -> None:
     """A new county starts with the statutory lines (inside the caller's transaction)."""
     for position, spec in enumerate(DEFAULT_LINES):

@@ -8,8 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from app.cases import intake, register, survey
+from app.cases import register, survey
 from app.cases.tables import CaseEvent
+from app.flows import intake as intake_flow
 from app.notifications.tables import Notification
 from tests.helpers import api_token, demo_county, portal, post_form, sign_in
 from tests.integration.test_cases import (
@@ -67,7 +68,7 @@ async def test_the_due_preview_reads_the_separated_household_box_as_the_form_sen
         params = {"line": "urban_dibao", "received_on": today().isoformat()}
         plain = await client.get(f"/t/{SLUG}/cases/due-preview", params=params)
         ticked = await client.get(f"/t/{SLUG}/cases/due-preview", params={**params, "separated_household": "on"})
-    separated = await intake.intake(
+    separated = await intake_flow.intake(
         await acting_as(people, "wangxiaolei"), application(people, separated_household=True)
     )
     assert "办结时限 10 个工作日" in plain.text
@@ -128,8 +129,8 @@ async def test_the_second_investigator_is_asked_to_sign_and_sees_what_she_signs(
 
 async def test_intake_warns_of_an_open_case_of_the_same_person_on_the_same_line(settings, people):
     clerk = await acting_as(people, "wangxiaolei")
-    first = await intake.intake(clerk, application(people))
-    other_line = await intake.intake(clerk, application(people, line="temporary"))
+    first = await intake_flow.intake(clerk, application(people))
+    other_line = await intake_flow.intake(clerk, application(people, line="temporary"))
     assert other_line.warnings == ()
     token = await api_token(SLUG, people["wangxiaolei"])
     async with portal(settings) as client:
@@ -159,6 +160,6 @@ async def test_intake_warns_of_an_open_case_of_the_same_person_on_the_same_line(
 async def test_a_decided_case_is_no_duplicate(people):
     clerk = await acting_as(people, "wangxiaolei")
     await case_at(people, "not_accepted")
-    again = await intake.intake(clerk, application(people))
+    again = await intake_flow.intake(clerk, application(people))
     assert again.warnings == ()
     assert (await register.get_case(clerk, again.id)).warnings == ()

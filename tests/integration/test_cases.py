@@ -22,7 +22,7 @@ from app import db
 from app.absences import services as absences
 from app.accounts.tables import User
 from app.audit.tables import AuditRecord
-from app.cases import intake, posting, register, steps, survey
+from app.cases import posting, register, steps, survey
 from app.cases.dates import recompute_county
 from app.cases.intake import Application
 from app.cases.register import CaseFilter, CaseView
@@ -42,6 +42,7 @@ from app.cases.tables import (
 from app.domain.absence import Action as AbsenceAction
 from app.domain.workdays import WorkCalendar
 from app.errors import InvalidInput
+from app.flows import intake as intake_flow
 from app.flows.calendar import set_day
 from app.flows.substitution import sweep
 from app.notifications.tables import Notification
@@ -195,7 +196,7 @@ async def case_at(
     starts on or after receipt, and one that started a week ago is over today."""
     if "post" in ROUTE[status]:
         changes.setdefault("received_on", today() - POSTING_OVER)
-    case = await intake.intake(await acting_as(people, "wangxiaolei"), application(people, **changes))
+    case = await intake_flow.intake(await acting_as(people, "wangxiaolei"), application(people, **changes))
     for step in ROUTE[status]:
         await take_step(people, case.id, step, posting_starts_on=posting_starts_on)
     return await register.get_case(await acting_as(people, "wangxiaolei"), case.id)
@@ -278,7 +279,7 @@ async def events_of(case_id: int, kind: str | None = None) -> list[dict]:
 )
 async def test_a_new_case_goes_to_the_lines_a_holder_and_keeps_its_first_receiver(people, line, a_holder):
     clerk = await acting_as(people, "sunjing")  # holds no post: who enters it does not matter
-    case = await intake.intake(clerk, application(people, line=line, first_receiver_id=people["head"]))
+    case = await intake_flow.intake(clerk, application(people, line=line, first_receiver_id=people["head"]))
     assert (case.handler_id, case.acting_handler_id, case.first_receiver_id, case.status) == (
         people[a_holder],
         people[a_holder],
@@ -301,9 +302,9 @@ async def test_while_the_a_holder_is_on_leave_a_new_case_is_acted_on_by_the_subs
     await leave(people, "wangxiaolei")
     await sweep_now()
     clerk = await acting_as(people, "houweili")
-    urban = await intake.intake(clerk, application(people))
-    temporary = await intake.intake(clerk, application(people, line="temporary"))
-    medical = await intake.intake(clerk, application(people, line="medical"))
+    urban = await intake_flow.intake(clerk, application(people))
+    temporary = await intake_flow.intake(clerk, application(people, line="temporary"))
+    medical = await intake_flow.intake(clerk, application(people, line="medical"))
     assert (urban.handler_id, urban.acting_handler_id) == (people["wangxiaolei"], people["houweili"])
     assert (temporary.handler_id, temporary.acting_handler_id) == (people["wangxiaolei"], people["zhuwenjun"])
     assert (medical.handler_id, medical.acting_handler_id) == (people["zhuwenjun"], people["zhuwenjun"])
@@ -323,7 +324,7 @@ async def test_the_due_date_is_the_nth_working_day_strictly_after_receipt(people
     clerk = await acting_as(people, "wangxiaolei")
     eve = eve_of_a_holiday()
     for received_on in (eve, eve + ONE_DAY):  # a working day, then the holiday's first day
-        case = await intake.intake(
+        case = await intake_flow.intake(
             clerk, application(people, line=line, separated_household=separated, received_on=received_on)
         )
         expected = nth_working_day_after(received_on, working_days)
@@ -369,21 +370,21 @@ async def test_the_id_number_is_masked_and_shown_in_full_only_to_those_working_t
 async def test_a_bad_application_is_refused_and_nothing_is_saved(people, changes, message):
     clerk = await acting_as(people, "wangxiaolei")
     await case_at(people)  # something there already, which must stay as it is
-    exc = await refused(intake.intake(clerk, application(people, **changes)))
+    exc = await refused(intake_flow.intake(clerk, application(people, **changes)))
     assert message in zh(exc)
 
 
 async def test_a_line_without_an_a_holder_takes_no_case(people):
     admin = await acting_as(people, "admin")
     await rota_services.create_line(admin, LineSpec(code="housing", name="住房救助", working_days=10))
-    exc = await refused(intake.intake(await acting_as(people, "head"), application(people, line="housing")))
+    exc = await refused(intake_flow.intake(await acting_as(people, "head"), application(people, line="housing")))
     assert "住房救助尚未设A岗" in zh(exc)
 
 
 async def test_a_first_receiver_of_another_county_is_refused(people):
     neighbour = await neighbour_county()
     clerk = await acting_as(people, "wangxiaolei")
-    exc = await refused(intake.intake(clerk, application(people, first_receiver_id=neighbour["houweili"])))
+    exc = await refused(intake_flow.intake(clerk, application(people, first_receiver_id=neighbour["houweili"])))
     assert "首问责任人须为本县在职工作人员" in zh(exc)
 
 
@@ -459,7 +460,7 @@ async def test_acceptances_and_refusals_get_receipts_numbered_per_county(people)
 
     neighbour = await neighbour_county()
     their_clerk = await acting_as(neighbour, "wangxiaolei", "xiaoxian")
-    theirs = await intake.intake(their_clerk, application(neighbour))
+    theirs = await intake_flow.intake(their_clerk, application(neighbour))
     await steps.decide_intake(their_clerk, theirs.id, True)
     assert (await Receipt.select(Receipt.number).where(Receipt.case == theirs.id).first())["number"] == 1
 
@@ -768,7 +769,9 @@ async def test_the_register_filters_by_line_status_handler_due_window_and_overdu
 
 async def test_the_register_comes_in_pages_of_fifty(people):
     clerk = await acting_as(people, "wangxiaolei")
-    made = [(await intake.intake(clerk, application(people, applicant_name=f"申请人{n:02d}"))).id for n in range(51)]
+    made = [
+        (await intake_flow.intake(clerk, application(people, applicant_name=f"申请人{n:02d}"))).id for n in range(51)
+    ]
     first = await register.list_cases(clerk, CaseFilter())
     assert (len(first.cases), first.total, first.page, first.pages) == (50, 51, 1, 2)
     assert [c.id for c in first.cases] == made[:50]  # same due date: in the order received
@@ -886,7 +889,7 @@ async def test_nobody_away_acts_on_a_case_when_a_and_b_are_both_out(people):
     head_inbox = await Notification.select(Notification.kind).where(Notification.user == people["head"])
     assert [n["kind"] for n in head_inbox].count("case.uncovered") == 2  # one message per line
     # A case received now starts uncovered too, never with the absent A holder.
-    newcomer = await intake.intake(clerk, application(people))
+    newcomer = await intake_flow.intake(clerk, application(people))
     assert (newcomer.handler_id, newcomer.acting_handler_id, newcomer.uncovered) == (people["wangxiaolei"], None, True)
     assert (await register.list_cases(clerk, CaseFilter(uncovered=True))).total == 3
     assert await register.uncovered_count(await acting_as(people, "admin")) == 3

@@ -35,6 +35,7 @@ from app.cases.tables import Case
 from app.domain.absence import Action, Category
 from app.domain.pipeline import OPEN
 from app.errors import InvalidInput
+from app.flows import intake as intake_flow
 from app.flows import substitution
 from app.notifications.tables import Notification
 from app.piccolo_conf import all_tables
@@ -163,7 +164,7 @@ class Continuity(RuleBasedStateMachine):
             received_on=self.ctx("sunjing").tenant.now().date(),
             first_receiver_id=self.people["sunjing"],
         )
-        self.run(intake.intake(self.ctx("sunjing"), application))
+        self.run(intake_flow.intake(self.ctx("sunjing"), application))
         self.step()
 
     @rule()

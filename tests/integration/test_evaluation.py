@@ -35,6 +35,7 @@ from app.cases.tables import AccountabilityRecord
 from app.errors import InvalidInput
 from app.evaluation import services
 from app.evaluation.tables import Cycle, Rating, RatingLink, Rectification, Result, Subject
+from app.flows import intake as intake_flow
 from app.tenancy.context import Forbidden, NotFound, TenantContext
 from tests.helpers import context_of, county, demo_county, person, portal, post_form, sign_in
 
@@ -924,7 +925,7 @@ async def test_the_years_overdue_case_records_are_shown_beside_each_subject(demo
             received_on=date.today() - timedelta(days=days_ago),
             first_receiver_id=demo["wangxiaolei"],
         )
-        await steps.decide_intake(clerk, (await intake.intake(clerk, application)).id, True)
+        await steps.decide_intake(clerk, (await intake_flow.intake(clerk, application)).id, True)
     assert await record_overdue(await demo.ctx("admin"), date.today()) == 4
     records = await AccountabilityRecord.select().order_by(AccountabilityRecord.occasion_on)
     assert [(row["person"], row["level"]) for row in records] == [(demo["wangxiaolei"], "admonition")] * 2

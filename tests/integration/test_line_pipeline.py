@@ -10,6 +10,7 @@ from app.audit.tables import AuditRecord
 from app.cases import casefile, intake, posting, steps
 from app.domain.casework import DEFAULT_MATERIALS
 from app.errors import InvalidInput
+from app.flows import intake as intake_flow
 from tests.helpers import api_token, context_of, demo_county, portal, post_form, sign_in
 
 pytestmark = pytest.mark.usefixtures("clean_db", "redis")
@@ -46,7 +47,7 @@ async def test_a_line_without_survey_or_posting_goes_from_acceptance_to_approval
         )
         assert saved.status_code == 303
     clerk = await context_of("dangshan", people["zhuwenjun"])
-    case = await intake.intake(
+    case = await intake_flow.intake(
         clerk,
         intake.Application(
             line="medical",
@@ -76,7 +77,7 @@ async def test_the_checklist_is_the_countys_own_else_the_usual_one(settings, peo
         received_on=date.today(),
         first_receiver_id=people["wangxiaolei"],
     )
-    case = await intake.intake(clerk, application)
+    case = await intake_flow.intake(clerk, application)
     async with portal(settings) as client:
         await sign_in(client, "dangshan", "wangxiaolei")
         page = await client.get(f"/t/dangshan/cases/{case.id}")

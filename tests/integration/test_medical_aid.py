@@ -8,11 +8,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.cases import casefile, intake, steps
+from app.cases import casefile, steps
 from app.cases.tables import GrassrootsReview
 from app.domain.casework import PriorReview
 from app.domain.pipeline import Pipeline, Status
 from app.errors import InvalidInput
+from app.flows import intake as intake_flow
 from app.rota.posts import DEFAULT_LINES, LineSpec
 from app.rota.services import create_line, line
 from app.tenancy.context import TenantContext
@@ -54,7 +55,7 @@ async def test_a_medical_case_received_on_a_saturday_is_approved_within_its_five
     """The closing note of issue 12: received on a Saturday, accepted and approved with no refusal."""
     clerk, leader = await acting_as(people, "zhuwenjun"), await acting_as(people, "leader")
     saturday = last_saturday()
-    case = await intake.intake(
+    case = await intake_flow.intake(
         clerk,
         application(
             people,
@@ -89,7 +90,7 @@ async def test_reviews_that_cannot_be_true_refuse_the_intake_and_save_nothing(pe
     clerk = await acting_as(people, "zhuwenjun")
     late = PriorReview(level="town", reviewed_on=today() + timedelta(days=1))
     with pytest.raises(InvalidInput):
-        await intake.intake(clerk, application(people, line="medical", prior_reviews=[late]))
+        await intake_flow.intake(clerk, application(people, line="medical", prior_reviews=[late]))
     assert await GrassrootsReview.count() == 0
 
 

@@ -12,6 +12,7 @@ from app.absences import services as absences
 from app.cases import intake, posting, register, steps, survey
 from app.domain.absence import Action
 from app.domain.workdays import WorkCalendar
+from app.flows import intake as intake_flow
 from app.flows import urgency
 from app.flows.reminders import scan
 from app.flows.substitution import sweep
@@ -55,7 +56,7 @@ async def urban_case(people, received_on: date = RECEIVED) -> int:
         received_on=received_on,
         first_receiver_id=people["wangxiaolei"],
     )
-    case = await intake.intake(clerk, application)
+    case = await intake_flow.intake(clerk, application)
     await steps.decide_intake(clerk, case.id, True)
     return case.id
 
@@ -146,8 +147,8 @@ async def test_a_notice_not_issued_is_reminded_on_working_day_two_and_three(peop
         received_on=RECEIVED,
         first_receiver_id=people["wangxiaolei"],
     )
-    waiting = await intake.intake(clerk, application)
-    noticed = await intake.intake(clerk, application)
+    waiting = await intake_flow.intake(clerk, application)
+    noticed = await intake_flow.intake(clerk, application)
     await steps.issue_notice(clerk, noticed.id, ["户口簿"])
     day_two = CALENDAR.add_working_days(RECEIVED, 2).due_on
     for today in (CALENDAR.add_working_days(RECEIVED, 1).due_on, day_two, day_two, day_two + timedelta(days=1)):

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from app.cases import intake, steps
+from app.flows import intake as intake_flow
 from app.notifications.tables import Notification
 from app.reminders.tables import Reminder
 from tests.helpers import api_token, context_of, demo_county, portal
@@ -28,7 +29,7 @@ async def overdue_cases(people: dict[str, int], how_many: int) -> None:
             received_on=date.today() - timedelta(days=21),
             first_receiver_id=people["wangxiaolei"],
         )
-        await steps.decide_intake(clerk, (await intake.intake(clerk, application)).id, True)
+        await steps.decide_intake(clerk, (await intake_flow.intake(clerk, application)).id, True)
 
 
 async def test_two_workers_scanning_at_once_tell_each_reminder_once(settings, redis):
