@@ -319,3 +319,11 @@ async def holders_of(ctx: TenantContext, roles: list[str]) -> list[int]:
         RoleGrant.role.is_in(roles) & RoleGrant.user.active.eq(True)
     )
     return sorted({row["user"] for row in rows})
+
+
+async def people_holding(ctx: TenantContext, roles: list[str]) -> list[dict]:
+    """The active people holding any of ``roles``, each once (id and name), in id order."""
+    rows = await ctx.select(RoleGrant, RoleGrant.user.as_alias("id"), RoleGrant.user.name.as_alias("name")).where(
+        RoleGrant.role.is_in(sorted(roles)) & RoleGrant.user.active.eq(True)
+    )
+    return sorted({row["id"]: row for row in rows}.values(), key=lambda row: row["id"])

@@ -163,6 +163,13 @@ async def receive(
     return replace(await get_case(ctx, row.id), warnings=warnings)
 
 
+def working_days_of(line: dict, separated_household: bool) -> int:
+    """The line's limit: its own for a 人户分离 household when it has one, else its usual one."""
+    if separated_household and line["separated_working_days"]:
+        return line["separated_working_days"]
+    return line["working_days"]
+
+
 def new_case(
     ctx: TenantContext,
     calendar: WorkCalendar,
@@ -175,8 +182,7 @@ def new_case(
 ) -> Case:
     """A case row, not yet saved, held to the line's limit on the county's calendar: what intake
     enters and what the ledger import takes over (the one place a case gets its dates)."""
-    separated = separated_household and line["separated_working_days"]
-    working_days = line["separated_working_days"] if separated else line["working_days"]
+    working_days = working_days_of(line, separated_household)
     dates = case_dates(calendar, received_on, working_days)
     now = clock.now()
     return ctx.new(

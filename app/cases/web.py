@@ -8,8 +8,8 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
-from app.accounts.tables import RoleGrant, User
-from app.calendar.services import calendar_of
+from app.accounts.services import people_holding
+from app.accounts.tables import User
 from app.cases import accountability as records
 from app.cases import casefile, enquiries, posting, steps, survey
 from app.cases import intake as case_intake
@@ -25,15 +25,12 @@ from app.domain.casework import (
     EnquiryStatus,
     PriorReview,
     ReviewLevel,
-    case_dates,
     checklist,
 )
 from app.domain.pipeline import ACTION_LABELS, STATUS_LABELS, Status
 from app.errors import InvalidInput
 from app.flows import casefile as flow_casefile
 from app.flows import intake as intake_flow
-from app.rota.services import line_rows
-from app.rota.tables import Line
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission, Role
 from app.web.excel import download
@@ -52,16 +49,9 @@ LABELS = {
     "enquiry_status": ENQUIRY_STATUS_LABELS,
     "eligibility": {"below": "低于低保标准", "above": "高于低保标准", "n/a": ""},
 }
+# Who can receive, investigate or handle a case: the section's active staff and its head.
 CASE_WORKERS = {Role.STAFF, Role.SECTION_HEAD}
 REVIEW_FIELD_PREFIXES = tuple(f"{level}_" for level in ReviewLevel)
-
-
-async def _case_workers(ctx: TenantContext) -> list[dict]:
-    """Who can receive, investigate or handle a case: the section's active staff and its head."""
-    rows = await ctx.select(RoleGrant, RoleGrant.user.as_alias("id"), RoleGrant.user.name.as_alias("name")).where(
-        RoleGrant.role.is_in(sorted(CASE_WORKERS)) & RoleGrant.user.active.eq(True)
-    )
-    return sorted({row["id"]: row for row in rows}.values(), key=lambda row: row["id"])
 
 
 def _filter_from(query: dict) -> case_register.CaseFilter:
@@ -92,8 +82,8 @@ async def register(request: Request, ctx: County) -> Template:
     context = {
         "found": found,
         "query": query,
-        "lines": await line_rows(ctx),
-        "people": await _case_workers(ctx),
+        "lines": await intake_flow.lines(ctx),
+        "people": await people_holding(ctx, CASE_WORKERS),
         "statuses": list(Status),
         "labels": LABELS,
         "error": error,
@@ -109,8 +99,8 @@ async def export(request: Request, ctx: County) -> Response:
 
 async def _intake_context(ctx: TenantContext, form: dict, error: str = "") -> dict:
     return {
-        "lines": await line_rows(ctx),
-        "people": await _case_workers(ctx),
+        "lines": await intake_flow.lines(ctx),
+        "people": await people_holding(ctx, CASE_WORKERS),
         "form": form,
         "error": error,
         "today": ctx.tenant.now().date(),
@@ -136,13 +126,11 @@ async def due_preview(
 ) -> Template:
     """The due date as soon as the line and the day of receipt are chosen (the form's own field names)."""
     context: dict = {"dates": None, "days": None, "problem": ""}
-    row = await ctx.select(Line).where(Line.code == line).first()
     try:
         received = day(received_on, "接收日期")
-        if row and received:
-            separated = separated_household == "on" and row["separated_working_days"]
-            days = row["separated_working_days"] if separated else row["working_days"]
-            context.update(days=days, dates=case_dates(await calendar_of(ctx), received, days))
+        preview = await intake_flow.due_preview(ctx, line, received, separated_household == "on") if received else None
+        if preview:
+            context.update(days=preview[0], dates=preview[1])
     except InvalidInput as exc:
         context["problem"] = exc.localized()
     return page(request, "cases/due_preview.html", context)
@@ -206,7 +194,7 @@ async def _case_page(
         "labels": LABELS,
         "error": error,
         "checklist": checklist(folder.case.line_code, folder.materials),
-        "people": await _case_workers(ctx),
+        "people": await people_holding(ctx, CASE_WORKERS),
         "today": ctx.tenant.now().date(),
         "full_id": "",
         "failed_step": failed_step,
@@ -400,7 +388,7 @@ async def _register_page(request: Request, ctx: TenantContext, *, form=None, err
     context = {
         "found": found,
         "query": {k: v for k, v in query.items() if k != "page" and v},
-        "people": await _case_workers(ctx),
+        "people": await people_holding(ctx, CASE_WORKERS),
         "channels": list(Channel),
         "statuses": list(EnquiryStatus),
         "labels": LABELS,

@@ -126,6 +126,11 @@ async def line(ctx: TenantContext, code: str) -> LineView:
     return _views(rows, await _posts_at(ctx), await _names(ctx))[0]
 
 
+async def line_row(ctx: TenantContext, code: str) -> dict | None:
+    """The line of that code as stored, active or not."""
+    return await ctx.select(Line).where(Line.code == code).first()
+
+
 async def active_line_row(ctx: TenantContext, code: str) -> dict:
     """The active line of that code, as stored; refused (for a person to read) when there is none."""
     row = await ctx.select(Line).where((Line.code == code) & Line.active.eq(True)).first()
