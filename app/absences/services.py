@@ -1,4 +1,4 @@
-"""Absence notices: posting, approval, cancel and return, 补录, the door notice and escalation picks.
+"""Absence notices: posting, approval, cancel and return, 补录.
 
 Substitution itself (who takes over lines while someone is on leave) is reconciled by
 ``app.flows.substitution.sweep``, which the web triggers after each decision and a cron runs.
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app import clock, db
-from app.absences.tables import Absence, EscalationPick, Substitution
+from app.absences.tables import Absence, Substitution
 from app.accounts.services import holders_of
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
@@ -30,12 +30,10 @@ from app.domain.absence import (
     initial_status,
 )
 from app.domain.office_hours import working_time
-from app.domain.rota import Status as RotaStatus
 from app.errors import InvalidInput
 from app.i18n import N_
 from app.i18n.messages import Said, label, said
 from app.notifications.services import notify, tell
-from app.rota import services as rota
 from app.tenancy.context import Forbidden, TenantContext
 from app.tenancy.permissions import Permission, Role
 from app.tenancy.services import settings_of
@@ -88,6 +86,7 @@ class AbsenceView:
     decision_note: str
     returned_at: datetime | None
     recorded_afterwards: bool
+    # Who takes over what the absence leaves (app.flows.cover adds them: the rota knows).
     substitutes: tuple[Substitute, ...] = ()
 
     def as_dict(self) -> dict:
@@ -113,21 +112,6 @@ class AbsenceView:
         }
 
 
-async def substitutes_for(ctx: TenantContext, person_id: int, at: datetime) -> tuple[Substitute, ...]:
-    """What the person's absence at ``at`` (or now, if ``at`` has passed) does to the rota: who takes
-    over each line they hold as A, and any other line whose acting holder it changes (B leaving
-    while A is away leaves the line escalated or uncovered: the approver sees it first)."""
-    moment = max(at, clock.now())
-    before = {row.line.id: row.entry for row in await rota.rota(ctx, moment)}
-    after = await rota.rota(ctx, moment, also_away={person_id})
-    return tuple(
-        Substitute(row.line.code, row.line.name, row.entry.acting, row.name(row.entry.acting), row.entry.status.value)
-        for row in after
-        if row.entry.a == person_id
-        or (row.entry.acting, row.entry.status) != (before[row.line.id].acting, before[row.line.id].status)
-    )
-
-
 async def category_of(ctx: TenantContext, starts_at: datetime, ends_at: datetime) -> Category:
     """The category by the county's working time between the two instants (SPEC §4)."""
     calendar = await calendar_of(ctx)
@@ -139,32 +123,13 @@ async def category_of(ctx: TenantContext, starts_at: datetime, ends_at: datetime
     return categorize(starts_at, ends_at, working=working)
 
 
-@dataclass(frozen=True)
-class Preview:
-    """What a notice will be before it is sent: its category, who approves, what it does to the rota."""
-
-    category: Category
-    approver: str | None
-    substitutes: tuple[Substitute, ...]
-
-
-async def preview(ctx: TenantContext, person_id: int, starts_at: datetime, ends_at: datetime) -> Preview:
-    category = await category_of(ctx, starts_at, ends_at)
-    roles = [r["role"] for r in await ctx.select(RoleGrant, RoleGrant.role).where(RoleGrant.user == person_id)]
-    substitutes = await substitutes_for(ctx, person_id, starts_at) if category is not Category.NONE else ()
-    return Preview(category, approver_role(category, roles), substitutes)
-
-
-async def absence_views(ctx: TenantContext, rows: list[dict], *, with_substitutes: bool = False) -> list[AbsenceView]:
+async def absence_views(ctx: TenantContext, rows: list[dict]) -> list[AbsenceView]:
     if not rows:  # most dashboards: nothing pending, nobody away
         return []
     names = {u["id"]: u["name"] for u in await ctx.select(User, User.id, User.name)}
     now = clock.now()
     views = []
     for row in rows:
-        substitutes: tuple[Substitute, ...] = ()
-        if with_substitutes and row["category"] != Category.NONE and not row["recorded_afterwards"]:
-            substitutes = await substitutes_for(ctx, row["person"], row["starts_at"])
         views.append(
             AbsenceView(
                 id=row["id"],
@@ -184,14 +149,13 @@ async def absence_views(ctx: TenantContext, rows: list[dict], *, with_substitute
                 decision_note=row["decision_note"],
                 returned_at=row["returned_at"].astimezone(ctx.tenant.zone) if row["returned_at"] else None,
                 recorded_afterwards=row["recorded_afterwards"],
-                substitutes=substitutes,
             )
         )
     return views
 
 
 async def get_absence(ctx: TenantContext, absence_id: int) -> AbsenceView:
-    return (await absence_views(ctx, [await ctx.select_one(Absence, absence_id)], with_substitutes=True))[0]
+    return (await absence_views(ctx, [await ctx.select_one(Absence, absence_id)]))[0]
 
 
 async def list_absences(
@@ -229,7 +193,7 @@ async def awaiting_decision(ctx: TenantContext) -> list[AbsenceView]:
     mine = [
         row for row in pending if ctx.actor.user_id in _deciders(holders[row["approver_role"]], admins, row["person"])
     ]
-    return await absence_views(ctx, mine, with_substitutes=True)
+    return await absence_views(ctx, mine)
 
 
 async def approvers_of(ctx: TenantContext, role: str, person_id: int) -> list[int]:
@@ -510,36 +474,6 @@ async def record_afterwards(
             decided_at=clock.now(),
         )
     return await get_absence(ctx, row.id)
-
-
-async def pick(ctx: TenantContext, code: str, person_id: int) -> None:
-    """The section head (or leader) chooses who acts on a line whose A and B are both away."""
-    line = await rota.line(ctx, code)
-    now = clock.now()
-    # Judged as if nobody were picked yet, so the head can also switch to another qualified person.
-    rows = await rota.rota(ctx, now, with_picks=False)
-    entry = next((row.entry for row in rows if row.line.code == code), None)
-    if entry is None or entry.status != RotaStatus.ESCALATED:
-        raise InvalidInput("{line} 目前不需要指定替岗人员", line=line.name)
-    people = await rota.people(ctx, [person_id])
-    if person_id not in entry.candidates:
-        raise InvalidInput(
-            "{name} 不能替岗 {line}：须熟悉该岗位业务且在岗", name=people[person_id].name, line=line.name
-        )
-    async with db.transaction():
-        await db.serialize(EscalationPick, ctx.tenant.id, line.id)  # two heads choosing at once: one after the other
-        await ctx.update(EscalationPick, {EscalationPick.ended_at: now}).where(
-            (EscalationPick.line == line.id) & EscalationPick.ended_at.is_null()
-        )
-        await ctx.new(EscalationPick, line=line.id, acting=person_id, chosen_by=ctx.actor.user_id, chosen_at=now).save()
-        await record_in(
-            ctx,
-            action="escalation.pick",
-            entity="line",
-            entity_id=line.id,
-            summary=said("{line}：由 {person} 替岗", line=line.name, person=people[person_id].name),
-            after={"acting": person_id},
-        )
 
 
 async def substitution_history(ctx: TenantContext, absence_id: int) -> list[dict]:

@@ -11,16 +11,17 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app import clock
-from app.absences import door, overview, services
+from app.absences import overview, services
 from app.absences.api import sweep_soon
 from app.absences.month import Month
+from app.accounts.services import people_of
 from app.domain.absence import Action, Kind, Notice, check_action
 from app.errors import InvalidInput
-from app.rota.services import line, parse_instant
-from app.staff.services import list_staff
+from app.flows import cover, door
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
 from app.web.feedback import Done, done
+from app.web.forms import parse_instant
 from app.web.guards import County, requires
 from app.web.render import page
 
@@ -47,7 +48,7 @@ def _person(raw: str) -> int:
 
 
 async def _list_context(ctx: TenantContext, **extra) -> dict:
-    people = [p for p in await list_staff(ctx) if p.active] if ctx.actor.can(Permission.ABSENCE_MANAGE) else []
+    people = [p for p in await people_of(ctx) if p["active"]] if ctx.actor.can(Permission.ABSENCE_MANAGE) else []
     return {
         "mine": await services.list_absences(ctx, person_id=ctx.actor.user_id, limit=20),
         "current": await services.list_absences(ctx, active_at=ctx.tenant.now()),
@@ -76,7 +77,7 @@ async def overview_page(
     month: FromQuery[str] = "",
 ) -> Template:
     """Everyone's absences: away today, coming up, waiting for a decision, and a month's calendar."""
-    context = {"people": await list_staff(ctx), "labels": services, "error": "", "shown": None, "query": None}
+    context = {"people": await people_of(ctx), "labels": services, "error": "", "shown": None, "query": None}
     try:
         query = overview.OverviewQuery(Month.parse(month, ctx.tenant.now().date()), staff_id, kind, status)
     except InvalidInput as exc:
@@ -99,7 +100,7 @@ async def preview(
     person_id = staff_id if staff_id and ctx.actor.can(Permission.ABSENCE_MANAGE) else ctx.actor.user_id
     try:
         start, end = _when(ctx, starts_at, "离岗时间"), _when(ctx, ends_at, "预计返回时间")
-        planned = await services.preview(ctx, person_id, start, end)
+        planned = await cover.preview(ctx, person_id, start, end)
         context.update(category=planned.category.value, approver=planned.approver, substitutes=planned.substitutes)
     except InvalidInput as exc:
         context["problem"] = exc.localized()
@@ -144,7 +145,7 @@ def _cancellable(absence: services.AbsenceView) -> bool:
 
 @get("/absences/afterwards", guards=[requires(Permission.ABSENCE_MANAGE)])
 async def afterwards_form(request: Request, ctx: County) -> Template:
-    people = await list_staff(ctx)
+    people = await people_of(ctx)
     return page(
         request,
         "absences/afterwards.html",
@@ -170,7 +171,7 @@ async def record_afterwards(request: Request, ctx: County) -> Template | Redirec
             request,
             "absences/afterwards.html",
             {
-                "people": await list_staff(ctx),
+                "people": await people_of(ctx),
                 "kinds": list(Kind),
                 "error": exc.localized(),
                 "form": values,
@@ -191,7 +192,7 @@ async def door_notice(request: Request, ctx: County) -> Template:
 async def _detail(
     request: Request, ctx: TenantContext, absence_id: int, error: str = "", status_code: int = 200
 ) -> Template:
-    absence = await services.get_absence(ctx, absence_id)
+    absence = await cover.covered_absence(ctx, absence_id)
     deciders = await services.approvers_of(ctx, absence.approver_role, absence.person_id)
     context = {
         "a": absence,
@@ -232,13 +233,12 @@ async def decide(
 
 @post("/rota/{code:str}/pick", guards=[requires(Permission.ESCALATION_PICK)])
 async def pick(request: Request, ctx: County, code: FromPath[str]) -> Redirect:
-    await line(ctx, code)
     form = await request.form()
     try:
         person_id = int(form.get("staff_id", ""))
     except ValueError:
         raise InvalidInput("请选择替岗人员") from None
-    await services.pick(ctx, code, person_id)
+    await cover.pick(ctx, code, person_id)
     await sweep_soon(request, ctx)
     return done(request, Redirect(f"/t/{ctx.tenant.slug}/rota", status_code=303), Done.PICKED)
 

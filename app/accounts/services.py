@@ -327,3 +327,8 @@ async def people_holding(ctx: TenantContext, roles: list[str]) -> list[dict]:
         RoleGrant.role.is_in(sorted(roles)) & RoleGrant.user.active.eq(True)
     )
     return sorted({row["id"]: row for row in rows}.values(), key=lambda row: row["id"])
+
+
+async def people_of(ctx: TenantContext) -> list[dict]:
+    """The county's people (id, name, active) in id order: whom a form lets one choose."""
+    return await ctx.select(User, User.id, User.name, User.active).order_by(User.id)

@@ -9,12 +9,12 @@ from litestar.response import Template
 
 from app import clock
 from app.absences import services as absence_services
-from app.absences.services import awaiting_decision, list_absences
+from app.absences.services import list_absences
 from app.accounts.services import holders_of
 from app.audit.services import recent_changes
 from app.cases import enquiries, register, survey
 from app.domain.reminder import STAGE_LABELS
-from app.flows import urgency
+from app.flows import cover, urgency
 from app.notifications.mail import failures_since
 from app.rota.services import snapshot, uncovered
 from app.tenancy.permissions import Permission, Role
@@ -37,7 +37,7 @@ async def dashboard(request: Request, ctx: County) -> Template:
         beat = await last_beat(services_of(request).redis)
         context["worker_alive"] = beat is not None and time.time() - beat < STALE_AFTER_SECONDS
         context["email_failures"] = await failures_since(ctx)
-    context["approvals"] = await awaiting_decision(ctx)
+    context["approvals"] = await cover.covered_awaiting_decision(ctx)
     context["urgent"] = await urgency.urgent_cases(ctx, ctx.actor.user_id)
     context["open_cases"] = await register.open_count(ctx, ctx.actor.user_id)
     context["to_sign"] = await survey.awaiting_my_signature(ctx, ctx.actor.user_id)

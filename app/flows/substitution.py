@@ -14,7 +14,6 @@ from datetime import datetime
 from piccolo.query import WhereRaw
 
 from app import clock, db
-from app.absences.door import door_notice
 from app.absences.services import STATUS_LABELS
 from app.absences.tables import Absence, EscalationPick, Substitution
 from app.accounts.services import holders_of
@@ -26,6 +25,7 @@ from app.domain.absence import Category, Notice, Status, current_status
 from app.domain.pipeline import OPEN
 from app.domain.rota import STATUS_LABELS as ROTA_STATUS_LABELS
 from app.domain.rota import Status as RotaStatus
+from app.flows.door import door_notice
 from app.i18n import N_
 from app.i18n.messages import Said, label, said
 from app.notifications.services import tell

@@ -62,17 +62,6 @@ async def _names(ctx: TenantContext) -> dict[int, str]:
     return {u["id"]: u["name"] for u in await ctx.select(User, User.id, User.name)}
 
 
-def parse_instant(ctx: TenantContext, raw: str) -> datetime | None:
-    """``2026-05-06T09:30`` (county time) or with an offset; empty means now."""
-    if not raw:
-        return None
-    try:
-        parsed = datetime.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput("时间 {value} 格式不对，应为 年-月-日 时:分", value=raw) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=ctx.tenant.zone)
-
-
 def _current(query, at: datetime | None = None):
     at = at or clock.now()
     return query.where((Assignment.valid_from <= at) & (Assignment.valid_to.is_null() | (Assignment.valid_to > at)))

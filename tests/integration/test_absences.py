@@ -8,11 +8,12 @@ from datetime import date, datetime, timedelta
 import pytest
 from chinese_calendar import is_workday
 
-from app.absences import door, services
+from app.absences import services
 from app.absences.tables import Absence, Substitution
 from app.calendar.office import office_hours_of
 from app.domain.absence import Action, Category
 from app.errors import InvalidInput
+from app.flows import cover, door
 from app.flows.substitution import sweep
 from app.notifications.tables import Notification
 from app.rota.services import people_away, rota
@@ -212,7 +213,7 @@ async def test_backup_also_away_escalates_to_the_section_head_who_picks(people):
     assert urban.entry.status.value == "escalated" and urban.entry.acting is None
     assert people["sunjing"] in urban.entry.candidates
     assert "substitution.escalated" in await inbox_of(people["head"])
-    await services.pick(ctx, "urban_dibao", people["sunjing"])
+    await cover.pick(ctx, "urban_dibao", people["sunjing"])
     await sweep(county)
     assert (await acting(people))["urban_dibao"] == people["sunjing"]
     assert "substitution.start" in await inbox_of(people["sunjing"])
@@ -378,11 +379,11 @@ async def test_the_head_can_switch_the_pick_to_another_qualified_person(people):
     await leave(people, "houweili")
     await leave(people, "wangxiaolei")
     head = await context_of("dangshan", people["head"])
-    await services.pick(head, "urban_dibao", people["sunjing"])
-    await services.pick(head, "urban_dibao", people["head"])
+    await cover.pick(head, "urban_dibao", people["sunjing"])
+    await cover.pick(head, "urban_dibao", people["head"])
     assert (await acting(people))["urban_dibao"] == people["head"]
     with pytest.raises(InvalidInput, match="cannot stand in"):
-        await services.pick(head, "urban_dibao", people["zhaoming"])  # not qualified
+        await cover.pick(head, "urban_dibao", people["zhaoming"])  # not qualified
 
 
 async def test_the_only_leaders_own_leave_is_decided_by_the_admin(people):
@@ -428,7 +429,7 @@ async def test_two_heads_picking_at_once_end_with_one_pick(people):
     await leave(people, "wangxiaolei")
     head = await context_of("dangshan", people["head"])
     await asyncio.gather(
-        services.pick(head, "urban_dibao", people["sunjing"]), services.pick(head, "urban_dibao", people["head"])
+        cover.pick(head, "urban_dibao", people["sunjing"]), cover.pick(head, "urban_dibao", people["head"])
     )
     assert await EscalationPick.count().where(EscalationPick.ended_at.is_null()) == 1
 

@@ -42,6 +42,7 @@ from app.cases.tables import (
 from app.domain.absence import Action as AbsenceAction
 from app.domain.workdays import WorkCalendar
 from app.errors import InvalidInput
+from app.flows import cover
 from app.flows import intake as intake_flow
 from app.flows.calendar import set_day
 from app.flows.substitution import sweep
@@ -902,7 +903,7 @@ async def test_nobody_away_acts_on_a_case_when_a_and_b_are_both_out(people):
     )  # told once: a second sweep changes nothing
 
     # The head picks 孙静 for the urban line: its cases follow her at once.
-    await absences.pick(await acting_as(people, "head"), "urban_dibao", people["sunjing"])
+    await cover.pick(await acting_as(people, "head"), "urban_dibao", people["sunjing"])
     await sweep_now()
     assert (await acting())[0] == people["sunjing"]
     assert (await register.get_case(clerk, newcomer.id)).acting_handler_id == people["sunjing"]

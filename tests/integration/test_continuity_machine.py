@@ -35,8 +35,8 @@ from app.cases.tables import Case
 from app.domain.absence import Action, Category
 from app.domain.pipeline import OPEN
 from app.errors import InvalidInput
+from app.flows import cover, substitution
 from app.flows import intake as intake_flow
-from app.flows import substitution
 from app.notifications.tables import Notification
 from app.piccolo_conf import all_tables
 from app.rota import services as rota
@@ -150,7 +150,7 @@ class Continuity(RuleBasedStateMachine):
         unpicked = self.run(rota.rota(self.ctx("head"), with_picks=False))
         candidates = next(row.entry.candidates for row in unpicked if row.line.code == line)
         if entry.status == "escalated" and candidates:
-            self.run(absences.pick(self.ctx("head"), line, data.draw(st.sampled_from(candidates))))
+            self.run(cover.pick(self.ctx("head"), line, data.draw(st.sampled_from(candidates))))
         self.sweep()
         self.step()
 
