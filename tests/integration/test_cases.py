@@ -22,7 +22,7 @@ from app import db
 from app.absences import services as absences
 from app.accounts.tables import User
 from app.audit.tables import AuditRecord
-from app.cases import posting, register, steps, survey
+from app.cases import casefile, posting, register, steps, survey
 from app.cases.dates import recompute_county
 from app.cases.intake import Application
 from app.cases.register import CaseFilter, CaseView
@@ -42,6 +42,7 @@ from app.cases.tables import (
 from app.domain.absence import Action as AbsenceAction
 from app.domain.workdays import WorkCalendar
 from app.errors import InvalidInput
+from app.flows import casefile as flow_casefile
 from app.flows import cover
 from app.flows import intake as intake_flow
 from app.flows.calendar import set_day
@@ -919,6 +920,24 @@ async def test_nobody_away_acts_on_a_case_when_a_and_b_are_both_out(people):
         "王效雷不在岗，由孙静代为办理",
         "王效雷不在岗，由侯伟丽代为办理",
     ]
+
+
+async def test_the_flows_add_what_the_absences_know_to_the_case_file_and_the_notice(people):
+    """Cases and absences do not read each other: the case file's substitutions and the notice's
+    substitutes are the flows' part, absent from the features' own answers."""
+    clerk = await acting_as(people, "wangxiaolei")
+    case = await case_at(people)
+    absence = await leave(people, "wangxiaolei")
+    await sweep((await acting_as(people, "admin")).tenant)
+
+    folder = await flow_casefile.case_file(clerk, case.id)
+    assert [(s["substitute_name"], s["person_name"]) for s in folder.substitutions] == [("侯伟丽", "王效雷")]
+    assert (await casefile.case_file(clerk, case.id)).substitutions == []
+
+    admin = await acting_as(people, "admin")
+    covered = await cover.covered_absence(admin, absence.id)
+    assert {(s.line_code, s.person_id) for s in covered.substitutes} >= {("urban_dibao", people["houweili"])}
+    assert (await absences.get_absence(admin, absence.id)).substitutes == ()
 
 
 # === the pages ===========================================================================================
