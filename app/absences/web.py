@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app import clock
-from app.absences import overview, services
+from app.absences import overview, services, substitutions
 from app.absences.api import sweep_soon
 from app.absences.month import Month
 from app.accounts.services import people_of
@@ -197,7 +197,7 @@ async def _detail(
     context = {
         "a": absence,
         "can_decide": absence.status == "pending" and ctx.actor.user_id in deciders,
-        "history": await services.substitution_history(ctx, absence_id),
+        "history": await substitutions.substitution_history(ctx, absence_id),
         "labels": services,
         "error": error,
     }

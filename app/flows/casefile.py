@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from app.absences.services import substitutions_during
+from app.absences.substitutions import substitutions_during
 from app.cases import casefile
 from app.cases.casefile import CaseFile
 from app.tenancy.context import TenantContext

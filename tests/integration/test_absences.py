@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from chinese_calendar import is_workday
 
-from app.absences import services
+from app.absences import services, substitutions
 from app.absences.tables import Absence, Substitution
 from app.calendar.office import office_hours_of
 from app.domain.absence import Action, Category
@@ -199,7 +199,7 @@ async def test_wangxiaolei_on_leave_hands_his_lines_to_the_backups_and_gets_them
     assert (await acting(people))["urban_dibao"] == people["wangxiaolei"]
     assert await Substitution.count().where(Substitution.ended_at.is_null()) == 0
     assert sorted(await inbox_of(people["houweili"])) == ["substitution.end", "substitution.start"]
-    history = await services.substitution_history(await context_of("dangshan", people["admin"]), absence.id)
+    history = await substitutions.substitution_history(await context_of("dangshan", people["admin"]), absence.id)
     assert {(h["line.name"], h["substitute.name"]) for h in history} == {("城市低保", "侯伟丽"), ("临时救助", "朱文君")}
 
 
