@@ -62,9 +62,11 @@ async def sample_cases(slug: str) -> None:
     from app.accounts.services import identity_of
     from app.accounts.tables import User
     from app.calendar.services import calendar_of
-    from app.cases import enquiries, services
+    from app.cases import enquiries, posting, steps, survey
+    from app.cases import intake as case_intake
     from app.cases.tables import Case
     from app.domain.casework import PriorReview
+    from app.flows import intake as intake_flow
     from app.tenancy.context import TenantContext
     from app.tenancy.services import find_by_slug
 
@@ -98,7 +100,7 @@ async def sample_cases(slug: str) -> None:
         return clock.pinned(min(datetime.combine(day, time(hour, minute), tenant.zone), real_now))
 
     async def intake(serial: int, clerk: str, line: str, name: str, days_ago: int, **extra) -> int:
-        application = services.Application(
+        application = case_intake.Application(
             line=line,
             applicant_name=name,
             applicant_id_number=_demo_id_number(serial),
@@ -109,17 +111,17 @@ async def sample_cases(slug: str) -> None:
             **extra,
         )
         with on(application.received_on, 9, 7 * serial):
-            return (await services.intake(await as_user(clerk), application)).id
+            return (await intake_flow.intake(await as_user(clerk), application)).id
 
     async def accept(ctx: TenantContext, case_id: int, days_ago: int) -> None:
         with on(working_days_ago(days_ago), 11, 0):
-            await services.decide_intake(ctx, case_id, True)
+            await steps.decide_intake(ctx, case_id, True)
 
     wang, hou, zhu = [await as_user(u) for u in ("wangxiaolei", "houweili", "zhuwenjun")]
     await intake(1, "wangxiaolei", "urban_dibao", "张桂兰", 0, monthly_income="260")
     waiting = await intake(2, "wangxiaolei", "temporary", "赵建国", 2)
     with on(working_days_ago(1), 10):
-        await services.issue_notice(wang, waiting, ["遭遇困难的证明材料（事故、疾病、灾害等）", "家庭成员收入证明"])
+        await steps.issue_notice(wang, waiting, ["遭遇困难的证明材料（事故、疾病、灾害等）", "家庭成员收入证明"])
     near = await intake(3, "houweili", "rural_dibao", "李长顺", 8, monthly_income="95")
     await accept(hou, near, 7)
     overdue = await intake(4, "zhuwenjun", "medical", "王秀英", 7)
@@ -127,7 +129,7 @@ async def sample_cases(slug: str) -> None:
     posted = await intake(5, "wangxiaolei", "urban_dibao", "陈玉梅", 9, monthly_income="210")
     await accept(wang, posted, 9)
     with on(working_days_ago(6), 16):
-        await services.record_survey(
+        await survey.record_survey(
             wang,
             posted,
             visited_on=working_days_ago(6),
@@ -136,14 +138,14 @@ async def sample_cases(slug: str) -> None:
             investigators=[ids["wangxiaolei"], ids["houweili"]],
         )
     with on(working_days_ago(6), 17):
-        await services.sign_survey(hou, posted)
+        await survey.sign_survey(hou, posted)
     with on(today - timedelta(days=7), 9):
-        await services.start_posting(wang, posted, today - timedelta(days=7), "砀城镇人民路社区公示栏")
+        await posting.start_posting(wang, posted, today - timedelta(days=7), "砀城镇人民路社区公示栏")
     await intake(6, "houweili", "urban_dibao", "刘明", 1, separated_household=True)
     # 城乡医疗救助: received on Saturday, reviewed and posted by the village and the town before; once
     # accepted it waits only for the leader's approval, well inside its 5 working days.
     saturday = today - timedelta(days=(today.weekday() - 5) % 7)
-    medical = services.Application(
+    medical = case_intake.Application(
         line="medical",
         applicant_name="孙秀兰",
         applicant_id_number=_demo_id_number(7),
@@ -164,9 +166,9 @@ async def sample_cases(slug: str) -> None:
         ],
     )
     with on(saturday, 10):
-        medical_id = (await services.intake(zhu, medical)).id
+        medical_id = (await intake_flow.intake(zhu, medical)).id
     with on(saturday, 11):
-        await services.decide_intake(zhu, medical_id, True)
+        await steps.decide_intake(zhu, medical_id, True)
     await enquiries.log_enquiry(
         hou,
         enquiries.NewEnquiry(

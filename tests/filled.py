@@ -9,12 +9,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from app import clock
-from app.absences.substitution import sweep
 from app.accounts.passwords import use_fast_hashing
 from app.accounts.services import create_token
 from app.accounts.tables import User
-from app.calendar.services import set_day, set_global_day, set_global_year_entered, set_year_entered
-from app.cases import services as cases
+from app.cases import posting, steps
 from app.cases.enquiries import NewEnquiry, log_enquiry
 from app.cases.tables import Case
 from app.demo import _demo_mail
@@ -22,6 +20,8 @@ from app.demo_samples import HISTORY_COUNTIES, liven_up, sample_cases, year_of_h
 from app.domain.robot import Event
 from app.evaluation import cycles, grassroots, ratings
 from app.flows import evaluation_inputs
+from app.flows.calendar import set_day, set_global_day, set_global_year_entered, set_year_entered
+from app.flows.substitution import sweep
 from app.jobs import JobKind, enqueue
 from app.regions.services import add_inspector
 from app.regions.services import create_token as inspector_token
@@ -91,6 +91,6 @@ async def fill(queue=None) -> None:
 async def _case_moves(admin, leader) -> None:
     """An objection to the case on public posting, an extension of another open case."""
     posted = await admin.select(Case, Case.id).where(Case.status == "posted").first()
-    await cases.record_objection(admin, posted["id"], clock.now().date(), "邻居", "家里有车")
+    await posting.record_objection(admin, posted["id"], clock.now().date(), "邻居", "家里有车")
     waiting = await admin.select(Case, Case.id).where(Case.status.is_in(["received", "accepted"])).first()
-    await cases.extend(leader, waiting["id"], 5, "需补充材料")
+    await steps.extend(leader, waiting["id"], 5, "需补充材料")

@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta
 
 from app.absences.services import post as post_absence
 from app.accounts.services import my_tokens
-from app.calendar.services import set_day
 from app.cases.tables import AccountabilityRecord, Case, Enquiry, MaterialNotice, Objection, Posting, Receipt
 from app.evaluation.cycles import open_cycle
+from app.flows.calendar import set_day
 from app.notifications.services import notify
 from app.notifications.tables import Notification
 from app.robots.services import RobotSettings, add_robot

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from app.cases.accountability import record_overdue
-from app.reminders.scan import scan
+from app.flows.reminders import scan
 from app.tenancy.context import Actor, TenantContext, TenantInfo
 from workers.partitioned import Periodic, on_demand
 

@@ -7,7 +7,7 @@ minute's run) finishes whatever a killed sweep left half-done.
 
 from __future__ import annotations
 
-from app.absences.substitution import SweepReport, sweep
+from app.flows.substitution import SweepReport, sweep
 from app.tenancy.context import TenantInfo
 from workers.partitioned import Periodic, on_demand
 

@@ -11,11 +11,12 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from app.absences import services
 from app.domain.absence import Action
+from app.flows import cover, door
 from app.jobs import JobKind, enqueue
-from app.rota.services import parse_instant
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
 from app.text import MultiLine, SingleLine
+from app.web.forms import parse_instant
 from app.web.guards import County, requires
 from app.web.identity import services_of
 
@@ -66,7 +67,7 @@ async def post_absence(request: Request, ctx: County, data: JSONBody[NewAbsence]
         show_contact=data.show_contact,
     )
     await sweep_soon(request, ctx)
-    return absence.as_dict()
+    return (await cover.covered(ctx, absence)).as_dict()
 
 
 @post("/absences/afterwards", name="api_absence_afterwards", guards=[requires(Permission.ABSENCE_MANAGE)])
@@ -84,7 +85,7 @@ async def list_absences(ctx: County, active_at: FromQuery[str] = "") -> list[dic
 
 @get("/absences/{absence_id:int}", name="api_absence", guards=[requires(Permission.ABSENCE_POST)])
 async def get_absence(ctx: County, absence_id: FromPath[int]) -> dict:
-    return (await services.get_absence(ctx, absence_id)).as_dict()
+    return (await cover.covered_absence(ctx, absence_id)).as_dict()
 
 
 @post("/absences/{absence_id:int}/{action:str}", name="api_absence_decide", guards=[requires(Permission.ABSENCE_POST)])
@@ -102,19 +103,19 @@ async def decide(
         raise NotFoundException(f"no action {action!r}") from None
     absence = await services.decide(ctx, absence_id, chosen, data.note if data else "")
     await sweep_soon(request, ctx)
-    return absence.as_dict()
+    return (await cover.covered(ctx, absence)).as_dict()
 
 
 @post("/lines/{code:str}/pick", name="api_rota_pick", guards=[requires(Permission.ESCALATION_PICK)])
 async def pick(request: Request, ctx: County, code: FromPath[str], data: JSONBody[Pick]) -> dict:
-    await services.pick(ctx, code, data.staff_id)
+    await cover.pick(ctx, code, data.staff_id)
     await sweep_soon(request, ctx)
     return {"line": code, "acting": data.staff_id}
 
 
 @get("/door-notice", name="api_door_notice", guards=[requires(Permission.ABSENCE_POST)])
 async def door_notice(ctx: County) -> dict:
-    notice = await services.door_notice(ctx)
+    notice = await door.door_notice(ctx)
     entries = notice.entries if notice else []
     return {
         "all_out": notice is not None,

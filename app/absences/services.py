@@ -1,20 +1,19 @@
-"""Absence notices: posting, approval, cancel and return, 补录, the door notice and escalation picks.
+"""Absence notices: posting, approval, cancel and return, 补录.
 
 Substitution itself (who takes over lines while someone is on leave) is reconciled by
-``app.absences.substitution.sweep``, which the web triggers after each decision and a cron runs.
+``app.flows.substitution.sweep``, which the web triggers after each decision and a cron runs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from piccolo.columns import Column
 from piccolo.query import Count
 
 from app import clock, db
-from app.absences.month import Away, Day, Month, weeks
-from app.absences.tables import Absence, EscalationPick, Substitution
+from app.absences.tables import Absence
 from app.accounts.services import holders_of
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
@@ -22,7 +21,6 @@ from app.calendar.office import office_hours_of
 from app.calendar.services import calendar_of
 from app.domain.absence import (
     BLOCKING,
-    IN_FORCE,
     Action,
     Category,
     Kind,
@@ -32,16 +30,13 @@ from app.domain.absence import (
     categorize,
     check_action,
     current_status,
-    door_line,
     initial_status,
 )
 from app.domain.office_hours import working_time
-from app.domain.rota import Status as RotaStatus
 from app.errors import InvalidInput
 from app.i18n import N_
 from app.i18n.messages import Said, label, said
 from app.notifications.services import notify, tell
-from app.rota import services as rota
 from app.tenancy.context import Forbidden, TenantContext
 from app.tenancy.permissions import Permission, Role
 from app.tenancy.services import settings_of
@@ -94,6 +89,7 @@ class AbsenceView:
     decision_note: str
     returned_at: datetime | None
     recorded_afterwards: bool
+    # Who takes over what the absence leaves (app.flows.cover adds them: the rota knows).
     substitutes: tuple[Substitute, ...] = ()
 
     def as_dict(self) -> dict:
@@ -119,21 +115,6 @@ class AbsenceView:
         }
 
 
-async def substitutes_for(ctx: TenantContext, person_id: int, at: datetime) -> tuple[Substitute, ...]:
-    """What the person's absence at ``at`` (or now, if ``at`` has passed) does to the rota: who takes
-    over each line they hold as A, and any other line whose acting holder it changes (B leaving
-    while A is away leaves the line escalated or uncovered: the approver sees it first)."""
-    moment = max(at, clock.now())
-    before = {row.line.id: row.entry for row in await rota.rota(ctx, moment)}
-    after = await rota.rota(ctx, moment, also_away={person_id})
-    return tuple(
-        Substitute(row.line.code, row.line.name, row.entry.acting, row.name(row.entry.acting), row.entry.status.value)
-        for row in after
-        if row.entry.a == person_id
-        or (row.entry.acting, row.entry.status) != (before[row.line.id].acting, before[row.line.id].status)
-    )
-
-
 async def category_of(ctx: TenantContext, starts_at: datetime, ends_at: datetime) -> Category:
     """The category by the county's working time between the two instants (SPEC §4)."""
     calendar = await calendar_of(ctx)
@@ -145,32 +126,13 @@ async def category_of(ctx: TenantContext, starts_at: datetime, ends_at: datetime
     return categorize(starts_at, ends_at, working=working)
 
 
-@dataclass(frozen=True)
-class Preview:
-    """What a notice will be before it is sent: its category, who approves, what it does to the rota."""
-
-    category: Category
-    approver: str | None
-    substitutes: tuple[Substitute, ...]
-
-
-async def preview(ctx: TenantContext, person_id: int, starts_at: datetime, ends_at: datetime) -> Preview:
-    category = await category_of(ctx, starts_at, ends_at)
-    roles = [r["role"] for r in await ctx.select(RoleGrant, RoleGrant.role).where(RoleGrant.user == person_id)]
-    substitutes = await substitutes_for(ctx, person_id, starts_at) if category is not Category.NONE else ()
-    return Preview(category, approver_role(category, roles), substitutes)
-
-
-async def _views(ctx: TenantContext, rows: list[dict], *, with_substitutes: bool = False) -> list[AbsenceView]:
+async def absence_views(ctx: TenantContext, rows: list[dict]) -> list[AbsenceView]:
     if not rows:  # most dashboards: nothing pending, nobody away
         return []
     names = {u["id"]: u["name"] for u in await ctx.select(User, User.id, User.name)}
     now = clock.now()
     views = []
     for row in rows:
-        substitutes: tuple[Substitute, ...] = ()
-        if with_substitutes and row["category"] != Category.NONE and not row["recorded_afterwards"]:
-            substitutes = await substitutes_for(ctx, row["person"], row["starts_at"])
         views.append(
             AbsenceView(
                 id=row["id"],
@@ -190,14 +152,13 @@ async def _views(ctx: TenantContext, rows: list[dict], *, with_substitutes: bool
                 decision_note=row["decision_note"],
                 returned_at=row["returned_at"].astimezone(ctx.tenant.zone) if row["returned_at"] else None,
                 recorded_afterwards=row["recorded_afterwards"],
-                substitutes=substitutes,
             )
         )
     return views
 
 
 async def get_absence(ctx: TenantContext, absence_id: int) -> AbsenceView:
-    return (await _views(ctx, [await ctx.select_one(Absence, absence_id)], with_substitutes=True))[0]
+    return (await absence_views(ctx, [await ctx.select_one(Absence, absence_id)]))[0]
 
 
 async def list_absences(
@@ -214,7 +175,7 @@ async def list_absences(
         requested = (Absence.status == Status.PENDING) & (Absence.ends_at > active_at)
         query = query.where((Absence.starts_at <= active_at) & (in_force | requested))
         query = query.where(Absence.recorded_afterwards.eq(False))
-    return await _views(ctx, await query)
+    return await absence_views(ctx, await query)
 
 
 def overdue_returns(ctx: TenantContext, person_id: int) -> Count:
@@ -225,7 +186,7 @@ def overdue_returns(ctx: TenantContext, person_id: int) -> Count:
 
 async def awaiting_decision(ctx: TenantContext) -> list[AbsenceView]:
     """Notices the actor may decide now (as approver, or as the admin standing in; never their own)."""
-    return await _views(ctx, await _mine_to_decide(ctx), with_substitutes=True)
+    return await absence_views(ctx, await _mine_to_decide(ctx))
 
 
 async def awaiting_decision_count(ctx: TenantContext) -> int:
@@ -530,200 +491,3 @@ async def record_afterwards(
             decided_at=clock.now(),
         )
     return await get_absence(ctx, row.id)
-
-
-@dataclass(frozen=True)
-class DoorEntry:
-    person_name: str
-    kind: str
-    reason: str  # as shown on the door: official business, or only the kind
-    ends_at: datetime
-    phone: str
-
-
-@dataclass(frozen=True)
-class DoorNotice:
-    at: datetime
-    entries: list[DoorEntry]
-    since: datetime  # when the last person left: one 'everyone is out' episode
-    neighbour_offices: list[str]
-    office_phone: str
-    notify: list[str]  # usernames told in their inbox
-
-
-async def door_notice(ctx: TenantContext, at: datetime | None = None) -> DoorNotice | None:
-    """When everyone of the section is out at once (第四条): who, why, back when, how to reach them,
-    as fit for a public door (no personal reason, no private number unless the person chose it)."""
-    at = at or clock.now()
-    section = set(await holders_of(ctx, [Role.STAFF, Role.SECTION_HEAD]))
-    if not section:
-        return None
-    away = await rota.people_away(ctx, at, even_briefly=True)
-    if not section <= away:
-        return None
-    absences = [
-        a
-        for a in await list_absences(ctx, active_at=None)
-        if a.person_id in section and a.status in ("active", "overdue", "approved") and a.starts_at <= at
-    ]
-    latest: dict[int, AbsenceView] = {}
-    for absence in absences:
-        latest.setdefault(absence.person_id, absence)
-    settings = await settings_of(ctx.tenant.id)
-    configured, office_phone = settings.get("door_notice", {}), settings.get("office", {}).get("phone", "")
-    entries = []
-    for absence in sorted(latest.values(), key=lambda a: a.ends_at):
-        line = door_line(
-            Kind(absence.kind),
-            absence.reason,
-            KIND_LABELS[absence.kind],
-            absence.contact,
-            absence.show_contact,
-            office_phone,
-        )
-        entries.append(DoorEntry(absence.person_name, absence.kind, line.reason, absence.ends_at, line.phone))
-    return DoorNotice(
-        at=at.astimezone(ctx.tenant.zone),
-        entries=entries,
-        since=max(a.starts_at for a in latest.values()),
-        neighbour_offices=configured.get("neighbour_offices", []),
-        office_phone=office_phone,
-        notify=configured.get("notify", []),
-    )
-
-
-async def pick(ctx: TenantContext, code: str, person_id: int) -> None:
-    """The section head (or leader) chooses who acts on a line whose A and B are both away."""
-    line = await rota.line(ctx, code)
-    now = clock.now()
-    # Judged as if nobody were picked yet, so the head can also switch to another qualified person.
-    rows = await rota.rota(ctx, now, with_picks=False)
-    entry = next((row.entry for row in rows if row.line.code == code), None)
-    if entry is None or entry.status != RotaStatus.ESCALATED:
-        raise InvalidInput("{line} 目前不需要指定替岗人员", line=line.name)
-    people = await rota.people(ctx, [person_id])
-    if person_id not in entry.candidates:
-        raise InvalidInput(
-            "{name} 不能替岗 {line}：须熟悉该岗位业务且在岗", name=people[person_id].name, line=line.name
-        )
-    async with db.transaction():
-        await db.serialize(EscalationPick, ctx.tenant.id, line.id)  # two heads choosing at once: one after the other
-        await ctx.update(EscalationPick, {EscalationPick.ended_at: now}).where(
-            (EscalationPick.line == line.id) & EscalationPick.ended_at.is_null()
-        )
-        await ctx.new(EscalationPick, line=line.id, acting=person_id, chosen_by=ctx.actor.user_id, chosen_at=now).save()
-        await record_in(
-            ctx,
-            action="escalation.pick",
-            entity="line",
-            entity_id=line.id,
-            summary=said("{line}：由 {person} 替岗", line=line.name, person=people[person_id].name),
-            after={"acting": person_id},
-        )
-
-
-async def substitution_history(ctx: TenantContext, absence_id: int) -> list[dict]:
-    """Who acted on which line during this absence, from when to when (evidence for inspections)."""
-    rows = (
-        await ctx.select(
-            Substitution,
-            Substitution.line.name,
-            Substitution.substitute.name,
-            Substitution.status,
-            Substitution.started_at,
-            Substitution.ended_at,
-        )
-        .where(Substitution.absence == absence_id)
-        .order_by(Substitution.started_at)
-    )
-    for row in rows:
-        for key in ("started_at", "ended_at"):
-            row[key] = row[key].astimezone(ctx.tenant.zone) if row[key] else None
-    return rows
-
-
-# --- the overview for admins and heads (today, upcoming, pending, the month) -------------------------
-
-
-@dataclass(frozen=True)
-class OverviewQuery:
-    """What the overview is narrowed to: one person, one kind, one status; always one month."""
-
-    month: Month
-    person_id: int | None = None
-    kind: str = ""
-    status: str = ""
-
-    def __post_init__(self) -> None:
-        if self.kind and self.kind not in KIND_LABELS:
-            raise InvalidInput("没有这种离岗类型：{kind}", kind=self.kind)
-        if self.status and self.status not in STATUS_LABELS:
-            raise InvalidInput("没有这种状态：{status}", status=self.status)
-
-
-@dataclass(frozen=True)
-class Overview:
-    today: list[AbsenceView]
-    upcoming: list[AbsenceView]
-    pending: list[AbsenceView]
-    month: list[AbsenceView]  # every notice touching the month that matches the query, newest first
-    weeks: list[list[Day | None]]
-
-
-OVERVIEW_LIMIT = 500
-
-
-async def overview(ctx: TenantContext, query: OverviewQuery) -> Overview:
-    """Four lists and the month's calendar, each one query (the filters apply to all of them)."""
-    now = clock.now()
-    zone = ctx.tenant.zone
-    starts = datetime.combine(query.month.first, time(), zone)
-    ends = datetime.combine(query.month.last + timedelta(days=1), time(), zone)
-    chosen = []
-    if query.person_id is not None:
-        chosen.append(Absence.person == query.person_id)
-    if query.kind:
-        chosen.append(Absence.kind == query.kind)
-
-    async def views(where, *, newest_first: bool = False) -> list[AbsenceView]:
-        rows = await (
-            ctx.select(Absence)
-            .where(where, *chosen)
-            .order_by(Absence.starts_at, ascending=not newest_first)
-            .limit(OVERVIEW_LIMIT)
-        )
-        found = await _views(ctx, rows)
-        return [a for a in found if not query.status or a.status == query.status]
-
-    touching_month = (Absence.starts_at < ends) & (
-        (Absence.ends_at >= starts) | (Absence.returned_at >= starts) | (Absence.status == Status.OVERDUE)
-    )
-    in_force = Absence.status.is_in(sorted(IN_FORCE)) & (Absence.starts_at <= now) & Absence.returned_at.is_null()
-    month = await views(touching_month, newest_first=True)
-    calendar = await calendar_of(ctx)
-    return Overview(
-        today=await views(in_force & Absence.recorded_afterwards.eq(False)),
-        upcoming=await views(Absence.status.is_in([Status.APPROVED, Status.PENDING]) & (Absence.starts_at > now)),
-        pending=await views((Absence.status == Status.PENDING) & (Absence.ends_at > now)),
-        month=month,
-        weeks=weeks(
-            query.month,
-            [_away(a) for a in month],
-            calendar.is_workday,
-            lambda d: calendar.day(d).note,
-            now.astimezone(zone).date(),
-        ),
-    )
-
-
-def _away(absence: AbsenceView) -> Away:
-    return Away(
-        absence.id,
-        absence.person_name,
-        absence.kind,
-        absence.status,
-        absence.category,
-        absence.starts_at,
-        absence.ends_at,
-        absence.returned_at,
-    )

@@ -11,16 +11,17 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app import clock
-from app.absences import services
+from app.absences import overview, services, substitutions
 from app.absences.api import sweep_soon
 from app.absences.month import Month
 from app.accounts.services import members
 from app.domain.absence import Action, Kind, Notice, check_action
 from app.errors import InvalidInput
-from app.rota.services import line, parse_instant
+from app.flows import cover, door
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
 from app.web.feedback import Done, done
+from app.web.forms import parse_instant
 from app.web.guards import County, requires
 from app.web.render import page
 
@@ -55,7 +56,7 @@ async def _list_context(ctx: TenantContext, **extra) -> dict:
         "people": people,
         "error": "",
         "form": {},
-        "door": await services.door_notice(ctx),
+        "door": await door.door_notice(ctx),
         "labels": services,
         **extra,
     }
@@ -78,11 +79,11 @@ async def overview_page(
     """Everyone's absences: away today, coming up, waiting for a decision, and a month's calendar."""
     context = {"people": await members(ctx), "labels": services, "error": "", "shown": None, "query": None}
     try:
-        query = services.OverviewQuery(Month.parse(month, ctx.tenant.now().date()), staff_id, kind, status)
+        query = overview.OverviewQuery(Month.parse(month, ctx.tenant.now().date()), staff_id, kind, status)
     except InvalidInput as exc:
         context["error"] = exc.localized()
-        query = services.OverviewQuery(Month.parse("", ctx.tenant.now().date()))
-    context.update(query=query, shown=await services.overview(ctx, query))
+        query = overview.OverviewQuery(Month.parse("", ctx.tenant.now().date()))
+    context.update(query=query, shown=await overview.overview(ctx, query))
     return page(request, "absences/overview.html", context, status_code=400 if context["error"] else 200)
 
 
@@ -99,7 +100,7 @@ async def preview(
     person_id = staff_id if staff_id and ctx.actor.can(Permission.ABSENCE_MANAGE) else ctx.actor.require_user()
     try:
         start, end = _when(ctx, starts_at, "离岗时间"), _when(ctx, ends_at, "预计返回时间")
-        planned = await services.preview(ctx, person_id, start, end)
+        planned = await cover.preview(ctx, person_id, start, end)
         context.update(category=planned.category.value, approver=planned.approver, substitutes=planned.substitutes)
     except InvalidInput as exc:
         context["problem"] = exc.localized()
@@ -187,18 +188,18 @@ async def record_afterwards(request: Request, ctx: County) -> Template | Redirec
 
 @get("/absences/door-notice", name="door_notice", guards=[requires(Permission.ABSENCE_POST)])
 async def door_notice(request: Request, ctx: County) -> Template:
-    return page(request, "absences/door.html", {"door": await services.door_notice(ctx), "labels": services})
+    return page(request, "absences/door.html", {"door": await door.door_notice(ctx), "labels": services})
 
 
 async def _detail(
     request: Request, ctx: TenantContext, absence_id: int, error: str = "", status_code: int = 200
 ) -> Template:
-    absence = await services.get_absence(ctx, absence_id)
+    absence = await cover.covered_absence(ctx, absence_id)
     deciders = await services.approvers_of(ctx, absence.approver_role, absence.person_id)
     context = {
         "a": absence,
         "can_decide": absence.status == "pending" and ctx.actor.user_id in deciders,
-        "history": await services.substitution_history(ctx, absence_id),
+        "history": await substitutions.substitution_history(ctx, absence_id),
         "labels": services,
         "error": error,
     }
@@ -235,13 +236,12 @@ async def decide(
 
 @post("/rota/{code:str}/pick", name="rota_pick", guards=[requires(Permission.ESCALATION_PICK)])
 async def pick(request: Request, ctx: County, code: FromPath[str]) -> Redirect:
-    await line(ctx, code)
     form = await request.form()
     try:
         person_id = int(form.get("staff_id", ""))
     except ValueError:
         raise InvalidInput("请选择替岗人员") from None
-    await services.pick(ctx, code, person_id)
+    await cover.pick(ctx, code, person_id)
     await sweep_soon(request, ctx)
     return done(request, Redirect(ctx.url("rota"), status_code=303), Done.PICKED)
 

@@ -342,4 +342,18 @@ async def holders_of(ctx: TenantContext, roles: list[str]) -> list[int]:
     return list(await cache.kept(ctx.tenant.id, f"holders:{','.join(sorted(roles))}", holders))
 
 
+async def people_holding(ctx: TenantContext, roles: Iterable[str]) -> list[dict]:
+    """The active people holding any of ``roles``, each once (id and name), in id order; kept by
+    the process (shared: not to be changed)."""
+    wanted = sorted(roles)
+
+    async def people() -> list[dict]:
+        rows = await ctx.select(RoleGrant, RoleGrant.user.as_alias("id"), RoleGrant.user.name.as_alias("name")).where(
+            RoleGrant.role.is_in(wanted) & RoleGrant.user._.active.eq(True)
+        )
+        return sorted({row["id"]: row for row in rows}.values(), key=lambda row: row["id"])
+
+    return await cache.kept(ctx.tenant.id, f"people:{','.join(wanted)}", people)
+
+
 cache.keeps_rows_of(RoleGrant, User)

@@ -8,6 +8,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from app.calendar import services
 from app.domain.workdays import DayInfo
+from app.flows import calendar as calendar_change
 from app.tenancy.permissions import Permission
 from app.text import SingleLine
 from app.web.guards import County, requires
@@ -49,7 +50,7 @@ async def year_days(ctx: County, year: FromQuery[str] = "") -> list[dict]:
 
 @put("/calendar/days/{day:str}", name="api_calendar_day_set", guards=[requires(Permission.CALENDAR_MANAGE)])
 async def set_day(ctx: County, day: FromPath[str], data: JSONBody[DayDecision]) -> dict:
-    return day_json(await services.set_day(ctx, services.parse_day(day), data.workday, data.note))
+    return day_json(await calendar_change.set_day(ctx, services.parse_day(day), data.workday, data.note))
 
 
 @delete(
@@ -59,13 +60,13 @@ async def set_day(ctx: County, day: FromPath[str], data: JSONBody[DayDecision]) 
     status_code=200,
 )
 async def clear_day(ctx: County, day: FromPath[str]) -> dict:
-    return day_json(await services.clear_day(ctx, services.parse_day(day)))
+    return day_json(await calendar_change.clear_day(ctx, services.parse_day(day)))
 
 
 @put("/calendar/years/{year:int}", name="api_calendar_year_mark", guards=[requires(Permission.CALENDAR_MANAGE)])
 async def mark_year(ctx: County, year: FromPath[int], data: JSONBody[YearMark]) -> dict:
     """The county's schedule of the year is complete (or not): only then are its due dates final."""
-    return {"year": year, "entered": await services.set_year_entered(ctx, year, data.entered)}
+    return {"year": year, "entered": await calendar_change.set_year_entered(ctx, year, data.entered)}
 
 
 API = [due, year_days, set_day, clear_day, mark_year]

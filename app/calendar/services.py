@@ -1,38 +1,27 @@
-"""The working-day calendar of a county (SPEC §7): its overrides, the superadmin's, and what follows.
+"""The working-day calendar of a county (SPEC §7): its overrides and the superadmin's.
 
-Changing a day moves due dates: in the same transaction, every open case whose count of working
-days passes over that day gets its dates recomputed, with a timeline entry and an audit record.
-A superadmin's change does so in every county.
+Changing a day moves the open cases' due dates, in the same transaction: ``app.flows.calendar``
+makes each change here and then has the cases follow.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Set
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from app import clock, db
 from app.audit.services import record, record_in
 from app.calendar.tables import CalendarDay, CalendarYear, GlobalCalendarDay, GlobalCalendarYear
-from app.cases.events import record_event
-from app.cases.tables import Case
-from app.domain.casework import CaseDates, case_dates
-from app.domain.pipeline import OPEN
 from app.domain.workdays import (
-    SOURCE_COUNTY,
-    SOURCE_GLOBAL,
-    DayInfo,
     DayOverride,
     WorkCalendar,
-    years_needing_entry,
 )
 from app.errors import InvalidInput
 from app.i18n import N_
 from app.i18n.messages import Said, label, said
 from app.tenancy import cache
 from app.tenancy.context import Actor, Forbidden, NotFound, TenantContext
-from app.tenancy.services import list_tenants
 from app.text import collapse_spaces
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -93,21 +82,21 @@ def _override(row: dict) -> DayOverride:
     return DayOverride(row["day"], row["workday"], row["note"])
 
 
-async def _county_overrides(ctx: TenantContext) -> list[DayOverride]:
+async def county_overrides(ctx: TenantContext) -> list[DayOverride]:
     rows = await ctx.select(CalendarDay, CalendarDay.day, CalendarDay.workday, CalendarDay.note)
     return [_override(row) for row in rows]
 
 
-async def _global_overrides() -> list[DayOverride]:
+async def global_overrides() -> list[DayOverride]:
     rows = await GlobalCalendarDay.select(GlobalCalendarDay.day, GlobalCalendarDay.workday, GlobalCalendarDay.note)
     return [_override(row) for row in rows]
 
 
-async def _county_years(ctx: TenantContext) -> set[int]:
+async def county_years(ctx: TenantContext) -> set[int]:
     return {row["year"] for row in await ctx.select(CalendarYear, CalendarYear.year)}
 
 
-async def _global_years() -> set[int]:
+async def global_years() -> set[int]:
     return {row["year"] for row in await GlobalCalendarYear.select(GlobalCalendarYear.year)}
 
 
@@ -144,7 +133,7 @@ async def _calendar_of(ctx: TenantContext) -> WorkCalendar:
 
 async def global_calendar() -> WorkCalendar:
     """The working days every county starts from: the superadmin's overrides and the statutory calendar."""
-    return WorkCalendar((), await _global_overrides(), await _global_years())
+    return WorkCalendar((), await global_overrides(), await global_years())
 
 
 async def calendars_of(tenant_ids: Iterable[int]) -> dict[int, WorkCalendar]:
@@ -153,7 +142,7 @@ async def calendars_of(tenant_ids: Iterable[int]) -> dict[int, WorkCalendar]:
     ids = list(tenant_ids)
     if not ids:
         return {}
-    everyone = await _global_overrides()
+    everyone = await global_overrides()
     own: dict[int, list[DayOverride]] = {}
     for row in await CalendarDay.select(
         CalendarDay.tenant, CalendarDay.day, CalendarDay.workday, CalendarDay.note
@@ -163,109 +152,9 @@ async def calendars_of(tenant_ids: Iterable[int]) -> dict[int, WorkCalendar]:
     return {tenant: WorkCalendar(own[tenant], everyone) if tenant in own else shared for tenant in ids}
 
 
-# ---- recomputing the cases a change moves --------------------------------------------------------------------------
-
-
-def _dates_of(row: dict) -> CaseDates:
-    return CaseDates(row["original_due_on"], row["due_on"], row["notice_due_on"], row["due_provisional"])
-
-
-def _dates_json(dates: CaseDates) -> dict:
-    return {
-        "original_due_on": dates.original_due_on.isoformat(),
-        "due_on": dates.due_on.isoformat(),
-        "notice_due_on": dates.notice_due_on.isoformat(),
-        "due_provisional": dates.provisional,
-    }
-
-
-def _due_text(dates: CaseDates) -> Said:
-    day = dates.due_on.isoformat()
-    return said("{day}（暂定）", day=day) if dates.provisional else said("{day}", day=day)
-
-
-async def recompute_open_cases(
-    ctx: TenantContext, calendar: WorkCalendar, *, touching: date | None = None, provisional_only: bool = False
-) -> int:
-    """Gives every open case of the county the dates ``calendar`` now yields; returns how many moved.
-
-    With ``touching``, only cases whose count of days (receipt, latest date] includes that day, and
-    provisional ones, are looked at: a day outside cannot move the others, and a county may have
-    thousands of open cases. With ``provisional_only``, only provisional ones (a year marked entered
-    turns guesses into decisions without moving any other day).
-    Each moved case gets a timeline entry and an audit record, inside the caller's transaction.
-    """
-    query = ctx.select(
-        Case,
-        Case.id,
-        Case.received_on,
-        Case.working_days,
-        Case.extension_days,
-        Case.original_due_on,
-        Case.due_on,
-        Case.notice_due_on,
-        Case.due_provisional,
-    ).where(Case.status.is_in(list(OPEN)))
-    if provisional_only:
-        query = query.where(Case.due_provisional.eq(True))
-    elif touching is not None:
-        # A provisional case may become final by any entry of its year (once the year is marked
-        # entered), so those are always looked at.
-        query = query.where(
-            ((Case.received_on < touching) & ((Case.due_on >= touching) | (Case.notice_due_on >= touching)))
-            | Case.due_provisional.eq(True)
-        )
-    moved = 0
-    for row in await query:
-        before = _dates_of(row)
-        after = case_dates(calendar, row["received_on"], row["working_days"], row["extension_days"])
-        if after == before:
-            continue
-        # Only if nobody changed the case meanwhile (e.g. an extension): theirs is the newer truth.
-        changed = (
-            await ctx.update(
-                Case,
-                {
-                    Case.original_due_on: after.original_due_on,
-                    Case.due_on: after.due_on,
-                    Case.notice_due_on: after.notice_due_on,
-                    Case.due_provisional: after.provisional,
-                },
-            )
-            .where(
-                (Case.id == row["id"])
-                & (Case.extension_days == row["extension_days"])
-                & (Case.due_on == before.due_on)
-                & Case.status.is_in(list(OPEN))
-            )
-            .returning(Case.id)
-        )
-        if not changed:
-            continue
-        note = said("工作日历调整：到期日 {before} → {after}", before=_due_text(before), after=_due_text(after))
-        await record_event(ctx, row["id"], "due_recomputed", note)
-        await record_in(
-            ctx,
-            action="case.due_recomputed",
-            entity="case",
-            entity_id=row["id"],
-            summary=note,
-            before=_dates_json(before),
-            after=_dates_json(after),
-        )
-        moved += 1
-    return moved
-
-
-async def _lock_county(ctx: TenantContext) -> None:
+async def lock_county(ctx: TenantContext) -> None:
     """One calendar change per county at a time, so each recomputes with the other's day in place."""
     await db.serialize(CalendarDay, ctx.tenant.id)
-
-
-async def recompute_county(ctx: TenantContext, *, touching: date | None = None, provisional_only: bool = False) -> int:
-    """Inside a write transaction, after the county's or the global overrides changed."""
-    await _lock_county(ctx)
-    return await recompute_open_cases(ctx, await calendar_of(ctx), touching=touching, provisional_only=provisional_only)
 
 
 # ---- a county's overrides ------------------------------------------------------------------------------------------
@@ -284,13 +173,14 @@ def _values(row: dict | None) -> dict | None:
     return None if row is None else {"workday": row["workday"], "note": row["note"]}
 
 
-async def set_day(ctx: TenantContext, day: date, workday: bool, note: str) -> DayInfo:
-    """The county decides a day (e.g. next year's holiday before the package knows it); audited."""
+async def save_day(ctx: TenantContext, day: date, workday: bool, note: str) -> bool:
+    """The county decides a day (e.g. next year's holiday before the package knows it); audited.
+    True if the day changed."""
     check_year(day.year)
     note = clean_note(note)
     wanted = {"workday": bool(workday), "note": note}
     async with db.transaction():
-        await _lock_county(ctx)
+        await lock_county(ctx)
         current = await ctx.select(CalendarDay).where(CalendarDay.day == day).first()
         if _values(current) != wanted:
             values = {**wanted, "updated_by": ctx.actor.user_id, "updated_at": clock.now()}
@@ -309,14 +199,14 @@ async def set_day(ctx: TenantContext, day: date, workday: bool, note: str) -> Da
                 before=_values(current),
                 after=wanted,
             )
-            await recompute_county(ctx, touching=day)
-    return (await calendar_of(ctx)).day(day)
+            return True
+    return False
 
 
-async def clear_day(ctx: TenantContext, day: date) -> DayInfo:
+async def remove_day(ctx: TenantContext, day: date) -> None:
     """Removes the county's decision; the day is as the superadmin or the statutory calendar has it."""
     async with db.transaction():
-        await _lock_county(ctx)
+        await lock_county(ctx)
         current = await ctx.select(CalendarDay).where(CalendarDay.day == day).first()
         if current is None:
             raise NotFound(f"no override of {day.isoformat()}")
@@ -329,8 +219,6 @@ async def clear_day(ctx: TenantContext, day: date) -> DayInfo:
             summary=said("{day}：恢复默认", day=day.isoformat()),
             before=_values(current),
         )
-        await recompute_county(ctx, touching=day)
-    return (await calendar_of(ctx)).day(day)
 
 
 # ---- the superadmin's overrides, for every county ------------------------------------------------------------------
@@ -341,16 +229,9 @@ def _require_superadmin(actor: Actor) -> None:
         raise Forbidden("only a superadmin changes the calendar of every county")
 
 
-async def _recompute_every_county(actor: Actor, day: date | None, *, provisional_only: bool = False) -> None:
-    # Counties in id order, each under its own lock: a county's change waits or is waited for.
-    for tenant in sorted(await list_tenants(), key=lambda t: t.id):
-        await recompute_county(
-            TenantContext(tenant=tenant, actor=actor), touching=day, provisional_only=provisional_only
-        )
-
-
-async def set_global_day(actor: Actor, day: date, workday: bool, note: str) -> DayInfo:
-    """The superadmin decides a day for every county (a county's own decision still comes first)."""
+async def save_global_day(actor: Actor, day: date, workday: bool, note: str) -> bool:
+    """The superadmin decides a day for every county (a county's own decision still comes first).
+    True if the day changed."""
     _require_superadmin(actor)
     check_year(day.year)
     note = clean_note(note)
@@ -376,11 +257,11 @@ async def set_global_day(actor: Actor, day: date, workday: bool, note: str) -> D
                 before=_values(current),
                 after=wanted,
             )
-            await _recompute_every_county(actor, day)
-    return (await global_calendar()).day(day)
+            return True
+    return False
 
 
-async def clear_global_day(actor: Actor, day: date) -> DayInfo:
+async def remove_global_day(actor: Actor, day: date) -> None:
     _require_superadmin(actor)
     async with db.transaction():
         await db.serialize(GlobalCalendarDay)
@@ -397,22 +278,21 @@ async def clear_global_day(actor: Actor, day: date) -> DayInfo:
             summary=said("{day}：恢复默认", day=day.isoformat()),
             before=_values(current),
         )
-        await _recompute_every_county(actor, day)
-    return (await global_calendar()).day(day)
 
 
 # ---- a year's schedule marked as entered (SPEC §7) -------------------------------------------------------------------
 
 
-async def set_year_entered(ctx: TenantContext, year: int, entered: bool) -> bool:
+async def mark_year_entered(ctx: TenantContext, year: int, entered: bool) -> bool:
     """An admin says the county's schedule of ``year`` is complete (or takes it back); audited.
+    True if that changed.
 
     Only this makes the year's unmentioned days ordinary weekdays and weekends instead of guesses:
     a county entering a local holiday or two does not silence the 暂定 warning.
     """
     check_year(year)
     async with db.transaction():
-        await _lock_county(ctx)
+        await lock_county(ctx)
         current = await ctx.select(CalendarYear, CalendarYear.id).where(CalendarYear.year == year).first()
         if (current is not None) != entered:
             if current is None:
@@ -430,14 +310,13 @@ async def set_year_entered(ctx: TenantContext, year: int, entered: bool) -> bool
                 before={"entered": not entered},
                 after={"entered": entered},
             )
-            # Entering turns only guesses into decisions; taking it back may touch any case of the year.
-            await recompute_county(ctx, provisional_only=entered)
-    return year in (await _county_years(ctx) | await _global_years())
+            return True
+    return False
 
 
-async def set_global_year_entered(actor: Actor, year: int, entered: bool) -> bool:
+async def mark_global_year_entered(actor: Actor, year: int, entered: bool) -> bool:
     """The superadmin marks a year entered for every county (e.g. after entering the State Council's
-    schedule as global days)."""
+    schedule as global days). True if that changed."""
     _require_superadmin(actor)
     check_year(year)
     async with db.transaction():
@@ -460,105 +339,5 @@ async def set_global_year_entered(actor: Actor, year: int, entered: bool) -> boo
                 before={"entered": not entered},
                 after={"entered": entered},
             )
-            await _recompute_every_county(actor, None, provisional_only=entered)
-    return year in await _global_years()
-
-
-# ---- the year page -------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cell:
-    """A day as the page shows it: ``kind`` is workday, weekend, holiday or adjusted (调休上班)."""
-
-    info: DayInfo
-    kind: str
-
-
-def _kind(info: DayInfo) -> str:
-    weekend = info.day.weekday() >= 5
-    if info.workday:
-        return "adjusted" if weekend else "workday"
-    # A named day off is a holiday even on a weekend (春节 spans one); a plain Saturday is not.
-    return "holiday" if info.note or not weekend else "weekend"
-
-
-@dataclass(frozen=True)
-class MonthGrid:
-    month: int
-    weeks: list[list[Cell | None]]  # Monday first; None pads the first and last week
-    names: list[str]  # the holidays (and notes) of the month, each once, in date order
-
-
-@dataclass(frozen=True)
-class YearView:
-    year: int
-    months: list[MonthGrid]
-    holidays: int
-    adjusted_workdays: int
-    county_overrides: int
-    global_overrides: int
-    # Days only guessed as Monday–Friday: the package does not know the year and nobody entered them.
-    provisional_days: int
-    overrides: list[Cell]  # the county's and the superadmin's decisions, in date order
-    # This year and next, if their schedule still has to be entered (the prompt on every year's page).
-    years_needing_entry: list[int]
-    # An admin marked this year's schedule as entered (the county's own mark or every county's).
-    entered: bool
-    entered_everywhere: bool
-
-    @property
-    def provisional(self) -> bool:
-        return self.provisional_days > 0
-
-
-def _month_grid(calendar: WorkCalendar, year: int, month: int) -> MonthGrid:
-    cells = [Cell(info, _kind(info)) for info in calendar.month(year, month)]
-    padded: list[Cell | None] = [None] * cells[0].info.day.weekday() + cells
-    padded += [None] * (-len(padded) % 7)
-    names = dict.fromkeys(cell.info.note for cell in cells if cell.info.note)
-    return MonthGrid(month, [padded[i : i + 7] for i in range(0, len(padded), 7)], list(names))
-
-
-def year_view(
-    year: int,
-    today: date,
-    county_overrides: Iterable[DayOverride],
-    global_overrides: Iterable[DayOverride],
-    county_years: Set[int] = frozenset(),
-    global_years: Set[int] = frozenset(),
-) -> YearView:
-    """Twelve month grids and the counts the page heads them with (pure)."""
-    check_year(year)
-    entered = county_years | global_years
-    calendar = WorkCalendar(county_overrides, global_overrides, entered)
-    months = [_month_grid(calendar, year, month) for month in range(1, 13)]
-    cells = [cell for grid in months for week in grid.weeks for cell in week if cell]
-    return YearView(
-        year=year,
-        months=months,
-        holidays=sum(cell.kind == "holiday" for cell in cells),
-        adjusted_workdays=sum(cell.kind == "adjusted" for cell in cells),
-        county_overrides=sum(cell.info.source == SOURCE_COUNTY for cell in cells),
-        global_overrides=sum(cell.info.source == SOURCE_GLOBAL for cell in cells),
-        provisional_days=sum(cell.info.provisional for cell in cells),
-        overrides=[cell for cell in cells if cell.info.source in (SOURCE_COUNTY, SOURCE_GLOBAL)],
-        years_needing_entry=years_needing_entry(today, entered),
-        entered=year in entered,
-        entered_everywhere=year in global_years,
-    )
-
-
-async def county_year(ctx: TenantContext, year: int) -> YearView:
-    return year_view(
-        year,
-        ctx.tenant.now().date(),
-        await _county_overrides(ctx),
-        await _global_overrides(),
-        await _county_years(ctx),
-        await _global_years(),
-    )
-
-
-async def global_year(year: int, today: date) -> YearView:
-    return year_view(year, today, (), await _global_overrides(), global_years=await _global_years())
+            return True
+    return False

@@ -18,8 +18,10 @@ from litestar.response import Redirect, Template
 
 from app import clock
 from app.calendar import services
+from app.calendar import year as year_page
 from app.domain.workdays import SOURCE_COUNTY, SOURCE_GLOBAL, DayInfo
 from app.errors import InvalidInput
+from app.flows import calendar as calendar_change
 from app.tenancy.context import NotFound, TenantContext
 from app.tenancy.permissions import Permission
 from app.urls import url
@@ -41,7 +43,7 @@ class Scope:
     source: str  # the decisions this page changes: the county's or the superadmin's
     this_year: int
     editable: bool
-    year: Callable[[int], Awaitable[services.YearView]]
+    year: Callable[[int], Awaitable[year_page.YearView]]
     set_day: Callable[[date, bool, str], Awaitable[DayInfo]]
     clear_day: Callable[[date], Awaitable[DayInfo]]
     set_entered: Callable[[int, bool], Awaitable[bool]]
@@ -58,10 +60,10 @@ def county_scope(ctx: TenantContext) -> Scope:
         source=SOURCE_COUNTY,
         this_year=ctx.tenant.now().year,
         editable=ctx.actor.can(Permission.CALENDAR_MANAGE),
-        year=lambda year: services.county_year(ctx, year),
-        set_day=lambda day, workday, note: services.set_day(ctx, day, workday, note),
-        clear_day=lambda day: services.clear_day(ctx, day),
-        set_entered=lambda year, entered: services.set_year_entered(ctx, year, entered),
+        year=lambda year: year_page.county_year(ctx, year),
+        set_day=lambda day, workday, note: calendar_change.set_day(ctx, day, workday, note),
+        clear_day=lambda day: calendar_change.clear_day(ctx, day),
+        set_entered=lambda year, entered: calendar_change.set_year_entered(ctx, year, entered),
     )
 
 
@@ -74,10 +76,10 @@ def global_scope(request: Request) -> Scope:
         source=SOURCE_GLOBAL,
         this_year=today.year,
         editable=True,
-        year=lambda year: services.global_year(year, today),
-        set_day=lambda day, workday, note: services.set_global_day(actor, day, workday, note),
-        clear_day=lambda day: services.clear_global_day(actor, day),
-        set_entered=lambda year, entered: services.set_global_year_entered(actor, year, entered),
+        year=lambda year: year_page.global_year(year, today),
+        set_day=lambda day, workday, note: calendar_change.set_global_day(actor, day, workday, note),
+        clear_day=lambda day: calendar_change.clear_global_day(actor, day),
+        set_entered=lambda year, entered: calendar_change.set_global_year_entered(actor, year, entered),
     )
 
 
@@ -97,14 +99,14 @@ def _editor_form(info: DayInfo | None) -> dict:
     return {"day": info.day.isoformat(), "workday": "1" if info.workday else "0", "note": info.note}
 
 
-def _picked(raw: str, view: services.YearView) -> dict:
+def _picked(raw: str, view: year_page.YearView) -> dict:
     """The day a click on the grid chose (``?day=``), preselected in the editor."""
     cells = (cell for grid in view.months for week in grid.weeks for cell in week if cell)
     chosen = next((cell.info for cell in cells if cell.info.day.isoformat() == raw), None) if raw else None
     return {"chosen": chosen, "form": _editor_form(chosen)}
 
 
-def _render(request: Request, scope: Scope, view: services.YearView, *, status_code: int = 200, **extra) -> Template:
+def _render(request: Request, scope: Scope, view: year_page.YearView, *, status_code: int = 200, **extra) -> Template:
     context = {
         "view": view,
         "scope": scope,

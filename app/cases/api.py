@@ -10,8 +10,9 @@ from litestar import get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from app.cases import accountability as records
-from app.cases import enquiries, services
+from app.cases import casefile, enquiries, intake, posting, register, steps, survey
 from app.errors import InvalidInput
+from app.flows import intake as intake_flow
 from app.tenancy.permissions import Permission
 from app.text import MultiLine, SingleLine
 from app.web.forms import day
@@ -65,8 +66,8 @@ class ExtensionRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 @post("/cases", name="api_case_create", guards=[requires(Permission.CASE_WORK)])
-async def create_case(ctx: County, data: JSONBody[services.Application]) -> dict:
-    return (await services.intake(ctx, data)).as_dict()
+async def create_case(ctx: County, data: JSONBody[intake.Application]) -> dict:
+    return (await intake_flow.intake(ctx, data)).as_dict()
 
 
 @get("/cases", name="api_cases", guards=[requires(Permission.CASE_VIEW)])
@@ -81,7 +82,7 @@ async def list_cases(
     uncovered: FromQuery[bool] = False,
     page: FromQuery[int] = 1,
 ) -> dict:
-    chosen = services.CaseFilter(
+    chosen = register.CaseFilter(
         line=line,
         status=status,
         handler_id=handler_id,
@@ -91,7 +92,7 @@ async def list_cases(
         uncovered=uncovered,
         page=page,
     )
-    found = await services.list_cases(ctx, chosen)
+    found = await register.list_cases(ctx, chosen)
     return {
         "cases": [case.as_dict() for case in found.cases],
         "total": found.total,
@@ -104,12 +105,12 @@ async def list_cases(
 
 @get("/cases/{case_id:int}", name="api_case", guards=[requires(Permission.CASE_VIEW)])
 async def get_case(ctx: County, case_id: FromPath[int]) -> dict:
-    return (await services.get_case(ctx, case_id)).as_dict()
+    return (await register.get_case(ctx, case_id)).as_dict()
 
 
 @get("/cases/{case_id:int}/timeline", name="api_case_timeline", guards=[requires(Permission.CASE_VIEW)])
 async def timeline(ctx: County, case_id: FromPath[int]) -> list[dict]:
-    folder = await services.case_file(ctx, case_id)
+    folder = await casefile.case_file(ctx, case_id)
     return [
         {
             "at": event["at"].isoformat(),
@@ -125,11 +126,11 @@ async def timeline(ctx: County, case_id: FromPath[int]) -> list[dict]:
 
 @post("/cases/{case_id:int}/steps", name="api_case_step", guards=[requires(Permission.CASE_WORK)])
 async def step(ctx: County, case_id: FromPath[int], data: JSONBody[Step]) -> dict:
-    await services.get_case(ctx, case_id)
+    await register.get_case(ctx, case_id)
     if data.action in ("accept", "refuse"):
-        case = await services.decide_intake(ctx, case_id, data.action == "accept", data.reason)
+        case = await steps.decide_intake(ctx, case_id, data.action == "accept", data.reason)
     elif data.action == "close":
-        case = await services.close(ctx, case_id, data.reason)
+        case = await steps.close(ctx, case_id, data.reason)
     else:
         raise InvalidInput("没有“{action}”这个办理步骤", action=data.action)
     return case.as_dict()
@@ -137,18 +138,18 @@ async def step(ctx: County, case_id: FromPath[int], data: JSONBody[Step]) -> dic
 
 @post("/cases/{case_id:int}/decision", name="api_case_decide", guards=[requires(Permission.CASE_DECIDE)])
 async def decide(ctx: County, case_id: FromPath[int], data: JSONBody[Decision]) -> dict:
-    return (await services.decide(ctx, case_id, data.approve, data.reason)).as_dict()
+    return (await steps.decide(ctx, case_id, data.approve, data.reason)).as_dict()
 
 
 @post("/cases/{case_id:int}/notices", name="api_case_notice", guards=[requires(Permission.CASE_WORK)])
 async def issue_notice(ctx: County, case_id: FromPath[int], data: JSONBody[Notice]) -> dict:
-    notice_id = await services.issue_notice(ctx, case_id, data.items, data.reason)
-    return {"id": notice_id, "case": (await services.get_case(ctx, case_id)).as_dict()}
+    notice_id = await steps.issue_notice(ctx, case_id, data.items, data.reason)
+    return {"id": notice_id, "case": (await register.get_case(ctx, case_id)).as_dict()}
 
 
 @post("/cases/{case_id:int}/survey", name="api_case_survey", guards=[requires(Permission.CASE_WORK)])
 async def record_survey(ctx: County, case_id: FromPath[int], data: JSONBody[SurveyRecord]) -> dict:
-    survey_id = await services.record_survey(
+    survey_id = await survey.record_survey(
         ctx,
         case_id,
         visited_on=data.visited_on,
@@ -156,24 +157,24 @@ async def record_survey(ctx: County, case_id: FromPath[int], data: JSONBody[Surv
         conclusion=data.conclusion,
         investigators=data.investigators,
     )
-    return {"id": survey_id, "case": (await services.get_case(ctx, case_id)).as_dict()}
+    return {"id": survey_id, "case": (await register.get_case(ctx, case_id)).as_dict()}
 
 
 @post("/cases/{case_id:int}/survey/sign", name="api_case_survey_sign", guards=[requires(Permission.CASE_WORK)])
 async def sign_survey(ctx: County, case_id: FromPath[int]) -> dict:
-    await services.sign_survey(ctx, case_id)
-    return (await services.get_case(ctx, case_id)).as_dict()
+    await survey.sign_survey(ctx, case_id)
+    return (await register.get_case(ctx, case_id)).as_dict()
 
 
 @post("/cases/{case_id:int}/postings", name="api_case_posting", guards=[requires(Permission.CASE_WORK)])
 async def start_posting(ctx: County, case_id: FromPath[int], data: JSONBody[PostingStart]) -> dict:
-    posting_id = await services.start_posting(ctx, case_id, data.starts_on, data.place)
-    return {"id": posting_id, "case": (await services.get_case(ctx, case_id)).as_dict()}
+    posting_id = await posting.start_posting(ctx, case_id, data.starts_on, data.place)
+    return {"id": posting_id, "case": (await register.get_case(ctx, case_id)).as_dict()}
 
 
 @post("/cases/{case_id:int}/objections", name="api_case_objection", guards=[requires(Permission.CASE_WORK)])
 async def record_objection(ctx: County, case_id: FromPath[int], data: JSONBody[NewObjection]) -> dict:
-    return {"id": await services.record_objection(ctx, case_id, data.raised_on, data.raised_by, data.content)}
+    return {"id": await posting.record_objection(ctx, case_id, data.raised_on, data.raised_by, data.content)}
 
 
 @post(
@@ -184,13 +185,13 @@ async def record_objection(ctx: County, case_id: FromPath[int], data: JSONBody[N
 async def resolve_objection(
     ctx: County, case_id: FromPath[int], objection_id: FromPath[int], data: JSONBody[Resolution]
 ) -> dict:
-    await services.resolve_objection(ctx, case_id, objection_id, data.resolution)
+    await posting.resolve_objection(ctx, case_id, objection_id, data.resolution)
     return {"id": objection_id, "resolved": True}
 
 
 @post("/cases/{case_id:int}/extend", name="api_case_extend", guards=[requires(Permission.CASE_EXTEND)])
 async def extend(ctx: County, case_id: FromPath[int], data: JSONBody[ExtensionRequest]) -> dict:
-    return (await services.extend(ctx, case_id, data.working_days, data.reason)).as_dict()
+    return (await steps.extend(ctx, case_id, data.working_days, data.reason)).as_dict()
 
 
 @get("/accountability", name="api_accountability", guards=[requires(Permission.CASE_VIEW)])

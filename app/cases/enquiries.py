@@ -14,7 +14,7 @@ from piccolo.query import Count
 
 from app import clock, db
 from app.audit.services import record_in
-from app.cases.services import clean_text
+from app.cases.intake import clean_text
 from app.cases.tables import Case, Enquiry
 from app.domain.casework import Channel, EnquiryStatus, check_enquiry_outcome, enquiry_status
 from app.errors import InvalidInput

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.cases.services import CaseView
+from app.cases.register import CaseView
 from app.domain.pipeline import STATUS_LABELS
 from app.web import excel
 

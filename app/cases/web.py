@@ -8,10 +8,12 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
-from app.accounts.tables import RoleGrant, User
-from app.calendar.services import calendar_of
+from app.accounts.services import people_holding
+from app.accounts.tables import User
 from app.cases import accountability as records
-from app.cases import enquiries, services
+from app.cases import casefile, enquiries, posting, steps, survey
+from app.cases import intake as case_intake
+from app.cases import register as case_register
 from app.cases.events import EVENT_LABELS
 from app.cases.export import workbook
 from app.domain.casework import (
@@ -23,14 +25,12 @@ from app.domain.casework import (
     EnquiryStatus,
     PriorReview,
     ReviewLevel,
-    case_dates,
     checklist,
 )
 from app.domain.pipeline import ACTION_LABELS, STATUS_LABELS, Status
 from app.errors import InvalidInput
-from app.rota.services import line_rows
-from app.rota.tables import Line
-from app.tenancy import cache
+from app.flows import casefile as flow_casefile
+from app.flows import intake as intake_flow
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission, Role
 from app.web.excel import download
@@ -49,26 +49,14 @@ LABELS = {
     "enquiry_status": ENQUIRY_STATUS_LABELS,
     "eligibility": {"below": "低于低保标准", "above": "高于低保标准", "n/a": ""},
 }
+# Who can receive, investigate or handle a case: the section's active staff and its head.
 CASE_WORKERS = {Role.STAFF, Role.SECTION_HEAD}
 REVIEW_FIELD_PREFIXES = tuple(f"{level}_" for level in ReviewLevel)
 
 
-async def _case_workers(ctx: TenantContext) -> list[dict]:
-    """Who can receive, investigate or handle a case: the section's active staff and its head
-    (kept by the process: role grants and people are among what it keeps)."""
-
-    async def workers() -> list[dict]:
-        rows = await ctx.select(RoleGrant, RoleGrant.user.as_alias("id"), RoleGrant.user.name.as_alias("name")).where(
-            RoleGrant.role.is_in(sorted(CASE_WORKERS)) & RoleGrant.user._.active.eq(True)
-        )
-        return sorted({row["id"]: row for row in rows}.values(), key=lambda row: row["id"])
-
-    return await cache.kept(ctx.tenant.id, "case workers", workers)
-
-
-def _filter_from(query: dict) -> services.CaseFilter:
+def _filter_from(query: dict) -> case_register.CaseFilter:
     handler = query.get("handler_id", "")
-    return services.CaseFilter(
+    return case_register.CaseFilter(
         line=query.get("line", ""),
         status=query.get("status", ""),
         handler_id=whole_number(handler, "经办人") if handler else None,
@@ -87,15 +75,15 @@ async def register(request: Request, ctx: County) -> Template:
     error = ""
     try:
         chosen = _filter_from(dict(request.query_params))
-        found = await services.list_cases(ctx, chosen)
+        found = await case_register.list_cases(ctx, chosen)
     except InvalidInput as exc:
-        error, found = exc.localized(), await services.list_cases(ctx, services.CaseFilter())
+        error, found = exc.localized(), await case_register.list_cases(ctx, case_register.CaseFilter())
     query = {k: v for k, v in request.query_params.items() if k != "page" and v}
     context = {
         "found": found,
         "query": query,
-        "lines": await line_rows(ctx),
-        "people": await _case_workers(ctx),
+        "lines": await intake_flow.lines(ctx),
+        "people": await people_holding(ctx, CASE_WORKERS),
         "statuses": list(Status),
         "labels": LABELS,
         "error": error,
@@ -105,14 +93,14 @@ async def register(request: Request, ctx: County) -> Template:
 
 @get("/cases/export.xlsx", name="cases_export", guards=[requires(Permission.CASE_VIEW)])
 async def export(request: Request, ctx: County) -> Response:
-    cases = await services.all_cases(ctx, _filter_from(dict(request.query_params)))
+    cases = await case_register.all_cases(ctx, _filter_from(dict(request.query_params)))
     return download(workbook(cases, ctx.tenant.name), f"cases-{ctx.tenant.slug}-{ctx.tenant.now():%Y%m%d}.xlsx")
 
 
 async def _intake_context(ctx: TenantContext, form: dict, error: str = "") -> dict:
     return {
-        "lines": await line_rows(ctx),
-        "people": await _case_workers(ctx),
+        "lines": await intake_flow.lines(ctx),
+        "people": await people_holding(ctx, CASE_WORKERS),
         "form": form,
         "error": error,
         "today": ctx.tenant.now().date(),
@@ -138,13 +126,11 @@ async def due_preview(
 ) -> Template:
     """The due date as soon as the line and the day of receipt are chosen (the form's own field names)."""
     context: dict = {"dates": None, "days": None, "problem": ""}
-    row = await ctx.select(Line).where(Line.code == line).first()
     try:
         received = day(received_on, "接收日期")
-        if row and received:
-            separated = separated_household == "on" and row["separated_working_days"]
-            days = row["separated_working_days"] if separated else row["working_days"]
-            context.update(days=days, dates=case_dates(await calendar_of(ctx), received, days))
+        preview = await intake_flow.due_preview(ctx, line, received, separated_household == "on") if received else None
+        if preview:
+            context.update(days=preview[0], dates=preview[1])
     except InvalidInput as exc:
         context["problem"] = exc.localized()
     return page(request, "cases/due_preview.html", context)
@@ -154,9 +140,9 @@ async def due_preview(
 async def intake(request: Request, ctx: County) -> Template | Redirect:
     form = dict(await request.form())
     try:
-        case = await services.intake(
+        case = await intake_flow.intake(
             ctx,
-            services.Application(
+            case_intake.Application(
                 line=form.get("line", ""),
                 applicant_name=form.get("applicant_name", ""),
                 applicant_id_number=form.get("applicant_id_number", ""),
@@ -201,14 +187,14 @@ async def _case_page(
     form=None,
 ):
     """The case page; after a refused step, that step's form comes back with what was typed."""
-    folder = await services.case_file(ctx, case_id)
+    folder = await flow_casefile.case_file(ctx, case_id)
     context = {
         "f": folder,
         "c": folder.case,
         "labels": LABELS,
         "error": error,
-        "checklist": checklist(folder.case.line_code, folder.line_materials),
-        "people": await _case_workers(ctx),
+        "checklist": checklist(folder.case.line_code, folder.materials),
+        "people": await people_holding(ctx, CASE_WORKERS),
         "today": ctx.tenant.now().date(),
         "full_id": "",
         "failed_step": failed_step,
@@ -224,11 +210,11 @@ async def case_page(request: Request, ctx: County, case_id: FromPath[int]) -> Te
 
 async def _notice(ctx: TenantContext, case_id: int, form) -> None:
     items = [*form.getall("items", []), *form.get("other_items", "").splitlines()]
-    await services.issue_notice(ctx, case_id, items, form.get("reason", ""))
+    await steps.issue_notice(ctx, case_id, items, form.get("reason", ""))
 
 
 async def _survey(ctx: TenantContext, case_id: int, form) -> None:
-    await services.record_survey(
+    await survey.record_survey(
         ctx,
         case_id,
         visited_on=day(form.get("visited_on", ""), "调查日期", required=True),
@@ -239,13 +225,13 @@ async def _survey(ctx: TenantContext, case_id: int, form) -> None:
 
 
 async def _posting(ctx: TenantContext, case_id: int, form) -> None:
-    await services.start_posting(
+    await posting.start_posting(
         ctx, case_id, day(form.get("starts_on", ""), "公示开始日期", required=True), form.get("place", "")
     )
 
 
 async def _objection(ctx: TenantContext, case_id: int, form) -> None:
-    await services.record_objection(
+    await posting.record_objection(
         ctx,
         case_id,
         day(form.get("raised_on", ""), "异议日期", required=True),
@@ -255,41 +241,41 @@ async def _objection(ctx: TenantContext, case_id: int, form) -> None:
 
 
 async def _resolve(ctx: TenantContext, case_id: int, form) -> None:
-    await services.resolve_objection(
+    await posting.resolve_objection(
         ctx, case_id, whole_number(form.get("objection_id", ""), "异议"), form.get("resolution", "")
     )
 
 
 async def _extend(ctx: TenantContext, case_id: int, form) -> None:
-    await services.extend(ctx, case_id, whole_number(form.get("working_days", ""), "延期天数"), form.get("reason", ""))
+    await steps.extend(ctx, case_id, whole_number(form.get("working_days", ""), "延期天数"), form.get("reason", ""))
 
 
 # Each step of the case page: the permission it needs and what it does with the form.
 STEPS = {
-    "accept": (Permission.CASE_WORK, lambda ctx, case_id, form: services.decide_intake(ctx, case_id, True)),
+    "accept": (Permission.CASE_WORK, lambda ctx, case_id, form: steps.decide_intake(ctx, case_id, True)),
     "refuse": (
         Permission.CASE_WORK,
-        lambda ctx, case_id, form: services.decide_intake(ctx, case_id, False, form.get("reason", "")),
+        lambda ctx, case_id, form: steps.decide_intake(ctx, case_id, False, form.get("reason", "")),
     ),
     "notice": (Permission.CASE_WORK, _notice),
     "survey": (Permission.CASE_WORK, _survey),
-    "sign": (Permission.CASE_WORK, lambda ctx, case_id, form: services.sign_survey(ctx, case_id)),
+    "sign": (Permission.CASE_WORK, lambda ctx, case_id, form: survey.sign_survey(ctx, case_id)),
     "posting": (Permission.CASE_WORK, _posting),
     "objection": (Permission.CASE_WORK, _objection),
     "resolve": (Permission.CASE_WORK, _resolve),
-    "approve": (Permission.CASE_DECIDE, lambda ctx, case_id, form: services.decide(ctx, case_id, True)),
+    "approve": (Permission.CASE_DECIDE, lambda ctx, case_id, form: steps.decide(ctx, case_id, True)),
     "reject": (
         Permission.CASE_DECIDE,
-        lambda ctx, case_id, form: services.decide(ctx, case_id, False, form.get("reason", "")),
+        lambda ctx, case_id, form: steps.decide(ctx, case_id, False, form.get("reason", "")),
     ),
-    "close": (Permission.CASE_WORK, lambda ctx, case_id, form: services.close(ctx, case_id, form.get("reason", ""))),
+    "close": (Permission.CASE_WORK, lambda ctx, case_id, form: steps.close(ctx, case_id, form.get("reason", ""))),
     "extend": (Permission.CASE_EXTEND, _extend),
 }
 
 
 @post("/cases/{case_id:int}/{step:str}", name="case_step", guards=[requires(Permission.CASE_VIEW)])
 async def take_step(request: Request, ctx: County, case_id: FromPath[int], step: FromPath[str]) -> Template | Redirect:
-    await services.get_case(ctx, case_id)
+    await case_register.get_case(ctx, case_id)
     if step not in STEPS:
         raise NotFoundException(f"no step {step!r}")
     permission, act = STEPS[step]
@@ -306,24 +292,24 @@ async def take_step(request: Request, ctx: County, case_id: FromPath[int], step:
 
 @post("/cases/{case_id:int}/id-number", name="case_id_number", guards=[requires(Permission.CASE_VIEW)])
 async def reveal_id_number(request: Request, ctx: County, case_id: FromPath[int]) -> Template:
-    number = await services.reveal_id_number(ctx, case_id)
+    number = await steps.reveal_id_number(ctx, case_id)
     return page(request, "cases/id_number.html", {"number": number})
 
 
 @get("/cases/{case_id:int}/notices/{notice_id:int}", name="case_notice", guards=[requires(Permission.CASE_VIEW)])
 async def print_notice(request: Request, ctx: County, case_id: FromPath[int], notice_id: FromPath[int]) -> Template:
-    return page(request, "cases/print_notice.html", await services.notice_payload(ctx, case_id, notice_id))
+    return page(request, "cases/print_notice.html", await casefile.notice_payload(ctx, case_id, notice_id))
 
 
 @get("/cases/{case_id:int}/receipts/{receipt_id:int}", name="case_receipt", guards=[requires(Permission.CASE_VIEW)])
 async def print_receipt(request: Request, ctx: County, case_id: FromPath[int], receipt_id: FromPath[int]) -> Template:
-    return page(request, "cases/print_receipt.html", await services.receipt_payload(ctx, case_id, receipt_id))
+    return page(request, "cases/print_receipt.html", await casefile.receipt_payload(ctx, case_id, receipt_id))
 
 
 @get("/cases/{case_id:int}/evidence", name="case_evidence", guards=[requires(Permission.CASE_VIEW)])
 async def evidence(request: Request, ctx: County, case_id: FromPath[int]) -> Template:
     """Everything about the case on paper, in one go, for an inspection."""
-    folder = await services.case_file(ctx, case_id)
+    folder = await flow_casefile.case_file(ctx, case_id)
     return page(request, "cases/evidence.html", {"f": folder, "c": folder.case, "labels": LABELS})
 
 
@@ -406,7 +392,7 @@ async def _register_page(request: Request, ctx: TenantContext, *, form=None, err
     context = {
         "found": found,
         "query": {k: v for k, v in query.items() if k != "page" and v},
-        "people": await _case_workers(ctx),
+        "people": await people_holding(ctx, CASE_WORKERS),
         "channels": list(Channel),
         "statuses": list(EnquiryStatus),
         "labels": LABELS,

@@ -9,12 +9,12 @@ from litestar.response import Template
 
 from app import clock
 from app.absences import services as absence_services
-from app.absences.services import awaiting_decision, list_absences
+from app.absences.services import list_absences
 from app.accounts.services import holders_of
 from app.audit.services import recent_changes
-from app.cases import enquiries
-from app.cases import services as cases
+from app.cases import enquiries, register, survey
 from app.domain.reminder import STAGE_LABELS
+from app.flows import cover, urgency
 from app.notifications.mail import failures_since
 from app.rota.services import snapshot, uncovered
 from app.tenancy.permissions import Permission, Role
@@ -37,13 +37,13 @@ async def dashboard(request: Request, ctx: County) -> Template:
         beat = await last_beat(services_of(request).redis)
         context["worker_alive"] = beat is not None and clock.now().timestamp() - beat < STALE_AFTER_SECONDS
         context["email_failures"] = await failures_since(ctx)
-    context["approvals"] = await awaiting_decision(ctx)
+    context["approvals"] = await cover.covered_awaiting_decision(ctx)
     me = ctx.actor.require_user()
-    context["urgent"] = await cases.urgent_cases(ctx, me)
-    context["open_cases"] = await cases.open_count(ctx, me)
-    context["to_sign"] = await cases.awaiting_my_signature(ctx, me)
+    context["urgent"] = await urgency.urgent_cases(ctx, me)
+    context["open_cases"] = await register.open_count(ctx, me)
+    context["to_sign"] = await survey.awaiting_my_signature(ctx, me)
     context["open_referrals"] = await enquiries.my_open_referrals(ctx, me)
-    context["to_decide"] = await cases.awaiting_decision(ctx) if ctx.actor.can(Permission.CASE_DECIDE) else []
+    context["to_decide"] = await register.awaiting_decision(ctx) if ctx.actor.can(Permission.CASE_DECIDE) else []
     context["stage_labels"] = STAGE_LABELS
     context["labels"] = absence_services
     snap = await snapshot(ctx)
@@ -60,7 +60,7 @@ async def dashboard(request: Request, ctx: County) -> Template:
     context["escalated"] = [
         row for row in context["rota"] if row.entry.status == "escalated" and row.entry.acting is None
     ]
-    context["uncovered_cases"] = await cases.uncovered_count(ctx) if context["sees_cover"] else 0
+    context["uncovered_cases"] = await register.uncovered_count(ctx) if context["sees_cover"] else 0
     return page(request, "dashboard/index.html", context)
 
 

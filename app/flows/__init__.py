@@ -1,2 +1,6 @@
-"""Processes that cross features (issue 14): each gathers what it needs from two or more features
-and hands plain data to the one that acts, so that the features import only the ground."""
+"""Flows: the processes that cross features (issue 14).
+
+A feature (cases, absences, the rota, reminders, ...) stands on the ground alone; whatever needs
+two of them is written here, once, and called by the workers, the pages across features and the
+features' own pages.
+"""

@@ -3,7 +3,7 @@
 Reading and checking is the same for a preview and for applying; applying checks again inside
 its transaction, under the county's import lock (two uploads of one file at once cannot both
 create), and writes every row or none. Rows are written by the same services as the forms:
-``staff.create_staff``/``update_staff``, and ``cases.new_case`` (the calendar's due dates).
+``staff.create_staff``/``update_staff``, and ``intake.new_case`` (the calendar's due dates).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from app import db
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
 from app.calendar.services import calendar_of
-from app.cases import services as cases
+from app.cases import intake
 from app.cases.events import record_event
 from app.cases.tables import Case
 from app.domain import idnumber
@@ -236,7 +236,7 @@ async def _write_cases(ctx: TenantContext, checked: rules.Checked) -> None:
     calendar, now_rota = await calendar_of(ctx), await rota.snapshot(ctx)
     lines = {row["id"]: row for row in await ctx.select(Line)}
     for entry in new:
-        row = cases.new_case(
+        row = intake.new_case(
             ctx,
             calendar,
             lines[entry.line.id],

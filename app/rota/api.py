@@ -12,6 +12,7 @@ from app.rota import services
 from app.rota.posts import LineSpec
 from app.tenancy.permissions import Permission
 from app.text import SingleLine
+from app.web.forms import parse_instant
 from app.web.guards import County, requires
 
 # A PATCH body: any of a line's settings (``LineSpec`` but its code), and ``active``. A struct made
@@ -102,7 +103,7 @@ async def rota(ctx: County, at: FromQuery[str] = "") -> list[dict]:
             "status": row.entry.status.value,
             "candidates": list(row.entry.candidates),
         }
-        for row in await services.rota(ctx, services.parse_instant(ctx, at))
+        for row in await services.rota(ctx, parse_instant(ctx, at))
     ]
 
 

@@ -54,17 +54,6 @@ async def _names(ctx: TenantContext) -> dict[int, str]:
     return {u["id"]: u["name"] for u in await ctx.select(User, User.id, User.name)}
 
 
-def parse_instant(ctx: TenantContext, raw: str) -> datetime | None:
-    """``2026-05-06T09:30`` (county time) or with an offset; empty means now."""
-    if not raw:
-        return None
-    try:
-        parsed = datetime.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput("时间 {value} 格式不对，应为 年-月-日 时:分", value=raw) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=ctx.tenant.zone)
-
-
 def _current(query, at: datetime | None = None):
     at = at or clock.now()
     return query.where((Assignment.valid_from <= at) & (Assignment.valid_to.is_null() | (Assignment.valid_to > at)))
@@ -111,6 +100,29 @@ async def line(ctx: TenantContext, code: str) -> LineView:
     if not rows:
         raise NotFound(f"line {code!r}")
     return _views(rows, await _posts_at(ctx), await _names(ctx))[0]
+
+
+async def line_row(ctx: TenantContext, code: str) -> dict | None:
+    """The line of that code as stored, active or not."""
+    return await ctx.select(Line).where(Line.code == code).first()
+
+
+async def active_line_row(ctx: TenantContext, code: str) -> dict:
+    """The active line of that code, as stored; refused (for a person to read) when there is none."""
+    row = await ctx.select(Line).where((Line.code == code) & Line.active.eq(True)).first()
+    if row is None:
+        raise InvalidInput("没有“{line}”这个业务岗位", line=code)
+    return row
+
+
+async def a_holder(ctx: TenantContext, line_id: int) -> int | None:
+    """Who holds the line's A post (None before anyone is assigned)."""
+    post = (
+        await ctx.select(Assignment, Assignment.a)
+        .where((Assignment.line == line_id) & Assignment.valid_to.is_null() & Assignment.a.is_not_null())
+        .first()
+    )
+    return None if post is None else post["a"]
 
 
 async def add_default_lines(ctx: TenantContext) -> None:

@@ -17,6 +17,7 @@ from app.rota.qualifications import candidates
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
 from app.web.feedback import Done, done
+from app.web.forms import parse_instant
 from app.web.guards import County, requires
 from app.web.render import page
 
@@ -39,7 +40,7 @@ async def _board(request: Request, ctx: TenantContext, at: datetime | None, erro
 @get("/rota", name="rota", guards=[requires(Permission.ROTA_VIEW)])
 async def board(request: Request, ctx: County, at: FromQuery[str] = "") -> Template:
     try:
-        instant = services.parse_instant(ctx, at)
+        instant = parse_instant(ctx, at)
     except InvalidInput as exc:
         return await _board(request, ctx, None, exc.localized(), status_code=400)
     return await _board(request, ctx, instant)

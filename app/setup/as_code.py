@@ -23,6 +23,7 @@ from app.accounts.tables import RoleGrant, User
 from app.audit.services import record
 from app.calendar import services as calendar
 from app.calendar.tables import CalendarDay
+from app.cases.dates import recompute_county
 from app.domain import office_hours
 from app.errors import InvalidInput
 from app.i18n.messages import said
@@ -374,7 +375,7 @@ async def apply(spec: TenantSpec, actor: Actor) -> list[Change]:
         if any(change.entity == "calendar_day" for change in changes):
             # The county's days changed: its open cases follow, in this same transaction.
             county = TenantInfo(id=tenant_id, slug=spec.slug, name=spec.name, timezone=spec.timezone)
-            await calendar.recompute_county(TenantContext(tenant=county, actor=actor))
+            await recompute_county(TenantContext(tenant=county, actor=actor))
     return changes
 
 

@@ -18,12 +18,12 @@ from app.absences.services import (
     list_absences,
     overdue_returns,
 )
-from app.cases import enquiries
-from app.cases import services as cases
+from app.cases import enquiries, register, survey
 from app.domain.absence import Status as AbsenceStatus
 from app.domain.reminder import Stage
 from app.evaluation.cycles import CycleView, list_cycles, unlocked_cycles
 from app.evaluation.ratings import Task, my_tasks
+from app.flows import urgency
 from app.rota.services import RotaRow, snapshot
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
@@ -42,9 +42,9 @@ class Ratings:
 class Todo:
     absences_to_decide: list[AbsenceView] = field(default_factory=list)
     returns_to_mark: list[AbsenceView] = field(default_factory=list)
-    urgent_cases: dict[str, cases.Bucket] = field(default_factory=dict)
+    urgent_cases: dict[str, urgency.Bucket] = field(default_factory=dict)
     signatures: list[dict] = field(default_factory=list)
-    cases_to_decide: list[cases.CaseView] = field(default_factory=list)
+    cases_to_decide: list[register.CaseView] = field(default_factory=list)
     lines_to_pick: list[RotaRow] = field(default_factory=list)
     ratings: list[Ratings] = field(default_factory=list)
     open_referrals: int = 0
@@ -84,13 +84,13 @@ async def todo_of(ctx: TenantContext) -> Todo:
     me = ctx.actor.require_user()
     can = ctx.actor.can
     mine = await list_absences(ctx, person_id=me, limit=20)
-    urgent = await cases.urgent_cases(ctx, me) if can(Permission.CASE_WORK) else {}
+    urgent = await urgency.urgent_cases(ctx, me) if can(Permission.CASE_WORK) else {}
     return Todo(
         absences_to_decide=await awaiting_decision(ctx),
         returns_to_mark=[a for a in mine if a.status == AbsenceStatus.OVERDUE],
         urgent_cases={stage: urgent[stage] for stage in URGENT_STAGES if urgent.get(stage) and urgent[stage].total},
-        signatures=await cases.awaiting_my_signature(ctx, me),
-        cases_to_decide=await cases.awaiting_decision(ctx) if can(Permission.CASE_DECIDE) else [],
+        signatures=await survey.awaiting_my_signature(ctx, me),
+        cases_to_decide=await register.awaiting_decision(ctx) if can(Permission.CASE_DECIDE) else [],
         lines_to_pick=await _lines_to_pick(ctx) if can(Permission.ESCALATION_PICK) else [],
         ratings=await _ratings_due(ctx),
         open_referrals=await enquiries.my_open_referrals(ctx, me) if can(Permission.CASE_WORK) else 0,
@@ -104,11 +104,11 @@ async def todo_count(ctx: TenantContext) -> int:
     absences to decide and lines to pick for only for those who may."""
     me = ctx.actor.require_user()
     can = ctx.actor.can
-    queries = [overdue_returns(ctx, me), db.count_of(cases.awaiting_my_signature(ctx, me)), unlocked_cycles(ctx)]
+    queries = [overdue_returns(ctx, me), db.count_of(survey.awaiting_my_signature(ctx, me)), unlocked_cycles(ctx)]
     if can(Permission.CASE_WORK):
-        queries += [cases.due_by_today(ctx, me), enquiries.my_open_referrals(ctx, me)]
+        queries += [register.due_by_today(ctx, me), enquiries.my_open_referrals(ctx, me)]
     if can(Permission.CASE_DECIDE):
-        queries.append(cases.awaiting_decision_count(ctx))
+        queries.append(register.awaiting_decision_count(ctx))
     returns, signatures, open_cycles, *casework = await db.counts(*queries)
     count = returns + signatures + sum(casework)
     if open_cycles:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal, overload
 
 from app.errors import InvalidInput
+from app.tenancy.context import TenantContext
 
 
 def whole_number(raw: object, label: str) -> int:
@@ -33,3 +34,14 @@ def day(raw: str, label: str, *, required: bool = False) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         raise InvalidInput("{field} {value} 不是日期（年-月-日）", field=label, value=raw) from None
+
+
+def parse_instant(ctx: TenantContext, raw: str) -> datetime | None:
+    """``2026-05-06T09:30`` (county time) or with an offset; empty means now."""
+    if not raw:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput("时间 {value} 格式不对，应为 年-月-日 时:分", value=raw) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=ctx.tenant.zone)

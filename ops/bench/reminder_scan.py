@@ -26,8 +26,8 @@ from run import _backends, _cpu_seconds
 from seed import BENCH_URL, seeded_database
 
 from app import db
+from app.flows.reminders import scan
 from app.notifications.tables import EmailOutbox
-from app.reminders.scan import scan
 from app.reminders.tables import Reminder
 from app.tenancy.context import Actor, TenantContext
 from app.tenancy.services import list_tenants

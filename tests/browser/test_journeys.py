@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from playwright.async_api import async_playwright
 
-from app.absences.substitution import sweep
 from app.accounts.services import set_password
 from app.accounts.tables import User
 from app.cases.tables import Case
 from app.demo import DEMO_REGION, seed
 from app.evaluation import cycles, grassroots, ratings
 from app.flows import evaluation_inputs
+from app.flows.substitution import sweep
 from app.settings import PROJECT_ROOT
 from tests.browser.conftest import CHROMIUM_FLAGS
 from tests.helpers import OPERATOR, PASSWORD, context_of, start_leave

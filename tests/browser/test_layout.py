@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.absences import services as absences
-from app.cases.services import Application, intake
+from app.cases.intake import Application
 from app.domain.absence import Action
 from app.evaluation.cycles import open_cycle, set_step
+from app.flows.intake import intake
 from tests.browser import sign_in_as
 from tests.helpers import context_of, demo_county
 

@@ -8,12 +8,13 @@ from datetime import date, datetime, timedelta
 import pytest
 from chinese_calendar import is_workday
 
-from app.absences import services
-from app.absences.substitution import sweep
+from app.absences import services, substitutions
 from app.absences.tables import Absence, Substitution
 from app.calendar.office import office_hours_of
 from app.domain.absence import Action, Category
 from app.errors import InvalidInput
+from app.flows import cover, door
+from app.flows.substitution import sweep
 from app.notifications.tables import Notification
 from app.rota.services import people_away, rota
 from tests.helpers import api_token, context_of, demo_county, portal, post_form, sign_in
@@ -198,7 +199,7 @@ async def test_wangxiaolei_on_leave_hands_his_lines_to_the_backups_and_gets_them
     assert (await acting(people))["urban_dibao"] == people["wangxiaolei"]
     assert await Substitution.count().where(Substitution.ended_at.is_null()) == 0
     assert sorted(await inbox_of(people["houweili"])) == ["substitution.end", "substitution.start"]
-    history = await services.substitution_history(await context_of("dangshan", people["admin"]), absence.id)
+    history = await substitutions.substitution_history(await context_of("dangshan", people["admin"]), absence.id)
     assert {(h["line.name"], h["substitute.name"]) for h in history} == {("城市低保", "侯伟丽"), ("临时救助", "朱文君")}
 
 
@@ -212,7 +213,7 @@ async def test_backup_also_away_escalates_to_the_section_head_who_picks(people):
     assert urban.entry.status.value == "escalated" and urban.entry.acting is None
     assert people["sunjing"] in urban.entry.candidates
     assert "substitution.escalated" in await inbox_of(people["head"])
-    await services.pick(ctx, "urban_dibao", people["sunjing"])
+    await cover.pick(ctx, "urban_dibao", people["sunjing"])
     await sweep(county)
     assert (await acting(people))["urban_dibao"] == people["sunjing"]
     assert "substitution.start" in await inbox_of(people["sunjing"])
@@ -247,7 +248,7 @@ async def test_two_sweeps_at_once_end_in_one_state_with_one_message_each(people)
 async def test_a_sweep_interrupted_half_way_is_completed_by_the_next(people, monkeypatch):
     await leave(people, "wangxiaolei")
     county = (await context_of("dangshan", people["admin"])).tenant
-    from app.absences import substitution
+    from app.flows import substitution
 
     real_open, opened = substitution._open, []
 
@@ -296,7 +297,7 @@ async def test_recorded_afterwards_counts_but_substitutes_nobody(people):
 
 async def test_door_notice_appears_when_everyone_of_the_section_is_out(people):
     ctx = await context_of("dangshan", people["admin"])
-    assert await services.door_notice(ctx) is None
+    assert await door.door_notice(ctx) is None
     for username in ("head", "wangxiaolei", "houweili", "zhuwenjun", "sunjing"):
         person_ctx = await context_of("dangshan", people[username])
         start = now() - timedelta(minutes=5)
@@ -309,7 +310,7 @@ async def test_door_notice_appears_when_everyone_of_the_section_is_out(people):
             ends_at=start + timedelta(minutes=30),
             contact=f"1390000{people[username]}",
         )
-    notice = await services.door_notice(ctx)
+    notice = await door.door_notice(ctx)
     assert notice is not None and len(notice.entries) == 5
     assert {e.reason for e in notice.entries} == {"全员下乡核查"}
     assert notice.neighbour_offices == ["局办公室（0557-8012300）", "社会事务股（0557-8012302）"]
@@ -378,11 +379,11 @@ async def test_the_head_can_switch_the_pick_to_another_qualified_person(people):
     await leave(people, "houweili")
     await leave(people, "wangxiaolei")
     head = await context_of("dangshan", people["head"])
-    await services.pick(head, "urban_dibao", people["sunjing"])
-    await services.pick(head, "urban_dibao", people["head"])
+    await cover.pick(head, "urban_dibao", people["sunjing"])
+    await cover.pick(head, "urban_dibao", people["head"])
     assert (await acting(people))["urban_dibao"] == people["head"]
     with pytest.raises(InvalidInput, match="cannot stand in"):
-        await services.pick(head, "urban_dibao", people["zhaoming"])  # not qualified
+        await cover.pick(head, "urban_dibao", people["zhaoming"])  # not qualified
 
 
 async def test_the_only_leaders_own_leave_is_decided_by_the_admin(people):
@@ -428,7 +429,7 @@ async def test_two_heads_picking_at_once_end_with_one_pick(people):
     await leave(people, "wangxiaolei")
     head = await context_of("dangshan", people["head"])
     await asyncio.gather(
-        services.pick(head, "urban_dibao", people["sunjing"]), services.pick(head, "urban_dibao", people["head"])
+        cover.pick(head, "urban_dibao", people["sunjing"]), cover.pick(head, "urban_dibao", people["head"])
     )
     assert await EscalationPick.count().where(EscalationPick.ended_at.is_null()) == 1
 

@@ -13,6 +13,7 @@ from app.calendar.tables import CalendarDay, GlobalCalendarDay
 from app.cases.tables import Case, CaseEvent
 from app.domain.casework import case_dates
 from app.domain.workdays import DayInfo, DayOverride, WorkCalendar
+from app.flows import calendar as calendar_change
 from app.rota.tables import Line
 from app.settings import PROJECT_ROOT
 from app.setup import as_code
@@ -391,8 +392,8 @@ async def test_a_countys_own_decision_beats_the_global_one(settings, dangshan):
     await county("xiaoxian", "萧县")
     theirs = await open_case("xiaoxian", await person("xiaoxian", "xadmin", ("admin",)), date(2026, 12, 25))
     ours = await open_case("dangshan", dangshan["ids"]["zhuwenjun"], date(2026, 12, 25))
-    await services.set_day(await operator_of("dangshan"), NEW_YEAR_2027, True, "窗口值班")
-    await services.set_global_day(ROOT, NEW_YEAR_2027, False, "元旦")
+    await calendar_change.set_day(await operator_of("dangshan"), NEW_YEAR_2027, True, "窗口值班")
+    await calendar_change.set_global_day(ROOT, NEW_YEAR_2027, False, "元旦")
     assert await dates_of(ours) == (NEW_YEAR_2027, False)  # the county's working day, entered: no guess
     assert await dates_of(theirs) == (date(2027, 1, 4), True)
     assert len(await events_of(ours)) == 1  # from its own change only
@@ -405,13 +406,13 @@ async def test_a_countys_own_decision_beats_the_global_one(settings, dangshan):
         "source": "override",
         "provisional": False,
     }
-    await services.clear_day(await operator_of("dangshan"), NEW_YEAR_2027)
+    await calendar_change.clear_day(await operator_of("dangshan"), NEW_YEAR_2027)
     assert await dates_of(ours) == (date(2027, 1, 4), True)  # now the global holiday applies
 
 
 async def test_only_a_superadmin_changes_the_global_calendar(settings, dangshan):
     with pytest.raises(PermissionError):
-        await services.set_global_day(Actor(user_id=None, label="县管理员"), NEW_YEAR_2027, False, "元旦")
+        await calendar_change.set_global_day(Actor(user_id=None, label="县管理员"), NEW_YEAR_2027, False, "元旦")
     async with portal(settings) as client:
         await sign_in(client, "dangshan", "admin")
         assert (await client.get("/admin/calendar")).status_code == 403
@@ -515,12 +516,12 @@ async def test_overrides_and_recomputation_work_on_both_databases(any_db):
     await county("xiaoxian", "萧县")
     case_id = await open_case("xiaoxian", await person("xiaoxian", "xadmin", ("admin",)), date(2026, 12, 25))
     ctx = await operator_of("xiaoxian")
-    assert await services.set_day(ctx, NEW_YEAR_2027, False, "元旦") == DayInfo(
+    assert await calendar_change.set_day(ctx, NEW_YEAR_2027, False, "元旦") == DayInfo(
         NEW_YEAR_2027, False, "override", "元旦", provisional=False
     )
     assert await dates_of(case_id) == (date(2027, 1, 4), True)
-    await services.set_global_day(ROOT, date(2027, 1, 4), False, "")
+    await calendar_change.set_global_day(ROOT, date(2027, 1, 4), False, "")
     assert await dates_of(case_id) == (date(2027, 1, 5), True)
-    await services.clear_day(ctx, NEW_YEAR_2027)
+    await calendar_change.clear_day(ctx, NEW_YEAR_2027)
     assert await dates_of(case_id) == (NEW_YEAR_2027, True)
     assert len(await events_of(case_id)) == 3

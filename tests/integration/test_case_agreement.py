@@ -8,8 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from app.cases import services
+from app.cases import register, survey
 from app.cases.tables import CaseEvent
+from app.flows import intake as intake_flow
 from app.notifications.tables import Notification
 from tests.helpers import api_token, demo_county, portal, post_form, sign_in
 from tests.integration.test_cases import (
@@ -46,7 +47,7 @@ async def test_on_the_postings_last_day_the_approve_button_is_disabled_with_the_
     # A refused approval says when it opens, and does not open the unrelated extension panel.
     assert refused.status_code == 400 and f"{opens} 起方可审批" in refused.text
     assert '<details class="extend" open>' not in refused.text
-    assert last_day.id not in {c.id for c in await services.awaiting_decision(await acting_as(people, "leader"))}
+    assert last_day.id not in {c.id for c in await register.awaiting_decision(await acting_as(people, "leader"))}
 
 
 async def test_the_day_after_the_postings_last_day_the_case_is_ready_for_approval(settings, people):
@@ -55,7 +56,7 @@ async def test_the_day_after_the_postings_last_day_the_case_is_ready_for_approva
         await sign_in(client, SLUG, "leader")
         page = await client.get(f"/t/{SLUG}/cases/{over.id}")
     assert f'action="/t/{SLUG}/cases/{over.id}/approve"' in page.text and "公示期满" in page.text
-    assert over.id in {c.id for c in await services.awaiting_decision(await acting_as(people, "leader"))}
+    assert over.id in {c.id for c in await register.awaiting_decision(await acting_as(people, "leader"))}
 
 
 # ---- 人户分离 --------------------------------------------------------------------------------------------------------
@@ -67,7 +68,7 @@ async def test_the_due_preview_reads_the_separated_household_box_as_the_form_sen
         params = {"line": "urban_dibao", "received_on": today().isoformat()}
         plain = await client.get(f"/t/{SLUG}/cases/due-preview", params=params)
         ticked = await client.get(f"/t/{SLUG}/cases/due-preview", params={**params, "separated_household": "on"})
-    separated = await services.intake(
+    separated = await intake_flow.intake(
         await acting_as(people, "wangxiaolei"), application(people, separated_household=True)
     )
     assert "办结时限 10 个工作日" in plain.text
@@ -97,7 +98,7 @@ async def test_a_refused_survey_keeps_what_was_typed(settings, people):
 
 async def test_the_second_investigator_is_asked_to_sign_and_sees_what_she_signs(settings, people):
     case = await case_at(people, "accepted")
-    await services.record_survey(
+    await survey.record_survey(
         await acting_as(people, "wangxiaolei"),
         case.id,
         visited_on=today(),
@@ -128,8 +129,8 @@ async def test_the_second_investigator_is_asked_to_sign_and_sees_what_she_signs(
 
 async def test_intake_warns_of_an_open_case_of_the_same_person_on_the_same_line(settings, people):
     clerk = await acting_as(people, "wangxiaolei")
-    first = await services.intake(clerk, application(people))
-    other_line = await services.intake(clerk, application(people, line="temporary"))
+    first = await intake_flow.intake(clerk, application(people))
+    other_line = await intake_flow.intake(clerk, application(people, line="temporary"))
     assert other_line.warnings == ()
     token = await api_token(SLUG, people["wangxiaolei"])
     async with portal(settings) as client:
@@ -159,6 +160,6 @@ async def test_intake_warns_of_an_open_case_of_the_same_person_on_the_same_line(
 async def test_a_decided_case_is_no_duplicate(people):
     clerk = await acting_as(people, "wangxiaolei")
     await case_at(people, "not_accepted")
-    again = await services.intake(clerk, application(people))
+    again = await intake_flow.intake(clerk, application(people))
     assert again.warnings == ()
-    assert (await services.get_case(clerk, again.id)).warnings == ()
+    assert (await register.get_case(clerk, again.id)).warnings == ()

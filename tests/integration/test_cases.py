@@ -20,12 +20,12 @@ from openpyxl import load_workbook
 
 from app import db
 from app.absences import services as absences
-from app.absences.substitution import sweep
 from app.accounts.tables import User
 from app.audit.tables import AuditRecord
-from app.calendar.services import recompute_county, set_day
-from app.cases import services
-from app.cases.services import Application, CaseFilter, CaseView
+from app.cases import casefile, posting, register, steps, survey
+from app.cases.dates import recompute_county
+from app.cases.intake import Application
+from app.cases.register import CaseFilter, CaseView
 from app.cases.tables import (
     AccountabilityRecord,
     Case,
@@ -42,6 +42,11 @@ from app.cases.tables import (
 from app.domain.absence import Action as AbsenceAction
 from app.domain.workdays import WorkCalendar
 from app.errors import InvalidInput
+from app.flows import casefile as flow_casefile
+from app.flows import cover
+from app.flows import intake as intake_flow
+from app.flows.calendar import set_day
+from app.flows.substitution import sweep
 from app.notifications.tables import Notification
 from app.rota import services as rota_services
 from app.rota.posts import LineSpec
@@ -158,11 +163,11 @@ async def take_step(people: dict[str, int], case_id: int, step: str, *, posting_
     leader = await acting_as(people, "leader")
     match step:
         case "accept":
-            return await services.decide_intake(clerk, case_id, True)
+            return await steps.decide_intake(clerk, case_id, True)
         case "refuse":
-            return await services.decide_intake(clerk, case_id, False, "申请人户籍不在本县")
+            return await steps.decide_intake(clerk, case_id, False, "申请人户籍不在本县")
         case "survey":
-            return await services.record_survey(
+            return await survey.record_survey(
                 clerk,
                 case_id,
                 visited_on=today(),
@@ -171,17 +176,17 @@ async def take_step(people: dict[str, int], case_id: int, step: str, *, posting_
                 investigators=[people["wangxiaolei"], people["houweili"]],
             )
         case "sign":
-            return await services.sign_survey(await acting_as(people, "houweili"), case_id)
+            return await survey.sign_survey(await acting_as(people, "houweili"), case_id)
         case "post":
             # Started a week ago by default: over today, so the case may be decided.
             starts_on = posting_starts_on or today() - POSTING_OVER
-            return await services.start_posting(clerk, case_id, starts_on, PLACE)
+            return await posting.start_posting(clerk, case_id, starts_on, PLACE)
         case "approve":
-            return await services.decide(leader, case_id, True)
+            return await steps.decide(leader, case_id, True)
         case "reject":
-            return await services.decide(leader, case_id, False, "家庭收入高于标准")
+            return await steps.decide(leader, case_id, False, "家庭收入高于标准")
         case "close":
-            return await services.close(clerk, case_id)
+            return await steps.close(clerk, case_id)
     raise AssertionError(f"no step {step}")
 
 
@@ -194,10 +199,10 @@ async def case_at(
     starts on or after receipt, and one that started a week ago is over today."""
     if "post" in ROUTE[status]:
         changes.setdefault("received_on", today() - POSTING_OVER)
-    case = await services.intake(await acting_as(people, "wangxiaolei"), application(people, **changes))
+    case = await intake_flow.intake(await acting_as(people, "wangxiaolei"), application(people, **changes))
     for step in ROUTE[status]:
         await take_step(people, case.id, step, posting_starts_on=posting_starts_on)
-    return await services.get_case(await acting_as(people, "wangxiaolei"), case.id)
+    return await register.get_case(await acting_as(people, "wangxiaolei"), case.id)
 
 
 # --- a refused request changes nothing ------------------------------------------------------------------
@@ -277,7 +282,7 @@ async def events_of(case_id: int, kind: str | None = None) -> list[dict]:
 )
 async def test_a_new_case_goes_to_the_lines_a_holder_and_keeps_its_first_receiver(people, line, a_holder):
     clerk = await acting_as(people, "sunjing")  # holds no post: who enters it does not matter
-    case = await services.intake(clerk, application(people, line=line, first_receiver_id=people["head"]))
+    case = await intake_flow.intake(clerk, application(people, line=line, first_receiver_id=people["head"]))
     assert (case.handler_id, case.acting_handler_id, case.first_receiver_id, case.status) == (
         people[a_holder],
         people[a_holder],
@@ -300,9 +305,9 @@ async def test_while_the_a_holder_is_on_leave_a_new_case_is_acted_on_by_the_subs
     await leave(people, "wangxiaolei")
     await sweep_now()
     clerk = await acting_as(people, "houweili")
-    urban = await services.intake(clerk, application(people))
-    temporary = await services.intake(clerk, application(people, line="temporary"))
-    medical = await services.intake(clerk, application(people, line="medical"))
+    urban = await intake_flow.intake(clerk, application(people))
+    temporary = await intake_flow.intake(clerk, application(people, line="temporary"))
+    medical = await intake_flow.intake(clerk, application(people, line="medical"))
     assert (urban.handler_id, urban.acting_handler_id) == (people["wangxiaolei"], people["houweili"])
     assert (temporary.handler_id, temporary.acting_handler_id) == (people["wangxiaolei"], people["zhuwenjun"])
     assert (medical.handler_id, medical.acting_handler_id) == (people["zhuwenjun"], people["zhuwenjun"])
@@ -322,7 +327,7 @@ async def test_the_due_date_is_the_nth_working_day_strictly_after_receipt(people
     clerk = await acting_as(people, "wangxiaolei")
     eve = eve_of_a_holiday()
     for received_on in (eve, eve + ONE_DAY):  # a working day, then the holiday's first day
-        case = await services.intake(
+        case = await intake_flow.intake(
             clerk, application(people, line=line, separated_household=separated, received_on=received_on)
         )
         expected = nth_working_day_after(received_on, working_days)
@@ -341,15 +346,15 @@ async def test_the_id_number_is_masked_and_shown_in_full_only_to_those_working_t
     case = await case_at(people)  # handler 王效雷, first receiver 侯伟丽
     clerk = await acting_as(people, "wangxiaolei")
     assert case.id_masked == MASKED_ID and case.as_dict()["applicant_id_number"] == MASKED_ID
-    assert [c.id_masked for c in (await services.list_cases(clerk, CaseFilter())).cases] == [MASKED_ID]
+    assert [c.id_masked for c in (await register.list_cases(clerk, CaseFilter())).cases] == [MASKED_ID]
     for username in ("wangxiaolei", "houweili", "leader"):
-        assert await services.reveal_id_number(await acting_as(people, username), case.id) == VALID_ID
+        assert await steps.reveal_id_number(await acting_as(people, username), case.id) == VALID_ID
     looks = await AuditRecord.select(AuditRecord.actor, AuditRecord.entity_id).where(
         AuditRecord.action == "case.reveal_id"
     )
     assert sorted(r["actor"] for r in looks) == sorted(people[u] for u in ("wangxiaolei", "houweili", "leader"))
     assert {r["entity_id"] for r in looks} == {str(case.id)}
-    await refused(services.reveal_id_number(await acting_as(people, "zhuwenjun"), case.id), Forbidden)
+    await refused(steps.reveal_id_number(await acting_as(people, "zhuwenjun"), case.id), Forbidden)
 
 
 @pytest.mark.parametrize(
@@ -368,21 +373,21 @@ async def test_the_id_number_is_masked_and_shown_in_full_only_to_those_working_t
 async def test_a_bad_application_is_refused_and_nothing_is_saved(people, changes, message):
     clerk = await acting_as(people, "wangxiaolei")
     await case_at(people)  # something there already, which must stay as it is
-    exc = await refused(services.intake(clerk, application(people, **changes)))
+    exc = await refused(intake_flow.intake(clerk, application(people, **changes)))
     assert message in zh(exc)
 
 
 async def test_a_line_without_an_a_holder_takes_no_case(people):
     admin = await acting_as(people, "admin")
     await rota_services.create_line(admin, LineSpec(code="housing", name="住房救助", working_days=10))
-    exc = await refused(services.intake(await acting_as(people, "head"), application(people, line="housing")))
+    exc = await refused(intake_flow.intake(await acting_as(people, "head"), application(people, line="housing")))
     assert "住房救助尚未设A岗" in zh(exc)
 
 
 async def test_a_first_receiver_of_another_county_is_refused(people):
     neighbour = await neighbour_county()
     clerk = await acting_as(people, "wangxiaolei")
-    exc = await refused(services.intake(clerk, application(people, first_receiver_id=neighbour["houweili"])))
+    exc = await refused(intake_flow.intake(clerk, application(people, first_receiver_id=neighbour["houweili"])))
     assert "首问责任人须为本县在职工作人员" in zh(exc)
 
 
@@ -392,7 +397,7 @@ async def test_a_first_receiver_of_another_county_is_refused(people):
 async def test_a_one_time_notice_lists_checklist_items_and_free_text_within_three_working_days(people):
     case = await case_at(people)
     clerk = await acting_as(people, "wangxiaolei")
-    notice_id = await services.issue_notice(clerk, case.id, ["低保申请书", "  房产 证明 ", "低保申请书"])
+    notice_id = await steps.issue_notice(clerk, case.id, ["低保申请书", "  房产 证明 ", "低保申请书"])
     notice = await MaterialNotice.select().where(MaterialNotice.id == notice_id).output(load_json=True).first()
     assert (notice["items"], notice["reason"], notice["late"], notice["issued_by"]) == (
         ["低保申请书", "房产 证明"],
@@ -403,23 +408,23 @@ async def test_a_one_time_notice_lists_checklist_items_and_free_text_within_thre
     assert case.notice_due_on == nth_working_day_after(case.received_on, 3)
     [event] = await events_of(case.id, "notice")
     assert event["note"] == "低保申请书；房产 证明"
-    assert (await services.get_case(clerk, case.id)).status == "received"
+    assert (await register.get_case(clerk, case.id)).status == "received"
 
 
 async def test_a_notice_issued_after_its_three_working_days_is_marked_late(people):
     case = await case_at(people, received_on=today() - timedelta(days=20))
     assert case.notice_due_on < today()
-    notice_id = await services.issue_notice(await acting_as(people, "wangxiaolei"), case.id, ["户口簿复印件"])
+    notice_id = await steps.issue_notice(await acting_as(people, "wangxiaolei"), case.id, ["户口簿复印件"])
     assert (await MaterialNotice.select(MaterialNotice.late).where(MaterialNotice.id == notice_id).first())["late"]
 
 
 async def test_a_second_different_list_needs_a_reason(people):
     case = await case_at(people)
     clerk = await acting_as(people, "wangxiaolei")
-    await services.issue_notice(clerk, case.id, ["户口簿复印件"])
-    exc = await refused(services.issue_notice(clerk, case.id, ["户口簿复印件", "收入证明"]))
+    await steps.issue_notice(clerk, case.id, ["户口簿复印件"])
+    exc = await refused(steps.issue_notice(clerk, case.id, ["户口簿复印件", "收入证明"]))
     assert "再次告知不同的材料须写明理由" in zh(exc)
-    await services.issue_notice(clerk, case.id, ["收入证明"], "申请人补交材料后发现收入证明为复印件")
+    await steps.issue_notice(clerk, case.id, ["收入证明"], "申请人补交材料后发现收入证明为复印件")
     reasons = await MaterialNotice.select(MaterialNotice.reason).where(MaterialNotice.case == case.id)
     assert [r["reason"] for r in reasons] == ["", "申请人补交材料后发现收入证明为复印件"]
 
@@ -427,15 +432,15 @@ async def test_a_second_different_list_needs_a_reason(people):
 async def test_the_same_list_again_is_refused_even_with_a_reason(people):
     case = await case_at(people)
     clerk = await acting_as(people, "wangxiaolei")
-    await services.issue_notice(clerk, case.id, ["户口簿复印件", "收入证明"])
-    exc = await refused(services.issue_notice(clerk, case.id, ["收入证明", "户口簿复印件"], "再说一遍"))
+    await steps.issue_notice(clerk, case.id, ["户口簿复印件", "收入证明"])
+    exc = await refused(steps.issue_notice(clerk, case.id, ["收入证明", "户口簿复印件"], "再说一遍"))
     assert "相同的缺件清单已告知过" in zh(exc)
 
 
 @pytest.mark.parametrize("status", ["accepted", "not_accepted"])
 async def test_a_notice_is_only_issued_while_the_case_is_received(people, status):
     case = await case_at(people, status)
-    exc = await refused(services.issue_notice(await acting_as(people, "wangxiaolei"), case.id, ["户口簿复印件"]))
+    exc = await refused(steps.issue_notice(await acting_as(people, "wangxiaolei"), case.id, ["户口簿复印件"]))
     assert "不能再发一次性告知" in zh(exc)
 
 
@@ -445,9 +450,9 @@ async def test_a_notice_is_only_issued_while_the_case_is_received(people, status
 async def test_acceptances_and_refusals_get_receipts_numbered_per_county(people):
     clerk = await acting_as(people, "wangxiaolei")
     first, second, third = [await case_at(people) for _ in range(3)]
-    await services.decide_intake(clerk, first.id, True)
-    await services.decide_intake(clerk, second.id, False, "不属于本县户籍")
-    await services.decide_intake(clerk, third.id, True)
+    await steps.decide_intake(clerk, first.id, True)
+    await steps.decide_intake(clerk, second.id, False, "不属于本县户籍")
+    await steps.decide_intake(clerk, third.id, True)
     receipts = await Receipt.select(Receipt.case, Receipt.number, Receipt.kind, Receipt.reason).order_by(Receipt.id)
     assert [(r["case"], r["number"], r["kind"], r["reason"]) for r in receipts] == [
         (first.id, 1, "accepted", ""),
@@ -458,21 +463,21 @@ async def test_acceptances_and_refusals_get_receipts_numbered_per_county(people)
 
     neighbour = await neighbour_county()
     their_clerk = await acting_as(neighbour, "wangxiaolei", "xiaoxian")
-    theirs = await services.intake(their_clerk, application(neighbour))
-    await services.decide_intake(their_clerk, theirs.id, True)
+    theirs = await intake_flow.intake(their_clerk, application(neighbour))
+    await steps.decide_intake(their_clerk, theirs.id, True)
     assert (await Receipt.select(Receipt.number).where(Receipt.case == theirs.id).first())["number"] == 1
 
 
 async def test_refusing_without_a_reason_is_refused(people):
     case = await case_at(people)
-    exc = await refused(services.decide_intake(await acting_as(people, "wangxiaolei"), case.id, False, "  "))
+    exc = await refused(steps.decide_intake(await acting_as(people, "wangxiaolei"), case.id, False, "  "))
     assert "请填写不予受理的理由" in zh(exc)
 
 
 async def test_acceptances_at_the_same_moment_get_distinct_consecutive_numbers(people):
     clerk = await acting_as(people, "wangxiaolei")
     cases = [await case_at(people) for _ in range(6)]
-    await asyncio.gather(*(services.decide_intake(clerk, case.id, True) for case in cases))
+    await asyncio.gather(*(steps.decide_intake(clerk, case.id, True) for case in cases))
     assert sorted(r["number"] for r in await Receipt.select(Receipt.number)) == [1, 2, 3, 4, 5, 6]
     assert {r["case"] for r in await Receipt.select(Receipt.case)} == {case.id for case in cases}
 
@@ -484,7 +489,7 @@ async def test_an_acceptance_and_a_calendar_change_at_the_same_moment_both_go_th
 
     async def accept() -> CaseView:
         await calendar_locked.wait()
-        return await services.decide_intake(clerk, case.id, True)
+        return await steps.decide_intake(clerk, case.id, True)
 
     accepting = asyncio.create_task(accept())  # its own connection: started outside the transaction below
     async with db.transaction():
@@ -495,7 +500,7 @@ async def test_an_acceptance_and_a_calendar_change_at_the_same_moment_both_go_th
     accepted = await accepting
     assert accepted.status == "accepted"
     assert [r["number"] for r in await Receipt.select(Receipt.number)] == [1]
-    assert (await services.get_case(clerk, case.id)).due_on > case.due_on
+    assert (await register.get_case(clerk, case.id)).due_on > case.due_on
 
 
 # === household survey (入户调查) ===========================================================================
@@ -505,7 +510,7 @@ async def test_an_acceptance_and_a_calendar_change_at_the_same_moment_both_go_th
 async def test_a_survey_needs_two_different_investigators(people, investigators):
     case = await case_at(people, "accepted")
     exc = await refused(
-        services.record_survey(
+        survey.record_survey(
             await acting_as(people, "wangxiaolei"),
             case.id,
             visited_on=today(),
@@ -528,14 +533,14 @@ async def test_the_survey_is_done_when_every_investigator_has_signed(people):
     assert set(signatures) == {people["wangxiaolei"], people["houweili"]}
     assert signatures[people["wangxiaolei"]] is not None  # the recorder signs as they record
     assert signatures[people["houweili"]] is None
-    assert (await services.get_case(clerk, case.id)).status == "accepted"
+    assert (await register.get_case(clerk, case.id)).status == "accepted"
 
-    exc = await refused(services.sign_survey(await acting_as(people, "zhuwenjun"), case.id))
+    exc = await refused(survey.sign_survey(await acting_as(people, "zhuwenjun"), case.id))
     assert "您不是本次调查的调查人" in zh(exc)
-    await refused(services.sign_survey(clerk, case.id))  # signed already
+    await refused(survey.sign_survey(clerk, case.id))  # signed already
 
     await take_step(people, case.id, "sign")  # 侯伟丽
-    assert (await services.get_case(clerk, case.id)).status == "surveyed"
+    assert (await register.get_case(clerk, case.id)).status == "surveyed"
     assert await Investigator.count().where(Investigator.signed_at.is_null()) == 0
     [done] = await events_of(case.id, "survey_signed")
     assert done["actor"] == people["houweili"]
@@ -592,11 +597,11 @@ async def test_a_posting_does_not_start_before_the_application_was_received(peop
 async def test_an_open_objection_blocks_approval_until_it_is_resolved(people):
     case = await case_at(people, "posted")
     clerk = await acting_as(people, "wangxiaolei")
-    objection_id = await services.record_objection(clerk, case.id, today(), "东关村村民", "申请人家有小轿车一辆")
+    objection_id = await posting.record_objection(clerk, case.id, today(), "东关村村民", "申请人家有小轿车一辆")
     exc = await refused(take_step(people, case.id, "approve"))
     assert "有未处理的异议" in zh(exc)
-    await services.resolve_objection(clerk, case.id, objection_id, "经核查车辆已于去年报废")
-    await refused(services.resolve_objection(clerk, case.id, objection_id, "再处理一次"))
+    await posting.resolve_objection(clerk, case.id, objection_id, "经核查车辆已于去年报废")
+    await refused(posting.resolve_objection(clerk, case.id, objection_id, "再处理一次"))
     assert (await take_step(people, case.id, "approve")).status == "approved"
     assert [e["kind"] for e in await events_of(case.id)][-3:] == ["objection", "objection_resolved", "approve"]
 
@@ -605,7 +610,7 @@ async def test_an_open_objection_blocks_approval_until_it_is_resolved(people):
 async def test_objections_are_only_recorded_while_the_case_is_posted(people, status):
     case = await case_at(people, status)
     exc = await refused(
-        services.record_objection(await acting_as(people, "wangxiaolei"), case.id, today(), "", "有异议")
+        posting.record_objection(await acting_as(people, "wangxiaolei"), case.id, today(), "", "有异议")
     )
     assert "只有公示中的案件可以登记异议" in zh(exc)
 
@@ -663,16 +668,16 @@ async def test_every_step_is_on_the_timeline_with_its_actor_and_states(people):
 
 async def test_only_a_decider_approves(people):
     case = await case_at(people, "posted")
-    await refused(services.decide(await acting_as(people, "wangxiaolei"), case.id, True), Forbidden)
-    assert (await services.decide(await acting_as(people, "head"), case.id, True)).status == "approved"
+    await refused(steps.decide(await acting_as(people, "wangxiaolei"), case.id, True), Forbidden)
+    assert (await steps.decide(await acting_as(people, "head"), case.id, True)).status == "approved"
 
 
 async def test_rejecting_needs_a_reason(people):
     case = await case_at(people, "surveyed")
     leader = await acting_as(people, "leader")
-    exc = await refused(services.decide(leader, case.id, False, ""))
+    exc = await refused(steps.decide(leader, case.id, False, ""))
     assert "请填写审批不同意的理由" in zh(exc)
-    rejected = await services.decide(leader, case.id, False, "家庭收入高于标准")
+    rejected = await steps.decide(leader, case.id, False, "家庭收入高于标准")
     assert (rejected.status, rejected.decided_at is not None) == ("rejected", True)
     assert (await events_of(case.id, "reject"))[0]["note"] == "家庭收入高于标准"
 
@@ -696,14 +701,14 @@ async def test_an_undecided_case_cannot_be_closed(people):
 async def test_a_leader_extends_by_working_days_and_the_original_due_date_is_kept(people):
     case = await case_at(people, "accepted", received_on=eve_of_a_holiday())
     leader = await acting_as(people, "leader")
-    first = await services.extend(leader, case.id, 5, "需外省协查户籍")
+    first = await steps.extend(leader, case.id, 5, "需外省协查户籍")
     assert (first.original_due_on, first.due_on, first.extension_days) == (
         case.due_on,
         nth_working_day_after(case.due_on, 5),
         5,
     )
     assert first.as_dict()["working_days"] == 15
-    second = await services.extend(leader, case.id, 3, "协查回函未到")
+    second = await steps.extend(leader, case.id, 3, "协查回函未到")
     assert (second.original_due_on, second.due_on) == (case.due_on, nth_working_day_after(first.due_on, 3))
     rows = await Extension.select().where(Extension.case == case.id).order_by(Extension.id)
     assert [(r["working_days"], r["reason"], r["due_before"], r["due_after"], r["approved_by"]) for r in rows] == [
@@ -720,19 +725,19 @@ async def test_a_leader_extends_by_working_days_and_the_original_due_date_is_kep
 )
 async def test_an_extension_needs_a_reason_and_1_to_30_working_days(people, working_days, reason, message):
     case = await case_at(people, "accepted")
-    exc = await refused(services.extend(await acting_as(people, "leader"), case.id, working_days, reason))
+    exc = await refused(steps.extend(await acting_as(people, "leader"), case.id, working_days, reason))
     assert message in zh(exc)
 
 
 @pytest.mark.parametrize("username", ["wangxiaolei", "head", "admin"])
 async def test_only_a_leader_extends(people, username):
     case = await case_at(people, "accepted")
-    await refused(services.extend(await acting_as(people, username), case.id, 5, "协查"), Forbidden)
+    await refused(steps.extend(await acting_as(people, username), case.id, 5, "协查"), Forbidden)
 
 
 async def test_a_decided_case_is_not_extended(people):
     case = await case_at(people, "approved")
-    exc = await refused(services.extend(await acting_as(people, "leader"), case.id, 5, "协查"))
+    exc = await refused(steps.extend(await acting_as(people, "leader"), case.id, 5, "协查"))
     assert "案件已办结" in zh(exc)
 
 
@@ -747,7 +752,7 @@ async def test_the_register_filters_by_line_status_handler_due_window_and_overdu
     clerk = await acting_as(people, "wangxiaolei")
 
     async def ids(**chosen) -> list[int]:
-        return [c.id for c in (await services.list_cases(clerk, CaseFilter(**chosen))).cases]
+        return [c.id for c in (await register.list_cases(clerk, CaseFilter(**chosen))).cases]
 
     assert await ids() == [decided.id, overdue.id, medical.id, fresh.id]  # soonest due first
     assert await ids(line="medical") == [medical.id]
@@ -759,22 +764,24 @@ async def test_the_register_filters_by_line_status_handler_due_window_and_overdu
     assert await ids(due_from=today()) == [medical.id, fresh.id]
     assert await ids(due_from=overdue.due_on, due_to=medical.due_on) == [overdue.id, medical.id]
     assert await ids(applicant="张") == [decided.id, overdue.id, medical.id, fresh.id]
-    assert (await services.get_case(clerk, overdue.id)).overdue
-    assert not (await services.get_case(clerk, decided.id)).overdue
-    exc = await refused(services.list_cases(clerk, CaseFilter(status="lost")))
+    assert (await register.get_case(clerk, overdue.id)).overdue
+    assert not (await register.get_case(clerk, decided.id)).overdue
+    exc = await refused(register.list_cases(clerk, CaseFilter(status="lost")))
     assert "没有“lost”这个案件状态" in zh(exc)
 
 
 async def test_the_register_comes_in_pages_of_fifty(people):
     clerk = await acting_as(people, "wangxiaolei")
-    made = [(await services.intake(clerk, application(people, applicant_name=f"申请人{n:02d}"))).id for n in range(51)]
-    first = await services.list_cases(clerk, CaseFilter())
+    made = [
+        (await intake_flow.intake(clerk, application(people, applicant_name=f"申请人{n:02d}"))).id for n in range(51)
+    ]
+    first = await register.list_cases(clerk, CaseFilter())
     assert (len(first.cases), first.total, first.page, first.pages) == (50, 51, 1, 2)
     assert [c.id for c in first.cases] == made[:50]  # same due date: in the order received
-    last = await services.list_cases(clerk, CaseFilter(page=2))
+    last = await register.list_cases(clerk, CaseFilter(page=2))
     assert ([c.id for c in last.cases], last.page) == ([made[50]], 2)
-    assert (await services.list_cases(clerk, CaseFilter(page=99))).page == 2
-    small = await services.list_cases(clerk, CaseFilter(page=3), page_size=20)
+    assert (await register.list_cases(clerk, CaseFilter(page=99))).page == 2
+    small = await register.list_cases(clerk, CaseFilter(page=3), page_size=20)
     assert (len(small.cases), small.pages) == (11, 3)
 
 
@@ -782,15 +789,17 @@ async def test_the_register_counts_only_ten_pages_past_the_one_asked_for(people)
     """A count of every matching case grew with the county's history: the register stops counting
     ten pages ahead, says "more than", and every further page still opens."""
     clerk = await acting_as(people, "wangxiaolei")
-    made = [(await services.intake(clerk, application(people, applicant_name=f"申请人{n:02d}"))).id for n in range(51)]
+    made = [
+        (await intake_flow.intake(clerk, application(people, applicant_name=f"申请人{n:02d}"))).id for n in range(51)
+    ]
 
     def seen(found) -> tuple:
         return found.total, found.pages, found.more, [c.id for c in found.cases]
 
-    assert seen(await services.list_cases(clerk, CaseFilter(), page_size=2)) == (22, 11, True, made[:2])
-    assert seen(await services.list_cases(clerk, CaseFilter(page=11), page_size=2)) == (42, 21, True, made[20:22])
-    assert seen(await services.list_cases(clerk, CaseFilter(page=20), page_size=2)) == (51, 26, False, made[38:40])
-    assert (await services.list_cases(clerk, CaseFilter(page=99), page_size=2)).page == 26
+    assert seen(await register.list_cases(clerk, CaseFilter(), page_size=2)) == (22, 11, True, made[:2])
+    assert seen(await register.list_cases(clerk, CaseFilter(page=11), page_size=2)) == (42, 21, True, made[20:22])
+    assert seen(await register.list_cases(clerk, CaseFilter(page=20), page_size=2)) == (51, 26, False, made[38:40])
+    assert (await register.list_cases(clerk, CaseFilter(page=99), page_size=2)).page == 26
 
 
 async def test_the_register_exports_to_excel_with_chinese_headers_and_masked_ids(people, settings):
@@ -841,7 +850,7 @@ async def test_open_cases_follow_the_substitute_during_a_leave_and_come_back_aft
     clerk = await acting_as(people, "wangxiaolei")
 
     async def acting() -> tuple[int, int, int]:
-        return tuple([(await services.get_case(clerk, c.id)).acting_handler_id for c in (urban, temporary, decided)])
+        return tuple([(await register.get_case(clerk, c.id)).acting_handler_id for c in (urban, temporary, decided)])
 
     async def moves() -> list[list[str]]:
         return [[e["note"] for e in await events_of(c.id, "acting_handler")] for c in (urban, temporary, decided)]
@@ -859,7 +868,7 @@ async def test_open_cases_follow_the_substitute_during_a_leave_and_come_back_aft
     assert await acting() == (people["wangxiaolei"], people["wangxiaolei"], people["wangxiaolei"])
     assert [len(notes) for notes in await moves()] == [2, 2, 0]
     assert (await moves())[0][1] == "交回王效雷办理"
-    back = await services.get_case(clerk, urban.id)
+    back = await register.get_case(clerk, urban.id)
     assert (back.handler_id, back.first_receiver_id) == (people["wangxiaolei"], people["houweili"])
 
 
@@ -886,7 +895,7 @@ async def test_nobody_away_acts_on_a_case_when_a_and_b_are_both_out(people):
     clerk = await acting_as(people, "wangxiaolei")
 
     async def acting() -> tuple[int | None, int | None]:
-        return tuple([(await services.get_case(clerk, c.id)).acting_handler_id for c in (urban, temporary)])
+        return tuple([(await register.get_case(clerk, c.id)).acting_handler_id for c in (urban, temporary)])
 
     await leave(people, "wangxiaolei")
     await sweep_now()
@@ -895,15 +904,15 @@ async def test_nobody_away_acts_on_a_case_when_a_and_b_are_both_out(people):
     await trip(people, "zhuwenjun")
     await sweep_now()
     assert await acting() == (None, None)
-    case = await services.get_case(clerk, urban.id)
+    case = await register.get_case(clerk, urban.id)
     assert case.uncovered and case.as_dict()["uncovered"] is True
     head_inbox = await Notification.select(Notification.kind).where(Notification.user == people["head"])
     assert [n["kind"] for n in head_inbox].count("case.uncovered") == 2  # one message per line
     # A case received now starts uncovered too, never with the absent A holder.
-    newcomer = await services.intake(clerk, application(people))
+    newcomer = await intake_flow.intake(clerk, application(people))
     assert (newcomer.handler_id, newcomer.acting_handler_id, newcomer.uncovered) == (people["wangxiaolei"], None, True)
-    assert (await services.list_cases(clerk, CaseFilter(uncovered=True))).total == 3
-    assert await services.uncovered_count(await acting_as(people, "admin")) == 3
+    assert (await register.list_cases(clerk, CaseFilter(uncovered=True))).total == 3
+    assert await register.uncovered_count(await acting_as(people, "admin")) == 3
     await sweep_now()
     assert (
         await Notification.count().where(
@@ -913,10 +922,10 @@ async def test_nobody_away_acts_on_a_case_when_a_and_b_are_both_out(people):
     )  # told once: a second sweep changes nothing
 
     # The head picks 孙静 for the urban line: its cases follow her at once.
-    await absences.pick(await acting_as(people, "head"), "urban_dibao", people["sunjing"])
+    await cover.pick(await acting_as(people, "head"), "urban_dibao", people["sunjing"])
     await sweep_now()
     assert (await acting())[0] == people["sunjing"]
-    assert (await services.get_case(clerk, newcomer.id)).acting_handler_id == people["sunjing"]
+    assert (await register.get_case(clerk, newcomer.id)).acting_handler_id == people["sunjing"]
 
     # 侯伟丽 returns: the pick ends and the urban cases follow her again.
     await absences.decide(await acting_as(people, "houweili"), houweili_trip.id, AbsenceAction.RETURN)
@@ -929,6 +938,24 @@ async def test_nobody_away_acts_on_a_case_when_a_and_b_are_both_out(people):
         "王效雷不在岗，由孙静代为办理",
         "王效雷不在岗，由侯伟丽代为办理",
     ]
+
+
+async def test_the_flows_add_what_the_absences_know_to_the_case_file_and_the_notice(people):
+    """Cases and absences do not read each other: the case file's substitutions and the notice's
+    substitutes are the flows' part, absent from the features' own answers."""
+    clerk = await acting_as(people, "wangxiaolei")
+    case = await case_at(people)
+    absence = await leave(people, "wangxiaolei")
+    await sweep((await acting_as(people, "admin")).tenant)
+
+    folder = await flow_casefile.case_file(clerk, case.id)
+    assert [(s["substitute_name"], s["person_name"]) for s in folder.substitutions] == [("侯伟丽", "王效雷")]
+    assert (await casefile.case_file(clerk, case.id)).substitutions == []
+
+    admin = await acting_as(people, "admin")
+    covered = await cover.covered_absence(admin, absence.id)
+    assert {(s.line_code, s.person_id) for s in covered.substitutes} >= {("urban_dibao", people["houweili"])}
+    assert (await absences.get_absence(admin, absence.id)).substitutes == ()
 
 
 # === the pages ===========================================================================================
@@ -985,7 +1012,7 @@ async def test_a_clerk_takes_a_case_through_the_pages(people, settings):
         notice = await MaterialNotice.select().where(MaterialNotice.case == case_id).output(load_json=True).first()
         assert notice["items"] == ["低保申请书", "户口簿及家庭成员身份证复印件", "房产证明"]
         receipt = await Receipt.select().where(Receipt.case == case_id).first()
-        assert (await services.get_case(await acting_as(people, "wangxiaolei"), case_id)).status == "accepted"
+        assert (await register.get_case(await acting_as(people, "wangxiaolei"), case_id)).status == "accepted"
 
         printed_notice = await client.get(f"{base}/notices/{notice['id']}")
         printed_receipt = await client.get(f"{base}/receipts/{receipt['id']}")
@@ -1035,7 +1062,7 @@ async def test_the_full_id_number_page_is_forbidden_to_staff_not_working_the_cas
 
 async def test_papers_for_the_applicant_name_whoever_acts_on_the_case_now(people, settings):
     case = await case_at(people)
-    await services.issue_notice(await acting_as(people, "wangxiaolei"), case.id, ["户口簿"])
+    await steps.issue_notice(await acting_as(people, "wangxiaolei"), case.id, ["户口簿"])
     notice = await MaterialNotice.select(MaterialNotice.id).where(MaterialNotice.case == case.id).first()
     await leave(people, "wangxiaolei")
     await sweep_now()
@@ -1052,9 +1079,25 @@ async def test_cases_follow_the_substitute_on_sqlite_too(sqlite_db):
     await leave(people, "wangxiaolei")
     await sweep_now()
     clerk = await acting_as(people, "wangxiaolei")
-    assert (await services.get_case(clerk, case.id)).acting_handler_id == people["houweili"]
+    assert (await register.get_case(clerk, case.id)).acting_handler_id == people["houweili"]
     # The register's page and its bounded count in one statement, and the to-do badge's counts.
-    found = await services.list_cases(clerk, CaseFilter(page=5))
+    found = await register.list_cases(clerk, CaseFilter(page=5))
     assert (found.total, found.page, found.more, [c.id for c in found.cases]) == (1, 1, False, [case.id])
     substitute = await acting_as(people, "houweili")
     assert await todo_count(substitute) == (await todo_of(substitute)).count
+
+
+async def test_the_substitute_is_told_with_a_link_to_the_cases_now_theirs(people, settings):
+    case = await case_at(people)
+    await leave(people, "wangxiaolei")
+    await sweep_now()
+    told = (
+        await Notification.select(Notification.link)
+        .where((Notification.user == people["houweili"]) & (Notification.kind == "case.acting"))
+        .first()
+    )
+    assert told["link"] == f"/t/{SLUG}/cases?handler_id={people['houweili']}&open=1"
+    async with portal(settings) as client:
+        await sign_in(client, SLUG, "houweili")
+        page = await client.get(told["link"])
+    assert page.status_code == 200 and f"/t/{SLUG}/cases/{case.id}" in page.text

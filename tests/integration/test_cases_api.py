@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.cases import services
 from app.cases.tables import Case
+from app.flows import intake as intake_flow
 from tests.conftest import make_settings
 from tests.helpers import api_token, context_of, demo_county, portal, sign_in
 from tests.integration.test_cases import (
@@ -109,7 +109,7 @@ async def test_the_list_can_be_narrowed_to_overdue_cases(settings, people):
 async def test_a_case_is_read_by_id_and_a_case_of_another_county_is_not_found(settings, people):
     ours = await case_at(people, "accepted")
     neighbour = await neighbour_county()
-    theirs = await services.intake(await context_of("xiaoxian", neighbour["wangxiaolei"]), application(neighbour))
+    theirs = await intake_flow.intake(await context_of("xiaoxian", neighbour["wangxiaolei"]), application(neighbour))
     auth = (await bearers(people, "wangxiaolei"))["wangxiaolei"]
     async with portal(settings) as api:
         shown = await api.get(f"{API}/cases/{ours.id}", headers=auth)

@@ -28,14 +28,15 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from app import clock, db
 from app.absences import services as absences
-from app.absences import substitution
 from app.absences.tables import Absence, EscalationPick, Substitution
 from app.accounts.tables import User
-from app.cases import services as cases
+from app.cases import intake
 from app.cases.tables import Case
 from app.domain.absence import Action, Category
 from app.domain.pipeline import OPEN
 from app.errors import InvalidInput
+from app.flows import cover, substitution
+from app.flows import intake as intake_flow
 from app.notifications.tables import Notification
 from app.piccolo_conf import all_tables
 from app.rota import services as rota
@@ -149,13 +150,13 @@ class Continuity(RuleBasedStateMachine):
         unpicked = self.run(rota.rota(self.ctx("head"), with_picks=False))
         candidates = next(row.entry.candidates for row in unpicked if row.line.code == line)
         if entry.status == "escalated" and candidates:
-            self.run(absences.pick(self.ctx("head"), line, data.draw(st.sampled_from(candidates))))
+            self.run(cover.pick(self.ctx("head"), line, data.draw(st.sampled_from(candidates))))
         self.sweep()
         self.step()
 
     @rule(line=st.sampled_from(LINES))
     def application_arrives(self, line: str) -> None:
-        application = cases.Application(
+        application = intake.Application(
             line=line,
             applicant_name="张三",
             applicant_id_number=ID_NUMBER,
@@ -163,7 +164,7 @@ class Continuity(RuleBasedStateMachine):
             received_on=self.ctx("sunjing").tenant.now().date(),
             first_receiver_id=self.people["sunjing"],
         )
-        self.run(cases.intake(self.ctx("sunjing"), application))
+        self.run(intake_flow.intake(self.ctx("sunjing"), application))
         self.step()
 
     @rule()

@@ -14,13 +14,15 @@ import time_machine
 from app import clock, db
 from app.absences import services as absences
 from app.accounts.services import add_user, holders_of
-from app.calendar.services import calendar_of, set_day
+from app.audit.county_settings import save_setting
+from app.calendar.services import calendar_of
 from app.domain.absence import Action
+from app.flows.calendar import set_day
 from app.rota.services import line_rows, snapshot
 from app.rota.tables import Assignment, Line
 from app.tenancy import cache
 from app.tenancy.permissions import Role
-from app.tenancy.services import save_setting, settings_of
+from app.tenancy.services import settings_of
 from tests.conftest import database_url
 from tests.helpers import OPERATOR, api_token, context_of, demo_county, portal, post_form, sign_in
 

@@ -389,7 +389,7 @@ async def test_staff_email_addresses_are_checked(settings, dangshan):
 
 async def test_a_case_due_today_reaches_its_acting_handler_in_the_inbox_and_by_email(smtp):
     from app.accounts.tables import User
-    from app.reminders.scan import scan
+    from app.flows.reminders import scan
     from tests.helpers import demo_county
     from tests.integration.test_reminders import DUE, urban_case
 

@@ -29,13 +29,14 @@ from app.absences.tables import Absence
 from app.accounts.tables import User
 from app.audit.services import AuditFilter, browse
 from app.audit.tables import AuditRecord
-from app.cases import services as cases
+from app.cases import intake, steps
 from app.cases.accountability import record_overdue
 from app.cases.tables import AccountabilityRecord
 from app.errors import InvalidInput
 from app.evaluation import cycles, grassroots, outcomes, ratings
 from app.evaluation.tables import Cycle, Rating, RatingLink, Rectification, Result, Subject
 from app.flows import evaluation_inputs
+from app.flows import intake as intake_flow
 from app.tenancy.context import Forbidden, NotFound, TenantContext
 from tests.helpers import context_of, county, demo_county, person, portal, post_form, sign_in
 
@@ -919,7 +920,7 @@ async def test_the_years_overdue_case_records_are_shown_beside_each_subject(demo
     clerk = await demo.ctx("wangxiaolei")
     # Three cases falling due on one day are one occasion; a fourth a week earlier is another.
     for n, days_ago in enumerate((21, 21, 21, 28)):
-        application = cases.Application(
+        application = intake.Application(
             line="urban_dibao",
             applicant_name=f"申请人{n}",
             applicant_id_number="11010519491231002X",
@@ -927,7 +928,7 @@ async def test_the_years_overdue_case_records_are_shown_beside_each_subject(demo
             received_on=date.today() - timedelta(days=days_ago),
             first_receiver_id=demo["wangxiaolei"],
         )
-        await cases.decide_intake(clerk, (await cases.intake(clerk, application)).id, True)
+        await steps.decide_intake(clerk, (await intake_flow.intake(clerk, application)).id, True)
     assert await record_overdue(await demo.ctx("admin"), date.today()) == 4
     records = await AccountabilityRecord.select().order_by(AccountabilityRecord.occasion_on)
     assert [(row["person"], row["level"]) for row in records] == [(demo["wangxiaolei"], "admonition")] * 2

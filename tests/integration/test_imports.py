@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 from app.accounts.tables import RoleGrant, User
 from app.audit.tables import AuditRecord
 from app.calendar.services import calendar_of
-from app.cases import services as cases
+from app.cases import register
 from app.cases.tables import Case, CaseEvent
 from app.domain.casework import case_dates
 from app.domain.sheet_rows import CASE_COLUMNS, STAFF_COLUMNS
@@ -146,9 +146,9 @@ async def test_open_cases_import_with_calendar_due_dates_a_timeline_entry_and_on
     assert (applied.status_code, applied.json()["created"]) == (200, 2), applied.text
     assert (again.json()["created"], again.json()["unchanged"]) == (0, 2)
     ctx = await context_of(SLUG, people["admin"])
-    register = await cases.list_cases(ctx, cases.CaseFilter(overdue=True))
-    assert sorted(c.applicant_name for c in register.cases) == ["张三", "李四"]
-    zhang = next(c for c in register.cases if c.applicant_name == "张三")
+    overdue = await register.list_cases(ctx, register.CaseFilter(overdue=True))
+    assert sorted(c.applicant_name for c in overdue.cases) == ["张三", "李四"]
+    zhang = next(c for c in overdue.cases if c.applicant_name == "张三")
     expected = case_dates(await calendar_of(ctx), today() - timedelta(days=40), zhang.working_days)
     assert (zhang.due_on, zhang.status, zhang.handler_id) == (expected.due_on, "accepted", people["wangxiaolei"])
     event = await CaseEvent.select().where((CaseEvent.case == zhang.id) & (CaseEvent.kind == "imported")).first()
@@ -168,7 +168,7 @@ async def test_a_case_typed_again_in_full_width_digits_is_the_case_already_impor
 
 
 async def test_imported_overdue_cases_are_reminded_like_any_other(settings, admin, people):
-    from app.reminders.scan import scan
+    from app.flows.reminders import scan
 
     async with portal(settings) as api:
         await send(api, "cases", xlsx(CASE_HEADERS, ledger_rows()), admin)

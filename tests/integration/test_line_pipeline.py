@@ -7,9 +7,10 @@ from datetime import date
 import pytest
 
 from app.audit.tables import AuditRecord
-from app.cases import services
+from app.cases import casefile, intake, posting, steps
 from app.domain.casework import DEFAULT_MATERIALS
 from app.errors import InvalidInput
+from app.flows import intake as intake_flow
 from tests.helpers import api_token, context_of, demo_county, portal, post_form, sign_in
 
 pytestmark = pytest.mark.usefixtures("clean_db", "redis")
@@ -46,9 +47,9 @@ async def test_a_line_without_survey_or_posting_goes_from_acceptance_to_approval
         )
         assert saved.status_code == 303
     clerk = await context_of("dangshan", people["zhuwenjun"])
-    case = await services.intake(
+    case = await intake_flow.intake(
         clerk,
-        services.Application(
+        intake.Application(
             line="medical",
             applicant_name="王五",
             applicant_id_number="11010519491231002X",
@@ -57,18 +58,18 @@ async def test_a_line_without_survey_or_posting_goes_from_acceptance_to_approval
             first_receiver_id=people["zhuwenjun"],
         ),
     )
-    await services.decide_intake(clerk, case.id, True)
-    folder = await services.case_file(clerk, case.id)
+    await steps.decide_intake(clerk, case.id, True)
+    folder = await casefile.case_file(clerk, case.id)
     assert folder.actions == ["reject", "approve"]
     with pytest.raises(InvalidInput):
-        await services.start_posting(clerk, case.id, date.today(), "公示栏")
-    approved = await services.decide(await context_of("dangshan", people["leader"]), case.id, True)
+        await posting.start_posting(clerk, case.id, date.today(), "公示栏")
+    approved = await steps.decide(await context_of("dangshan", people["leader"]), case.id, True)
     assert approved.status == "approved"
 
 
 async def test_the_checklist_is_the_countys_own_else_the_usual_one(settings, people):
     clerk = await context_of("dangshan", people["wangxiaolei"])
-    application = services.Application(
+    application = intake.Application(
         line="urban_dibao",
         applicant_name="赵六",
         applicant_id_number="11010519491231002X",
@@ -76,7 +77,7 @@ async def test_the_checklist_is_the_countys_own_else_the_usual_one(settings, peo
         received_on=date.today(),
         first_receiver_id=people["wangxiaolei"],
     )
-    case = await services.intake(clerk, application)
+    case = await intake_flow.intake(clerk, application)
     async with portal(settings) as client:
         await sign_in(client, "dangshan", "wangxiaolei")
         page = await client.get(f"/t/dangshan/cases/{case.id}")

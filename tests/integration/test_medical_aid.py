@@ -8,11 +8,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.cases import services
+from app.cases import casefile, steps
 from app.cases.tables import GrassrootsReview
 from app.domain.casework import PriorReview
 from app.domain.pipeline import Pipeline, Status
 from app.errors import InvalidInput
+from app.flows import intake as intake_flow
 from app.rota.posts import DEFAULT_LINES, LineSpec
 from app.rota.services import create_line, line
 from app.tenancy.context import TenantContext
@@ -54,7 +55,7 @@ async def test_a_medical_case_received_on_a_saturday_is_approved_within_its_five
     """The closing note of issue 12: received on a Saturday, accepted and approved with no refusal."""
     clerk, leader = await acting_as(people, "zhuwenjun"), await acting_as(people, "leader")
     saturday = last_saturday()
-    case = await services.intake(
+    case = await intake_flow.intake(
         clerk,
         application(
             people,
@@ -74,9 +75,9 @@ async def test_a_medical_case_received_on_a_saturday_is_approved_within_its_five
         ),
     )
     assert case.working_days == 5 and case.due_on >= today()
-    accepted = await services.decide_intake(clerk, case.id, True)
-    assert sorted((await services.case_file(clerk, case.id)).actions) == ["approve", "reject"]  # nothing between
-    approved = await services.decide(leader, accepted.id, True)
+    accepted = await steps.decide_intake(clerk, case.id, True)
+    assert sorted((await casefile.case_file(clerk, case.id)).actions) == ["approve", "reject"]  # nothing between
+    approved = await steps.decide(leader, accepted.id, True)
     assert approved.status == "approved" and approved.decided_at.date() <= approved.due_on
     reviews = await GrassrootsReview.select().where(GrassrootsReview.case == case.id).order_by(GrassrootsReview.id)
     assert [(r["level"], r["outcome"], r["posted_to"]) for r in reviews] == [
@@ -89,7 +90,7 @@ async def test_reviews_that_cannot_be_true_refuse_the_intake_and_save_nothing(pe
     clerk = await acting_as(people, "zhuwenjun")
     late = PriorReview(level="town", reviewed_on=today() + timedelta(days=1))
     with pytest.raises(InvalidInput):
-        await services.intake(clerk, application(people, line="medical", prior_reviews=[late]))
+        await intake_flow.intake(clerk, application(people, line="medical", prior_reviews=[late]))
     assert await GrassrootsReview.count() == 0
 
 

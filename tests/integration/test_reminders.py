@@ -9,12 +9,14 @@ import pytest
 
 from app import db
 from app.absences import services as absences
-from app.absences.substitution import sweep
-from app.cases import services
+from app.cases import intake, posting, register, steps, survey
 from app.domain.absence import Action
 from app.domain.workdays import WorkCalendar
+from app.flows import intake as intake_flow
+from app.flows import urgency
+from app.flows.reminders import scan
+from app.flows.substitution import sweep
 from app.notifications.tables import Notification
-from app.reminders.scan import scan
 from app.reminders.tables import Reminder
 from app.tenancy.services import find_by_slug
 from tests.helpers import context_of, demo_county, portal, sign_in
@@ -46,7 +48,7 @@ async def people_on_any_db(any_db):
 
 async def urban_case(people, received_on: date = RECEIVED) -> int:
     clerk = await context_of("dangshan", people["wangxiaolei"])
-    application = services.Application(
+    application = intake.Application(
         line="urban_dibao",
         applicant_name="张三",
         applicant_id_number="11010519491231002X",
@@ -54,8 +56,8 @@ async def urban_case(people, received_on: date = RECEIVED) -> int:
         received_on=received_on,
         first_receiver_id=people["wangxiaolei"],
     )
-    case = await services.intake(clerk, application)
-    await services.decide_intake(clerk, case.id, True)
+    case = await intake_flow.intake(clerk, application)
+    await steps.decide_intake(clerk, case.id, True)
     return case.id
 
 
@@ -114,7 +116,7 @@ async def test_the_substitute_is_reminded_while_the_handler_is_on_leave_and_the_
     absence = await leave(people, "wangxiaolei")
     tenant = await find_by_slug("dangshan")
     await sweep(tenant)
-    assert (await services.get_case(await context_of("dangshan", people["admin"]), case_id)).acting_handler_id == (
+    assert (await register.get_case(await context_of("dangshan", people["admin"]), case_id)).acting_handler_id == (
         people["houweili"]
     )
     await run_scan(people, working_days_before(DUE, 3))
@@ -130,14 +132,14 @@ async def test_an_extension_is_a_new_deadline_told_afresh(people):
     case_id = await urban_case(people)
     await run_scan(people, DUE)
     leader = await context_of("dangshan", people["leader"])
-    extended = await services.extend(leader, case_id, 2, "需补充调查")
+    extended = await steps.extend(leader, case_id, 2, "需补充调查")
     await run_scan(people, extended.due_on)
     assert await inbox(people["wangxiaolei"]) == ["reminder.due_today", "reminder.due_today"]
 
 
 async def test_a_notice_not_issued_is_reminded_on_working_day_two_and_three(people):
     clerk = await context_of("dangshan", people["wangxiaolei"])
-    application = services.Application(
+    application = intake.Application(
         line="temporary",
         applicant_name="李四",
         applicant_id_number="11010519491231002X",
@@ -145,9 +147,9 @@ async def test_a_notice_not_issued_is_reminded_on_working_day_two_and_three(peop
         received_on=RECEIVED,
         first_receiver_id=people["wangxiaolei"],
     )
-    waiting = await services.intake(clerk, application)
-    noticed = await services.intake(clerk, application)
-    await services.issue_notice(clerk, noticed.id, ["户口簿"])
+    waiting = await intake_flow.intake(clerk, application)
+    noticed = await intake_flow.intake(clerk, application)
+    await steps.issue_notice(clerk, noticed.id, ["户口簿"])
     day_two = CALENDAR.add_working_days(RECEIVED, 2).due_on
     for today in (CALENDAR.add_working_days(RECEIVED, 1).due_on, day_two, day_two, day_two + timedelta(days=1)):
         await run_scan(people, today)
@@ -164,7 +166,7 @@ async def test_the_end_of_a_posting_is_told_once_on_the_day_approval_opens(peopl
     clerk = await context_of("dangshan", people["wangxiaolei"])
     today = date.today()
     case_id = await urban_case(people, received_on=today - timedelta(days=10))
-    await services.record_survey(
+    await survey.record_survey(
         clerk,
         case_id,
         visited_on=today,
@@ -172,8 +174,8 @@ async def test_the_end_of_a_posting_is_told_once_on_the_day_approval_opens(peopl
         conclusion="符合",
         investigators=[people["wangxiaolei"], people["houweili"]],
     )
-    await services.sign_survey(await context_of("dangshan", people["houweili"]), case_id)
-    await services.start_posting(clerk, case_id, today - timedelta(days=6), "公示栏")
+    await survey.sign_survey(await context_of("dangshan", people["houweili"]), case_id)
+    await posting.start_posting(clerk, case_id, today - timedelta(days=6), "公示栏")
     # Today is the posting's last day: approval is refused today, so "可提交审批" must wait a day.
     await run_scan(people, today)
     assert "reminder.posting_ends" not in await inbox(people["wangxiaolei"])
@@ -196,12 +198,12 @@ async def test_the_dashboard_shows_my_cases_by_urgency_and_cases_awaiting_decisi
     today = date.today()
     overdue = await urban_case(people, received_on=today - timedelta(days=30))
     clerk = await context_of("dangshan", people["wangxiaolei"])
-    buckets = await services.urgent_cases(clerk, people["wangxiaolei"])
+    buckets = await urgency.urgent_cases(clerk, people["wangxiaolei"])
     assert (buckets["overdue"].total, [c.id for c in buckets["overdue"].cases]) == (1, [overdue])
     assert [buckets[stage].total for stage in ("due_today", "due_in_1", "due_in_3")] == [0, 0, 0]
     for _ in range(9):
         await urban_case(people, received_on=today - timedelta(days=30))
-    crowded = (await services.urgent_cases(clerk, people["wangxiaolei"]))["overdue"]
+    crowded = (await urgency.urgent_cases(clerk, people["wangxiaolei"]))["overdue"]
     assert (crowded.total, len(crowded.cases), crowded.cases[0].id) == (10, 8, overdue)
     async with portal(settings) as client:
         await sign_in(client, "dangshan", "wangxiaolei")

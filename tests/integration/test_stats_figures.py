@@ -104,7 +104,7 @@ async def test_groupings_and_the_line_filter(any_db, read):
 
 
 async def test_working_days_to_close_follow_each_countys_own_calendar(any_db, read):
-    from app.calendar.services import set_day
+    from app.flows.calendar import set_day
     from app.tenancy.context import TenantContext
     from tests.helpers import OPERATOR
 

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 import pytest
 
 from app.absences import services as absences
-from app.absences.substitution import sweep
 from app.absences.tables import Absence
 from app.accounts.tables import User
 from app.cases.tables import Case, CaseEvent, Enquiry, Extension, MaterialNotice, Objection, Posting
@@ -17,6 +16,7 @@ from app.demo import DEMO_TENANT
 from app.demo_samples import sample_cases
 from app.domain.absence import Action
 from app.evaluation import cycles
+from app.flows.substitution import sweep
 from app.rota.tables import Line
 from app.tenancy.tables import Tenant
 from tests.helpers import context_of, demo_county, portal, post_form, sign_in

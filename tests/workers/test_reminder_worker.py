@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.cases import services
+from app.cases import intake, steps
+from app.flows import intake as intake_flow
 from app.notifications.tables import Notification
 from app.reminders.tables import Reminder
 from tests.helpers import api_token, context_of, demo_county, portal
@@ -20,7 +21,7 @@ async def overdue_cases(people: dict[str, int], how_many: int) -> None:
     """Cases of 王效雷 received three weeks ago: overdue today, so the scan has something to tell."""
     clerk = await context_of("dangshan", people["wangxiaolei"])
     for n in range(how_many):
-        application = services.Application(
+        application = intake.Application(
             line="urban_dibao",
             applicant_name=f"申请人{n}",
             applicant_id_number="11010519491231002X",
@@ -28,7 +29,7 @@ async def overdue_cases(people: dict[str, int], how_many: int) -> None:
             received_on=date.today() - timedelta(days=21),
             first_receiver_id=people["wangxiaolei"],
         )
-        await services.decide_intake(clerk, (await services.intake(clerk, application)).id, True)
+        await steps.decide_intake(clerk, (await intake_flow.intake(clerk, application)).id, True)
 
 
 async def test_two_workers_scanning_at_once_tell_each_reminder_once(settings, redis):

@@ -7,9 +7,9 @@ import asyncio
 import pytest
 
 from app import jobs
-from app.absences.substitution import sweep
 from app.absences.tables import Substitution
 from app.accounts.tables import User
+from app.flows.substitution import sweep
 from app.jobs.tables import JobRecord
 from app.notifications.tables import Notification
 from app.setup import as_code

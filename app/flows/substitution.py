@@ -14,7 +14,7 @@ from datetime import datetime
 from piccolo.query import WhereRaw
 
 from app import clock, db
-from app.absences.services import STATUS_LABELS, door_notice
+from app.absences.services import STATUS_LABELS
 from app.absences.tables import Absence, EscalationPick, Substitution
 from app.accounts.services import holders_of
 from app.accounts.tables import User
@@ -25,6 +25,7 @@ from app.domain.absence import Category, Notice, Status, current_status
 from app.domain.pipeline import OPEN
 from app.domain.rota import STATUS_LABELS as ROTA_STATUS_LABELS
 from app.domain.rota import Status as RotaStatus
+from app.flows.door import door_notice
 from app.i18n import N_
 from app.i18n.messages import Said, label, said
 from app.notifications.services import tell
@@ -354,7 +355,7 @@ async def _tell_moved(
             report,
             [wanted],
             kind="case.acting",
-            link=ctx.url("cases", query={"handler": wanted}),
+            link=ctx.url("cases", query={"handler_id": wanted, "open": 1}),
             key=key,
             message=said("{line}：{count}件未办结案件转由您代为办理（经办人不在岗）", line=line_name, count=len(moved)),
         )

@@ -1,0 +1,335 @@
+"""The register (SPEC §6): one case as the pages show it, the filtered list, and the counts and
+lists the dashboards ask for.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from piccolo.query import Count, Select, WhereRaw
+from piccolo.querystring import QueryString
+
+from app import db
+from app.cases.tables import (
+    Case,
+)
+from app.domain import idnumber
+from app.domain.casework import (
+    IncomeLimits,
+    PostingWindow,
+    eligibility_hint,
+)
+from app.domain.pipeline import OPEN, Pipeline, Status
+from app.errors import InvalidInput
+from app.tenancy.context import TenantContext
+from app.tenancy.services import settings_of
+
+PAGE_SIZE = 50
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseView:
+    id: int
+    line_code: str
+    line_name: str
+    applicant_name: str
+    id_masked: str
+    household_size: int
+    address: str
+    phone: str
+    monthly_income: Decimal | None
+    separated_household: bool
+    received_on: date
+    working_days: int
+    extension_days: int
+    original_due_on: date
+    due_on: date
+    provisional: bool
+    notice_due_on: date
+    first_receiver_id: int
+    first_receiver_name: str
+    handler_id: int
+    handler_name: str
+    acting_handler_id: int | None  # None while nobody present can act on it (uncovered)
+    acting_handler_name: str
+    status: str
+    status_changed_at: datetime
+    decided_at: datetime | None
+    created_at: datetime
+    overdue: bool
+    eligibility: str
+    # What intake found worth a second look (SPEC §11): only on the answer to the intake itself.
+    warnings: tuple[dict, ...] = ()
+
+    @property
+    def open(self) -> bool:
+        return self.status in OPEN
+
+    @property
+    def uncovered(self) -> bool:
+        """Open while its handler is away and nobody present can act on its line (SPEC §5)."""
+        return self.open and self.acting_handler_id is None
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "line": self.line_code,
+            "applicant_name": self.applicant_name,
+            "applicant_id_number": self.id_masked,
+            "household_size": self.household_size,
+            "address": self.address,
+            "monthly_income": None if self.monthly_income is None else str(self.monthly_income),
+            "separated_household": self.separated_household,
+            "received_on": self.received_on.isoformat(),
+            "working_days": self.working_days + self.extension_days,
+            "original_due_on": self.original_due_on.isoformat(),
+            "due_on": self.due_on.isoformat(),
+            "provisional": self.provisional,
+            "notice_due_on": self.notice_due_on.isoformat(),
+            "first_receiver_id": self.first_receiver_id,
+            "handler_id": self.handler_id,
+            "acting_handler_id": self.acting_handler_id,
+            "uncovered": self.uncovered,
+            "status": self.status,
+            "overdue": self.overdue,
+            "eligibility": self.eligibility,
+            "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+            "warnings": list(self.warnings),
+        }
+
+
+VIEW_COLUMNS = (
+    Case.all_columns(),
+    Case.line.code.as_alias("line_code"),
+    Case.line.name.as_alias("line_name"),
+    Case.first_receiver.name.as_alias("first_receiver_name"),
+    Case.handler.name.as_alias("handler_name"),
+    Case.acting_handler.name.as_alias("acting_handler_name"),
+)
+
+
+async def income_limits(ctx: TenantContext) -> IncomeLimits:
+    configured = (await settings_of(ctx.tenant.id)).get("income_limits", {})
+    return IncomeLimits(**{key: Decimal(str(value)) for key, value in configured.items()})
+
+
+def case_view(row: dict, today: date, limits: IncomeLimits) -> CaseView:
+    income = db.two_places(row["monthly_income"])
+    return CaseView(
+        id=row["id"],
+        line_code=row["line_code"],
+        line_name=row["line_name"],
+        applicant_name=row["applicant_name"],
+        id_masked=idnumber.mask(row["applicant_id_number"]),
+        household_size=row["household_size"],
+        address=row["address"],
+        phone=row["phone"],
+        monthly_income=income,
+        separated_household=row["separated_household"],
+        received_on=row["received_on"],
+        working_days=row["working_days"],
+        extension_days=row["extension_days"],
+        original_due_on=row["original_due_on"],
+        due_on=row["due_on"],
+        provisional=row["due_provisional"],
+        notice_due_on=row["notice_due_on"],
+        first_receiver_id=row["first_receiver"],
+        first_receiver_name=row["first_receiver_name"],
+        handler_id=row["handler"],
+        handler_name=row["handler_name"],
+        acting_handler_id=row["acting_handler"],
+        acting_handler_name=row["acting_handler_name"] or "",
+        status=row["status"],
+        status_changed_at=row["status_changed_at"],
+        decided_at=row["decided_at"],
+        created_at=row["created_at"],
+        overdue=row["status"] in OPEN and row["due_on"] < today,
+        eligibility=eligibility_hint(row["line_code"], income, limits).value,
+    )
+
+
+async def get_case(ctx: TenantContext, case_id: int) -> CaseView:
+    row = await ctx.select_one(Case, case_id, *VIEW_COLUMNS)
+    return case_view(row, ctx.tenant.now().date(), await income_limits(ctx))
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What the register is narrowed to; every field optional."""
+
+    line: str = ""
+    status: str = ""
+    handler_id: int | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+    overdue: bool = False
+    open_only: bool = False
+    uncovered: bool = False
+    applicant: str = ""
+    page: int = 1
+
+
+@dataclass
+class CasePage:
+    cases: list[CaseView]
+    total: int  # exact, or with ``more`` a lower bound
+    page: int
+    pages: int
+    filter: CaseFilter = field(default_factory=CaseFilter)
+    more: bool = False  # more cases than counted: the last page is further than ``pages``
+
+
+# The register counts at most this many pages past the one asked for: a count of every matching
+# case grew with the county's history (each year's decided cases). Beyond it the page says "more
+# than", and every next page still opens (and counts ten pages further).
+COUNT_AHEAD_PAGES = 10
+
+
+def _filtered(ctx: TenantContext, query, chosen: CaseFilter):
+    today = ctx.tenant.now().date()
+    if chosen.line:
+        query = query.where(Case.line.code == chosen.line)
+    if chosen.status:
+        query = query.where(Case.status == chosen.status)
+    if chosen.handler_id is not None:
+        query = query.where((Case.acting_handler == chosen.handler_id) | (Case.handler == chosen.handler_id))
+    if chosen.uncovered:
+        query = query.where(Case.acting_handler.is_null() & Case.status.is_in(sorted(OPEN)))
+    if chosen.due_from:
+        query = query.where(Case.due_on >= chosen.due_from)
+    if chosen.due_to:
+        query = query.where(Case.due_on <= chosen.due_to)
+    if chosen.overdue or chosen.open_only:
+        query = query.where(Case.status.is_in(sorted(OPEN)))
+    if chosen.overdue:
+        query = query.where(Case.due_on < today)
+    if chosen.applicant.strip():
+        query = query.where(Case.applicant_name.ilike(f"%{chosen.applicant.strip()}%"))
+    return query
+
+
+def _enough(page: int, page_size: int) -> int:
+    return (page + COUNT_AHEAD_PAGES) * page_size
+
+
+def _register_page(ctx: TenantContext, chosen: CaseFilter, page: int, page_size: int) -> Select:
+    """One page of the register in full, each row with ``matching``: how many cases match, counted
+    up to one more than ``_enough`` (a walk of that many index entries, not of the history)."""
+    matching = _filtered(ctx, ctx.select(Case, Case.id), chosen).limit(_enough(page, page_size) + 1)
+    # The page's ids first (an index-only walk of (tenant, due_on, id), however deep the page),
+    # then only those rows in full with their joins: an OFFSET over the joined rows grew with it.
+    page_ids = (
+        _filtered(ctx, ctx.select(Case, Case.id), chosen)
+        .order_by(Case.due_on)
+        .order_by(Case.id)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    return (
+        ctx.select(Case, *VIEW_COLUMNS, QueryString("({})", db.count_of(matching)).as_alias("matching"))
+        .where(Case.id.is_in(page_ids))
+        .order_by(Case.due_on)
+        .order_by(Case.id)
+    )
+
+
+async def list_cases(ctx: TenantContext, chosen: CaseFilter, *, page_size: int = PAGE_SIZE) -> CasePage:
+    """The register: filtered, soonest due first, one page at a time, with its count: one statement."""
+    if chosen.status and chosen.status not in set(Status):
+        raise InvalidInput("没有“{status}”这个案件状态", status=chosen.status)
+    current = max(chosen.page, 1)
+    rows = await _register_page(ctx, chosen, current, page_size)
+    if not rows and current > 1:
+        # Past the last page (an old link, fewer cases now): the last page instead.
+        matching = _filtered(ctx, ctx.select(Case, Case.id), chosen).limit(_enough(current, page_size))
+        (counted,) = await db.counts(db.count_of(matching))
+        current = max(1, -(-counted // page_size))
+        rows = await _register_page(ctx, chosen, current, page_size)
+    counted = rows[0]["matching"] if rows else 0
+    total, more = min(counted, _enough(current, page_size)), counted > _enough(current, page_size)
+    pages = max(1, -(-total // page_size))
+    today, limits = ctx.tenant.now().date(), await income_limits(ctx)
+    return CasePage([case_view(row, today, limits) for row in rows], total, current, pages, chosen, more)
+
+
+async def all_cases(ctx: TenantContext, chosen: CaseFilter) -> list[CaseView]:
+    """Every case the filter matches, for the Excel export."""
+    rows = await _filtered(ctx, ctx.select(Case, *VIEW_COLUMNS), chosen).order_by(Case.due_on).order_by(Case.id)
+    today, limits = ctx.tenant.now().date(), await income_limits(ctx)
+    return [case_view(row, today, limits) for row in rows]
+
+
+# --- the dashboard --------------------------------------------------------------------------------
+
+
+async def uncovered_count(ctx: TenantContext) -> int:
+    """Open cases nobody present can act on (SPEC §5): shouted on every admin dashboard."""
+    return await ctx.count(Case).where(Case.acting_handler.is_null() & Case.status.is_in(sorted(OPEN)))
+
+
+async def open_count(ctx: TenantContext, user_id: int) -> int:
+    return await ctx.count(Case).where((Case.acting_handler == user_id) & Case.status.is_in(sorted(OPEN)))
+
+
+def due_by_today(ctx: TenantContext, user_id: int) -> Count:
+    """How many of a person's open cases are overdue or due today (``urgent_cases``'s first two
+    groups: no calendar needed), as a query for ``db.counts``."""
+    today = ctx.tenant.now().date()
+    return ctx.count(Case).where(
+        (Case.acting_handler == user_id) & Case.status.is_in(sorted(OPEN)) & (Case.due_on <= today)
+    )
+
+
+# Ready for 审批 and not held: no open objection, no posting whose window still runs.
+NOT_HELD = """NOT EXISTS (SELECT 1 FROM objection o WHERE o."case" = assistance_case.id AND o.resolved_at IS NULL)
+AND NOT EXISTS (SELECT 1 FROM posting p WHERE p."case" = assistance_case.id AND p.starts_on > {})"""
+
+
+def _at_last_step():
+    """Each line's pipeline (survey and posting on or off) ends at its own step: the case is there."""
+    combinations = [(survey, posting) for survey in (False, True) for posting in (False, True)]
+    conditions = [
+        (Case.line.needs_survey == survey)
+        & (Case.line.needs_posting == posting)
+        & (Case.status == Pipeline(survey, posting).steps()[-1])
+        for survey, posting in combinations
+    ]
+    return functools.reduce(operator.or_, conditions)
+
+
+DECISIONS_SHOWN = 50
+
+
+def _ready_for_decision(ctx: TenantContext, today: date, *columns) -> Select:
+    """Cases whose every step is done (posting over, no open objection), soonest due first."""
+    return (
+        ctx.select(Case, *columns)
+        .where(
+            # The states first, for the (tenant, status, due_on) index; then which is each line's last.
+            Case.status.is_in([Status.ACCEPTED, Status.SURVEYED, Status.POSTED])
+            & _at_last_step()
+            & WhereRaw(NOT_HELD, PostingWindow.still_blocking_after(today))
+        )
+        .order_by(Case.due_on)
+        .order_by(Case.id)
+    )
+
+
+async def awaiting_decision(ctx: TenantContext, limit: int = DECISIONS_SHOWN) -> list[CaseView]:
+    """Cases ready for 审批; ``limit`` of them, found by the database."""
+    today = ctx.tenant.now().date()
+    rows = await _ready_for_decision(ctx, today, *VIEW_COLUMNS).limit(limit)
+    limits = await income_limits(ctx)
+    return [case_view(row, today, limits) for row in rows]
+
+
+def awaiting_decision_count(ctx: TenantContext) -> QueryString:
+    """How many ``awaiting_decision`` lists (at most ``DECISIONS_SHOWN``), as a query for ``db.counts``."""
+    return db.count_of(_ready_for_decision(ctx, ctx.tenant.now().date(), Case.id).limit(DECISIONS_SHOWN))
