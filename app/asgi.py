@@ -19,16 +19,10 @@ from litestar.template import TemplateConfig
 from redis.asyncio import Redis
 
 from app import db, urls
-from app.absences import api as absences_api
-from app.absences import web as absences_web
 from app.accounts.passwords import use_fast_hashing
 from app.accounts.ratelimit import LoginLimits, LoginThrottle
 from app.accounts.sessions import SessionStore
-from app.calendar import api as calendar_api
 from app.calendar import office_web
-from app.calendar import web as calendar_web
-from app.cases import api as cases_api
-from app.cases import web as cases_web
 from app.dashboard import web as dashboard_web
 from app.evaluation import api as evaluation_api
 from app.evaluation import link_web as evaluation_link_web
@@ -40,8 +34,14 @@ from app.jobs import web as jobs_web
 from app.notifications import settings_web
 from app.notifications import web as notifications_web
 from app.operations import web as operations_web
+from app.pages import absences as absences_web
+from app.pages import absences_api as absences_api
 from app.pages import accounts as accounts_web
 from app.pages import accounts_api
+from app.pages import calendar as calendar_web
+from app.pages import calendar_api as calendar_api
+from app.pages import cases as cases_web
+from app.pages import cases_api as cases_api
 from app.pages import evaluation as evaluation_pages
 from app.pages import evaluation_results as evaluation_results_pages
 from app.pages import regions as regions_web
@@ -165,7 +165,7 @@ def routers() -> list[Router]:
 
 
 def load_routes() -> None:
-    """Fill ``app.urls`` from the named handlers of the routers (it asks on its first link)."""
+    """Hand ``app.urls`` the named handlers' paths (every entry point does, before any link is built)."""
     urls.load(
         {
             handler.name: _linked_path(route.path_format, handler)
@@ -187,6 +187,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     use_fast_hashing(settings.mode is Mode.TEST)
     hear_the_inbox()
+    load_routes()
 
     @asynccontextmanager
     async def lifespan(app: Litestar):

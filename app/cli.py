@@ -275,6 +275,9 @@ def main(argv: list[str] | None = None) -> int:
         warnings.simplefilter("ignore")  # library warnings would break the one-line promise
     try:
         settings = Settings.from_env() if getattr(args, "needs_settings", True) else None
+        from app.asgi import load_routes  # every command may build links (the worker's messages)
+
+        load_routes()
         status = args.func(args, settings)
     except KeyboardInterrupt:
         return 130

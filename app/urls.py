@@ -1,16 +1,14 @@
 """Internal URLs from route names (issue 14): ``url("case", tenant="demo", case_id=7)`` gives
 ``/t/demo/cases/7``; nothing in the portal writes a path by hand.
 
-The table (route name → path with its router's prefix) is the application's own: the first link a
-process builds loads it from the routers ``app.asgi`` mounts, the same way in the web server and
-where no request is served (the worker's reminders and substitution sweep, commands, tests calling
-a service). ``app.asgi`` is imported by name: the ground sits below everything the routers mount,
-so a static import would tie every feature to every other.
+The table (route name → path with its router's prefix) is the application's own, handed down by
+the entry point that mounts the routers: ``app.asgi.load_routes()``, called by ``create_app``, by
+every ``portal`` command (the worker's reminders and substitution sweep build links too), by the
+tests and by the ops scripts that call services. The ground never reaches up for it.
 """
 
 from __future__ import annotations
 
-import importlib
 import string
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, urlencode
@@ -28,7 +26,7 @@ def load(paths: Mapping[str, str]) -> None:
 
 def _table() -> dict[str, str]:
     if not _paths:
-        importlib.import_module("app.asgi").load_routes()
+        raise RuntimeError("app.urls: no route table; the entry point calls app.asgi.load_routes() first")
     return _paths
 
 

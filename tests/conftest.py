@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 
 from app import db
 from app.accounts.passwords import use_fast_hashing
+from app.asgi import load_routes
 from app.piccolo_conf import all_tables
 from app.robots.services import hear_the_inbox
 from app.settings import Settings
@@ -27,6 +28,7 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 # The robots hear the inbox in every test, as in the web app and the worker, which register them at start.
 hear_the_inbox()
+load_routes()  # what create_app and every portal command do: links are built from the route table
 
 
 def database_url(name: str = PG_DATABASE) -> str:

@@ -20,6 +20,7 @@ from seed import BENCH_URL, bench_settings, fresh_database
 
 from app import clock, db
 from app.accounts.tables import User
+from app.asgi import load_routes
 from app.evaluation import cycles
 from app.flows import evaluation_inputs
 from app.setup.services import create_tenant
@@ -61,4 +62,5 @@ async def main(subjects: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subjects", type=int, default=10_000)
+    load_routes()
     asyncio.run(main(parser.parse_args().subjects))

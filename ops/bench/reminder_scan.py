@@ -26,6 +26,7 @@ from run import _backends, _cpu_seconds
 from seed import BENCH_URL, seeded_database
 
 from app import db
+from app.asgi import load_routes
 from app.flows.reminders import scan
 from app.notifications.tables import EmailOutbox
 from app.reminders.tables import Reminder
@@ -81,4 +82,5 @@ if __name__ == "__main__":
     parser.add_argument("--closed", type=int, default=1000, help="closed cases per county")
     parser.add_argument("--email", action="store_true", help="every county sends e-mail")
     arguments = parser.parse_args()
+    load_routes()
     asyncio.run(main(arguments.counties, arguments.cases, arguments.closed, arguments.email))

@@ -38,6 +38,7 @@ from app.absences.tables import Absence, Substitution  # noqa: E402
 from app.accounts.passwords import use_fast_hashing  # noqa: E402
 from app.accounts.services import create_token, identity_of  # noqa: E402
 from app.accounts.tables import User  # noqa: E402
+from app.asgi import load_routes  # noqa: E402
 from app.audit.tables import AuditRecord  # noqa: E402
 from app.domain.absence import Action  # noqa: E402
 from app.evaluation import cycles  # noqa: E402
@@ -563,6 +564,7 @@ def main() -> None:
     parser.add_argument("--pg-port", type=int, default=5442)
     parser.add_argument("--redis-port", type=int, default=6392)
     parser.add_argument("--web-port", type=int, default=8102)
+    load_routes()
     rows = asyncio.run(run(parser.parse_args()))
     print(table(rows))
     clean = all(r.recovered == r.injected and r.lost == 0 and r.duplicates == 0 for r in rows)

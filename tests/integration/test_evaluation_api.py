@@ -329,7 +329,7 @@ async def test_what_the_rules_refuse_is_400_and_changes_nothing(settings, demo):
 
 async def test_every_refusal_by_the_rules_is_explained_in_english(settings, demo):
     """SPEC §11: the API's ``detail`` is English, from app/i18n/en.po; one failure lists every message
-    still without English (``python -m app.i18n.extract`` prints their msgids)."""
+    still without English (``python -m app.translations`` prints their msgids)."""
     # People's names are Chinese in any language; everything else must be English.
     names = [row["name"] for row in await User.select(User.name)]
     details = await refusals_by_the_rules(settings, demo)

@@ -2,7 +2,7 @@
 
 from app import i18n
 from app.errors import InvalidInput
-from app.i18n.extract import messages, missing
+from app.translations import messages, missing
 
 
 def test_every_message_of_code_and_templates_has_an_english_translation():

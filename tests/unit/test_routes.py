@@ -9,7 +9,7 @@ import pytest
 from litestar.routes import HTTPRoute
 
 from app import urls
-from app.asgi import _linked_path, create_app
+from app.asgi import _linked_path, create_app, load_routes
 from app.settings import PROJECT_ROOT
 from app.tenancy.context import TenantContext
 from app.urls import url
@@ -39,7 +39,10 @@ def test_every_route_of_the_portal_has_an_explicit_unique_name(app):
 
 def test_the_table_is_the_served_application_s(app):
     urls.load({})
-    assert url("cases", tenant="demo") == "/t/demo/cases"  # the first link loads the table
+    with pytest.raises(RuntimeError, match="load_routes"):  # the ground never reaches up for it
+        url("cases", tenant="demo")
+    load_routes()
+    assert url("cases", tenant="demo") == "/t/demo/cases"
     served = {
         handler.name: _linked_path(route.path_format, handler)
         for route in app.routes

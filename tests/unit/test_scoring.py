@@ -30,7 +30,7 @@ from app.domain.scoring import (
     score_subject,
 )
 from app.errors import InvalidInput
-from app.i18n.extract import translated
+from app.translations import translated
 
 
 def refusal(action, *args, **kwargs) -> str:

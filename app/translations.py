@@ -1,6 +1,6 @@
 """Every translatable message of the portal, found in the code and the templates.
 
-Used by the test that keeps ``en.po`` complete and by ``python -m app.i18n.extract`` which
+Used by the test that keeps ``en.po`` complete and by ``python -m app.translations`` which
 prints the messages still missing from it, ready to paste and translate.
 """
 
@@ -20,8 +20,8 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "said": 
 
 
 def _every_module() -> None:
-    """Import every module of the portal (by walking it, so that this tool at the ground imports
-    nothing above it by name): then every error class is known."""
+    """Import every module of the portal (a tool at the entry points' level, beside the API
+    reference): then every error class is known."""
     import app
 
     for module in pkgutil.walk_packages(app.__path__, "app."):

@@ -12,12 +12,12 @@ from litestar.response import Redirect, Template
 
 from app import clock
 from app.absences import overview, services, substitutions
-from app.absences.api import sweep_soon
 from app.absences.month import Month
 from app.accounts.services import members
 from app.domain.absence import Action, Kind, Notice, check_action
 from app.errors import InvalidInput
 from app.flows import cover, door
+from app.pages.absences_api import sweep_soon
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
 from app.web.feedback import Done, done
