@@ -18,6 +18,7 @@ from app.domain.absence import Action, Kind, Notice, check_action
 from app.errors import InvalidInput
 from app.flows import cover, door
 from app.pages.absences_api import sweep_soon
+from app.rota import services as rota
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
 from app.web.feedback import Done, done
@@ -236,6 +237,7 @@ async def decide(
 
 @post("/rota/{code:str}/pick", name="rota_pick", guards=[requires(Permission.ESCALATION_PICK)])
 async def pick(request: Request, ctx: County, code: FromPath[str]) -> Redirect:
+    await rota.line(ctx, code)  # another county's line (or none) is a 404 before the form is read
     form = await request.form()
     try:
         person_id = int(form.get("staff_id", ""))

@@ -13,6 +13,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.handlers.base import BaseRouteHandler
 
+from app import db
 from app.audit.services import record
 from app.regions.services import RegionContext, visible_region
 from app.web.guards import signed_in
@@ -37,6 +38,9 @@ async def region_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         entity_id=region.slug,
         summary=(connection.url.path + (f"?{query}" if query else "")),
     )
+    # Kept whatever the page answers: a look the page then refuses (a county's handlers, say) is
+    # the one most worth keeping, and a refused request rolls back what it wrote.
+    await db.commit_so_far()
 
 
 def region_context(request: Request) -> RegionContext:
