@@ -35,7 +35,7 @@ def __getattr__(name: str):
         from app import db
         from app.settings import Settings
 
-        if db._engine is None:
+        if db.bound() is None:
             db.configure(Settings.from_env())
         return db.engine()
     raise AttributeError(name)

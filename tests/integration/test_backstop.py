@@ -10,6 +10,7 @@ import pytest
 
 from app import db
 from app.accounts.tables import User
+from app.db import statements
 from app.piccolo_conf import all_tables
 from app.tenancy.tables import Tenant
 from tests.helpers import api_token, county, person, portal
@@ -97,13 +98,13 @@ async def test_a_request_runs_its_statements_in_one_transaction(settings, two_co
 def sent(monkeypatch) -> list[str]:
     """Every query the pool's connections send from now on, in order (for apps started after)."""
     queries = []
-    count = db._count_statement
+    count = statements._count_statement
 
     def logged(record):
         queries.append(record.query)
         count(record)
 
-    monkeypatch.setattr(db, "_count_statement", logged)
+    monkeypatch.setattr(statements, "_count_statement", logged)
     return queries
 
 
