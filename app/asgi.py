@@ -37,7 +37,7 @@ from app.operations import web as operations_web
 from app.pages import absences as absences_web
 from app.pages import absences_api as absences_api
 from app.pages import accounts as accounts_web
-from app.pages import accounts_api
+from app.pages import accounts_api, rota_api
 from app.pages import calendar as calendar_web
 from app.pages import calendar_api as calendar_api
 from app.pages import cases as cases_web
@@ -45,10 +45,9 @@ from app.pages import cases_api as cases_api
 from app.pages import evaluation as evaluation_pages
 from app.pages import evaluation_results as evaluation_results_pages
 from app.pages import regions as regions_web
+from app.pages import rota as rota_web
 from app.robots import web as robots_web
 from app.robots.services import hear_the_inbox
-from app.rota import api as rota_api
-from app.rota import web as rota_web
 from app.settings import Mode, Settings
 from app.setup import web as setup_web
 from app.staff import api as staff_api

@@ -15,8 +15,9 @@ from app.audit.services import recent_changes
 from app.cases import enquiries, register, survey
 from app.domain.reminder import STAGE_LABELS
 from app.flows import cover, urgency
+from app.flows.acting import snapshot
 from app.notifications.mail import failures_since
-from app.rota.services import snapshot, uncovered
+from app.rota.services import uncovered
 from app.tenancy.permissions import Permission, Role
 from app.web.guards import County, requires
 from app.web.identity import services_of

@@ -15,6 +15,7 @@ from app.audit.services import record_in
 from app.domain.absence import Category, approver_role
 from app.domain.rota import Status as RotaStatus
 from app.errors import InvalidInput
+from app.flows import acting
 from app.i18n.messages import said
 from app.rota import services as rota
 from app.tenancy.context import TenantContext
@@ -25,8 +26,8 @@ async def substitutes_for(ctx: TenantContext, person_id: int, at: datetime) -> t
     over each line they hold as A, and any other line whose acting holder it changes (B leaving
     while A is away leaves the line escalated or uncovered: the approver sees it first)."""
     moment = max(at, clock.now())
-    before = {row.line.id: row.entry for row in await rota.rota(ctx, moment)}
-    after = await rota.rota(ctx, moment, also_away={person_id})
+    before = {row.line.id: row.entry for row in await acting.rota(ctx, moment)}
+    after = await acting.rota(ctx, moment, also_away={person_id})
     return tuple(
         Substitute(row.line.code, row.line.name, row.entry.acting, row.name(row.entry.acting), row.entry.status.value)
         for row in after
@@ -72,7 +73,7 @@ async def pick(ctx: TenantContext, code: str, person_id: int) -> None:
     line = await rota.line(ctx, code)
     now = clock.now()
     # Judged as if nobody were picked yet, so the head can also switch to another qualified person.
-    rows = await rota.rota(ctx, now, with_picks=False)
+    rows = await acting.rota(ctx, now, with_picks=False)
     entry = next((row.entry for row in rows if row.line.code == code), None)
     if entry is None or entry.status != RotaStatus.ESCALATED:
         raise InvalidInput("{line} 目前不需要指定替岗人员", line=line.name)

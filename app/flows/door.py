@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app import clock
+from app.absences.away import people_away
 from app.absences.services import KIND_LABELS, AbsenceView, list_absences
 from app.accounts.services import holders_of
 from app.domain.absence import Kind, door_line
-from app.rota import services as rota
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Role
 from app.tenancy.services import settings_of
@@ -43,7 +43,7 @@ async def door_notice(ctx: TenantContext, at: datetime | None = None) -> DoorNot
     section = set(await holders_of(ctx, [Role.STAFF, Role.SECTION_HEAD]))
     if not section:
         return None
-    away = await rota.people_away(ctx, at, even_briefly=True)
+    away = await people_away(ctx, at, even_briefly=True)
     if not section <= away:
         return None
     absences = [

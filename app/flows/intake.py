@@ -12,6 +12,7 @@ from app.cases.intake import Application, receive, working_days_of
 from app.cases.register import CaseView
 from app.domain.casework import CaseDates, case_dates
 from app.errors import InvalidInput
+from app.flows import acting
 from app.rota import services as rota
 from app.tenancy.context import TenantContext
 
@@ -21,7 +22,7 @@ async def intake(ctx: TenantContext, application: Application) -> CaseView:
     handler = await rota.a_holder(ctx, line["id"])
     if handler is None:
         raise InvalidInput("{line}尚未设A岗，请管理员先在A/B岗设置中指定", line=line["name"])
-    acting_handler = (await rota.snapshot(ctx)).case_acting(line["id"], handler)
+    acting_handler = (await acting.snapshot(ctx)).case_acting(line["id"], handler)
     return await receive(ctx, application, line, handler=handler, acting_handler=acting_handler)
 
 

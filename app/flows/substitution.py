@@ -25,6 +25,7 @@ from app.domain.absence import Category, Notice, Status, current_status
 from app.domain.pipeline import OPEN
 from app.domain.rota import STATUS_LABELS as ROTA_STATUS_LABELS
 from app.domain.rota import Status as RotaStatus
+from app.flows import acting
 from app.flows.door import door_notice
 from app.i18n import N_
 from app.i18n.messages import Said, label, said
@@ -112,7 +113,9 @@ async def update_statuses(ctx: TenantContext, now: datetime, report: SweepReport
             report.started += 1
 
 
-async def reconcile_substitutions(ctx: TenantContext, snap: rota.Snapshot, now: datetime, report: SweepReport) -> None:
+async def reconcile_substitutions(
+    ctx: TenantContext, snap: acting.Snapshot, now: datetime, report: SweepReport
+) -> None:
     """Open, change and close substitution rows (the leave's record of who acted on each line)
     so they match who is acting now."""
     leaves = await ctx.select(Absence).where(
@@ -248,7 +251,7 @@ async def _close(ctx: TenantContext, current: dict, now: datetime, report: Sweep
     report.closed += 1
 
 
-async def release_picks(ctx: TenantContext, snap: rota.Snapshot, now: datetime) -> bool:
+async def release_picks(ctx: TenantContext, snap: acting.Snapshot, now: datetime) -> bool:
     """A pick lasts while the line is escalated; once A or B is back it ends. True if any ended."""
     rows = {row.line.code: row for row in snap.rows}
     released = False
@@ -262,7 +265,7 @@ async def release_picks(ctx: TenantContext, snap: rota.Snapshot, now: datetime) 
     return released
 
 
-async def follow_acting_holders(ctx: TenantContext, snap: rota.Snapshot, report: SweepReport) -> None:
+async def follow_acting_holders(ctx: TenantContext, snap: acting.Snapshot, report: SweepReport) -> None:
     """Every open case is worked by its handler while present, else by its line's acting holder,
     else by nobody (uncovered: the section head is told). Idempotent: only cases whose acting
     handler is not the wanted one change, each move on the case's timeline and in the audit.
@@ -397,9 +400,9 @@ async def sweep(tenant: TenantInfo, now: datetime | None = None) -> SweepReport:
     report = SweepReport()
     await update_statuses(ctx, now, report)
     # One rota for the whole sweep: worked out again only when an ended pick changed it.
-    snap = await rota.snapshot(ctx, now)
+    snap = await acting.snapshot(ctx, now)
     if await release_picks(ctx, snap, now):
-        snap = await rota.snapshot(ctx, now)
+        snap = await acting.snapshot(ctx, now)
     await reconcile_substitutions(ctx, snap, now, report)
     await follow_acting_holders(ctx, snap, report)
     await tell_neighbours(ctx, report)

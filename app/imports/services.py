@@ -25,10 +25,10 @@ from app.domain import idnumber
 from app.domain import sheet_rows as rules
 from app.domain.pipeline import STATUS_LABELS
 from app.errors import InvalidInput
+from app.flows import acting
 from app.i18n import N_
 from app.i18n.messages import label, said
 from app.imports import sheets
-from app.rota import services as rota
 from app.rota.tables import Line, Qualification
 from app.staff import services as staff
 from app.tenancy.context import TenantContext
@@ -233,7 +233,7 @@ async def _write_cases(ctx: TenantContext, checked: rules.Checked) -> None:
     new = [entry for entry in checked.entries if entry.outcome is rules.Outcome.CREATE]
     if not new:
         return
-    calendar, now_rota = await calendar_of(ctx), await rota.snapshot(ctx)
+    calendar, now_rota = await calendar_of(ctx), await acting.snapshot(ctx)
     lines = {row["id"]: row for row in await ctx.select(Line)}
     for entry in new:
         row = intake.new_case(

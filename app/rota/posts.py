@@ -16,7 +16,7 @@ MAX_WORKING_DAYS = 60
 
 class LineSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A line's fields, declared once: the page's form, the API's body (its changes are derived
-    from it in ``rota.api``) and a tenant file's ``[[lines]]`` (which adds ``active``)."""
+    from it in ``app.pages.rota_api``) and a tenant file's ``[[lines]]`` (which adds ``active``)."""
 
     code: SingleLine
     name: SingleLine

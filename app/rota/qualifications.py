@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app.accounts.services import members
+from app.accounts.tables import User
 from app.errors import InvalidInput
 from app.rota.tables import Assignment, Line, Qualification
+from app.tenancy import cache
 from app.tenancy.context import TenantContext
 
 
@@ -74,11 +76,19 @@ class Candidate:
     qualifications: tuple[str, ...]
 
 
+cache.keeps_rows_of(User, Qualification, Line)
+
+
 async def candidates(ctx: TenantContext) -> list[Candidate]:
-    """The county's active people in the order they were added: the rota board's choices."""
-    known = await qualifications(ctx)
-    return [
-        Candidate(person.id, person.name, tuple(sorted(known.get(person.id, []))))
-        for person in await members(ctx)
-        if person.active
-    ]
+    """The county's active people in the order they were added: the rota board's choices; kept by
+    the process (the board is read often, people and qualifications change rarely)."""
+
+    async def load() -> list[Candidate]:
+        known = await qualifications(ctx)
+        return [
+            Candidate(person.id, person.name, tuple(sorted(known.get(person.id, []))))
+            for person in await members(ctx)
+            if person.active
+        ]
+
+    return list(await cache.kept(ctx.tenant.id, "candidates", load))

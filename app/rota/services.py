@@ -1,21 +1,18 @@
-"""Business lines, their A/B posts with history, and the rota at any instant."""
+"""Business lines, their A/B posts with history, and the lines as posted at any instant (who acts
+on them, given who is away, is ``app.flows.acting``)."""
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from datetime import datetime
 
 import msgspec
 
 from app import clock, db
-from app.absences.tables import NOTICE_COLUMNS, Absence, EscalationPick
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
-from app.domain.absence import IN_FORCE, Category, Notice
-from app.domain.absence import Status as AbsenceStatus
-from app.domain.absence import away_at as notice_away_at
-from app.domain.rota import Post, RotaEntry, Status, case_acting, resolve
+from app.domain.rota import Post, RotaEntry, Status, resolve
 from app.errors import InvalidInput
 from app.i18n.messages import said
 from app.rota.posts import DEFAULT_LINES, LineSpec, Person, check_line, check_post
@@ -66,6 +63,9 @@ async def line_rows(ctx: TenantContext, include_inactive: bool = False) -> list[
     if not include_inactive:
         query = query.where(Line.active.eq(True))
     return await cache.kept(ctx.tenant.id, "lines:all" if include_inactive else "lines", query.run)
+
+
+cache.keeps_rows_of(Line)
 
 
 def _views(rows: list[dict], posts: dict[int, dict], names: dict[int, str]) -> list[LineView]:
@@ -244,140 +244,62 @@ async def history(ctx: TenantContext, code: str) -> list[dict]:
 
 
 @dataclass(frozen=True)
-class Snapshot:
-    """The rota at one instant with the facts it was resolved from, so a caller that also needs
-    who is away (the substitution sweep, intake) works it out once."""
+class Posted:
+    """The lines as posted at one instant, with who may act on them: what the rota's rule resolves
+    once it is told who is away and the head's picks (``app.flows.acting``)."""
 
-    rows: list[RotaRow]
+    views: list[LineView]
+    posts: list[Post]
+    qualified: dict[str, set[int]]
     active: frozenset[int]
-    away: frozenset[int]
     names: dict[int, str]
 
-    @property
-    def present(self) -> frozenset[int]:
-        return self.active - self.away
-
-    def entry_of(self, line_id: int) -> RotaEntry | None:
-        return next((row.entry for row in self.rows if row.line.id == line_id), None)
-
-    def case_acting(self, line_id: int, handler: int | None) -> int | None:
-        """Who works a case of this line and handler now; None while nobody present can."""
-        return case_acting(handler, self.entry_of(line_id), active=self.active, away=self.away)
+    def resolve(self, *, away: Set[int], picks: Mapping[str, int]) -> list[RotaRow]:
+        """Per line: A, B, who is acting and the status, ``away`` being away and ``picks`` chosen."""
+        entries = resolve(self.posts, active=self.active, away=away, qualified=self.qualified, picks=picks)
+        return [
+            RotaRow(line=view, entry=entry, names=self.names) for view, entry in zip(self.views, entries, strict=True)
+        ]
 
 
 @dataclass(frozen=True)
-class _RotaFacts:
-    """What the rota is resolved from: everything of the county not over by ``since`` (posts,
-    people, lines, qualifications, absences, the head's picks), so that one read serves any
-    instant from ``since`` on and a process may keep it (``app.tenancy.cache``)."""
+class RotaFacts:
+    """The rota's own facts not over by the instant they are read for (posts, people, lines,
+    qualifications), so that one read serves any instant from then on and a process may keep it
+    (``app.tenancy.cache``)."""
 
-    since: datetime
     posts: list[dict]
     users: list[dict]
     lines: list[dict]
     qualifications: list[dict]
-    absences: list[dict]
-    picks: list[dict]
+
+    def posted_at(self, at: datetime) -> Posted:
+        posts_at = {post["line"]: post for post in self.posts if post["valid_from"] <= at}
+        names = {u["id"]: u["name"] for u in self.users}
+        # The lines as posted at ``at``: one read of posts and people serves the views and the rota.
+        views = _views(self.lines, posts_at, names)
+        qualified: dict[str, set[int]] = {}
+        codes = {view.id: view.code for view in views}
+        for q in self.qualifications:
+            if q["line"] in codes:
+                qualified.setdefault(codes[q["line"]], set()).add(q["user"])
+        posts = [
+            Post(view.code, posts_at.get(view.id, {}).get("a"), posts_at.get(view.id, {}).get("b")) for view in views
+        ]
+        active = frozenset(u["id"] for u in self.users if u["active"])
+        return Posted(views=views, posts=posts, qualified=qualified, active=active, names=names)
 
 
-cache.keeps_rows_of(Assignment, User, Line, Qualification, Absence, EscalationPick)
-
-
-async def _rota_facts(ctx: TenantContext, since: datetime) -> _RotaFacts:
+async def rota_facts(ctx: TenantContext, since: datetime) -> RotaFacts:
     not_over = Assignment.valid_to.is_null() | (Assignment.valid_to > since)
-    return _RotaFacts(
-        since=since,
+    return RotaFacts(
         posts=await ctx.select(Assignment, Assignment.line, Assignment.a, Assignment.b, Assignment.valid_from).where(
             not_over
         ),
         users=await ctx.select(User, User.id, User.name, User.active),
         lines=await line_rows(ctx),
         qualifications=await ctx.select(Qualification, Qualification.user, Qualification.line),
-        absences=await ctx.select(Absence, Absence.person, Absence.category, *NOTICE_COLUMNS).where(
-            Absence.status.is_in([*IN_FORCE, AbsenceStatus.RETURNED])
-            & (Absence.returned_at.is_null() | (Absence.returned_at > since))
-        ),
-        picks=await ctx.select(
-            EscalationPick, EscalationPick.line.code, EscalationPick.acting, EscalationPick.chosen_at
-        ).where(EscalationPick.ended_at.is_null() | (EscalationPick.ended_at > since)),
     )
-
-
-async def _facts_at(ctx: TenantContext, at: datetime | None) -> tuple[_RotaFacts, datetime]:
-    """The facts for ``at`` (default: now): now's as this process keeps them, unless the clock
-    went back before they were read (tests travel in time); another instant's from the database."""
-    if at is not None:
-        return await _rota_facts(ctx, at), at
-    now = clock.now()
-    facts = await cache.kept(ctx.tenant.id, "rota", lambda: _rota_facts(ctx, now))
-    return (facts if facts.since <= now else await _rota_facts(ctx, now)), now
-
-
-async def snapshot(
-    ctx: TenantContext, at: datetime | None = None, *, also_away: Set[int] = frozenset(), with_picks: bool = True
-) -> Snapshot:
-    """Per line: A, B, who is acting and the status at ``at`` (default: now).
-
-    ``also_away`` asks "what if these people were away too" (someone whose absence is not yet approved).
-    """
-    facts, at = await _facts_at(ctx, at)
-    posts_at = {post["line"]: post for post in facts.posts if post["valid_from"] <= at}
-    names = {u["id"]: u["name"] for u in facts.users}
-    # The lines as posted at ``at``: one read of posts and people serves the views and the rota.
-    views = _views(facts.lines, posts_at, names)
-    qualified: dict[str, set[int]] = {}
-    codes = {view.id: view.code for view in views}
-    for q in facts.qualifications:
-        if q["line"] in codes:
-            qualified.setdefault(codes[q["line"]], set()).add(q["user"])
-    posts = [Post(view.code, posts_at.get(view.id, {}).get("a"), posts_at.get(view.id, {}).get("b")) for view in views]
-    active = frozenset(u["id"] for u in facts.users if u["active"])
-    away = frozenset(_away_at(facts.absences, at) | set(also_away))
-    picks = {pick["line.code"]: pick["acting"] for pick in facts.picks if pick["chosen_at"] <= at}
-    entries = resolve(posts, active=active, away=away, qualified=qualified, picks=picks if with_picks else {})
-    rows = [RotaRow(line=view, entry=entry, names=names) for view, entry in zip(views, entries, strict=True)]
-    return Snapshot(rows=rows, active=active, away=away, names=names)
-
-
-def _away_at(absences: list[dict], at: datetime) -> set[int]:
-    """Who of ``absences`` (rows not over before ``at``) is away at ``at``: ``people_away``'s rule."""
-    return {
-        row["person"]
-        for row in absences
-        if row["starts_at"] <= at
-        and (row["returned_at"] is None or row["returned_at"] > at)
-        and row["category"] != Category.NONE
-        and notice_away_at(Notice.of(row), at)
-    }
-
-
-async def rota(
-    ctx: TenantContext, at: datetime | None = None, *, also_away: Set[int] = frozenset(), with_picks: bool = True
-) -> list[RotaRow]:
-    """Per line: A, B, who is acting and the status at ``at`` (default: now)."""
-    return (await snapshot(ctx, at, also_away=also_away, with_picks=with_picks)).rows
-
-
-async def people_away(ctx: TenantContext, at: datetime, *, even_briefly: bool = False) -> set[int]:
-    """Everyone away at ``at`` under an absence notice (离岗告示) of any category but ``none``
-    (a few minutes away needs no notice and hands nothing over), or of any at all when
-    ``even_briefly`` (the door notice: whoever is out is not in the office)."""
-    rows = ctx.select(Absence, Absence.person, *NOTICE_COLUMNS).where(
-        (Absence.starts_at <= at)
-        & Absence.status.is_in([*IN_FORCE, AbsenceStatus.RETURNED])
-        & (Absence.returned_at.is_null() | (Absence.returned_at > at))
-    )
-    if not even_briefly:
-        rows = rows.where(Absence.category != Category.NONE)
-    return {row["person"] for row in await rows if notice_away_at(Notice.of(row), at)}
-
-
-async def picks_at(ctx: TenantContext, at: datetime) -> dict[str, int]:
-    """Line code → the person the section head chose while A and B are both away."""
-    rows = await ctx.select(EscalationPick, EscalationPick.line.code, EscalationPick.acting).where(
-        (EscalationPick.chosen_at <= at) & (EscalationPick.ended_at.is_null() | (EscalationPick.ended_at > at))
-    )
-    return {row["line.code"]: row["acting"] for row in rows}
 
 
 def uncovered(rows: list[RotaRow]) -> list[RotaRow]:

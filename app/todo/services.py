@@ -24,7 +24,8 @@ from app.domain.reminder import Stage
 from app.evaluation.cycles import CycleView, list_cycles, unlocked_cycles
 from app.evaluation.ratings import Task, my_tasks
 from app.flows import urgency
-from app.rota.services import RotaRow, snapshot
+from app.flows.acting import snapshot
+from app.rota.services import RotaRow
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission
 

@@ -9,14 +9,15 @@ import pytest
 from chinese_calendar import is_workday
 
 from app.absences import services, substitutions
+from app.absences.away import people_away
 from app.absences.tables import Absence, Substitution
 from app.calendar.office import office_hours_of
 from app.domain.absence import Action, Category
 from app.errors import InvalidInput
 from app.flows import cover, door
+from app.flows.acting import rota
 from app.flows.substitution import sweep
 from app.notifications.tables import Notification
-from app.rota.services import people_away, rota
 from tests.helpers import api_token, context_of, demo_county, portal, post_form, sign_in
 
 pytestmark = pytest.mark.usefixtures("clean_db", "redis", "office_time")

@@ -35,11 +35,11 @@ from app.cases.tables import Case
 from app.domain.absence import Action, Category
 from app.domain.pipeline import OPEN
 from app.errors import InvalidInput
+from app.flows import acting as rota
 from app.flows import cover, substitution
 from app.flows import intake as intake_flow
 from app.notifications.tables import Notification
 from app.piccolo_conf import all_tables
-from app.rota import services as rota
 from app.rota.tables import Assignment, Line, Qualification
 from app.tenancy.services import find_by_slug
 from tests.conftest import database_url, next_office_morning

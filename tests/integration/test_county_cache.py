@@ -17,8 +17,9 @@ from app.accounts.services import add_user, holders_of
 from app.audit.county_settings import save_setting
 from app.calendar.services import calendar_of
 from app.domain.absence import Action
+from app.flows.acting import snapshot
 from app.flows.calendar import set_day
-from app.rota.services import line_rows, snapshot
+from app.rota.services import line_rows
 from app.rota.tables import Assignment, Line
 from app.tenancy import cache
 from app.tenancy.permissions import Role

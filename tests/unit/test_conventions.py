@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app import jobs
-from app.rota.api import LineChanges
+from app.pages.rota_api import LineChanges
 from app.rota.posts import LineSpec
 from app.rota.services import LineView
 from app.settings import PROJECT_ROOT

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 
 from app.calendar.services import parse_working_days
 from app.errors import InvalidInput
+from app.flows import acting
 from app.rota import services
 from app.rota.posts import LineSpec
 from app.rota.qualifications import candidates
@@ -25,7 +26,7 @@ CHINESE_NUMERALS = "一二三四五六七八九十"
 
 
 async def _board(request: Request, ctx: TenantContext, at: datetime | None, error: str = "", status_code: int = 200):
-    rows = await services.rota(ctx, at)
+    rows = await acting.rota(ctx, at)
     shown_at = (at or ctx.tenant.now()).astimezone(ctx.tenant.zone)
     context = {
         "rows": rows,

@@ -8,6 +8,7 @@ import msgspec
 from litestar import get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from app.flows import acting
 from app.rota import services
 from app.rota.posts import LineSpec
 from app.tenancy.permissions import Permission
@@ -103,7 +104,7 @@ async def rota(ctx: County, at: FromQuery[str] = "") -> list[dict]:
             "status": row.entry.status.value,
             "candidates": list(row.entry.candidates),
         }
-        for row in await services.rota(ctx, parse_instant(ctx, at))
+        for row in await acting.rota(ctx, parse_instant(ctx, at))
     ]
 
 
