@@ -331,15 +331,8 @@ async def members(ctx: TenantContext) -> list[Member]:
 
 
 async def holders_of(ctx: TenantContext, roles: list[str]) -> list[int]:
-    """Active people holding any of ``roles`` (who to ask, who to tell), kept by the process."""
-
-    async def holders() -> list[int]:
-        rows = await ctx.select(RoleGrant, RoleGrant.user).where(
-            RoleGrant.role.is_in(roles) & RoleGrant.user._.active.eq(True)
-        )
-        return sorted({row["user"] for row in rows})
-
-    return list(await cache.kept(ctx.tenant.id, f"holders:{','.join(sorted(roles))}", holders))
+    """The ids of ``people_holding(roles)`` (who to ask, who to tell)."""
+    return [person["id"] for person in await people_holding(ctx, roles)]
 
 
 async def people_holding(ctx: TenantContext, roles: Iterable[str]) -> list[dict]:
