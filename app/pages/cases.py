@@ -52,6 +52,8 @@ LABELS = {
 # Who can receive, investigate or handle a case: the section's active staff and its head.
 CASE_WORKERS = {Role.STAFF, Role.SECTION_HEAD}
 REVIEW_FIELD_PREFIXES = tuple(f"{level}_" for level in ReviewLevel)
+# Where in the register a link points, not what it filters: the pager's links set them afresh.
+PLACE = {"page", "after", "before"}
 
 
 def _filter_from(query: dict) -> case_register.CaseFilter:
@@ -67,6 +69,8 @@ def _filter_from(query: dict) -> case_register.CaseFilter:
         open_only=query.get("open", "") in ("1", "true", "on"),
         applicant=query.get("q", ""),
         page=whole_number(query.get("page", "1") or "1", "页码"),
+        after=case_register.Cursor.parse(query.get("after", "")),
+        before=case_register.Cursor.parse(query.get("before", "")),
     )
 
 
@@ -78,7 +82,7 @@ async def register(request: Request, ctx: County) -> Template:
         found = await case_register.list_cases(ctx, chosen)
     except InvalidInput as exc:
         error, found = exc.localized(), await case_register.list_cases(ctx, case_register.CaseFilter())
-    query = {k: v for k, v in request.query_params.items() if k != "page" and v}
+    query = {k: v for k, v in request.query_params.items() if k not in PLACE and v}
     context = {
         "found": found,
         "query": query,

@@ -744,7 +744,7 @@ async def test_a_decided_case_is_not_extended(people):
 # === the register ======================================================================================
 
 
-async def test_the_register_filters_by_line_status_handler_due_window_and_overdue(people):
+async def test_the_register_filters_by_line_status_handler_due_window_and_overdue(any_db, people):
     fresh = await case_at(people)  # urban, due in 10 working days
     medical = await case_at(people, "accepted", line="medical")  # 朱文君, due in 5
     overdue = await case_at(people, "accepted", line="rural_dibao", received_on=today() - timedelta(days=40))
@@ -770,11 +770,20 @@ async def test_the_register_filters_by_line_status_handler_due_window_and_overdu
     assert "没有“lost”这个案件状态" in zh(exc)
 
 
-async def test_the_register_comes_in_pages_of_fifty(people):
+async def test_the_register_comes_in_pages_of_fifty(people, settings):
     clerk = await acting_as(people, "wangxiaolei")
     made = [
         (await intake_flow.intake(clerk, application(people, applicant_name=f"申请人{n:02d}"))).id for n in range(51)
     ]
+    async with portal(settings) as client:
+        await sign_in(client, SLUG, "wangxiaolei")
+        # The next page's link seeks from the last row shown; the filter rides along.
+        first = (await client.get(f"/t/{SLUG}/cases", params={"open": "1"})).text
+        last = await register.get_case(clerk, made[49])
+        assert f'href="?page=2&amp;after={last.due_on}_{last.id}&amp;open=1"' in first
+        second = (await client.get(f"/t/{SLUG}/cases?page=2&after={last.due_on}_{last.id}&open=1")).text
+        assert f'/cases/{made[50]}"' in second and f'/cases/{made[49]}"' not in second
+        assert 'href="?page=1&amp;open=1"' in second  # page 1 needs no place
     first = await register.list_cases(clerk, CaseFilter())
     assert (len(first.cases), first.total, first.page, first.pages) == (50, 51, 1, 2)
     assert [c.id for c in first.cases] == made[:50]  # same due date: in the order received
@@ -800,6 +809,36 @@ async def test_the_register_counts_only_ten_pages_past_the_one_asked_for(people)
     assert seen(await register.list_cases(clerk, CaseFilter(page=11), page_size=2)) == (42, 21, True, made[20:22])
     assert seen(await register.list_cases(clerk, CaseFilter(page=20), page_size=2)) == (51, 26, False, made[38:40])
     assert (await register.list_cases(clerk, CaseFilter(page=99), page_size=2)).page == 26
+
+
+async def test_the_register_s_next_and_previous_pages_seek_from_the_rows_next_to_them(any_db, people):
+    """The pager's links carry the (due date, id) of the row next to the page they open: the same
+    rows and counts as the page by its number, without skipping every row before it."""
+    clerk = await acting_as(people, "wangxiaolei")
+    made = [
+        (await intake_flow.intake(clerk, application(people, applicant_name=f"申请人{n:02d}"))).id for n in range(51)
+    ]
+
+    async def seen(**place) -> tuple:
+        found = await register.list_cases(clerk, CaseFilter(**place), page_size=2)
+        return found.page, found.total, found.pages, found.more, [c.id for c in found.cases]
+
+    async def page(number: int) -> register.CasePage:
+        return await register.list_cases(clerk, CaseFilter(page=number), page_size=2)
+
+    assert await seen(page=2, after=(await page(1)).last) == (2, 24, 12, True, made[2:4])
+    assert await seen(page=11, after=(await page(10)).last) == (11, 42, 21, True, made[20:22])
+    assert await seen(page=26, after=(await page(25)).last) == (26, 51, 26, False, made[50:])
+    assert await seen(page=20, before=(await page(21)).first) == (20, 51, 26, False, made[38:40])
+    assert await seen(page=1, before=(await page(2)).first) == (1, 22, 11, True, made[:2])
+    # Past the end (cases gone since the link was made): the last page, as by its number.
+    assert await seen(page=27, after=(await page(26)).last) == (26, 51, 26, False, made[50:])
+    # A cursor is a place in a link, checked when read: a page number alone still finds the page.
+    cursor = (await page(3)).last
+    assert cursor is not None and register.Cursor.parse(str(cursor)) == cursor
+    assert [
+        register.Cursor.parse(text) for text in ("", "2026-01-01", "x_1", "2026-01-01_0", "2026-01-01_99999999999")
+    ] == [None] * 5
 
 
 async def test_the_register_exports_to_excel_with_chinese_headers_and_masked_ids(people, settings):
