@@ -45,11 +45,11 @@ async def measure(client, path: str, headers: dict[str, str], repeat: int, datab
 
 async def main(arguments) -> None:
     settings = bench_settings()
-    case_id, token = await prepare(settings)
+    case_id, token, page_99_ends = await prepare(settings)
     database = BENCH_URL.rsplit("/", 1)[1]
     chosen = [
         page
-        for page in pages(case_id)
+        for page in pages(case_id, page_99_ends)
         if page.main and (not arguments.only or any(name in page.name for name in arguments.only))
     ]
     async with in_process(settings) as (client, cookies):

@@ -39,6 +39,7 @@ from app.accounts.services import create_token, set_password
 from app.accounts.sessions import COOKIE_NAME
 from app.accounts.tables import User
 from app.asgi import create_app
+from app.cases import register
 from app.cases.tables import Case
 from app.tenancy.context import TenantContext, cli_actor
 from app.tenancy.services import find_by_slug
@@ -66,7 +67,7 @@ class Page:
         return self.server == "portal"
 
 
-def pages(case_id: int) -> list[Page]:
+def pages(case_id: int, page_99_ends: str) -> list[Page]:
     t, api = f"/t/{COUNTY}", f"/api/v1/t/{COUNTY}"
     return [
         Page("dashboard, clerk", f"{t}/", "staff1"),
@@ -76,6 +77,7 @@ def pages(case_id: int) -> list[Page]:
         Page("register, first page", f"{t}/cases", "staff1"),
         Page("register, filtered page 2", f"{t}/cases?open=1&page=2", "staff1"),
         Page("register, page 100", f"{t}/cases?page=100", "staff1"),
+        Page("register, page 100 by its link", f"{t}/cases?page=100&after={page_99_ends}", "staff1"),
         Page("case page", f"{t}/cases/{case_id}", "staff1"),
         Page("rota board", f"{t}/rota", "staff1"),
         Page("API cases page 1", f"{api}/cases", "api:staff1"),
@@ -94,9 +96,9 @@ def pages(case_id: int) -> list[Page]:
 # ---- preparing -------------------------------------------------------------------------------------------
 
 
-async def prepare(settings) -> tuple[int, str]:
+async def prepare(settings) -> tuple[int, str, str]:
     """Passwords of the signed-in people, an API token of the clerk, piccolo_admin's user; the
-    clerk's first open case."""
+    clerk's first open case; where the register's page 99 ends (page 100's link from it)."""
     from floor import prepare_admin
 
     use_fast_hashing(True)
@@ -122,7 +124,15 @@ async def prepare(settings) -> tuple[int, str]:
             )
             .first()
         )
-    return case["id"], token.token
+        last = (
+            await Case.select(Case.due_on, Case.id)
+            .where(Case.tenant == county.id)
+            .order_by(Case.due_on)
+            .order_by(Case.id)
+            .offset(99 * register.PAGE_SIZE - 1)
+            .first()
+        )
+    return case["id"], token.token, str(register.Cursor(last["due_on"], last["id"]))
 
 
 async def sign_in(client: httpx.AsyncClient, username: str) -> dict[str, str]:
@@ -352,13 +362,13 @@ async def main(arguments) -> None:
         await seeded(BENCH_URL, settings, arguments.counties, arguments.cases)
     if arguments.seed_only:
         return
-    case_id, token = await prepare(settings)
+    case_id, token, page_99_ends = await prepare(settings)
     redis = Redis.from_url(REDIS_URL)
     await redis.flushdb()
     await redis.aclose()
     all_pages = [
         page
-        for page in pages(case_id)
+        for page in pages(case_id, page_99_ends)
         if not page.main or not arguments.only or any(n in page.name for n in arguments.only)
     ]
     statements = await statements_per_request(settings, all_pages, token)
