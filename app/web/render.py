@@ -6,6 +6,7 @@ A navigation (plain or boosted) gets the whole page; an HTMX request aimed at a 
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -48,12 +49,28 @@ def _datetime(context, value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> s
 def _url(context, name: str, /, **params) -> str:
     """``url("case", case_id=c.id)``: the page's county (``ctx``) or region (``rctx``) fills in
     ``tenant`` or ``region`` unless given."""
-    missing = urls.parameters(name) - params.keys()
-    if "tenant" in missing:
+    needed = urls.parameters(name)
+    if "tenant" in needed and "tenant" not in params:
         params["tenant"] = context["ctx"].tenant.slug
-    if "region" in missing:
+    if "region" in needed and "region" not in params:
         params["region"] = context["rctx"].region.slug
     return urls.url(name, **params)
+
+
+@functools.lru_cache(maxsize=8192)
+def _safe_translation(language: str, message: str) -> Markup:
+    """What Jinja's newstyle ``_("…")`` writes into an HTML page (the translation, made safe,
+    formatted with no variables so that "%%" reads "%"): once a language, not on every call."""
+    return Markup(i18n.translations(language).gettext(message)) % {}
+
+
+@pass_context
+def _gettext(context, message: str, /, **variables) -> str:
+    """Jinja's newstyle gettext (``_("共 %(n)s 件", n=3)``); a page asks it dozens of times."""
+    if variables or not context.eval_ctx.autoescape:
+        translated = i18n.gettext(message)
+        return (Markup(translated) if context.eval_ctx.autoescape else translated) % variables
+    return _safe_translation(i18n.current_language(), message)
 
 
 def _decimal(value: Decimal | None, places: int = 2) -> str:
@@ -71,6 +88,7 @@ def build_environment(templates_dir: Path) -> Environment:
     )
     # Jinja's i18n extension adds the method when the environment is made: no stub knows it.
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["_"] = env.globals["gettext"] = _gettext
     env.filters["dt"] = _datetime
     env.filters["decimal"] = _decimal
     env.filters["qr"] = _qr
