@@ -12,9 +12,20 @@ from decimal import Decimal
 from pathlib import Path
 
 import segno
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    nodes,
+    pass_context,
+    select_autoescape,
+)
+from jinja2 import Template as JinjaTemplate
+from jinja2.visitor import NodeTransformer
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request
+from litestar.exceptions import TemplateNotFoundException
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from markupsafe import Markup
@@ -77,8 +88,41 @@ def _decimal(value: Decimal | None, places: int = 2) -> str:
     return "" if value is None else f"{value:.{places}f}"
 
 
-def build_environment(templates_dir: Path) -> Environment:
-    env = Environment(
+class _TranslatedAtCompile(NodeTransformer):
+    """``_("受理新申请")``, a constant message with nothing to fill in, becomes its translation in
+    the compiled template (what Jinja's newstyle gettext would return on every render)."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:
+        message = node.args[0] if len(node.args) == 1 else None
+        if (
+            not isinstance(message, nodes.Const)
+            or not isinstance(message.value, str)
+            or not isinstance(node.node, nodes.Name)
+            or node.node.name != "_"
+            or node.kwargs
+            or node.dyn_args is not None
+            or node.dyn_kwargs is not None
+        ):
+            return self.generic_visit(node)
+        translated = i18n.translations(self.language).gettext(message.value) % {}
+        return nodes.MarkSafeIfAutoescape(nodes.Const(translated, lineno=node.lineno), lineno=node.lineno)
+
+
+class _LanguageEnvironment(Environment):
+    """The templates compiled for one language: a page asks ``_()`` of a constant dozens of
+    times, and each call through Jinja costs more than the rest of a short page."""
+
+    language = i18n.DEFAULT_LANGUAGE
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        return _TranslatedAtCompile(self.language).visit(super()._parse(source, name, filename))
+
+
+def build_environment(templates_dir: Path, language: str = i18n.DEFAULT_LANGUAGE) -> Environment:
+    env = _LanguageEnvironment(
         loader=FileSystemLoader(templates_dir),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
@@ -86,6 +130,7 @@ def build_environment(templates_dir: Path) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.language = language
     # Jinja's i18n extension adds the method when the environment is made: no stub knows it.
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["_"] = env.globals["gettext"] = _gettext
@@ -105,8 +150,30 @@ def build_environment(templates_dir: Path) -> Environment:
     return env
 
 
+class _TemplatesByLanguage(JinjaTemplateEngine):
+    """Litestar's Jinja engine over one environment a language, each template taken from the
+    visitor's. What Litestar registers (``csrf_token``, …) goes to the default language's
+    globals, which every other environment shares."""
+
+    def __init__(self, templates_dir: Path) -> None:
+        default = build_environment(templates_dir)
+        super().__init__(engine_instance=default)
+        self.by_language = {
+            language: default if language == i18n.DEFAULT_LANGUAGE else default.overlay() for language in i18n.LANGUAGES
+        }
+        for language, env in self.by_language.items():
+            env.language = language  # type: ignore[attr-defined]
+
+    def get_template(self, template_name: str) -> JinjaTemplate:
+        env = self.by_language.get(i18n.current_language(), self.engine)
+        try:
+            return env.get_template(name=template_name)
+        except TemplateNotFound as exc:
+            raise TemplateNotFoundException(template_name=template_name) from exc
+
+
 def template_engine(templates_dir: Path) -> JinjaTemplateEngine:
-    return JinjaTemplateEngine.from_environment(build_environment(templates_dir))
+    return _TemplatesByLanguage(templates_dir)
 
 
 def page(
