@@ -129,10 +129,18 @@ async def inbox(ctx: TenantContext, *, unread_only: bool = False, limit: int = P
     return await query.order_by(Notification.id, ascending=False).limit(limit)
 
 
+# The badge shows "99+" beyond: counting further would read every unread message each time.
+UNREAD_SHOWN = 99
+
+
 async def unread_count(ctx: TenantContext) -> int:
-    return await ctx.count(Notification).where(
-        (Notification.user == ctx.actor.user_id) & Notification.read_at.is_null()
+    """The person's unread messages, at most ``UNREAD_SHOWN + 1``."""
+    unread = (
+        ctx.select(Notification, Notification.id)
+        .where((Notification.user == ctx.actor.user_id) & Notification.read_at.is_null())
+        .limit(UNREAD_SHOWN + 1)
     )
+    return (await db.counts(db.count_of(unread)))[0]
 
 
 async def mark_read(ctx: TenantContext, notification_id: int | None = None) -> None:
