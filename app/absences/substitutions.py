@@ -30,23 +30,23 @@ async def substitution_history(ctx: TenantContext, absence_id: int) -> list[dict
     return rows
 
 
+# Written out: building its four joins cost Piccolo more CPU than PostgreSQL spends answering (every
+# case page asks).
+SUBSTITUTIONS_DURING = """
+SELECT s.started_at, s.ended_at, s.status, u.name AS substitute_name, p.name AS person_name, a.reason
+FROM substitution s
+JOIN line l ON l.id = s.line
+JOIN absence a ON a.id = s.absence
+LEFT JOIN portal_user u ON u.id = s.substitute
+LEFT JOIN portal_user p ON p.id = a.person
+WHERE s.tenant = {} AND l.code = {} AND a.person = {} AND (s.ended_at IS NULL OR s.ended_at >= {})
+"""
+
+
 async def substitutions_during(
     ctx: TenantContext, line_code: str, person_id: int, since: datetime, until: datetime | None
 ) -> list[dict]:
     """Who acted for ``person_id`` on the line between the two instants (第四条): a case's file."""
-    query = ctx.select(
-        Substitution,
-        Substitution.started_at,
-        Substitution.ended_at,
-        Substitution.status,
-        Substitution.substitute.name.as_alias("substitute_name"),
-        Substitution.absence._.person._.name.as_alias("person_name"),
-        Substitution.absence.reason.as_alias("reason"),
-    ).where(
-        (Substitution.line.code == line_code)
-        & (Substitution.absence.person == person_id)
-        & (Substitution.ended_at.is_null() | (Substitution.ended_at >= since))
-    )
-    if until:
-        query = query.where(Substitution.started_at <= until)
-    return await query.order_by(Substitution.started_at)
+    before, values = ("AND s.started_at <= {} ", (until,)) if until else ("", ())
+    sql = SUBSTITUTIONS_DURING + before + "ORDER BY s.started_at"
+    return await Substitution.raw(sql, ctx.tenant.id, line_code, person_id, since, *values)
