@@ -950,7 +950,7 @@ async def a_full_case_file(people: dict[str, int]) -> casefile.CaseFile:
     objection = await posting.record_objection(clerk, case.id, today(), "东关村村民", "申请人家有小轿车一辆")
     await posting.resolve_objection(clerk, case.id, objection, "经核查车辆已于去年报废")
     await steps.extend(await acting_as(people, "leader"), case.id, 3, "需外省协查户籍")
-    return await casefile.case_file(clerk, case.id)
+    return await flow_casefile.case_file(clerk, case.id)
 
 
 def assert_every_part_read_back(folder: casefile.CaseFile) -> None:
