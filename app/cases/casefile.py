@@ -6,6 +6,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import GenericAlias
 from typing import Any
 
 import msgspec
@@ -147,14 +148,15 @@ class CaseFile:
     reviews: list[ReviewRow]
     duplicate_warnings: list[EventRow]
     # Who acted for the handler while the case was open (第四条): the absences' part, which
-    # app.flows.casefile adds.
-    substitutions: list[dict] = field(default_factory=list)
+    # app.flows.casefile asks for (rows of its own kind).
+    substitutions: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Part:
     """One part of the file: its rows (columns named as ``row``'s fields) in ``order``; ``embedded``
-    are JSON columns, kept as JSON inside the part."""
+    are JSON columns, kept as JSON inside the part. ``rows`` takes the county and the case as
+    ``{tenant}`` and ``{case}``, and may name the case's row ``c``."""
 
     row: type[msgspec.Struct]
     rows: str
@@ -233,7 +235,7 @@ PARTS = {
 CASE_FILE = """
 SELECT c.*, l.code AS line_code, l.name AS line_name, f.name AS first_receiver_name,
        h.name AS handler_name, a.name AS acting_handler_name,
-       l.needs_survey, l.needs_posting, l.materials, {parts} AS parts
+       l.needs_survey, l.needs_posting, l.materials, {parts} AS parts{beside}
 FROM assistance_case c
 LEFT JOIN line l ON l.id = c.line
 LEFT JOIN portal_user f ON f.id = c.first_receiver
@@ -258,14 +260,15 @@ def _as_json(part: Part, postgres: bool) -> str:
 
 
 @functools.cache
-def _statement(postgres: bool) -> tuple[str, tuple[str, ...]]:
+def _statement(postgres: bool, substitutions: Part | None) -> tuple[str, tuple[str, ...]]:
     """The case file's SQL for the dialect, with Piccolo's placeholders, and which value each takes."""
+    beside = f", {_as_json(substitutions, postgres)} AS substitutions" if substitutions else ""
     if postgres:
         parts = ", ".join(f"'{name}', {_as_json(part, postgres)}" for name, part in PARTS.items())
-        sql = CASE_FILE.format(parts=f"json_build_object({parts})")
+        sql = CASE_FILE.format(parts=f"json_build_object({parts})", beside=beside)
     else:  # a subquery's JSON reaches json_object as text: json() keeps it JSON
         parts = ", ".join(f"'{name}', json({_as_json(part, postgres)})" for name, part in PARTS.items())
-        sql = CASE_FILE.format(parts=f"json_object({parts})")
+        sql = CASE_FILE.format(parts=f"json_object({parts})", beside=beside)
     return re.sub(r"\{(tenant|case)\}", "{}", sql), tuple(re.findall(r"\{(tenant|case)\}", sql))
 
 
@@ -273,8 +276,14 @@ def _statement(postgres: bool) -> tuple[str, tuple[str, ...]]:
 _PARTS = msgspec.json.Decoder(Parts, strict=False)
 
 
-async def case_file(ctx: TenantContext, case_id: int) -> CaseFile:
-    sql, names = _statement(db.is_postgres())
+@functools.cache
+def _rows_of(part: Part) -> msgspec.json.Decoder:
+    return msgspec.json.Decoder(GenericAlias(list, part.row), strict=False)
+
+
+async def case_file(ctx: TenantContext, case_id: int, *, substitutions: Part | None = None) -> CaseFile:
+    """The case and its parts in one statement; ``substitutions`` is read beside them when given."""
+    sql, names = _statement(db.is_postgres(), substitutions)
     values = {"tenant": ctx.tenant.id, "case": ctx.key_of(Case, case_id)}
     rows = await Case.raw(sql, *(values[name] for name in names))
     if not rows:
@@ -302,6 +311,7 @@ async def case_file(ctx: TenantContext, case_id: int) -> CaseFile:
         posting_blocks_approval=bool(window and window.blocks_approval(today)),
         reviews=parts.reviews,
         duplicate_warnings=[event for event in parts.events if event.kind == DUPLICATE_WARNING],
+        substitutions=_rows_of(substitutions).decode(case["substitutions"]) if substitutions else [],
     )
 
 

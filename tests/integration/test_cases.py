@@ -999,7 +999,7 @@ async def test_the_flows_add_what_the_absences_know_to_the_case_file_and_the_not
     await sweep((await acting_as(people, "admin")).tenant)
 
     folder = await flow_casefile.case_file(clerk, case.id)
-    assert [(s["substitute_name"], s["person_name"]) for s in folder.substitutions] == [("侯伟丽", "王效雷")]
+    assert [(s.substitute_name, s.person_name) for s in folder.substitutions] == [("侯伟丽", "王效雷")]
     assert (await casefile.case_file(clerk, case.id)).substitutions == []
 
     admin = await acting_as(people, "admin")

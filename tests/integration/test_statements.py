@@ -34,7 +34,7 @@ PAGES = {
     ("wangxiaolei", f"{T}/cases?line=urban_dibao&page=2"): 3,
     # Past the last page (the demo has fewer overdue cases): counted again, then the last page.
     ("wangxiaolei", f"{T}/cases?overdue=1&page=2"): 5,
-    ("wangxiaolei", f"{T}/cases/{{case}}"): 3,
+    ("wangxiaolei", f"{T}/cases/{{case}}"): 2,
     ("wangxiaolei", f"{T}/rota"): 1,
     # The badge every page polls: one statement after the identity; those who pick for escalated
     # lines also resolve the rota (kept by the process), those who decide absences read the notices pending.
