@@ -198,7 +198,7 @@ PARTS = {
         InvestigatorRow,
         """SELECT i.id, i.person, u.name AS person_name, i.signed_at
         FROM investigator i JOIN survey s ON s.id = i.survey LEFT JOIN portal_user u ON u.id = i.person
-        WHERE i.tenant = {tenant} AND s."case" = {case}""",
+        WHERE i.tenant = {tenant} AND s.tenant = {tenant} AND s."case" = {case}""",
         "id",
     ),
     "postings": Part(
