@@ -34,7 +34,7 @@ PAGES = {
     ("wangxiaolei", f"{T}/cases?line=urban_dibao&page=2"): 2,
     # Past the last page (the demo has fewer overdue cases): counted again, then the last page.
     ("wangxiaolei", f"{T}/cases?overdue=1&page=2"): 4,
-    ("wangxiaolei", f"{T}/cases/{{case}}"): 10,
+    ("wangxiaolei", f"{T}/cases/{{case}}"): 1,
     ("wangxiaolei", f"{T}/rota"): 0,
     # The badge every page polls: one statement; those who decide absences read the notices pending.
     ("wangxiaolei", f"{T}/todo/count"): 1,
