@@ -267,13 +267,15 @@ async def all_cases(ctx: TenantContext, chosen: CaseFilter) -> list[CaseView]:
 # --- the dashboard --------------------------------------------------------------------------------
 
 
-async def uncovered_count(ctx: TenantContext) -> int:
-    """Open cases nobody present can act on (SPEC §5): shouted on every admin dashboard."""
-    return await ctx.count(Case).where(Case.acting_handler.is_null() & Case.status.is_in(sorted(OPEN)))
+def uncovered_count(ctx: TenantContext) -> Count:
+    """Open cases nobody present can act on (SPEC §5), shouted on every admin dashboard (a count
+    query: awaited alone, or with others by ``db.counts``)."""
+    return ctx.count(Case).where(Case.acting_handler.is_null() & Case.status.is_in(sorted(OPEN)))
 
 
-async def open_count(ctx: TenantContext, user_id: int) -> int:
-    return await ctx.count(Case).where((Case.acting_handler == user_id) & Case.status.is_in(sorted(OPEN)))
+def open_count(ctx: TenantContext, user_id: int) -> Count:
+    """A person's open cases (a count query, like ``uncovered_count``)."""
+    return ctx.count(Case).where((Case.acting_handler == user_id) & Case.status.is_in(sorted(OPEN)))
 
 
 def due_by_today(ctx: TenantContext, user_id: int) -> Count:
