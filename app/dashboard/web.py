@@ -33,7 +33,7 @@ SIGNATURE_LINE: tuple[str, ...] = ("case_id", "applicant_name", "line_name", "vi
 
 
 async def read_together(
-    lists: dict[str, tuple[Raw, tuple[str, ...]]], counts: dict[str, Count]
+    lists: dict[str, tuple[Raw, tuple[str, ...]]], counts: dict[str, Count | Raw]
 ) -> tuple[dict[str, list[dict]], dict[str, int]]:
     """The lists (each a query and its columns, all of one shape: an id, two names, a date) and the
     counts in one statement on PostgreSQL: the rows of each list in its order, tagged with its name,
@@ -74,7 +74,10 @@ async def dashboard(request: Request, ctx: County) -> Template:
     }
     if ctx.actor.can(Permission.CASE_DECIDE):
         lists["to_decide"] = (register.awaiting_decision(ctx), CASE_LINE)
-    counts = {"open_cases": register.open_count(ctx, me), "open_referrals": enquiries.my_open_referrals(ctx, me)}
+    counts: dict[str, Count | Raw] = {
+        "open_cases": register.open_count(ctx, me),
+        "open_referrals": enquiries.my_open_referrals(ctx, me),
+    }
     if sees_cover:
         counts["uncovered_cases"] = register.uncovered_count(ctx)
     if ctx.actor.can(Permission.SETTINGS_MANAGE):
