@@ -36,24 +36,29 @@ async def read_together(
     lists: dict[str, tuple[Raw, tuple[str, ...]]], counts: dict[str, Count | Raw]
 ) -> tuple[dict[str, list[dict]], dict[str, int]]:
     """The lists (each a query and its columns, all of one shape: an id, two names, a date) and the
-    counts in one statement on PostgreSQL: the rows of each list in its order, tagged with its name,
-    then a row for each count. SQLite reads each list, then the counts together."""
+    counts in one statement on PostgreSQL: the rows of each list numbered in its order and tagged
+    with its name, and a row for each count. SQLite reads each list, then the counts together."""
     if not db.is_postgres():
         return {name: await query for name, (query, _) in lists.items()}, dict(
             zip(counts, await db.counts(*counts.values()), strict=True)
         )
     parts = [
-        QueryString("SELECT {} AS part, CAST(NULL AS BIGINT) AS n, q.* FROM ({}) AS q", name, query.querystrings[0])
+        QueryString(
+            "SELECT {} AS part, row_number() OVER () AS seq, CAST(NULL AS BIGINT) AS n, q.* FROM ({}) AS q",
+            name,
+            query.querystrings[0],
+        )
         for name, (query, _) in lists.items()
     ] + [
-        QueryString("SELECT {}, ({}), NULL, NULL, NULL, NULL", name, count.querystrings[0])
+        QueryString("SELECT {}, 0, ({}), NULL, NULL, NULL, NULL", name, count.querystrings[0])
         for name, count in counts.items()
     ]
-    template = " UNION ALL ".join("{}" for _ in parts)
+    # UNION ALL may interleave its parts (a parallel plan): each list is put back in its order.
+    template = " UNION ALL ".join("{}" for _ in parts) + " ORDER BY part, seq"
     found: dict[str, list[dict]] = {name: [] for name in lists}
     numbers = {}
     for row in await db.engine().run_querystring(QueryString(template, *parts)):
-        part, n, *values = row.values()
+        part, _, n, *values = row.values()
         if part in counts:
             numbers[part] = n
         else:
