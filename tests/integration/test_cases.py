@@ -43,7 +43,7 @@ from app.domain.absence import Action as AbsenceAction
 from app.domain.workdays import WorkCalendar
 from app.errors import InvalidInput
 from app.flows import casefile as flow_casefile
-from app.flows import cover
+from app.flows import cover, urgency
 from app.flows import intake as intake_flow
 from app.flows.calendar import set_day
 from app.flows.substitution import sweep
@@ -912,7 +912,7 @@ async def test_nobody_away_acts_on_a_case_when_a_and_b_are_both_out(people):
     newcomer = await intake_flow.intake(clerk, application(people))
     assert (newcomer.handler_id, newcomer.acting_handler_id, newcomer.uncovered) == (people["wangxiaolei"], None, True)
     assert (await register.list_cases(clerk, CaseFilter(uncovered=True))).total == 3
-    assert await register.uncovered_count(await acting_as(people, "admin")) == 3
+    assert await db.counts(register.uncovered_count(await acting_as(people, "admin"))) == [3]
     await sweep_now()
     assert (
         await Notification.count().where(
@@ -1135,6 +1135,17 @@ async def test_cases_follow_the_substitute_on_sqlite_too(sqlite_db):
     assert (found.total, found.page, found.more, [c.id for c in found.cases]) == (1, 1, False, [case.id])
     substitute = await acting_as(people, "houweili")
     assert await todo_count(substitute) == (await todo_of(substitute)).count
+    # The dashboard's written-out reads in SQLite's dialect: the urgent cases, those ready for 审批,
+    # the notices to decide and who is away.
+    buckets = await urgency.urgent_cases(substitute, people["houweili"])
+    assert all(isinstance(c["due_on"], date) for bucket in buckets.values() for c in bucket.cases)
+    assert await register.awaiting_decision(await acting_as(people, "leader")) == []
+    await leave(people, "houweili", starts=timedelta(days=1), approve=False)
+    leader = await acting_as(people, "leader")
+    to_decide, away = await absences.decisions_and_away(leader, datetime.now(ZoneInfo("UTC")))
+    assert [a.person_id for a in to_decide] == [a.person_id for a in await absences.awaiting_decision(leader)]
+    assert [a.person_id for a in to_decide] == [people["houweili"]]
+    assert [a.person_id for a in away] == [people["wangxiaolei"]]
 
 
 async def test_the_substitute_is_told_with_a_link_to_the_cases_now_theirs(people, settings):

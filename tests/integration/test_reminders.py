@@ -199,12 +199,12 @@ async def test_the_dashboard_shows_my_cases_by_urgency_and_cases_awaiting_decisi
     overdue = await urban_case(people, received_on=today - timedelta(days=30))
     clerk = await context_of("dangshan", people["wangxiaolei"])
     buckets = await urgency.urgent_cases(clerk, people["wangxiaolei"])
-    assert (buckets["overdue"].total, [c.id for c in buckets["overdue"].cases]) == (1, [overdue])
+    assert (buckets["overdue"].total, [c["id"] for c in buckets["overdue"].cases]) == (1, [overdue])
     assert [buckets[stage].total for stage in ("due_today", "due_in_1", "due_in_3")] == [0, 0, 0]
     for _ in range(9):
         await urban_case(people, received_on=today - timedelta(days=30))
     crowded = (await urgency.urgent_cases(clerk, people["wangxiaolei"]))["overdue"]
-    assert (crowded.total, len(crowded.cases), crowded.cases[0].id) == (10, 8, overdue)
+    assert (crowded.total, len(crowded.cases), crowded.cases[0]["id"]) == (10, 8, overdue)
     async with portal(settings) as client:
         await sign_in(client, "dangshan", "wangxiaolei")
         mine = (await client.get("/t/dangshan/")).text
