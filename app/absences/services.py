@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from piccolo.columns import Column
-from piccolo.query import Count
+from piccolo.query import Raw
 
 from app import clock, db
 from app.absences.tables import Absence
@@ -194,10 +194,11 @@ def _current_at(at: datetime):
     return (Absence.starts_at <= at) & (in_force | requested) & Absence.recorded_afterwards.eq(False)
 
 
-def overdue_returns(ctx: TenantContext, person_id: int) -> Count:
+def overdue_returns(ctx: TenantContext, person_id: int) -> Raw:
     """How many of the person's absences are past their end with no return marked, as a query for
-    ``db.counts`` (the to-do's "mark your return")."""
-    return ctx.count(Absence).where((Absence.person == person_id) & (Absence.status == Status.OVERDUE))
+    ``db.counts`` (the to-do's "mark your return"; written out: the badge every page polls asks)."""
+    sql = "SELECT count(*) AS count FROM absence WHERE tenant = {} AND person = {} AND status = {}"
+    return Absence.raw(sql, ctx.tenant.id, person_id, Status.OVERDUE.value)
 
 
 async def awaiting_decision(ctx: TenantContext) -> list[AbsenceView]:
@@ -237,10 +238,16 @@ def _is_pending_for(ctx: TenantContext, row: dict) -> bool:
     return row["status"] == Status.PENDING and row["person"] != ctx.actor.user_id and row["approver_role"] != ""
 
 
+# ``_pending_for`` written out: the to-do badge every page polls asks it of every decider.
+_PENDING_FOR = """SELECT * FROM absence WHERE tenant = {} AND status = {} AND person <> {} AND approver_role <> ''
+ORDER BY starts_at"""
+
+
 async def _mine_to_decide(ctx: TenantContext) -> list[dict]:
     if not _decides(ctx):
         return []
-    return await _deciding(ctx, await ctx.select(Absence).where(_pending_for(ctx)).order_by(Absence.starts_at))
+    pending = await Absence.raw(_PENDING_FOR, ctx.tenant.id, Status.PENDING.value, ctx.actor.require_user())
+    return await _deciding(ctx, pending)
 
 
 async def _deciding(ctx: TenantContext, pending: list[dict]) -> list[dict]:
