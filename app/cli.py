@@ -165,7 +165,15 @@ def cmd_serve(args, settings: Settings) -> None:
     import uvicorn
 
     os.environ.setdefault("PORTAL_MODE", settings.mode.value)
-    options = {"factory": True, "host": args.host, "port": args.port, "proxy_headers": False, "log_level": "info"}
+    options = {
+        "factory": True,
+        "host": args.host,
+        "port": args.port,
+        "proxy_headers": False,
+        "log_level": "info",
+        # A line per request costs every request; nginx in front keeps the access log.
+        "access_log": args.access_log,
+    }
     if args.workers <= 1:
         uvicorn.run("app.asgi:create_app", **options)
         return
@@ -227,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--access-log", action="store_true", help="log every request (nginx in front keeps its own)")
     serve.set_defaults(func=cmd_serve)
 
     sub.add_parser("worker", help="run the background worker (arq)").set_defaults(func=cmd_worker)

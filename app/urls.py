@@ -13,42 +13,53 @@ import string
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, urlencode
 
-_paths: dict[str, str] = {}
+# Route name → (its path, the parameters the path names): parsed once, asked on every link.
+_routes: dict[str, tuple[str, frozenset[str]]] = {}
 
 Query = Mapping[str, object] | Iterable[tuple[str, object]]
 
 
 def load(paths: Mapping[str, str]) -> None:
     """Replace the table: ``{name: "/t/{tenant}/cases/{case_id}"}``."""
-    _paths.clear()
-    _paths.update(paths)
+    _routes.clear()
+    _routes.update(
+        (name, (path, frozenset(field for _, field, _, _ in string.Formatter().parse(path) if field)))
+        for name, path in paths.items()
+    )
 
 
-def _table() -> dict[str, str]:
-    if not _paths:
-        raise RuntimeError("app.urls: no route table; the entry point calls app.asgi.load_routes() first")
-    return _paths
+def _route(name: str) -> tuple[str, frozenset[str]]:
+    try:
+        return _routes[name]
+    except KeyError:
+        if not _routes:
+            raise RuntimeError("app.urls: no route table; the entry point calls app.asgi.load_routes() first") from None
+        raise LookupError(f"no route is named {name!r}") from None
+
+
+def table() -> dict[str, str]:
+    return {name: path for name, (path, _) in _routes.items()}
 
 
 def parameters(name: str) -> frozenset[str]:
     """The path parameters route ``name`` needs (``{"tenant", "case_id"}``)."""
-    return frozenset(field for _, field, _, _ in string.Formatter().parse(path_of(name)) if field)
+    return _route(name)[1]
 
 
 def path_of(name: str) -> str:
-    try:
-        return _table()[name]
-    except KeyError:
-        raise LookupError(f"no route is named {name!r}") from None
+    return _route(name)[0]
 
 
 def url(name: str, /, *, query: Query | None = None, anchor: str = "", **params: object) -> str:
     """The path of route ``name`` with ``params`` filled in (quoted), then ``?query`` (pairs whose
     value is None are left out) and ``#anchor``."""
-    needed = parameters(name)
+    path, needed = _route(name)
     if needed != params.keys():
         raise LookupError(f"route {name!r} takes {sorted(needed)}, not {sorted(params)}")
-    path = path_of(name).format_map({key: quote(str(value), safe="") for key, value in params.items()})
+    if params:
+        path = path.format_map(
+            {key: str(value) if type(value) is int else quote(str(value), safe="") for key, value in params.items()}
+        )
     if query:
         pairs = query.items() if isinstance(query, Mapping) else query
         encoded = urlencode([(key, value) for key, value in pairs if value is not None], doseq=True, safe="/")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from piccolo.columns import Column
-from piccolo.query import Count
+from piccolo.query import Raw
 
 from app import clock, db
 from app.absences.tables import Absence
@@ -37,6 +37,7 @@ from app.errors import InvalidInput
 from app.i18n import N_
 from app.i18n.messages import Said, label, said
 from app.notifications.services import notify, tell
+from app.tenancy import cache
 from app.tenancy.context import Forbidden, TenantContext
 from app.tenancy.permissions import Permission, Role
 from app.tenancy.services import settings_of
@@ -126,10 +127,22 @@ async def category_of(ctx: TenantContext, starts_at: datetime, ends_at: datetime
     return categorize(starts_at, ends_at, working=working)
 
 
+cache.keeps_rows_of(User)
+
+
+async def _names(ctx: TenantContext) -> dict[int, str]:
+    """Everyone's name in the county, kept by the process (shared: not to be changed)."""
+
+    async def names() -> dict[int, str]:
+        return {u["id"]: u["name"] for u in await ctx.select(User, User.id, User.name)}
+
+    return await cache.kept(ctx.tenant.id, "names", names)
+
+
 async def absence_views(ctx: TenantContext, rows: list[dict]) -> list[AbsenceView]:
     if not rows:  # most dashboards: nothing pending, nobody away
         return []
-    names = {u["id"]: u["name"] for u in await ctx.select(User, User.id, User.name)}
+    names = await _names(ctx)
     now = clock.now()
     views = []
     for row in rows:
@@ -168,20 +181,24 @@ async def list_absences(
     if person_id is not None:
         query = query.where(Absence.person == person_id)
     if active_at is not None:
-        # Away at that moment: started, and not yet back (overdue people included); or asked for it.
-        in_force = Absence.status.is_in([Status.APPROVED, Status.ACTIVE, Status.OVERDUE, Status.RETURNED]) & (
-            Absence.returned_at.is_null() | (Absence.returned_at > active_at)
-        )
-        requested = (Absence.status == Status.PENDING) & (Absence.ends_at > active_at)
-        query = query.where((Absence.starts_at <= active_at) & (in_force | requested))
-        query = query.where(Absence.recorded_afterwards.eq(False))
+        query = query.where(_current_at(active_at))
     return await absence_views(ctx, await query)
 
 
-def overdue_returns(ctx: TenantContext, person_id: int) -> Count:
+def _current_at(at: datetime):
+    """Away at that moment: started, and not yet back (overdue people included); or asked for it."""
+    in_force = Absence.status.is_in([Status.APPROVED, Status.ACTIVE, Status.OVERDUE, Status.RETURNED]) & (
+        Absence.returned_at.is_null() | (Absence.returned_at > at)
+    )
+    requested = (Absence.status == Status.PENDING) & (Absence.ends_at > at)
+    return (Absence.starts_at <= at) & (in_force | requested) & Absence.recorded_afterwards.eq(False)
+
+
+def overdue_returns(ctx: TenantContext, person_id: int) -> Raw:
     """How many of the person's absences are past their end with no return marked, as a query for
-    ``db.counts`` (the to-do's "mark your return")."""
-    return ctx.count(Absence).where((Absence.person == person_id) & (Absence.status == Status.OVERDUE))
+    ``db.counts`` (the to-do's "mark your return"; written out: the badge every page polls asks)."""
+    sql = "SELECT count(*) AS count FROM absence WHERE tenant = {} AND person = {} AND status = {}"
+    return Absence.raw(sql, ctx.tenant.id, person_id, Status.OVERDUE.value)
 
 
 async def awaiting_decision(ctx: TenantContext) -> list[AbsenceView]:
@@ -194,16 +211,47 @@ async def awaiting_decision_count(ctx: TenantContext) -> int:
     return len(await _mine_to_decide(ctx))
 
 
-async def _mine_to_decide(ctx: TenantContext) -> list[dict]:
-    if not ctx.actor.roles & {Role.SECTION_HEAD, Role.LEADER, Role.ADMIN}:
-        return []
-    pending = (
-        await ctx.select(Absence)
-        .where(
-            (Absence.status == Status.PENDING) & (Absence.person != ctx.actor.user_id) & (Absence.approver_role != "")
-        )
-        .order_by(Absence.starts_at)
+async def decisions_and_away(ctx: TenantContext, at: datetime) -> tuple[list[AbsenceView], list[AbsenceView]]:
+    """``awaiting_decision`` and the notices of ``list_absences(active_at=at)`` under which someone
+    is away (approved, active, overdue), in one read: the dashboard shows both."""
+    current = _current_at(at)
+    decides = _decides(ctx)
+    rows = (
+        await ctx.select(Absence).where(current | _pending_for(ctx) if decides else current).order_by(Absence.starts_at)
     )
+    views = await absence_views(ctx, rows)
+    mine = {row["id"] for row in await _deciding(ctx, [row for row in rows if _is_pending_for(ctx, row)])}
+    away = [view for view in reversed(views) if view.status in (Status.APPROVED, Status.ACTIVE, Status.OVERDUE)]
+    return [view for view in views if view.id in mine], away
+
+
+def _decides(ctx: TenantContext) -> bool:
+    return bool(ctx.actor.roles & {Role.SECTION_HEAD, Role.LEADER, Role.ADMIN})
+
+
+def _pending_for(ctx: TenantContext):
+    """Notices waiting for a decision that the actor might make (``_is_pending_for`` tells a row)."""
+    return (Absence.status == Status.PENDING) & (Absence.person != ctx.actor.user_id) & (Absence.approver_role != "")
+
+
+def _is_pending_for(ctx: TenantContext, row: dict) -> bool:
+    return row["status"] == Status.PENDING and row["person"] != ctx.actor.user_id and row["approver_role"] != ""
+
+
+# ``_pending_for`` written out: the to-do badge every page polls asks it of every decider.
+_PENDING_FOR = """SELECT * FROM absence WHERE tenant = {} AND status = {} AND person <> {} AND approver_role <> ''
+ORDER BY starts_at"""
+
+
+async def _mine_to_decide(ctx: TenantContext) -> list[dict]:
+    if not _decides(ctx):
+        return []
+    pending = await Absence.raw(_PENDING_FOR, ctx.tenant.id, Status.PENDING.value, ctx.actor.require_user())
+    return await _deciding(ctx, pending)
+
+
+async def _deciding(ctx: TenantContext, pending: list[dict]) -> list[dict]:
+    """Of ``_pending_for``'s notices, those the actor decides."""
     if not pending:
         return []
     holders = {role: await holders_of(ctx, [role]) for role in {row["approver_role"] for row in pending}}

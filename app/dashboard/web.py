@@ -6,12 +6,14 @@ from typing import Any
 
 from litestar import Request, get
 from litestar.response import Template
+from piccolo.query import Count, Raw
+from piccolo.querystring import QueryString
 
-from app import clock
+from app import clock, db
 from app.absences import services as absence_services
-from app.absences.services import list_absences
 from app.accounts.services import holders_of
 from app.audit.services import recent_changes
+from app.calendar.services import calendar_of
 from app.cases import enquiries, register, survey
 from app.domain.reminder import STAGE_LABELS
 from app.flows import cover, urgency
@@ -24,44 +26,97 @@ from app.web.identity import services_of
 from app.web.render import page
 from workers.heartbeat import STALE_AFTER_SECONDS, last_beat
 
+# The columns of the lists read together, in order: a case (the urgent ones, those ready for 审批)
+# and a survey awaiting a signature.
+CASE_LINE: tuple[str, ...] = ("id", "applicant_name", "line_name", "due_on")
+SIGNATURE_LINE: tuple[str, ...] = ("case_id", "applicant_name", "line_name", "visited_on")
+
+
+async def read_together(
+    lists: dict[str, tuple[Raw, tuple[str, ...]]], counts: dict[str, Count | Raw]
+) -> tuple[dict[str, list[dict]], dict[str, int]]:
+    """The lists (each a query and its columns, all of one shape: an id, two names, a date) and the
+    counts in one statement on PostgreSQL: the rows of each list numbered in its order and tagged
+    with its name, and a row for each count. SQLite reads each list, then the counts together."""
+    if not db.is_postgres():
+        return {name: await query for name, (query, _) in lists.items()}, dict(
+            zip(counts, await db.counts(*counts.values()), strict=True)
+        )
+    parts = [
+        QueryString(
+            "SELECT {} AS part, row_number() OVER () AS seq, CAST(NULL AS BIGINT) AS n, q.* FROM ({}) AS q",
+            name,
+            query.querystrings[0],
+        )
+        for name, (query, _) in lists.items()
+    ] + [
+        QueryString("SELECT {}, 0, ({}), NULL, NULL, NULL, NULL", name, count.querystrings[0])
+        for name, count in counts.items()
+    ]
+    # UNION ALL may interleave its parts (a parallel plan): each list is put back in its order.
+    template = " UNION ALL ".join("{}" for _ in parts) + " ORDER BY part, seq"
+    found: dict[str, list[dict]] = {name: [] for name in lists}
+    numbers = {}
+    for row in await db.engine().run_querystring(QueryString(template, *parts)):
+        part, _, n, *values = row.values()
+        if part in counts:
+            numbers[part] = n
+        else:
+            found[part].append(dict(zip(lists[part][1], values, strict=True)))
+    return found, numbers
+
 
 @get("/", name="dashboard", guards=[requires(Permission.DASHBOARD_VIEW)])
 async def dashboard(request: Request, ctx: County) -> Template:
+    me = ctx.actor.require_user()
+    now = clock.now()
+    # Admins and whoever arranges cover (the section head, the leader) see what nobody covers.
+    sees_cover = ctx.actor.can(Permission.ROTA_MANAGE) or ctx.actor.can(Permission.ESCALATION_PICK)
+    calendar = await calendar_of(ctx)
+    lists = {
+        "urgent": (urgency.within_horizon(ctx, me, calendar), CASE_LINE),
+        "to_sign": (survey.awaiting_my_signature(ctx, me), SIGNATURE_LINE),
+    }
+    if ctx.actor.can(Permission.CASE_DECIDE):
+        lists["to_decide"] = (register.awaiting_decision(ctx), CASE_LINE)
+    counts: dict[str, Count | Raw] = {
+        "open_cases": register.open_count(ctx, me),
+        "open_referrals": enquiries.my_open_referrals(ctx, me),
+    }
+    if sees_cover:
+        counts["uncovered_cases"] = register.uncovered_count(ctx)
+    if ctx.actor.can(Permission.SETTINGS_MANAGE):
+        counts["email_failures"] = failures_since(ctx)
+    found, numbers = await read_together(lists, counts)
     context: dict[str, Any] = {
         "worker_alive": None,
         "recent_changes": [],
-        "email_failures": 0,
+        "email_failures": numbers.get("email_failures", 0),
+        "uncovered_cases": numbers.get("uncovered_cases", 0),
+        "open_cases": numbers["open_cases"],
+        "open_referrals": numbers["open_referrals"],
+        "urgent": urgency.by_urgency(ctx, calendar, found["urgent"]),
+        "to_sign": found["to_sign"],
+        "to_decide": found.get("to_decide", []),
+        "sees_cover": sees_cover,
+        "stage_labels": STAGE_LABELS,
+        "labels": absence_services,
     }
     if ctx.actor.can(Permission.AUDIT_READ):
         context["recent_changes"] = await recent_changes(ctx, 8)
     if ctx.actor.can(Permission.SETTINGS_MANAGE):
         beat = await last_beat(services_of(request).redis)
-        context["worker_alive"] = beat is not None and clock.now().timestamp() - beat < STALE_AFTER_SECONDS
-        context["email_failures"] = await failures_since(ctx)
-    context["approvals"] = await cover.covered_awaiting_decision(ctx)
-    me = ctx.actor.require_user()
-    context["urgent"] = await urgency.urgent_cases(ctx, me)
-    context["open_cases"] = await register.open_count(ctx, me)
-    context["to_sign"] = await survey.awaiting_my_signature(ctx, me)
-    context["open_referrals"] = await enquiries.my_open_referrals(ctx, me)
-    context["to_decide"] = await register.awaiting_decision(ctx) if ctx.actor.can(Permission.CASE_DECIDE) else []
-    context["stage_labels"] = STAGE_LABELS
-    context["labels"] = absence_services
+        context["worker_alive"] = beat is not None and now.timestamp() - beat < STALE_AFTER_SECONDS
+    to_decide, away = await absence_services.decisions_and_away(ctx, now)
+    context["approvals"] = [await cover.covered(ctx, absence) for absence in to_decide]
+    context["away_today"] = away
     snap = await snapshot(ctx)
     context["rota"] = snap.rows
     context["uncovered"] = uncovered(snap.rows)
     # 在岗: the section's people (staff and the head) with an active account who are not away now.
     section = set(await holders_of(ctx, [Role.STAFF, Role.SECTION_HEAD])) & snap.active
     context["section_size"], context["present"] = len(section), len(section - snap.away)
-    context["away_today"] = [
-        a for a in await list_absences(ctx, active_at=clock.now()) if a.status in ("active", "overdue", "approved")
-    ]
-    # Admins and whoever arranges cover (the section head, the leader) see what nobody covers.
-    context["sees_cover"] = ctx.actor.can(Permission.ROTA_MANAGE) or ctx.actor.can(Permission.ESCALATION_PICK)
-    context["escalated"] = [
-        row for row in context["rota"] if row.entry.status == "escalated" and row.entry.acting is None
-    ]
-    context["uncovered_cases"] = await register.uncovered_count(ctx) if context["sees_cover"] else 0
+    context["escalated"] = [row for row in snap.rows if row.entry.status == "escalated" and row.entry.acting is None]
     return page(request, "dashboard/index.html", context)
 
 

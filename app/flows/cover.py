@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from app import clock, db
-from app.absences.services import AbsenceView, Substitute, awaiting_decision, category_of, get_absence
+from app.absences.services import AbsenceView, Substitute, category_of, get_absence
 from app.absences.tables import EscalationPick
 from app.accounts.tables import RoleGrant
 from app.audit.services import record_in
@@ -61,11 +61,6 @@ async def covered(ctx: TenantContext, absence: AbsenceView) -> AbsenceView:
 
 async def covered_absence(ctx: TenantContext, absence_id: int) -> AbsenceView:
     return await covered(ctx, await get_absence(ctx, absence_id))
-
-
-async def covered_awaiting_decision(ctx: TenantContext) -> list[AbsenceView]:
-    """The notices the actor may decide now, each with what it does to the rota."""
-    return [await covered(ctx, absence) for absence in await awaiting_decision(ctx)]
 
 
 async def pick(ctx: TenantContext, code: str, person_id: int) -> None:

@@ -1,7 +1,8 @@
 """The reminder scan (SPEC §8): cases due in 3 and 1 working days, due today and overdue,
 one-time notices not yet issued on day 2 and 3, postings at their end. Each reminder goes once to
 the acting handler (the substitute while the handler is away); overdue ones also to the section
-head.
+head. Many of one stage to one person at once (a county's first scan) are one message counting
+them (``SUMMED_UP_FROM``).
 
 Exactly once is the database's job: every reminder is first a row of the ledger, unique per
 county and key, inserted with ON CONFLICT DO NOTHING in the same transaction as the messages it
@@ -11,6 +12,7 @@ on (tenant, status, due_on), in batches.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -36,8 +38,15 @@ from app.reminders.tables import Reminder
 from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Role
 
-BATCH = 1000
+# Cases read (and reminders told, in one transaction) at a time: a county's catch-up of up to this
+# many is one summed-up message per person and stage.
+BATCH = 5000
 NOTICE_STAGES = (Stage.NOTICE_DAY_2, Stage.NOTICE_DAY_3)
+# From this many reminders of one stage for one person at once (a county's first scan, or one
+# after days without any), they are told in one message that counts them: hundreds of "已超期" in
+# an inbox (and as many e-mails) bury what matters, and the register shows them all in one click.
+# Each case still has its ledger row, so none of them is told again.
+SUMMED_UP_FROM = 20
 
 
 # Overdue cases pile up and stay in the overdue stage: those told already are left out in the
@@ -109,6 +118,45 @@ def _message(due: Due) -> Said:
     )
 
 
+def _recipients(due: Due, heads: list[int]) -> list[int]:
+    """The acting handler; an uncovered case (nobody present can act on it) goes to the section
+    heads, who must arrange it, and an overdue one to them as well."""
+    acting = due.case["acting_handler"]
+    recipients = {acting} if acting is not None else set(heads)
+    if due.stage is Stage.OVERDUE:
+        recipients.update(heads)
+    return sorted(recipients)
+
+
+def _summed_up(ctx: TenantContext, user_id: int, stage: Stage, dues: list[Due], heads: list[int]) -> Message:
+    """One message for many reminders of one stage to one person, linking to the register narrowed
+    to them (a head's to the whole county's). Keyed by its first reminder, which it alone tells,
+    and how many it counts: two people told the same reminders share the key but the person (a
+    group robot tells them once), a head's county-wide count and a handler's own do not."""
+    mine = None if user_id in heads else user_id
+    if stage in NOTICE_STAGES:
+        narrowed = {"status": Status.RECEIVED.value, "handler_id": mine}
+    elif stage is Stage.POSTING_ENDS:
+        narrowed = {"status": Status.POSTED.value, "handler_id": mine}
+    elif stage is Stage.OVERDUE:
+        narrowed = {"overdue": "1", "handler_id": mine}
+    else:
+        due_on = sorted(due.due_on for due in dues if due.due_on)
+        narrowed = {
+            "open": "1",
+            "due_from": due_on[0].isoformat(),
+            "due_to": due_on[-1].isoformat(),
+            "handler_id": mine,
+        }
+    return Message(
+        user_id,
+        kind=f"reminder.{stage.value}",
+        message=said("{what}：{count} 件申请", what=label(STAGE_LABELS[stage]), count=len(dues)),
+        dedupe_key=f"reminder:{dues[0].key}:{len(dues)}:{user_id}",
+        link=ctx.url("cases", query=narrowed),
+    )
+
+
 async def _tell(ctx: TenantContext, found: list[Due], heads: list[int], report: ScanReport) -> None:
     """Ledger rows and their messages together: a reminder is either fully told or not at all."""
     by_key = {due.key: due for due in found}
@@ -137,26 +185,32 @@ async def _tell(ctx: TenantContext, found: list[Due], heads: list[int], report: 
             ],
             returning=("key",),
         )
-        messages = []
+        # Each person's reminders by stage: a few are told one by one, many at once in one message.
+        groups: dict[tuple[int, Stage], list[Due]] = defaultdict(list)
         for row in inserted:
             due = by_key[row["key"]]
-            # An uncovered case (nobody present can act on it) goes to the section head, who must arrange it.
-            acting = due.case["acting_handler"]
-            recipients = {acting} if acting is not None else set(heads)
-            if due.stage is Stage.OVERDUE:
-                recipients.update(heads)
-            message = _message(due)  # one message, rendered once, for every recipient
-            messages += [
-                Message(
-                    user_id,
-                    kind=f"reminder.{due.stage.value}",
-                    message=message,
-                    dedupe_key=f"reminder:{row['key']}:{user_id}",
-                    link=ctx.url("case", case_id=due.case["id"]),
-                    case_id=due.case["id"],
+            for user_id in _recipients(due, heads):
+                groups[user_id, due.stage].append(due)
+        made: dict[str, tuple[Said, str]] = {}  # each reminder's message and link, once for all its recipients
+        messages = []
+        for (user_id, stage), dues in groups.items():
+            if len(dues) >= SUMMED_UP_FROM:
+                messages.append(_summed_up(ctx, user_id, stage, dues, heads))
+                continue
+            for due in dues:
+                if due.key not in made:
+                    made[due.key] = _message(due), ctx.url("case", case_id=due.case["id"])
+                message, link = made[due.key]
+                messages.append(
+                    Message(
+                        user_id,
+                        kind=f"reminder.{stage.value}",
+                        message=message,
+                        dedupe_key=f"reminder:{due.key}:{user_id}",
+                        link=link,
+                        case_id=due.case["id"],
+                    )
                 )
-                for user_id in sorted(recipients)
-            ]
         report.messages += await notify_many(ctx.tenant.id, messages)
     report.reminders += len(inserted)
 

@@ -34,7 +34,8 @@ async def inbox_page(request: Request, ctx: County) -> Template:
 @get("/inbox/count", name="inbox_count", guards=[requires(Permission.DASHBOARD_VIEW)])
 async def unread_badge(request: Request, ctx: County) -> Template:
     """Polled by the header (hx-trigger="every 30s")."""
-    return page(request, "notifications/badge.html", {"unread": await services.unread_count(ctx)})
+    unread = await services.unread_count(ctx)
+    return page(request, "notifications/badge.html", {"unread": unread, "UNREAD_SHOWN": services.UNREAD_SHOWN})
 
 
 @post("/inbox/{notification_id:int}/read", name="inbox_read", guards=[requires(Permission.DASHBOARD_VIEW)])

@@ -113,12 +113,12 @@ async def timeline(ctx: County, case_id: FromPath[int]) -> list[dict]:
     folder = await casefile.case_file(ctx, case_id)
     return [
         {
-            "at": event["at"].isoformat(),
-            "kind": event["kind"],
-            "actor": event["actor_label"],
-            "from_status": event["from_status"] or None,
-            "to_status": event["to_status"] or None,
-            "note": event["note"],
+            "at": event.at.isoformat(),
+            "kind": event.kind,
+            "actor": event.actor_label,
+            "from_status": event.from_status or None,
+            "to_status": event.to_status or None,
+            "note": event.note,
         }
         for event in folder.events
     ]

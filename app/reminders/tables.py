@@ -14,8 +14,12 @@ class Reminder(Table):
 
     id: Serial
 
-    tenant = ForeignKey(Tenant, index=True, on_delete=OnDelete.restrict)
-    case = ForeignKey(Case, index=True, on_delete=OnDelete.restrict)
+    # Indexed by the unique (tenant, key) and by ("case", stage, due_on) (migrations): the scan
+    # probes the ledger for each overdue case by the latter alone. With an index of (tenant) and
+    # one of (case), PostgreSQL ANDed the two whenever its statistics lagged behind a catch-up: a
+    # walk of the county's whole ledger for each case.
+    tenant = ForeignKey(Tenant, on_delete=OnDelete.restrict)
+    case = ForeignKey(Case, on_delete=OnDelete.restrict)
     stage = Varchar(length=20)
     # The deadline the stage was about: an extension or a recomputed date is told afresh.
     due_on = Date(null=True, default=None)

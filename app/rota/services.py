@@ -4,7 +4,7 @@ on them, given who is away, is ``app.flows.acting``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import msgspec
@@ -272,8 +272,25 @@ class RotaFacts:
     users: list[dict]
     lines: list[dict]
     qualifications: list[dict]
+    # The last answer of ``posted_at`` and the instants it holds for, [from, until): the same
+    # until the next post begins, so every request in between (the rota, the dashboards) reuses it.
+    _last: list = field(default_factory=list, compare=False, repr=False)
 
     def posted_at(self, at: datetime) -> Posted:
+        if self._last:
+            begins, ends, posted = self._last
+            if (begins is None or begins <= at) and (ends is None or at < ends):
+                return posted
+        starts = [post["valid_from"] for post in self.posts]
+        posted = self._posted_at(at)
+        self._last[:] = (
+            max((start for start in starts if start <= at), default=None),
+            min((start for start in starts if start > at), default=None),
+            posted,
+        )
+        return posted
+
+    def _posted_at(self, at: datetime) -> Posted:
         posts_at = {post["line"]: post for post in self.posts if post["valid_from"] <= at}
         names = {u["id"]: u["name"] for u in self.users}
         # The lines as posted at ``at``: one read of posts and people serves the views and the rota.

@@ -38,6 +38,7 @@ TABLES = frozenset(
     {
         "tenant",
         "portal_user",
+        "api_token",
         "role_grant",
         "line",
         "line_assignment",
@@ -61,6 +62,8 @@ _version: ContextVar[tuple[str, int, int] | None] = ContextVar("county_version",
 _watching: list = []
 # County id → (versions, when kept, name → value).
 _kept: dict[int, tuple[tuple[str, int, int], float, dict[str, object]]] = {}
+# County slug → (versions, when kept, user id or token → who they are): asked before the county is named.
+_visitors: dict[str, tuple[tuple[str, int, int], float, dict[object, object]]] = {}
 
 
 def keeps_rows_of(*tables: type[Table]) -> None:
@@ -122,6 +125,40 @@ async def kept(tenant_id: int, name: str, load: Callable[[], Awaitable[T]]) -> T
     return values[name]  # type: ignore[return-value]
 
 
+async def kept_visitor(
+    slug: str,
+    versions: tuple[str, int, int] | None,
+    visitor: object,
+    load: Callable[[], Awaitable[T | None]],
+    keep: Callable[[T], bool],
+) -> T | None:
+    """Who ``visitor`` (a user id, an API token) is on a page of county ``slug`` (``load()``),
+    from this process while the county's ``versions`` hold; only answers ``keep`` accepts are
+    kept. A county's people, roles, tokens and the county itself are changed in its own requests
+    or outside any county, and both bump a version read here."""
+    if versions is None or not _watching:
+        return await load()
+    entry = _visitors.get(slug)
+    if entry is None or entry[0] != versions or time.monotonic() - entry[1] > MAX_AGE:
+        entry = (versions, time.monotonic(), {})
+        _visitors[slug] = entry
+    known = entry[2].get(visitor)
+    if known is None:
+        known = await load()
+        if known is not None and keep(known):
+            entry[2][visitor] = known
+    return known  # type: ignore[return-value]
+
+
+def _forget(slug: str | None, county: int | None) -> None:
+    if slug is None or county is None:
+        _kept.clear()
+        _visitors.clear()
+    else:
+        _kept.pop(county, None)
+        _visitors.pop(slug, None)
+
+
 @contextmanager
 def invalidated_by_writes(redis: Redis) -> Iterator[None]:
     """For the life of a process (the app, a worker): every committed write to ``TABLES`` bumps
@@ -131,20 +168,17 @@ def invalidated_by_writes(redis: Redis) -> Iterator[None]:
         if tables.isdisjoint(TABLES):
             return
         slug, county = _county.get(), db.current_county()
-        if slug is None or county is None:
-            _kept.clear()
-        else:
-            _kept.pop(county, None)
+        _forget(slug, county)
         try:
             await redis.incr(county_key(slug) if slug else OUTSIDE_COUNTIES)
         except (RedisError, OSError) as exc:
             log.warning("%s changed but no version was bumped (%s): kept for up to %ss", slug or "all", exc, MAX_AGE)
 
-    _kept.clear()  # what was kept while nobody watched may be stale
+    _forget(None, None)  # what was kept while nobody watched may be stale
     _watching.append(committed)
     try:
         with db.when_committed(committed):
             yield
     finally:
         _watching.remove(committed)
-        _kept.clear()
+        _forget(None, None)

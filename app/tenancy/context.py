@@ -112,7 +112,8 @@ class TenantContext:
         return table.update(values).where(self._tenant_of(table) == self.tenant.id)
 
     @staticmethod
-    def _key(table: type[T], row_id: Any) -> int:
+    def key_of(table: type[T], row_id: Any) -> int:
+        """``row_id`` as a key of ``table`` (a written-out query's too), or ``NotFound``."""
         try:
             key = int(row_id)
         except (TypeError, ValueError):
@@ -123,14 +124,14 @@ class TenantContext:
 
     async def get(self, table: type[T], row_id: Any) -> T:
         """The row with ``row_id`` in this county, or ``NotFound``."""
-        row = await self.objects(table).where(table._meta.primary_key == self._key(table, row_id)).first()
+        row = await self.objects(table).where(table._meta.primary_key == self.key_of(table, row_id)).first()
         if row is None:
             raise NotFound(f"{table.__name__} {row_id!r}")
         return row
 
     async def select_one(self, table: type[T], row_id: Any, *columns: Any) -> dict[str, Any]:
         """Like ``get``, as a dict of ``columns`` (joins allowed) in one query."""
-        key = self._key(table, row_id)
+        key = self.key_of(table, row_id)
         row = await self.select(table, *columns).where(table._meta.primary_key == key).first()
         if row is None:
             raise NotFound(f"{table.__name__} {row_id!r}")

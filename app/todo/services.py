@@ -94,7 +94,7 @@ async def todo_of(ctx: TenantContext) -> Todo:
         cases_to_decide=await register.awaiting_decision(ctx) if can(Permission.CASE_DECIDE) else [],
         lines_to_pick=await _lines_to_pick(ctx) if can(Permission.ESCALATION_PICK) else [],
         ratings=await _ratings_due(ctx),
-        open_referrals=await enquiries.my_open_referrals(ctx, me) if can(Permission.CASE_WORK) else 0,
+        open_referrals=(await db.counts(enquiries.my_open_referrals(ctx, me)))[0] if can(Permission.CASE_WORK) else 0,
     )
 
 

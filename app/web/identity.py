@@ -92,6 +92,12 @@ def _ended_first(transaction, send: Send) -> Send:
     return send_when_ended
 
 
+def _member(identity: Identity) -> bool:
+    """Only the county's own people are kept: a change to them (their roles, their account, their
+    tokens) is made in a request of their county or outside any, and either bumps a version."""
+    return identity.county is not None
+
+
 class IdentityMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
@@ -120,18 +126,32 @@ class IdentityMiddleware(ASGIMiddleware):
             if scheme.lower() != "bearer" or not token:
                 return None, None, None
             token = token.strip()
-            identity = await identity_for_token(token, county_slug) or await inspector_for_token(token)
-            if identity is None or not version_keys:
-                return identity, None, None
-            return identity, None, await cache.versions_of(services.redis, await services.redis.mget(version_keys))
+            current = (
+                await cache.versions_of(services.redis, await services.redis.mget(version_keys))
+                if version_keys
+                else None
+            )
+            identity = await cache.kept_visitor(
+                county_slug, current, ("token", token), lambda: identity_for_token(token, county_slug), keep=_member
+            )
+            if identity is None:
+                return await inspector_for_token(token), None, None
+            return identity, None, current
         language = request.cookies.get(LANGUAGE_COOKIE, DEFAULT_LANGUAGE)
         set_language(language if language in LANGUAGES else DEFAULT_LANGUAGE)
         session, versions = await services.sessions.load_with(request.cookies.get(COOKIE_NAME, ""), version_keys)
         if session is None:
             return None, None, None
-        identity = await identity_of(session.user_id, county_slug)
+        current = await cache.versions_of(services.redis, versions) if versions else None
+        identity = await cache.kept_visitor(
+            county_slug,
+            current,
+            session.user_id,
+            lambda: identity_of(session.user_id, county_slug),
+            keep=_member,
+        )
         if identity is None:  # disabled since: the session dies now
             await services.sessions.destroy(session)
             return None, None, None
         request.cookies[CSRF_COOKIE] = session.csrf_token  # what the CSRF middleware reads
-        return identity, session, await cache.versions_of(services.redis, versions) if versions else None
+        return identity, session, current

@@ -6,14 +6,26 @@ A navigation (plain or boosted) gets the whole page; an HTMX request aimed at a 
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import segno
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    nodes,
+    pass_context,
+    select_autoescape,
+)
+from jinja2 import Template as JinjaTemplate
+from jinja2.visitor import NodeTransformer
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request
+from litestar.exceptions import TemplateNotFoundException
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from markupsafe import Markup
@@ -48,20 +60,69 @@ def _datetime(context, value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> s
 def _url(context, name: str, /, **params) -> str:
     """``url("case", case_id=c.id)``: the page's county (``ctx``) or region (``rctx``) fills in
     ``tenant`` or ``region`` unless given."""
-    missing = urls.parameters(name) - params.keys()
-    if "tenant" in missing:
+    needed = urls.parameters(name)
+    if "tenant" in needed and "tenant" not in params:
         params["tenant"] = context["ctx"].tenant.slug
-    if "region" in missing:
+    if "region" in needed and "region" not in params:
         params["region"] = context["rctx"].region.slug
     return urls.url(name, **params)
+
+
+@functools.lru_cache(maxsize=8192)
+def _safe_translation(language: str, message: str) -> Markup:
+    """What Jinja's newstyle ``_("…")`` writes into an HTML page (the translation, made safe,
+    formatted with no variables so that "%%" reads "%"): once a language, not on every call."""
+    return Markup(i18n.translations(language).gettext(message)) % {}
+
+
+@pass_context
+def _gettext(context, message: str, /, **variables) -> str:
+    """Jinja's newstyle gettext (``_("共 %(n)s 件", n=3)``); a page asks it dozens of times."""
+    if variables or not context.eval_ctx.autoescape:
+        translated = i18n.gettext(message)
+        return (Markup(translated) if context.eval_ctx.autoescape else translated) % variables
+    return _safe_translation(i18n.current_language(), message)
 
 
 def _decimal(value: Decimal | None, places: int = 2) -> str:
     return "" if value is None else f"{value:.{places}f}"
 
 
-def build_environment(templates_dir: Path) -> Environment:
-    env = Environment(
+class _TranslatedAtCompile(NodeTransformer):
+    """``_("受理新申请")``, a constant message with nothing to fill in, becomes its translation in
+    the compiled template (what Jinja's newstyle gettext would return on every render)."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:
+        message = node.args[0] if len(node.args) == 1 else None
+        if (
+            not isinstance(message, nodes.Const)
+            or not isinstance(message.value, str)
+            or not isinstance(node.node, nodes.Name)
+            or node.node.name != "_"
+            or node.kwargs
+            or node.dyn_args is not None
+            or node.dyn_kwargs is not None
+        ):
+            return self.generic_visit(node)
+        translated = i18n.translations(self.language).gettext(message.value) % {}
+        return nodes.MarkSafeIfAutoescape(nodes.Const(translated, lineno=node.lineno), lineno=node.lineno)
+
+
+class _LanguageEnvironment(Environment):
+    """The templates compiled for one language: a page asks ``_()`` of a constant dozens of
+    times, and each call through Jinja costs more than the rest of a short page."""
+
+    language = i18n.DEFAULT_LANGUAGE
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        return _TranslatedAtCompile(self.language).visit(super()._parse(source, name, filename))
+
+
+def build_environment(templates_dir: Path, language: str = i18n.DEFAULT_LANGUAGE) -> Environment:
+    env = _LanguageEnvironment(
         loader=FileSystemLoader(templates_dir),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
@@ -69,8 +130,10 @@ def build_environment(templates_dir: Path) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.language = language
     # Jinja's i18n extension adds the method when the environment is made: no stub knows it.
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["_"] = env.globals["gettext"] = _gettext
     env.filters["dt"] = _datetime
     env.filters["decimal"] = _decimal
     env.filters["qr"] = _qr
@@ -87,8 +150,30 @@ def build_environment(templates_dir: Path) -> Environment:
     return env
 
 
+class _TemplatesByLanguage(JinjaTemplateEngine):
+    """Litestar's Jinja engine over one environment a language, each template taken from the
+    visitor's. What Litestar registers (``csrf_token``, …) goes to the default language's
+    globals, which every other environment shares."""
+
+    def __init__(self, templates_dir: Path) -> None:
+        default = build_environment(templates_dir)
+        super().__init__(engine_instance=default)
+        self.by_language = {
+            language: default if language == i18n.DEFAULT_LANGUAGE else default.overlay() for language in i18n.LANGUAGES
+        }
+        for language, env in self.by_language.items():
+            env.language = language  # type: ignore[attr-defined]
+
+    def get_template(self, template_name: str) -> JinjaTemplate:
+        env = self.by_language.get(i18n.current_language(), self.engine)
+        try:
+            return env.get_template(name=template_name)
+        except TemplateNotFound as exc:
+            raise TemplateNotFoundException(template_name=template_name) from exc
+
+
 def template_engine(templates_dir: Path) -> JinjaTemplateEngine:
-    return JinjaTemplateEngine.from_environment(build_environment(templates_dir))
+    return _TemplatesByLanguage(templates_dir)
 
 
 def page(

@@ -6,7 +6,6 @@ The pages load scripts and styles from /static only; ``style-src 'unsafe-inline'
 
 from __future__ import annotations
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 from app.settings import Mode, Settings
@@ -40,14 +39,16 @@ def security_headers(settings: Settings) -> dict[str, str]:
 
 
 def add_security_headers(settings: Settings):
-    """A ``before_send`` hook: every response, error pages and static files included."""
-    headers = security_headers(settings)
+    """A ``before_send`` hook: every response, error pages and static files included; a header
+    the response already sets is left as it is."""
+    encoded = [
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in security_headers(settings).items()
+    ]
 
     async def before_send(message: Message, scope: Scope) -> None:
         if message["type"] == "http.response.start":
-            sent = MutableScopeHeaders.from_message(message)
-            for name, value in headers.items():
-                if name not in sent:
-                    sent[name] = value
+            sent = list(message.get("headers", ()))
+            present = {name.lower() for name, _ in sent}
+            message["headers"] = sent + [pair for pair in encoded if pair[0] not in present]
 
     return before_send

@@ -65,7 +65,7 @@ async def main(arguments) -> None:
                 profiled = profiler
             print(f"| {page.name} | " + " | ".join(f"{value:.1f}" for value in figures.values()) + " |")
     if arguments.profile:
-        pstats.Stats(profiled).sort_stats("cumulative").print_stats(arguments.lines)
+        pstats.Stats(profiled).sort_stats(arguments.sort).print_stats(arguments.lines)
 
 
 if __name__ == "__main__":
@@ -73,5 +73,6 @@ if __name__ == "__main__":
     parser.add_argument("--repeat", type=int, default=30, help="requests a page")
     parser.add_argument("--only", action="append", metavar="NAME", help="pages whose name contains NAME")
     parser.add_argument("--profile", metavar="NAME", help="cProfile the page of this exact name")
+    parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative, tottime, …")
     parser.add_argument("--lines", type=int, default=40, help="functions cProfile prints")
     asyncio.run(main(parser.parse_args()))

@@ -1,6 +1,6 @@
 """A province for the benchmark (issue 15's shape): COUNTIES counties × 40 staff, CASES cases
-each (15 % open, in every state), their timelines, audit rows, a year of absences and of
-evaluation ratings. Deterministic (no randomness: ids and dates follow from the series), and
+each (15 % open, in every state), their timelines, audit rows, inbox messages, a year of
+absences and of evaluation ratings. Deterministic (no randomness: ids and dates follow from the series), and
 set-based SQL, so 500,000 cases take a few minutes.
 
 Counties are made by the app itself (``create_tenant``: its lines and audit row), everything
@@ -121,6 +121,15 @@ CROSS JOIN LATERAL (SELECT date_trunc('day', now()) - (w * 35 - u.id % 35) * int
                            + interval '9 hours' AS starts) a
 WHERE u.tenant IS NOT NULL AND u.username LIKE 'staff%';
 
+-- The inbox over the year: two messages per case to its handler (the case, a reminder), read once
+-- the case was decided; those of open cases still unread.
+INSERT INTO notification (tenant, "user", kind, message, message_key, message_params, link, case_id, dedupe_key,
+                          created_at, read_at)
+SELECT c.tenant, c.handler, s.kind, '提醒', '', NULL, '', c.id, s.kind || ':' || c.id,
+       c.created_at + s.n * interval '3 days',
+       CASE WHEN c.decided_at IS NOT NULL THEN c.created_at + s.n * interval '3 days' + interval '1 hour' END
+FROM assistance_case c CROSS JOIN LATERAL (VALUES (0, 'case'), (1, 'reminder')) s(n, kind);
+
 -- Last year's evaluation: every colleague rates every subject (peer), the evaluators lead.
 INSERT INTO evaluation_cycle (tenant, year, weights, trim, step, locked, finalise_policy, created_by, created_at)
 SELECT id, extract(year FROM now())::int - 1,
@@ -159,14 +168,16 @@ async def seed(database_url: str, counties: int, cases: int) -> None:
             "SELECT (SELECT count(*) FROM assistance_case) AS cases,"
             " (SELECT count(*) FROM assistance_case WHERE status IN ('received', 'accepted', 'surveyed', 'posted'))"
             " AS open, (SELECT count(*) FROM case_event) AS events, (SELECT count(*) FROM audit_record) AS audit,"
-            " (SELECT count(*) FROM absence) AS absences, (SELECT count(*) FROM evaluation_rating) AS ratings"
+            " (SELECT count(*) FROM absence) AS absences, (SELECT count(*) FROM evaluation_rating) AS ratings,"
+            " (SELECT count(*) FROM notification) AS messages"
         )
     finally:
         await connection.close()
     print(
         f"seeded {counties} counties × 40 people: {figures['cases']:,} cases ({figures['open']:,} open), "
         f"{figures['events']:,} timeline events, {figures['audit']:,} audit rows, {figures['absences']:,} "
-        f"absences, {figures['ratings']:,} ratings in {time.perf_counter() - started:.0f} s"
+        f"absences, {figures['ratings']:,} ratings, {figures['messages']:,} inbox messages "
+        f"in {time.perf_counter() - started:.0f} s"
     )
 
 

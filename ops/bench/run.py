@@ -83,6 +83,9 @@ def pages(case_id: int, page_99_ends: str) -> list[Page]:
         Page("API cases page 1", f"{api}/cases", "api:staff1"),
         Page("API cases page 2, open", f"{api}/cases?open=true&page=2", "api:staff1"),
         Page("API rota", f"{api}/rota", "api:staff1"),
+        # Polled by every open page: the inbox every 30 s, the to-do list every 60 s.
+        Page("inbox badge", f"{t}/inbox/count", "staff1"),
+        Page("to-do badge, section head", f"{t}/todo/count", "head"),
         Page("constant Litestar page (floor)", "/floor", "", "floor"),
         Page(
             "piccolo_admin list of the cases",

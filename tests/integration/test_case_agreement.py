@@ -47,7 +47,7 @@ async def test_on_the_postings_last_day_the_approve_button_is_disabled_with_the_
     # A refused approval says when it opens, and does not open the unrelated extension panel.
     assert refused.status_code == 400 and f"{opens} 起方可审批" in refused.text
     assert '<details class="extend" open>' not in refused.text
-    assert last_day.id not in {c.id for c in await register.awaiting_decision(await acting_as(people, "leader"))}
+    assert last_day.id not in {c["id"] for c in await register.awaiting_decision(await acting_as(people, "leader"))}
 
 
 async def test_the_day_after_the_postings_last_day_the_case_is_ready_for_approval(settings, people):
@@ -56,7 +56,7 @@ async def test_the_day_after_the_postings_last_day_the_case_is_ready_for_approva
         await sign_in(client, SLUG, "leader")
         page = await client.get(f"/t/{SLUG}/cases/{over.id}")
     assert f'action="/t/{SLUG}/cases/{over.id}/approve"' in page.text and "公示期满" in page.text
-    assert over.id in {c.id for c in await register.awaiting_decision(await acting_as(people, "leader"))}
+    assert over.id in {c["id"] for c in await register.awaiting_decision(await acting_as(people, "leader"))}
 
 
 # ---- 人户分离 --------------------------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from app.domain.absence import Action as AbsenceAction
 from app.domain.workdays import WorkCalendar
 from app.errors import InvalidInput
 from app.flows import casefile as flow_casefile
-from app.flows import cover
+from app.flows import cover, urgency
 from app.flows import intake as intake_flow
 from app.flows.calendar import set_day
 from app.flows.substitution import sweep
@@ -951,7 +951,7 @@ async def test_nobody_away_acts_on_a_case_when_a_and_b_are_both_out(people):
     newcomer = await intake_flow.intake(clerk, application(people))
     assert (newcomer.handler_id, newcomer.acting_handler_id, newcomer.uncovered) == (people["wangxiaolei"], None, True)
     assert (await register.list_cases(clerk, CaseFilter(uncovered=True))).total == 3
-    assert await register.uncovered_count(await acting_as(people, "admin")) == 3
+    assert await db.counts(register.uncovered_count(await acting_as(people, "admin"))) == [3]
     await sweep_now()
     assert (
         await Notification.count().where(
@@ -979,6 +979,56 @@ async def test_nobody_away_acts_on_a_case_when_a_and_b_are_both_out(people):
     ]
 
 
+async def a_full_case_file(people: dict[str, int]) -> casefile.CaseFile:
+    """A posted case with a notice, a receipt, a signed survey, a resolved objection and an extension."""
+    clerk = await acting_as(people, "wangxiaolei")
+    case = await intake_flow.intake(clerk, application(people, received_on=today() - POSTING_OVER))
+    await steps.issue_notice(clerk, case.id, ["户口簿", "收入证明"])
+    for step in ROUTE["posted"]:
+        await take_step(people, case.id, step)
+    objection = await posting.record_objection(clerk, case.id, today(), "东关村村民", "申请人家有小轿车一辆")
+    await posting.resolve_objection(clerk, case.id, objection, "经核查车辆已于去年报废")
+    await steps.extend(await acting_as(people, "leader"), case.id, 3, "需外省协查户籍")
+    return await flow_casefile.case_file(clerk, case.id)
+
+
+def assert_every_part_read_back(folder: casefile.CaseFile) -> None:
+    """The file's parts come as JSON from the database: dates, instants (in UTC) and flags as before."""
+    (notice,) = folder.notices
+    assert (notice.items, notice.issued_by_name, type(notice.late)) == (["户口簿", "收入证明"], "王效雷", bool)
+    assert [(r.kind, r.number, r.issued_by_name) for r in folder.receipts] == [("accepted", 1, "王效雷")]
+    assert folder.survey is not None and (folder.survey.visited_on, folder.survey.findings) == (today(), FINDINGS)
+    assert sorted(i.person_name for i in folder.investigators) == ["侯伟丽", "王效雷"]
+    assert [(p.starts_on, p.ends_on - p.starts_on, p.place) for p in folder.postings] == [
+        (today() - POSTING_OVER, timedelta(days=6), PLACE)
+    ]
+    assert [(o.raised_on, o.resolution) for o in folder.objections] == [(today(), "经核查车辆已于去年报废")]
+    (extension,) = folder.extensions
+    assert (extension.working_days, extension.due_after > extension.due_before) == (3, True)
+    assert extension.approved_by_name and folder.case.extension_days == 3
+    assert [(e.at, e.id) for e in folder.events] == sorted((e.at, e.id) for e in folder.events)
+    assert [e.kind for e in folder.events][-2:] == ["objection_resolved", "extension"]
+    instants = [notice.issued_at, folder.survey.recorded_at, *(e.at for e in folder.events)]
+    instants += [i.signed_at for i in folder.investigators] + [folder.objections[0].resolved_at]
+    assert all(isinstance(at, datetime) and at.utcoffset() == timedelta(0) for at in instants)
+    dates = [folder.survey.visited_on, extension.due_before, folder.postings[0].ends_on]
+    assert all(type(day) is date for day in dates)
+    assert (
+        folder.posting is not None
+        and not folder.posting_blocks_approval
+        and sorted(folder.actions) == ["approve", "reject"]
+    )
+
+
+async def test_the_case_file_reads_back_every_part_as_written(people):
+    assert_every_part_read_back(await a_full_case_file(people))
+
+
+@pytest.mark.sqlite
+async def test_the_case_file_reads_the_same_on_sqlite(sqlite_db):
+    assert_every_part_read_back(await a_full_case_file(await demo_county()))
+
+
 async def test_the_flows_add_what_the_absences_know_to_the_case_file_and_the_notice(people):
     """Cases and absences do not read each other: the case file's substitutions and the notice's
     substitutes are the flows' part, absent from the features' own answers."""
@@ -988,7 +1038,7 @@ async def test_the_flows_add_what_the_absences_know_to_the_case_file_and_the_not
     await sweep((await acting_as(people, "admin")).tenant)
 
     folder = await flow_casefile.case_file(clerk, case.id)
-    assert [(s["substitute_name"], s["person_name"]) for s in folder.substitutions] == [("侯伟丽", "王效雷")]
+    assert [(s.substitute_name, s.person_name) for s in folder.substitutions] == [("侯伟丽", "王效雷")]
     assert (await casefile.case_file(clerk, case.id)).substitutions == []
 
     admin = await acting_as(people, "admin")
@@ -1124,6 +1174,17 @@ async def test_cases_follow_the_substitute_on_sqlite_too(sqlite_db):
     assert (found.total, found.page, found.more, [c.id for c in found.cases]) == (1, 1, False, [case.id])
     substitute = await acting_as(people, "houweili")
     assert await todo_count(substitute) == (await todo_of(substitute)).count
+    # The dashboard's written-out reads in SQLite's dialect: the urgent cases, those ready for 审批,
+    # the notices to decide and who is away.
+    buckets = await urgency.urgent_cases(substitute, people["houweili"])
+    assert all(isinstance(c["due_on"], date) for bucket in buckets.values() for c in bucket.cases)
+    assert await register.awaiting_decision(await acting_as(people, "leader")) == []
+    await leave(people, "houweili", starts=timedelta(days=1), approve=False)
+    leader = await acting_as(people, "leader")
+    to_decide, away = await absences.decisions_and_away(leader, datetime.now(ZoneInfo("UTC")))
+    assert [a.person_id for a in to_decide] == [a.person_id for a in await absences.awaiting_decision(leader)]
+    assert [a.person_id for a in to_decide] == [people["houweili"]]
+    assert [a.person_id for a in away] == [people["wangxiaolei"]]
 
 
 async def test_the_substitute_is_told_with_a_link_to_the_cases_now_theirs(people, settings):

@@ -14,6 +14,7 @@ import time_machine
 from app import clock, db
 from app.absences import services as absences
 from app.accounts.services import add_user, holders_of
+from app.accounts.tables import ApiToken, RoleGrant
 from app.audit.county_settings import save_setting
 from app.calendar.services import calendar_of
 from app.domain.absence import Action
@@ -207,3 +208,64 @@ async def test_nothing_kept_counts_after_redis_lost_its_counters(settings, redis
         after = (await client.get(ROTA, headers=headers)).json()
     assert backup_of(before, "urban_dibao") == people["houweili"]
     assert backup_of(after, "urban_dibao") == people["sunjing"]
+
+
+# Who a visitor is (user, roles, county) is kept too: a change of their roles or account, in any
+# process or outside requests, counts on their next page.
+async def _patch_staff(client, people, who: str, change: dict) -> None:
+    headers = {"Authorization": f"Bearer {await api_token('dangshan', people['admin'])}"}
+    answer = await client.patch(f"/api/v1/t/dangshan/staff/{people[who]}", headers=headers, json=change)
+    assert answer.status_code == 200, answer.text
+
+
+async def test_who_a_visitor_is_is_read_once_then_kept(settings):
+    await demo_county()
+    async with portal(settings) as client:
+        await sign_in(client, "dangshan", "admin")
+        (await client.get("/t/dangshan/rota")).raise_for_status()
+        before = db.statements_run()
+        assert (await client.get("/t/dangshan/rota")).status_code == 200
+        assert db.statements_run() == before  # the person and the rota both kept
+
+
+@pytest.mark.parametrize(
+    "change, seen",
+    [({"roles": ["staff"]}, 403), ({"active": False}, 302)],
+    ids=["roles taken away", "account disabled"],
+)
+async def test_a_change_to_a_visitor_in_another_process_counts_on_their_next_page(settings, change, seen):
+    people = await demo_county()
+    async with portal(settings) as one, portal(settings) as other:
+        await sign_in(other, "dangshan", "leader")
+        assert (await other.get("/t/dangshan/absences/overview")).status_code == 200
+        kept_by_the_other = dict(cache._visitors)
+        await _patch_staff(one, people, "leader", change)
+        cache._visitors.update(kept_by_the_other)  # the other process's memory: only Redis tells it
+        assert (await other.get("/t/dangshan/absences/overview")).status_code == seen
+
+
+async def test_a_visitor_changed_outside_any_request_is_read_afresh(settings):
+    people = await demo_county()
+    async with portal(settings) as client:
+        await sign_in(client, "dangshan", "leader")
+        assert (await client.get("/t/dangshan/absences/overview")).status_code == 200
+        kept = dict(cache._visitors)
+        async with db.transaction():  # as a command would
+            await RoleGrant.delete().where((RoleGrant.user == people["leader"]) & (RoleGrant.role == "leader"))
+        cache._visitors.update(kept)
+        assert (await client.get("/t/dangshan/absences/overview")).status_code == 403
+
+
+async def test_a_token_revoked_in_another_process_stops_at_once(settings):
+    people = await demo_county()
+    token = await api_token("dangshan", people["wangxiaolei"])
+    headers = {"Authorization": f"Bearer {token}"}
+    async with portal(settings) as one, portal(settings) as other:
+        assert (await other.get(ROTA, headers=headers)).status_code == 200
+        assert (await other.get(ROTA, headers=headers)).status_code == 200
+        kept_by_the_other = dict(cache._visitors)
+        await sign_in(one, "dangshan", "wangxiaolei")
+        token_id = (await ApiToken.select(ApiToken.id).where(ApiToken.user == people["wangxiaolei"]).first())["id"]
+        assert (await post_form(one, f"/t/dangshan/tokens/{token_id}/revoke", {})).status_code == 200
+        cache._visitors.update(kept_by_the_other)
+        assert (await other.get(ROTA, headers=headers)).status_code == 401

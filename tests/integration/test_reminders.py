@@ -13,7 +13,7 @@ from app.cases import intake, posting, register, steps, survey
 from app.domain.absence import Action
 from app.domain.workdays import WorkCalendar
 from app.flows import intake as intake_flow
-from app.flows import urgency
+from app.flows import reminders, urgency
 from app.flows.reminders import scan
 from app.flows.substitution import sweep
 from app.notifications.tables import Notification
@@ -94,6 +94,30 @@ async def test_a_second_scan_the_same_day_writes_nothing(people, monkeypatch):
     monkeypatch.setattr(db, "insert_new", lambda *arguments, **options: inserts.append(arguments))
     report = await run_scan(people, today)
     assert (report.looked_at, report.reminders, inserts) == (3, 0, [])
+
+
+async def test_many_reminders_at_once_are_one_message_a_person_and_stage_and_never_told_again(people, monkeypatch):
+    monkeypatch.setattr(reminders, "SUMMED_UP_FROM", 3)
+    cases = [await urban_case(people) for _ in range(3)]
+    first = await run_scan(people, DUE + timedelta(days=3))
+    again = await run_scan(people, DUE + timedelta(days=4))
+    assert (first.reminders, first.messages, again.reminders, again.messages) == (3, 2, 0, 0)
+    assert await Reminder.count() == 3
+    told = {
+        row["user"]: row
+        for row in await Notification.select().where(Notification.kind == "reminder.overdue").order_by(Notification.id)
+    }
+    assert told.keys() == {people["wangxiaolei"], people["head"]}
+    assert {row["message"] for row in told.values()} == {"已超期：3 件申请"}
+    assert {row["case_id"] for row in told.values()} == {None}
+    # The link opens the register on those cases: the handler's own, the whole county's for the head.
+    handler = told[people["wangxiaolei"]]["link"]
+    assert handler == f"/t/dangshan/cases?overdue=1&handler_id={people['wangxiaolei']}"
+    assert told[people["head"]]["link"] == "/t/dangshan/cases?overdue=1"
+    # Fewer than that are still told one by one.
+    extended = await steps.extend(await context_of("dangshan", people["leader"]), cases[0], 2, "需补充调查")
+    await run_scan(people, extended.due_on)
+    assert await inbox(people["wangxiaolei"]) == ["reminder.overdue", "reminder.due_today"]
 
 
 async def test_a_case_far_from_its_due_date_is_not_even_read(people):
@@ -199,12 +223,12 @@ async def test_the_dashboard_shows_my_cases_by_urgency_and_cases_awaiting_decisi
     overdue = await urban_case(people, received_on=today - timedelta(days=30))
     clerk = await context_of("dangshan", people["wangxiaolei"])
     buckets = await urgency.urgent_cases(clerk, people["wangxiaolei"])
-    assert (buckets["overdue"].total, [c.id for c in buckets["overdue"].cases]) == (1, [overdue])
+    assert (buckets["overdue"].total, [c["id"] for c in buckets["overdue"].cases]) == (1, [overdue])
     assert [buckets[stage].total for stage in ("due_today", "due_in_1", "due_in_3")] == [0, 0, 0]
     for _ in range(9):
         await urban_case(people, received_on=today - timedelta(days=30))
     crowded = (await urgency.urgent_cases(clerk, people["wangxiaolei"]))["overdue"]
-    assert (crowded.total, len(crowded.cases), crowded.cases[0].id) == (10, 8, overdue)
+    assert (crowded.total, len(crowded.cases), crowded.cases[0]["id"]) == (10, 8, overdue)
     async with portal(settings) as client:
         await sign_in(client, "dangshan", "wangxiaolei")
         mine = (await client.get("/t/dangshan/")).text

@@ -17,6 +17,7 @@ from app import clock
 from app.accounts.services import add_user
 from app.domain.robot import MAX_ATTEMPTS, Platform
 from app.errors import InvalidInput
+from app.flows import reminders
 from app.notifications import services as inbox
 from app.notifications.services import Message, tell
 from app.notifications.tables import Notification
@@ -445,6 +446,21 @@ async def test_a_reminder_scan_posts_each_reminder_once_to_each_robot(sink, host
         )
         assert all("张三" in c and "11010519491231002X" not in c for c in contents)
     assert {r.signature for r in sink.received if r.platform == "dingtalk"} == {"verified"}
+
+
+@pytest.mark.usefixtures("office_time")
+async def test_a_summed_up_catch_up_told_to_two_people_is_one_group_message(sink, hosts, monkeypatch):
+    monkeypatch.setattr(reminders, "SUMMED_UP_FROM", 2)
+    people = await demo_county()
+    people["tenant"] = (await find_by_slug("dangshan")).id
+    await add_robots(people, sink, hosts, events=("overdue",))
+    for _ in range(2):
+        await urban_case(people)
+    await run_scan(people, DUE + timedelta(days=3))
+    await deliver(hosts)
+    # The handler's two and the head's two are the same reminders: the group reads of them once.
+    contents = [r.content for r in sink.received if r.platform == "wecom"]
+    assert len(contents) == 1 and "已超期：2 件申请" in contents[0], contents
 
 
 async def test_the_ledger_keeps_each_message_once_per_robot_on_either_database(any_db, sink, hosts):

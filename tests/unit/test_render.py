@@ -3,9 +3,11 @@
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
+from app import i18n
+from app.i18n import LANGUAGES
 from app.settings import PROJECT_ROOT
 from app.tenancy.context import TenantInfo
-from app.web.render import build_environment
+from app.web.render import build_environment, template_engine
 
 ENV = build_environment(PROJECT_ROOT / "templates")
 SHANGHAI = SimpleNamespace(tenant=TenantInfo(id=1, slug="dangshan", name="砀山县", timezone="Asia/Shanghai"))
@@ -27,3 +29,22 @@ def test_without_a_county_or_a_time_the_filter_leaves_the_value_alone():
     at = datetime(2026, 11, 26, 23, 30, tzinfo=UTC)
     assert render("{{ at|dt }}", at=at, ctx=None) == "2026-11-26 23:30"
     assert render("{{ at|dt }}", at=None, ctx=SHANGHAI) == ""
+
+
+def test_a_constant_message_compiled_in_reads_as_gettext_would_give_it_at_every_render():
+    for language in LANGUAGES:
+        env = build_environment(PROJECT_ROOT / "templates", language)
+        with i18n.language(language):
+            compiled = env.from_string('{{ _("退出") }}|{{ _("共 {n} 件").format(n="<b>") }}').render()
+            at_render = env.from_string('{{ _(a) }}|{{ _(b).format(n="<b>") }}').render(a="退出", b="共 {n} 件")
+        assert compiled == at_render and "&lt;b&gt;" in compiled
+    assert compiled.startswith("Sign out")  # the English, compiled in
+
+
+def test_each_visitor_gets_the_templates_of_their_language():
+    engine = template_engine(PROJECT_ROOT / "templates")
+    with i18n.language("en"):
+        english = engine.get_template("errors/error.html")
+    with i18n.language("zh"):
+        chinese = engine.get_template("errors/error.html")
+    assert english is not chinese and english.environment.language == "en"

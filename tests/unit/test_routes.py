@@ -50,7 +50,7 @@ def test_the_table_is_the_served_application_s(app):
         for handler in route.route_handlers
         if handler.name and not handler.name.endswith("_litestar_openapi_json")  # the schema's own, not mounted by us
     }
-    assert urls._table() == served
+    assert urls.table() == served
 
 
 def test_county_pages_and_api():
