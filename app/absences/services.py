@@ -14,7 +14,7 @@ from piccolo.query import Raw
 
 from app import clock, db
 from app.absences.tables import Absence
-from app.accounts.services import holders_of
+from app.accounts.services import holders_of, people_names
 from app.accounts.tables import RoleGrant, User
 from app.audit.services import record_in
 from app.calendar.office import office_hours_of
@@ -37,7 +37,6 @@ from app.errors import InvalidInput
 from app.i18n import N_
 from app.i18n.messages import Said, label, said
 from app.notifications.services import notify, tell
-from app.tenancy import cache
 from app.tenancy.context import Forbidden, TenantContext
 from app.tenancy.permissions import Permission, Role
 from app.tenancy.services import settings_of
@@ -127,22 +126,10 @@ async def category_of(ctx: TenantContext, starts_at: datetime, ends_at: datetime
     return categorize(starts_at, ends_at, working=working)
 
 
-cache.keeps_rows_of(User)
-
-
-async def _names(ctx: TenantContext) -> dict[int, str]:
-    """Everyone's name in the county, kept by the process (shared: not to be changed)."""
-
-    async def names() -> dict[int, str]:
-        return {u["id"]: u["name"] for u in await ctx.select(User, User.id, User.name)}
-
-    return await cache.kept(ctx.tenant.id, "names", names)
-
-
 async def absence_views(ctx: TenantContext, rows: list[dict]) -> list[AbsenceView]:
     if not rows:  # most dashboards: nothing pending, nobody away
         return []
-    names = await _names(ctx)
+    names = await people_names(ctx)
     now = clock.now()
     views = []
     for row in rows:

@@ -330,6 +330,16 @@ async def members(ctx: TenantContext) -> list[Member]:
     return [Member(row["id"], row["name"], row["active"]) for row in rows]
 
 
+async def people_names(ctx: TenantContext) -> dict[int, str]:
+    """Everyone's name in the county, the inactive too (history names them); kept by the process
+    (shared: not to be changed)."""
+
+    async def load() -> dict[int, str]:
+        return {u["id"]: u["name"] for u in await ctx.select(User, User.id, User.name)}
+
+    return await cache.kept(ctx.tenant.id, "names", load)
+
+
 async def holders_of(ctx: TenantContext, roles: list[str]) -> list[int]:
     """The ids of ``people_holding(roles)`` (who to ask, who to tell)."""
     return [person["id"] for person in await people_holding(ctx, roles)]

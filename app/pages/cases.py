@@ -27,7 +27,7 @@ from app.domain.casework import (
     ReviewLevel,
     checklist,
 )
-from app.domain.pipeline import ACTION_LABELS, STATUS_LABELS, Status
+from app.domain.pipeline import ACTION_LABELS, OPEN, STATUS_LABELS, Status
 from app.errors import InvalidInput
 from app.flows import casefile as flow_casefile
 from app.flows import intake as intake_flow
@@ -48,6 +48,11 @@ LABELS = {
     "channel": CHANNEL_LABELS,
     "enquiry_status": ENQUIRY_STATUS_LABELS,
     "eligibility": {"below": "低于低保标准", "above": "高于低保标准", "n/a": ""},
+    # A status's colour: refused in red, decided otherwise in green, open in amber.
+    "status_tone": {
+        status: "bad" if status in (Status.REJECTED, Status.NOT_ACCEPTED) else "warn" if status in OPEN else "ok"
+        for status in Status
+    },
 }
 # Who can receive, investigate or handle a case: the section's active staff and its head.
 CASE_WORKERS = {Role.STAFF, Role.SECTION_HEAD}
@@ -86,6 +91,9 @@ async def register(request: Request, ctx: County) -> Template:
     context = {
         "found": found,
         "query": query,
+        # The case page's path up to its id (the route ends with it): each row's link is this and
+        # the id, not a url() call a row.
+        "case_path": ctx.url("case", case_id=0).removesuffix("0"),
         "lines": await intake_flow.lines(ctx),
         "people": await people_holding(ctx, CASE_WORKERS),
         "statuses": list(Status),

@@ -794,6 +794,19 @@ async def test_the_register_comes_in_pages_of_fifty(people, settings):
     assert (len(small.cases), small.pages) == (11, 3)
 
 
+async def test_the_register_escapes_what_was_typed(people, settings):
+    """The register writes its rows with autoescape off (a dozen escapes a row cost more than the
+    rest of the row): names typed in are still escaped."""
+    await User.update({User.name: "王<i>小</i>雷"}).where(User.id == people["wangxiaolei"])
+    clerk = await acting_as(people, "wangxiaolei")
+    await intake_flow.intake(clerk, application(people, applicant_name="<b>张&三</b>"))
+    async with portal(settings) as client:
+        await sign_in(client, SLUG, "wangxiaolei")
+        shown = (await client.get(f"/t/{SLUG}/cases")).text
+    assert "&lt;b&gt;张&amp;三&lt;/b&gt;" in shown and "王&lt;i&gt;小&lt;/i&gt;雷" in shown
+    assert "<b>张" not in shown and "<i>小" not in shown
+
+
 async def test_the_register_counts_only_ten_pages_past_the_one_asked_for(people):
     """A count of every matching case grew with the county's history: the register stops counting
     ten pages ahead, says "more than", and every further page still opens."""

@@ -102,8 +102,24 @@ async def test_the_list_can_be_narrowed_to_overdue_cases(settings, people):
         1,
         True,
     )
-    assert (everything["total"], everything["pages"]) == (3, 1)
+    assert (everything["total"], everything["pages"], everything["next"]) == (3, 1, None)
     assert [c["due_on"] for c in everything["cases"]] == sorted(c["due_on"] for c in everything["cases"])
+
+
+async def test_the_next_page_is_linked_from_the_last_case_shown(settings, people):
+    """``next`` seeks from the page's last case (``after``) with the filter kept; ``page`` alone
+    still finds the same page."""
+    clerk = await context_of(SLUG, people["wangxiaolei"])
+    made = [(await intake_flow.intake(clerk, application(people))).id for _ in range(51)]
+    auth = (await bearers(people, "wangxiaolei"))["wangxiaolei"]
+    async with portal(settings) as api:
+        first = (await api.get(f"{API}/cases", params={"line": "urban_dibao"}, headers=auth)).json()
+        second = (await api.get(first["next"], headers=auth)).json()
+        numbered = (await api.get(f"{API}/cases", params={"line": "urban_dibao", "page": 2}, headers=auth)).json()
+    last = first["cases"][-1]
+    assert first["next"] == f"{API}/cases?line=urban_dibao&page=2&after={last['due_on']}_{last['id']}"
+    assert [c["id"] for c in second["cases"]] == [c["id"] for c in numbered["cases"]] == made[50:]
+    assert (second["page"], second["total"], second["pages"], second["next"]) == (2, 51, 2, None)
 
 
 async def test_a_case_is_read_by_id_and_a_case_of_another_county_is_not_found(settings, people):

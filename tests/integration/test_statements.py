@@ -49,6 +49,7 @@ PAGES = {
 API_CALLS = {
     ("wangxiaolei", f"{API}/cases"): 1,
     ("wangxiaolei", f"{API}/cases?page=2"): 1,
+    ("wangxiaolei", f"{API}/cases?page=2&after=2000-01-03_1"): 1,
     ("wangxiaolei", f"{API}/cases?page=99"): 3,
     ("wangxiaolei", f"{API}/rota"): 0,
 }
