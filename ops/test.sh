@@ -9,6 +9,12 @@ if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
 
+# The request's one transaction is tested behind PgBouncer in transaction mode too.
+if ! command -v pgbouncer >/dev/null; then
+  echo "test: installing pgbouncer for the pooler tests" >&2
+  apt_install pgbouncer
+fi
+
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   echo "test: starting PostgreSQL" >&2
   if ! command -v pg_ctlcluster >/dev/null; then apt_install postgresql; fi
