@@ -390,43 +390,40 @@ _LAST_STEPS = [
     for posting in (False, True)
 ]
 _READY_STATES = sorted({status for _, _, status in _LAST_STEPS})
-# Ready for 审批 and not held (no open objection, no posting whose window still runs), soonest due
-# first. Written out so that the shown ids come from indexes alone (assistance_case_ready: the
-# county's lines, each with its last step, lead; posting_window) and only the shown cases are read:
-# every section head's dashboard asks.
-READY_FOR_DECISION = """
-SELECT c.id, c.applicant_name, l.name AS line_name, c.due_on
-FROM (
-    SELECT a.id FROM assistance_case a
-    WHERE a.tenant = {} AND a.status IN (STATES)
-    AND (a.line, a.status) IN (SELECT s.id, CASE LAST_STEP END FROM line s WHERE s.tenant = {})
-    AND NOT EXISTS (SELECT 1 FROM objection o WHERE o."case" = a.id AND o.resolved_at IS NULL)
-    AND NOT EXISTS (SELECT 1 FROM posting p WHERE p."case" = a.id AND p.starts_on > {})
-    ORDER BY a.due_on, a.id LIMIT {}
-) AS ready
-JOIN assistance_case c ON c.id = ready.id
-JOIN line l ON l.id = c.line
-ORDER BY c.due_on, c.id
+# Ready for 审批 and not held (no open objection, no posting whose window still runs). Written out
+# so that the ids come from indexes alone (assistance_case_ready: the county's lines, each with its
+# last step, lead; posting_window): every section head's dashboard and to-do badge asks.
+_READY = """SELECT a.id FROM assistance_case a
+WHERE a.tenant = {} AND a.status IN (STATES)
+AND (a.line, a.status) IN (SELECT s.id, CASE LAST_STEP END FROM line s WHERE s.tenant = {})
+AND NOT EXISTS (SELECT 1 FROM objection o WHERE o."case" = a.id AND o.resolved_at IS NULL)
+AND NOT EXISTS (SELECT 1 FROM posting p WHERE p."case" = a.id AND p.starts_on > {})
 """.replace("STATES", ", ".join("{}" for _ in _READY_STATES)).replace(
     "LAST_STEP", " ".join("WHEN s.needs_survey = {} AND s.needs_posting = {} THEN {}" for _ in _LAST_STEPS)
 )
+# The soonest due first; only the shown cases are read in full.
+READY_FOR_DECISION = (
+    "SELECT c.id, c.applicant_name, l.name AS line_name, c.due_on FROM ("
+    + _READY
+    + """ORDER BY a.due_on, a.id LIMIT {}) AS ready
+JOIN assistance_case c ON c.id = ready.id
+JOIN line l ON l.id = c.line
+ORDER BY c.due_on, c.id"""
+)
+
+
+def _ready_values(ctx: TenantContext) -> list:
+    bound = PostingWindow.still_blocking_after(ctx.tenant.now().date())
+    steps = (value for step in _LAST_STEPS for value in step)
+    return [ctx.tenant.id, *_READY_STATES, *steps, ctx.tenant.id, bound]
 
 
 def awaiting_decision(ctx: TenantContext, limit: int = DECISIONS_SHOWN) -> Raw:
-    """Cases ready for 审批 (id, applicant, line name, due date), ``limit`` of them, as a query:
-    awaited for the rows, or counted by ``awaiting_decision_count``."""
-    bound = PostingWindow.still_blocking_after(ctx.tenant.now().date())
-    return Case.raw(
-        READY_FOR_DECISION,
-        ctx.tenant.id,
-        *_READY_STATES,
-        *(value for step in _LAST_STEPS for value in step),
-        ctx.tenant.id,
-        bound,
-        limit,
-    )
+    """Cases ready for 审批 (id, applicant, line name, due date), ``limit`` of them, as a query."""
+    return Case.raw(READY_FOR_DECISION, *_ready_values(ctx), limit)
 
 
 def awaiting_decision_count(ctx: TenantContext) -> QueryString:
-    """How many ``awaiting_decision`` lists (at most ``DECISIONS_SHOWN``), as a query for ``db.counts``."""
-    return db.count_of(awaiting_decision(ctx))
+    """How many ``awaiting_decision`` lists (at most ``DECISIONS_SHOWN``), as a query for
+    ``db.counts``: the ids alone, in no order (the first ``DECISIONS_SHOWN`` found will do)."""
+    return db.count_of(Case.raw(_READY + "LIMIT {}", *_ready_values(ctx), DECISIONS_SHOWN))
