@@ -226,14 +226,19 @@ _CURRENT = (
 _PENDING = f"(status = '{Status.PENDING}' AND person <> {{}} AND approver_role <> '')"
 
 
-async def decisions_and_away(ctx: TenantContext, at: datetime) -> tuple[list[AbsenceView], list[AbsenceView]]:
-    """``awaiting_decision`` and the notices of ``list_absences(active_at=at)`` under which someone
-    is away (approved, active, overdue), in one read: the dashboard shows both."""
+def current_notices(ctx: TenantContext, at: datetime) -> Raw:
+    """The notices of ``list_absences(active_at=at)`` and, for whoever decides notices, those
+    waiting for a decision they might make, by start: a query (the dashboard reads it with its
+    lists) whose rows ``decisions_and_away`` sorts out."""
     if _decides(ctx):
         sql = f"{_NOTICES} AND ({_CURRENT} OR {_PENDING}) ORDER BY starts_at"
-        rows = await Absence.raw(sql, ctx.tenant.id, at, at, at, ctx.actor.require_user())
-    else:
-        rows = await Absence.raw(f"{_NOTICES} AND {_CURRENT} ORDER BY starts_at", ctx.tenant.id, at, at, at)
+        return Absence.raw(sql, ctx.tenant.id, at, at, at, ctx.actor.require_user())
+    return Absence.raw(f"{_NOTICES} AND {_CURRENT} ORDER BY starts_at", ctx.tenant.id, at, at, at)
+
+
+async def decisions_and_away(ctx: TenantContext, rows: list[dict]) -> tuple[list[AbsenceView], list[AbsenceView]]:
+    """``awaiting_decision`` and the notices under which someone is away (approved, active,
+    overdue), from the rows of ``current_notices``: the dashboard shows both."""
     views = await absence_views(ctx, rows)
     mine = {row["id"] for row in await _deciding(ctx, [row for row in rows if _is_pending_for(ctx, row)])}
     away = [view for view in reversed(views) if view.status in (Status.APPROVED, Status.ACTIVE, Status.OVERDUE)]

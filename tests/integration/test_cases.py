@@ -1182,7 +1182,8 @@ async def test_cases_follow_the_substitute_on_sqlite_too(sqlite_db):
     assert await register.awaiting_decision(await acting_as(people, "leader")) == []
     await leave(people, "houweili", starts=timedelta(days=1), approve=False)
     leader = await acting_as(people, "leader")
-    to_decide, away = await absences.decisions_and_away(leader, datetime.now(ZoneInfo("UTC")))
+    notices = await absences.current_notices(leader, datetime.now(ZoneInfo("UTC")))
+    to_decide, away = await absences.decisions_and_away(leader, notices)
     assert [a.person_id for a in to_decide] == [a.person_id for a in await absences.awaiting_decision(leader)]
     assert [a.person_id for a in to_decide] == [people["houweili"]]
     assert [a.person_id for a in away] == [people["wangxiaolei"]]
