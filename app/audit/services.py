@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from piccolo.query import Select
+from piccolo.query import Raw, Select
 
 from app import clock
 from app.audit.tables import AuditRecord
@@ -88,7 +88,7 @@ def _readable(ctx: TenantContext) -> Select[AuditRecord]:
     return query
 
 
-def _on_county_clock(ctx: TenantContext, rows: list[dict]) -> list[dict]:
+def on_county_clock(ctx: TenantContext, rows: list[dict]) -> list[dict]:
     for row in rows:
         row["at"] = row["at"].astimezone(ctx.tenant.zone)
     return rows
@@ -99,15 +99,14 @@ def _on_county_clock(ctx: TenantContext, rows: list[dict]) -> list[dict]:
 _RECENT = "SELECT id, at, actor_label, action, summary, summary_key, summary_params FROM audit_record WHERE tenant = {}"
 
 
-async def recent_changes(ctx: TenantContext, count: int) -> list[dict]:
+def recent_changes(ctx: TenantContext, count: int) -> Raw:
     """The newest ``count`` rows (the dashboard's list; the summary's parameters as stored, which
-    ``messages.render`` reads): one indexed read, whatever the history."""
+    ``messages.render`` reads), as a query the dashboard reads with its lists (``on_county_clock``
+    then): one indexed read, whatever the history."""
     if _sees_ratings(ctx):
-        rows = AuditRecord.raw(f"{_RECENT} ORDER BY id DESC LIMIT {{}}", ctx.tenant.id, count)
-    else:
-        sql = f"{_RECENT} AND action <> {{}} ORDER BY id DESC LIMIT {{}}"
-        rows = AuditRecord.raw(sql, ctx.tenant.id, CONFIDENTIAL_ACTION, count)
-    return _on_county_clock(ctx, await rows)
+        return AuditRecord.raw(f"{_RECENT} ORDER BY id DESC LIMIT {{}}", ctx.tenant.id, count)
+    sql = f"{_RECENT} AND action <> {{}} ORDER BY id DESC LIMIT {{}}"
+    return AuditRecord.raw(sql, ctx.tenant.id, CONFIDENTIAL_ACTION, count)
 
 
 async def browse(ctx: TenantContext, wanted: AuditFilter) -> AuditPage:
@@ -124,5 +123,5 @@ async def browse(ctx: TenantContext, wanted: AuditFilter) -> AuditPage:
     if wanted.until:
         query = query.where(AuditRecord.at < datetime.combine(wanted.until + timedelta(days=1), time(), zone))
     page = max(wanted.page, 1)
-    rows = _on_county_clock(ctx, await query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE))
+    rows = on_county_clock(ctx, await query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE))
     return AuditPage(rows=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE)

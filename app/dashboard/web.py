@@ -18,7 +18,8 @@ from app import clock, db
 from app.absences import services as absence_services
 from app.absences.tables import Absence
 from app.accounts.services import holders_of
-from app.audit.services import recent_changes
+from app.audit.services import on_county_clock, recent_changes
+from app.audit.tables import AuditRecord
 from app.calendar.services import calendar_of
 from app.cases import enquiries, register, survey
 from app.domain.reminder import STAGE_LABELS
@@ -122,11 +123,13 @@ async def dashboard(request: Request, ctx: County) -> Template:
         counts["uncovered_cases"] = register.uncovered_count(ctx)
     if ctx.actor.can(Permission.SETTINGS_MANAGE):
         counts["email_failures"] = failures_since(ctx)
-    notices = {"notices": (absence_services.current_notices(ctx, now), Absence)}
-    found, numbers = await read_together(lists, counts, notices)
+    whole: dict[str, tuple[Raw, type[Table]]] = {"notices": (absence_services.current_notices(ctx, now), Absence)}
+    if ctx.actor.can(Permission.AUDIT_READ):
+        whole["recent_changes"] = (recent_changes(ctx, 8), AuditRecord)
+    found, numbers = await read_together(lists, counts, whole)
     context: dict[str, Any] = {
         "worker_alive": None,
-        "recent_changes": [],
+        "recent_changes": on_county_clock(ctx, found.get("recent_changes", [])),
         "email_failures": numbers.get("email_failures", 0),
         "uncovered_cases": numbers.get("uncovered_cases", 0),
         "open_cases": numbers["open_cases"],
@@ -138,8 +141,6 @@ async def dashboard(request: Request, ctx: County) -> Template:
         "stage_labels": STAGE_LABELS,
         "labels": absence_services,
     }
-    if ctx.actor.can(Permission.AUDIT_READ):
-        context["recent_changes"] = await recent_changes(ctx, 8)
     if ctx.actor.can(Permission.SETTINGS_MANAGE):
         beat = await last_beat(services_of(request).redis)
         context["worker_alive"] = beat is not None and now.timestamp() - beat < STALE_AFTER_SECONDS
