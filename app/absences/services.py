@@ -216,12 +216,16 @@ async def awaiting_decision_count(ctx: TenantContext) -> int:
 # to-do badge every page polls ask. The states are constants, not parameters: the partial index of
 # notices in force and not returned (absence_in_force, with absence_returned and absence_status)
 # only serves a query that names its predicate; otherwise the generic plan PostgreSQL settles on
-# walks every notice of the county's (and, by start, the province's) history.
+# walks every notice of the county's (and, by start, the province's) history. ``returned_at <
+# 'infinity'`` (always true) makes a range of the return: the generic plan then guesses a few rows
+# there, not a third of the county's notices, and stays cheaper than planning afresh each time
+# (which the dashboard's one statement would do, ~4 ms, whenever the generic plan looks dearer).
 _NOTICES = "SELECT * FROM absence WHERE tenant = {}"
 _IN_FORCE = "status IN (" + ", ".join(f"'{status}'" for status in sorted([*IN_FORCE, Status.RETURNED])) + ")"
 _CURRENT = (
     f"(NOT recorded_afterwards AND starts_at <= {{}} AND (({_IN_FORCE} AND returned_at IS NULL)"
-    f" OR ({_IN_FORCE} AND returned_at > {{}}) OR (status = '{Status.PENDING}' AND ends_at > {{}})))"
+    f" OR ({_IN_FORCE} AND returned_at > {{}} AND returned_at < 'infinity')"
+    f" OR (status = '{Status.PENDING}' AND ends_at > {{}})))"
 )
 _PENDING = f"(status = '{Status.PENDING}' AND person <> {{}} AND approver_role <> '')"
 

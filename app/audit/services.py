@@ -103,10 +103,13 @@ def recent_changes(ctx: TenantContext, count: int) -> Raw:
     """The newest ``count`` rows (the dashboard's list; the summary's parameters as stored, which
     ``messages.render`` reads), as a query the dashboard reads with its lists (``on_county_clock``
     then): one indexed read, whatever the history."""
+    # Constants in the text, not parameters: guessing a parameter's limit (a tenth of the table) or
+    # action, the generic plan looks dearer than one made afresh, and PostgreSQL then plans the
+    # dashboard's whole statement afresh on every request (~4 ms, for a read of 0.1 ms).
+    order = f" ORDER BY id DESC LIMIT {int(count)}"
     if _sees_ratings(ctx):
-        return AuditRecord.raw(f"{_RECENT} ORDER BY id DESC LIMIT {{}}", ctx.tenant.id, count)
-    sql = f"{_RECENT} AND action <> {{}} ORDER BY id DESC LIMIT {{}}"
-    return AuditRecord.raw(sql, ctx.tenant.id, CONFIDENTIAL_ACTION, count)
+        return AuditRecord.raw(_RECENT + order, ctx.tenant.id)
+    return AuditRecord.raw(f"{_RECENT} AND action <> '{CONFIDENTIAL_ACTION}'{order}", ctx.tenant.id)
 
 
 async def browse(ctx: TenantContext, wanted: AuditFilter) -> AuditPage:
