@@ -391,7 +391,7 @@ _LAST_STEPS = [
 ]
 _READY_STATES = sorted({status for _, _, status in _LAST_STEPS})
 # Ready for 审批: the county's cases at their line's last step, ids from indexes alone
-# (assistance_case_line_due: the county's lines, each with its last step, lead).
+# (assistance_case_line_status: each of the county's lines with its last step leads).
 _CANDIDATES = """SELECT a.id, a.due_on FROM assistance_case a
 WHERE a.tenant = {} AND a.status IN (STATES)
 AND (a.line, a.status) IN (SELECT s.id, CASE LAST_STEP END FROM line s WHERE s.tenant = {})""".replace(
