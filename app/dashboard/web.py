@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Request, get
 from litestar.response import Template
@@ -14,7 +15,7 @@ from piccolo.query import Count, Raw
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 
-from app import clock, db
+from app import clock, db, urls
 from app.absences import services as absence_services
 from app.absences.tables import Absence
 from app.accounts.services import holders_of
@@ -27,6 +28,7 @@ from app.flows import cover, urgency
 from app.flows.acting import snapshot
 from app.notifications.mail import failures_since
 from app.rota.services import uncovered
+from app.tenancy.context import TenantContext
 from app.tenancy.permissions import Permission, Role
 from app.web.guards import County, requires
 from app.web.identity import services_of
@@ -102,6 +104,16 @@ def _from_json(table: type[Table], rows: str | None) -> list[dict]:
     return found
 
 
+def _with_links(ctx: TenantContext, rows: list[dict]) -> list[dict]:
+    """The rows, each with its case's path (``href``), the route's path filled in as ``urls.url``
+    does: a list of up to fifty cases spent more on a url() call a row from the template than on
+    the rest of the row."""
+    path, tenant = urls.path_of("case"), quote(ctx.tenant.slug, safe="")
+    for row in rows:
+        row["href"] = path.format(tenant=tenant, case_id=row["id"])
+    return rows
+
+
 @get("/", name="dashboard", guards=[requires(Permission.DASHBOARD_VIEW)])
 async def dashboard(request: Request, ctx: County) -> Template:
     me = ctx.actor.require_user()
@@ -134,9 +146,9 @@ async def dashboard(request: Request, ctx: County) -> Template:
         "uncovered_cases": numbers.get("uncovered_cases", 0),
         "open_cases": numbers["open_cases"],
         "open_referrals": numbers["open_referrals"],
-        "urgent": urgency.by_urgency(ctx, calendar, found["urgent"]),
+        "urgent": urgency.by_urgency(ctx, calendar, _with_links(ctx, found["urgent"])),
         "to_sign": found["to_sign"],
-        "to_decide": found.get("to_decide", []),
+        "to_decide": _with_links(ctx, found.get("to_decide", [])),
         "sees_cover": sees_cover,
         "stage_labels": STAGE_LABELS,
         "labels": absence_services,
