@@ -21,6 +21,7 @@ from app.calendar.office import office_hours_of
 from app.calendar.services import calendar_of
 from app.domain.absence import (
     BLOCKING,
+    IN_FORCE,
     Action,
     Category,
     Kind,
@@ -198,14 +199,37 @@ async def awaiting_decision_count(ctx: TenantContext) -> int:
     return len(await _mine_to_decide(ctx))
 
 
-async def decisions_and_away(ctx: TenantContext, at: datetime) -> tuple[list[AbsenceView], list[AbsenceView]]:
-    """``awaiting_decision`` and the notices of ``list_absences(active_at=at)`` under which someone
-    is away (approved, active, overdue), in one read: the dashboard shows both."""
-    current = _current_at(at)
-    decides = _decides(ctx)
-    rows = (
-        await ctx.select(Absence).where(current | _pending_for(ctx) if decides else current).order_by(Absence.starts_at)
-    )
+# ``_current_at`` and the notices the actor might decide, written out: every dashboard and the
+# to-do badge every page polls ask. The states are constants, not parameters: the partial index of
+# notices in force and not returned (absence_in_force, with absence_returned and absence_status)
+# only serves a query that names its predicate; otherwise the generic plan PostgreSQL settles on
+# walks every notice of the county's (and, by start, the province's) history. ``returned_at <
+# 'infinity'`` (always true) makes a range of the return: the generic plan then guesses a few rows
+# there, not a third of the county's notices, and stays cheaper than planning afresh each time
+# (which the dashboard's one statement would do, ~4 ms, whenever the generic plan looks dearer).
+_NOTICES = "SELECT * FROM absence WHERE tenant = {}"
+_IN_FORCE = "status IN (" + ", ".join(f"'{status}'" for status in sorted([*IN_FORCE, Status.RETURNED])) + ")"
+_CURRENT = (
+    f"(NOT recorded_afterwards AND starts_at <= {{}} AND (({_IN_FORCE} AND returned_at IS NULL)"
+    f" OR ({_IN_FORCE} AND returned_at > {{}} AND returned_at < 'infinity')"
+    f" OR (status = '{Status.PENDING}' AND ends_at > {{}})))"
+)
+_PENDING = f"(status = '{Status.PENDING}' AND person <> {{}} AND approver_role <> '')"
+
+
+def current_notices(ctx: TenantContext, at: datetime) -> Raw:
+    """The notices of ``list_absences(active_at=at)`` and, for whoever decides notices, those
+    waiting for a decision they might make, by start: a query (the dashboard reads it with its
+    lists) whose rows ``decisions_and_away`` sorts out."""
+    if _decides(ctx):
+        sql = f"{_NOTICES} AND ({_CURRENT} OR {_PENDING}) ORDER BY starts_at"
+        return Absence.raw(sql, ctx.tenant.id, at, at, at, ctx.actor.require_user())
+    return Absence.raw(f"{_NOTICES} AND {_CURRENT} ORDER BY starts_at", ctx.tenant.id, at, at, at)
+
+
+async def decisions_and_away(ctx: TenantContext, rows: list[dict]) -> tuple[list[AbsenceView], list[AbsenceView]]:
+    """``awaiting_decision`` and the notices under which someone is away (approved, active,
+    overdue), from the rows of ``current_notices``: the dashboard shows both."""
     views = await absence_views(ctx, rows)
     mine = {row["id"] for row in await _deciding(ctx, [row for row in rows if _is_pending_for(ctx, row)])}
     away = [view for view in reversed(views) if view.status in (Status.APPROVED, Status.ACTIVE, Status.OVERDUE)]
@@ -216,29 +240,22 @@ def _decides(ctx: TenantContext) -> bool:
     return bool(ctx.actor.roles & {Role.SECTION_HEAD, Role.LEADER, Role.ADMIN})
 
 
-def _pending_for(ctx: TenantContext):
-    """Notices waiting for a decision that the actor might make (``_is_pending_for`` tells a row)."""
-    return (Absence.status == Status.PENDING) & (Absence.person != ctx.actor.user_id) & (Absence.approver_role != "")
-
-
 def _is_pending_for(ctx: TenantContext, row: dict) -> bool:
+    """A notice waiting for a decision that the actor might make (``_PENDING``)."""
     return row["status"] == Status.PENDING and row["person"] != ctx.actor.user_id and row["approver_role"] != ""
-
-
-# ``_pending_for`` written out: the to-do badge every page polls asks it of every decider.
-_PENDING_FOR = """SELECT * FROM absence WHERE tenant = {} AND status = {} AND person <> {} AND approver_role <> ''
-ORDER BY starts_at"""
 
 
 async def _mine_to_decide(ctx: TenantContext) -> list[dict]:
     if not _decides(ctx):
         return []
-    pending = await Absence.raw(_PENDING_FOR, ctx.tenant.id, Status.PENDING.value, ctx.actor.require_user())
+    pending = await Absence.raw(
+        f"{_NOTICES} AND {_PENDING} ORDER BY starts_at", ctx.tenant.id, ctx.actor.require_user()
+    )
     return await _deciding(ctx, pending)
 
 
 async def _deciding(ctx: TenantContext, pending: list[dict]) -> list[dict]:
-    """Of ``_pending_for``'s notices, those the actor decides."""
+    """Of ``_PENDING``'s notices, those the actor decides."""
     if not pending:
         return []
     holders = {role: await holders_of(ctx, [role]) for role in {row["approver_role"] for row in pending}}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from piccolo.query import Select
+from piccolo.query import Raw, Select
 
 from app import clock
 from app.audit.tables import AuditRecord
@@ -75,24 +75,41 @@ class AuditPage:
     has_next: bool
 
 
+def _sees_ratings(ctx: TenantContext) -> bool:
+    # Who rated whom is confidential: a leader (an evaluator too) reads the audit without the ratings.
+    return ctx.actor.can(Permission.EVALUATION_MANAGE)
+
+
 def _readable(ctx: TenantContext) -> Select[AuditRecord]:
     """The county's audit rows the actor may read, newest first."""
     query = ctx.select(AuditRecord).order_by(AuditRecord.id, ascending=False).output(load_json=True)
-    if not ctx.actor.can(Permission.EVALUATION_MANAGE):
-        # Who rated whom is confidential: a leader (an evaluator too) reads the audit without the ratings.
+    if not _sees_ratings(ctx):
         query = query.where(AuditRecord.action != CONFIDENTIAL_ACTION)
     return query
 
 
-def _on_county_clock(ctx: TenantContext, rows: list[dict]) -> list[dict]:
+def on_county_clock(ctx: TenantContext, rows: list[dict]) -> list[dict]:
     for row in rows:
         row["at"] = row["at"].astimezone(ctx.tenant.zone)
     return rows
 
 
-async def recent_changes(ctx: TenantContext, count: int) -> list[dict]:
-    """The newest ``count`` rows (the dashboard's list): one indexed read, whatever the history."""
-    return _on_county_clock(ctx, await _readable(ctx).limit(count))
+# ``_readable`` written out with the columns the dashboard shows: every admin's and leader's start
+# page asks, and Piccolo's building of it cost more than the indexed read.
+_RECENT = "SELECT id, at, actor_label, action, summary, summary_key, summary_params FROM audit_record WHERE tenant = {}"
+
+
+def recent_changes(ctx: TenantContext, count: int) -> Raw:
+    """The newest ``count`` rows (the dashboard's list; the summary's parameters as stored, which
+    ``messages.render`` reads), as a query the dashboard reads with its lists (``on_county_clock``
+    then): one indexed read, whatever the history."""
+    # Constants in the text, not parameters: guessing a parameter's limit (a tenth of the table) or
+    # action, the generic plan looks dearer than one made afresh, and PostgreSQL then plans the
+    # dashboard's whole statement afresh on every request (~4 ms, for a read of 0.1 ms).
+    order = f" ORDER BY id DESC LIMIT {int(count)}"
+    if _sees_ratings(ctx):
+        return AuditRecord.raw(_RECENT + order, ctx.tenant.id)
+    return AuditRecord.raw(f"{_RECENT} AND action <> '{CONFIDENTIAL_ACTION}'{order}", ctx.tenant.id)
 
 
 async def browse(ctx: TenantContext, wanted: AuditFilter) -> AuditPage:
@@ -109,5 +126,5 @@ async def browse(ctx: TenantContext, wanted: AuditFilter) -> AuditPage:
     if wanted.until:
         query = query.where(AuditRecord.at < datetime.combine(wanted.until + timedelta(days=1), time(), zone))
     page = max(wanted.page, 1)
-    rows = _on_county_clock(ctx, await query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE))
+    rows = on_county_clock(ctx, await query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE))
     return AuditPage(rows=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE)

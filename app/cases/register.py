@@ -396,43 +396,44 @@ _LAST_STEPS = [
     for posting in (False, True)
 ]
 _READY_STATES = sorted({status for _, _, status in _LAST_STEPS})
-# Ready for 审批 and not held (no open objection, no posting whose window still runs), soonest due
-# first. Written out so that the shown ids come from indexes alone (assistance_case_ready: the
-# county's lines, each with its last step, lead; posting_window) and only the shown cases are read:
-# every section head's dashboard asks.
-READY_FOR_DECISION = """
-SELECT c.id, c.applicant_name, l.name AS line_name, c.due_on
-FROM (
-    SELECT a.id FROM assistance_case a
-    WHERE a.tenant = {} AND a.status IN (STATES)
-    AND (a.line, a.status) IN (SELECT s.id, CASE LAST_STEP END FROM line s WHERE s.tenant = {})
-    AND NOT EXISTS (SELECT 1 FROM objection o WHERE o."case" = a.id AND o.resolved_at IS NULL)
-    AND NOT EXISTS (SELECT 1 FROM posting p WHERE p."case" = a.id AND p.starts_on > {})
-    ORDER BY a.due_on, a.id LIMIT {}
-) AS ready
-JOIN assistance_case c ON c.id = ready.id
+# Ready for 审批: the county's cases at their line's last step, ids from indexes alone
+# (assistance_case_line_status: each of the county's lines with its last step leads).
+_CANDIDATES = """SELECT a.id, a.due_on FROM assistance_case a
+WHERE a.tenant = {} AND a.status IN (STATES)
+AND (a.line, a.status) IN (SELECT s.id, CASE LAST_STEP END FROM line s WHERE s.tenant = {})""".replace(
+    "STATES", ", ".join("{}" for _ in _READY_STATES)
+).replace("LAST_STEP", " ".join("WHEN s.needs_survey = {} AND s.needs_posting = {} THEN {}" for _ in _LAST_STEPS))
+# And not held: no open objection, no posting whose window still runs (posting_window).
+_NOT_HELD = """ WHERE NOT EXISTS (SELECT 1 FROM objection o WHERE o."case" = ready.id AND o.resolved_at IS NULL)
+AND NOT EXISTS (SELECT 1 FROM posting p WHERE p."case" = ready.id AND p.starts_on > {})"""
+# The soonest due first: the candidates sorted before they are checked (a sorted subquery stays
+# apart), so the checks stop at the last case shown instead of probing every candidate; then only
+# the shown cases are read in full. Every section head's and leader's dashboard asks.
+READY_FOR_DECISION = (
+    "SELECT c.id, c.applicant_name, l.name AS line_name, c.due_on FROM (SELECT ready.id FROM ("
+    + _CANDIDATES
+    + " ORDER BY a.due_on, a.id) AS ready"
+    + _NOT_HELD
+    + """ ORDER BY ready.due_on, ready.id LIMIT {}) AS shown
+JOIN assistance_case c ON c.id = shown.id
 JOIN line l ON l.id = c.line
-ORDER BY c.due_on, c.id
-""".replace("STATES", ", ".join("{}" for _ in _READY_STATES)).replace(
-    "LAST_STEP", " ".join("WHEN s.needs_survey = {} AND s.needs_posting = {} THEN {}" for _ in _LAST_STEPS)
+ORDER BY c.due_on, c.id"""
 )
 
 
-def awaiting_decision(ctx: TenantContext, limit: int = DECISIONS_SHOWN) -> Raw:
-    """Cases ready for 审批 (id, applicant, line name, due date), ``limit`` of them, as a query:
-    awaited for the rows, or counted by ``awaiting_decision_count``."""
+def _ready_values(ctx: TenantContext) -> list:
     bound = PostingWindow.still_blocking_after(ctx.tenant.now().date())
-    return Case.raw(
-        READY_FOR_DECISION,
-        ctx.tenant.id,
-        *_READY_STATES,
-        *(value for step in _LAST_STEPS for value in step),
-        ctx.tenant.id,
-        bound,
-        limit,
-    )
+    steps = (value for step in _LAST_STEPS for value in step)
+    return [ctx.tenant.id, *_READY_STATES, *steps, ctx.tenant.id, bound]
+
+
+def awaiting_decision(ctx: TenantContext, limit: int = DECISIONS_SHOWN) -> Raw:
+    """Cases ready for 审批 (id, applicant, line name, due date), ``limit`` of them, as a query."""
+    return Case.raw(READY_FOR_DECISION, *_ready_values(ctx), limit)
 
 
 def awaiting_decision_count(ctx: TenantContext) -> QueryString:
-    """How many ``awaiting_decision`` lists (at most ``DECISIONS_SHOWN``), as a query for ``db.counts``."""
-    return db.count_of(awaiting_decision(ctx))
+    """How many ``awaiting_decision`` lists (at most ``DECISIONS_SHOWN``), as a query for
+    ``db.counts``: the ids alone, in no order (the first ``DECISIONS_SHOWN`` found will do)."""
+    sql = f"SELECT ready.id FROM ({_CANDIDATES}) AS ready{_NOT_HELD} LIMIT {{}}"
+    return db.count_of(Case.raw(sql, *_ready_values(ctx), DECISIONS_SHOWN))

@@ -556,3 +556,17 @@ async def test_the_dashboard_counts_who_is_present_and_lists_who_is_away_today(p
     # The section is the head and four staff (the leader, the admin and 赵明 are not counted); one is away.
     assert "4 / 5" in section
     assert "王效雷（事假" in section
+
+
+async def test_the_leaders_dashboard_lists_the_notices_to_decide_beside_who_is_away(people, settings):
+    await leave(people, "wangxiaolei")
+    pending = await leave(people, "houweili", starts=timedelta(days=1), approve=False)
+    async with portal(settings) as client:
+        await sign_in(client, "dangshan", "leader")
+        dashboard = await client.get("/t/dangshan/")
+    row = dashboard.text.split(f'id="approval-{pending.id}"')[1].split("</tr>")[0]
+    assert "侯伟丽" in row and "家中有事" in row and "事假 · 请假" in row
+    # On the county's clock, as the notice itself shows it.
+    assert pending.starts_at.strftime("%Y-%m-%d %H:%M") in row and pending.ends_at.strftime("%Y-%m-%d %H:%M") in row
+    section = dashboard.text.split('id="section-today"')[1].split("</section>")[0]
+    assert "王效雷（事假" in section and "侯" not in section

@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 from app import db
 from app.absences import services as absences
 from app.accounts.tables import User
+from app.audit.services import recent_changes
 from app.audit.tables import AuditRecord
 from app.cases import casefile, posting, register, steps, survey
 from app.cases.dates import recompute_county
@@ -1194,10 +1195,13 @@ async def test_cases_follow_the_substitute_on_sqlite_too(sqlite_db):
     assert await register.awaiting_decision(await acting_as(people, "leader")) == []
     await leave(people, "houweili", starts=timedelta(days=1), approve=False)
     leader = await acting_as(people, "leader")
-    to_decide, away = await absences.decisions_and_away(leader, datetime.now(ZoneInfo("UTC")))
+    notices = await absences.current_notices(leader, datetime.now(ZoneInfo("UTC")))
+    to_decide, away = await absences.decisions_and_away(leader, notices)
     assert [a.person_id for a in to_decide] == [a.person_id for a in await absences.awaiting_decision(leader)]
     assert [a.person_id for a in to_decide] == [people["houweili"]]
     assert [a.person_id for a in away] == [people["wangxiaolei"]]
+    changes = await recent_changes(leader, 3)
+    assert len(changes) == 3 and all(row["at"].tzinfo is not None for row in changes)
 
 
 async def test_the_substitute_is_told_with_a_link_to_the_cases_now_theirs(people, settings):

@@ -27,7 +27,7 @@ from openpyxl import load_workbook
 from app.absences.services import record_afterwards
 from app.absences.tables import Absence
 from app.accounts.tables import User
-from app.audit.services import AuditFilter, browse
+from app.audit.services import AuditFilter, browse, recent_changes
 from app.audit.tables import AuditRecord
 from app.cases import intake, steps
 from app.cases.accountability import record_overdue
@@ -526,6 +526,10 @@ async def test_who_rated_whom_stays_out_of_the_audit_a_leader_reads(demo):
     assert any(row["action"] == "evaluation.open" for row in seen_by_leader)
     seen_by_admin = (await browse(await demo.ctx("admin"), AuditFilter(action="evaluation.rate"))).rows
     assert len(seen_by_admin) == 2
+    # The dashboard's newest rows too.
+    newest = await recent_changes(await demo.ctx("leader"), 8)
+    assert newest and "evaluation.rate" not in {row["action"] for row in newest}
+    assert [row["action"] for row in await recent_changes(await demo.ctx("admin"), 2)] == ["evaluation.rate"] * 2
 
 
 async def test_a_finalised_cycle_refuses_every_rating_until_the_admin_reopens_it_with_a_reason(demo):
