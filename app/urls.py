@@ -10,7 +10,7 @@ tests and by the ops scripts that call services. The ground never reaches up for
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import quote, urlencode
 
 # Route name → (its path, the parameters the path names): parsed once, asked on every link.
@@ -57,11 +57,35 @@ def url(name: str, /, *, query: Query | None = None, anchor: str = "", **params:
     if needed != params.keys():
         raise LookupError(f"route {name!r} takes {sorted(needed)}, not {sorted(params)}")
     if params:
-        path = path.format_map(
-            {key: str(value) if type(value) is int else quote(str(value), safe="") for key, value in params.items()}
-        )
+        path = _filled(path, params)
     if query:
         pairs = query.items() if isinstance(query, Mapping) else query
         encoded = urlencode([(key, value) for key, value in pairs if value is not None], doseq=True, safe="/")
         path += f"?{encoded}" if encoded else ""
     return path + (f"#{anchor}" if anchor else "")
+
+
+def url_with(name: str, /, **fixed: object) -> Callable[..., str]:
+    """``url`` of route ``name`` with ``fixed`` filled in once, for a list that links every row:
+    ``case_link = url_with("case", tenant="demo")``, then ``case_link(case_id=7)``."""
+    path, needed = _route(name)
+    if not fixed.keys() <= needed:
+        raise LookupError(f"route {name!r} takes {sorted(needed)}, not {sorted(fixed)}")
+    for key, value in fixed.items():
+        path = path.replace(f"{{{key}}}", _quoted(value))  # quoted: no brace is left in a value
+    rest = needed - fixed.keys()
+
+    def link(**params: object) -> str:
+        if params.keys() != rest:
+            raise LookupError(f"route {name!r} still takes {sorted(rest)}, not {sorted(params)}")
+        return _filled(path, params)
+
+    return link
+
+
+def _quoted(value: object) -> str:
+    return str(value) if type(value) is int else quote(str(value), safe="")
+
+
+def _filled(path: str, params: Mapping[str, object]) -> str:
+    return path.format_map({key: _quoted(value) for key, value in params.items()})

@@ -91,9 +91,8 @@ async def register(request: Request, ctx: County) -> Template:
     context = {
         "found": found,
         "query": query,
-        # The case page's path up to its id (the route ends with it): each row's link is this and
-        # the id, not a url() call a row.
-        "case_path": ctx.url("case", case_id=0).removesuffix("0"),
+        # Each row's link, the county filled in once: not a url() call a row.
+        "case_link": ctx.url_with("case"),
         "lines": await intake_flow.lines(ctx),
         "people": await people_holding(ctx, CASE_WORKERS),
         "statuses": list(Status),

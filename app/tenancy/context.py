@@ -6,6 +6,7 @@ A row of another county is indistinguishable from a row that does not exist (``N
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -145,3 +146,7 @@ class TenantContext:
     def url(self, name: str, /, **params: Any) -> str:
         """The path of route ``name`` in this county: ``ctx.url("case", case_id=7)`` (see ``app.urls.url``)."""
         return urls.url(name, tenant=self.tenant.slug, **params)
+
+    def url_with(self, name: str, /, **fixed: Any) -> Callable[..., str]:
+        """Links to route ``name`` in this county, the rest given per link (see ``app.urls.url_with``)."""
+        return urls.url_with(name, tenant=self.tenant.slug, **fixed)

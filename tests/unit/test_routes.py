@@ -67,6 +67,18 @@ def test_a_county_context_fills_in_its_county():
     assert TenantContext.url(county, "api_cases", query={"open": 1}) == "/api/v1/t/demo/cases?open=1"
 
 
+def test_links_for_every_row_fill_in_the_fixed_parameters_once():
+    case_link = urls.url_with("case_step", tenant="a b{x}", step="accept")
+    assert case_link(case_id=7) == url("case_step", tenant="a b{x}", case_id=7, step="accept")
+    assert case_link(case_id=7) == "/t/a%20b%7Bx%7D/cases/7/accept"
+    county = SimpleNamespace(tenant=SimpleNamespace(slug="demo"))
+    assert TenantContext.url_with(county, "case")(case_id=8) == "/t/demo/cases/8"
+    with pytest.raises(LookupError):
+        case_link(case_id=7, step="again")
+    with pytest.raises(LookupError):
+        urls.url_with("case", region="x")
+
+
 def test_a_routers_own_page_keeps_its_trailing_slash():
     assert url("dashboard", tenant="demo") == "/t/demo/"
     assert url("region_dashboard", region="north") == "/r/north/"
