@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 import msgspec
 from piccolo.custom_types import Combinable
-from piccolo.query import Raw
+from piccolo.query import Raw, WhereRaw
 
 from app import clock, db
 from app.audit.services import record_in
@@ -237,12 +237,12 @@ def _filtered(query, chosen: EnquiryFilter):
     return query
 
 
-# ``enquiry_status`` as SQL, so the register filters in the database.
+# ``enquiry_status`` as SQL, so the register filters in the database. Referred and not yet
+# confirmed is written out: the counts every dashboard and badge asks use it too.
+_REFERRED = """"case" IS NULL AND referred_to <> '' AND referral_confirmed_on IS NULL"""
 _STATUS_WHERE: dict[EnquiryStatus, Callable[[], Combinable]] = {
     EnquiryStatus.BECAME_CASE: lambda: Enquiry.case.is_not_null(),
-    EnquiryStatus.REFERRED: lambda: (
-        Enquiry.case.is_null() & (Enquiry.referred_to != "") & Enquiry.referral_confirmed_on.is_null()
-    ),
+    EnquiryStatus.REFERRED: lambda: WhereRaw(_REFERRED),
     EnquiryStatus.REFERRAL_CONFIRMED: lambda: (
         Enquiry.case.is_null() & (Enquiry.referred_to != "") & Enquiry.referral_confirmed_on.is_not_null()
     ),
@@ -264,9 +264,7 @@ async def list_enquiries(ctx: TenantContext, chosen: EnquiryFilter, *, page_size
     return EnquiryPage([_view(row) for row in rows], total, current, pages)
 
 
-# ``_STATUS_WHERE[REFERRED]`` written out for the counts every dashboard and badge asks.
-_OPEN_REFERRALS = """SELECT count(*) AS count FROM enquiry WHERE tenant = {} AND first_receiver = {}
-AND "case" IS NULL AND referred_to <> '' AND referral_confirmed_on IS NULL"""
+_OPEN_REFERRALS = "SELECT count(*) AS count FROM enquiry WHERE tenant = {} AND first_receiver = {} AND " + _REFERRED
 
 
 def my_open_referrals(ctx: TenantContext, user_id: int) -> Raw:
