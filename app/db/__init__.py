@@ -5,7 +5,8 @@ the migrations and the tests all talk to the database the settings name.
 
 The rest lives by topic, and callers use it as ``db.xxx`` from here: the engine in use and its
 transactions (``binding``), PostgreSQL's county engine and a request's one transaction
-(``county_engine``), the statements counted (``statements``), rows in bulk (``bulk``).
+(``county_engine``), the statements counted (``statements``), rows in bulk (``bulk``), several
+reads in one statement (``together``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from app.db.county_engine import (
     when_committed,
 )
 from app.db.statements import _counted, round_trips_run, statements_run
+from app.db.together import read_together
 from app.settings import Settings
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
     "insert_new",
     "is_postgres",
     "migrate",
+    "read_together",
     "request_transaction",
     "round_trips_run",
     "serialize",
