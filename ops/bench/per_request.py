@@ -65,7 +65,10 @@ async def main(arguments) -> None:
                 profiled = profiler
             print(f"| {page.name} | " + " | ".join(f"{value:.1f}" for value in figures.values()) + " |")
     if arguments.profile:
-        pstats.Stats(profiled).sort_stats(arguments.sort).print_stats(arguments.lines)
+        stats = pstats.Stats(profiled).sort_stats(arguments.sort)
+        stats.print_stats(arguments.lines)
+        if arguments.callers:
+            stats.print_callers(arguments.callers)
 
 
 if __name__ == "__main__":
@@ -74,5 +77,6 @@ if __name__ == "__main__":
     parser.add_argument("--only", action="append", metavar="NAME", help="pages whose name contains NAME")
     parser.add_argument("--profile", metavar="NAME", help="cProfile the page of this exact name")
     parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative, tottime, …")
+    parser.add_argument("--callers", metavar="REGEX", help="also who calls the functions matching REGEX")
     parser.add_argument("--lines", type=int, default=40, help="functions cProfile prints")
     asyncio.run(main(parser.parse_args()))
