@@ -32,6 +32,9 @@ from workers.heartbeat import STALE_AFTER_SECONDS, last_beat
 # The columns of the lists read together, in order: a case (the urgent ones, those ready for 审批)
 # and a survey awaiting a signature.
 CASE_LINE: tuple[str, ...] = ("id", "applicant_name", "line_name", "due_on")
+# The soonest cases ready for 审批 the start page shows; the whole list is on 我的待办. One more is
+# read to know whether there are more.
+DECISIONS_ON_DASHBOARD = 10
 SIGNATURE_LINE: tuple[str, ...] = ("case_id", "applicant_name", "line_name", "visited_on")
 
 
@@ -56,7 +59,7 @@ async def dashboard(request: Request, ctx: County) -> Template:
         "to_sign": (survey.awaiting_my_signature(ctx, me), SIGNATURE_LINE),
     }
     if ctx.actor.can(Permission.CASE_DECIDE):
-        lists["to_decide"] = (register.awaiting_decision(ctx), CASE_LINE)
+        lists["to_decide"] = (register.awaiting_decision(ctx, DECISIONS_ON_DASHBOARD + 1), CASE_LINE)
     counts: dict[str, Count | Raw] = {
         "open_cases": register.open_count(ctx, me),
         "open_referrals": enquiries.my_open_referrals(ctx, me),
@@ -78,7 +81,8 @@ async def dashboard(request: Request, ctx: County) -> Template:
         "open_referrals": numbers["open_referrals"],
         "urgent": urgency.by_urgency(ctx, calendar, _with_links(ctx, found["urgent"])),
         "to_sign": found["to_sign"],
-        "to_decide": _with_links(ctx, found.get("to_decide", [])),
+        "to_decide": _with_links(ctx, found.get("to_decide", [])[:DECISIONS_ON_DASHBOARD]),
+        "more_to_decide": len(found.get("to_decide", [])) > DECISIONS_ON_DASHBOARD,
         "sees_cover": sees_cover,
         "stage_labels": STAGE_LABELS,
         "labels": absence_services,

@@ -21,6 +21,7 @@ from tests.integration.test_cases import (
     acting_as,
     application,
     case_at,
+    take_step,
     today,
 )
 
@@ -57,6 +58,26 @@ async def test_the_day_after_the_postings_last_day_the_case_is_ready_for_approva
         page = await client.get(f"/t/{SLUG}/cases/{over.id}")
     assert f'action="/t/{SLUG}/cases/{over.id}/approve"' in page.text and "公示期满" in page.text
     assert over.id in {c["id"] for c in await register.awaiting_decision(await acting_as(people, "leader"))}
+
+
+async def test_the_start_page_shows_the_ten_soonest_cases_to_decide_and_links_to_the_whole_list(settings, people):
+    ready = [await case_at(people, "posted", posting_starts_on=today() - timedelta(days=7)) for _ in range(11)]
+    soonest = sorted(ready, key=lambda case: (case.due_on, case.id))
+    async with portal(settings) as client:
+        await sign_in(client, SLUG, "leader")
+        start = (await client.get(f"/t/{SLUG}/")).text
+        todo = (await client.get(f"/t/{SLUG}/todo")).text
+    listed = start.split('id="cases-to-decide"', 1)[1].split("</section>", 1)[0]
+    shown = [case.id for case in soonest if f'/t/{SLUG}/cases/{case.id}"' in listed]
+    assert shown == [case.id for case in soonest[:10]]
+    assert '<span class="badge">10+</span>' in listed and f'href="/t/{SLUG}/todo#todo-decide"' in listed
+    assert all(f'/t/{SLUG}/cases/{case.id}"' in todo for case in ready)
+    # Ten or fewer: all of them, and no link to more.
+    await take_step(people, soonest[-1].id, "approve")
+    async with portal(settings) as client:
+        await sign_in(client, SLUG, "leader")
+        listed = (await client.get(f"/t/{SLUG}/")).text.split('id="cases-to-decide"', 1)[1].split("</section>", 1)[0]
+    assert '<span class="badge">10</span>' in listed and "/todo#todo-decide" not in listed
 
 
 # ---- 人户分离 --------------------------------------------------------------------------------------------------------
