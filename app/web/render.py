@@ -34,6 +34,7 @@ from app import i18n, urls
 from app.audit.labels import action_label
 from app.i18n import messages
 from app.tenancy.permissions import ROLE_LABELS, Permission
+from app.web import nav
 from app.web.feedback import deliver
 
 HTMX_FILE = "htmx-2.0.11.min.js"
@@ -82,6 +83,13 @@ def _gettext(context, message: str, /, **variables) -> str:
         translated = i18n.gettext(message)
         return (Markup(translated) if context.eval_ctx.autoescape else translated) % variables
     return _safe_translation(i18n.current_language(), message)
+
+
+@pass_context
+def _county_nav(context) -> Markup:
+    """The county's navigation bar for the visitor on this page (kept by ``nav.county_bar``)."""
+    county, here = context["ctx"], context["request"].url.path
+    return nav.county_bar(context.environment, county.tenant.slug, county.actor.permissions, here)
 
 
 def _decimal(value: Decimal | None, places: int = 2) -> str:
@@ -146,6 +154,7 @@ def build_environment(templates_dir: Path, language: str = i18n.DEFAULT_LANGUAGE
         HTMX_FILE=HTMX_FILE,
         action_label=action_label,
         url=_url,
+        county_nav=_county_nav,
     )
     return env
 
