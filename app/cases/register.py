@@ -241,9 +241,17 @@ l.code AS line_code, l.name AS line_name{matching}
 FROM assistance_case c
 LEFT JOIN line l ON l.id = c.line
 """
-# The open states as constants in the text, not parameters: the index of open cases by due date
-# (assistance_case_open_due) is partial on exactly this list, and only a constant matches it.
-IS_OPEN = "c.status IN (" + ", ".join(f"'{status}'" for status in sorted(OPEN)) + ")"
+
+
+def is_open(column: str) -> str:
+    """``column`` holds an open state, the states written as constants, not parameters: the index
+    of open cases by due date (assistance_case_open_due) is partial on exactly this list, and
+    only a constant matches it; and a generic plan walks a person's closed cases too when the
+    states are parameters (its index, assistance_case_acting, ends with the state)."""
+    return f"{column} IN (" + ", ".join(f"'{status}'" for status in sorted(OPEN)) + ")"
+
+
+IS_OPEN = is_open("c.status")
 ORDER = " ORDER BY c.due_on, c.id"
 
 
@@ -363,19 +371,18 @@ async def _views(ctx: TenantContext, rows: list[dict]) -> list[CaseView]:
 
 
 # Written out: every dashboard counts them, and Piccolo's building costs more than the answer.
-_OPEN_CASES = """SELECT count(*) AS count FROM assistance_case
-WHERE tenant = {} AND status IN (STATES) AND """.replace("STATES", ", ".join("{}" for _ in OPEN))
+_OPEN_CASES = f"SELECT count(*) AS count FROM assistance_case WHERE tenant = {{}} AND {is_open('status')} AND "
 
 
 def uncovered_count(ctx: TenantContext) -> Raw:
     """Open cases nobody present can act on (SPEC §5), shouted on every admin dashboard: a count
     for ``db.counts``."""
-    return Case.raw(_OPEN_CASES + "acting_handler IS NULL", ctx.tenant.id, *sorted(OPEN))
+    return Case.raw(_OPEN_CASES + "acting_handler IS NULL", ctx.tenant.id)
 
 
 def open_count(ctx: TenantContext, user_id: int) -> Raw:
     """A person's open cases: a count for ``db.counts``."""
-    return Case.raw(_OPEN_CASES + "acting_handler = {}", ctx.tenant.id, *sorted(OPEN), user_id)
+    return Case.raw(_OPEN_CASES + "acting_handler = {}", ctx.tenant.id, user_id)
 
 
 def due_by_today(ctx: TenantContext, user_id: int) -> Raw:
@@ -383,7 +390,7 @@ def due_by_today(ctx: TenantContext, user_id: int) -> Raw:
     groups: no calendar needed), as a query for ``db.counts``."""
     today = ctx.tenant.now().date()
     sql = _OPEN_CASES + "acting_handler = {} AND due_on <= {}"
-    return Case.raw(sql, ctx.tenant.id, *sorted(OPEN), user_id, today)
+    return Case.raw(sql, ctx.tenant.id, user_id, today)
 
 
 DECISIONS_SHOWN = 50

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from piccolo.query import Raw
 
 from app.calendar.services import calendar_of
+from app.cases import register
 from app.cases.tables import Case
-from app.domain.pipeline import OPEN
 from app.domain.reminder import Stage, deadline_stage, horizon
 from app.domain.workdays import WorkCalendar
 from app.tenancy.context import TenantContext
@@ -29,18 +29,18 @@ class Bucket:
 
 
 # Every dashboard asks: written out, as Piccolo's join costs more CPU than the database's answer.
-WITHIN_HORIZON = """
+WITHIN_HORIZON = f"""
 SELECT c.id, c.applicant_name, l.name AS line_name, c.due_on
 FROM assistance_case c JOIN line l ON l.id = c.line
-WHERE c.tenant = {} AND c.acting_handler = {} AND c.status IN (STATES) AND c.due_on <= {}
+WHERE c.tenant = {{}} AND c.acting_handler = {{}} AND {register.IS_OPEN} AND c.due_on <= {{}}
 ORDER BY c.due_on, c.id
-""".replace("STATES", ", ".join("{}" for _ in OPEN))
+"""
 
 
 def within_horizon(ctx: TenantContext, user_id: int, calendar: WorkCalendar) -> Raw:
     """A person's open cases due within the reminders' horizon, soonest first (a query for
     ``by_urgency``)."""
-    return Case.raw(WITHIN_HORIZON, ctx.tenant.id, user_id, *sorted(OPEN), horizon(calendar, ctx.tenant.now().date()))
+    return Case.raw(WITHIN_HORIZON, ctx.tenant.id, user_id, horizon(calendar, ctx.tenant.now().date()))
 
 
 def by_urgency(ctx: TenantContext, calendar: WorkCalendar, rows: list[dict], shown: int = 8) -> dict[str, Bucket]:
