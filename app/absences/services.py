@@ -194,9 +194,18 @@ async def awaiting_decision(ctx: TenantContext) -> list[AbsenceView]:
     return await absence_views(ctx, await _mine_to_decide(ctx))
 
 
-async def awaiting_decision_count(ctx: TenantContext) -> int:
-    """How many ``awaiting_decision`` lists (the to-do badge), without building the views."""
-    return len(await _mine_to_decide(ctx))
+def pending_for_me(ctx: TenantContext) -> Raw | None:
+    """The notices waiting for a decision the actor might make, as a query of whole rows (the
+    to-do badge reads them with its counts; ``deciding_count`` then), or None: they decide none."""
+    if not _decides(ctx):
+        return None
+    return Absence.raw(f"{_NOTICES} AND {_PENDING} ORDER BY starts_at", ctx.tenant.id, ctx.actor.require_user())
+
+
+async def deciding_count(ctx: TenantContext, pending: list[dict]) -> int:
+    """How many of ``pending_for_me``'s rows the actor decides: ``awaiting_decision``'s length,
+    without building the views."""
+    return len(await _deciding(ctx, pending))
 
 
 # ``_current_at`` and the notices the actor might decide, written out: every dashboard and the
@@ -246,12 +255,8 @@ def _is_pending_for(ctx: TenantContext, row: dict) -> bool:
 
 
 async def _mine_to_decide(ctx: TenantContext) -> list[dict]:
-    if not _decides(ctx):
-        return []
-    pending = await Absence.raw(
-        f"{_NOTICES} AND {_PENDING} ORDER BY starts_at", ctx.tenant.id, ctx.actor.require_user()
-    )
-    return await _deciding(ctx, pending)
+    pending = pending_for_me(ctx)
+    return [] if pending is None else await _deciding(ctx, await pending)
 
 
 async def _deciding(ctx: TenantContext, pending: list[dict]) -> list[dict]:

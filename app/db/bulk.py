@@ -61,9 +61,14 @@ def count_of(query) -> QueryString:
     return QueryString("SELECT count(*) FROM ({}) AS counted", query.querystrings[0])
 
 
+def querystring_of(query) -> QueryString:
+    """The SQL of a query: Piccolo's (``count()``, ``raw``) or a ``QueryString`` already."""
+    return query if isinstance(query, QueryString) else query.querystrings[0]
+
+
 async def counts(*queries) -> list[int]:
     """Several counts (Piccolo ``count()`` queries or ``count_of``) in one statement, one round trip."""
-    strings = [query if isinstance(query, QueryString) else query.querystrings[0] for query in queries]
+    strings = [querystring_of(query) for query in queries]
     columns = ", ".join(f"({{}}) AS n{i}" for i in range(len(strings)))
     (row,) = await engine().run_querystring(QueryString(f"SELECT {columns}", *strings))
     return [row[f"n{i}"] for i in range(len(strings))]

@@ -13,11 +13,12 @@ from piccolo.table import Table
 
 from app.db.binding import engine, is_postgres
 from app.db.bulk import counts as counts_of
+from app.db.bulk import querystring_of
 
 
 async def read_together(
     lists: dict[str, tuple[Raw, tuple[str, ...]]],
-    counts: dict[str, Count | Raw],
+    counts: Mapping[str, Count | Raw | QueryString],
     whole: Mapping[str, tuple[Raw, type[Table]]] | None = None,
 ) -> tuple[dict[str, list[dict]], dict[str, int]]:
     """The lists (each a query and its columns, all of one shape: an id, two names, a date), the
@@ -40,7 +41,12 @@ async def read_together(
         )
         for name, (query, _) in lists.items()
     ] + [
-        QueryString("SELECT {}, 0, ({}), NULL, NULL, NULL, NULL, NULL", name, count.querystrings[0])
+        # Named and typed as a list's row: with no lists, a count is the statement's first part.
+        QueryString(
+            "SELECT {} AS part, 0 AS seq, ({}) AS n, NULL, NULL, NULL, NULL, CAST(NULL AS JSON) AS rows",
+            name,
+            querystring_of(count),
+        )
         for name, count in counts.items()
     ]
     # json_agg takes the rows in the order the query gives them.

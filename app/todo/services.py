@@ -10,14 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from piccolo.query import Count, Raw
+from piccolo.querystring import QueryString
+
 from app import db
 from app.absences.services import (
     AbsenceView,
     awaiting_decision,
-    awaiting_decision_count,
+    deciding_count,
     list_absences,
     overdue_returns,
+    pending_for_me,
 )
+from app.absences.tables import Absence
 from app.cases import enquiries, register, survey
 from app.domain.absence import Status as AbsenceStatus
 from app.domain.reminder import Stage
@@ -101,20 +106,29 @@ async def todo_of(ctx: TenantContext) -> Todo:
 async def todo_count(ctx: TenantContext) -> int:
     """``todo_of(ctx).count`` without building the list, for the badge every page polls: what
     anyone may have (returns to mark, signatures, urgent cases, referrals, cases to decide, and
-    whether a cycle is open) counted in one statement; the ratings only while a cycle is open,
-    absences to decide and lines to pick for only for those who may."""
+    whether a cycle is open) counted in one statement, with the notices pending for those who
+    decide absences; the ratings only while a cycle is open, lines to pick for only for those who
+    may."""
     me = ctx.actor.require_user()
     can = ctx.actor.can
-    queries = [overdue_returns(ctx, me), db.count_of(survey.awaiting_my_signature(ctx, me)), unlocked_cycles(ctx)]
+    counts: dict[str, Count | Raw | QueryString] = {
+        "returns": overdue_returns(ctx, me),
+        "signatures": db.count_of(survey.awaiting_my_signature(ctx, me)),
+    }
     if can(Permission.CASE_WORK):
-        queries += [register.due_by_today(ctx, me), enquiries.my_open_referrals(ctx, me)]
+        counts["urgent"] = register.due_by_today(ctx, me)
+        counts["referrals"] = enquiries.my_open_referrals(ctx, me)
     if can(Permission.CASE_DECIDE):
-        queries.append(register.awaiting_decision_count(ctx))
-    returns, signatures, open_cycles, *casework = await db.counts(*queries)
-    count = returns + signatures + sum(casework)
-    if open_cycles:
+        counts["cases_to_decide"] = register.awaiting_decision_count(ctx)
+    open_cycles = {"open_cycles": unlocked_cycles(ctx)}
+    # The notices someone who decides them might decide, read whole with the counts: which of
+    # them are theirs is the rota's rule, in Python (``deciding_count``).
+    pending = pending_for_me(ctx)
+    whole = {"pending": (pending, Absence)} if pending is not None else {}
+    found, numbers = await db.read_together({}, {**counts, **open_cycles}, whole)
+    count = sum(numbers[name] for name in counts) + await deciding_count(ctx, found.get("pending", []))
+    if numbers["open_cycles"]:
         count += sum(len(r.tasks) for r in await _ratings_due(ctx))
-    count += await awaiting_decision_count(ctx)  # no query unless the person decides absences
     if can(Permission.ESCALATION_PICK):
         count += len(await _lines_to_pick(ctx))
     return count

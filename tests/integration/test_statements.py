@@ -40,11 +40,12 @@ PAGES = {
     ("wangxiaolei", f"{T}/cases?overdue=1&page=2"): 3,
     ("wangxiaolei", f"{T}/cases/{{case}}"): 1,
     ("wangxiaolei", f"{T}/rota"): 0,
-    # The badge every page polls: one statement; those who decide absences read the notices pending.
+    # The badge every page polls: one statement; those who decide absences read the notices
+    # pending with the counts.
     ("wangxiaolei", f"{T}/todo/count"): 1,
-    ("admin", f"{T}/todo/count"): 2,
-    ("head", f"{T}/todo/count"): 2,
-    ("leader", f"{T}/todo/count"): 2,
+    ("admin", f"{T}/todo/count"): 1,
+    ("head", f"{T}/todo/count"): 1,
+    ("leader", f"{T}/todo/count"): 1,
 }
 API_CALLS = {
     ("wangxiaolei", f"{API}/cases"): 1,
