@@ -91,8 +91,6 @@ async def register(request: Request, ctx: County) -> Template:
     context = {
         "found": found,
         "query": query,
-        # Each row's link, the county filled in once: not a url() call a row.
-        "case_link": ctx.url_with("case"),
         "lines": await intake_flow.lines(ctx),
         "people": await people_holding(ctx, CASE_WORKERS),
         "statuses": list(Status),

@@ -6,7 +6,10 @@ A navigation (plain or boosted) gets the whole page; an HTMX request aimed at a 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import operator
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -92,6 +95,53 @@ def _county_nav(context) -> Markup:
     return nav.county_bar(context.environment, county.tenant.slug, county.actor.permissions, here)
 
 
+# Rows rendered by ``each_kept``, by template, language, county, constants and the row itself;
+# the constants their keys name by id() are held, so that no other object takes that id meanwhile.
+_kept_rows: dict[tuple, Markup] = {}
+_held_constants: dict[int, object] = {}
+_ROWS_KEPT_AT_MOST = 20_000  # ~10 MB a process; forgotten all at once when full
+
+
+_view_values: dict[type, Callable[[object], tuple]] = {}
+
+
+def _values_of(row: object) -> tuple:
+    """All of a dataclass view's values (what a kept row is kept by)."""
+    values = _view_values.get(type(row))
+    if values is None:
+        fields = (field.name for field in dataclasses.fields(type(row)))  # type: ignore[arg-type]  # a view
+        values = _view_values[type(row)] = operator.attrgetter(*fields)
+    return values(row)
+
+
+@pass_context
+def _each_kept(context, template: str, rows: Iterable[object], /, **constants) -> list[Markup]:
+    """``template`` rendered for each of ``rows`` (as ``row``, with the county's ``slug`` and
+    ``constants``), each rendered once and kept by what it shows: the row (a dataclass view: all
+    its values), the language and the county. A list asked again, by anyone of the county,
+    renders only the rows that changed. ``constants`` are the same objects on every request
+    (labels); nothing of the visitor's reaches a kept row."""
+    if len(_kept_rows) >= _ROWS_KEPT_AT_MOST:
+        _kept_rows.clear()
+        _held_constants.clear()
+    for constant in constants.values():
+        _held_constants[id(constant)] = constant
+    environment, slug = context.environment, context["ctx"].tenant.slug
+    scope = (template, i18n.current_language(), slug, *map(id, constants.values()))
+    shown = []
+    for row in rows:
+        key = (scope, _values_of(row))
+        try:
+            html = _kept_rows.get(key)
+        except TypeError:  # a view that cannot be a key (it carries a dict): rendered, not kept
+            shown.append(Markup(environment.get_template(template).render(row=row, slug=slug, **constants)))
+            continue
+        if html is None:
+            html = _kept_rows[key] = Markup(environment.get_template(template).render(row=row, slug=slug, **constants))
+        shown.append(html)
+    return shown
+
+
 def _decimal(value: Decimal | None, places: int = 2) -> str:
     return "" if value is None else f"{value:.{places}f}"
 
@@ -155,6 +205,7 @@ def build_environment(templates_dir: Path, language: str = i18n.DEFAULT_LANGUAGE
         action_label=action_label,
         url=_url,
         county_nav=_county_nav,
+        each_kept=_each_kept,
     )
     return env
 
