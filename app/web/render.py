@@ -99,7 +99,7 @@ def _county_nav(context) -> Markup:
 # the constants their keys name by id() are held, so that no other object takes that id meanwhile.
 _kept_rows: dict[tuple, Markup] = {}
 _held_constants: dict[int, object] = {}
-_ROWS_KEPT_AT_MOST = 20_000  # ~10 MB a process; forgotten all at once when full
+_ROWS_KEPT_AT_MOST = 10_000  # ~15 MB a process (200 pages of the register); forgotten at once when full
 
 
 _view_values: dict[type, Callable[[object], tuple]] = {}
