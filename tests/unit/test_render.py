@@ -1,5 +1,6 @@
 """Template filters: times are shown on the county's clock, whatever the database hands back."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -48,3 +49,32 @@ def test_each_visitor_gets_the_templates_of_their_language():
     with i18n.language("zh"):
         chinese = engine.get_template("errors/error.html")
     assert english is not chinese and english.environment.language == "en"
+
+
+@dataclass
+class _Row:
+    name: str
+    extra: object = ()
+
+
+def test_a_kept_row_is_rendered_once_per_what_it_shows_and_county(tmp_path):
+    (tmp_path / "row.html").write_text("{{ row.name }}/{{ slug }}/{{ renders() }}{{ me is defined }}")
+    env = build_environment(tmp_path)
+    counter = iter(range(1, 100))
+
+    def renders() -> int:  # a constant of every row (the same object each time), counting renders
+        return next(counter)
+
+    page = env.from_string("{% for row in each_kept('row.html', rows, renders=renders) %}{{ row }};{% endfor %}")
+
+    def shown(rows, county=SHANGHAI) -> str:
+        return page.render(rows=rows, ctx=county, renders=renders, me="访客")
+
+    # The row sees itself, the county and the constants, never the page's visitor (``me``).
+    assert shown([_Row("<甲>"), _Row("乙")]) == "&lt;甲&gt;/dangshan/1False;乙/dangshan/2False;"
+    assert shown([_Row("乙"), _Row("<甲>")]) == "乙/dangshan/2False;&lt;甲&gt;/dangshan/1False;"  # kept, not rendered
+    assert shown([_Row("乙改")]) == "乙改/dangshan/3False;"  # a value changed: rendered afresh
+    assert shown([_Row("乙")], URUMQI) == "乙/xj/4False;"  # another county's row is its own
+    # A row that cannot be a key (it carries a dict) is rendered every time, never kept.
+    assert shown([_Row("丙", ({"a": 1},))]) == "丙/dangshan/5False;"
+    assert shown([_Row("丙", ({"a": 1},))]) == "丙/dangshan/6False;"
