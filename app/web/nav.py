@@ -42,31 +42,36 @@ MORE = (
     NavLink("tokens", "API 令牌"),
 )
 _ALL = MAIN + MORE
-_KEPT_AT_MOST = 4096  # bars: counties × languages × permission sets × the pages on the bar
-
-_bars: dict[tuple, Markup] = {}
 
 
 @lru_cache(maxsize=1024)
 def _paths(slug: str) -> dict[str, str]:
+    """The bar's paths in county ``slug``, by route."""
     return {link.route: urls.url(link.route, tenant=slug) for link in _ALL}
+
+
+@lru_cache(maxsize=1024)
+def _on_bar(slug: str) -> dict[str, str]:
+    """Each of the bar's paths by itself without a trailing slash (the county's start page is
+    asked for with and without it)."""
+    return {path.rstrip("/"): path for path in _paths(slug).values()}
 
 
 def county_bar(environment, slug: str, permissions: frozenset[Permission], here: str) -> Markup:
     """The bar of county ``slug`` for someone with ``permissions`` on page ``here``, in the
-    current language (``environment`` compiles its template)."""
+    current language (``environment``, that language's, compiles its template)."""
+    # Only a page on the bar changes it (aria-current); every other page shares one bar.
+    current = _on_bar(slug).get(here.rstrip("/"), "")
+    return _bar(environment, i18n.current_language(), slug, permissions, current)
+
+
+@lru_cache(maxsize=4096)  # counties × languages × permission sets × the pages on the bar
+def _bar(environment, language: str, slug: str, permissions: frozenset[Permission], current: str) -> Markup:
+    """The bar, rendered once per its arguments (``language`` keys it: the labels are translated
+    as it renders)."""
     paths = _paths(slug)
-    # Only a page on the bar changes it (aria-current); every other page shares one bar. The
-    # county's start page is asked for with and without its trailing slash.
-    current = next((path for path in paths.values() if path.rstrip("/") == here.rstrip("/")), "")
-    key = (i18n.current_language(), slug, permissions, current)
-    bar = _bars.get(key)
-    if bar is None:
-        if len(_bars) >= _KEPT_AT_MOST:
-            _bars.clear()
-        shown = {
-            part: [(link, paths[link.route]) for link in links if link.needs is None or link.needs in permissions]
-            for part, links in (("main", MAIN), ("more", MORE))
-        }
-        bar = _bars[key] = Markup(environment.get_template("_county_nav.html").render(here=current, slug=slug, **shown))
-    return bar
+    shown = {
+        part: [(link, paths[link.route]) for link in links if link.needs is None or link.needs in permissions]
+        for part, links in (("main", MAIN), ("more", MORE))
+    }
+    return Markup(environment.get_template("_county_nav.html").render(here=current, slug=slug, **shown))
