@@ -72,6 +72,7 @@ async def dashboard(request: Request, ctx: County) -> Template:
     if ctx.actor.can(Permission.AUDIT_READ):
         whole["recent_changes"] = (recent_changes(ctx, 8), AuditRecord)
     found, numbers = await db.read_together(lists, counts, whole)
+    ready = found.get("to_decide", [])
     context: dict[str, Any] = {
         "worker_alive": None,
         "recent_changes": on_county_clock(ctx, found.get("recent_changes", [])),
@@ -81,8 +82,8 @@ async def dashboard(request: Request, ctx: County) -> Template:
         "open_referrals": numbers["open_referrals"],
         "urgent": urgency.by_urgency(ctx, calendar, _with_links(ctx, found["urgent"])),
         "to_sign": found["to_sign"],
-        "to_decide": _with_links(ctx, found.get("to_decide", [])[:DECISIONS_ON_DASHBOARD]),
-        "more_to_decide": len(found.get("to_decide", [])) > DECISIONS_ON_DASHBOARD,
+        "to_decide": _with_links(ctx, ready[:DECISIONS_ON_DASHBOARD]),
+        "more_to_decide": len(ready) > DECISIONS_ON_DASHBOARD,
         "sees_cover": sees_cover,
         "stage_labels": STAGE_LABELS,
         "labels": absence_services,

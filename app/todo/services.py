@@ -120,14 +120,15 @@ async def todo_count(ctx: TenantContext) -> int:
         counts["referrals"] = enquiries.my_open_referrals(ctx, me)
     if can(Permission.CASE_DECIDE):
         counts["cases_to_decide"] = register.awaiting_decision_count(ctx)
-    open_cycles = {"open_cycles": unlocked_cycles(ctx)}
+    counts["open_cycles"] = unlocked_cycles(ctx)  # not a to-do itself: whether ratings are due
     # The notices someone who decides them might decide, read whole with the counts: which of
     # them are theirs is the rota's rule, in Python (``deciding_count``).
     pending = pending_for_me(ctx)
     whole = {"pending": (pending, Absence)} if pending is not None else {}
-    found, numbers = await db.read_together({}, {**counts, **open_cycles}, whole)
-    count = sum(numbers[name] for name in counts) + await deciding_count(ctx, found.get("pending", []))
-    if numbers["open_cycles"]:
+    found, numbers = await db.read_together({}, counts, whole)
+    open_cycles = numbers.pop("open_cycles")
+    count = sum(numbers.values()) + await deciding_count(ctx, found.get("pending", []))
+    if open_cycles:
         count += sum(len(r.tasks) for r in await _ratings_due(ctx))
     if can(Permission.ESCALATION_PICK):
         count += len(await _lines_to_pick(ctx))
