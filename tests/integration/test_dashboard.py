@@ -3,15 +3,17 @@ import pytest
 from tests.helpers import county, person, portal, post_form, sign_in
 from workers.heartbeat import beat
 
-pytestmark = pytest.mark.usefixtures("clean_db")
-
 WARNING = "后台任务程序（portal worker）没有在运行"
 
 
-async def test_admin_is_warned_while_no_worker_runs(settings, redis):
+@pytest.fixture(autouse=True)
+async def admin_and_clerk(clean_db) -> None:
     await county("dangshan")
     await person("dangshan", "admin", ["admin"])
     await person("dangshan", "wangxiaolei", ["staff"])
+
+
+async def test_admin_is_warned_while_no_worker_runs(settings, redis):
     async with portal(settings) as client:
         await sign_in(client, "dangshan", "admin")
         assert WARNING in (await client.get("/t/dangshan/")).text
@@ -29,9 +31,6 @@ def _bar(page: str) -> str:
 async def test_the_navigation_bar_follows_the_visitors_permissions_page_and_language(settings, redis):
     # The bar is rendered once per county, language, set of permissions and page on the bar, then
     # kept: what one visitor was shown must not reach another, nor another page or language.
-    await county("dangshan")
-    await person("dangshan", "admin", ["admin"])
-    await person("dangshan", "wangxiaolei", ["staff"])
     async with portal(settings) as client:
         await sign_in(client, "dangshan", "admin")
         admins = _bar((await client.get("/t/dangshan/")).text)
